@@ -1,0 +1,119 @@
+import type { DescService } from "@bufbuild/protobuf";
+import type { ConnectRouter, ServiceImpl } from "@connectrpc/connect";
+import type { MikroORM } from "@mikro-orm/postgresql";
+import type { Logger } from "pino";
+import { CartService, file_shop_cart_v1_cart } from "../gen/shop/cart/v1/cart_pb.js";
+import { file_shop_order_v1_order_errors } from "../gen/shop/order/v1/order_errors_pb.js";
+import { file_shop_order_v1_order_events } from "../gen/shop/order/v1/order_events_pb.js";
+import { OrderService, file_shop_order_v1_order } from "../gen/shop/order/v1/order_pb.js";
+import { createCatalogClients } from "./catalog/catalog-wiring.js";
+import type { Config } from "./config.js";
+import { startEmbeddedPostgres, type EmbeddedDatabase } from "./db/embedded-postgres.js";
+import { migrate, openOrm } from "./db/orm.js";
+import { orderService } from "./orders/order-service.js";
+import { KafkaConnection } from "./outbox/kafka.js";
+import { systemClock } from "./platform/clock.js";
+import { addConnectService } from "./platform/grpc-adapter.js";
+import { bindGrpcServer, createGrpcServer, shutdownGrpcServer } from "./platform/grpc-server.js";
+import { Health, type DependencyCheck } from "./platform/health.js";
+import { closeHttpServer, createHttpServer, listen } from "./platform/http-server.js";
+import { reflectionService } from "./platform/reflection.js";
+import { withRpcScope } from "./platform/rpc-scope.js";
+
+export interface App {
+  readonly grpcPort: number;
+  readonly httpPort: number;
+  readonly orm: MikroORM;
+  readonly health: Health;
+  /** Graceful: stop taking calls, drain within the grace period, close Kafka and the database. */
+  stop(): Promise<void>;
+}
+
+const HEALTH_INTERVAL_MS = 5_000;
+
+/** The composition root: config -> database -> Kafka -> services -> servers. */
+export async function startApp(config: Config, log: Logger): Promise<App> {
+  let embedded: EmbeddedDatabase | undefined;
+  let databaseUrl = config.database.url;
+  if (!databaseUrl) {
+    embedded = await startEmbeddedPostgres({ dataDir: config.database.dataDir, port: config.database.embeddedPort, log });
+    databaseUrl = embedded.url;
+  }
+  const orm = await openOrm({ url: databaseUrl, poolMax: config.database.poolMax, log });
+  await migrate(orm, databaseUrl, log);
+
+  const kafka = config.kafka ? new KafkaConnection(config.kafka, log) : undefined;
+  void kafka?.connect();
+  if (!kafka) log.warn("KAFKA_BROKERS not set: events are kept in the outbox until a broker is configured");
+
+  const { catalog, inventory } = createCatalogClients(config.dependencies, orm);
+  const scopeDeps = { log, defaultTimeoutMs: config.rpcDefaultTimeoutMs, forkEntityManager: () => orm.em.fork() };
+  const services: [DescService, Partial<ServiceImpl<DescService>>][] = [
+    [
+      OrderService,
+      withRpcScope(
+        OrderService,
+        orderService({
+          catalog,
+          inventory,
+          pricing: config.pricing,
+          clock: systemClock,
+          topic: config.kafka?.topic ?? "orders.v1",
+          estimatedDeliveryDays: config.estimatedDeliveryDays,
+        }),
+        scopeDeps,
+      ) as Partial<ServiceImpl<DescService>>,
+    ],
+    [CartService, {}],
+  ];
+
+  const checks: DependencyCheck[] = [
+    { name: "postgres", required: true, check: async () => void (await orm.em.fork().execute("select 1")) },
+  ];
+  if (kafka) checks.push({ name: "kafka", required: false, check: (signal) => kafka.check(signal) });
+  const health = new Health(checks, services.map(([service]) => service.typeName), log);
+  await health.start(HEALTH_INTERVAL_MS);
+
+  const grpcOptions = { host: config.host, port: config.grpcPort, maxMessageBytes: config.maxMessageBytes, log };
+  const grpcServer = createGrpcServer(grpcOptions);
+  for (const [service, impl] of services) addConnectService(grpcServer, service, impl);
+  health.grpc.addToServer(grpcServer);
+  reflectionService([
+    file_shop_order_v1_order,
+    file_shop_order_v1_order_events,
+    file_shop_order_v1_order_errors,
+    file_shop_cart_v1_cart,
+  ]).addToServer(grpcServer);
+  const grpcPort = await bindGrpcServer(grpcServer, grpcOptions);
+
+  const httpServer = createHttpServer({
+    host: config.host,
+    port: config.httpPort,
+    corsOrigins: config.corsOrigins,
+    tls: config.tls,
+    maxMessageBytes: config.maxMessageBytes,
+    routes: (router: ConnectRouter) => {
+      for (const [service, impl] of services) router.service(service, impl);
+    },
+    health: () => health.snapshot(),
+    log,
+  });
+  const httpPort = await listen(httpServer, config.host, config.httpPort, log);
+
+  return {
+    grpcPort,
+    httpPort,
+    orm,
+    health,
+    async stop() {
+      health.markShuttingDown();
+      await Promise.all([
+        shutdownGrpcServer(grpcServer, config.shutdownGraceMs),
+        closeHttpServer(httpServer, config.shutdownGraceMs),
+      ]);
+      await kafka?.close();
+      await orm.close();
+      await embedded?.stop();
+    },
+  };
+}

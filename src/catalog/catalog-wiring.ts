@@ -1,0 +1,28 @@
+import { createRouterTransport, type Transport } from "@connectrpc/connect";
+import type { MikroORM } from "@mikro-orm/postgresql";
+import { InventoryService } from "../../gen/shop/inventory/v1/inventory_pb.js";
+import { ProductService } from "../../gen/shop/product/v1/product_pb.js";
+import type { Config } from "../config.js";
+import type { Inventory, ProductCatalog } from "./catalog-ports.js";
+import { GrpcInventory, GrpcProductCatalog, grpcTransport } from "./grpc-catalog.js";
+import { referenceInventoryService } from "./reference/reference-inventory.js";
+import { referenceProductService } from "./reference/reference-products.js";
+
+/**
+ * The Product and Inventory clients. With a URL they call that service over gRPC; without one
+ * they call the built-in reference implementation in process, through the same typed client and
+ * the same contract (messages are encoded and decoded as on the wire).
+ */
+export function createCatalogClients(
+  config: Config["dependencies"],
+  orm: MikroORM,
+): { catalog: ProductCatalog; inventory: Inventory } {
+  const budget = { timeoutMs: config.timeoutMs };
+  const products: Transport = config.productServiceUrl
+    ? grpcTransport(config.productServiceUrl)
+    : createRouterTransport(({ service }) => service(ProductService, referenceProductService(orm)));
+  const inventory: Transport = config.inventoryServiceUrl
+    ? grpcTransport(config.inventoryServiceUrl)
+    : createRouterTransport(({ service }) => service(InventoryService, referenceInventoryService(orm)));
+  return { catalog: new GrpcProductCatalog(products, budget), inventory: new GrpcInventory(inventory, budget) };
+}

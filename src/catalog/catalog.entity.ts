@@ -1,0 +1,41 @@
+import { defineEntity, p } from "@mikro-orm/core";
+
+/** Tables of the built-in reference catalog, used when no Product/Inventory service is configured. */
+const ProductSchema = defineEntity({
+  name: "CatalogProduct",
+  tableName: "catalog_products",
+  properties: {
+    id: p.string().primary(),
+    sku: p.string().unique(),
+    name: p.string(),
+    description: p.text().default(""),
+    currency: p.string().length(3),
+    priceMinor: p.bigint(),
+    active: p.boolean(),
+    imageUrl: p.string().default(""),
+    /** Units that can still be reserved. */
+    available: p.integer(),
+    reserved: p.integer().default(0),
+  },
+});
+export class CatalogProduct extends ProductSchema.class {}
+ProductSchema.setClass(CatalogProduct);
+
+export interface ReservationLine {
+  productId: string;
+  quantity: number;
+}
+
+const ReservationSchema = defineEntity({
+  name: "StockReservation",
+  tableName: "catalog_reservations",
+  properties: {
+    id: p.string().primary(),
+    lines: p.json<ReservationLine[]>(),
+    status: p.enum(["HELD", "COMMITTED", "RELEASED"] as const),
+    createdAt: p.datetime(),
+    updatedAt: p.datetime(),
+  },
+});
+export class StockReservation extends ReservationSchema.class {}
+ReservationSchema.setClass(StockReservation);

@@ -1,0 +1,144 @@
+import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import { LockMode, type EntityManager, type MikroORM } from "@mikro-orm/postgresql";
+import {
+  InsufficientStockSchema,
+  ReservationStatus,
+  type InventoryService,
+  type StockLine,
+} from "../../../gen/shop/inventory/v1/inventory_pb.js";
+import { StockReservation, type ReservationLine } from "../catalog.entity.js";
+
+const statusToProto = {
+  HELD: ReservationStatus.HELD,
+  COMMITTED: ReservationStatus.COMMITTED,
+  RELEASED: ReservationStatus.RELEASED,
+} as const;
+
+/** Same product twice becomes one line; sorted so concurrent reservations lock rows in one order. */
+function normalize(lines: readonly StockLine[]): ReservationLine[] {
+  const totals = new Map<string, number>();
+  for (const line of lines) {
+    if (!line.productId || line.quantity <= 0) {
+      throw new ConnectError("every line needs a product_id and a positive quantity", Code.InvalidArgument);
+    }
+    totals.set(line.productId, (totals.get(line.productId) ?? 0) + line.quantity);
+  }
+  return [...totals].sort(([a], [b]) => a.localeCompare(b)).map(([productId, quantity]) => ({ productId, quantity }));
+}
+
+async function take(em: EntityManager, lines: readonly ReservationLine[]): Promise<void> {
+  const shortages = [];
+  for (const line of lines) {
+    const rows = await em.execute<{ available: number }[]>(
+      `update catalog_products set available = available - ?, reserved = reserved + ?
+       where id = ? and available >= ? returning available`,
+      [line.quantity, line.quantity, line.productId, line.quantity],
+    );
+    if (rows.length === 0) {
+      const [current] = await em.execute<{ available: number }[]>(
+        `select available from catalog_products where id = ?`,
+        [line.productId],
+      );
+      shortages.push({ productId: line.productId, requested: line.quantity, available: current?.available ?? 0 });
+    }
+  }
+  if (shortages.length) {
+    throw new ConnectError("insufficient stock", Code.FailedPrecondition, undefined, [
+      { desc: InsufficientStockSchema, value: { shortages } },
+    ]);
+  }
+}
+
+async function giveBack(em: EntityManager, lines: readonly ReservationLine[]): Promise<void> {
+  for (const line of lines) {
+    await em.execute(`update catalog_products set available = available + ?, reserved = reserved - ? where id = ?`, [
+      line.quantity,
+      line.quantity,
+      line.productId,
+    ]);
+  }
+}
+
+function toProto(reservation: StockReservation) {
+  return {
+    id: reservation.id,
+    lines: reservation.lines,
+    status: statusToProto[reservation.status],
+    createTime: { seconds: BigInt(Math.floor(reservation.createdAt.getTime() / 1000)), nanos: 0 },
+  };
+}
+
+/** The built-in Inventory service over the reference catalog tables. */
+export function referenceInventoryService(orm: MikroORM): ServiceImpl<typeof InventoryService> {
+  return {
+    async checkAvailability(request) {
+      const lines = normalize(request.lines);
+      const rows = await orm.em.fork().execute<{ id: string; available: number }[]>(
+        `select id, available from catalog_products where id = any(?)`,
+        [lines.map((l) => l.productId)],
+      );
+      const available = new Map(rows.map((r) => [r.id, r.available]));
+      const result = lines.map((l) => ({ ...l, requested: l.quantity, available: available.get(l.productId) ?? 0 }));
+      return { lines: result, allAvailable: result.every((l) => l.available >= l.requested) };
+    },
+
+    async reserveStock(request) {
+      if (!request.reservationId) throw new ConnectError("reservation_id is required", Code.InvalidArgument);
+      const lines = normalize(request.lines);
+      return orm.em.fork().transactional(async (em) => {
+        const inserted = await em.execute<{ id: string }[]>(
+          `insert into catalog_reservations (id, lines, status, created_at, updated_at)
+           values (?, ?, 'HELD', now(), now()) on conflict (id) do nothing returning id`,
+          [request.reservationId, JSON.stringify(lines)],
+        );
+        if (inserted.length) await take(em, lines);
+        const reservation = await em.findOneOrFail(StockReservation, { id: request.reservationId });
+        return { reservation: toProto(reservation) };
+      });
+    },
+
+    async adjustReservation(request) {
+      const lines = normalize(request.lines);
+      return orm.em.fork().transactional(async (em) => {
+        const reservation = await em.findOne(StockReservation, { id: request.reservationId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+        if (!reservation) throw new ConnectError(`reservation "${request.reservationId}" not found`, Code.NotFound);
+        if (reservation.status !== "HELD") {
+          throw new ConnectError(`reservation is ${reservation.status}`, Code.FailedPrecondition);
+        }
+        await giveBack(em, reservation.lines);
+        await take(em, lines);
+        reservation.lines = lines;
+        reservation.updatedAt = new Date();
+        return { reservation: toProto(reservation) };
+      });
+    },
+
+    async releaseReservation(request) {
+      await orm.em.fork().transactional(async (em) => {
+        const reservation = await em.findOne(StockReservation, { id: request.reservationId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+        if (reservation?.status !== "HELD") return;
+        await giveBack(em, reservation.lines);
+        reservation.status = "RELEASED";
+        reservation.updatedAt = new Date();
+      });
+      return {};
+    },
+
+    async commitReservation(request) {
+      await orm.em.fork().transactional(async (em) => {
+        const reservation = await em.findOne(StockReservation, { id: request.reservationId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+        if (!reservation) throw new ConnectError(`reservation "${request.reservationId}" not found`, Code.NotFound);
+        if (reservation.status === "COMMITTED") return;
+        if (reservation.status !== "HELD") {
+          throw new ConnectError(`reservation is ${reservation.status}`, Code.FailedPrecondition);
+        }
+        for (const line of reservation.lines) {
+          await em.execute(`update catalog_products set reserved = reserved - ? where id = ?`, [line.quantity, line.productId]);
+        }
+        reservation.status = "COMMITTED";
+        reservation.updatedAt = new Date();
+      });
+      return {};
+    },
+  };
+}

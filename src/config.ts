@@ -1,0 +1,105 @@
+import { z } from "zod";
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const list = z
+  .string()
+  .transform((value) => value.split(",").map((item) => item.trim()).filter(Boolean));
+
+const schema = z
+  .object({
+    HOST: z.string().min(1).default("0.0.0.0"),
+    GRPC_PORT: port.default(50051),
+    HTTP_PORT: port.default(8080),
+    // "*" allows any origin; credentials are bearer tokens, never cookies, so that is safe.
+    CORS_ORIGINS: list.default(["*"]),
+    TLS_CERT_FILE: z.string().optional(),
+    TLS_KEY_FILE: z.string().optional(),
+    MAX_MESSAGE_BYTES: positiveInt.default(4 * 1024 * 1024),
+    RPC_DEFAULT_TIMEOUT_MS: positiveInt.default(10_000),
+    SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    DATA_DIR: z.string().min(1).default(".data"),
+    EMBEDDED_PG_PORT: port.default(54329),
+    DB_POOL_MAX: positiveInt.default(10),
+
+    KAFKA_BROKERS: list.optional(),
+    KAFKA_CLIENT_ID: z.string().min(1).default("order-service"),
+    KAFKA_TOPIC: z.string().regex(/^[a-zA-Z0-9._-]+$/).default("orders.v1"),
+
+    PRODUCT_SERVICE_URL: z.url({ protocol: /^https?$/ }).optional(),
+    INVENTORY_SERVICE_URL: z.url({ protocol: /^https?$/ }).optional(),
+    DEPENDENCY_TIMEOUT_MS: positiveInt.default(2_000),
+
+    CURRENCY: z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as USD").default("USD"),
+    TAX_RATE_BPS: z.coerce.number().int().min(0).max(10_000).default(800),
+    FREE_SHIPPING_THRESHOLD_MINOR: z.coerce.number().int().min(0).default(5000),
+    FLAT_SHIPPING_MINOR: z.coerce.number().int().min(0).default(599),
+    ESTIMATED_DELIVERY_DAYS: z.coerce.number().int().min(0).max(365).default(5),
+  })
+  .refine((env) => Boolean(env.TLS_CERT_FILE) === Boolean(env.TLS_KEY_FILE), {
+    message: "TLS_CERT_FILE and TLS_KEY_FILE must be set together",
+    path: ["TLS_CERT_FILE"],
+  });
+
+export type Config = ReturnType<typeof toConfig>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Reads and validates the environment once; every problem is reported, not only the first. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const blanksRemoved = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ""));
+  const parsed = schema.safeParse(blanksRemoved);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = issue.path.join(".");
+        const value = env[name];
+        return `${name}: ${issue.message}${value === undefined ? "" : ` (got "${value}")`}`;
+      }),
+    );
+  }
+  return toConfig(parsed.data);
+}
+
+function toConfig(env: z.infer<typeof schema>) {
+  return {
+    host: env.HOST,
+    grpcPort: env.GRPC_PORT,
+    httpPort: env.HTTP_PORT,
+    corsOrigins: env.CORS_ORIGINS,
+    tls: env.TLS_CERT_FILE && env.TLS_KEY_FILE ? { certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE } : undefined,
+    maxMessageBytes: env.MAX_MESSAGE_BYTES,
+    rpcDefaultTimeoutMs: env.RPC_DEFAULT_TIMEOUT_MS,
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    logLevel: env.LOG_LEVEL,
+    database: {
+      url: env.DATABASE_URL,
+      dataDir: env.DATA_DIR,
+      embeddedPort: env.EMBEDDED_PG_PORT,
+      poolMax: env.DB_POOL_MAX,
+    },
+    kafka: env.KAFKA_BROKERS?.length
+      ? { brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID, topic: env.KAFKA_TOPIC }
+      : undefined,
+    dependencies: {
+      productServiceUrl: env.PRODUCT_SERVICE_URL,
+      inventoryServiceUrl: env.INVENTORY_SERVICE_URL,
+      timeoutMs: env.DEPENDENCY_TIMEOUT_MS,
+    },
+    pricing: {
+      currency: env.CURRENCY,
+      taxRateBps: env.TAX_RATE_BPS,
+      freeShippingThresholdMinor: BigInt(env.FREE_SHIPPING_THRESHOLD_MINOR),
+      flatShippingMinor: BigInt(env.FLAT_SHIPPING_MINOR),
+    },
+    estimatedDeliveryDays: env.ESTIMATED_DELIVERY_DAYS,
+  };
+}

@@ -1,0 +1,53 @@
+import { MikroORM } from "@mikro-orm/postgresql";
+import { Migrator } from "@mikro-orm/migrations";
+import pg from "pg";
+import type { Logger } from "pino";
+import { CatalogProduct, StockReservation } from "../catalog/catalog.entity.js";
+import { IdempotencyRecord } from "../idempotency/idempotency.entity.js";
+import { migrations } from "../migrations/index.js";
+import { Order, OrderItem, OrderStatusChange } from "../orders/order.entity.js";
+import { OutboxEvent } from "../outbox/outbox.entity.js";
+
+export const entities = [
+  Order,
+  OrderItem,
+  OrderStatusChange,
+  OutboxEvent,
+  IdempotencyRecord,
+  CatalogProduct,
+  StockReservation,
+];
+
+export async function openOrm(options: { url: string; poolMax: number; log: Logger }): Promise<MikroORM> {
+  return MikroORM.init({
+    clientUrl: options.url,
+    entities,
+    extensions: [Migrator],
+    migrations: { migrationsList: migrations, transactional: true, allOrNothing: true, snapshot: false },
+    pool: { min: 0, max: options.poolMax },
+    forceUtcTimezone: true,
+    ensureDatabase: false,
+    allowGlobalContext: false,
+    logger: (message) => options.log.debug({ orm: message }, "orm"),
+  });
+}
+
+/** Any fixed number shared by every instance of this service. */
+const MIGRATION_LOCK_ID = 4_271_001;
+
+/**
+ * Applies pending migrations. Instances starting together queue on a PostgreSQL advisory lock,
+ * so exactly one applies them and the others find nothing left to do.
+ */
+export async function migrate(orm: MikroORM, url: string, log: Logger): Promise<void> {
+  const lockClient = new pg.Client({ connectionString: url });
+  await lockClient.connect();
+  try {
+    await lockClient.query("select pg_advisory_lock($1)", [MIGRATION_LOCK_ID]);
+    const applied = await orm.migrator.up();
+    if (applied.length) log.info({ migrations: applied.map((m) => m.name) }, "migrations applied");
+  } finally {
+    await lockClient.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK_ID]).catch(() => undefined);
+    await lockClient.end();
+  }
+}

@@ -1,0 +1,16 @@
+import { defineEntity, p } from "@mikro-orm/core";
+
+/** The first response to a request id, replayed to retries of the same request. */
+const IdempotencyRecordSchema = defineEntity({
+  name: "IdempotencyRecord",
+  tableName: "idempotency_records",
+  properties: {
+    /** "<rpc>:<caller>:<request id>", so two callers can pick the same id safely. */
+    key: p.string().primary(),
+    requestHash: p.string(),
+    response: p.blob(),
+    createdAt: p.datetime(),
+  },
+});
+export class IdempotencyRecord extends IdempotencyRecordSchema.class {}
+IdempotencyRecordSchema.setClass(IdempotencyRecord);

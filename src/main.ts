@@ -1,0 +1,36 @@
+import { pino } from "pino";
+import { startApp } from "./app.js";
+import { ConfigError, loadConfig } from "./config.js";
+
+const started = performance.now();
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(2);
+}
+
+const log = pino({ level: config.logLevel, base: { service: "order-service" } });
+const app = await startApp(config, log);
+log.info({ grpcPort: app.grpcPort, httpPort: app.httpPort, startupMs: Math.round(performance.now() - started) }, "order service ready");
+
+let stopping = false;
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal, graceMs: config.shutdownGraceMs }, "shutting down");
+    app.stop().then(
+      () => {
+        log.info("stopped");
+        process.exit(0);
+      },
+      (error: unknown) => {
+        log.error({ err: error }, "unclean shutdown");
+        process.exit(1);
+      },
+    );
+  });
+}

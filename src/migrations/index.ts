@@ -1,0 +1,8 @@
+import { Migration20261122000000_initial } from "./Migration20261122000000_initial.js";
+import { Migration20261122000100_reference_catalog } from "./Migration20261122000100_reference_catalog.js";
+
+/** Listed explicitly so the compiled service needs no file discovery. Append, never edit. */
+export const migrations = [
+  { name: "Migration20261122000000_initial", class: Migration20261122000000_initial },
+  { name: "Migration20261122000100_reference_catalog", class: Migration20261122000100_reference_catalog },
+];

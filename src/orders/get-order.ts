@@ -1,0 +1,18 @@
+import type { EntityManager } from "@mikro-orm/postgresql";
+import { NotFoundError } from "../platform/domain-errors.js";
+import { UUID, Violations } from "../platform/validation.js";
+import { Order } from "./order.entity.js";
+
+export function parseOrderId(value: string, field = "order_id"): string {
+  const v = new Violations();
+  const id = v.text(field, value, UUID).toLowerCase();
+  v.throwIfAny();
+  return id;
+}
+
+/** Soft-deleted orders are gone for every reader; only the audit trail keeps them. */
+export async function getOrder(em: EntityManager, orderId: string): Promise<Order> {
+  const order = await em.findOne(Order, { id: orderId, deletedAt: null }, { populate: ["items"] });
+  if (!order) throw new NotFoundError("order", orderId);
+  return order;
+}

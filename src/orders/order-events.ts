@@ -1,0 +1,36 @@
+import { create, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { OrderEventSchema } from "../../gen/shop/order/v1/order_events_pb.js";
+import { money } from "../money/money.js";
+import { toMoneyProto } from "../money/money-proto.js";
+import { newId } from "../platform/clock.js";
+import type { EventRecord } from "../outbox/outbox-writer.js";
+import type { Order } from "./order.entity.js";
+import { orderStatusToProto } from "./order-mapper.js";
+
+type Payload = NonNullable<MessageInitShape<typeof OrderEventSchema>["payload"]>;
+
+/** e.g. "orderCreated" -> "shop.order.v1.OrderCreated": the CloudEvents type of the record. */
+export function eventType(payload: Payload): string {
+  return `shop.order.v1.${payload.case![0]!.toUpperCase()}${payload.case!.slice(1)}`;
+}
+
+/**
+ * The outbox record for a change to `order`. Call after the change is applied so the envelope
+ * carries the order's new status and version.
+ */
+export function orderEvent(order: Order, topic: string, payload: Payload, at: Date): EventRecord {
+  const eventId = newId();
+  const event = create(OrderEventSchema, {
+    eventId,
+    occurTime: timestampFromDate(at),
+    orderId: order.id,
+    orderNumber: order.orderNumber,
+    userId: order.userId,
+    orderVersion: BigInt(order.version),
+    status: orderStatusToProto(order.status),
+    total: toMoneyProto(money(order.currency, order.totalMinor)),
+    payload,
+  });
+  return { eventId, topic, key: order.id, type: eventType(payload), payload: toBinary(OrderEventSchema, event), occurredAt: at };
+}

@@ -1,0 +1,95 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import {
+  ItemStatus,
+  OrderStatus as OrderStatusProto,
+  PaymentMethodType,
+  PaymentStatus,
+  type OrderSchema,
+  type OrderItemSchema,
+  type StatusChangeSchema,
+} from "../../gen/shop/order/v1/order_pb.js";
+import { money } from "../money/money.js";
+import { toMoneyProto } from "../money/money-proto.js";
+import { lineTotal } from "../money/totals.js";
+import type { Order, OrderItem, OrderStatusChange } from "./order.entity.js";
+import type { OrderStatus } from "./order-status.js";
+
+
+export function orderStatusToProto(status: OrderStatus): OrderStatusProto {
+  return OrderStatusProto[status];
+}
+
+export function orderStatusFromProto(status: OrderStatusProto): OrderStatus | undefined {
+  return status === OrderStatusProto.UNSPECIFIED ? undefined : (OrderStatusProto[status] as OrderStatus);
+}
+
+export function dateToProto(isoDate: string) {
+  const [year, month, day] = isoDate.split("-").map(Number);
+  return { year, month, day };
+}
+
+export function itemToProto(item: OrderItem, currency: string): MessageInitShape<typeof OrderItemSchema> {
+  const unitPrice = money(currency, item.unitPriceMinor);
+  return {
+    id: item.id,
+    productId: item.productId,
+    sku: item.sku,
+    name: item.name,
+    quantity: item.quantity,
+    unitPrice: toMoneyProto(unitPrice),
+    lineTotal: toMoneyProto(lineTotal({ unitPrice, quantity: item.quantity })),
+    status: ItemStatus[item.status],
+    imageUrl: item.imageUrl,
+  };
+}
+
+export function statusChangeToProto(change: OrderStatusChange): MessageInitShape<typeof StatusChangeSchema> {
+  return {
+    fromStatus: change.fromStatus ? OrderStatusProto[change.fromStatus] : OrderStatusProto.UNSPECIFIED,
+    toStatus: OrderStatusProto[change.toStatus],
+    changeTime: timestampFromDate(change.changedAt),
+    actor: change.actor,
+    reason: change.reason,
+  };
+}
+
+/** Needs `items` loaded. */
+export function orderToProto(order: Order): MessageInitShape<typeof OrderSchema> {
+  const amount = (minor: bigint) => toMoneyProto(money(order.currency, minor));
+  return {
+    id: order.id,
+    orderNumber: order.orderNumber,
+    userId: order.userId,
+    customer: {
+      email: order.customerEmail,
+      firstName: order.customerFirstName,
+      lastName: order.customerLastName,
+      phone: order.customerPhone,
+    },
+    items: order.items.getItems().map((item) => itemToProto(item, order.currency)),
+    shippingAddress: order.shippingAddress,
+    payment: {
+      method: PaymentMethodType[order.paymentMethod],
+      status: PaymentStatus[order.paymentStatus],
+      display: order.paymentDisplay,
+      transactionId: order.paymentTransactionId,
+      amount: amount(order.totalMinor),
+      failureReason: order.paymentFailureReason,
+      updateTime: order.paymentUpdatedAt ? timestampFromDate(order.paymentUpdatedAt) : undefined,
+    },
+    status: orderStatusToProto(order.status),
+    subtotal: amount(order.subtotalMinor),
+    tax: amount(order.taxMinor),
+    shipping: amount(order.shippingMinor),
+    total: amount(order.totalMinor),
+    notes: order.notes,
+    trackingNumber: order.trackingNumber,
+    carrier: order.carrier,
+    estimatedDeliveryDate: dateToProto(order.estimatedDeliveryDate),
+    cancelReason: order.cancelReason,
+    version: BigInt(order.version),
+    createTime: timestampFromDate(order.createdAt),
+    updateTime: timestampFromDate(order.updatedAt),
+  };
+}

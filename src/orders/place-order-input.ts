@@ -1,0 +1,120 @@
+import type { CreateOrderRequest, Address as AddressProto, Customer as CustomerProto } from "../../gen/shop/order/v1/order_pb.js";
+import { money, type Money } from "../money/money.js";
+import { parsePaymentMethod, type PaymentMethod } from "../payments/payment-method.js";
+import { REQUEST_ID, RESOURCE_ID, Violations } from "../platform/validation.js";
+import type { AddressData } from "./order.entity.js";
+
+export const MAX_ITEMS = 50;
+export const MAX_QUANTITY = 999;
+
+export interface CustomerData {
+  readonly email: string;
+  readonly firstName: string;
+  readonly lastName: string;
+  readonly phone: string;
+}
+
+export interface ItemRequest {
+  readonly productId: string;
+  readonly quantity: number;
+  readonly expectedUnitPrice?: Money;
+}
+
+export interface PlaceOrderCommand {
+  readonly requestId: string;
+  readonly userId: string;
+  readonly customer: CustomerData;
+  readonly items: readonly ItemRequest[];
+  readonly shippingAddress: AddressData;
+  readonly payment: PaymentMethod;
+  readonly notes: string;
+  readonly currency: string;
+}
+
+const regions = new Intl.DisplayNames(["en"], { type: "region", fallback: "none" });
+
+export function parseCustomer(input: CustomerProto | undefined, v: Violations): CustomerData {
+  if (!input) v.add("customer", "is required");
+  return {
+    email: v.text("customer.email", input?.email ?? "", {
+      min: 1,
+      max: 320,
+      pattern: /^[^\s@]+@[^\s@]+\.[^\s@]+$/,
+      hint: "must be an email address",
+    }).toLowerCase(),
+    firstName: v.text("customer.first_name", input?.firstName ?? "", { min: 1, max: 100 }),
+    lastName: v.text("customer.last_name", input?.lastName ?? "", { min: 1, max: 100 }),
+    phone: v.text("customer.phone", input?.phone ?? "", {
+      max: 16,
+      pattern: /^\+[1-9]\d{6,14}$/,
+      hint: 'must be E.164, e.g. "+14155550123"',
+    }),
+  };
+}
+
+export function parseAddress(input: AddressProto | undefined, field: string, v: Violations): AddressData {
+  if (!input) v.add(field, "is required");
+  const countryCode = v.text(`${field}.country_code`, input?.countryCode ?? "", {
+    min: 1,
+    max: 2,
+    pattern: /^[A-Z]{2}$/,
+    hint: 'must be an ISO 3166-1 alpha-2 code, e.g. "US"',
+  });
+  if (/^[A-Z]{2}$/.test(countryCode)) {
+    v.check(regions.of(countryCode) !== undefined, `${field}.country_code`, `"${countryCode}" is not a country code`);
+  }
+  return {
+    line1: v.text(`${field}.line1`, input?.line1 ?? "", { min: 1, max: 200 }),
+    line2: v.text(`${field}.line2`, input?.line2 ?? "", { max: 200 }),
+    city: v.text(`${field}.city`, input?.city ?? "", { min: 1, max: 100 }),
+    state: v.text(`${field}.state`, input?.state ?? "", { max: 100 }),
+    postalCode: v.text(`${field}.postal_code`, input?.postalCode ?? "", {
+      min: 1,
+      max: 12,
+      pattern: /^[A-Za-z0-9][A-Za-z0-9 -]*$/,
+      hint: "must be letters, digits, spaces or dashes",
+    }),
+    countryCode,
+  };
+}
+
+function parseItems(request: CreateOrderRequest, currency: string, v: Violations): ItemRequest[] {
+  if (!v.check(request.items.length > 0, "items", "must have at least one item")) return [];
+  if (!v.check(request.items.length <= MAX_ITEMS, "items", `must have at most ${MAX_ITEMS} items`)) return [];
+  const seen = new Set<string>();
+  return request.items.map((item, i) => {
+    const productId = v.text(`items[${i}].product_id`, item.productId, RESOURCE_ID);
+    v.check(!seen.has(productId), `items[${i}].product_id`, `"${productId}" appears twice; send one line with the total quantity`);
+    seen.add(productId);
+    v.check(
+      item.quantity >= 1 && item.quantity <= MAX_QUANTITY,
+      `items[${i}].quantity`,
+      `must be between 1 and ${MAX_QUANTITY}`,
+    );
+    const price = item.expectedUnitPrice;
+    if (price) {
+      v.check(price.currencyCode === currency, `items[${i}].expected_unit_price.currency_code`, `must be ${currency}`);
+      v.check(price.amountMinor >= 0n, `items[${i}].expected_unit_price.amount_minor`, "must not be negative");
+    }
+    return { productId, quantity: item.quantity, expectedUnitPrice: price ? money(price.currencyCode, price.amountMinor) : undefined };
+  });
+}
+
+/** Validates every field of CreateOrder at once; throws InvalidArgumentError listing all problems. */
+export function parsePlaceOrder(request: CreateOrderRequest, shopCurrency: string, now: Date): PlaceOrderCommand {
+  const v = new Violations();
+  const currency = request.currencyCode || shopCurrency;
+  v.check(currency === shopCurrency, "currency_code", `only ${shopCurrency} is sold`);
+  const command: PlaceOrderCommand = {
+    requestId: v.text("request_id", request.requestId, REQUEST_ID),
+    userId: v.text("user_id", request.userId, RESOURCE_ID),
+    customer: parseCustomer(request.customer, v),
+    items: parseItems(request, shopCurrency, v),
+    shippingAddress: parseAddress(request.shippingAddress, "shipping_address", v),
+    payment: parsePaymentMethod(request.paymentMethod, "payment_method", v, now)!,
+    notes: v.text("notes", request.notes, { max: 1000 }),
+    currency,
+  };
+  v.throwIfAny();
+  return command;
+}

@@ -1,0 +1,102 @@
+import type { EntityManager } from "@mikro-orm/postgresql";
+import type { Logger } from "pino";
+import { computeTotals } from "../money/totals.js";
+import { enqueueEvent } from "../outbox/outbox-writer.js";
+import { newId } from "../platform/clock.js";
+import { throwIfExpired } from "../platform/rpc-scope.js";
+import type { OrderDeps } from "./order-deps.js";
+import { orderEvent } from "./order-events.js";
+import { orderToProto } from "./order-mapper.js";
+import { Order, OrderItem, OrderStatusChange } from "./order.entity.js";
+import type { PlaceOrderCommand } from "./place-order-input.js";
+import { priceItems, type PricedItem } from "./price-items.js";
+
+interface Scope {
+  readonly em: EntityManager;
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+}
+
+/** Release budget when the caller's own deadline is already spent: compensation must still run. */
+const COMPENSATION_TIMEOUT_MS = 5_000;
+
+/**
+ * Places an order: price from the catalog, reserve stock (keyed by the order id), then write
+ * order, items, history and the OrderCreated event in one transaction. If anything fails after
+ * the reservation, the reservation is released.
+ */
+export async function placeOrder(command: PlaceOrderCommand, scope: Scope, deps: OrderDeps): Promise<Order> {
+  const items = await priceItems(command.items, command.currency, deps.catalog, scope.signal);
+  const orderId = newId();
+  const lines = items.map((item) => ({ productId: item.product.id, quantity: item.quantity }));
+  throwIfExpired(scope.signal);
+  await deps.inventory.reserve(orderId, lines, scope.signal);
+  try {
+    throwIfExpired(scope.signal);
+    return await persist(orderId, command, items, scope.em, deps);
+  } catch (error) {
+    await deps.inventory.release(orderId, AbortSignal.timeout(COMPENSATION_TIMEOUT_MS)).catch((releaseError: unknown) =>
+      scope.log.error({ err: releaseError, orderId }, "could not release the reservation of a failed order"),
+    );
+    throw error;
+  }
+}
+
+async function persist(orderId: string, command: PlaceOrderCommand, items: PricedItem[], em: EntityManager, deps: OrderDeps) {
+  const now = deps.clock.now();
+  const totals = computeTotals(items, deps.pricing);
+  return em.transactional(async (tx) => {
+    const [{ seq }] = (await tx.execute<{ seq: string }[]>(`select nextval('order_number_seq') as seq`)) as [{ seq: string }];
+    const order = tx.create(Order, {
+      id: orderId,
+      orderNumber: formatOrderNumber(now, seq),
+      userId: command.userId,
+      customerEmail: command.customer.email,
+      customerFirstName: command.customer.firstName,
+      customerLastName: command.customer.lastName,
+      customerPhone: command.customer.phone,
+      shippingAddress: command.shippingAddress,
+      status: "PENDING",
+      paymentMethod: command.payment.type,
+      paymentDisplay: command.payment.display,
+      paymentStatus: "PENDING",
+      currency: command.currency,
+      subtotalMinor: totals.subtotal.amountMinor,
+      taxMinor: totals.tax.amountMinor,
+      shippingMinor: totals.shipping.amountMinor,
+      totalMinor: totals.total.amountMinor,
+      notes: command.notes,
+      estimatedDeliveryDate: addDays(now, deps.estimatedDeliveryDays),
+      reservationId: orderId,
+      createdAt: now,
+      updatedAt: now,
+    });
+    items.forEach((item, position) =>
+      tx.create(OrderItem, {
+        id: newId(),
+        order,
+        position,
+        productId: item.product.id,
+        sku: item.product.sku,
+        name: item.product.name,
+        imageUrl: item.product.imageUrl,
+        quantity: item.quantity,
+        unitPriceMinor: item.unitPrice.amountMinor,
+        status: "PENDING",
+      }),
+    );
+    tx.create(OrderStatusChange, { order, fromStatus: null, toStatus: "PENDING", changedAt: now, actor: command.userId, reason: "placed" });
+    await tx.flush();
+    enqueueEvent(tx, orderEvent(order, deps.topic, { case: "orderCreated", value: { order: orderToProto(order) } }, now));
+    return order;
+  });
+}
+
+/** "ORD-2026-000123": the year for humans, the sequence for uniqueness. */
+export function formatOrderNumber(at: Date, sequence: string | bigint): string {
+  return `ORD-${at.getUTCFullYear()}-${String(sequence).padStart(6, "0")}`;
+}
+
+function addDays(from: Date, days: number): string {
+  return new Date(from.getTime() + days * 86_400_000).toISOString().slice(0, 10);
+}

@@ -1,0 +1,25 @@
+import type { EntityManager } from "@mikro-orm/postgresql";
+import { OutboxEvent } from "./outbox.entity.js";
+
+export interface EventRecord {
+  readonly eventId: string;
+  readonly topic: string;
+  readonly key: string;
+  /** CloudEvents type, e.g. "shop.order.v1.OrderCreated". */
+  readonly type: string;
+  readonly payload: Uint8Array;
+  readonly occurredAt: Date;
+}
+
+/** Adds the event to the caller's unit of work; it commits or rolls back with the business change. */
+export function enqueueEvent(em: EntityManager, event: EventRecord): void {
+  em.create(OutboxEvent, {
+    eventId: event.eventId,
+    topic: event.topic,
+    aggregateId: event.key,
+    eventType: event.type,
+    payload: Buffer.from(event.payload),
+    occurredAt: event.occurredAt,
+    nextAttemptAt: event.occurredAt,
+  });
+}

@@ -1,0 +1,102 @@
+/**
+ * Errors that domain code throws. They say what went wrong in domain terms; the one mapping to
+ * gRPC codes and details lives in error-mapper.ts.
+ */
+export type ErrorKind =
+  | "invalid_argument"
+  | "not_found"
+  | "failed_precondition"
+  | "aborted"
+  | "already_exists"
+  | "permission_denied"
+  | "unauthenticated"
+  | "resource_exhausted"
+  | "unavailable"
+  | "deadline_exceeded";
+
+export interface FieldViolation {
+  readonly field: string;
+  readonly description: string;
+}
+
+export interface PreconditionViolation {
+  /** A machine-readable category, e.g. "STATUS_TRANSITION". */
+  readonly type: string;
+  readonly subject: string;
+  readonly description: string;
+}
+
+export class DomainError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    /** UPPER_SNAKE_CASE, stable, sent as google.rpc.ErrorInfo.reason. */
+    readonly reason: string,
+    message: string,
+    readonly metadata: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class InvalidArgumentError extends DomainError {
+  constructor(
+    readonly violations: readonly FieldViolation[],
+    reason = "INVALID_ARGUMENT",
+  ) {
+    super("invalid_argument", reason, violations.map((v) => `${v.field}: ${v.description}`).join("; "));
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(
+    readonly resourceType: string,
+    readonly resourceId: string,
+  ) {
+    super("not_found", `${resourceType.toUpperCase()}_NOT_FOUND`, `${resourceType} "${resourceId}" not found`);
+  }
+}
+
+export class FailedPreconditionError extends DomainError {
+  constructor(
+    reason: string,
+    message: string,
+    readonly violations: readonly PreconditionViolation[] = [],
+  ) {
+    super("failed_precondition", reason, message);
+  }
+}
+
+/** Optimistic concurrency: the caller acted on a version that is no longer current. */
+export class VersionConflictError extends DomainError {
+  constructor(resourceType: string, resourceId: string, expected: bigint, actual: bigint) {
+    super(
+      "aborted",
+      "VERSION_MISMATCH",
+      `${resourceType} "${resourceId}" is at version ${actual}, not ${expected}; read it again and retry`,
+      { expected_version: String(expected), actual_version: String(actual) },
+    );
+  }
+}
+
+export class AlreadyExistsError extends DomainError {
+  constructor(reason: string, message: string) {
+    super("already_exists", reason, message);
+  }
+}
+
+export class DependencyUnavailableError extends DomainError {
+  constructor(
+    readonly dependency: string,
+    message: string,
+    readonly retryAfterMs = 1000,
+  ) {
+    super("unavailable", "DEPENDENCY_UNAVAILABLE", `${dependency} unavailable: ${message}`, { dependency });
+  }
+}
+
+export class DeadlineExceededError extends DomainError {
+  constructor(message = "the deadline expired before the operation completed") {
+    super("deadline_exceeded", "DEADLINE_EXCEEDED", message);
+  }
+}

@@ -1,0 +1,110 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { DescMessage, MessageInitShape } from "@bufbuild/protobuf";
+import type { Logger } from "pino";
+import {
+  BadRequestSchema,
+  ErrorInfoSchema,
+  PreconditionFailureSchema,
+  ResourceInfoSchema,
+  RetryInfoSchema,
+} from "../../gen/google/rpc/error_details_pb.js";
+import {
+  InactiveProductsSchema,
+  InsufficientStockSchema,
+  PriceMismatchSchema,
+  UnknownProductsSchema,
+} from "../../gen/shop/order/v1/order_errors_pb.js";
+import {
+  InactiveProductsError,
+  InsufficientStockError,
+  PriceMismatchError,
+  UnknownProductsError,
+} from "../catalog/catalog-errors.js";
+import { toMoneyProto } from "../money/money-proto.js";
+import {
+  DependencyUnavailableError,
+  DomainError,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+  type ErrorKind,
+} from "./domain-errors.js";
+
+export const ERROR_DOMAIN = "orders.shop.internal";
+
+const codes: Record<ErrorKind, Code> = {
+  invalid_argument: Code.InvalidArgument,
+  not_found: Code.NotFound,
+  failed_precondition: Code.FailedPrecondition,
+  aborted: Code.Aborted,
+  already_exists: Code.AlreadyExists,
+  permission_denied: Code.PermissionDenied,
+  unauthenticated: Code.Unauthenticated,
+  resource_exhausted: Code.ResourceExhausted,
+  unavailable: Code.Unavailable,
+  deadline_exceeded: Code.DeadlineExceeded,
+};
+
+type Detail = { desc: DescMessage; value: MessageInitShape<DescMessage> };
+
+function detail<D extends DescMessage>(desc: D, value: MessageInitShape<D>): Detail {
+  return { desc, value } as Detail;
+}
+
+/**
+ * The one place where errors become gRPC statuses. Domain errors keep their code and get
+ * google.rpc details; anything unexpected is logged and hidden behind INTERNAL.
+ */
+export function toConnectError(error: unknown, log: Logger): ConnectError {
+  if (error instanceof ConnectError) return error;
+  if (error instanceof DomainError) {
+    return new ConnectError(error.message, codes[error.kind], undefined, detailsOf(error));
+  }
+  log.error({ err: error }, "unexpected error");
+  return new ConnectError("internal error; the request id in the logs has the cause", Code.Internal);
+}
+
+function detailsOf(error: DomainError): Detail[] {
+  const details = [
+    detail(ErrorInfoSchema, { reason: error.reason, domain: ERROR_DOMAIN, metadata: { ...error.metadata } }),
+  ];
+  if (error instanceof InvalidArgumentError) {
+    details.push(detail(BadRequestSchema, { fieldViolations: error.violations.map((v) => ({ ...v })) }));
+  }
+  if (error instanceof FailedPreconditionError && error.violations.length > 0) {
+    details.push(detail(PreconditionFailureSchema, { violations: error.violations.map((v) => ({ ...v })) }));
+  }
+  if (error instanceof NotFoundError) {
+    details.push(detail(ResourceInfoSchema, { resourceType: error.resourceType, resourceName: error.resourceId }));
+  }
+  if (error instanceof DependencyUnavailableError) {
+    const ms = BigInt(error.retryAfterMs);
+    details.push(detail(RetryInfoSchema, { retryDelay: { seconds: ms / 1000n, nanos: Number(ms % 1000n) * 1e6 } }));
+  }
+  details.push(...domainDetailsOf(error));
+  return details;
+}
+
+function domainDetailsOf(error: DomainError): Detail[] {
+  if (error instanceof UnknownProductsError) {
+    return [detail(UnknownProductsSchema, { productIds: [...error.productIds] })];
+  }
+  if (error instanceof InactiveProductsError) {
+    return [detail(InactiveProductsSchema, { productIds: [...error.productIds] })];
+  }
+  if (error instanceof InsufficientStockError) {
+    return [detail(InsufficientStockSchema, { shortages: error.shortages.map((s) => ({ ...s })) })];
+  }
+  if (error instanceof PriceMismatchError) {
+    return [
+      detail(PriceMismatchSchema, {
+        lines: error.differences.map((d) => ({
+          productId: d.productId,
+          expected: toMoneyProto(d.expected),
+          actual: toMoneyProto(d.actual),
+        })),
+      }),
+    ];
+  }
+  return [];
+}

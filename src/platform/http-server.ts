@@ -1,0 +1,97 @@
+import { readFileSync } from "node:fs";
+import * as http from "node:http";
+import * as http2 from "node:http2";
+import type { AddressInfo } from "node:net";
+import type { ConnectRouter } from "@connectrpc/connect";
+import { cors as connectCors } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import cors from "cors";
+import type { Logger } from "pino";
+
+export interface HttpServerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly corsOrigins: readonly string[];
+  readonly tls: { certFile: string; keyFile: string } | undefined;
+  readonly maxMessageBytes: number;
+  readonly routes: (router: ConnectRouter) => void;
+  readonly health: () => { ready: boolean; dependencies: Record<string, string> };
+  readonly log: Logger;
+}
+
+type Request = http.IncomingMessage | http2.Http2ServerRequest;
+type Response = http.ServerResponse | http2.Http2ServerResponse;
+
+export type HttpServer = http.Server | http2.Http2SecureServer;
+
+/**
+ * Connect and gRPC-Web for browsers, plus /healthz and /readyz. Plain HTTP/1.1 by default;
+ * with TLS the same port also speaks HTTP/2 (Node cannot offer both on one cleartext port).
+ */
+export function createHttpServer(options: HttpServerOptions): HttpServer {
+  const rpc = connectNodeAdapter({
+    routes: options.routes,
+    readMaxBytes: options.maxMessageBytes,
+    writeMaxBytes: options.maxMessageBytes,
+  });
+  const corsMiddleware = cors({
+    origin: options.corsOrigins.includes("*") ? "*" : [...options.corsOrigins],
+    methods: [...connectCors.allowedMethods],
+    allowedHeaders: [...connectCors.allowedHeaders, "Authorization", "X-Request-Id"],
+    exposedHeaders: [...connectCors.exposedHeaders, "X-Request-Id"],
+    maxAge: 7200,
+  });
+
+  const handler = (request: Request, response: Response) => {
+    corsMiddleware(request as http.IncomingMessage, response as http.ServerResponse, () => {
+      if (request.url === "/healthz") return json(response, 200, { status: "ok" });
+      if (request.url === "/readyz") {
+        const health = options.health();
+        return json(response, health.ready ? 200 : 503, health);
+      }
+      rpc(request as http.IncomingMessage, response as http.ServerResponse);
+    });
+  };
+
+  if (options.tls) {
+    return http2.createSecureServer(
+      { allowHTTP1: true, cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) },
+      handler,
+    );
+  }
+  const server = http.createServer(handler);
+  server.keepAliveTimeout = 65_000;
+  return server;
+}
+
+function json(response: Response, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  (response as http.ServerResponse).writeHead(status, { "content-type": "application/json" }).end(text);
+}
+
+export function listen(server: HttpServer, host: string, port: number, log: Logger): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      const bound = (server.address() as AddressInfo).port;
+      log.info({ port: bound, tls: !(server instanceof http.Server) }, "HTTP (Connect, gRPC-Web) listening");
+      resolve(bound);
+    });
+  });
+}
+
+/** Stops accepting, lets in-flight calls finish within `graceMs`, then drops the rest. */
+export function closeHttpServer(server: HttpServer, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const force = setTimeout(() => {
+      if ("closeAllConnections" in server) server.closeAllConnections();
+      resolve();
+    }, graceMs);
+    server.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
+    if ("closeIdleConnections" in server) server.closeIdleConnections();
+  });
+}
