@@ -2,7 +2,8 @@
 # Starts and stops a single-node Apache Kafka 4.x (KRaft, broker+controller) on 127.0.0.1,
 # run straight from its Maven Central jars (no tarball download, no Docker).
 #   scripts/kafka.sh start | stop | status
-# Env: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), KAFKA_DIR (.kafka under the repo).
+# Env: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), KAFKA_DIR (.kafka under the repo) for
+# data, config and logs, KAFKA_LIBS (.kafka/libs under the repo) for the jar cache, shared by all.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -10,7 +11,7 @@ root="$(cd "$here/.." && pwd)"
 port="${KAFKA_PORT:-9092}"
 controller_port="${KAFKA_CONTROLLER_PORT:-9093}"
 dir="${KAFKA_DIR:-$root/.kafka}"
-libs="$dir/libs"
+libs="${KAFKA_LIBS:-$root/.kafka/libs}"
 data="$dir/data"
 pidfile="$dir/kafka.pid"
 log="$dir/kafka.log"
@@ -22,8 +23,8 @@ fetch_jars() {
   if [[ -f "$libs/.stamp" && "$(cat "$libs/.stamp")" == "$stamp" ]]; then return; fi
   rm -rf "$libs" && mkdir -p "$libs"
   if ! mvn -B -Dstyle.color=never -f "$here/kafka/pom.xml" dependency:copy-dependencies \
-    -DoutputDirectory="$libs" -DincludeScope=runtime >"$dir/mvn.log" 2>&1; then
-    tail -40 "$dir/mvn.log" >&2
+    -DoutputDirectory="$libs" -DincludeScope=runtime >"$libs/../mvn.log" 2>&1; then
+    tail -40 "$libs/../mvn.log" >&2
     return 1
   fi
   echo "$stamp" > "$libs/.stamp"

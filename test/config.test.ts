@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../src/config.js";
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe("configuration", () => {
+  it("when nothing is set, then the embedded defaults apply", () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ grpcPort: 50051, httpPort: 8080, kafka: undefined, database: { url: undefined, dataDir: ".data" } });
+    expect(config.pricing).toEqual({ currency: "USD", taxRateBps: 800, freeShippingThresholdMinor: 5000n, flatShippingMinor: 599n });
+  });
+
+  it("when values are bad, then every problem is named with the value given", () => {
+    const found = problems({ GRPC_PORT: "70000", HTTP_PORT: "http", DATABASE_URL: "mysql://x/y", LOG_LEVEL: "loud", CURRENCY: "usd" });
+    expect(found).toHaveLength(5);
+    expect(found.join("\n")).toMatch(/GRPC_PORT: .*\(got "70000"\)/);
+    expect(found.join("\n")).toMatch(/HTTP_PORT: .*\(got "http"\)/);
+    expect(found.join("\n")).toMatch(/DATABASE_URL: .*\(got "mysql:\/\/x\/y"\)/);
+    expect(found.join("\n")).toMatch(/CURRENCY: must be an ISO 4217 code/);
+  });
+
+  it("when only half of the TLS pair is set, then start-up refuses", () => {
+    expect(problems({ TLS_CERT_FILE: "/tmp/cert.pem" })).toEqual(["TLS_CERT_FILE: TLS_CERT_FILE and TLS_KEY_FILE must be set together (got \"/tmp/cert.pem\")"]);
+  });
+
+  it("when a variable is set but empty, then its default applies", () => {
+    expect(loadConfig({ GRPC_PORT: "" }).grpcPort).toBe(50051);
+  });
+
+  it("when KAFKA_BROKERS is a list, then it is split and trimmed", () => {
+    expect(loadConfig({ KAFKA_BROKERS: "a:9092, b:9092" }).kafka?.brokers).toEqual(["a:9092", "b:9092"]);
+  });
+});

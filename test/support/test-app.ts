@@ -1,0 +1,81 @@
+import { randomBytes } from "node:crypto";
+import * as grpc from "@grpc/grpc-js";
+import type { DescService } from "@bufbuild/protobuf";
+import { createClient, type Client } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import pg from "pg";
+import { pino } from "pino";
+import { inject } from "vitest";
+import { startApp, type App } from "../../src/app.js";
+import { loadConfig } from "../../src/config.js";
+import { grpcServiceDefinition } from "../../src/platform/grpc-adapter.js";
+
+export interface TestApp extends App {
+  readonly databaseUrl: string;
+  /** A Connect-protocol client over HTTP/1.1, as a browser app would use. */
+  connect<S extends DescService>(service: S): Client<S>;
+  grpcWeb<S extends DescService>(service: S): Client<S>;
+  /** A plain @grpc/grpc-js client, as another Node microservice would use. */
+  grpcClient(service: DescService): grpc.Client & Record<string, Function>;
+}
+
+/** A database of its own for each test app, inside the one PostgreSQL the run shares. */
+async function freshDatabase(): Promise<string> {
+  const serverUrl = new URL(inject("databaseUrl"));
+  const name = `t_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: serverUrl.toString() });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  serverUrl.pathname = `/${name}`;
+  return serverUrl.toString();
+}
+
+/** Boots the real service in-process on random ports against the shared real servers. */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const databaseUrl = await freshDatabase();
+  const config = loadConfig({
+    HOST: "127.0.0.1",
+    GRPC_PORT: "0",
+    HTTP_PORT: "0",
+    DATABASE_URL: databaseUrl,
+    KAFKA_BROKERS: inject("kafkaBrokers"),
+    KAFKA_TOPIC: `orders.test.${randomBytes(4).toString("hex")}`,
+    DB_POOL_MAX: "5",
+    SHUTDOWN_GRACE_MS: "2000",
+    ...env,
+  });
+  const app = await startApp(config, pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }));
+  const clients: grpc.Client[] = [];
+  const baseUrl = `http://127.0.0.1:${app.httpPort}`;
+  return {
+    ...app,
+    databaseUrl,
+    connect: (service) => createClient(service, createConnectTransport({ baseUrl, httpVersion: "1.1" })),
+    grpcWeb: (service) => createClient(service, createGrpcWebTransport({ baseUrl, httpVersion: "1.1" })),
+    grpcClient(service) {
+      const Constructor = grpc.makeGenericClientConstructor(grpcServiceDefinition(service) as never, service.name);
+      const client = new Constructor(`127.0.0.1:${app.grpcPort}`, grpc.credentials.createInsecure());
+      clients.push(client);
+      return client as grpc.Client & Record<string, Function>;
+    },
+    async stop() {
+      clients.forEach((client) => client.close());
+      await app.stop();
+    },
+  };
+}
+
+/** Promise wrapper for a grpc-js unary call that also returns the status on failure. */
+export function unary<T>(
+  client: grpc.Client & Record<string, Function>,
+  method: string,
+  request: unknown,
+  options: grpc.CallOptions = { deadline: Date.now() + 10_000 },
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    client[method]!(request, new grpc.Metadata(), options, (error: grpc.ServiceError | null, response: T) =>
+      error ? reject(error) : resolve(response),
+    );
+  });
+}
