@@ -76,7 +76,8 @@ function contextFor(service: DescService, method: DescMethod, call: Call): Handl
     protocolName: "grpc",
     requestMethod: "POST",
     url: `/${service.typeName}/${method.name}`,
-    timeoutMs: Number.isFinite(deadlineMs) ? deadlineMs - Date.now() : undefined,
+    // grpc-js reports "no deadline" as Infinity or as 0 depending on how the call arrived.
+    timeoutMs: Number.isFinite(deadlineMs) && deadlineMs > 0 ? deadlineMs - Date.now() : undefined,
     requestSignal: abort.signal,
     requestHeader: metadataToHeaders(call.metadata),
   });

@@ -60,8 +60,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       return client as grpc.Client & Record<string, Function>;
     },
     async stop() {
-      clients.forEach((client) => client.close());
       await app.stop();
+      clients.forEach((client) => client.close());
     },
   };
 }
