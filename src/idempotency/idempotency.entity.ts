@@ -8,8 +8,10 @@ const IdempotencyRecordSchema = defineEntity({
     /** "<rpc>:<caller>:<request id>", so two callers can pick the same id safely. */
     key: p.string().primary(),
     requestHash: p.string(),
-    response: p.blob(),
+    /** Null while the first request is still running. */
+    response: p.blob().nullable(),
     createdAt: p.datetime(),
+    completedAt: p.datetime().nullable(),
   },
 });
 export class IdempotencyRecord extends IdempotencyRecordSchema.class {}

@@ -1,19 +1,36 @@
+import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
-import type { OrderService } from "../../gen/shop/order/v1/order_pb.js";
+import {
+  CreateOrderRequestSchema,
+  CreateOrderResponseSchema,
+  type OrderService,
+} from "../../gen/shop/order/v1/order_pb.js";
+import { idempotent } from "../idempotency/idempotency.js";
 import { scopeOf } from "../platform/rpc-scope.js";
 import type { OrderDeps } from "./order-deps.js";
 import { orderToProto } from "./order-mapper.js";
 import { getOrder, parseOrderId } from "./get-order.js";
 import { parsePlaceOrder } from "./place-order-input.js";
 import { placeOrder } from "./place-order.js";
+import type { Order } from "./order.entity.js";
+
+const createOrderResponse = (order: Order) => create(CreateOrderResponseSchema, { order: orderToProto(order) });
 
 /** Thin handlers: proto in, use case, proto out. Errors are mapped by the RPC scope. */
 export function orderService(deps: OrderDeps): Partial<ServiceImpl<typeof OrderService>> {
   return {
     async createOrder(request, context) {
+      const scope = scopeOf(context);
       const command = parsePlaceOrder(request, deps.pricing.currency, deps.clock.now());
-      const order = await placeOrder(command, scopeOf(context), deps);
-      return { order: orderToProto(order) };
+      const call = {
+        key: `CreateOrder:${command.userId}:${command.requestId}`,
+        requestSchema: CreateOrderRequestSchema,
+        request,
+        responseSchema: CreateOrderResponseSchema,
+      };
+      return idempotent(scope.em, call, scope.signal, async (record) =>
+        createOrderResponse(await placeOrder(command, scope, deps, (tx, order) => record(tx, createOrderResponse(order)))),
+      );
     },
 
     async getOrder(request, context) {

@@ -25,7 +25,12 @@ const COMPENSATION_TIMEOUT_MS = 5_000;
  * order, items, history and the OrderCreated event in one transaction. If anything fails after
  * the reservation, the reservation is released.
  */
-export async function placeOrder(command: PlaceOrderCommand, scope: Scope, deps: OrderDeps): Promise<Order> {
+export async function placeOrder(
+  command: PlaceOrderCommand,
+  scope: Scope,
+  deps: OrderDeps,
+  beforeCommit: (tx: EntityManager, order: Order) => Promise<void>,
+): Promise<Order> {
   const items = await priceItems(command.items, command.currency, deps.catalog, scope.signal);
   const orderId = newId();
   const lines = items.map((item) => ({ productId: item.product.id, quantity: item.quantity }));
@@ -33,7 +38,7 @@ export async function placeOrder(command: PlaceOrderCommand, scope: Scope, deps:
   await deps.inventory.reserve(orderId, lines, scope.signal);
   try {
     throwIfExpired(scope.signal);
-    return await persist(orderId, command, items, scope.em, deps);
+    return await persist(orderId, command, items, scope.em, deps, beforeCommit);
   } catch (error) {
     await deps.inventory.release(orderId, AbortSignal.timeout(COMPENSATION_TIMEOUT_MS)).catch((releaseError: unknown) =>
       scope.log.error({ err: releaseError, orderId }, "could not release the reservation of a failed order"),
@@ -42,7 +47,14 @@ export async function placeOrder(command: PlaceOrderCommand, scope: Scope, deps:
   }
 }
 
-async function persist(orderId: string, command: PlaceOrderCommand, items: PricedItem[], em: EntityManager, deps: OrderDeps) {
+async function persist(
+  orderId: string,
+  command: PlaceOrderCommand,
+  items: PricedItem[],
+  em: EntityManager,
+  deps: OrderDeps,
+  beforeCommit: (tx: EntityManager, order: Order) => Promise<void>,
+) {
   const now = deps.clock.now();
   const totals = computeTotals(items, deps.pricing);
   return em.transactional(async (tx) => {
@@ -88,6 +100,7 @@ async function persist(orderId: string, command: PlaceOrderCommand, items: Price
     tx.create(OrderStatusChange, { order, fromStatus: null, toStatus: "PENDING", changedAt: now, actor: command.userId, reason: "placed" });
     await tx.flush();
     enqueueEvent(tx, orderEvent(order, deps.topic, { case: "orderCreated", value: { order: orderToProto(order) } }, now));
+    await beforeCommit(tx, order);
     return order;
   });
 }

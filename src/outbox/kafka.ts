@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Admin, type LogEntry, type Producer } from "kafkajs";
+import { Kafka, logLevel, Partitioners, type Admin, type LogEntry, type Producer } from "kafkajs";
 import type { Logger } from "pino";
 
 export interface KafkaOptions {
@@ -42,7 +42,11 @@ export class KafkaConnection {
           this.log[levels[level] ?? "info"]({ kafka: extra }, message),
     });
     this.admin = this.kafka.admin();
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
   }
 
   /** Connects and creates the topic; resolves once both worked, retrying in the background until then. */
