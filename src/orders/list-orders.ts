@@ -1,0 +1,113 @@
+import { createHash } from "node:crypto";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import type { FilterQuery } from "@mikro-orm/core";
+import type { EntityManager } from "@mikro-orm/postgresql";
+import { OrderStatus as OrderStatusProto, type ListOrdersRequest } from "../../gen/shop/order/v1/order_pb.js";
+import { RESOURCE_ID, Violations } from "../platform/validation.js";
+import { Order } from "./order.entity.js";
+import type { OrderStatus } from "./order-status.js";
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+interface Filters {
+  readonly statuses: OrderStatus[];
+  readonly userId: string;
+  readonly customerEmail: string;
+  readonly createdAfter?: Date;
+  readonly createdBefore?: Date;
+}
+
+export interface ListOrdersQuery {
+  readonly filters: Filters;
+  readonly pageSize: number;
+  readonly after?: { createdAt: Date; id: string };
+  readonly includeTotalSize: boolean;
+}
+
+/** The token pins the filters it was issued for, so a changed filter cannot silently skip rows. */
+function fingerprint(filters: Filters): string {
+  return createHash("sha256").update(JSON.stringify(filters)).digest("base64url").slice(0, 16);
+}
+
+export function encodePageToken(order: Order, filters: Filters): string {
+  return Buffer.from(JSON.stringify({ c: order.createdAt.toISOString(), i: order.id, f: fingerprint(filters) })).toString("base64url");
+}
+
+function decodePageToken(token: string, filters: Filters, v: Violations): ListOrdersQuery["after"] {
+  try {
+    const { c, i, f } = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { c: string; i: string; f: string };
+    const createdAt = new Date(c);
+    if (typeof i !== "string" || Number.isNaN(createdAt.getTime())) throw new Error("malformed");
+    if (f !== fingerprint(filters)) {
+      v.add("page_token", "was issued for different filters; keep the filters or start from the first page");
+      return undefined;
+    }
+    return { createdAt, id: i };
+  } catch {
+    v.add("page_token", "is not a token this service issued");
+    return undefined;
+  }
+}
+
+export function parseListOrders(request: ListOrdersRequest): ListOrdersQuery {
+  const v = new Violations();
+  v.check(request.pageSize >= 0, "page_size", "must not be negative");
+  const statuses = request.statuses.map((status, i) => {
+    v.check(status !== OrderStatusProto.UNSPECIFIED && OrderStatusProto[status] !== undefined, `statuses[${i}]`, "must be a known status");
+    return OrderStatusProto[status] as OrderStatus;
+  });
+  const filters: Filters = {
+    statuses: [...new Set(statuses)].sort(),
+    userId: request.userId ? v.text("user_id", request.userId, RESOURCE_ID) : "",
+    customerEmail: v.text("customer_email", request.customerEmail, { max: 320 }).toLowerCase(),
+    createdAfter: request.createdAfter ? timestampDate(request.createdAfter) : undefined,
+    createdBefore: request.createdBefore ? timestampDate(request.createdBefore) : undefined,
+  };
+  if (filters.createdAfter && filters.createdBefore) {
+    v.check(filters.createdAfter < filters.createdBefore, "created_before", "must be later than created_after");
+  }
+  const after = request.pageToken ? decodePageToken(request.pageToken, filters, v) : undefined;
+  v.throwIfAny();
+  return {
+    filters,
+    // Larger sizes are lowered rather than refused, as AIP-158 suggests.
+    pageSize: Math.min(request.pageSize || DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
+    after,
+    includeTotalSize: request.includeTotalSize,
+  };
+}
+
+function where(filters: Filters): FilterQuery<Order> {
+  const createdAt = {
+    ...(filters.createdAfter ? { $gte: filters.createdAfter } : {}),
+    ...(filters.createdBefore ? { $lt: filters.createdBefore } : {}),
+  };
+  return {
+    deletedAt: null,
+    ...(filters.statuses.length ? { status: { $in: filters.statuses } } : {}),
+    ...(filters.userId ? { userId: filters.userId } : {}),
+    ...(filters.customerEmail ? { customerEmail: filters.customerEmail } : {}),
+    ...(Object.keys(createdAt).length ? { createdAt } : {}),
+  };
+}
+
+/** Newest first by (created_at, id): a keyset, so pages stay stable while orders arrive. */
+export async function listOrders(em: EntityManager, query: ListOrdersQuery) {
+  const base = where(query.filters);
+  const keyset: FilterQuery<Order> = query.after
+    ? { $or: [{ createdAt: { $lt: query.after.createdAt } }, { createdAt: query.after.createdAt, id: { $lt: query.after.id } }] }
+    : {};
+  const rows = await em.find(Order, { $and: [base, keyset] }, {
+    populate: ["items"],
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    limit: query.pageSize + 1,
+  });
+  const orders = rows.slice(0, query.pageSize);
+  const last = orders.at(-1);
+  return {
+    orders,
+    nextPageToken: rows.length > query.pageSize && last ? encodePageToken(last, query.filters) : "",
+    totalSize: query.includeTotalSize ? BigInt(await em.count(Order, base)) : undefined,
+  };
+}
