@@ -10,9 +10,13 @@ export function parseOrderId(value: string, field = "order_id"): string {
   return id;
 }
 
-/** Soft-deleted orders are gone for every reader; only the audit trail keeps them. */
-export async function getOrder(em: EntityManager, orderId: string): Promise<Order> {
-  const order = await em.findOne(Order, { id: orderId, deletedAt: null }, { populate: ["items"] });
+/**
+ * Soft-deleted orders are gone for every reader; only the audit trail keeps them. The status
+ * history is loaded only for callers that show it ("where is my order").
+ */
+export async function getOrder(em: EntityManager, orderId: string, options: { withHistory?: boolean } = {}): Promise<Order> {
+  const populate = options.withHistory ? (["items", "history"] as const) : (["items"] as const);
+  const order = await em.findOne(Order, { id: orderId, deletedAt: null }, { populate });
   if (!order) throw new NotFoundError("order", orderId);
   return order;
 }

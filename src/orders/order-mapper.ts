@@ -5,6 +5,7 @@ import {
   OrderStatus as OrderStatusProto,
   PaymentMethodType,
   PaymentStatus,
+  type GetOrderStatusResponseSchema,
   type OrderSchema,
   type OrderItemSchema,
   type StatusChangeSchema,
@@ -91,5 +92,20 @@ export function orderToProto(order: Order): MessageInitShape<typeof OrderSchema>
     version: BigInt(order.version),
     createTime: timestampFromDate(order.createdAt),
     updateTime: timestampFromDate(order.updatedAt),
+  };
+}
+
+/** Needs `items` and `history` loaded. */
+export function trackingToProto(order: Order): MessageInitShape<typeof GetOrderStatusResponseSchema> {
+  return {
+    orderId: order.id,
+    orderNumber: order.orderNumber,
+    status: orderStatusToProto(order.status),
+    paymentStatus: PaymentStatus[order.paymentStatus],
+    history: order.history.getItems().map(statusChangeToProto),
+    trackingNumber: order.trackingNumber,
+    carrier: order.carrier,
+    estimatedDeliveryDate: dateToProto(order.estimatedDeliveryDate),
+    items: order.items.getItems().map((item) => itemToProto(item, order.currency)),
   };
 }

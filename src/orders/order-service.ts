@@ -8,8 +8,7 @@ import {
 import { idempotent } from "../idempotency/idempotency.js";
 import { scopeOf } from "../platform/rpc-scope.js";
 import type { OrderDeps } from "./order-deps.js";
-import { dateToProto, itemToProto, orderToProto, statusChangeToProto } from "./order-mapper.js";
-import { getOrderWithHistory } from "./get-order-status.js";
+import { orderToProto, trackingToProto } from "./order-mapper.js";
 import { listOrders, parseListOrders } from "./list-orders.js";
 import { getOrder, parseOrderId } from "./get-order.js";
 import { parsePlaceOrder } from "./place-order-input.js";
@@ -46,19 +45,8 @@ export function orderService(deps: OrderDeps): Partial<ServiceImpl<typeof OrderS
     },
 
     async getOrderStatus(request, context) {
-      const order = await getOrderWithHistory(scopeOf(context).em, parseOrderId(request.orderId));
-      const proto = orderToProto(order);
-      return {
-        orderId: order.id,
-        orderNumber: order.orderNumber,
-        status: proto.status,
-        paymentStatus: proto.payment?.status,
-        history: order.history.getItems().map(statusChangeToProto),
-        trackingNumber: order.trackingNumber,
-        carrier: order.carrier,
-        estimatedDeliveryDate: dateToProto(order.estimatedDeliveryDate),
-        items: order.items.getItems().map((item) => itemToProto(item, order.currency)),
-      };
+      const order = await getOrder(scopeOf(context).em, parseOrderId(request.orderId), { withHistory: true });
+      return trackingToProto(order);
     },
   };
 }
