@@ -32,6 +32,11 @@ const schema = z
     PRODUCT_SERVICE_URL: z.url({ protocol: /^https?$/ }).optional(),
     INVENTORY_SERVICE_URL: z.url({ protocol: /^https?$/ }).optional(),
     DEPENDENCY_TIMEOUT_MS: positiveInt.default(2_000),
+    DEPENDENCY_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
+    BREAKER_THRESHOLD: positiveInt.default(5),
+    BREAKER_HALF_OPEN_MS: positiveInt.default(5_000),
+    // 0 turns the cache off. Bounds how stale a price can be when an order is priced.
+    PRODUCT_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(2_000),
 
     CURRENCY: z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as USD").default("USD"),
     TAX_RATE_BPS: z.coerce.number().int().min(0).max(10_000).default(800),
@@ -93,6 +98,12 @@ function toConfig(env: z.infer<typeof schema>) {
       productServiceUrl: env.PRODUCT_SERVICE_URL,
       inventoryServiceUrl: env.INVENTORY_SERVICE_URL,
       timeoutMs: env.DEPENDENCY_TIMEOUT_MS,
+      resilience: {
+        retries: env.DEPENDENCY_RETRIES,
+        breakerThreshold: env.BREAKER_THRESHOLD,
+        breakerHalfOpenAfterMs: env.BREAKER_HALF_OPEN_MS,
+      },
+      productCacheTtlMs: env.PRODUCT_CACHE_TTL_MS,
     },
     pricing: {
       currency: env.CURRENCY,

@@ -24,5 +24,9 @@ export interface ProductCatalog {
 export interface Inventory {
   /** All lines or none; throws InsufficientStockError with every shortage. */
   reserve(reservationId: string, lines: readonly StockLine[], signal: AbortSignal): Promise<void>;
+  /** Replaces a held reservation's lines, all or nothing; InsufficientStockError when short. */
+  adjust(reservationId: string, lines: readonly StockLine[], signal: AbortSignal): Promise<void>;
   release(reservationId: string, signal: AbortSignal): Promise<void>;
+  /** The goods left the warehouse: reserved stock becomes shipped stock. */
+  commit(reservationId: string, signal: AbortSignal): Promise<void>;
 }

@@ -5,8 +5,10 @@ import { ProductService } from "../../gen/shop/product/v1/product_pb.js";
 import type { Config } from "../config.js";
 import type { Inventory, ProductCatalog } from "./catalog-ports.js";
 import { GrpcInventory, GrpcProductCatalog, grpcTransport } from "./grpc-catalog.js";
+import { CachedProductCatalog } from "./product-cache.js";
 import { referenceInventoryService } from "./reference/reference-inventory.js";
 import { referenceProductService } from "./reference/reference-products.js";
+import { DependencyGuard } from "./resilience.js";
 
 /**
  * The Product and Inventory clients. With a URL they call that service over gRPC; without one
@@ -17,12 +19,15 @@ export function createCatalogClients(
   config: Config["dependencies"],
   orm: MikroORM,
 ): { catalog: ProductCatalog; inventory: Inventory } {
-  const budget = { timeoutMs: config.timeoutMs };
   const products: Transport = config.productServiceUrl
     ? grpcTransport(config.productServiceUrl)
     : createRouterTransport(({ service }) => service(ProductService, referenceProductService(orm)));
   const inventory: Transport = config.inventoryServiceUrl
     ? grpcTransport(config.inventoryServiceUrl)
     : createRouterTransport(({ service }) => service(InventoryService, referenceInventoryService(orm)));
-  return { catalog: new GrpcProductCatalog(products, budget), inventory: new GrpcInventory(inventory, budget) };
+  const productClient = new GrpcProductCatalog(products, config.timeoutMs, new DependencyGuard("product service", config.resilience));
+  return {
+    catalog: config.productCacheTtlMs > 0 ? new CachedProductCatalog(productClient, config.productCacheTtlMs) : productClient,
+    inventory: new GrpcInventory(inventory, config.timeoutMs, new DependencyGuard("inventory service", config.resilience)),
+  };
 }

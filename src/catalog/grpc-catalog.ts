@@ -3,72 +3,92 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { InsufficientStockSchema, InventoryService } from "../../gen/shop/inventory/v1/inventory_pb.js";
 import { ProductService } from "../../gen/shop/product/v1/product_pb.js";
 import { fromMoneyProto } from "../money/money-proto.js";
+import { DependencyUnavailableError } from "../platform/domain-errors.js";
 import type { Inventory, ProductCatalog, ProductInfo, StockLine } from "./catalog-ports.js";
 import { InsufficientStockError } from "./catalog-errors.js";
-import { DependencyUnavailableError } from "../platform/domain-errors.js";
-import { dependencyError } from "./dependency-errors.js";
-
-export interface CallBudget {
-  /** Longest a single call may take, even when the caller's deadline is further away. */
-  readonly timeoutMs: number;
-}
+import type { DependencyGuard } from "./resilience.js";
 
 export function grpcTransport(baseUrl: string): Transport {
   return createGrpcTransport({ baseUrl, idleConnectionTimeoutMs: 60_000 });
 }
 
-function timeoutFor(budget: CallBudget, signal: AbortSignal) {
-  return { timeoutMs: budget.timeoutMs, signal };
-}
+/** Every call carries the shorter of the caller's deadline and the per-call budget. */
+const callOptions = (timeoutMs: number, signal: AbortSignal) => ({ timeoutMs, signal });
 
 /** ProductCatalog over the Product service's gRPC contract. */
 export class GrpcProductCatalog implements ProductCatalog {
   private readonly client: Client<typeof ProductService>;
 
-  constructor(transport: Transport, private readonly budget: CallBudget) {
+  constructor(
+    transport: Transport,
+    private readonly timeoutMs: number,
+    private readonly guard: DependencyGuard,
+  ) {
     this.client = createClient(ProductService, transport);
   }
 
   async getProducts(ids: readonly string[], signal: AbortSignal) {
-    try {
-      const response = await this.client.batchGetProducts({ ids: [...ids] }, timeoutFor(this.budget, signal));
-      const found = new Map<string, ProductInfo>();
-      for (const p of response.products) {
-        if (!p.price) throw new DependencyUnavailableError("product service", `product "${p.id}" came without a price`);
-        found.set(p.id, { id: p.id, sku: p.sku, name: p.name, price: fromMoneyProto(p.price), active: p.active, imageUrl: p.imageUrl });
-      }
-      return { found, missing: response.missingIds };
-    } catch (error) {
-      throw dependencyError("product service", error, signal);
+    const response = await this.guard.safe(
+      (attempt) => this.client.batchGetProducts({ ids: [...ids] }, callOptions(this.timeoutMs, attempt)),
+      signal,
+    );
+    const found = new Map<string, ProductInfo>();
+    for (const p of response.products) {
+      if (!p.price) throw new DependencyUnavailableError("product service", `product "${p.id}" came without a price`);
+      found.set(p.id, { id: p.id, sku: p.sku, name: p.name, price: fromMoneyProto(p.price), active: p.active, imageUrl: p.imageUrl });
     }
+    return { found, missing: response.missingIds };
   }
 }
 
-/** Inventory over the Inventory service's gRPC contract. */
+/** A short line is the caller's problem (FAILED_PRECONDITION), not the dependency's health. */
+function shortageOf(error: unknown): InsufficientStockError | undefined {
+  if (!(error instanceof ConnectError) || error.code !== Code.FailedPrecondition) return undefined;
+  const detail = error.findDetails(InsufficientStockSchema)[0];
+  return detail ? new InsufficientStockError(detail.shortages) : undefined;
+}
+
+/**
+ * Inventory over the Inventory service's gRPC contract. Reserve, release and commit are
+ * idempotent by reservation id in that contract, and adjust replaces the lines, so all are
+ * safe to retry.
+ */
 export class GrpcInventory implements Inventory {
   private readonly client: Client<typeof InventoryService>;
 
-  constructor(transport: Transport, private readonly budget: CallBudget) {
+  constructor(
+    transport: Transport,
+    private readonly timeoutMs: number,
+    private readonly guard: DependencyGuard,
+  ) {
     this.client = createClient(InventoryService, transport);
   }
 
   async reserve(reservationId: string, lines: readonly StockLine[], signal: AbortSignal) {
-    try {
-      await this.client.reserveStock({ reservationId, lines: [...lines] }, timeoutFor(this.budget, signal));
-    } catch (error) {
-      const shortage = error instanceof ConnectError && error.code === Code.FailedPrecondition
-        ? error.findDetails(InsufficientStockSchema)[0]
-        : undefined;
-      if (shortage) throw new InsufficientStockError(shortage.shortages);
-      throw dependencyError("inventory service", error, signal);
-    }
+    await this.guard.safe(async (attempt) => {
+      try {
+        await this.client.reserveStock({ reservationId, lines: [...lines] }, callOptions(this.timeoutMs, attempt));
+      } catch (error) {
+        throw shortageOf(error) ?? error;
+      }
+    }, signal);
+  }
+
+  async adjust(reservationId: string, lines: readonly StockLine[], signal: AbortSignal) {
+    await this.guard.safe(async (attempt) => {
+      try {
+        await this.client.adjustReservation({ reservationId, lines: [...lines] }, callOptions(this.timeoutMs, attempt));
+      } catch (error) {
+        throw shortageOf(error) ?? error;
+      }
+    }, signal);
   }
 
   async release(reservationId: string, signal: AbortSignal) {
-    try {
-      await this.client.releaseReservation({ reservationId }, timeoutFor(this.budget, signal));
-    } catch (error) {
-      throw dependencyError("inventory service", error, signal);
-    }
+    await this.guard.safe((attempt) => this.client.releaseReservation({ reservationId }, callOptions(this.timeoutMs, attempt)), signal);
+  }
+
+  async commit(reservationId: string, signal: AbortSignal) {
+    await this.guard.safe((attempt) => this.client.commitReservation({ reservationId }, callOptions(this.timeoutMs, attempt)), signal);
   }
 }

@@ -1,40 +1,116 @@
 import * as grpc from "@grpc/grpc-js";
+import type { DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
-import { ProductService } from "../../gen/shop/product/v1/product_pb.js";
+import { InsufficientStockSchema, InventoryService, type StockLine } from "../../gen/shop/inventory/v1/inventory_pb.js";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { ProductService, type ProductSchema } from "../../gen/shop/product/v1/product_pb.js";
 import { addConnectService } from "../../src/platform/grpc-adapter.js";
 
-export type ProductBehaviour = { kind: "hang" } | { kind: "fail"; code: Code } | { kind: "delay"; ms: number };
+export type Behaviour = { kind: "ok" } | { kind: "hang" } | { kind: "fail"; code: Code } | { kind: "delay"; ms: number };
+/** Kept for the foundation tests' wording. */
+export type ProductBehaviour = Behaviour;
 
 /**
- * A real gRPC Product service on a random port that misbehaves on purpose: it hangs, fails, or
- * answers slowly with a fixed product, so tests see how the order service copes.
+ * How a test server answers: `queue` is used up one call at a time (e.g. fail twice, then
+ * answer), after which `behaviour` applies to every call. `calls` counts what arrived.
  */
-export async function startProductTestServer(behaviour: ProductBehaviour) {
-  const server = new grpc.Server();
-  const product = {
-    id: "prod-mug",
-    sku: "MUG-001",
-    name: "Stoneware mug",
-    price: { currencyCode: "USD", amountMinor: 1250n },
-    active: true,
-  };
-  const respond = async (signal: AbortSignal) => {
-    if (behaviour.kind === "fail") throw new ConnectError("test failure", behaviour.code);
+export class Script {
+  calls = 0;
+  readonly queue: Behaviour[] = [];
+  constructor(public behaviour: Behaviour = { kind: "ok" }) {}
+
+  async play(signal: AbortSignal): Promise<void> {
+    this.calls++;
+    const behaviour = this.queue.shift() ?? this.behaviour;
+    if (behaviour.kind === "ok") return;
+    if (behaviour.kind === "fail") throw new ConnectError(`test failure (${Code[behaviour.code]})`, behaviour.code);
     const ms = behaviour.kind === "hang" ? 3_600_000 : behaviour.ms;
     await new Promise((resolve) => {
       const timer = setTimeout(resolve, ms);
       signal.addEventListener("abort", () => clearTimeout(timer), { once: true });
     });
-  };
-  const impl: Partial<ServiceImpl<typeof ProductService>> = {
-    async batchGetProducts(request, context) {
-      await respond(context.signal);
-      return { products: request.ids.includes(product.id) ? [product] : [], missingIds: request.ids.filter((id) => id !== product.id) };
-    },
-  };
-  addConnectService(server, ProductService, impl);
+  }
+}
+
+async function serve<S extends DescService>(service: S, impl: Partial<ServiceImpl<S>>) {
+  const server = new grpc.Server();
+  addConnectService(server, service, impl);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
   );
   return { url: `http://127.0.0.1:${port}`, stop: () => server.forceShutdown() };
+}
+
+const testProducts: Record<string, MessageInitShape<typeof ProductSchema>> = {
+  "prod-mug": { id: "prod-mug", sku: "MUG-001", name: "Stoneware mug", price: { currencyCode: "USD", amountMinor: 1250n }, active: true },
+  "prod-tee": { id: "prod-tee", sku: "TEE-001", name: "Cotton tee", price: { currencyCode: "USD", amountMinor: 2400n }, active: true },
+};
+
+/**
+ * A real gRPC Product service on a random port that misbehaves on purpose: it hangs, fails, or
+ * answers slowly, so tests see how the order service copes.
+ */
+export async function startProductTestServer(behaviour: Behaviour = { kind: "ok" }) {
+  const script = new Script(behaviour);
+  const server = await serve(ProductService, {
+    async batchGetProducts(request, context) {
+      await script.play(context.signal);
+      return {
+        products: request.ids.flatMap((id) => (testProducts[id] ? [testProducts[id]] : [])),
+        missingIds: request.ids.filter((id) => !testProducts[id]),
+      };
+    },
+  });
+  return { ...server, script };
+}
+
+/** A real gRPC Inventory service with in-memory stock, scripted the same way per call. */
+export async function startInventoryTestServer(stock: Record<string, number> = { "prod-mug": 100, "prod-tee": 100 }) {
+  const script = new Script();
+  const held = new Map<string, StockLine[]>();
+  const take = (lines: StockLine[]) => {
+    const shortages = lines
+      .filter((line) => (stock[line.productId] ?? 0) < line.quantity)
+      .map((line) => ({ productId: line.productId, requested: line.quantity, available: stock[line.productId] ?? 0 }));
+    if (shortages.length) {
+      throw new ConnectError("insufficient stock", Code.FailedPrecondition, undefined, [{ desc: InsufficientStockSchema, value: { shortages } }]);
+    }
+    for (const line of lines) stock[line.productId]! -= line.quantity;
+  };
+  const giveBack = (lines: StockLine[] = []) => lines.forEach((line) => (stock[line.productId] = (stock[line.productId] ?? 0) + line.quantity));
+  const server = await serve(InventoryService, {
+    async reserveStock(request, context) {
+      await script.play(context.signal);
+      if (!held.has(request.reservationId)) {
+        take(request.lines);
+        held.set(request.reservationId, request.lines);
+      }
+      return {};
+    },
+    async adjustReservation(request, context) {
+      await script.play(context.signal);
+      const before = held.get(request.reservationId);
+      giveBack(before);
+      try {
+        take(request.lines);
+      } catch (error) {
+        if (before) take(before);
+        throw error;
+      }
+      held.set(request.reservationId, request.lines);
+      return {};
+    },
+    async releaseReservation(request, context) {
+      await script.play(context.signal);
+      giveBack(held.get(request.reservationId));
+      held.delete(request.reservationId);
+      return {};
+    },
+    async commitReservation(request, context) {
+      await script.play(context.signal);
+      held.delete(request.reservationId);
+      return {};
+    },
+  });
+  return { ...server, script, stock, held };
 }

@@ -1,0 +1,123 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import pg from "pg";
+import { afterEach, describe, expect, it } from "vitest";
+import { ErrorInfoSchema, RetryInfoSchema } from "../gen/google/rpc/error_details_pb.js";
+import { InsufficientStockSchema } from "../gen/shop/order/v1/order_errors_pb.js";
+import { OrderService } from "../gen/shop/order/v1/order_pb.js";
+import { createOrderRequest } from "./support/fixtures.js";
+import { startInventoryTestServer, startProductTestServer } from "./support/catalog-test-server.js";
+import { startTestApp, type TestApp } from "./support/test-app.js";
+
+const oneMug = () => createOrderRequest({ items: [{ productId: "prod-mug", quantity: 1 }] });
+const failure = (promise: Promise<unknown>) => promise.then(() => expect.fail("expected an error"), (e) => ConnectError.from(e));
+
+async function countRows(app: TestApp, table: string): Promise<number> {
+  const db = new pg.Client({ connectionString: app.databaseUrl });
+  await db.connect();
+  const { rows } = await db.query(`select count(*)::int as n from ${table}`);
+  await db.end();
+  return rows[0].n;
+}
+
+describe("Product and Inventory over real gRPC: retries, circuit breaker, cache, failures", () => {
+  const cleanup: (() => unknown)[] = [];
+  afterEach(async () => {
+    for (const stop of cleanup.splice(0).reverse()) await stop();
+  });
+
+  async function setUp(env: Record<string, string> = {}) {
+    const products = await startProductTestServer();
+    const inventory = await startInventoryTestServer();
+    cleanup.push(products.stop, inventory.stop);
+    const app = await startTestApp({ PRODUCT_SERVICE_URL: products.url, INVENTORY_SERVICE_URL: inventory.url, PRODUCT_CACHE_TTL_MS: "0", ...env });
+    cleanup.push(() => app.stop());
+    return { app, products, inventory, orders: app.connect(OrderService) };
+  }
+
+  it("when the product service fails twice with UNAVAILABLE, then the third attempt places the order", async () => {
+    const { products, orders } = await setUp({ DEPENDENCY_RETRIES: "2" });
+    products.script.queue.push({ kind: "fail", code: Code.Unavailable }, { kind: "fail", code: Code.Unavailable });
+    const created = await orders.createOrder(oneMug());
+    expect(created.order?.items).toHaveLength(1);
+    expect(products.script.calls).toBe(3);
+  });
+
+  it("when the product service rejects the call itself, then it is not retried and the caller gets UNAVAILABLE", async () => {
+    const { products, orders } = await setUp({ DEPENDENCY_RETRIES: "2" });
+    products.script.behaviour = { kind: "fail", code: Code.InvalidArgument };
+    const error = await failure(orders.createOrder(oneMug()));
+    expect(error.code).toBe(Code.Unavailable);
+    expect(error.findDetails(ErrorInfoSchema)[0]?.metadata).toMatchObject({ dependency: "product service" });
+    expect(products.script.calls).toBe(1);
+  });
+
+  it("when the product service keeps failing, then the circuit opens, calls fail fast, and a trial call closes it", async () => {
+    const { products, orders } = await setUp({ DEPENDENCY_RETRIES: "0", BREAKER_THRESHOLD: "3", BREAKER_HALF_OPEN_MS: "300" });
+    products.script.behaviour = { kind: "fail", code: Code.Unavailable };
+    for (let i = 0; i < 3; i++) expect((await failure(orders.createOrder(oneMug()))).code).toBe(Code.Unavailable);
+
+    const fast = await failure(orders.createOrder(oneMug()));
+    expect(fast.code).toBe(Code.Unavailable);
+    expect(fast.rawMessage).toContain("circuit open");
+    expect(fast.findDetails(RetryInfoSchema)[0]?.retryDelay?.nanos).toBe(300_000_000);
+    expect(products.script.calls).toBe(3);
+
+    products.script.behaviour = { kind: "ok" };
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    expect((await orders.createOrder(oneMug())).order?.status).toBeDefined();
+    expect(products.script.calls).toBe(4);
+  });
+
+  it("when products were looked up moments ago, then the cache answers and the product service is asked once", async () => {
+    const { products, orders } = await setUp({ PRODUCT_CACHE_TTL_MS: "60000" });
+    await orders.createOrder(oneMug());
+    await orders.createOrder(oneMug());
+    expect(products.script.calls).toBe(1);
+  });
+
+  it("when inventory is down while reserving, then UNAVAILABLE and nothing is written", async () => {
+    const { app, inventory, orders } = await setUp({ DEPENDENCY_RETRIES: "1" });
+    inventory.script.behaviour = { kind: "fail", code: Code.Unavailable };
+    const error = await failure(orders.createOrder(oneMug()));
+    expect(error.code).toBe(Code.Unavailable);
+    expect(error.findDetails(ErrorInfoSchema)[0]?.metadata).toMatchObject({ dependency: "inventory service" });
+    expect(inventory.script.calls).toBe(2);
+    expect(await countRows(app, "orders")).toBe(0);
+    expect(await countRows(app, "idempotency_records")).toBe(0);
+  });
+
+  it("when inventory answers slower than the per-call budget, then UNAVAILABLE (timed out) and no order", async () => {
+    const { app, inventory, orders } = await setUp({ DEPENDENCY_RETRIES: "0", DEPENDENCY_TIMEOUT_MS: "200" });
+    inventory.script.behaviour = { kind: "delay", ms: 2_000 };
+    const error = await failure(orders.createOrder(oneMug()));
+    expect(error.code).toBe(Code.Unavailable);
+    expect(error.rawMessage).toContain("timed out");
+    expect(await countRows(app, "orders")).toBe(0);
+  });
+
+  it("when inventory is short, then FAILED_PRECONDITION lists each shortage with requested and available", async () => {
+    const { inventory, orders } = await setUp();
+    inventory.stock["prod-mug"] = 1;
+    inventory.stock["prod-tee"] = 0;
+    const error = await failure(
+      orders.createOrder(createOrderRequest({ items: [{ productId: "prod-mug", quantity: 3 }, { productId: "prod-tee", quantity: 2 }] })),
+    );
+    expect(error.code).toBe(Code.FailedPrecondition);
+    expect(error.findDetails(InsufficientStockSchema)[0]?.shortages).toEqual([
+      expect.objectContaining({ productId: "prod-mug", requested: 3, available: 1 }),
+      expect.objectContaining({ productId: "prod-tee", requested: 2, available: 0 }),
+    ]);
+  });
+
+  it("when saving the order fails after stock was reserved, then the reservation is released", async () => {
+    const { app, inventory, orders } = await setUp();
+    const db = new pg.Client({ connectionString: app.databaseUrl });
+    await db.connect();
+    await db.query(`alter table orders add constraint test_refuse check (notes <> 'refuse me')`);
+    await db.end();
+    const error = await failure(orders.createOrder(createOrderRequest({ items: [{ productId: "prod-mug", quantity: 5 }], notes: "refuse me" })));
+    expect(error.code).not.toBe(Code.OK);
+    expect(inventory.held.size).toBe(0);
+    expect(inventory.stock["prod-mug"]).toBe(100);
+  });
+});
