@@ -11,6 +11,7 @@ import type { Config } from "./config.js";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "./db/embedded-postgres.js";
 import { migrate, openOrm } from "./db/orm.js";
 import { orderService } from "./orders/order-service.js";
+import { SimulatedGateway } from "./payments/simulated-gateway.js";
 import { KafkaConnection } from "./outbox/kafka.js";
 import { systemClock } from "./platform/clock.js";
 import { addConnectService } from "./platform/grpc-adapter.js";
@@ -56,6 +57,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
         orderService({
           catalog,
           inventory,
+          payments: new SimulatedGateway(),
           pricing: config.pricing,
           clock: systemClock,
           topic: config.kafka?.topic ?? "orders.v1",

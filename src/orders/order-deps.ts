@@ -1,11 +1,13 @@
 import type { Inventory, ProductCatalog } from "../catalog/catalog-ports.js";
 import type { PricingPolicy } from "../money/totals.js";
+import type { PaymentGateway } from "../payments/payment-gateway.js";
 import type { Clock } from "../platform/clock.js";
 
 /** What the order use cases need from outside the domain, wired in main.ts. */
 export interface OrderDeps {
   readonly catalog: ProductCatalog;
   readonly inventory: Inventory;
+  readonly payments: PaymentGateway;
   readonly pricing: PricingPolicy;
   readonly clock: Clock;
   readonly topic: string;

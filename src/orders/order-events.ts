@@ -8,10 +8,10 @@ import type { EventRecord } from "../outbox/outbox-writer.js";
 import type { Order } from "./order.entity.js";
 import { orderStatusToProto } from "./order-mapper.js";
 
-type Payload = NonNullable<MessageInitShape<typeof OrderEventSchema>["payload"]>;
+export type EventPayload = NonNullable<MessageInitShape<typeof OrderEventSchema>["payload"]>;
 
 /** e.g. "orderCreated" -> "shop.order.v1.OrderCreated": the CloudEvents type of the record. */
-export function eventType(payload: Payload): string {
+export function eventType(payload: EventPayload): string {
   return `shop.order.v1.${payload.case![0]!.toUpperCase()}${payload.case!.slice(1)}`;
 }
 
@@ -19,7 +19,7 @@ export function eventType(payload: Payload): string {
  * The outbox record for a change to `order`. Call after the change is applied so the envelope
  * carries the order's new status and version.
  */
-export function orderEvent(order: Order, topic: string, payload: Payload, at: Date): EventRecord {
+export function orderEvent(order: Order, topic: string, payload: EventPayload, at: Date): EventRecord {
   const eventId = newId();
   const event = create(OrderEventSchema, {
     eventId,

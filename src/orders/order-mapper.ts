@@ -8,6 +8,7 @@ import {
   type GetOrderStatusResponseSchema,
   type OrderSchema,
   type OrderItemSchema,
+  type PaymentSchema,
   type StatusChangeSchema,
 } from "../../gen/shop/order/v1/order_pb.js";
 import { money } from "../money/money.js";
@@ -15,7 +16,6 @@ import { toMoneyProto } from "../money/money-proto.js";
 import { lineTotal } from "../money/totals.js";
 import type { Order, OrderItem, OrderStatusChange } from "./order.entity.js";
 import type { OrderStatus } from "./order-status.js";
-
 
 export function orderStatusToProto(status: OrderStatus): OrderStatusProto {
   return OrderStatusProto[status];
@@ -55,6 +55,18 @@ export function statusChangeToProto(change: OrderStatusChange): MessageInitShape
   };
 }
 
+export function paymentToProto(order: Order): MessageInitShape<typeof PaymentSchema> {
+  return {
+    method: PaymentMethodType[order.paymentMethod],
+    status: PaymentStatus[order.paymentStatus],
+    display: order.paymentDisplay,
+    transactionId: order.paymentTransactionId,
+    amount: toMoneyProto(money(order.currency, order.totalMinor)),
+    failureReason: order.paymentFailureReason,
+    updateTime: order.paymentUpdatedAt ? timestampFromDate(order.paymentUpdatedAt) : undefined,
+  };
+}
+
 /** Needs `items` loaded. */
 export function orderToProto(order: Order): MessageInitShape<typeof OrderSchema> {
   const amount = (minor: bigint) => toMoneyProto(money(order.currency, minor));
@@ -70,15 +82,7 @@ export function orderToProto(order: Order): MessageInitShape<typeof OrderSchema>
     },
     items: order.items.getItems().map((item) => itemToProto(item, order.currency)),
     shippingAddress: order.shippingAddress,
-    payment: {
-      method: PaymentMethodType[order.paymentMethod],
-      status: PaymentStatus[order.paymentStatus],
-      display: order.paymentDisplay,
-      transactionId: order.paymentTransactionId,
-      amount: amount(order.totalMinor),
-      failureReason: order.paymentFailureReason,
-      updateTime: order.paymentUpdatedAt ? timestampFromDate(order.paymentUpdatedAt) : undefined,
-    },
+    payment: paymentToProto(order),
     status: orderStatusToProto(order.status),
     subtotal: amount(order.subtotalMinor),
     tax: amount(order.taxMinor),

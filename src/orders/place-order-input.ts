@@ -1,4 +1,9 @@
-import type { CreateOrderRequest, Address as AddressProto, Customer as CustomerProto } from "../../gen/shop/order/v1/order_pb.js";
+import type {
+  CreateOrderRequest,
+  Address as AddressProto,
+  Customer as CustomerProto,
+  OrderItemInput,
+} from "../../gen/shop/order/v1/order_pb.js";
 import { money, type Money } from "../money/money.js";
 import { parsePaymentMethod, type PaymentMethod } from "../payments/payment-method.js";
 import { REQUEST_ID, RESOURCE_ID, Violations } from "../platform/validation.js";
@@ -78,25 +83,26 @@ export function parseAddress(input: AddressProto | undefined, field: string, v: 
   };
 }
 
+export function parseItem(item: OrderItemInput, field: string, currency: string, v: Violations): ItemRequest {
+  const productId = v.text(`${field}.product_id`, item.productId, RESOURCE_ID);
+  v.check(item.quantity >= 1 && item.quantity <= MAX_QUANTITY, `${field}.quantity`, `must be between 1 and ${MAX_QUANTITY}`);
+  const price = item.expectedUnitPrice;
+  if (price) {
+    v.check(price.currencyCode === currency, `${field}.expected_unit_price.currency_code`, `must be ${currency}`);
+    v.check(price.amountMinor >= 0n, `${field}.expected_unit_price.amount_minor`, "must not be negative");
+  }
+  return { productId, quantity: item.quantity, expectedUnitPrice: price ? money(price.currencyCode, price.amountMinor) : undefined };
+}
+
 function parseItems(request: CreateOrderRequest, currency: string, v: Violations): ItemRequest[] {
   if (!v.check(request.items.length > 0, "items", "must have at least one item")) return [];
   if (!v.check(request.items.length <= MAX_ITEMS, "items", `must have at most ${MAX_ITEMS} items`)) return [];
   const seen = new Set<string>();
-  return request.items.map((item, i) => {
-    const productId = v.text(`items[${i}].product_id`, item.productId, RESOURCE_ID);
-    v.check(!seen.has(productId), `items[${i}].product_id`, `"${productId}" appears twice; send one line with the total quantity`);
-    seen.add(productId);
-    v.check(
-      item.quantity >= 1 && item.quantity <= MAX_QUANTITY,
-      `items[${i}].quantity`,
-      `must be between 1 and ${MAX_QUANTITY}`,
-    );
-    const price = item.expectedUnitPrice;
-    if (price) {
-      v.check(price.currencyCode === currency, `items[${i}].expected_unit_price.currency_code`, `must be ${currency}`);
-      v.check(price.amountMinor >= 0n, `items[${i}].expected_unit_price.amount_minor`, "must not be negative");
-    }
-    return { productId, quantity: item.quantity, expectedUnitPrice: price ? money(price.currencyCode, price.amountMinor) : undefined };
+  return request.items.map((input, i) => {
+    const item = parseItem(input, `items[${i}]`, currency, v);
+    v.check(!seen.has(item.productId), `items[${i}].product_id`, `"${item.productId}" appears twice; send one line with the total quantity`);
+    seen.add(item.productId);
+    return item;
   });
 }
 

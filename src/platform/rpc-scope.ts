@@ -20,6 +20,8 @@ export interface RpcScope {
   /** Epoch milliseconds. */
   readonly deadline: number;
   readonly em: EntityManager;
+  /** Who is acting, for the audit trail: the x-actor header until authentication replaces it. */
+  readonly actor: string;
 }
 
 export interface ScopeDeps {
@@ -98,9 +100,14 @@ function openScope(context: HandlerContext, deps: ScopeDeps): RpcScope {
     signal: AbortSignal.any([context.signal, AbortSignal.timeout(Math.max(timeoutMs, 0))]),
     deadline: Date.now() + timeoutMs,
     em: deps.forkEntityManager(),
+    actor: actorOf(context.requestHeader.get("x-actor")),
   };
   context.values.set(scopeKey, scope);
   return scope;
+}
+
+function actorOf(header: string | null): string {
+  return header && requestIdPattern.test(header) ? header : "anonymous";
 }
 
 /** For use cases: stop before a step that cannot be undone when the caller has given up. */
