@@ -121,3 +121,49 @@ describe("Product and Inventory over real gRPC: retries, circuit breaker, cache,
     expect(inventory.stock["prod-mug"]).toBe(100);
   });
 });
+
+describe("changes that call Inventory: nothing half-written when it fails", () => {
+  it("when inventory cannot release during a cancel, then UNAVAILABLE and the order is still open", async () => {
+    const products = await startProductTestServer();
+    const inventory = await startInventoryTestServer();
+    const app = await startTestApp({ PRODUCT_SERVICE_URL: products.url, INVENTORY_SERVICE_URL: inventory.url, DEPENDENCY_RETRIES: "0" });
+    try {
+      const orders = app.connect(OrderService);
+      const order = (await orders.createOrder(oneMug())).order!;
+      inventory.script.behaviour = { kind: "fail", code: Code.Unavailable };
+      const error = await failure(orders.cancelOrder({ requestId: "cancel-1", orderId: order.id, reason: "test" }));
+      expect(error.code).toBe(Code.Unavailable);
+      expect((await orders.getOrder({ orderId: order.id })).order).toEqual(order);
+
+      inventory.script.behaviour = { kind: "ok" };
+      const retried = await orders.cancelOrder({ requestId: "cancel-1", orderId: order.id, reason: "test" });
+      expect(retried.order?.cancelReason).toBe("test");
+      expect(inventory.held.size).toBe(0);
+    } finally {
+      await app.stop();
+      products.stop();
+      inventory.stop();
+    }
+  });
+
+  it("when inventory refuses an item edit, then the order keeps its lines and totals", async () => {
+    const products = await startProductTestServer();
+    const inventory = await startInventoryTestServer();
+    const app = await startTestApp({ PRODUCT_SERVICE_URL: products.url, INVENTORY_SERVICE_URL: inventory.url, DEPENDENCY_RETRIES: "0" });
+    try {
+      const orders = app.connect(OrderService);
+      const order = (await orders.createOrder(oneMug())).order!;
+      inventory.script.behaviour = { kind: "delay", ms: 5_000 };
+      const error = await failure(
+        orders.updateOrderItemQuantity({ requestId: "qty-1", orderId: order.id, itemId: order.items[0]!.id, quantity: 3 }, { timeoutMs: 300 }),
+      );
+      expect(error.code).toBe(Code.DeadlineExceeded);
+      inventory.script.behaviour = { kind: "ok" };
+      expect((await orders.getOrder({ orderId: order.id })).order).toEqual(order);
+    } finally {
+      await app.stop();
+      products.stop();
+      inventory.stop();
+    }
+  });
+});

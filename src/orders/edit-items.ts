@@ -127,8 +127,9 @@ async function reprice(order: Order, before: ReturnType<typeof linesOf>, context
   order.taxMinor = totals.tax.amountMinor;
   order.shippingMinor = totals.shipping.amountMinor;
   order.totalMinor = totals.total.amountMinor;
-  await context.deps.inventory.adjust(order.reservationId, linesOf(order), context.signal);
+  // Registered first: a timed-out adjust may still have happened, and setting the old lines again is harmless.
   context.onRollback((signal) => context.deps.inventory.adjust(order.reservationId, before, signal));
+  await context.deps.inventory.adjust(order.reservationId, linesOf(order), context.signal);
   return {
     events: [
       {
