@@ -1,7 +1,7 @@
 import type { UpdateOrderStatusRequest } from "../../gen/shop/order/v1/order_pb.js";
 import { REQUEST_ID, Violations } from "../platform/validation.js";
 import { cancelOrder, refundOrder } from "./cancel-order.js";
-import { parseOrderId } from "./get-order.js";
+import { orderIdField } from "./get-order.js";
 import { allItemsFinal, moveItems, moveTo } from "./order-lifecycle.js";
 import { orderStatusFromProto } from "./order-mapper.js";
 import type { ChangeOutcome, MutationContext, MutationTarget } from "./order-mutation.js";
@@ -27,7 +27,7 @@ export function parseChangeStatus(request: UpdateOrderStatusRequest): ChangeStat
   v.check(status !== "PAID", "status", "PAID follows a captured payment; use PayOrder");
   const command = {
     requestId: v.text("request_id", request.requestId, REQUEST_ID),
-    orderId: parseOrderId(request.orderId),
+    orderId: orderIdField(v, request.orderId),
     expectedVersion: request.expectedVersion,
     status: status!,
     reason: v.text("reason", request.reason, { ...REASON, min: status === "CANCELLED" || status === "REFUNDED" ? 1 : 0 }),

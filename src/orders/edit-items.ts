@@ -5,7 +5,7 @@ import { computeTotals } from "../money/totals.js";
 import { newId } from "../platform/clock.js";
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from "../platform/domain-errors.js";
 import { REQUEST_ID, UUID, Violations } from "../platform/validation.js";
-import { parseOrderId } from "./get-order.js";
+import { orderIdField } from "./get-order.js";
 import { itemToProto } from "./order-mapper.js";
 import { requireStatus } from "./order-lifecycle.js";
 import type { ChangeOutcome, MutationContext, MutationTarget } from "./order-mutation.js";
@@ -28,7 +28,7 @@ export interface RemoveItemCommand extends ItemCommand {
 }
 
 function parseTarget(request: { requestId: string; orderId: string; expectedVersion?: bigint }, v: Violations): ItemCommand {
-  return { requestId: v.text("request_id", request.requestId, REQUEST_ID), orderId: parseOrderId(request.orderId), expectedVersion: request.expectedVersion };
+  return { requestId: v.text("request_id", request.requestId, REQUEST_ID), orderId: orderIdField(v, request.orderId), expectedVersion: request.expectedVersion };
 }
 
 export function parseAddItem(request: AddOrderItemRequest, currency: string): AddItemCommand {

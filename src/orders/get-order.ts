@@ -5,9 +5,14 @@ import { Order } from "./order.entity.js";
 
 export function parseOrderId(value: string, field = "order_id"): string {
   const v = new Violations();
-  const id = v.text(field, value, UUID).toLowerCase();
+  const id = orderIdField(v, value, field);
   v.throwIfAny();
   return id;
+}
+
+/** For parsers that collect every violation before throwing. */
+export function orderIdField(v: Violations, value: string, field = "order_id"): string {
+  return v.text(field, value, UUID).toLowerCase();
 }
 
 /**

@@ -3,7 +3,7 @@ import { NotFoundError } from "../platform/domain-errors.js";
 import { REQUEST_ID, UUID, Violations } from "../platform/validation.js";
 import { cancelOrder } from "./cancel-order.js";
 import { deliver } from "./change-status.js";
-import { parseOrderId } from "./get-order.js";
+import { orderIdField } from "./get-order.js";
 import { transitionItem, type ItemStatus } from "./item-status.js";
 import { allItemsFinal, requireStatus } from "./order-lifecycle.js";
 import type { ChangeOutcome, MutationContext, MutationTarget } from "./order-mutation.js";
@@ -21,7 +21,7 @@ export function parseItemStatus(request: UpdateOrderItemStatusRequest): ItemStat
   v.check(status !== undefined && status !== "PENDING", "status", "must be PROCESSING, SHIPPED, DELIVERED or CANCELLED");
   const command = {
     requestId: v.text("request_id", request.requestId, REQUEST_ID),
-    orderId: parseOrderId(request.orderId),
+    orderId: orderIdField(v, request.orderId),
     expectedVersion: request.expectedVersion,
     itemId: v.text("item_id", request.itemId, UUID).toLowerCase(),
     status: status!,

@@ -2,7 +2,7 @@ import type { PayOrderRequest } from "../../gen/shop/order/v1/order_pb.js";
 import { parsePaymentMethod, type PaymentMethod } from "../payments/payment-method.js";
 import { REQUEST_ID, Violations } from "../platform/validation.js";
 import { REASON } from "./change-status.js";
-import { parseOrderId } from "./get-order.js";
+import { orderIdField } from "./get-order.js";
 import type { MutationTarget } from "./order-mutation.js";
 
 export interface ReasonCommand extends MutationTarget {
@@ -18,7 +18,7 @@ export function parseReasonCommand(
   const v = new Violations();
   const command = {
     requestId: v.text("request_id", request.requestId, REQUEST_ID),
-    orderId: parseOrderId(request.orderId),
+    orderId: orderIdField(v, request.orderId),
     expectedVersion: request.expectedVersion,
     reason: v.text("reason", request.reason, { ...REASON, min: options.reasonRequired ? 1 : 0 }),
   };
@@ -36,7 +36,7 @@ export function parsePay(request: PayOrderRequest, now: Date): PayCommand {
   const v = new Violations();
   const command = {
     requestId: v.text("request_id", request.requestId, REQUEST_ID),
-    orderId: parseOrderId(request.orderId),
+    orderId: orderIdField(v, request.orderId),
     expectedVersion: request.expectedVersion,
     method: request.paymentMethod ? parsePaymentMethod(request.paymentMethod, "payment_method", v, now) : undefined,
   };

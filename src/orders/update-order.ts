@@ -2,7 +2,7 @@ import type { UpdateOrderRequest } from "../../gen/shop/order/v1/order_pb.js";
 import { FailedPreconditionError } from "../platform/domain-errors.js";
 import { REQUEST_ID, Violations } from "../platform/validation.js";
 import { CARRIER, TRACKING_NUMBER } from "./change-status.js";
-import { parseOrderId } from "./get-order.js";
+import { orderIdField } from "./get-order.js";
 import { requireStatus } from "./order-lifecycle.js";
 import type { ChangeOutcome, MutationTarget } from "./order-mutation.js";
 import { parseAddress } from "./place-order-input.js";
@@ -22,7 +22,7 @@ export function parseUpdateOrder(request: UpdateOrderRequest): UpdateOrderComman
     value === undefined ? undefined : v.text(field, value, rule);
   const command = {
     requestId: v.text("request_id", request.requestId, REQUEST_ID),
-    orderId: parseOrderId(request.orderId),
+    orderId: orderIdField(v, request.orderId),
     expectedVersion: request.expectedVersion,
     notes: optional("notes", request.notes, { max: 1000 }),
     trackingNumber: optional("tracking_number", request.trackingNumber, TRACKING_NUMBER),
