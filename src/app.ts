@@ -6,6 +6,8 @@ import { CartService, file_shop_cart_v1_cart } from "../gen/shop/cart/v1/cart_pb
 import { file_shop_order_v1_order_errors } from "../gen/shop/order/v1/order_errors_pb.js";
 import { file_shop_order_v1_order_events } from "../gen/shop/order/v1/order_events_pb.js";
 import { OrderService, file_shop_order_v1_order } from "../gen/shop/order/v1/order_pb.js";
+import { startCartCleanup } from "./cart/cart-cleanup.js";
+import { cartService } from "./cart/cart-service.js";
 import { createCatalogClients } from "./catalog/catalog-wiring.js";
 import type { Config } from "./config.js";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "./db/embedded-postgres.js";
@@ -49,25 +51,20 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
 
   const { catalog, inventory } = createCatalogClients(config.dependencies, orm);
   const scopeDeps = { log, defaultTimeoutMs: config.rpcDefaultTimeoutMs, forkEntityManager: () => orm.em.fork() };
+  const orderDeps = {
+    catalog,
+    inventory,
+    payments: new SimulatedGateway(),
+    pricing: config.pricing,
+    clock: systemClock,
+    topic: config.kafka?.topic ?? "orders.v1",
+    estimatedDeliveryDays: config.estimatedDeliveryDays,
+  };
   const services: [DescService, Partial<ServiceImpl<DescService>>][] = [
-    [
-      OrderService,
-      withRpcScope(
-        OrderService,
-        orderService({
-          catalog,
-          inventory,
-          payments: new SimulatedGateway(),
-          pricing: config.pricing,
-          clock: systemClock,
-          topic: config.kafka?.topic ?? "orders.v1",
-          estimatedDeliveryDays: config.estimatedDeliveryDays,
-        }),
-        scopeDeps,
-      ) as Partial<ServiceImpl<DescService>>,
-    ],
-    [CartService, {}],
+    [OrderService, withRpcScope(OrderService, orderService(orderDeps), scopeDeps) as Partial<ServiceImpl<DescService>>],
+    [CartService, withRpcScope(CartService, cartService({ ...orderDeps, cart: config.cart }), scopeDeps) as Partial<ServiceImpl<DescService>>],
   ];
+  const stopCartCleanup = startCartCleanup(orm, config.cart.cleanupIntervalMs, log);
 
   const checks: DependencyCheck[] = [
     { name: "postgres", required: true, check: async () => void (await orm.em.fork().execute("select 1")) },
@@ -113,6 +110,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
         shutdownGrpcServer(grpcServer, config.shutdownGraceMs),
         closeHttpServer(httpServer, config.shutdownGraceMs),
       ]);
+      await stopCartCleanup();
       await kafka?.close();
       await orm.close();
       await embedded?.stop();

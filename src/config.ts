@@ -43,6 +43,12 @@ const schema = z
     FREE_SHIPPING_THRESHOLD_MINOR: z.coerce.number().int().min(0).default(5000),
     FLAT_SHIPPING_MINOR: z.coerce.number().int().min(0).default(599),
     ESTIMATED_DELIVERY_DAYS: z.coerce.number().int().min(0).max(365).default(5),
+
+    CART_MAX_LINES: z.coerce.number().int().min(1).max(500).default(50),
+    CART_MAX_QUANTITY: z.coerce.number().int().min(1).max(10_000).default(99),
+    // An untouched cart is dropped after this long (default 30 days).
+    CART_TTL_MS: positiveInt.default(30 * 24 * 3_600_000),
+    CART_CLEANUP_INTERVAL_MS: positiveInt.default(3_600_000),
   })
   .refine((env) => Boolean(env.TLS_CERT_FILE) === Boolean(env.TLS_KEY_FILE), {
     message: "TLS_CERT_FILE and TLS_KEY_FILE must be set together",
@@ -112,5 +118,11 @@ function toConfig(env: z.infer<typeof schema>) {
       flatShippingMinor: BigInt(env.FLAT_SHIPPING_MINOR),
     },
     estimatedDeliveryDays: env.ESTIMATED_DELIVERY_DAYS,
+    cart: {
+      maxLines: env.CART_MAX_LINES,
+      maxQuantity: env.CART_MAX_QUANTITY,
+      ttlMs: env.CART_TTL_MS,
+      cleanupIntervalMs: env.CART_CLEANUP_INTERVAL_MS,
+    },
   };
 }

@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { BadRequestSchema, ErrorInfoSchema } from "../gen/google/rpc/error_details_pb.js";
 import { StatusSchema } from "../gen/google/rpc/status_pb.js";
-import { CartService } from "../gen/shop/cart/v1/cart_pb.js";
 import { OrderService, OrderStatus, type CreateOrderResponse, type GetOrderResponse } from "../gen/shop/order/v1/order_pb.js";
 import { HealthCheckResponse_ServingStatus, Health } from "../gen/health/v1/health_pb.js";
 import { createOrderRequest } from "./support/fixtures.js";
@@ -93,7 +92,10 @@ describe("foundation: one service over gRPC and Connect, on real PostgreSQL and 
       body: "{}",
     });
     expect(response.status).toBe(404);
-    const declared = await app.connect(CartService).getCart({ userId: "u1" }).catch((e) => ConnectError.from(e));
+    const watch = async () => {
+      for await (const _ of app.connect(OrderService).watchOrder({ orderId: "00000000-0000-4000-8000-000000000000" })) break;
+    };
+    const declared = await watch().catch((e) => ConnectError.from(e));
     expect((declared as ConnectError).code).toBe(Code.Unimplemented);
   });
 

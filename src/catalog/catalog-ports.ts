@@ -21,7 +21,13 @@ export interface ProductCatalog {
 }
 
 /** Stock reservations, keyed by a caller-chosen id (the order id) so retries cannot double-reserve. */
+export interface Availability extends StockLine {
+  readonly available: number;
+}
+
 export interface Inventory {
+  /** Read-only: how much of each line is available now. */
+  check(lines: readonly StockLine[], signal: AbortSignal): Promise<Availability[]>;
   /** All lines or none; throws InsufficientStockError with every shortage. */
   reserve(reservationId: string, lines: readonly StockLine[], signal: AbortSignal): Promise<void>;
   /** Replaces a held reservation's lines, all or nothing; InsufficientStockError when short. */

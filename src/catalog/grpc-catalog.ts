@@ -64,6 +64,14 @@ export class GrpcInventory implements Inventory {
     this.client = createClient(InventoryService, transport);
   }
 
+  async check(lines: readonly StockLine[], signal: AbortSignal) {
+    const response = await this.guard.safe(
+      (attempt) => this.client.checkAvailability({ lines: [...lines] }, callOptions(this.timeoutMs, attempt)),
+      signal,
+    );
+    return response.lines.map((line) => ({ productId: line.productId, quantity: line.requested, available: line.available }));
+  }
+
   async reserve(reservationId: string, lines: readonly StockLine[], signal: AbortSignal) {
     await this.guard.safe(async (attempt) => {
       try {

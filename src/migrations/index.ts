@@ -1,10 +1,12 @@
 import { Migration20261122000000_initial } from "./Migration20261122000000_initial.js";
 import { Migration20261122000100_reference_catalog } from "./Migration20261122000100_reference_catalog.js";
 import { Migration20261122000200_idempotency_claims } from "./Migration20261122000200_idempotency_claims.js";
+import { Migration20261122000300_carts } from "./Migration20261122000300_carts.js";
 
 /** Listed explicitly so the compiled service needs no file discovery. Append, never edit. */
 export const migrations = [
   { name: "Migration20261122000000_initial", class: Migration20261122000000_initial },
   { name: "Migration20261122000100_reference_catalog", class: Migration20261122000100_reference_catalog },
   { name: "Migration20261122000200_idempotency_claims", class: Migration20261122000200_idempotency_claims },
+  { name: "Migration20261122000300_carts", class: Migration20261122000300_carts },
 ];

@@ -100,3 +100,14 @@ export class DeadlineExceededError extends DomainError {
     super("deadline_exceeded", "DEADLINE_EXCEEDED", message);
   }
 }
+
+/** A configured limit (lines per cart, quantity per line, ...) would be passed. */
+export class LimitExceededError extends DomainError {
+  constructor(
+    reason: string,
+    readonly subject: string,
+    message: string,
+  ) {
+    super("resource_exhausted", reason, message);
+  }
+}

@@ -5,15 +5,18 @@ import {
   BadRequestSchema,
   ErrorInfoSchema,
   PreconditionFailureSchema,
+  QuotaFailureSchema,
   ResourceInfoSchema,
   RetryInfoSchema,
 } from "../../gen/google/rpc/error_details_pb.js";
+import { CartAdjustments_Reason, CartAdjustmentsSchema } from "../../gen/shop/cart/v1/cart_pb.js";
 import {
   InactiveProductsSchema,
   InsufficientStockSchema,
   PriceMismatchSchema,
   UnknownProductsSchema,
 } from "../../gen/shop/order/v1/order_errors_pb.js";
+import { CartChangedError } from "../cart/cart-errors.js";
 import {
   InactiveProductsError,
   InsufficientStockError,
@@ -26,6 +29,7 @@ import {
   DomainError,
   FailedPreconditionError,
   InvalidArgumentError,
+  LimitExceededError,
   NotFoundError,
   type ErrorKind,
 } from "./domain-errors.js";
@@ -77,6 +81,9 @@ function detailsOf(error: DomainError): Detail[] {
   if (error instanceof NotFoundError) {
     details.push(detail(ResourceInfoSchema, { resourceType: error.resourceType, resourceName: error.resourceId }));
   }
+  if (error instanceof LimitExceededError) {
+    details.push(detail(QuotaFailureSchema, { violations: [{ subject: error.subject, description: error.message }] }));
+  }
   if (error instanceof DependencyUnavailableError) {
     const ms = BigInt(error.retryAfterMs);
     details.push(detail(RetryInfoSchema, { retryDelay: { seconds: ms / 1000n, nanos: Number(ms % 1000n) * 1e6 } }));
@@ -102,6 +109,22 @@ function domainDetailsOf(error: DomainError): Detail[] {
           productId: d.productId,
           expected: toMoneyProto(d.expected),
           actual: toMoneyProto(d.actual),
+        })),
+      }),
+    ];
+  }
+  if (error instanceof CartChangedError) {
+    return [
+      detail(CartAdjustmentsSchema, {
+        cartVersion: BigInt(error.cartVersion),
+        adjustments: error.adjustments.map((a) => ({
+          productId: a.productId,
+          reason: CartAdjustments_Reason[a.reason],
+          oldUnitPrice: toMoneyProto(a.oldUnitPrice),
+          newUnitPrice: toMoneyProto(a.newUnitPrice),
+          noLongerAvailable: a.newQuantity === 0,
+          oldQuantity: a.oldQuantity,
+          newQuantity: a.newQuantity,
         })),
       }),
     ];

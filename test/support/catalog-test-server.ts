@@ -79,6 +79,11 @@ export async function startInventoryTestServer(stock: Record<string, number> = {
   };
   const giveBack = (lines: StockLine[] = []) => lines.forEach((line) => (stock[line.productId] = (stock[line.productId] ?? 0) + line.quantity));
   const server = await serve(InventoryService, {
+    async checkAvailability(request, context) {
+      await script.play(context.signal);
+      const lines = request.lines.map((line) => ({ productId: line.productId, requested: line.quantity, available: stock[line.productId] ?? 0 }));
+      return { lines, allAvailable: lines.every((line) => line.available >= line.requested) };
+    },
     async reserveStock(request, context) {
       await script.play(context.signal);
       if (!held.has(request.reservationId)) {

@@ -6,7 +6,7 @@ import {
   type InventoryService,
   type StockLine,
 } from "../../../gen/shop/inventory/v1/inventory_pb.js";
-import { StockReservation, type ReservationLine } from "../catalog.entity.js";
+import { CatalogProduct, StockReservation, type ReservationLine } from "../catalog.entity.js";
 
 const statusToProto = {
   HELD: ReservationStatus.HELD,
@@ -73,10 +73,7 @@ export function referenceInventoryService(orm: MikroORM): ServiceImpl<typeof Inv
   return {
     async checkAvailability(request) {
       const lines = normalize(request.lines);
-      const rows = await orm.em.fork().execute<{ id: string; available: number }[]>(
-        `select id, available from catalog_products where id = any(?)`,
-        [lines.map((l) => l.productId)],
-      );
+      const rows = await orm.em.fork().find(CatalogProduct, { id: { $in: lines.map((l) => l.productId) } });
       const available = new Map(rows.map((r) => [r.id, r.available]));
       const result = lines.map((l) => ({ ...l, requested: l.quantity, available: available.get(l.productId) ?? 0 }));
       return { lines: result, allAvailable: result.every((l) => l.available >= l.requested) };

@@ -2,8 +2,8 @@
 // @generated from file shop/cart/v1/cart.proto (package shop.cart.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Money } from "../../money/v1/money_pb.js";
@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shop/cart/v1/cart.proto.
  */
 export const file_shop_cart_v1_cart: GenFile = /*@__PURE__*/
-  fileDesc("ChdzaG9wL2NhcnQvdjEvY2FydC5wcm90bxIMc2hvcC5jYXJ0LnYxIrIBCghDYXJ0SXRlbRISCgpwcm9kdWN0X2lkGAEgASgJEgsKA3NrdRgCIAEoCRIMCgRuYW1lGAMgASgJEhAKCHF1YW50aXR5GAQgASgFEigKCnVuaXRfcHJpY2UYBSABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5EigKCmxpbmVfdG90YWwYBiABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5EhEKCWltYWdlX3VybBgHIAEoCSLdAgoEQ2FydBIPCgd1c2VyX2lkGAEgASgJEiUKBWl0ZW1zGAIgAygLMhYuc2hvcC5jYXJ0LnYxLkNhcnRJdGVtEiYKCHN1YnRvdGFsGAMgASgLMhQuc2hvcC5tb25leS52MS5Nb25leRIhCgN0YXgYBCABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5EiYKCHNoaXBwaW5nGAUgASgLMhQuc2hvcC5tb25leS52MS5Nb25leRIjCgV0b3RhbBgGIAEoCzIULnNob3AubW9uZXkudjEuTW9uZXkSEgoKaXRlbV9jb3VudBgHIAEoBRIPCgd2ZXJzaW9uGAggASgDEi8KC3VwZGF0ZV90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtleHBpcmVfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi7AEKD0NhcnRBZGp1c3RtZW50cxI9CgthZGp1c3RtZW50cxgBIAMoCzIoLnNob3AuY2FydC52MS5DYXJ0QWRqdXN0bWVudHMuQWRqdXN0bWVudBqZAQoKQWRqdXN0bWVudBISCgpwcm9kdWN0X2lkGAEgASgJEiwKDm9sZF91bml0X3ByaWNlGAIgASgLMhQuc2hvcC5tb25leS52MS5Nb25leRIsCg5uZXdfdW5pdF9wcmljZRgDIAEoCzIULnNob3AubW9uZXkudjEuTW9uZXkSGwoTbm9fbG9uZ2VyX2F2YWlsYWJsZRgEIAEoCCIhCg5HZXRDYXJ0UmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJIjMKD0dldENhcnRSZXNwb25zZRIgCgRjYXJ0GAEgASgLMhIuc2hvcC5jYXJ0LnYxLkNhcnQiewoOQWRkSXRlbVJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRISCgpwcm9kdWN0X2lkGAIgASgJEhAKCHF1YW50aXR5GAMgASgFEh0KEGV4cGVjdGVkX3ZlcnNpb24YBCABKANIAIgBAUITChFfZXhwZWN0ZWRfdmVyc2lvbiIzCg9BZGRJdGVtUmVzcG9uc2USIAoEY2FydBgBIAEoCzISLnNob3AuY2FydC52MS5DYXJ0IoYBChlVcGRhdGVJdGVtUXVhbnRpdHlSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSEgoKcHJvZHVjdF9pZBgCIAEoCRIQCghxdWFudGl0eRgDIAEoBRIdChBleHBlY3RlZF92ZXJzaW9uGAQgASgDSACIAQFCEwoRX2V4cGVjdGVkX3ZlcnNpb24iPgoaVXBkYXRlSXRlbVF1YW50aXR5UmVzcG9uc2USIAoEY2FydBgBIAEoCzISLnNob3AuY2FydC52MS5DYXJ0ImwKEVJlbW92ZUl0ZW1SZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSEgoKcHJvZHVjdF9pZBgCIAEoCRIdChBleHBlY3RlZF92ZXJzaW9uGAMgASgDSACIAQFCEwoRX2V4cGVjdGVkX3ZlcnNpb24iNgoSUmVtb3ZlSXRlbVJlc3BvbnNlEiAKBGNhcnQYASABKAsyEi5zaG9wLmNhcnQudjEuQ2FydCJXChBDbGVhckNhcnRSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSHQoQZXhwZWN0ZWRfdmVyc2lvbhgCIAEoA0gAiAEBQhMKEV9leHBlY3RlZF92ZXJzaW9uIjUKEUNsZWFyQ2FydFJlc3BvbnNlEiAKBGNhcnQYASABKAsyEi5zaG9wLmNhcnQudjEuQ2FydCKMAgoPQ2hlY2tvdXRSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRIdChBleHBlY3RlZF92ZXJzaW9uGAMgASgDSACIAQESKQoIY3VzdG9tZXIYBCABKAsyFy5zaG9wLm9yZGVyLnYxLkN1c3RvbWVyEjAKEHNoaXBwaW5nX2FkZHJlc3MYBSABKAsyFi5zaG9wLm9yZGVyLnYxLkFkZHJlc3MSNAoOcGF5bWVudF9tZXRob2QYBiABKAsyHC5zaG9wLm9yZGVyLnYxLlBheW1lbnRNZXRob2QSDQoFbm90ZXMYByABKAlCEwoRX2V4cGVjdGVkX3ZlcnNpb24iNwoQQ2hlY2tvdXRSZXNwb25zZRIjCgVvcmRlchgBIAEoCzIULnNob3Aub3JkZXIudjEuT3JkZXIy8AMKC0NhcnRTZXJ2aWNlEkYKB0dldENhcnQSHC5zaG9wLmNhcnQudjEuR2V0Q2FydFJlcXVlc3QaHS5zaG9wLmNhcnQudjEuR2V0Q2FydFJlc3BvbnNlEkYKB0FkZEl0ZW0SHC5zaG9wLmNhcnQudjEuQWRkSXRlbVJlcXVlc3QaHS5zaG9wLmNhcnQudjEuQWRkSXRlbVJlc3BvbnNlEmcKElVwZGF0ZUl0ZW1RdWFudGl0eRInLnNob3AuY2FydC52MS5VcGRhdGVJdGVtUXVhbnRpdHlSZXF1ZXN0Giguc2hvcC5jYXJ0LnYxLlVwZGF0ZUl0ZW1RdWFudGl0eVJlc3BvbnNlEk8KClJlbW92ZUl0ZW0SHy5zaG9wLmNhcnQudjEuUmVtb3ZlSXRlbVJlcXVlc3QaIC5zaG9wLmNhcnQudjEuUmVtb3ZlSXRlbVJlc3BvbnNlEkwKCUNsZWFyQ2FydBIeLnNob3AuY2FydC52MS5DbGVhckNhcnRSZXF1ZXN0Gh8uc2hvcC5jYXJ0LnYxLkNsZWFyQ2FydFJlc3BvbnNlEkkKCENoZWNrb3V0Eh0uc2hvcC5jYXJ0LnYxLkNoZWNrb3V0UmVxdWVzdBoeLnNob3AuY2FydC52MS5DaGVja291dFJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp, file_shop_money_v1_money, file_shop_order_v1_order]);
+  fileDesc("ChdzaG9wL2NhcnQvdjEvY2FydC5wcm90bxIMc2hvcC5jYXJ0LnYxIrIBCghDYXJ0SXRlbRISCgpwcm9kdWN0X2lkGAEgASgJEgsKA3NrdRgCIAEoCRIMCgRuYW1lGAMgASgJEhAKCHF1YW50aXR5GAQgASgFEigKCnVuaXRfcHJpY2UYBSABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5EigKCmxpbmVfdG90YWwYBiABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5EhEKCWltYWdlX3VybBgHIAEoCSLdAgoEQ2FydBIPCgd1c2VyX2lkGAEgASgJEiUKBWl0ZW1zGAIgAygLMhYuc2hvcC5jYXJ0LnYxLkNhcnRJdGVtEiYKCHN1YnRvdGFsGAMgASgLMhQuc2hvcC5tb25leS52MS5Nb25leRIhCgN0YXgYBCABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5EiYKCHNoaXBwaW5nGAUgASgLMhQuc2hvcC5tb25leS52MS5Nb25leRIjCgV0b3RhbBgGIAEoCzIULnNob3AubW9uZXkudjEuTW9uZXkSEgoKaXRlbV9jb3VudBgHIAEoBRIPCgd2ZXJzaW9uGAggASgDEi8KC3VwZGF0ZV90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtleHBpcmVfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAigQQKD0NhcnRBZGp1c3RtZW50cxI9CgthZGp1c3RtZW50cxgBIAMoCzIoLnNob3AuY2FydC52MS5DYXJ0QWRqdXN0bWVudHMuQWRqdXN0bWVudBIUCgxjYXJ0X3ZlcnNpb24YAiABKAMa+wEKCkFkanVzdG1lbnQSEgoKcHJvZHVjdF9pZBgBIAEoCRIsCg5vbGRfdW5pdF9wcmljZRgCIAEoCzIULnNob3AubW9uZXkudjEuTW9uZXkSLAoObmV3X3VuaXRfcHJpY2UYAyABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5EhsKE25vX2xvbmdlcl9hdmFpbGFibGUYBCABKAgSNAoGcmVhc29uGAUgASgOMiQuc2hvcC5jYXJ0LnYxLkNhcnRBZGp1c3RtZW50cy5SZWFzb24SFAoMb2xkX3F1YW50aXR5GAYgASgFEhQKDG5ld19xdWFudGl0eRgHIAEoBSKaAQoGUmVhc29uEhYKElJFQVNPTl9VTlNQRUNJRklFRBAAEhMKD1JFQVNPTl9SRVBSSUNFRBABEhcKE1JFQVNPTl9PVVRfT0ZfU1RPQ0sQAhIZChVSRUFTT05fU0hPUlRfT0ZfU1RPQ0sQAxITCg9SRUFTT05fSU5BQ1RJVkUQBBIaChZSRUFTT05fVU5LTk9XTl9QUk9EVUNUEAUiIQoOR2V0Q2FydFJlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCSIzCg9HZXRDYXJ0UmVzcG9uc2USIAoEY2FydBgBIAEoCzISLnNob3AuY2FydC52MS5DYXJ0InsKDkFkZEl0ZW1SZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkSEgoKcHJvZHVjdF9pZBgCIAEoCRIQCghxdWFudGl0eRgDIAEoBRIdChBleHBlY3RlZF92ZXJzaW9uGAQgASgDSACIAQFCEwoRX2V4cGVjdGVkX3ZlcnNpb24iMwoPQWRkSXRlbVJlc3BvbnNlEiAKBGNhcnQYASABKAsyEi5zaG9wLmNhcnQudjEuQ2FydCKGAQoZVXBkYXRlSXRlbVF1YW50aXR5UmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhIKCnByb2R1Y3RfaWQYAiABKAkSEAoIcXVhbnRpdHkYAyABKAUSHQoQZXhwZWN0ZWRfdmVyc2lvbhgEIAEoA0gAiAEBQhMKEV9leHBlY3RlZF92ZXJzaW9uIj4KGlVwZGF0ZUl0ZW1RdWFudGl0eVJlc3BvbnNlEiAKBGNhcnQYASABKAsyEi5zaG9wLmNhcnQudjEuQ2FydCJsChFSZW1vdmVJdGVtUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhIKCnByb2R1Y3RfaWQYAiABKAkSHQoQZXhwZWN0ZWRfdmVyc2lvbhgDIAEoA0gAiAEBQhMKEV9leHBlY3RlZF92ZXJzaW9uIjYKElJlbW92ZUl0ZW1SZXNwb25zZRIgCgRjYXJ0GAEgASgLMhIuc2hvcC5jYXJ0LnYxLkNhcnQiVwoQQ2xlYXJDYXJ0UmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEh0KEGV4cGVjdGVkX3ZlcnNpb24YAiABKANIAIgBAUITChFfZXhwZWN0ZWRfdmVyc2lvbiI1ChFDbGVhckNhcnRSZXNwb25zZRIgCgRjYXJ0GAEgASgLMhIuc2hvcC5jYXJ0LnYxLkNhcnQijAIKD0NoZWNrb3V0UmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEg8KB3VzZXJfaWQYAiABKAkSHQoQZXhwZWN0ZWRfdmVyc2lvbhgDIAEoA0gAiAEBEikKCGN1c3RvbWVyGAQgASgLMhcuc2hvcC5vcmRlci52MS5DdXN0b21lchIwChBzaGlwcGluZ19hZGRyZXNzGAUgASgLMhYuc2hvcC5vcmRlci52MS5BZGRyZXNzEjQKDnBheW1lbnRfbWV0aG9kGAYgASgLMhwuc2hvcC5vcmRlci52MS5QYXltZW50TWV0aG9kEg0KBW5vdGVzGAcgASgJQhMKEV9leHBlY3RlZF92ZXJzaW9uIjcKEENoZWNrb3V0UmVzcG9uc2USIwoFb3JkZXIYASABKAsyFC5zaG9wLm9yZGVyLnYxLk9yZGVyMvADCgtDYXJ0U2VydmljZRJGCgdHZXRDYXJ0Ehwuc2hvcC5jYXJ0LnYxLkdldENhcnRSZXF1ZXN0Gh0uc2hvcC5jYXJ0LnYxLkdldENhcnRSZXNwb25zZRJGCgdBZGRJdGVtEhwuc2hvcC5jYXJ0LnYxLkFkZEl0ZW1SZXF1ZXN0Gh0uc2hvcC5jYXJ0LnYxLkFkZEl0ZW1SZXNwb25zZRJnChJVcGRhdGVJdGVtUXVhbnRpdHkSJy5zaG9wLmNhcnQudjEuVXBkYXRlSXRlbVF1YW50aXR5UmVxdWVzdBooLnNob3AuY2FydC52MS5VcGRhdGVJdGVtUXVhbnRpdHlSZXNwb25zZRJPCgpSZW1vdmVJdGVtEh8uc2hvcC5jYXJ0LnYxLlJlbW92ZUl0ZW1SZXF1ZXN0GiAuc2hvcC5jYXJ0LnYxLlJlbW92ZUl0ZW1SZXNwb25zZRJMCglDbGVhckNhcnQSHi5zaG9wLmNhcnQudjEuQ2xlYXJDYXJ0UmVxdWVzdBofLnNob3AuY2FydC52MS5DbGVhckNhcnRSZXNwb25zZRJJCghDaGVja291dBIdLnNob3AuY2FydC52MS5DaGVja291dFJlcXVlc3QaHi5zaG9wLmNhcnQudjEuQ2hlY2tvdXRSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_shop_money_v1_money, file_shop_order_v1_order]);
 
 /**
  * @generated from message shop.cart.v1.CartItem
@@ -130,7 +130,9 @@ export const CartSchema: GenMessage<Cart> = /*@__PURE__*/
   messageDesc(file_shop_cart_v1_cart, 1);
 
 /**
- * With ABORTED from Checkout: what changed in the catalog since the cart was priced.
+ * With ABORTED (CART_CHANGED) from Checkout: what the catalog or stock changed since the cart was
+ * priced, and how the cart was fixed. No order was created; show the changes and retry with
+ * cart_version.
  *
  * @generated from message shop.cart.v1.CartAdjustments
  */
@@ -139,6 +141,13 @@ export type CartAdjustments = Message<"shop.cart.v1.CartAdjustments"> & {
    * @generated from field: repeated shop.cart.v1.CartAdjustments.Adjustment adjustments = 1;
    */
   adjustments: CartAdjustments_Adjustment[];
+
+  /**
+   * The cart's version after the fixes; send it back as expected_version.
+   *
+   * @generated from field: int64 cart_version = 2;
+   */
+  cartVersion: bigint;
 };
 
 /**
@@ -168,9 +177,28 @@ export type CartAdjustments_Adjustment = Message<"shop.cart.v1.CartAdjustments.A
   newUnitPrice?: Money | undefined;
 
   /**
+   * True when the line was removed.
+   *
    * @generated from field: bool no_longer_available = 4;
    */
   noLongerAvailable: boolean;
+
+  /**
+   * @generated from field: shop.cart.v1.CartAdjustments.Reason reason = 5;
+   */
+  reason: CartAdjustments_Reason;
+
+  /**
+   * @generated from field: int32 old_quantity = 6;
+   */
+  oldQuantity: number;
+
+  /**
+   * 0 when the line was removed.
+   *
+   * @generated from field: int32 new_quantity = 7;
+   */
+  newQuantity: number;
 };
 
 /**
@@ -179,6 +207,57 @@ export type CartAdjustments_Adjustment = Message<"shop.cart.v1.CartAdjustments.A
  */
 export const CartAdjustments_AdjustmentSchema: GenMessage<CartAdjustments_Adjustment> = /*@__PURE__*/
   messageDesc(file_shop_cart_v1_cart, 2, 0);
+
+/**
+ * @generated from enum shop.cart.v1.CartAdjustments.Reason
+ */
+export enum CartAdjustments_Reason {
+  /**
+   * @generated from enum value: REASON_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The price changed; the line now has the new price.
+   *
+   * @generated from enum value: REASON_REPRICED = 1;
+   */
+  REPRICED = 1,
+
+  /**
+   * Nothing left in stock; the line was removed.
+   *
+   * @generated from enum value: REASON_OUT_OF_STOCK = 2;
+   */
+  OUT_OF_STOCK = 2,
+
+  /**
+   * Less in stock than wanted; the quantity was lowered to what is available.
+   *
+   * @generated from enum value: REASON_SHORT_OF_STOCK = 3;
+   */
+  SHORT_OF_STOCK = 3,
+
+  /**
+   * No longer on sale; the line was removed.
+   *
+   * @generated from enum value: REASON_INACTIVE = 4;
+   */
+  INACTIVE = 4,
+
+  /**
+   * No longer in the catalog; the line was removed.
+   *
+   * @generated from enum value: REASON_UNKNOWN_PRODUCT = 5;
+   */
+  UNKNOWN_PRODUCT = 5,
+}
+
+/**
+ * Describes the enum shop.cart.v1.CartAdjustments.Reason.
+ */
+export const CartAdjustments_ReasonSchema: GenEnum<CartAdjustments_Reason> = /*@__PURE__*/
+  enumDesc(file_shop_cart_v1_cart, 2, 0);
 
 /**
  * @generated from message shop.cart.v1.GetCartRequest
@@ -463,8 +542,9 @@ export const CheckoutResponseSchema: GenMessage<CheckoutResponse> = /*@__PURE__*
 
 /**
  * One cart per user (or per anonymous session id). Mutations accept expected_version; a stale
- * one fails with ABORTED. Prices shown are the catalog's at the last change; Checkout re-prices
- * and fails with ABORTED and CartAdjustments details when anything moved since.
+ * one fails with ABORTED (VERSION_MISMATCH). Prices shown are the catalog's when each line was
+ * added; Checkout re-validates every line against Product and Inventory, fixes the cart and fails
+ * with ABORTED (CART_CHANGED) and CartAdjustments details when anything moved since.
  *
  * @generated from service shop.cart.v1.CartService
  */

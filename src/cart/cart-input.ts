@@ -1,0 +1,76 @@
+import type {
+  AddItemRequest,
+  CheckoutRequest,
+  ClearCartRequest,
+  RemoveItemRequest,
+  UpdateItemQuantityRequest,
+} from "../../gen/shop/cart/v1/cart_pb.js";
+import { parsePaymentMethod, type PaymentMethod } from "../payments/payment-method.js";
+import { REQUEST_ID, RESOURCE_ID, Violations } from "../platform/validation.js";
+import { parseAddress, parseCustomer, type CustomerData } from "../orders/place-order-input.js";
+import type { AddressData } from "../orders/order.entity.js";
+import type { CartLimits } from "./cart-deps.js";
+
+export interface CartTarget {
+  readonly userId: string;
+  readonly expectedVersion?: bigint;
+}
+
+export interface LineCommand extends CartTarget {
+  readonly productId: string;
+  readonly quantity: number;
+}
+
+export interface CheckoutCommand extends CartTarget {
+  readonly requestId: string;
+  readonly customer: CustomerData;
+  readonly shippingAddress: AddressData;
+  readonly payment: PaymentMethod;
+  readonly notes: string;
+}
+
+function finish<T>(v: Violations, value: T): T {
+  v.throwIfAny();
+  return value;
+}
+
+export function parseUserId(userId: string): string {
+  const v = new Violations();
+  return finish(v, v.text("user_id", userId, RESOURCE_ID));
+}
+
+export function parseClear(request: ClearCartRequest): CartTarget {
+  return { userId: parseUserId(request.userId), expectedVersion: request.expectedVersion };
+}
+
+/** `minQuantity` is 1 for AddItem and 0 for UpdateItemQuantity, where 0 removes the line. */
+export function parseLine(
+  request: AddItemRequest | UpdateItemQuantityRequest | RemoveItemRequest,
+  limits: CartLimits,
+  minQuantity: number,
+): LineCommand {
+  const v = new Violations();
+  const quantity = "quantity" in request ? request.quantity : 0;
+  if ("quantity" in request) {
+    v.check(quantity >= minQuantity && quantity <= limits.maxQuantity, "quantity", `must be between ${minQuantity} and ${limits.maxQuantity}`);
+  }
+  return finish(v, {
+    userId: v.text("user_id", request.userId, RESOURCE_ID),
+    productId: v.text("product_id", request.productId, RESOURCE_ID),
+    quantity,
+    expectedVersion: request.expectedVersion,
+  });
+}
+
+export function parseCheckout(request: CheckoutRequest, now: Date): CheckoutCommand {
+  const v = new Violations();
+  return finish(v, {
+    requestId: v.text("request_id", request.requestId, REQUEST_ID),
+    userId: v.text("user_id", request.userId, RESOURCE_ID),
+    expectedVersion: request.expectedVersion,
+    customer: parseCustomer(request.customer, v),
+    shippingAddress: parseAddress(request.shippingAddress, "shipping_address", v),
+    payment: parsePaymentMethod(request.paymentMethod, "payment_method", v, now)!,
+    notes: v.text("notes", request.notes, { max: 1000 }),
+  });
+}

@@ -1,0 +1,61 @@
+import { create } from "@bufbuild/protobuf";
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { EntityManager } from "@mikro-orm/postgresql";
+import { CheckoutRequestSchema, CheckoutResponseSchema, type CartService } from "../../gen/shop/cart/v1/cart_pb.js";
+import { idempotent } from "../idempotency/idempotency.js";
+import { orderToProto } from "../orders/order-mapper.js";
+import type { Order } from "../orders/order.entity.js";
+import { scopeOf, type RpcScope } from "../platform/rpc-scope.js";
+import type { CartDeps } from "./cart-deps.js";
+import { parseCheckout, parseClear, parseLine, parseUserId, type CartTarget } from "./cart-input.js";
+import { cartToProto } from "./cart-mapper.js";
+import { findCart, mutateCart } from "./cart-store.js";
+import type { Cart } from "./cart.entity.js";
+import { checkout } from "./checkout.js";
+import { addToCart, clearCart, removeFromCart, requireSellable, setQuantity } from "./edit-cart.js";
+
+/** Thin handlers: proto in, use case, proto out. Errors are mapped by the RPC scope. */
+export function cartService(deps: CartDeps): Partial<ServiceImpl<typeof CartService>> {
+  const respond = (userId: string, cart: Cart | null) => ({ cart: cartToProto(userId, cart, deps.pricing, deps.clock.now()) });
+  const change = async (scope: RpcScope, target: CartTarget, edit: (cart: Cart, tx: EntityManager) => void) =>
+    respond(target.userId, await mutateCart(scope.em, deps, target, edit));
+
+  return {
+    async getCart(request, context) {
+      const userId = parseUserId(request.userId);
+      return respond(userId, await findCart(scopeOf(context).em, userId));
+    },
+
+    async addItem(request, context) {
+      const scope = scopeOf(context);
+      const command = parseLine(request, deps.cart, 1);
+      const { found } = await deps.catalog.getProducts([command.productId], scope.signal);
+      const product = requireSellable(command.productId, found.get(command.productId));
+      return change(scope, command, (cart, tx) => addToCart(cart, tx, product, command.quantity, deps.cart));
+    },
+
+    async updateItemQuantity(request, context) {
+      const command = parseLine(request, deps.cart, 0);
+      return change(scopeOf(context), command, (cart, tx) => setQuantity(cart, tx, command.productId, command.quantity));
+    },
+
+    async removeItem(request, context) {
+      const command = parseLine(request, deps.cart, 0);
+      return change(scopeOf(context), command, (cart, tx) => removeFromCart(cart, tx, command.productId));
+    },
+
+    async clearCart(request, context) {
+      return change(scopeOf(context), parseClear(request), clearCart);
+    },
+
+    async checkout(request, context) {
+      const scope = scopeOf(context);
+      const command = parseCheckout(request, deps.clock.now());
+      const toResponse = (order: Order) => create(CheckoutResponseSchema, { order: orderToProto(order) });
+      const call = { key: `Checkout:${command.userId}:${command.requestId}`, requestSchema: CheckoutRequestSchema, request, responseSchema: CheckoutResponseSchema };
+      return idempotent(scope.em, call, scope.signal, async (record) =>
+        toResponse(await checkout(command, scope, deps, (tx, order) => record(tx, toResponse(order)))),
+      );
+    },
+  };
+}

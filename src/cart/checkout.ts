@@ -1,0 +1,110 @@
+import type { EntityManager } from "@mikro-orm/postgresql";
+import { equals, money } from "../money/money.js";
+import type { Order } from "../orders/order.entity.js";
+import { placeOrder } from "../orders/place-order.js";
+import { FailedPreconditionError, VersionConflictError } from "../platform/domain-errors.js";
+import type { RpcScope } from "../platform/rpc-scope.js";
+import type { CartDeps } from "./cart-deps.js";
+import { CartChangedError, type AdjustmentReason, type CartAdjustment } from "./cart-errors.js";
+import type { CheckoutCommand } from "./cart-input.js";
+import { checkVersion, findCart, isExpired, mutateCart } from "./cart-store.js";
+import { removeLine } from "./edit-cart.js";
+import type { Cart } from "./cart.entity.js";
+
+/**
+ * Re-validates every line against Product and Inventory. If anything moved, the cart is fixed
+ * (lines removed, lowered or re-priced) and CartChangedError lists each fix; no order is placed.
+ * Otherwise the order is placed through the same use case as CreateOrder, and the cart is
+ * emptied in the order's transaction, only if it is still the version that was priced.
+ */
+export async function checkout(
+  command: CheckoutCommand,
+  scope: RpcScope,
+  deps: CartDeps,
+  beforeCommit: (tx: EntityManager, order: Order) => Promise<void>,
+): Promise<Order> {
+  const cart = await findCart(scope.em, command.userId);
+  if (!cart || isExpired(cart, deps.clock.now()) || cart.items.length === 0) {
+    throw new FailedPreconditionError("CART_EMPTY", "the cart is empty; add items before checking out", [
+      { type: "CART", subject: `carts/${command.userId}`, description: "has no items" },
+    ]);
+  }
+  checkVersion(cart, command.expectedVersion);
+
+  const adjustments = await revalidate(cart, deps, scope.signal);
+  if (adjustments.length) {
+    const fixed = await mutateCart(scope.em, deps, { userId: cart.userId, expectedVersion: BigInt(cart.version) }, (locked, tx) => applyFixes(locked, tx, adjustments));
+    throw new CartChangedError(adjustments, fixed.version);
+  }
+
+  const items = cart.items.getItems().map((item) => ({
+    productId: item.productId,
+    quantity: item.quantity,
+    expectedUnitPrice: money(deps.pricing.currency, item.unitPriceMinor),
+  }));
+  const { requestId, userId, customer, shippingAddress, payment, notes } = command;
+  const placed = { requestId, userId, customer, items, shippingAddress, payment, notes, currency: deps.pricing.currency };
+  return placeOrder(placed, scope, deps, async (tx, order) => {
+    await emptyCart(tx, cart, deps.clock.now());
+    await beforeCommit(tx, order);
+  });
+}
+
+async function revalidate(cart: Cart, deps: CartDeps, signal: AbortSignal): Promise<CartAdjustment[]> {
+  const lines = cart.items.getItems();
+  const { found } = await deps.catalog.getProducts(lines.map((line) => line.productId), signal);
+  const adjustments = new Map<string, CartAdjustment>();
+  const adjust = (productId: string, reason: AdjustmentReason, change: Partial<CartAdjustment> = {}) => {
+    const line = lines.find((candidate) => candidate.productId === productId)!;
+    const price = money(deps.pricing.currency, line.unitPriceMinor);
+    const previous = adjustments.get(productId);
+    adjustments.set(productId, {
+      productId,
+      reason,
+      oldUnitPrice: price,
+      newUnitPrice: previous?.newUnitPrice ?? price,
+      oldQuantity: line.quantity,
+      newQuantity: line.quantity,
+      ...change,
+    });
+  };
+
+  for (const line of lines) {
+    const product = found.get(line.productId);
+    if (!product) adjust(line.productId, "UNKNOWN_PRODUCT", { newQuantity: 0 });
+    else if (!product.active) adjust(line.productId, "INACTIVE", { newQuantity: 0 });
+    else if (!equals(product.price, money(deps.pricing.currency, line.unitPriceMinor))) adjust(line.productId, "REPRICED", { newUnitPrice: product.price });
+  }
+  const sellable = lines.filter((line) => adjustments.get(line.productId)?.newQuantity !== 0);
+  if (sellable.length) {
+    const availability = await deps.inventory.check(sellable.map((line) => ({ productId: line.productId, quantity: line.quantity })), signal);
+    for (const stock of availability) {
+      if (stock.available >= stock.quantity) continue;
+      const available = Math.max(stock.available, 0);
+      adjust(stock.productId, available === 0 ? "OUT_OF_STOCK" : "SHORT_OF_STOCK", { newQuantity: available });
+    }
+  }
+  return [...adjustments.values()];
+}
+
+function applyFixes(cart: Cart, tx: EntityManager, adjustments: readonly CartAdjustment[]): void {
+  for (const fix of adjustments) {
+    const line = cart.items.getItems().find((item) => item.productId === fix.productId);
+    if (!line) continue;
+    if (fix.newQuantity === 0) removeLine(cart, tx, line);
+    else Object.assign(line, { quantity: fix.newQuantity, unitPriceMinor: fix.newUnitPrice.amountMinor });
+  }
+}
+
+/** Inside the order's transaction: a cart edited since it was priced aborts the order. */
+async function emptyCart(tx: EntityManager, cart: Cart, now: Date): Promise<void> {
+  const bumped = await tx.execute<{ version: number }[]>(
+    `update carts set version = version + 1, updated_at = ? where user_id = ? and version = ? returning version`,
+    [now, cart.userId, cart.version],
+  );
+  if (bumped.length === 0) {
+    const [current] = await tx.execute<{ version: number }[]>(`select version from carts where user_id = ?`, [cart.userId]);
+    throw new VersionConflictError("cart", cart.userId, BigInt(cart.version), BigInt(current?.version ?? 0));
+  }
+  await tx.execute(`delete from cart_items where cart_user_id = ?`, [cart.userId]);
+}
