@@ -13,6 +13,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import pg from "pg";
+import { CartService } from "../gen/shop/cart/v1/cart_pb.js";
 import { OrderService } from "../gen/shop/order/v1/order_pb.js";
 import { grpcServiceDefinition } from "../src/platform/grpc-adapter.js";
 
@@ -111,8 +112,14 @@ async function main() {
     await db.query(`update catalog_products set available = 100000000 where active`);
     await db.end();
 
-    const Constructor = grpc.makeGenericClientConstructor(grpcServiceDefinition(OrderService) as never, "OrderService");
-    const client = new Constructor(`127.0.0.1:${GRPC_PORT}`, grpc.credentials.createInsecure()) as unknown as Client;
+    const connect = (service: typeof OrderService | typeof CartService) => {
+      const Constructor = grpc.makeGenericClientConstructor(grpcServiceDefinition(service) as never, service.name);
+      return new Constructor(`127.0.0.1:${GRPC_PORT}`, grpc.credentials.createInsecure()) as unknown as Client;
+    };
+    const client = connect(OrderService);
+    const carts = connect(CartService);
+    const runId = randomUUID().slice(0, 8);
+    const products = ["prod-mug", "prod-tee", "prod-cap", "prod-socks", "prod-notebook"];
     const pid = service.pid!;
     const created: string[][] = Array.from({ length: CONCURRENCY }, () => []);
 
@@ -130,8 +137,19 @@ async function main() {
         const ids = created[w]!;
         return call(client, "updateOrder", { requestId: randomUUID(), orderId: ids[Math.abs(i) % ids.length], notes: `note ${i}` });
       }),
+      // Five products per user, one unit each time, so no line reaches the per-line limit.
+      await run("Cart AddItem", pid, (w, i) =>
+        call(carts, "addItem", { userId: `cart-${runId}-${w}-${Math.floor(i / 25)}`, productId: products[Math.abs(i) % 5], quantity: 1 }),
+      ),
+      await run("Cart AddItem + Checkout (one call each)", pid, async (w, i) => {
+        const userId = `checkout-${runId}-${w}-${i}`;
+        await call(carts, "addItem", { userId, productId: "prod-mug", quantity: 2 });
+        const { requestId: _, userId: __, items: ___, ...rest } = orderRequest();
+        await call(carts, "checkout", { requestId: randomUUID(), userId, ...rest });
+      }),
     ];
     client.close();
+    carts.close();
 
     const machine = `${cpus().length} cores, ${cpus()[0]?.model.trim()}, Node ${process.version}`;
     const date = new Date().toISOString();

@@ -139,6 +139,20 @@ describe("CartService: one cart per user, edited safely", () => {
     expect(await query(app.databaseUrl, `select id from catalog_reservations r where status = 'HELD' and not exists (select 1 from orders o where o.id::text = r.id)`)).toEqual([]);
   });
 
+  it("when every cart RPC is called over gRPC, then each answers as over Connect", async () => {
+    const userId = newUser();
+    const client = app.grpcClient(CartService);
+    type CartReply = { cart: { items: { productId: string; quantity: number }[]; version: bigint } };
+    await unary<CartReply>(client, "addItem", { userId, productId: "prod-mug", quantity: 1 });
+    await unary<CartReply>(client, "addItem", { userId, productId: "prod-tee", quantity: 1 });
+    expect((await unary<CartReply>(client, "updateItemQuantity", { userId, productId: "prod-mug", quantity: 3 })).cart.items[0]?.quantity).toBe(3);
+    expect((await unary<CartReply>(client, "removeItem", { userId, productId: "prod-tee" })).cart.items).toHaveLength(1);
+    expect((await unary<CartReply>(client, "getCart", { userId })).cart.version).toBe(4n);
+    expect((await unary<CartReply>(client, "clearCart", { userId, expectedVersion: 4n })).cart.items).toEqual([]);
+    const stale = await unary(client, "clearCart", { userId, expectedVersion: 4n }).catch((e: { code: number }) => e);
+    expect((stale as { code: number }).code).toBe(Code.Aborted);
+  });
+
   it("when checkout input is bad, then INVALID_ARGUMENT lists the fields and nothing is placed", async () => {
     const userId = newUser();
     await carts.addItem({ userId, productId: "prod-mug", quantity: 1 });
