@@ -153,13 +153,15 @@ describe("changes that call Inventory: nothing half-written when it fails", () =
     try {
       const orders = app.connect(OrderService);
       const order = (await orders.createOrder(oneMug())).order!;
-      inventory.script.behaviour = { kind: "delay", ms: 5_000 };
+      inventory.script.queue.push({ kind: "delay", ms: 5_000 });
       const error = await failure(
         orders.updateOrderItemQuantity({ requestId: "qty-1", orderId: order.id, itemId: order.items[0]!.id, quantity: 3 }, { timeoutMs: 300 }),
       );
       expect(error.code).toBe(Code.DeadlineExceeded);
-      inventory.script.behaviour = { kind: "ok" };
+      // The client gave up at its deadline; the server finishes its rollback and undo just after.
+      await new Promise((resolve) => setTimeout(resolve, 500));
       expect((await orders.getOrder({ orderId: order.id })).order).toEqual(order);
+      expect(inventory.held.get(order.id)).toEqual([expect.objectContaining({ productId: "prod-mug", quantity: 1 })]);
     } finally {
       await app.stop();
       products.stop();

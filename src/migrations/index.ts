@@ -2,6 +2,7 @@ import { Migration20261122000000_initial } from "./Migration20261122000000_initi
 import { Migration20261122000100_reference_catalog } from "./Migration20261122000100_reference_catalog.js";
 import { Migration20261122000200_idempotency_claims } from "./Migration20261122000200_idempotency_claims.js";
 import { Migration20261122000300_carts } from "./Migration20261122000300_carts.js";
+import { Migration20261122000400_outbox_notify } from "./Migration20261122000400_outbox_notify.js";
 
 /** Listed explicitly so the compiled service needs no file discovery. Append, never edit. */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   { name: "Migration20261122000100_reference_catalog", class: Migration20261122000100_reference_catalog },
   { name: "Migration20261122000200_idempotency_claims", class: Migration20261122000200_idempotency_claims },
   { name: "Migration20261122000300_carts", class: Migration20261122000300_carts },
+  { name: "Migration20261122000400_outbox_notify", class: Migration20261122000400_outbox_notify },
 ];
