@@ -15,10 +15,12 @@ import { migrate, openOrm } from "./db/orm.js";
 import { orderService } from "./orders/order-service.js";
 import { SimulatedGateway } from "./payments/simulated-gateway.js";
 import { KafkaConnection } from "./outbox/kafka.js";
+import { OutboxRelay } from "./outbox/outbox-relay.js";
 import { systemClock } from "./platform/clock.js";
 import { addConnectService } from "./platform/grpc-adapter.js";
 import { bindGrpcServer, createGrpcServer, shutdownGrpcServer } from "./platform/grpc-server.js";
 import { Health, type DependencyCheck } from "./platform/health.js";
+import { PgListener } from "./platform/pg-listener.js";
 import { closeHttpServer, createHttpServer, listen } from "./platform/http-server.js";
 import { reflectionService } from "./platform/reflection.js";
 import { withRpcScope } from "./platform/rpc-scope.js";
@@ -49,6 +51,11 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   void kafka?.connect();
   if (!kafka) log.warn("KAFKA_BROKERS not set: events are kept in the outbox until a broker is configured");
 
+  const changes = new PgListener(databaseUrl, "outbox_events", log);
+  await changes.start();
+  const relay = kafka ? new OutboxRelay(orm, kafka.producer, changes, config.outbox, log) : undefined;
+  relay?.start();
+
   const { catalog, inventory } = createCatalogClients(config.dependencies, orm);
   const scopeDeps = { log, defaultTimeoutMs: config.rpcDefaultTimeoutMs, forkEntityManager: () => orm.em.fork() };
   const orderDeps = {
@@ -59,6 +66,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     clock: systemClock,
     topic: config.kafka?.topic ?? "orders.v1",
     estimatedDeliveryDays: config.estimatedDeliveryDays,
+    changes,
   };
   const services: [DescService, Partial<ServiceImpl<DescService>>][] = [
     [OrderService, withRpcScope(OrderService, orderService(orderDeps), scopeDeps) as Partial<ServiceImpl<DescService>>],
@@ -94,7 +102,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     routes: (router: ConnectRouter) => {
       for (const [service, impl] of services) router.service(service, impl);
     },
-    health: () => health.snapshot(),
+    health: () => ({ ...health.snapshot(), ...(relay ? { outbox: relay.stats } : {}) }),
     log,
   });
   const httpPort = await listen(httpServer, config.host, config.httpPort, log);
@@ -111,7 +119,9 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
         closeHttpServer(httpServer, config.shutdownGraceMs),
       ]);
       await stopCartCleanup();
+      await relay?.stop();
       await kafka?.close();
+      await changes.close();
       await orm.close();
       await embedded?.stop();
     },

@@ -28,6 +28,11 @@ const schema = z
     KAFKA_BROKERS: list.optional(),
     KAFKA_CLIENT_ID: z.string().min(1).default("order-service"),
     KAFKA_TOPIC: z.string().regex(/^[a-zA-Z0-9._-]+$/).default("orders.v1"),
+    EVENT_ENCODING: z.enum(["protobuf", "json"]).default("protobuf"),
+    EVENT_SOURCE: z.string().min(1).default("/order-service"),
+    OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(500),
+    OUTBOX_POLL_MS: positiveInt.default(1_000),
+    OUTBOX_RETENTION_MS: positiveInt.default(7 * 24 * 3_600_000),
 
     PRODUCT_SERVICE_URL: z.url({ protocol: /^https?$/ }).optional(),
     INVENTORY_SERVICE_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -100,6 +105,13 @@ function toConfig(env: z.infer<typeof schema>) {
     kafka: env.KAFKA_BROKERS?.length
       ? { brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID, topic: env.KAFKA_TOPIC }
       : undefined,
+    outbox: {
+      batchSize: env.OUTBOX_BATCH_SIZE,
+      pollMs: env.OUTBOX_POLL_MS,
+      retentionMs: env.OUTBOX_RETENTION_MS,
+      source: env.EVENT_SOURCE,
+      encoding: env.EVENT_ENCODING,
+    },
     dependencies: {
       productServiceUrl: env.PRODUCT_SERVICE_URL,
       inventoryServiceUrl: env.INVENTORY_SERVICE_URL,

@@ -2,6 +2,7 @@ import type { Inventory, ProductCatalog } from "../catalog/catalog-ports.js";
 import type { PricingPolicy } from "../money/totals.js";
 import type { PaymentGateway } from "../payments/payment-gateway.js";
 import type { Clock } from "../platform/clock.js";
+import type { PgListener } from "../platform/pg-listener.js";
 
 /** What the order use cases need from outside the domain, wired in main.ts. */
 export interface OrderDeps {
@@ -12,4 +13,6 @@ export interface OrderDeps {
   readonly clock: Clock;
   readonly topic: string;
   readonly estimatedDeliveryDays: number;
+  /** Commits of order changes, from any instance (WatchOrder). */
+  readonly changes: PgListener;
 }

@@ -19,6 +19,7 @@ import type { Order } from "./order.entity.js";
 import { parsePlaceOrder } from "./place-order-input.js";
 import { placeOrder } from "./place-order.js";
 import { parseUpdateOrder, updateOrder } from "./update-order.js";
+import { watchOrder } from "./watch-order.js";
 
 type Command = MutationTarget & { readonly requestId: string };
 
@@ -80,6 +81,13 @@ export function orderService(deps: OrderDeps): Partial<ServiceImpl<typeof pb.Ord
     async listOrders(request, context) {
       const page = await listOrders(scopeOf(context).em, parseListOrders(request));
       return { orders: page.orders.map(orderToProto), nextPageToken: page.nextPageToken, totalSize: page.totalSize };
+    },
+
+    async *watchOrder(request, context) {
+      const scope = scopeOf(context);
+      for await (const snapshot of watchOrder(scope.em, parseOrderId(request.orderId), deps.changes, scope.signal)) {
+        yield { order: orderToProto(snapshot.order), eventType: snapshot.eventType };
+      }
     },
 
     async getOrderStatus(request, context) {

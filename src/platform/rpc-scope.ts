@@ -93,12 +93,14 @@ function openScope(context: HandlerContext, deps: ScopeDeps): RpcScope {
   const given = context.requestHeader.get("x-request-id");
   const requestId = given && requestIdPattern.test(given) ? given : randomUUID();
   context.responseHeader.set("x-request-id", requestId);
-  const timeoutMs = context.timeoutMs() ?? deps.defaultTimeoutMs;
+  // A stream (WatchOrder) lives as long as its caller wants; only unary calls get the default deadline.
+  const streaming = context.method.methodKind === "server_streaming";
+  const timeoutMs = context.timeoutMs() ?? (streaming ? undefined : deps.defaultTimeoutMs);
   const scope: RpcScope = {
     requestId,
     log: deps.log.child({ requestId, rpc: `${context.service.name}/${context.method.name}`, protocol: context.protocolName }),
-    signal: AbortSignal.any([context.signal, AbortSignal.timeout(Math.max(timeoutMs, 0))]),
-    deadline: Date.now() + timeoutMs,
+    signal: timeoutMs === undefined ? context.signal : AbortSignal.any([context.signal, AbortSignal.timeout(Math.max(timeoutMs, 0))]),
+    deadline: timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs,
     em: deps.forkEntityManager(),
     actor: actorOf(context.requestHeader.get("x-actor")),
   };

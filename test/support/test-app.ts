@@ -31,9 +31,12 @@ async function freshDatabase(): Promise<string> {
   return serverUrl.toString();
 }
 
-/** Boots the real service in-process on random ports against the shared real servers. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const databaseUrl = await freshDatabase();
+/**
+ * Boots the real service in-process on random ports against the shared real servers. Pass
+ * another app's `databaseUrl` to run a second instance on the same database.
+ */
+export async function startTestApp(env: Record<string, string> = {}, options: { databaseUrl?: string } = {}): Promise<TestApp> {
+  const databaseUrl = options.databaseUrl ?? (await freshDatabase());
   const config = loadConfig({
     HOST: "127.0.0.1",
     GRPC_PORT: "0",

@@ -1,0 +1,37 @@
+import { fromBinary, toJsonString } from "@bufbuild/protobuf";
+import { OrderEventSchema } from "../../gen/shop/order/v1/order_events_pb.js";
+
+export type EventEncoding = "protobuf" | "json";
+
+export interface OutboxRow {
+  readonly id: string;
+  readonly eventId: string;
+  readonly topic: string;
+  readonly aggregateId: string;
+  readonly eventType: string;
+  readonly payload: Buffer;
+  readonly occurredAt: Date;
+}
+
+const contentTypes: Record<EventEncoding, string> = {
+  protobuf: "application/protobuf; proto=shop.order.v1.OrderEvent",
+  json: "application/json",
+};
+
+/** A Kafka record in CloudEvents binary mode: attributes as ce_ headers, the event as the value. */
+export function toKafkaMessage(row: OutboxRow, source: string, encoding: EventEncoding) {
+  const value = encoding === "json" ? Buffer.from(toJsonString(OrderEventSchema, fromBinary(OrderEventSchema, row.payload))) : row.payload;
+  return {
+    key: row.aggregateId,
+    value,
+    headers: {
+      ce_specversion: "1.0",
+      ce_id: row.eventId,
+      ce_source: source,
+      ce_type: row.eventType,
+      ce_time: row.occurredAt.toISOString(),
+      ce_subject: row.aggregateId,
+      "content-type": contentTypes[encoding],
+    },
+  };
+}
