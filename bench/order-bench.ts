@@ -6,40 +6,15 @@
  *
  *   npm run bench:orders            BENCH_SECONDS=10 BENCH_CONCURRENCY=16 by default; BENCH_PROFILE=1
  */
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { chmodSync, mkdtempSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
-import { join } from "node:path";
+import { mkdirSync, writeFileSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
-import pg from "pg";
 import { CartService } from "../gen/shop/cart/v1/cart_pb.js";
 import { OrderService } from "../gen/shop/order/v1/order_pb.js";
-import { grpcServiceDefinition } from "../src/platform/grpc-adapter.js";
+import { call, cpuMs, machine, orderRequest as benchOrder, percentile, startService } from "./bench-support.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
-const GRPC_PORT = 50_091;
-const HTTP_PORT = 8_191;
-const PG_PORT = 54_591;
-
-type Client = grpc.Client & Record<string, Function>;
-
-function call<T>(client: Client, method: string, request: unknown): Promise<T> {
-  return new Promise((resolve, reject) =>
-    client[method]!(request, new grpc.Metadata(), { deadline: Date.now() + 10_000 }, (error: grpc.ServiceError | null, response: T) =>
-      error ? reject(error) : resolve(response),
-    ),
-  );
-}
-
-/** utime + stime of one process, in ms (Linux /proc; clock ticks are 100 Hz). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
 
 async function run(name: string, pid: number, once: (worker: number, i: number) => Promise<unknown>) {
   const warmUntil = Date.now() + 1_000;
@@ -79,48 +54,17 @@ async function run(name: string, pid: number, once: (worker: number, i: number) 
   };
 }
 
-const orderRequest = () => ({
-  requestId: randomUUID(),
-  userId: `bench-${Math.floor(Math.random() * 1000)}`,
-  customer: { email: "bench@example.com", firstName: "Bench", lastName: "Mark", phone: "+14155550123" },
-  items: [{ productId: "prod-mug", quantity: 1 }, { productId: "prod-tee", quantity: 1 }, { productId: "prod-cap", quantity: 1 }],
-  shippingAddress: { line1: "1 Main St", city: "Springfield", state: "IL", postalCode: "62701", countryCode: "US" },
-  paymentMethod: { method: { case: "cashOnDelivery", value: {} } },
-});
+const orderRequest = () => benchOrder(randomUUID(), `bench-${Math.floor(Math.random() * 1000)}`);
 
 async function main() {
-  const dataDir = mkdtempSync(join(tmpdir(), "order-bench-"));
-  // As root, embedded PostgreSQL runs initdb as another user, who must be able to enter the directory.
-  chmodSync(dataDir, 0o755);
   mkdirSync("bench/results", { recursive: true });
-  const log = openSync(join(dataDir, "service.log"), "w");
-  // BENCH_PROFILE=1 leaves a V8 CPU profile of the service in bench/results/profiles.
-  const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir=bench/results/profiles"] : [];
-  const service = spawn(process.execPath, [...profile, "dist/src/main.js"], {
-    env: { ...process.env, DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(PG_PORT), GRPC_PORT: String(GRPC_PORT), HTTP_PORT: String(HTTP_PORT), LOG_LEVEL: "info", HOST: "127.0.0.1" },
-    stdio: ["ignore", log, log],
-  });
+  const service = await startService({ grpc: 50_091, http: 8_191, pg: 54_591 });
   try {
-    for (let i = 0; ; i++) {
-      if (i > 300 || service.exitCode !== null) throw new Error(`service not ready; see ${dataDir}/service.log`);
-      const ready = await fetch(`http://127.0.0.1:${HTTP_PORT}/readyz`).then((r) => r.ok, () => false);
-      if (ready) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    const db = new pg.Client({ connectionString: `postgresql://orders:orders@127.0.0.1:${PG_PORT}/orders` });
-    await db.connect();
-    await db.query(`update catalog_products set available = 100000000 where active`);
-    await db.end();
-
-    const connect = (service: typeof OrderService | typeof CartService) => {
-      const Constructor = grpc.makeGenericClientConstructor(grpcServiceDefinition(service) as never, service.name);
-      return new Constructor(`127.0.0.1:${GRPC_PORT}`, grpc.credentials.createInsecure()) as unknown as Client;
-    };
-    const client = connect(OrderService);
-    const carts = connect(CartService);
+    const client = service.client(OrderService);
+    const carts = service.client(CartService);
+    const pid = service.pid;
     const runId = randomUUID().slice(0, 8);
     const products = ["prod-mug", "prod-tee", "prod-cap", "prod-socks", "prod-notebook"];
-    const pid = service.pid!;
     const created: string[][] = Array.from({ length: CONCURRENCY }, () => []);
 
     const results = [
@@ -148,22 +92,15 @@ async function main() {
         await call(carts, "checkout", { requestId: randomUUID(), userId, ...rest });
       }),
     ];
-    client.close();
-    carts.close();
 
-    const machine = `${cpus().length} cores, ${cpus()[0]?.model.trim()}, Node ${process.version}`;
     const date = new Date().toISOString();
-    const header = `Closed loop, ${CONCURRENCY} concurrent calls, ${SECONDS} s per scenario after 1 s warm-up; ${machine}; ${date}`;
+    const header = `Closed loop, ${CONCURRENCY} concurrent calls, ${SECONDS} s per scenario after 1 s warm-up; ${machine()}; ${date}`;
     const rows = results.map((r) => `| ${r.scenario} | ${r.callsPerSecond} | ${r.p50Ms} | ${r.p90Ms} | ${r.p99Ms} | ${r.maxMs} | ${r.serviceCpuMsPerCall} | ${JSON.stringify(r.errors)} |`);
     const table = [header, "", "| Scenario | calls/s | p50 ms | p90 ms | p99 ms | max ms | service CPU ms/call | errors |", "|---|---|---|---|---|---|---|---|", ...rows].join("\n");
     console.log(table);
-    writeFileSync(`bench/results/orders-${date.slice(0, 10)}.json`, JSON.stringify({ machine, date, concurrency: CONCURRENCY, seconds: SECONDS, results }, null, 2));
+    writeFileSync(`bench/results/orders-${date.slice(0, 10)}.json`, JSON.stringify({ machine: machine(), date, concurrency: CONCURRENCY, seconds: SECONDS, results }, null, 2));
   } finally {
-    if (service.exitCode === null) {
-      service.kill("SIGTERM");
-      await new Promise((resolve) => service.once("exit", resolve));
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+    await service.stop();
   }
 }
 

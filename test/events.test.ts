@@ -76,7 +76,7 @@ describe("order events on a real Kafka broker", () => {
   });
 
   it("when /readyz is asked, then it reports the outbox backlog and lag", async () => {
-    const body = await (await fetch(`http://127.0.0.1:${app.httpPort}/readyz`)).json();
+    const body = (await (await fetch(`http://127.0.0.1:${app.httpPort}/readyz`)).json()) as { outbox?: unknown };
     expect(body.outbox).toMatchObject({ backlog: expect.any(Number), oldestUnpublishedMs: expect.any(Number) });
   });
 });
