@@ -15,11 +15,13 @@ import { migrate, openOrm } from "./db/orm.js";
 import { orderService } from "./orders/order-service.js";
 import { SimulatedGateway } from "./payments/simulated-gateway.js";
 import { KafkaConnection } from "./outbox/kafka.js";
+import { registerOutboxMetrics } from "./outbox/outbox-metrics.js";
 import { OutboxRelay } from "./outbox/outbox-relay.js";
 import { systemClock } from "./platform/clock.js";
 import { addConnectService } from "./platform/grpc-adapter.js";
 import { bindGrpcServer, createGrpcServer, shutdownGrpcServer } from "./platform/grpc-server.js";
 import { Health, type DependencyCheck } from "./platform/health.js";
+import { createMetricsRegistry } from "./platform/metrics.js";
 import { PgListener } from "./platform/pg-listener.js";
 import { closeHttpServer, createHttpServer, listen } from "./platform/http-server.js";
 import { reflectionService } from "./platform/reflection.js";
@@ -53,7 +55,12 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
 
   const changes = new PgListener(databaseUrl, "outbox_events", log);
   await changes.start();
-  const relay = kafka ? new OutboxRelay(orm, kafka.producer, changes, config.outbox, log) : undefined;
+  const metrics = createMetricsRegistry();
+  let relay: OutboxRelay | undefined;
+  if (kafka) {
+    const observer = registerOutboxMetrics(metrics, () => relay!.stats);
+    relay = new OutboxRelay(orm, kafka.producer, changes, config.outbox, log, observer);
+  }
   relay?.start();
 
   const { catalog, inventory } = createCatalogClients(config.dependencies, orm);
@@ -103,6 +110,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
       for (const [service, impl] of services) router.service(service, impl);
     },
     health: () => ({ ...health.snapshot(), ...(relay ? { outbox: relay.stats } : {}) }),
+    metrics: async () => ({ contentType: metrics.contentType, body: await metrics.metrics() }),
     log,
   });
   const httpPort = await listen(httpServer, config.host, config.httpPort, log);

@@ -75,9 +75,14 @@ describe("order events on a real Kafka broker", () => {
     }
   });
 
-  it("when /readyz is asked, then it reports the outbox backlog and lag", async () => {
+  it("when /readyz and /metrics are asked, then they report the outbox backlog, lag and what was published", async () => {
     const body = (await (await fetch(`http://127.0.0.1:${app.httpPort}/readyz`)).json()) as { outbox?: unknown };
-    expect(body.outbox).toMatchObject({ backlog: expect.any(Number), oldestUnpublishedMs: expect.any(Number) });
+    expect(body.outbox).toMatchObject({ backlog: 0, oldestUnpublishedMs: 0, lastPublishedAt: expect.any(String) });
+    const metrics = await (await fetch(`http://127.0.0.1:${app.httpPort}/metrics`)).text();
+    expect(metrics).toMatch(/^outbox_backlog_events 0$/m);
+    expect(metrics).toMatch(/^outbox_oldest_unpublished_seconds 0$/m);
+    expect(metrics).toMatch(/^outbox_published_events_total 10$/m);
+    expect(metrics).toMatch(/^process_resident_memory_bytes \d+/m);
   });
 });
 

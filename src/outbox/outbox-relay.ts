@@ -3,6 +3,7 @@ import type { Producer } from "kafkajs";
 import type { Logger } from "pino";
 import type { PgListener } from "../platform/pg-listener.js";
 import { toKafkaMessage, type EventEncoding, type OutboxRow } from "./cloudevents.js";
+import type { RelayObserver } from "./outbox-metrics.js";
 
 export interface RelayOptions {
   readonly batchSize: number;
@@ -60,6 +61,7 @@ export class OutboxRelay {
     private readonly listener: PgListener,
     private readonly options: RelayOptions,
     private readonly log: Logger,
+    private readonly observer: RelayObserver = { published: () => undefined, failed: () => undefined },
   ) {}
 
   start(): void {
@@ -105,6 +107,7 @@ export class OutboxRelay {
         while (!this.stopped && (await this.publishBatch()) === this.options.batchSize);
         this.backoffMs = 0;
       } catch (error) {
+        this.observer.failed();
         this.backoffMs = Math.min(Math.max(this.backoffMs * 2, 100), MAX_BACKOFF_MS);
         this.state = { ...this.state, lastError: error instanceof Error ? error.message : String(error) };
         this.log.warn({ err: error, retryInMs: this.backoffMs }, "publishing outbox events failed; retrying");
@@ -130,6 +133,7 @@ export class OutboxRelay {
       }
       await tx.execute(`update outbox_events set published_at = now(), attempts = attempts + 1 where id in (?)`, [rows.map((row) => row.id)]);
       this.state = { ...this.state, lastPublishedAt: new Date().toISOString(), lastError: undefined };
+      this.observer.published(rows.length);
       return rows.length;
     });
   }

@@ -16,6 +16,8 @@ export interface HttpServerOptions {
   readonly maxMessageBytes: number;
   readonly routes: (router: ConnectRouter) => void;
   readonly health: () => { ready: boolean; dependencies: Record<string, string> };
+  /** Prometheus exposition for /metrics. */
+  readonly metrics: () => Promise<{ contentType: string; body: string }>;
   readonly log: Logger;
 }
 
@@ -48,6 +50,16 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       if (request.url === "/readyz") {
         const health = options.health();
         return json(response, health.ready ? 200 : 503, health);
+      }
+      if (request.url === "/metrics") {
+        options.metrics().then(
+          ({ contentType, body }) => void (response as http.ServerResponse).writeHead(200, { "content-type": contentType }).end(body),
+          (error: unknown) => {
+            options.log.error({ err: error }, "metrics collection failed");
+            json(response, 500, { error: "metrics collection failed" });
+          },
+        );
+        return;
       }
       rpc(request as http.IncomingMessage, response as http.ServerResponse);
     });

@@ -22,6 +22,14 @@ export async function startConsumer(brokers: string, topic: string) {
   const kafka = new Kafka({ brokers: brokers.split(","), clientId: "test-consumer", logLevel: logLevel.NOTHING });
   const consumer: Consumer = kafka.consumer({ groupId: `test-${randomUUID()}` });
   const received: Received[] = [];
+  // The service creates its topic in the background at start; subscribing earlier fails.
+  const admin = kafka.admin();
+  await admin.connect();
+  for (let i = 0; !(await admin.listTopics()).includes(topic); i++) {
+    if (i > 150) throw new Error(`topic ${topic} was never created`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await admin.disconnect();
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({ eachMessage: async ({ message, partition }) => void received.push(toReceived(message, partition)) });
