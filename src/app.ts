@@ -2,6 +2,7 @@ import type { DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter, ServiceImpl } from "@connectrpc/connect";
 import type { MikroORM } from "@mikro-orm/postgresql";
 import type { Logger } from "pino";
+import { RateLimiterMemory } from "rate-limiter-flexible";
 import { CartService, file_shop_cart_v1_cart } from "../gen/shop/cart/v1/cart_pb.js";
 import { file_shop_order_v1_order_errors } from "../gen/shop/order/v1/order_errors_pb.js";
 import { file_shop_order_v1_order_events } from "../gen/shop/order/v1/order_events_pb.js";
@@ -18,6 +19,7 @@ import { KafkaConnection } from "./outbox/kafka.js";
 import { registerOutboxMetrics } from "./outbox/outbox-metrics.js";
 import { OutboxRelay } from "./outbox/outbox-relay.js";
 import { systemClock } from "./platform/clock.js";
+import { createAuthenticator } from "./platform/auth/auth-config.js";
 import { addConnectService } from "./platform/grpc-adapter.js";
 import { bindGrpcServer, createGrpcServer, shutdownGrpcServer } from "./platform/grpc-server.js";
 import { Health, type DependencyCheck } from "./platform/health.js";
@@ -64,7 +66,14 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   relay?.start();
 
   const { catalog, inventory } = createCatalogClients(config.dependencies, orm);
-  const scopeDeps = { log, defaultTimeoutMs: config.rpcDefaultTimeoutMs, forkEntityManager: () => orm.em.fork() };
+  const scopeDeps = {
+    log,
+    defaultTimeoutMs: config.rpcDefaultTimeoutMs,
+    maxTimeoutMs: config.rpcMaxTimeoutMs,
+    forkEntityManager: () => orm.em.fork(),
+    authenticator: createAuthenticator(config, log),
+    rateLimiter: config.rateLimitPerSecond > 0 ? new RateLimiterMemory({ points: config.rateLimitPerSecond, duration: 1 }) : undefined,
+  };
   const orderDeps = {
     catalog,
     inventory,

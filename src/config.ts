@@ -18,6 +18,15 @@ const schema = z
     MAX_MESSAGE_BYTES: positiveInt.default(4 * 1024 * 1024),
     RPC_DEFAULT_TIMEOUT_MS: positiveInt.default(10_000),
     SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
+    APP_ENV: z.enum(["development", "production"]).default("development"),
+    AUTH_MODE: z.enum(["jwt", "gateway"]).default("jwt"),
+    JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+    JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+    JWT_ISSUER: z.string().min(1).default("order-service"),
+    JWT_AUDIENCE: z.string().min(1).default("order-service"),
+    RPC_MAX_TIMEOUT_MS: positiveInt.default(60_000),
+    // Calls per second per caller; 0 turns the limit off.
+    RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(0).default(100),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
@@ -54,6 +63,10 @@ const schema = z
     // An untouched cart is dropped after this long (default 30 days).
     CART_TTL_MS: positiveInt.default(30 * 24 * 3_600_000),
     CART_CLEANUP_INTERVAL_MS: positiveInt.default(3_600_000),
+  })
+  .refine((env) => env.APP_ENV !== "production" || env.AUTH_MODE === "gateway" || env.JWT_SECRET || env.JWT_JWKS_URL, {
+    message: "production needs JWT_SECRET or JWT_JWKS_URL (or AUTH_MODE=gateway behind a trusted gateway)",
+    path: ["JWT_SECRET"],
   })
   .refine((env) => Boolean(env.TLS_CERT_FILE) === Boolean(env.TLS_KEY_FILE), {
     message: "TLS_CERT_FILE and TLS_KEY_FILE must be set together",
@@ -94,6 +107,16 @@ function toConfig(env: z.infer<typeof schema>) {
     tls: env.TLS_CERT_FILE && env.TLS_KEY_FILE ? { certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE } : undefined,
     maxMessageBytes: env.MAX_MESSAGE_BYTES,
     rpcDefaultTimeoutMs: env.RPC_DEFAULT_TIMEOUT_MS,
+    rpcMaxTimeoutMs: env.RPC_MAX_TIMEOUT_MS,
+    rateLimitPerSecond: env.RATE_LIMIT_PER_SECOND,
+    environment: env.APP_ENV,
+    auth: {
+      mode: env.AUTH_MODE,
+      secret: env.JWT_SECRET,
+      jwksUrl: env.JWT_JWKS_URL,
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+    },
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     logLevel: env.LOG_LEVEL,
     database: {

@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { fromBinary } from "@bufbuild/protobuf";
-import { createClient, type Client } from "@connectrpc/connect";
-import { createGrpcWebTransport } from "@connectrpc/connect-node";
+import type { Client } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { OrderEventSchema } from "../gen/shop/order/v1/order_events_pb.js";
 import { OrderService, OrderStatus, type Order } from "../gen/shop/order/v1/order_pb.js";
@@ -145,7 +144,7 @@ describe("two instances on one database", () => {
   it("when a status changes through the other instance, then WatchOrder streams it over Connect and gRPC-Web", async () => {
     const order = (await first.connect(OrderService).createOrder(createOrderRequest())).order!;
     const controller = new AbortController();
-    const grpcWeb = createClient(OrderService, createGrpcWebTransport({ baseUrl: `http://127.0.0.1:${first.httpPort}`, httpVersion: "1.1" }));
+    const grpcWeb = first.grpcWeb(OrderService);
     const collect = async (client: Client<typeof OrderService>) => {
       const seen: [OrderStatus, string][] = [];
       for await (const update of client.watchOrder({ orderId: order.id }, { signal: controller.signal })) {

@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
-import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
+import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BadRequestSchema, ErrorInfoSchema } from "../gen/google/rpc/error_details_pb.js";
 import {
@@ -25,12 +24,7 @@ describe("order lifecycle over Connect and gRPC, on real PostgreSQL", () => {
   let orders: Client<typeof OrderService>;
   beforeAll(async () => {
     app = await startTestApp();
-    const transport = createConnectTransport({
-      baseUrl: `http://127.0.0.1:${app.httpPort}`,
-      httpVersion: "1.1",
-      interceptors: [(next) => (req) => (req.header.set("x-actor", "ops-1"), next(req))],
-    });
-    orders = createClient(OrderService, transport);
+    orders = app.connect(OrderService);
   });
   afterAll(() => app?.stop());
 

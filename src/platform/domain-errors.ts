@@ -111,3 +111,22 @@ export class LimitExceededError extends DomainError {
     super("resource_exhausted", reason, message);
   }
 }
+
+export class UnauthenticatedError extends DomainError {
+  constructor(message: string) {
+    super("unauthenticated", "UNAUTHENTICATED", message);
+  }
+}
+
+export class PermissionDeniedError extends DomainError {
+  constructor(message: string) {
+    super("permission_denied", "PERMISSION_DENIED", message);
+  }
+}
+
+/** Too many calls from one caller; the RetryInfo says when the next one is allowed. */
+export class RateLimitedError extends DomainError {
+  constructor(readonly retryAfterMs: number) {
+    super("resource_exhausted", "RATE_LIMITED", `too many requests; retry in ${Math.ceil(retryAfterMs)} ms`);
+  }
+}

@@ -31,6 +31,7 @@ import {
   InvalidArgumentError,
   LimitExceededError,
   NotFoundError,
+  RateLimitedError,
   type ErrorKind,
 } from "./domain-errors.js";
 
@@ -84,8 +85,8 @@ function detailsOf(error: DomainError): Detail[] {
   if (error instanceof LimitExceededError) {
     details.push(detail(QuotaFailureSchema, { violations: [{ subject: error.subject, description: error.message }] }));
   }
-  if (error instanceof DependencyUnavailableError) {
-    const ms = BigInt(error.retryAfterMs);
+  if (error instanceof DependencyUnavailableError || error instanceof RateLimitedError) {
+    const ms = BigInt(Math.ceil(error.retryAfterMs));
     details.push(detail(RetryInfoSchema, { retryDelay: { seconds: ms / 1000n, nanos: Number(ms % 1000n) * 1e6 } }));
   }
   details.push(...domainDetailsOf(error));

@@ -8,7 +8,10 @@ import {
 } from "@connectrpc/connect";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Logger } from "pino";
-import { DeadlineExceededError } from "./domain-errors.js";
+import type { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import type { Authenticator } from "./auth/authenticator.js";
+import type { Principal } from "./auth/principal.js";
+import { DeadlineExceededError, RateLimitedError } from "./domain-errors.js";
 import { toConnectError } from "./error-mapper.js";
 
 /** What every handler gets for one call: its id, logger, deadline, and its own EntityManager. */
@@ -20,14 +23,21 @@ export interface RpcScope {
   /** Epoch milliseconds. */
   readonly deadline: number;
   readonly em: EntityManager;
-  /** Who is acting, for the audit trail: the x-actor header until authentication replaces it. */
+  readonly principal: Principal;
+  readonly headers: Headers;
+  /** Who is acting, for the audit trail: the caller's user id. */
   readonly actor: string;
 }
 
 export interface ScopeDeps {
   readonly log: Logger;
   readonly defaultTimeoutMs: number;
+  /** Longer deadlines asked by a client are cut to this. */
+  readonly maxTimeoutMs: number;
   readonly forkEntityManager: () => EntityManager;
+  readonly authenticator: Authenticator;
+  /** Per caller; undefined when limiting is off. */
+  readonly rateLimiter?: RateLimiterMemory;
 }
 
 const scopeKey = createContextKey<RpcScope | undefined>(undefined, { description: "rpc scope" });
@@ -56,6 +66,7 @@ export function withRpcScope<S extends DescService>(
     const original = (impl as Record<string, AnyImpl | undefined>)[method.localName];
     if (!original) continue;
     const enter = (context: HandlerContext) => openScope(context, deps);
+    const admit = (scope: RpcScope) => admitCaller(scope, deps);
     const finish = (scope: RpcScope, started: number, error?: unknown) => {
       const connectError = error === undefined ? undefined : toConnectError(error, scope.log);
       const code = connectError ? Code[connectError.code] : "OK";
@@ -68,6 +79,7 @@ export function withRpcScope<S extends DescService>(
             const scope = enter(context);
             const started = performance.now();
             try {
+              await admit(scope);
               yield* original(request, context) as AsyncIterable<unknown>;
             } catch (error) {
               finish(scope, started, error);
@@ -78,6 +90,7 @@ export function withRpcScope<S extends DescService>(
             const scope = enter(context);
             const started = performance.now();
             try {
+              await admit(scope);
               const response = await original(request, context);
               finish(scope, started);
               return response;
@@ -89,27 +102,42 @@ export function withRpcScope<S extends DescService>(
   return wrapped as Partial<ServiceImpl<S>>;
 }
 
+/** Nobody is anybody until authenticated; filled in by admitCaller before the handler runs. */
+const NOBODY: Principal = { userId: "", roles: [] };
+
 function openScope(context: HandlerContext, deps: ScopeDeps): RpcScope {
   const given = context.requestHeader.get("x-request-id");
   const requestId = given && requestIdPattern.test(given) ? given : randomUUID();
   context.responseHeader.set("x-request-id", requestId);
   // A stream (WatchOrder) lives as long as its caller wants; only unary calls get the default deadline.
   const streaming = context.method.methodKind === "server_streaming";
-  const timeoutMs = context.timeoutMs() ?? (streaming ? undefined : deps.defaultTimeoutMs);
+  const asked = context.timeoutMs();
+  const timeoutMs = asked === undefined ? (streaming ? undefined : deps.defaultTimeoutMs) : Math.min(asked, deps.maxTimeoutMs);
   const scope: RpcScope = {
     requestId,
     log: deps.log.child({ requestId, rpc: `${context.service.name}/${context.method.name}`, protocol: context.protocolName }),
     signal: timeoutMs === undefined ? context.signal : AbortSignal.any([context.signal, AbortSignal.timeout(Math.max(timeoutMs, 0))]),
     deadline: timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs,
     em: deps.forkEntityManager(),
-    actor: actorOf(context.requestHeader.get("x-actor")),
+    principal: NOBODY,
+    actor: "",
+    headers: context.requestHeader,
   };
   context.values.set(scopeKey, scope);
   return scope;
 }
 
-function actorOf(header: string | null): string {
-  return header && requestIdPattern.test(header) ? header : "anonymous";
+/** Authenticates the caller and charges the call to their rate limit. */
+async function admitCaller(scope: RpcScope, deps: ScopeDeps): Promise<void> {
+  const principal = await deps.authenticator.authenticate(scope.headers);
+  Object.assign(scope, { principal, actor: principal.userId, log: scope.log.child({ userId: principal.userId }) });
+  if (!deps.rateLimiter) return;
+  try {
+    await deps.rateLimiter.consume(principal.userId);
+  } catch (rejection) {
+    if (rejection instanceof Error) throw rejection;
+    throw new RateLimitedError((rejection as RateLimiterRes).msBeforeNext);
+  }
 }
 
 /** For use cases: stop before a step that cannot be undone when the caller has given up. */

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
 import type { DescService } from "@bufbuild/protobuf";
-import { createClient, type Client } from "@connectrpc/connect";
+import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import pg from "pg";
 import { pino } from "pino";
@@ -9,14 +9,15 @@ import { inject } from "vitest";
 import { startApp, type App } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
 import { grpcServiceDefinition } from "../../src/platform/grpc-adapter.js";
+import { adminToken, TEST_JWT_SECRET } from "./tokens.js";
 
 export interface TestApp extends App {
   readonly databaseUrl: string;
-  /** A Connect-protocol client over HTTP/1.1, as a browser app would use. */
-  connect<S extends DescService>(service: S): Client<S>;
-  grpcWeb<S extends DescService>(service: S): Client<S>;
+  /** A Connect-protocol client over HTTP/1.1, as a browser app would use; admin unless given a token ("" for none). */
+  connect<S extends DescService>(service: S, bearer?: string): Client<S>;
+  grpcWeb<S extends DescService>(service: S, bearer?: string): Client<S>;
   /** A plain @grpc/grpc-js client, as another Node microservice would use. */
-  grpcClient(service: DescService): grpc.Client & Record<string, Function>;
+  grpcClient(service: DescService, bearer?: string): grpc.Client & Record<string, Function>;
 }
 
 /** A database of its own for each test app, inside the one PostgreSQL the run shares. */
@@ -45,6 +46,8 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
     KAFKA_BROKERS: inject("kafkaBrokers"),
     KAFKA_TOPIC: `orders.test.${randomBytes(4).toString("hex")}`,
     DB_POOL_MAX: "5",
+    JWT_SECRET: TEST_JWT_SECRET,
+    RATE_LIMIT_PER_SECOND: "0",
     SHUTDOWN_GRACE_MS: "2000",
     ...env,
   });
@@ -54,11 +57,11 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
   return {
     ...app,
     databaseUrl,
-    connect: (service) => createClient(service, createConnectTransport({ baseUrl, httpVersion: "1.1" })),
-    grpcWeb: (service) => createClient(service, createGrpcWebTransport({ baseUrl, httpVersion: "1.1" })),
-    grpcClient(service) {
+    connect: (service, bearer = adminToken) => createClient(service, createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors: authorize(bearer) })),
+    grpcWeb: (service, bearer = adminToken) => createClient(service, createGrpcWebTransport({ baseUrl, httpVersion: "1.1", interceptors: authorize(bearer) })),
+    grpcClient(service, bearer = adminToken) {
       const Constructor = grpc.makeGenericClientConstructor(grpcServiceDefinition(service) as never, service.name);
-      const client = new Constructor(`127.0.0.1:${app.grpcPort}`, grpc.credentials.createInsecure());
+      const client = new Constructor(`127.0.0.1:${app.grpcPort}`, grpc.credentials.createInsecure(), { interceptors: grpcAuthorize(bearer) });
       clients.push(client);
       return client as grpc.Client & Record<string, Function>;
     },
@@ -67,6 +70,23 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
       clients.forEach((client) => client.close());
     },
   };
+}
+
+function authorize(bearer: string): Interceptor[] {
+  return bearer ? [(next) => (request) => (request.header.set("authorization", `Bearer ${bearer}`), next(request))] : [];
+}
+
+function grpcAuthorize(bearer: string): grpc.Interceptor[] {
+  if (!bearer) return [];
+  return [
+    (options, nextCall) =>
+      new grpc.InterceptingCall(nextCall(options), {
+        start(metadata, listener, next) {
+          metadata.set("authorization", `Bearer ${bearer}`);
+          next(metadata, listener);
+        },
+      }),
+  ];
 }
 
 /** Promise wrapper for a grpc-js unary call that also returns the status on failure. */

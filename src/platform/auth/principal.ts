@@ -1,0 +1,35 @@
+import { NotFoundError, PermissionDeniedError } from "../domain-errors.js";
+
+export const ROLES = ["customer", "admin", "service"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** The authenticated caller. */
+export interface Principal {
+  readonly userId: string;
+  readonly roles: readonly Role[];
+}
+
+/** Admins and other services act on every order and cart; customers only on their own. */
+export function isStaff(principal: Principal): boolean {
+  return principal.roles.includes("admin") || principal.roles.includes("service");
+}
+
+export function requireStaff(principal: Principal, action: string): void {
+  if (!isStaff(principal)) throw new PermissionDeniedError(`only admin or service callers may ${action}`);
+}
+
+/** The owner a customer's reads and writes are narrowed to; undefined for staff. */
+export function ownerOf(principal: Principal): string | undefined {
+  return isStaff(principal) ? undefined : principal.userId;
+}
+
+/**
+ * The user whose cart (or new order) a call is about. Staff name anyone; a customer names
+ * nobody (meaning themself) or themself. Another user's cart looks like one that does not exist.
+ */
+export function actingFor(principal: Principal, requested: string, resource: "cart" | "order"): string {
+  if (isStaff(principal)) return requested;
+  if (!requested || requested === principal.userId) return principal.userId;
+  if (resource === "cart") throw new NotFoundError("cart", requested);
+  throw new PermissionDeniedError("customers place orders for themselves only");
+}

@@ -1,0 +1,20 @@
+import { SignJWT } from "jose";
+
+/** The HS256 secret every test app is started with. */
+export const TEST_JWT_SECRET = "test-secret-for-the-order-service-0123456789";
+
+/** A token the test apps accept; override claims to make bad ones. */
+export async function token(userId: string, roles: string[] = ["customer"], options: { secret?: string; issuer?: string; audience?: string; expiresIn?: string | number } = {}) {
+  return new SignJWT({ roles })
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject(userId)
+    .setIssuer(options.issuer ?? "order-service")
+    .setAudience(options.audience ?? "order-service")
+    .setIssuedAt()
+    .setExpirationTime(options.expiresIn ?? "1h")
+    .sign(new TextEncoder().encode(options.secret ?? TEST_JWT_SECRET));
+}
+
+/** What the tests act as unless they say otherwise: an operator with the admin role. */
+export const ADMIN_USER = "ops-1";
+export const adminToken = await token(ADMIN_USER, ["admin"]);
