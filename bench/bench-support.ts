@@ -4,6 +4,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import type { DescService } from "@bufbuild/protobuf";
+import { SignJWT } from "jose";
 import pg from "pg";
 import { grpcServiceDefinition } from "../src/platform/grpc-adapter.js";
 
@@ -19,6 +20,18 @@ export interface BenchService {
  * Starts the built service as its own process on embedded PostgreSQL in a temporary directory,
  * waits for /readyz, and gives the reference catalog stock that a benchmark cannot exhaust.
  */
+const BENCH_SECRET = "bench-secret-for-the-order-service-0123456789";
+
+async function adminToken(): Promise<string> {
+  return new SignJWT({ roles: ["service"] })
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject("bench")
+    .setIssuer("order-service")
+    .setAudience("order-service")
+    .setExpirationTime("2h")
+    .sign(new TextEncoder().encode(BENCH_SECRET));
+}
+
 export async function startService(ports: { grpc: number; http: number; pg: number }, env: Record<string, string> = {}): Promise<BenchService> {
   const dataDir = mkdtempSync(join(tmpdir(), "order-bench-"));
   // As root, embedded PostgreSQL runs initdb as another user, who must be able to enter the directory.
@@ -27,7 +40,7 @@ export async function startService(ports: { grpc: number; http: number; pg: numb
   // BENCH_PROFILE=1 leaves a V8 CPU profile of the service in bench/results/profiles.
   const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir=bench/results/profiles"] : [];
   const child = spawn(process.execPath, [...profile, "dist/src/main.js"], {
-    env: { ...process.env, DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(ports.pg), GRPC_PORT: String(ports.grpc), HTTP_PORT: String(ports.http), LOG_LEVEL: "info", HOST: "127.0.0.1", ...env },
+    env: { ...process.env, DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(ports.pg), GRPC_PORT: String(ports.grpc), HTTP_PORT: String(ports.http), LOG_LEVEL: "info", HOST: "127.0.0.1", JWT_SECRET: BENCH_SECRET, RATE_LIMIT_PER_SECOND: "0", ...env },
     stdio: ["ignore", log, log],
   });
   for (let i = 0; ; i++) {
@@ -40,11 +53,20 @@ export async function startService(ports: { grpc: number; http: number; pg: numb
   await db.query(`update catalog_products set available = 100000000 where active`);
   await db.end();
   const clients: Client[] = [];
+  const bearer = `Bearer ${await adminToken()}`;
+  // Every call carries the token, as a calling service's would.
+  const authorize: grpc.Interceptor = (options, nextCall) =>
+    new grpc.InterceptingCall(nextCall(options), {
+      start(metadata, listener, next) {
+        metadata.set("authorization", bearer);
+        next(metadata, listener);
+      },
+    });
   return {
     pid: child.pid!,
     client(service) {
       const Constructor = grpc.makeGenericClientConstructor(grpcServiceDefinition(service) as never, service.name);
-      const client = new Constructor(`127.0.0.1:${ports.grpc}`, grpc.credentials.createInsecure()) as unknown as Client;
+      const client = new Constructor(`127.0.0.1:${ports.grpc}`, grpc.credentials.createInsecure(), { interceptors: [authorize] }) as unknown as Client;
       clients.push(client);
       return client;
     },

@@ -5,6 +5,7 @@ import { CheckoutRequestSchema, CheckoutResponseSchema, type CartService } from 
 import { idempotent } from "../idempotency/idempotency.js";
 import { orderToProto } from "../orders/order-mapper.js";
 import type { Order } from "../orders/order.entity.js";
+import { actingFor } from "../platform/auth/principal.js";
 import { scopeOf, type RpcScope } from "../platform/rpc-scope.js";
 import type { CartDeps } from "./cart-deps.js";
 import { parseCheckout, parseClear, parseLine, parseUserId, type CartTarget } from "./cart-input.js";
@@ -14,6 +15,11 @@ import type { Cart } from "./cart.entity.js";
 import { checkout } from "./checkout.js";
 import { addToCart, clearCart, removeFromCart, requireSellable, setQuantity } from "./edit-cart.js";
 
+/** The request with the cart it is about: a customer's own, whatever they sent; staff name any. */
+function owned<R extends { userId: string }>(scope: RpcScope, request: R): R {
+  return { ...request, userId: actingFor(scope.principal, request.userId, "cart") };
+}
+
 /** Thin handlers: proto in, use case, proto out. Errors are mapped by the RPC scope. */
 export function cartService(deps: CartDeps): Partial<ServiceImpl<typeof CartService>> {
   const respond = (userId: string, cart: Cart | null) => ({ cart: cartToProto(userId, cart, deps.pricing, deps.clock.now()) });
@@ -22,35 +28,39 @@ export function cartService(deps: CartDeps): Partial<ServiceImpl<typeof CartServ
 
   return {
     async getCart(request, context) {
-      const userId = parseUserId(request.userId);
-      return respond(userId, await findCart(scopeOf(context).em, userId));
+      const scope = scopeOf(context);
+      const userId = parseUserId(owned(scope, request).userId);
+      return respond(userId, await findCart(scope.em, userId));
     },
 
     async addItem(request, context) {
       const scope = scopeOf(context);
-      const command = parseLine(request, deps.cart, 1);
+      const command = parseLine(owned(scope, request), deps.cart, 1);
       const { found } = await deps.catalog.getProducts([command.productId], scope.signal);
       const product = requireSellable(command.productId, found.get(command.productId));
       return change(scope, command, (cart, tx) => addToCart(cart, tx, product, command.quantity, deps.cart));
     },
 
     async updateItemQuantity(request, context) {
-      const command = parseLine(request, deps.cart, 0);
-      return change(scopeOf(context), command, (cart, tx) => setQuantity(cart, tx, command.productId, command.quantity));
+      const scope = scopeOf(context);
+      const command = parseLine(owned(scope, request), deps.cart, 0);
+      return change(scope, command, (cart, tx) => setQuantity(cart, tx, command.productId, command.quantity));
     },
 
     async removeItem(request, context) {
-      const command = parseLine(request, deps.cart, 0);
-      return change(scopeOf(context), command, (cart, tx) => removeFromCart(cart, tx, command.productId));
+      const scope = scopeOf(context);
+      const command = parseLine(owned(scope, request), deps.cart, 0);
+      return change(scope, command, (cart, tx) => removeFromCart(cart, tx, command.productId));
     },
 
     async clearCart(request, context) {
-      return change(scopeOf(context), parseClear(request), clearCart);
+      const scope = scopeOf(context);
+      return change(scope, parseClear(owned(scope, request)), clearCart);
     },
 
     async checkout(request, context) {
       const scope = scopeOf(context);
-      const command = parseCheckout(request, deps.clock.now());
+      const command = parseCheckout(owned(scope, request), deps.clock.now());
       const toResponse = (order: Order) => create(CheckoutResponseSchema, { order: orderToProto(order) });
       const call = { key: `Checkout:${command.userId}:${command.requestId}`, requestSchema: CheckoutRequestSchema, request, responseSchema: CheckoutResponseSchema };
       return idempotent(scope.em, call, scope.signal, async (record) =>

@@ -16,12 +16,14 @@ export function orderIdField(v: Violations, value: string, field = "order_id"): 
 }
 
 /**
- * Soft-deleted orders are gone for every reader; only the audit trail keeps them. The status
- * history is loaded only for callers that show it ("where is my order").
+ * Soft-deleted orders are gone for every reader; only the audit trail keeps them. A customer's
+ * `ownerId` makes other users' orders look missing. The status history is loaded only for
+ * callers that show it ("where is my order").
  */
-export async function getOrder(em: EntityManager, orderId: string, options: { withHistory?: boolean } = {}): Promise<Order> {
+export async function getOrder(em: EntityManager, orderId: string, options: { withHistory?: boolean; ownerId?: string } = {}): Promise<Order> {
   const populate = options.withHistory ? (["items", "history"] as const) : (["items"] as const);
-  const order = await em.findOne(Order, { id: orderId, deletedAt: null }, { populate });
+  const owner = options.ownerId ? { userId: options.ownerId } : {};
+  const order = await em.findOne(Order, { id: orderId, deletedAt: null, ...owner }, { populate });
   if (!order) throw new NotFoundError("order", orderId);
   return order;
 }

@@ -13,6 +13,8 @@ const COMPENSATION_TIMEOUT_MS = 5_000;
 export interface MutationTarget {
   readonly orderId: string;
   readonly expectedVersion?: bigint;
+  /** Set for customers: another user's order is NOT_FOUND, exactly like a missing one. */
+  readonly ownerId?: string;
 }
 
 /** What a change gets besides the locked order. */
@@ -76,7 +78,7 @@ export async function mutateOrder(
 async function lockOrder(tx: EntityManager, target: MutationTarget): Promise<Order> {
   const order = await tx.findOne(
     Order,
-    { id: target.orderId, deletedAt: null },
+    { id: target.orderId, deletedAt: null, ...(target.ownerId ? { userId: target.ownerId } : {}) },
     { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ["items"], strategy: "select-in" },
   );
   if (!order) throw new NotFoundError("order", target.orderId);

@@ -2,6 +2,7 @@ import { create, type DescMessage, type MessageInitShape, type MessageShape } fr
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import * as pb from "../../gen/shop/order/v1/order_pb.js";
 import { idempotent } from "../idempotency/idempotency.js";
+import { actingFor, ownerOf, requireStaff } from "../platform/auth/principal.js";
 import { scopeOf } from "../platform/rpc-scope.js";
 import { cancelOrder, refundOrder } from "./cancel-order.js";
 import { changeStatus, parseChangeStatus } from "./change-status.js";
@@ -35,33 +36,38 @@ export function orderService(deps: OrderDeps): Partial<ServiceImpl<typeof pb.Ord
     requestSchema: Req,
     responseSchema: Res,
     respond: (order: Order) => MessageInitShape<Res>,
+    allowed: "owner or staff" | "staff",
   ) {
     return (request: MessageShape<Req>, context: HandlerContext, command: Command, change: OrderChange) => {
       const scope = scopeOf(context);
       const rpc = context.method.name;
+      if (allowed === "staff") requireStaff(scope.principal, `call ${rpc}`);
+      const target = { ...command, ownerId: ownerOf(scope.principal) };
       const call = { key: `${rpc}:${command.orderId}:${command.requestId}`, requestSchema, request, responseSchema };
       return idempotent(scope.em, call, scope.signal, async (record) => {
-        const order = await mutateOrder(scope, deps, command, change, (tx, changed) => record(tx, create(responseSchema, respond(changed))));
+        const order = await mutateOrder(scope, deps, target, change, (tx, changed) => record(tx, create(responseSchema, respond(changed))));
         return create(responseSchema, respond(order));
       });
     };
   }
 
-  const update = mutation(pb.UpdateOrderRequestSchema, pb.UpdateOrderResponseSchema, withOrder);
-  const changeOrderStatus = mutation(pb.UpdateOrderStatusRequestSchema, pb.UpdateOrderStatusResponseSchema, withOrder);
-  const pay = mutation(pb.PayOrderRequestSchema, pb.PayOrderResponseSchema, withOrder);
-  const cancel = mutation(pb.CancelOrderRequestSchema, pb.CancelOrderResponseSchema, withOrder);
-  const refund = mutation(pb.RefundOrderRequestSchema, pb.RefundOrderResponseSchema, withOrder);
-  const remove = mutation(pb.DeleteOrderRequestSchema, pb.DeleteOrderResponseSchema, () => ({}));
-  const changeItem = mutation(pb.UpdateOrderItemStatusRequestSchema, pb.UpdateOrderItemStatusResponseSchema, withOrder);
-  const add = mutation(pb.AddOrderItemRequestSchema, pb.AddOrderItemResponseSchema, withOrder);
-  const quantity = mutation(pb.UpdateOrderItemQuantityRequestSchema, pb.UpdateOrderItemQuantityResponseSchema, withOrder);
-  const removeLine = mutation(pb.RemoveOrderItemRequestSchema, pb.RemoveOrderItemResponseSchema, withOrder);
+  // Customers pay for and cancel their own orders; everything else is for staff (admin, service).
+  const update = mutation(pb.UpdateOrderRequestSchema, pb.UpdateOrderResponseSchema, withOrder, "staff");
+  const changeOrderStatus = mutation(pb.UpdateOrderStatusRequestSchema, pb.UpdateOrderStatusResponseSchema, withOrder, "staff");
+  const pay = mutation(pb.PayOrderRequestSchema, pb.PayOrderResponseSchema, withOrder, "owner or staff");
+  const cancel = mutation(pb.CancelOrderRequestSchema, pb.CancelOrderResponseSchema, withOrder, "owner or staff");
+  const refund = mutation(pb.RefundOrderRequestSchema, pb.RefundOrderResponseSchema, withOrder, "staff");
+  const remove = mutation(pb.DeleteOrderRequestSchema, pb.DeleteOrderResponseSchema, () => ({}), "staff");
+  const changeItem = mutation(pb.UpdateOrderItemStatusRequestSchema, pb.UpdateOrderItemStatusResponseSchema, withOrder, "staff");
+  const add = mutation(pb.AddOrderItemRequestSchema, pb.AddOrderItemResponseSchema, withOrder, "staff");
+  const quantity = mutation(pb.UpdateOrderItemQuantityRequestSchema, pb.UpdateOrderItemQuantityResponseSchema, withOrder, "staff");
+  const removeLine = mutation(pb.RemoveOrderItemRequestSchema, pb.RemoveOrderItemResponseSchema, withOrder, "staff");
 
   return {
     async createOrder(request, context) {
       const scope = scopeOf(context);
-      const command = parsePlaceOrder(request, deps.pricing.currency, deps.clock.now());
+      const userId = actingFor(scope.principal, request.userId, "order");
+      const command = parsePlaceOrder({ ...request, userId }, deps.pricing.currency, deps.clock.now());
       const respond = (order: Order) => create(pb.CreateOrderResponseSchema, withOrder(order));
       const call = {
         key: `CreateOrder:${command.userId}:${command.requestId}`,
@@ -75,23 +81,31 @@ export function orderService(deps: OrderDeps): Partial<ServiceImpl<typeof pb.Ord
     },
 
     async getOrder(request, context) {
-      return withOrder(await getOrder(scopeOf(context).em, parseOrderId(request.orderId)));
+      const scope = scopeOf(context);
+      return withOrder(await getOrder(scope.em, parseOrderId(request.orderId), { ownerId: ownerOf(scope.principal) }));
     },
 
     async listOrders(request, context) {
-      const page = await listOrders(scopeOf(context).em, parseListOrders(request));
+      const scope = scopeOf(context);
+      const owner = ownerOf(scope.principal);
+      // A customer sees only their own orders; asking for someone else's finds none.
+      if (owner && request.userId && request.userId !== owner) return { orders: [], nextPageToken: "" };
+      const page = await listOrders(scope.em, parseListOrders(owner ? { ...request, userId: owner } : request));
       return { orders: page.orders.map(orderToProto), nextPageToken: page.nextPageToken, totalSize: page.totalSize };
     },
 
     async *watchOrder(request, context) {
       const scope = scopeOf(context);
-      for await (const snapshot of watchOrder(scope.em, parseOrderId(request.orderId), deps.changes, scope.signal)) {
+      const target = { orderId: parseOrderId(request.orderId), ownerId: ownerOf(scope.principal) };
+      for await (const snapshot of watchOrder(scope.em, target, deps.changes, scope.signal)) {
         yield { order: orderToProto(snapshot.order), eventType: snapshot.eventType };
       }
     },
 
     async getOrderStatus(request, context) {
-      return trackingToProto(await getOrder(scopeOf(context).em, parseOrderId(request.orderId), { withHistory: true }));
+      const scope = scopeOf(context);
+      const ownerId = ownerOf(scope.principal);
+      return trackingToProto(await getOrder(scope.em, parseOrderId(request.orderId), { withHistory: true, ownerId }));
     },
 
     updateOrder(request, context) {

@@ -16,7 +16,13 @@ export interface OrderSnapshot {
  * outbox row NOTIFYs "<order id> <event type>" on commit. Ends when the order reaches a terminal
  * status or is deleted, or when the caller goes away.
  */
-export async function* watchOrder(em: EntityManager, orderId: string, changes: PgListener, signal: AbortSignal): AsyncGenerator<OrderSnapshot> {
+export async function* watchOrder(
+  em: EntityManager,
+  target: { orderId: string; ownerId?: string },
+  changes: PgListener,
+  signal: AbortSignal,
+): AsyncGenerator<OrderSnapshot> {
+  const { orderId } = target;
   const pending: string[] = [];
   let wake: (() => void) | undefined;
   const notify = (type: string) => {
@@ -34,7 +40,7 @@ export async function* watchOrder(em: EntityManager, orderId: string, changes: P
   const onAbort = () => wake?.();
   signal.addEventListener("abort", onAbort);
   try {
-    let order = await getOrder(em.fork(), orderId);
+    let order = await getOrder(em.fork(), orderId, { ownerId: target.ownerId });
     yield { order, eventType: "" };
     while (!isTerminal(order.status) && !signal.aborted) {
       if (!pending.length) await new Promise<void>((resolve) => (wake = resolve));
@@ -43,7 +49,7 @@ export async function* watchOrder(em: EntityManager, orderId: string, changes: P
       const types = pending.splice(0).filter(Boolean);
       const seen = order.version;
       try {
-        order = await getOrder(em.fork(), orderId);
+        order = await getOrder(em.fork(), orderId, { ownerId: target.ownerId });
       } catch (error) {
         if (error instanceof NotFoundError) return;
         throw error;

@@ -1,0 +1,202 @@
+import { randomUUID } from "node:crypto";
+import * as grpc from "@grpc/grpc-js";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ErrorInfoSchema, RetryInfoSchema } from "../gen/google/rpc/error_details_pb.js";
+import { CartService } from "../gen/shop/cart/v1/cart_pb.js";
+import { OrderService, OrderStatus, type Order } from "../gen/shop/order/v1/order_pb.js";
+import { checkoutRequest } from "./support/cart-fixtures.js";
+import { createOrderRequest } from "./support/fixtures.js";
+import { startProductTestServer } from "./support/catalog-test-server.js";
+import { startTestApp, unary, type TestApp } from "./support/test-app.js";
+import { token } from "./support/tokens.js";
+
+const OWNER = "cust-a";
+const OTHER = "cust-b";
+const rid = () => randomUUID();
+/** 0 for success (no Code is 0). */
+const codeOf = (promise: Promise<unknown>): Promise<number> => promise.then(() => 0, (e) => ConnectError.from(e).code);
+
+type Caller = "no token" | "bad token" | "other customer" | "owner" | "admin";
+type Outcome = "allowed" | Code;
+type Call = (app: TestApp, bearer: string, order: Order) => Promise<unknown>;
+
+const orders = (app: TestApp, bearer: string) => app.connect(OrderService, bearer);
+const carts = (app: TestApp, bearer: string) => app.connect(CartService, bearer);
+const firstOf = async (stream: AsyncIterable<unknown>) => {
+  for await (const _ of stream) break;
+};
+
+/** Each RPC, and what another customer gets: their own orders look missing, staff RPCs are refused. */
+const rpcs: [name: string, call: Call, forOther: Outcome, forOwner: Outcome][] = [
+  ["CreateOrder", (app, b) => orders(app, b).createOrder(createOrderRequest({ userId: OWNER })), Code.PermissionDenied, "allowed"],
+  ["GetOrder", (app, b, o) => orders(app, b).getOrder({ orderId: o.id }), Code.NotFound, "allowed"],
+  ["ListOrders", (app, b) => orders(app, b).listOrders({ userId: OWNER }), "allowed", "allowed"],
+  ["GetOrderStatus", (app, b, o) => orders(app, b).getOrderStatus({ orderId: o.id }), Code.NotFound, "allowed"],
+  ["WatchOrder", (app, b, o) => firstOf(orders(app, b).watchOrder({ orderId: o.id })), Code.NotFound, "allowed"],
+  ["PayOrder", (app, b, o) => orders(app, b).payOrder({ requestId: rid(), orderId: o.id, paymentMethod: createOrderRequest().paymentMethod }), Code.NotFound, "allowed"],
+  ["CancelOrder", (app, b, o) => orders(app, b).cancelOrder({ requestId: rid(), orderId: o.id, reason: "test" }), Code.NotFound, "allowed"],
+  ["UpdateOrder", (app, b, o) => orders(app, b).updateOrder({ requestId: rid(), orderId: o.id, notes: "x" }), Code.PermissionDenied, Code.PermissionDenied],
+  ["UpdateOrderStatus", (app, b, o) => orders(app, b).updateOrderStatus({ requestId: rid(), orderId: o.id, status: OrderStatus.CONFIRMED }), Code.PermissionDenied, Code.PermissionDenied],
+  ["RefundOrder", (app, b, o) => orders(app, b).refundOrder({ requestId: rid(), orderId: o.id, reason: "x" }), Code.PermissionDenied, Code.PermissionDenied],
+  ["DeleteOrder", (app, b, o) => orders(app, b).deleteOrder({ requestId: rid(), orderId: o.id }), Code.PermissionDenied, Code.PermissionDenied],
+  ["UpdateOrderItemStatus", (app, b, o) => orders(app, b).updateOrderItemStatus({ requestId: rid(), orderId: o.id, itemId: o.items[0]!.id, status: 4 }), Code.PermissionDenied, Code.PermissionDenied],
+  ["AddOrderItem", (app, b, o) => orders(app, b).addOrderItem({ requestId: rid(), orderId: o.id, item: { productId: "prod-cap", quantity: 1 } }), Code.PermissionDenied, Code.PermissionDenied],
+  ["UpdateOrderItemQuantity", (app, b, o) => orders(app, b).updateOrderItemQuantity({ requestId: rid(), orderId: o.id, itemId: o.items[0]!.id, quantity: 2 }), Code.PermissionDenied, Code.PermissionDenied],
+  ["RemoveOrderItem", (app, b, o) => orders(app, b).removeOrderItem({ requestId: rid(), orderId: o.id, itemId: o.items[0]!.id }), Code.PermissionDenied, Code.PermissionDenied],
+  ["GetCart", (app, b) => carts(app, b).getCart({ userId: OWNER }), Code.NotFound, "allowed"],
+  ["AddItem", (app, b) => carts(app, b).addItem({ userId: OWNER, productId: "prod-mug", quantity: 1 }), Code.NotFound, "allowed"],
+  ["UpdateItemQuantity", (app, b) => carts(app, b).updateItemQuantity({ userId: OWNER, productId: "prod-mug", quantity: 2 }), Code.NotFound, "allowed"],
+  [
+    "RemoveItem",
+    async (app, b) => {
+      await app.connect(CartService).addItem({ userId: OWNER, productId: "prod-mug", quantity: 1 });
+      return carts(app, b).removeItem({ userId: OWNER, productId: "prod-mug" });
+    },
+    Code.NotFound,
+    "allowed",
+  ],
+  ["ClearCart", (app, b) => carts(app, b).clearCart({ userId: OWNER }), Code.NotFound, "allowed"],
+  ["Checkout", (app, b) => carts(app, b).checkout(checkoutRequest(OWNER)), Code.NotFound, "allowed"],
+];
+
+/** Allowed means the call got past authentication and authorization, whatever the business answer. */
+const REFUSALS = new Set([Code.Unauthenticated, Code.PermissionDenied, Code.NotFound]);
+
+describe("who may call what", () => {
+  let app: TestApp;
+  const bearers = {} as Record<Caller, string>;
+  beforeAll(async () => {
+    app = await startTestApp();
+    Object.assign(bearers, {
+      "no token": "",
+      "bad token": await token(OWNER, ["admin"], { secret: "not-the-service-secret-0123456789abcdef" }),
+      "other customer": await token(OTHER),
+      owner: await token(OWNER),
+      admin: await token("ops-9", ["admin"]),
+    });
+  });
+  afterAll(() => app?.stop());
+
+  it.each(rpcs)("%s: no token and bad token are UNAUTHENTICATED, another customer is refused, owner and admin as the table says", async (_, call, forOther, forOwner) => {
+    const order = (await orders(app, bearers.admin).createOrder(createOrderRequest({ userId: OWNER }))).order!;
+    await carts(app, bearers.admin).addItem({ userId: OWNER, productId: "prod-mug", quantity: 1 });
+    const expected: Record<Caller, Outcome> = {
+      "no token": Code.Unauthenticated,
+      "bad token": Code.Unauthenticated,
+      "other customer": forOther,
+      owner: forOwner,
+      admin: "allowed",
+    };
+    for (const caller of Object.keys(expected) as Caller[]) {
+      const code = await codeOf(call(app, bearers[caller], order));
+      if (expected[caller] === "allowed") expect(REFUSALS.has(code), `${caller} got ${Code[code]}`).toBe(false);
+      else expect(Code[code], caller).toBe(Code[expected[caller] as Code]);
+    }
+  });
+
+  it("when another customer lists the owner's orders, then none come back; the owner sees only theirs", async () => {
+    await orders(app, bearers.admin).createOrder(createOrderRequest({ userId: OWNER }));
+    await orders(app, bearers.admin).createOrder(createOrderRequest({ userId: "cust-c" }));
+    expect((await orders(app, bearers["other customer"]).listOrders({ userId: OWNER })).orders).toEqual([]);
+    const own = (await orders(app, bearers.owner).listOrders({})).orders;
+    expect(own.length).toBeGreaterThan(0);
+    expect(new Set(own.map((o) => o.userId))).toEqual(new Set([OWNER]));
+  });
+
+  it("when a customer places an order without a user id, then it is theirs and the history names them", async () => {
+    const placed = (await orders(app, bearers.owner).createOrder(createOrderRequest({ userId: "" }))).order!;
+    expect(placed.userId).toBe(OWNER);
+    const cancelled = await orders(app, bearers.owner).cancelOrder({ requestId: rid(), orderId: placed.id, reason: "mine" });
+    expect(cancelled.order?.status).toBe(OrderStatus.CANCELLED);
+    const history = (await orders(app, bearers.owner).getOrderStatus({ orderId: placed.id })).history;
+    expect(history.at(-1)?.actor).toBe(OWNER);
+  });
+});
+
+describe("tokens that are refused", () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(() => app?.stop());
+
+  const unsigned = () => {
+    const part = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
+    return `${part({ alg: "none", typ: "JWT" })}.${part({ sub: OWNER, roles: ["admin"], iss: "order-service", aud: "order-service", exp: Math.floor(Date.now() / 1000) + 600 })}.`;
+  };
+
+  it.each([
+    ["expired", () => token(OWNER, ["customer"], { expiresIn: Math.floor(Date.now() / 1000) - 60 }), "expired"],
+    ["unsigned (alg none)", async () => unsigned(), ""],
+    ["signed with another key", () => token(OWNER, ["customer"], { secret: "another-secret-another-secret-0123456" }), "signature"],
+    ["from another issuer", () => token(OWNER, ["customer"], { issuer: "evil" }), "iss"],
+    ["for another audience", () => token(OWNER, ["customer"], { audience: "billing" }), "aud"],
+    ["malformed", async () => "not.a.jwt!", ""],
+  ])("when the token is %s, then UNAUTHENTICATED over Connect and gRPC", async (_, make, words) => {
+    const bearer = await make();
+    const error = await app.connect(OrderService, bearer).listOrders({}).catch((e) => ConnectError.from(e));
+    expect((error as ConnectError).code).toBe(Code.Unauthenticated);
+    expect((error as ConnectError).rawMessage).toContain(words);
+    const grpcError = await unary(app.grpcClient(OrderService, bearer), "listOrders", {}).catch((e: grpc.ServiceError) => e);
+    expect((grpcError as grpc.ServiceError).code).toBe(grpc.status.UNAUTHENTICATED);
+  });
+
+  it("when the header is not a bearer token, then UNAUTHENTICATED says how it should look", async () => {
+    const client = app.connect(OrderService, "");
+    const error = await client.listOrders({}, { headers: { authorization: "Basic dXNlcjpwYXNz" } }).catch((e) => ConnectError.from(e));
+    expect((error as ConnectError).rawMessage).toContain("Bearer <JWT>");
+  });
+
+  it("when health and reflection are asked without a token, then they answer", async () => {
+    const response = await fetch(`http://127.0.0.1:${app.httpPort}/readyz`);
+    expect(response.status).toBe(200);
+  });
+});
+
+describe("trusted gateway mode", () => {
+  it("when AUTH_MODE is gateway, then x-user-id and x-user-roles identify the caller, and no x-user-id is UNAUTHENTICATED", async () => {
+    const app = await startTestApp({ AUTH_MODE: "gateway" });
+    try {
+      const client = app.connect(OrderService, "");
+      const placed = await client.createOrder(createOrderRequest({ userId: "" }), { headers: { "x-user-id": "gw-user", "x-user-roles": "customer" } });
+      expect(placed.order?.userId).toBe("gw-user");
+      const error = await client.listOrders({}).catch((e) => ConnectError.from(e));
+      expect((error as ConnectError).code).toBe(Code.Unauthenticated);
+    } finally {
+      await app.stop();
+    }
+  });
+});
+
+describe("limits", () => {
+  it("when a caller sends more than RATE_LIMIT_PER_SECOND, then RESOURCE_EXHAUSTED with RetryInfo, and others are not affected", async () => {
+    const app = await startTestApp({ RATE_LIMIT_PER_SECOND: "3" });
+    try {
+      const busy = app.connect(OrderService, await token("busy-user"));
+      const codes = await Promise.all(Array.from({ length: 6 }, () => busy.listOrders({}).then(() => Code[0], (e) => ConnectError.from(e))));
+      const limited = codes.filter((c): c is ConnectError => c instanceof ConnectError);
+      expect(limited.length).toBeGreaterThanOrEqual(3);
+      expect(limited[0]?.code).toBe(Code.ResourceExhausted);
+      expect(limited[0]?.findDetails(ErrorInfoSchema)[0]?.reason).toBe("RATE_LIMITED");
+      expect(limited[0]?.findDetails(RetryInfoSchema)[0]?.retryDelay).toBeDefined();
+      expect((await app.connect(OrderService, await token("calm-user")).listOrders({})).orders).toEqual([]);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it("when a client asks for a deadline above RPC_MAX_TIMEOUT_MS, then the maximum applies", async () => {
+    const products = await startProductTestServer({ kind: "hang" });
+    const app = await startTestApp({ PRODUCT_SERVICE_URL: products.url, RPC_MAX_TIMEOUT_MS: "300", DEPENDENCY_TIMEOUT_MS: "10000", DEPENDENCY_RETRIES: "0" });
+    try {
+      const started = Date.now();
+      const error = await app.connect(OrderService).createOrder(createOrderRequest(), { timeoutMs: 30_000 }).catch((e) => ConnectError.from(e));
+      expect((error as ConnectError).code).toBe(Code.DeadlineExceeded);
+      expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      await app.stop();
+      products.stop();
+    }
+  });
+});
