@@ -1,6 +1,6 @@
-import { pino } from "pino";
 import { startApp } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
+import { createLogger } from "./platform/logger.js";
 
 const started = performance.now();
 let config;
@@ -12,7 +12,7 @@ try {
   process.exit(2);
 }
 
-const log = pino({ level: config.logLevel, base: { service: "order-service" } });
+const log = createLogger(config.logLevel);
 const app = await startApp(config, log);
 log.info({ grpcPort: app.grpcPort, httpPort: app.httpPort, startupMs: Math.round(performance.now() - started) }, "order service ready");
 

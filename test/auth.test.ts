@@ -200,3 +200,26 @@ describe("limits", () => {
     }
   });
 });
+
+describe("what the logs never hold", () => {
+  it("when orders are placed, paid and refused at debug level, then no token, card data or street address appears in the logs", async () => {
+    const lines: string[] = [];
+    const app = await startTestApp({}, { logLines: lines });
+    try {
+      const bearer = await token(OWNER);
+      const client = app.connect(OrderService, bearer);
+      const request = createOrderRequest({ userId: "", shippingAddress: { line1: "742 Evergreen Terrace", city: "Springfield", postalCode: "62701", countryCode: "US" } });
+      const order = (await client.createOrder(request)).order!;
+      await client.payOrder({ requestId: rid(), orderId: order.id, paymentMethod: { method: { case: "card", value: { number: "4000000000000002", expiryMonth: 12, expiryYear: 2030, cvv: "987" } } } }).catch(() => undefined);
+      await client.createOrder(createOrderRequest({ userId: "", customer: { email: "bad" } })).catch(() => undefined);
+      await app.connect(OrderService, "garbage.token.here").listOrders({}).catch(() => undefined);
+    } finally {
+      await app.stop();
+    }
+    const text = lines.join("");
+    expect(lines.length).toBeGreaterThan(5);
+    for (const secret of ["4242424242424242", "4000000000000002", "987\"", "742 Evergreen", "garbage.token.here", "Bearer "]) {
+      expect(text, secret).not.toContain(secret);
+    }
+  });
+});

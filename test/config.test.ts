@@ -35,6 +35,16 @@ describe("configuration", () => {
     expect(loadConfig({ GRPC_PORT: "" }).grpcPort).toBe(50051);
   });
 
+  it("when production has no key configuration, then start-up refuses; with a secret, JWKS or a gateway it starts", () => {
+    expect(problems({ APP_ENV: "production" })).toEqual([
+      "JWT_SECRET: production needs JWT_SECRET or JWT_JWKS_URL (or AUTH_MODE=gateway behind a trusted gateway)",
+    ]);
+    expect(problems({ APP_ENV: "production", JWT_SECRET: "short" })[0]).toMatch(/JWT_SECRET: must be at least 32 characters/);
+    expect(problems({ APP_ENV: "production", JWT_SECRET: "x".repeat(32) })).toEqual([]);
+    expect(problems({ APP_ENV: "production", JWT_JWKS_URL: "https://id.example.com/.well-known/jwks.json" })).toEqual([]);
+    expect(problems({ APP_ENV: "production", AUTH_MODE: "gateway" })).toEqual([]);
+  });
+
   it("when KAFKA_BROKERS is a list, then it is split and trimmed", () => {
     expect(loadConfig({ KAFKA_BROKERS: "a:9092, b:9092" }).kafka?.brokers).toEqual(["a:9092", "b:9092"]);
   });

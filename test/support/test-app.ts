@@ -4,11 +4,11 @@ import type { DescService } from "@bufbuild/protobuf";
 import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import pg from "pg";
-import { pino } from "pino";
 import { inject } from "vitest";
 import { startApp, type App } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
 import { grpcServiceDefinition } from "../../src/platform/grpc-adapter.js";
+import { createLogger } from "../../src/platform/logger.js";
 import { adminToken, TEST_JWT_SECRET } from "./tokens.js";
 
 export interface TestApp extends App {
@@ -36,7 +36,7 @@ async function freshDatabase(): Promise<string> {
  * Boots the real service in-process on random ports against the shared real servers. Pass
  * another app's `databaseUrl` to run a second instance on the same database.
  */
-export async function startTestApp(env: Record<string, string> = {}, options: { databaseUrl?: string } = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, options: { databaseUrl?: string; logLines?: string[] } = {}): Promise<TestApp> {
   const databaseUrl = options.databaseUrl ?? (await freshDatabase());
   const config = loadConfig({
     HOST: "127.0.0.1",
@@ -51,7 +51,8 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
     SHUTDOWN_GRACE_MS: "2000",
     ...env,
   });
-  const app = await startApp(config, pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }));
+  const capture = options.logLines && { write: (line: string) => void options.logLines!.push(line) };
+  const app = await startApp(config, createLogger(capture ? "debug" : (process.env.TEST_LOG_LEVEL ?? "silent"), capture));
   const clients: grpc.Client[] = [];
   const baseUrl = `http://127.0.0.1:${app.httpPort}`;
   return {
