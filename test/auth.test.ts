@@ -1,5 +1,8 @@
 import { randomUUID } from "node:crypto";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
 import * as grpc from "@grpc/grpc-js";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorInfoSchema, RetryInfoSchema } from "../gen/google/rpc/error_details_pb.js";
@@ -169,7 +172,50 @@ describe("trusted gateway mode", () => {
   });
 });
 
+describe("keys from a JWKS URL", () => {
+  it("when tokens are signed by an identity provider's ES256 key, then its JWKS verifies them and other keys are refused", async () => {
+    const { privateKey, publicKey } = await generateKeyPair("ES256");
+    const jwk = { ...(await exportJWK(publicKey)), kid: "idp-1", alg: "ES256", use: "sig" };
+    const jwks = http.createServer((_, response) => response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys: [jwk] })));
+    await new Promise<void>((resolve) => jwks.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`;
+    const app = await startTestApp({ JWT_SECRET: "", JWT_JWKS_URL: url, JWT_ISSUER: "https://idp.example.com" });
+    try {
+      const sign = (key: Parameters<SignJWT["sign"]>[0]) =>
+        new SignJWT({ roles: ["customer"] }).setProtectedHeader({ alg: "ES256", kid: "idp-1" }).setSubject("idp-user")
+          .setIssuer("https://idp.example.com").setAudience("order-service").setExpirationTime("5m").sign(key);
+      const good = await app.connect(OrderService, await sign(privateKey)).listOrders({});
+      expect(good.orders).toEqual([]);
+      const stranger = (await generateKeyPair("ES256")).privateKey;
+      const error = await app.connect(OrderService, await sign(stranger)).listOrders({}).catch((e) => ConnectError.from(e));
+      expect((error as ConnectError).code).toBe(Code.Unauthenticated);
+      const hs = await app.connect(OrderService, await token("idp-user")).listOrders({}).catch((e) => ConnectError.from(e));
+      expect((hs as ConnectError).code).toBe(Code.Unauthenticated);
+    } finally {
+      await app.stop();
+      jwks.close();
+    }
+  });
+});
+
 describe("limits", () => {
+  it("when a page of 500 or an order of 51 lines is asked for, then the page holds 100 and the order is INVALID_ARGUMENT", async () => {
+    const app = await startTestApp();
+    try {
+      const client = app.connect(OrderService);
+      await Promise.all(Array.from({ length: 101 }, () => client.createOrder(createOrderRequest({ items: [{ productId: "prod-socks", quantity: 1 }] }))));
+      const page = await client.listOrders({ pageSize: 500 });
+      expect(page.orders).toHaveLength(100);
+      expect(page.nextPageToken).not.toBe("");
+      const items = Array.from({ length: 51 }, (_, i) => ({ productId: `prod-${i}`, quantity: 1 }));
+      const error = await client.createOrder(createOrderRequest({ items })).catch((e) => ConnectError.from(e));
+      expect((error as ConnectError).code).toBe(Code.InvalidArgument);
+      expect((error as ConnectError).rawMessage).toContain("items: must have at most 50 items");
+    } finally {
+      await app.stop();
+    }
+  });
+
   it("when a caller sends more than RATE_LIMIT_PER_SECOND, then RESOURCE_EXHAUSTED with RetryInfo, and others are not affected", async () => {
     const app = await startTestApp({ RATE_LIMIT_PER_SECOND: "3" });
     try {
