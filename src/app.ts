@@ -1,6 +1,7 @@
 import type { DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter, ServiceImpl } from "@connectrpc/connect";
 import type { MikroORM } from "@mikro-orm/postgresql";
+import type { Pool } from "pg";
 import type { Logger } from "pino";
 import { RateLimiterMemory } from "rate-limiter-flexible";
 import { CartService, file_shop_cart_v1_cart } from "../gen/shop/cart/v1/cart_pb.js";
@@ -10,6 +11,7 @@ import { OrderService, file_shop_order_v1_order } from "../gen/shop/order/v1/ord
 import { startCartCleanup } from "./cart/cart-cleanup.js";
 import { cartService } from "./cart/cart-service.js";
 import { createCatalogClients } from "./catalog/catalog-wiring.js";
+import { DependencyMetrics } from "./catalog/dependency-metrics.js";
 import type { Config } from "./config.js";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "./db/embedded-postgres.js";
 import { migrate, openOrm } from "./db/orm.js";
@@ -23,7 +25,8 @@ import { createAuthenticator } from "./platform/auth/auth-config.js";
 import { addConnectService } from "./platform/grpc-adapter.js";
 import { bindGrpcServer, createGrpcServer, shutdownGrpcServer } from "./platform/grpc-server.js";
 import { Health, type DependencyCheck } from "./platform/health.js";
-import { createMetricsRegistry } from "./platform/metrics.js";
+import { createMetricsRegistry, registerPoolMetrics } from "./platform/metrics.js";
+import { RpcMetrics } from "./platform/rpc-metrics.js";
 import { PgListener } from "./platform/pg-listener.js";
 import { closeHttpServer, createHttpServer, listen } from "./platform/http-server.js";
 import { reflectionService } from "./platform/reflection.js";
@@ -65,13 +68,15 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   }
   relay?.start();
 
-  const { catalog, inventory } = createCatalogClients(config.dependencies, orm);
+  const { catalog, inventory } = createCatalogClients(config.dependencies, orm, new DependencyMetrics(metrics));
+  registerPoolMetrics(metrics, (await orm.em.getConnection().getNativeClient()) as Pool);
   const scopeDeps = {
     log,
     defaultTimeoutMs: config.rpcDefaultTimeoutMs,
     maxTimeoutMs: config.rpcMaxTimeoutMs,
     forkEntityManager: () => orm.em.fork(),
     authenticator: createAuthenticator(config, log),
+    metrics: new RpcMetrics(metrics),
     rateLimiter: config.rateLimitPerSecond > 0 ? new RateLimiterMemory({ points: config.rateLimitPerSecond, duration: 1 }) : undefined,
   };
   const orderDeps = {

@@ -8,6 +8,7 @@ import { GrpcInventory, GrpcProductCatalog, grpcTransport } from "./grpc-catalog
 import { CachedProductCatalog } from "./product-cache.js";
 import { referenceInventoryService } from "./reference/reference-inventory.js";
 import { referenceProductService } from "./reference/reference-products.js";
+import type { DependencyMetrics } from "./dependency-metrics.js";
 import { DependencyGuard } from "./resilience.js";
 
 /**
@@ -18,6 +19,7 @@ import { DependencyGuard } from "./resilience.js";
 export function createCatalogClients(
   config: Config["dependencies"],
   orm: MikroORM,
+  metrics?: DependencyMetrics,
 ): { catalog: ProductCatalog; inventory: Inventory } {
   const products: Transport = config.productServiceUrl
     ? grpcTransport(config.productServiceUrl)
@@ -25,9 +27,9 @@ export function createCatalogClients(
   const inventory: Transport = config.inventoryServiceUrl
     ? grpcTransport(config.inventoryServiceUrl)
     : createRouterTransport(({ service }) => service(InventoryService, referenceInventoryService(orm)));
-  const productClient = new GrpcProductCatalog(products, config.timeoutMs, new DependencyGuard("product service", config.resilience));
+  const productClient = new GrpcProductCatalog(products, config.timeoutMs, new DependencyGuard("product service", config.resilience, metrics));
   return {
     catalog: config.productCacheTtlMs > 0 ? new CachedProductCatalog(productClient, config.productCacheTtlMs) : productClient,
-    inventory: new GrpcInventory(inventory, config.timeoutMs, new DependencyGuard("inventory service", config.resilience)),
+    inventory: new GrpcInventory(inventory, config.timeoutMs, new DependencyGuard("inventory service", config.resilience, metrics)),
   };
 }

@@ -11,6 +11,7 @@ import {
 } from "cockatiel";
 import { DependencyUnavailableError } from "../platform/domain-errors.js";
 import { dependencyError } from "./dependency-errors.js";
+import type { DependencyMetrics } from "./dependency-metrics.js";
 
 export interface ResilienceOptions {
   /** Extra attempts for calls that are safe to repeat. */
@@ -41,6 +42,7 @@ export class DependencyGuard {
   constructor(
     readonly dependency: string,
     private readonly options: ResilienceOptions,
+    private readonly metrics?: DependencyMetrics,
   ) {
     this.breaker = circuitBreaker(handleWhen(isConnectError(UNHEALTHY)), {
       halfOpenAfter: options.breakerHalfOpenAfterMs,
@@ -51,6 +53,7 @@ export class DependencyGuard {
       backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1_000 }),
     });
     this.safePolicy = wrap(retries, this.breaker);
+    metrics?.track(dependency, () => this.breaker.state);
   }
 
   get state() {
@@ -68,8 +71,12 @@ export class DependencyGuard {
   }
 
   private async run<T>(policy: IPolicy, call: (signal: AbortSignal) => Promise<T>, signal: AbortSignal): Promise<T> {
+    const started = performance.now();
+    let ok = false;
     try {
-      return await policy.execute(({ signal: attemptSignal }) => call(attemptSignal), signal);
+      const result = await policy.execute(({ signal: attemptSignal }) => call(attemptSignal), signal);
+      ok = true;
+      return result;
     } catch (error) {
       if (error instanceof BrokenCircuitError) {
         throw new DependencyUnavailableError(
@@ -79,6 +86,8 @@ export class DependencyGuard {
         );
       }
       throw dependencyError(this.dependency, error, signal);
+    } finally {
+      this.metrics?.observe(this.dependency, ok, (performance.now() - started) / 1000);
     }
   }
 }

@@ -11,6 +11,7 @@ import type { Logger } from "pino";
 import type { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import type { Authenticator } from "./auth/authenticator.js";
 import type { Principal } from "./auth/principal.js";
+import type { RpcMetrics } from "./rpc-metrics.js";
 import { DeadlineExceededError, RateLimitedError } from "./domain-errors.js";
 import { toConnectError } from "./error-mapper.js";
 
@@ -38,6 +39,7 @@ export interface ScopeDeps {
   readonly authenticator: Authenticator;
   /** Per caller; undefined when limiting is off. */
   readonly rateLimiter?: RateLimiterMemory;
+  readonly metrics?: RpcMetrics;
 }
 
 const scopeKey = createContextKey<RpcScope | undefined>(undefined, { description: "rpc scope" });
@@ -65,12 +67,17 @@ export function withRpcScope<S extends DescService>(
   for (const method of service.methods) {
     const original = (impl as Record<string, AnyImpl | undefined>)[method.localName];
     if (!original) continue;
-    const enter = (context: HandlerContext) => openScope(context, deps);
+    const enter = (context: HandlerContext) => {
+      deps.metrics?.started(service.typeName, method.name);
+      return openScope(context, deps);
+    };
     const admit = (scope: RpcScope) => admitCaller(scope, deps);
     const finish = (scope: RpcScope, started: number, error?: unknown) => {
       const connectError = error === undefined ? undefined : toConnectError(error, scope.log);
-      const code = connectError ? Code[connectError.code] : "OK";
-      scope.log.info({ code, ms: Math.round(performance.now() - started) }, "rpc");
+      const code = connectError ? Code[connectError.code]! : "OK";
+      const ms = performance.now() - started;
+      deps.metrics?.finished(service.typeName, method.name, code, ms / 1000);
+      scope.log.info({ code, ms: Math.round(ms) }, "rpc");
       if (connectError) throw connectError;
     };
     wrapped[method.localName] =
