@@ -13,6 +13,7 @@ import { cartService } from "./cart/cart-service.js";
 import { createCatalogClients } from "./catalog/catalog-wiring.js";
 import { DependencyMetrics } from "./catalog/dependency-metrics.js";
 import type { Config } from "./config.js";
+import { developmentTools } from "./dev/development.js";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "./db/embedded-postgres.js";
 import { migrate, openOrm } from "./db/orm.js";
 import { orderService } from "./orders/order-service.js";
@@ -114,6 +115,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   ]).addToServer(grpcServer);
   const grpcPort = await bindGrpcServer(grpcServer, grpcOptions);
 
+  const development = config.environment === "development" ? developmentTools(config, orm, scopeDeps) : undefined;
   const httpServer = createHttpServer({
     host: config.host,
     port: config.httpPort,
@@ -121,8 +123,9 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     tls: config.tls,
     maxMessageBytes: config.maxMessageBytes,
     routes: (router: ConnectRouter) => {
-      for (const [service, impl] of services) router.service(service, impl);
+      for (const [service, impl] of [...services, ...(development?.browserServices ?? [])]) router.service(service, impl);
     },
+    development,
     health: () => ({ ...health.snapshot(), ...(relay ? { outbox: relay.stats } : {}) }),
     metrics: async () => ({ contentType: metrics.contentType, body: await metrics.metrics() }),
     log,

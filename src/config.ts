@@ -27,6 +27,8 @@ const schema = z
     RPC_MAX_TIMEOUT_MS: positiveInt.default(60_000),
     // Calls per second per caller; 0 turns the limit off.
     RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(0).default(100),
+    // The built development page (npm run build); served only when APP_ENV is development.
+    WEB_DIR: z.string().min(1).default("dist/web"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
@@ -110,6 +112,7 @@ function toConfig(env: z.infer<typeof schema>) {
     rpcMaxTimeoutMs: env.RPC_MAX_TIMEOUT_MS,
     rateLimitPerSecond: env.RATE_LIMIT_PER_SECOND,
     environment: env.APP_ENV,
+    webDir: env.WEB_DIR,
     auth: {
       mode: env.AUTH_MODE,
       secret: env.JWT_SECRET,

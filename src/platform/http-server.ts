@@ -6,6 +6,7 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { cors as connectCors } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import cors from "cors";
+import sirv from "sirv";
 import type { Logger } from "pino";
 
 export interface HttpServerOptions {
@@ -16,6 +17,8 @@ export interface HttpServerOptions {
   readonly maxMessageBytes: number;
   readonly routes: (router: ConnectRouter) => void;
   readonly health: () => { ready: boolean; dependencies: Record<string, string> };
+  /** Development only: the built browser page, and tokens for development users. */
+  readonly development?: { readonly webDir?: string; readonly tokenFor: (userId: string) => Promise<string> };
   /** Prometheus exposition for /metrics. */
   readonly metrics: () => Promise<{ contentType: string; body: string }>;
   readonly log: Logger;
@@ -44,6 +47,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     maxAge: 7200,
   });
 
+  const page = options.development?.webDir ? sirv(options.development.webDir, { etag: true }) : undefined;
   const handler = (request: Request, response: Response) => {
     corsMiddleware(request as http.IncomingMessage, response as http.ServerResponse, () => {
       if (request.url === "/healthz") return json(response, 200, { status: "ok" });
@@ -60,6 +64,16 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
           },
         );
         return;
+      }
+      const development = options.development;
+      if (development && request.method === "GET" && request.url?.startsWith("/dev/token")) {
+        const userId = new URL(request.url, "http://localhost").searchParams.get("user") ?? "";
+        if (!/^[\w.:@-]{1,128}$/.test(userId)) return json(response, 400, { error: "user must be 1-128 letters, digits or . _ : @ -" });
+        development.tokenFor(userId).then((token) => json(response, 200, { token }), () => json(response, 500, { error: "could not sign" }));
+        return;
+      }
+      if (page && request.method === "GET" && !request.url?.includes(".v1.")) {
+        return page(request as http.IncomingMessage, response as http.ServerResponse, () => json(response, 404, { error: "not found" }));
       }
       rpc(request as http.IncomingMessage, response as http.ServerResponse);
     });

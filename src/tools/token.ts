@@ -5,9 +5,8 @@
  *   npm run -s token -- --user user-1 --role customer [--ttl 1h]
  */
 import { parseArgs } from "node:util";
-import { SignJWT } from "jose";
 import { loadConfig } from "../config.js";
-import { signingSecret } from "../platform/auth/auth-config.js";
+import { signingSecret, signToken } from "../platform/auth/auth-config.js";
 import { ROLES } from "../platform/auth/principal.js";
 
 const { values } = parseArgs({
@@ -25,12 +24,4 @@ if (!secret) {
   console.error("the service verifies tokens from JWT_JWKS_URL; get tokens from that identity provider");
   process.exit(2);
 }
-const token = await new SignJWT({ roles })
-  .setProtectedHeader({ alg: "HS256" })
-  .setSubject(values.user)
-  .setIssuer(config.auth.issuer)
-  .setAudience(config.auth.audience)
-  .setIssuedAt()
-  .setExpirationTime(values.ttl!)
-  .sign(secret);
-console.log(token);
+console.log(await signToken(config, secret, values.user, roles, values.ttl));

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { SignJWT } from "jose";
 import type { Logger } from "pino";
 import type { Config } from "../../config.js";
 import { GatewayAuthenticator, JwtAuthenticator, type Authenticator } from "./authenticator.js";
@@ -39,4 +40,16 @@ export function createAuthenticator(config: Config, log: Logger): Authenticator 
     log.warn({ keyFile: dev.path, created: dev.created }, "development signing key in use (no JWT_SECRET or JWT_JWKS_URL); `npm run token` prints tokens for it");
   }
   return new JwtAuthenticator({ secret: signingSecret(config)! }, auth.issuer, auth.audience);
+}
+
+/** A token this service accepts, signed with its HS256 key: for `npm run token` and the development page. */
+export function signToken(config: Config, secret: Uint8Array, userId: string, roles: readonly string[], ttl = "1h"): Promise<string> {
+  return new SignJWT({ roles: [...roles] })
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject(userId)
+    .setIssuer(config.auth.issuer)
+    .setAudience(config.auth.audience)
+    .setIssuedAt()
+    .setExpirationTime(ttl)
+    .sign(secret);
 }

@@ -1,0 +1,70 @@
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomUUID } from "node:crypto";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { build } from "vite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OrderService, OrderStatus } from "../gen/shop/order/v1/order_pb.js";
+import { startTestApp, type TestApp } from "./support/test-app.js";
+
+/** Debian's Chromium, never a downloaded browser. */
+const CHROMIUM = "/usr/bin/chromium";
+const ARTIFACTS = "test/artifacts";
+
+describe("the development page in headless Chromium, against the real service", () => {
+  const webDir = mkdtempSync(join(tmpdir(), "web-"));
+  let app: TestApp;
+  let browser: Browser;
+  beforeAll(async () => {
+    await build({ configFile: "src/web/vite.config.ts", build: { outDir: webDir, emptyOutDir: true }, logLevel: "silent" });
+    app = await startTestApp({ WEB_DIR: webDir });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+    mkdirSync(ARTIFACTS, { recursive: true });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+    rmSync(webDir, { recursive: true, force: true });
+  });
+
+  async function shopAndCheckOut(page: Page, userId: string) {
+    await page.fill("#user", userId);
+    await page.click("#sign-in");
+    await page.click('button[data-product="prod-mug"]');
+    await page.click('button[data-product="prod-tee"]');
+    await expect.poll(() => page.locator("#cart li").count()).toBe(2);
+  }
+
+  async function orderOf(userId: string) {
+    const { orders } = await app.connect(OrderService).listOrders({ userId });
+    return orders[0]!;
+  }
+
+  it.each(["connect", "grpc-web"])("over %s: sign in, add to cart, see a refused checkout's details, check out, and watch the status change live", async (protocol) => {
+    const page = await browser.newPage();
+    const userId = `browser-${protocol}-${randomUUID().slice(0, 6)}`;
+    try {
+      await page.goto(`http://127.0.0.1:${app.httpPort}/?protocol=${protocol}`);
+      await shopAndCheckOut(page, userId);
+
+      await page.fill("#email", "not-an-email");
+      await page.click("#checkout");
+      await expect.poll(() => page.textContent("#error")).toContain("customer.email: must be an email address");
+
+      await page.fill("#email", "browser@example.com");
+      await page.click("#checkout");
+      await expect.poll(() => page.textContent("#order-number")).toMatch(/^ORD-\d{4}-\d{6}$/);
+      await expect.poll(() => page.textContent("#order-status")).toBe("PENDING");
+
+      const order = await orderOf(userId);
+      expect(order.userId).toBe(userId);
+      await app.connect(OrderService).updateOrderStatus({ requestId: randomUUID(), orderId: order.id, status: OrderStatus.CONFIRMED });
+      await expect.poll(() => page.textContent("#order-status")).toBe("CONFIRMED");
+      expect(await page.textContent("#order-events")).toContain("shop.order.v1.OrderStatusChanged: CONFIRMED");
+      await page.screenshot({ path: join(ARTIFACTS, `browser-order-${protocol}.png`), fullPage: true });
+    } finally {
+      await page.close();
+    }
+  });
+});
