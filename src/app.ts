@@ -27,6 +27,7 @@ import { addConnectService } from "./platform/grpc-adapter.js";
 import { bindGrpcServer, createGrpcServer, shutdownGrpcServer } from "./platform/grpc-server.js";
 import { Health, type DependencyCheck } from "./platform/health.js";
 import { createMetricsRegistry, registerPoolMetrics } from "./platform/metrics.js";
+import { installTracing } from "./platform/tracing.js";
 import { RpcMetrics } from "./platform/rpc-metrics.js";
 import { PgListener } from "./platform/pg-listener.js";
 import { closeHttpServer, createHttpServer, listen } from "./platform/http-server.js";
@@ -52,6 +53,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     embedded = await startEmbeddedPostgres({ dataDir: config.database.dataDir, port: config.database.embeddedPort, log });
     databaseUrl = embedded.url;
   }
+  installTracing({ otlpEndpoint: config.tracesEndpoint, serviceName: "order-service" });
   const orm = await openOrm({ url: databaseUrl, poolMax: config.database.poolMax, log });
   await migrate(orm, databaseUrl, log);
 

@@ -29,6 +29,8 @@ const schema = z
     RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(0).default(100),
     // The built development page (npm run build); served only when APP_ENV is development.
     WEB_DIR: z.string().min(1).default("dist/web"),
+    // Where spans go (OTLP over HTTP, e.g. http://collector:4318/v1/traces); unset exports nothing.
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
@@ -113,6 +115,7 @@ function toConfig(env: z.infer<typeof schema>) {
     rateLimitPerSecond: env.RATE_LIMIT_PER_SECOND,
     environment: env.APP_ENV,
     webDir: env.WEB_DIR,
+    tracesEndpoint: env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
     auth: {
       mode: env.AUTH_MODE,
       secret: env.JWT_SECRET,

@@ -1,6 +1,7 @@
 import { startApp } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { createLogger } from "./platform/logger.js";
+import { shutdownTracing } from "./platform/tracing.js";
 
 const started = performance.now();
 let config;
@@ -23,7 +24,8 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     stopping = true;
     log.info({ signal, graceMs: config.shutdownGraceMs }, "shutting down");
     app.stop().then(
-      () => {
+      async () => {
+        await shutdownTracing().catch(() => undefined);
         log.info("stopped");
         process.exit(0);
       },

@@ -4,12 +4,13 @@ import { InsufficientStockSchema, InventoryService } from "../../gen/shop/invent
 import { ProductService } from "../../gen/shop/product/v1/product_pb.js";
 import { fromMoneyProto } from "../money/money-proto.js";
 import { DependencyUnavailableError } from "../platform/domain-errors.js";
+import { propagateTrace } from "../platform/tracing.js";
 import type { Inventory, ProductCatalog, ProductInfo, StockLine } from "./catalog-ports.js";
 import { InsufficientStockError } from "./catalog-errors.js";
 import type { DependencyGuard } from "./resilience.js";
 
 export function grpcTransport(baseUrl: string): Transport {
-  return createGrpcTransport({ baseUrl, idleConnectionTimeoutMs: 60_000 });
+  return createGrpcTransport({ baseUrl, idleConnectionTimeoutMs: 60_000, interceptors: [propagateTrace] });
 }
 
 /** Every call carries the shorter of the caller's deadline and the per-call budget. */

@@ -3,6 +3,7 @@ import { Migration20261122000100_reference_catalog } from "./Migration2026112200
 import { Migration20261122000200_idempotency_claims } from "./Migration20261122000200_idempotency_claims.js";
 import { Migration20261122000300_carts } from "./Migration20261122000300_carts.js";
 import { Migration20261122000400_outbox_notify } from "./Migration20261122000400_outbox_notify.js";
+import { Migration20261122000500_outbox_traceparent } from "./Migration20261122000500_outbox_traceparent.js";
 
 /** Listed explicitly so the compiled service needs no file discovery. Append, never edit. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   { name: "Migration20261122000200_idempotency_claims", class: Migration20261122000200_idempotency_claims },
   { name: "Migration20261122000300_carts", class: Migration20261122000300_carts },
   { name: "Migration20261122000400_outbox_notify", class: Migration20261122000400_outbox_notify },
+  { name: "Migration20261122000500_outbox_traceparent", class: Migration20261122000500_outbox_traceparent },
 ];

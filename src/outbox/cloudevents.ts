@@ -11,6 +11,7 @@ export interface OutboxRow {
   readonly eventType: string;
   readonly payload: Buffer;
   readonly occurredAt: Date;
+  readonly traceParent: string | null;
 }
 
 const contentTypes: Record<EventEncoding, string> = {
@@ -32,6 +33,8 @@ export function toKafkaMessage(row: OutboxRow, source: string, encoding: EventEn
       ce_time: row.occurredAt.toISOString(),
       ce_subject: row.aggregateId,
       "content-type": contentTypes[encoding],
+      // CloudEvents distributed-tracing extension, and plain W3C for Kafka instrumentations.
+      ...(row.traceParent ? { ce_traceparent: row.traceParent, traceparent: row.traceParent } : {}),
     },
   };
 }

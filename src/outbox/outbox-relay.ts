@@ -35,6 +35,7 @@ interface Row {
   event_type: string;
   payload: Buffer;
   occurred_at: Date;
+  trace_parent: string | null;
 }
 
 /**
@@ -123,7 +124,7 @@ export class OutboxRelay {
       const [lock] = await tx.execute<{ locked: boolean }[]>(`select pg_try_advisory_xact_lock(?) as locked`, [RELAY_LOCK_ID]);
       if (!lock?.locked) return 0;
       const rows = await tx.execute<Row[]>(
-        `select id, event_id, topic, aggregate_id, event_type, payload, occurred_at
+        `select id, event_id, topic, aggregate_id, event_type, payload, occurred_at, trace_parent
          from outbox_events where published_at is null order by id limit ?`,
         [this.options.batchSize],
       );
@@ -172,6 +173,7 @@ function toOutboxRow(row: Row): OutboxRow {
     eventType: row.event_type,
     payload: row.payload,
     occurredAt: new Date(row.occurred_at),
+    traceParent: row.trace_parent,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
+import { activeTraceparent } from "../platform/tracing.js";
 import { OutboxEvent } from "./outbox.entity.js";
 
 export interface EventRecord {
@@ -21,5 +22,6 @@ export function enqueueEvent(em: EntityManager, event: EventRecord): void {
     payload: Buffer.from(event.payload),
     occurredAt: event.occurredAt,
     nextAttemptAt: event.occurredAt,
+    traceParent: activeTraceparent() ?? null,
   });
 }

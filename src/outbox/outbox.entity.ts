@@ -20,6 +20,7 @@ const OutboxEventSchema = defineEntity({
     attempts: p.integer().default(0),
     nextAttemptAt: p.datetime(),
     lastError: p.text().default(""),
+    traceParent: p.string().length(64).nullable(),
   },
   indexes: [{ properties: ["publishedAt", "nextAttemptAt"] }],
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { DescService } from "@bufbuild/protobuf";
+import { context as otelContext, SpanKind, SpanStatusCode, trace, type Span } from "@opentelemetry/api";
 import {
   Code,
   createContextKey,
@@ -12,6 +13,7 @@ import type { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import type { Authenticator } from "./auth/authenticator.js";
 import type { Principal } from "./auth/principal.js";
 import type { RpcMetrics } from "./rpc-metrics.js";
+import { contextFrom, tracer } from "./tracing.js";
 import { DeadlineExceededError, RateLimitedError } from "./domain-errors.js";
 import { toConnectError } from "./error-mapper.js";
 
@@ -26,6 +28,7 @@ export interface RpcScope {
   readonly em: EntityManager;
   readonly principal: Principal;
   readonly headers: Headers;
+  readonly span: Span;
   /** Who is acting, for the audit trail: the caller's user id. */
   readonly actor: string;
 }
@@ -76,6 +79,9 @@ export function withRpcScope<S extends DescService>(
       const connectError = error === undefined ? undefined : toConnectError(error, scope.log);
       const code = connectError ? Code[connectError.code]! : "OK";
       const ms = performance.now() - started;
+      scope.span.setAttribute("rpc.grpc.status_code", connectError?.code ?? 0);
+      if (connectError) scope.span.setStatus({ code: SpanStatusCode.ERROR, message: code });
+      scope.span.end();
       deps.metrics?.finished(service.typeName, method.name, code, ms / 1000);
       scope.log.info({ code, ms: Math.round(ms) }, "rpc");
       if (connectError) throw connectError;
@@ -93,17 +99,20 @@ export function withRpcScope<S extends DescService>(
             }
             finish(scope, started);
           }
-        : async (request, context) => {
+        : (request, context) => {
             const scope = enter(context);
             const started = performance.now();
-            try {
-              await admit(scope);
-              const response = await original(request, context);
-              finish(scope, started);
-              return response;
-            } catch (error) {
-              finish(scope, started, error);
-            }
+            // The handler runs in the call's span, so calls it makes to other services join the trace.
+            return otelContext.with(trace.setSpan(otelContext.active(), scope.span), async () => {
+              try {
+                await admit(scope);
+                const response = await original(request, context);
+                finish(scope, started);
+                return response;
+              } catch (error) {
+                finish(scope, started, error);
+              }
+            });
           };
   }
   return wrapped as Partial<ServiceImpl<S>>;
@@ -129,6 +138,11 @@ function openScope(context: HandlerContext, deps: ScopeDeps): RpcScope {
     principal: NOBODY,
     actor: "",
     headers: context.requestHeader,
+    span: tracer().startSpan(
+      `${context.service.typeName}/${context.method.name}`,
+      { kind: SpanKind.SERVER, attributes: { "rpc.system": "grpc", "rpc.service": context.service.typeName, "rpc.method": context.method.name } },
+      contextFrom(context.requestHeader),
+    ),
   };
   context.values.set(scopeKey, scope);
   return scope;

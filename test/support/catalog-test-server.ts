@@ -52,8 +52,10 @@ const testProducts: Record<string, MessageInitShape<typeof ProductSchema>> = {
  */
 export async function startProductTestServer(behaviour: Behaviour = { kind: "ok" }) {
   const script = new Script(behaviour);
+  const traceparents: string[] = [];
   const server = await serve(ProductService, {
     async batchGetProducts(request, context) {
+      traceparents.push(context.requestHeader.get("traceparent") ?? "");
       await script.play(context.signal);
       return {
         products: request.ids.flatMap((id) => (testProducts[id] ? [testProducts[id]] : [])),
@@ -61,7 +63,7 @@ export async function startProductTestServer(behaviour: Behaviour = { kind: "ok"
       };
     },
   });
-  return { ...server, script };
+  return { ...server, script, traceparents };
 }
 
 /** A real gRPC Inventory service with in-memory stock, scripted the same way per call. */
