@@ -24,12 +24,13 @@ export function ownerOf(principal: Principal): string | undefined {
 }
 
 /**
- * The user whose cart (or new order) a call is about. Staff name anyone; a customer names
- * nobody (meaning themself) or themself. Another user's cart looks like one that does not exist.
+ * The user whose cart (or new order) a call is about: nobody named means the caller. Staff name
+ * anyone; a customer naming another user gets what a missing cart gets (or PERMISSION_DENIED for
+ * an order placed for someone else).
  */
 export function actingFor(principal: Principal, requested: string, resource: "cart" | "order"): string {
-  if (isStaff(principal)) return requested;
   if (!requested || requested === principal.userId) return principal.userId;
+  if (isStaff(principal)) return requested;
   if (resource === "cart") throw new NotFoundError("cart", requested);
   throw new PermissionDeniedError("customers place orders for themselves only");
 }
