@@ -1,0 +1,117 @@
+/**
+ * The two limits every service figure is compared to, measured on this machine in the same run:
+ * (a) the RPC floor, a trivial unary echo on a bare @grpc/grpc-js server in its own process, and
+ * (b) the database ceiling, pgbench running the SQL transaction CreateOrder commits (order, three
+ * items, history, outbox row, idempotency record) against the service's own PostgreSQL.
+ *
+ *   npm run bench:limits            BENCH_SECONDS=10 BENCH_CONCURRENCY=16
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { once } from "node:events";
+import * as grpc from "@grpc/grpc-js";
+import { cpuMs, machine, percentile, startService } from "./bench-support.js";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+
+async function echoFloor() {
+  const server = spawn(process.execPath, ["dist/bench/echo-server.js"], { stdio: ["ignore", "pipe", "inherit"] });
+  const [chunk] = (await once(server.stdout!, "data")) as [Buffer];
+  const port = Number(chunk.toString().trim());
+  const identity = (bytes: Buffer) => bytes;
+  const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  const payload = Buffer.alloc(64, 1);
+  const echo = () =>
+    new Promise<void>((resolve, reject) =>
+      client.makeUnaryRequest("/bench.Echo/Echo", identity, identity, payload, (error) => (error ? reject(error) : resolve())),
+    );
+  const warm = Date.now() + 1_000;
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => { while (Date.now() < warm) await echo(); }));
+  const latencies: number[] = [];
+  const cpuBefore = cpuMs(server.pid!);
+  const started = performance.now();
+  const until = Date.now() + SECONDS * 1_000;
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (Date.now() < until) {
+      const t = performance.now();
+      await echo();
+      latencies.push(performance.now() - t);
+    }
+  }));
+  const elapsed = (performance.now() - started) / 1000;
+  const cpu = cpuMs(server.pid!) - cpuBefore;
+  client.close();
+  server.kill();
+  latencies.sort((a, b) => a - b);
+  return {
+    limit: "grpc-js echo (RPC floor)",
+    perSecond: Math.round(latencies.length / elapsed),
+    p50Ms: +percentile(latencies, 50).toFixed(2),
+    p99Ms: +percentile(latencies, 99).toFixed(2),
+    serverCpuMsPerCall: +(cpu / latencies.length).toFixed(3),
+  };
+}
+
+/** The statements of one CreateOrder transaction, as the service sends them. */
+const CREATE_ORDER_SQL = String.raw`\set n random(1, 1000000000)
+BEGIN;
+INSERT INTO idempotency_records (key, request_hash, created_at) VALUES ('bench:' || :n || ':' || clock_timestamp(), 'h', now());
+SELECT nextval('order_number_seq') AS seq, quote_literal(gen_random_uuid()) AS qid \gset
+INSERT INTO orders (id, order_number, user_id, customer_email, customer_first_name, customer_last_name, shipping_address, status, payment_method, payment_status, currency, subtotal_minor, tax_minor, shipping_minor, total_minor, estimated_delivery_date, reservation_id, created_at, updated_at) VALUES (:qid, 'ORD-2026-' || lpad(:seq::text, 6, '0'), 'bench-user', 'b@example.com', 'B', 'M', '{"line1":"1 Main St","city":"X","postalCode":"1","countryCode":"US"}', 'PENDING', 'CASH_ON_DELIVERY', 'PENDING', 'USD', 5549, 444, 0, 5993, '2026-11-27', 'r', now(), now());
+INSERT INTO order_items (id, order_id, position, product_id, sku, name, quantity, unit_price_minor, status) VALUES (gen_random_uuid(), :qid, 0, 'prod-mug', 'MUG-001', 'Stoneware mug', 1, 1250, 'PENDING'), (gen_random_uuid(), :qid, 1, 'prod-tee', 'TEE-001', 'Organic cotton tee', 1, 2400, 'PENDING'), (gen_random_uuid(), :qid, 2, 'prod-cap', 'CAP-001', 'Canvas cap', 1, 1899, 'PENDING');
+INSERT INTO order_status_history (order_id, from_status, to_status, changed_at, actor, reason) VALUES (:qid, NULL, 'PENDING', now(), 'bench-user', 'placed');
+INSERT INTO outbox_events (event_id, topic, aggregate_id, event_type, payload, occurred_at, next_attempt_at) VALUES (gen_random_uuid(), 'orders.v1', :qid, 'shop.order.v1.OrderCreated', '\x0a0b', now(), now());
+UPDATE idempotency_records SET response = '\x0a', completed_at = now() WHERE key = 'none';
+COMMIT;
+`;
+
+function pgbench(pgPort: number) {
+  const dir = mkdtempSync(join(tmpdir(), "pgbench-"));
+  const script = join(dir, "create-order.sql");
+  writeFileSync(script, CREATE_ORDER_SQL);
+  try {
+    const output = execFileSync(
+      "pgbench",
+      ["-n", "-h", "127.0.0.1", "-p", String(pgPort), "-U", "orders", "-c", "8", "-j", "2", "-T", String(SECONDS), "-f", script, "orders"],
+      { env: { ...process.env, PGPASSWORD: "orders" }, encoding: "utf8" },
+    );
+    const tps = Number(/tps = ([\d.]+)/.exec(output)?.[1]);
+    const latency = Number(/latency average = ([\d.]+) ms/.exec(output)?.[1]);
+    return { perSecond: Math.round(tps), averageLatencyMs: latency, clients: 8 };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  mkdirSync("bench/results", { recursive: true });
+  const floor = await echoFloor();
+  const service = await startService({ grpc: 50_093, http: 8_193, pg: 54_593 });
+  let ceiling, withoutNotify;
+  try {
+    ceiling = { limit: "pgbench CreateOrder transaction (database ceiling)", ...pgbench(54_593) };
+    // The same, without the outbox's NOTIFY trigger: what waking the relay and watchers costs.
+    const psql = (sql: string) => execFileSync("psql", ["-h", "127.0.0.1", "-p", "54593", "-U", "orders", "-c", sql, "orders"], { env: { ...process.env, PGPASSWORD: "orders" } });
+    psql(`alter table outbox_events disable trigger outbox_events_notify`);
+    withoutNotify = { limit: "the same without the outbox NOTIFY trigger", ...pgbench(54_593) };
+  } finally {
+    await service.stop();
+  }
+  const date = new Date().toISOString();
+  console.log(
+    [
+      `Limits; ${machine()}; ${date}`,
+      "",
+      "| Limit | per second | detail |",
+      "|---|---|---|",
+      `| ${floor.limit} | ${floor.perSecond} | p50 ${floor.p50Ms} ms, p99 ${floor.p99Ms} ms, ${floor.serverCpuMsPerCall} ms server CPU per call, ${CONCURRENCY} in flight |`,
+      ...[ceiling, withoutNotify].map((c) => `| ${c.limit} | ${c.perSecond} | ${c.clients} clients, average latency ${c.averageLatencyMs} ms |`),
+    ].join("\n"),
+  );
+  writeFileSync(`bench/results/limits-${date.slice(0, 10)}.json`, JSON.stringify({ machine: machine(), date, seconds: SECONDS, limits: [floor, ceiling, withoutNotify] }, null, 2));
+}
+
+await main();
