@@ -59,7 +59,7 @@ async function giveBack(em: EntityManager, lines: readonly ReservationLine[]): P
   }
 }
 
-function toProto(reservation: StockReservation) {
+function toProto(reservation: Pick<StockReservation, "id" | "lines" | "status" | "createdAt">) {
   return {
     id: reservation.id,
     lines: reservation.lines,
@@ -83,14 +83,15 @@ export function referenceInventoryService(orm: MikroORM): ServiceImpl<typeof Inv
       if (!request.reservationId) throw new ConnectError("reservation_id is required", Code.InvalidArgument);
       const lines = normalize(request.lines);
       return orm.em.fork().transactional(async (em) => {
-        const inserted = await em.execute<{ id: string }[]>(
+        const inserted = await em.execute<{ created_at: Date }[]>(
           `insert into catalog_reservations (id, lines, status, created_at, updated_at)
-           values (?, ?, 'HELD', now(), now()) on conflict (id) do nothing returning id`,
+           values (?, ?, 'HELD', now(), now()) on conflict (id) do nothing returning created_at`,
           [request.reservationId, JSON.stringify(lines)],
         );
-        if (inserted.length) await take(em, lines);
-        const reservation = await em.findOneOrFail(StockReservation, { id: request.reservationId });
-        return { reservation: toProto(reservation) };
+        // A new reservation is what was just written; only a retried one is read back.
+        if (!inserted[0]) return { reservation: toProto(await em.findOneOrFail(StockReservation, { id: request.reservationId })) };
+        await take(em, lines);
+        return { reservation: toProto({ id: request.reservationId, lines, status: "HELD", createdAt: new Date(inserted[0].created_at) }) };
       });
     },
 
