@@ -1,13 +1,13 @@
-import { Code, ConnectError, type Client } from "@connectrpc/connect";
+import { Code, type Client } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorInfoSchema } from "../gen/google/rpc/error_details_pb.js";
 import { CartAdjustments_Reason, CartAdjustmentsSchema, CartService } from "../gen/shop/cart/v1/cart_pb.js";
 import { checkoutRequest } from "./support/cart-fixtures.js";
 import { query } from "./support/db.js";
-import { startInventoryTestServer, startProductTestServer } from "./support/catalog-test-server.js";
 import { startTestApp, type TestApp } from "./support/test-app.js";
+import { failure } from "./support/errors.js";
+import { startAppWithTestCatalog } from "./support/test-catalog-app.js";
 
-const failure = (promise: Promise<unknown>) => promise.then(() => expect.fail("expected an error"), (e) => ConnectError.from(e));
 
 describe("Checkout when the catalog or stock moved since the cart was filled", () => {
   let app: TestApp;
@@ -60,9 +60,7 @@ describe("Checkout when the catalog or stock moved since the cart was filled", (
 
 describe("Checkout when Inventory is down", () => {
   it("when availability cannot be checked, then UNAVAILABLE, no order, and the cart is untouched", async () => {
-    const products = await startProductTestServer();
-    const inventory = await startInventoryTestServer();
-    const app = await startTestApp({ PRODUCT_SERVICE_URL: products.url, INVENTORY_SERVICE_URL: inventory.url, DEPENDENCY_RETRIES: "0" });
+    const { app, inventory, stop } = await startAppWithTestCatalog({ DEPENDENCY_RETRIES: "0" });
     try {
       const carts = app.connect(CartService);
       const { cart } = await carts.addItem({ userId: "down-user", productId: "prod-mug", quantity: 2 });
@@ -72,9 +70,7 @@ describe("Checkout when Inventory is down", () => {
       expect((await carts.getCart({ userId: "down-user" })).cart).toEqual(cart);
       expect(await query(app.databaseUrl, `select id from orders`)).toEqual([]);
     } finally {
-      await app.stop();
-      products.stop();
-      inventory.stop();
+      await stop();
     }
   });
 });

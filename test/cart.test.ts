@@ -1,16 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BadRequestSchema, ErrorInfoSchema, QuotaFailureSchema } from "../gen/google/rpc/error_details_pb.js";
+import { BadRequestSchema, QuotaFailureSchema } from "../gen/google/rpc/error_details_pb.js";
 import { CartService } from "../gen/shop/cart/v1/cart_pb.js";
 import { UnknownProductsSchema } from "../gen/shop/order/v1/order_errors_pb.js";
 import { OrderService, OrderStatus } from "../gen/shop/order/v1/order_pb.js";
 import { checkoutRequest } from "./support/cart-fixtures.js";
 import { eventTypes, query } from "./support/db.js";
 import { startTestApp, unary, type TestApp } from "./support/test-app.js";
+import { failure, reasonOf } from "./support/errors.js";
 
-const failure = (promise: Promise<unknown>) => promise.then(() => expect.fail("expected an error"), (e) => ConnectError.from(e));
-const reasonOf = (error: ConnectError) => error.findDetails(ErrorInfoSchema)[0]?.reason;
 const usd = (amountMinor: bigint) => expect.objectContaining({ currencyCode: "USD", amountMinor });
 const newUser = () => `cart-user-${randomUUID().slice(0, 8)}`;
 

@@ -1,4 +1,4 @@
-import { Code, ConnectError, type Client } from "@connectrpc/connect";
+import { Code, type Client } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorInfoSchema, PreconditionFailureSchema } from "../gen/google/rpc/error_details_pb.js";
 import { InactiveProductsSchema, PriceMismatchSchema, UnknownProductsSchema } from "../gen/shop/order/v1/order_errors_pb.js";
@@ -6,8 +6,8 @@ import { OrderService } from "../gen/shop/order/v1/order_pb.js";
 import { query } from "./support/db.js";
 import { createOrderRequest } from "./support/fixtures.js";
 import { startTestApp, type TestApp } from "./support/test-app.js";
+import { failure } from "./support/errors.js";
 
-const failure = (promise: Promise<unknown>) => promise.then(() => expect.fail("expected an error"), (e) => ConnectError.from(e));
 const usd = (amountMinor: bigint) => ({ currencyCode: "USD", amountMinor });
 
 describe("CreateOrder against the reference catalog: what the catalog says no to", () => {

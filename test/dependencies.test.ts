@@ -1,38 +1,35 @@
-import { Code, ConnectError } from "@connectrpc/connect";
-import pg from "pg";
+import { Code } from "@connectrpc/connect";
 import { afterEach, describe, expect, it } from "vitest";
 import { ErrorInfoSchema, RetryInfoSchema } from "../gen/google/rpc/error_details_pb.js";
 import { InsufficientStockSchema } from "../gen/shop/order/v1/order_errors_pb.js";
 import { OrderService } from "../gen/shop/order/v1/order_pb.js";
 import { createOrderRequest } from "./support/fixtures.js";
-import { startInventoryTestServer, startProductTestServer } from "./support/catalog-test-server.js";
-import { startTestApp, type TestApp } from "./support/test-app.js";
+import { query } from "./support/db.js";
+import type { TestApp } from "./support/test-app.js";
+import { startAppWithTestCatalog } from "./support/test-catalog-app.js";
+import { failure } from "./support/errors.js";
 
 const oneMug = () => createOrderRequest({ items: [{ productId: "prod-mug", quantity: 1 }] });
-const failure = (promise: Promise<unknown>) => promise.then(() => expect.fail("expected an error"), (e) => ConnectError.from(e));
 
 async function countRows(app: TestApp, table: string): Promise<number> {
-  const db = new pg.Client({ connectionString: app.databaseUrl });
-  await db.connect();
-  const { rows } = await db.query(`select count(*)::int as n from ${table}`);
-  await db.end();
-  return rows[0].n;
+  const [row] = await query<{ n: number }>(app.databaseUrl, `select count(*)::int as n from ${table}`);
+  return row!.n;
+}
+
+const running: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const stop of running.splice(0)) await stop();
+});
+
+/** Stopped after each test, even a failed one. */
+async function withTestCatalog(env: Record<string, string>) {
+  const setup = await startAppWithTestCatalog(env);
+  running.push(setup.stop);
+  return { ...setup, orders: setup.app.connect(OrderService) };
 }
 
 describe("Product and Inventory over real gRPC: retries, circuit breaker, cache, failures", () => {
-  const cleanup: (() => unknown)[] = [];
-  afterEach(async () => {
-    for (const stop of cleanup.splice(0).reverse()) await stop();
-  });
-
-  async function setUp(env: Record<string, string> = {}) {
-    const products = await startProductTestServer();
-    const inventory = await startInventoryTestServer();
-    cleanup.push(products.stop, inventory.stop);
-    const app = await startTestApp({ PRODUCT_SERVICE_URL: products.url, INVENTORY_SERVICE_URL: inventory.url, PRODUCT_CACHE_TTL_MS: "0", ...env });
-    cleanup.push(() => app.stop());
-    return { app, products, inventory, orders: app.connect(OrderService) };
-  }
+  const setUp = (env: Record<string, string> = {}) => withTestCatalog({ PRODUCT_CACHE_TTL_MS: "0", ...env });
 
   it("when the product service fails twice with UNAVAILABLE, then the third attempt places the order", async () => {
     const { products, orders } = await setUp({ DEPENDENCY_RETRIES: "2" });
@@ -111,10 +108,7 @@ describe("Product and Inventory over real gRPC: retries, circuit breaker, cache,
 
   it("when saving the order fails after stock was reserved, then the reservation is released", async () => {
     const { app, inventory, orders } = await setUp();
-    const db = new pg.Client({ connectionString: app.databaseUrl });
-    await db.connect();
-    await db.query(`alter table orders add constraint test_refuse check (notes <> 'refuse me')`);
-    await db.end();
+    await query(app.databaseUrl, `alter table orders add constraint test_refuse check (notes <> 'refuse me')`);
     const error = await failure(orders.createOrder(createOrderRequest({ items: [{ productId: "prod-mug", quantity: 5 }], notes: "refuse me" })));
     expect(error.code).toBe(Code.Internal);
     expect(inventory.held.size).toBe(0);
@@ -124,48 +118,30 @@ describe("Product and Inventory over real gRPC: retries, circuit breaker, cache,
 
 describe("changes that call Inventory: nothing half-written when it fails", () => {
   it("when inventory cannot release during a cancel, then UNAVAILABLE and the order is still open", async () => {
-    const products = await startProductTestServer();
-    const inventory = await startInventoryTestServer();
-    const app = await startTestApp({ PRODUCT_SERVICE_URL: products.url, INVENTORY_SERVICE_URL: inventory.url, DEPENDENCY_RETRIES: "0" });
-    try {
-      const orders = app.connect(OrderService);
-      const order = (await orders.createOrder(oneMug())).order!;
-      inventory.script.behaviour = { kind: "fail", code: Code.Unavailable };
-      const error = await failure(orders.cancelOrder({ requestId: "cancel-1", orderId: order.id, reason: "test" }));
-      expect(error.code).toBe(Code.Unavailable);
-      expect((await orders.getOrder({ orderId: order.id })).order).toEqual(order);
+    const { inventory, orders } = await withTestCatalog({ DEPENDENCY_RETRIES: "0" });
+    const order = (await orders.createOrder(oneMug())).order!;
+    inventory.script.behaviour = { kind: "fail", code: Code.Unavailable };
+    const error = await failure(orders.cancelOrder({ requestId: "cancel-1", orderId: order.id, reason: "test" }));
+    expect(error.code).toBe(Code.Unavailable);
+    expect((await orders.getOrder({ orderId: order.id })).order).toEqual(order);
 
-      inventory.script.behaviour = { kind: "ok" };
-      const retried = await orders.cancelOrder({ requestId: "cancel-1", orderId: order.id, reason: "test" });
-      expect(retried.order?.cancelReason).toBe("test");
-      expect(inventory.held.size).toBe(0);
-    } finally {
-      await app.stop();
-      products.stop();
-      inventory.stop();
-    }
+    inventory.script.behaviour = { kind: "ok" };
+    const retried = await orders.cancelOrder({ requestId: "cancel-1", orderId: order.id, reason: "test" });
+    expect(retried.order?.cancelReason).toBe("test");
+    expect(inventory.held.size).toBe(0);
   });
 
   it("when inventory refuses an item edit, then the order keeps its lines and totals", async () => {
-    const products = await startProductTestServer();
-    const inventory = await startInventoryTestServer();
-    const app = await startTestApp({ PRODUCT_SERVICE_URL: products.url, INVENTORY_SERVICE_URL: inventory.url, DEPENDENCY_RETRIES: "0" });
-    try {
-      const orders = app.connect(OrderService);
-      const order = (await orders.createOrder(oneMug())).order!;
-      inventory.script.queue.push({ kind: "delay", ms: 5_000 });
-      const error = await failure(
-        orders.updateOrderItemQuantity({ requestId: "qty-1", orderId: order.id, itemId: order.items[0]!.id, quantity: 3 }, { timeoutMs: 300 }),
-      );
-      expect(error.code).toBe(Code.DeadlineExceeded);
-      // The client gave up at its deadline; the server finishes its rollback and undo just after.
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      expect((await orders.getOrder({ orderId: order.id })).order).toEqual(order);
-      expect(inventory.held.get(order.id)).toEqual([expect.objectContaining({ productId: "prod-mug", quantity: 1 })]);
-    } finally {
-      await app.stop();
-      products.stop();
-      inventory.stop();
-    }
+    const { inventory, orders } = await withTestCatalog({ DEPENDENCY_RETRIES: "0" });
+    const order = (await orders.createOrder(oneMug())).order!;
+    inventory.script.queue.push({ kind: "delay", ms: 5_000 });
+    const error = await failure(
+      orders.updateOrderItemQuantity({ requestId: "qty-1", orderId: order.id, itemId: order.items[0]!.id, quantity: 3 }, { timeoutMs: 300 }),
+    );
+    expect(error.code).toBe(Code.DeadlineExceeded);
+    // The client gave up at its deadline; the server finishes its rollback and undo just after.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await orders.getOrder({ orderId: order.id })).order).toEqual(order);
+    expect(inventory.held.get(order.id)).toEqual([expect.objectContaining({ productId: "prod-mug", quantity: 1 })]);
   });
 });

@@ -1,15 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { Code, ConnectError, type Client } from "@connectrpc/connect";
+import { Code, type Client } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ErrorInfoSchema } from "../gen/google/rpc/error_details_pb.js";
 import { InsufficientStockSchema, PriceMismatchSchema, UnknownProductsSchema } from "../gen/shop/order/v1/order_errors_pb.js";
 import { ItemStatus, OrderService, OrderStatus, type Order } from "../gen/shop/order/v1/order_pb.js";
 import { eventTypes, query, stockOf } from "./support/db.js";
 import { createOrderRequest } from "./support/fixtures.js";
 import { startTestApp, type TestApp } from "./support/test-app.js";
+import { failure, reasonOf } from "./support/errors.js";
 
-const failure = (promise: Promise<unknown>) => promise.then(() => expect.fail("expected an error"), (e) => ConnectError.from(e));
-const reasonOf = (error: ConnectError) => error.findDetails(ErrorInfoSchema)[0]?.reason;
 const rid = () => randomUUID();
 const usd = (amountMinor: bigint) => ({ currencyCode: "USD", amountMinor });
 

@@ -14,9 +14,8 @@ import {
 import { eventTypes, query, stockOf } from "./support/db.js";
 import { createOrderRequest } from "./support/fixtures.js";
 import { startTestApp, unary, type TestApp } from "./support/test-app.js";
+import { failure, reasonOf } from "./support/errors.js";
 
-const failure = (promise: Promise<unknown>) => promise.then(() => expect.fail("expected an error"), (e) => ConnectError.from(e));
-const reasonOf = (error: ConnectError) => error.findDetails(ErrorInfoSchema)[0]?.reason;
 const rid = () => randomUUID();
 
 describe("order lifecycle over Connect and gRPC, on real PostgreSQL", () => {

@@ -1,15 +1,14 @@
 import { randomUUID } from "node:crypto";
-import { Code, ConnectError, type Client } from "@connectrpc/connect";
+import { Code, type Client } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BadRequestSchema, ErrorInfoSchema } from "../gen/google/rpc/error_details_pb.js";
+import { BadRequestSchema } from "../gen/google/rpc/error_details_pb.js";
 import { OrderService, OrderStatus, PaymentMethodType, PaymentStatus, type Order } from "../gen/shop/order/v1/order_pb.js";
 import { TEST_CARDS } from "../src/payments/simulated-gateway.js";
 import { eventTypes } from "./support/db.js";
 import { createOrderRequest } from "./support/fixtures.js";
 import { startTestApp, type TestApp } from "./support/test-app.js";
+import { failure, reasonOf } from "./support/errors.js";
 
-const failure = (promise: Promise<unknown>) => promise.then(() => expect.fail("expected an error"), (e) => ConnectError.from(e));
-const reasonOf = (error: ConnectError) => error.findDetails(ErrorInfoSchema)[0]?.reason;
 const rid = () => randomUUID();
 const card = (number: string) => ({ method: { case: "card" as const, value: { number, expiryMonth: 12, expiryYear: 2030, cvv: "123" } } });
 

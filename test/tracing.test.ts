@@ -1,28 +1,23 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { OrderService } from "../gen/shop/order/v1/order_pb.js";
-import { startInventoryTestServer, startProductTestServer } from "./support/catalog-test-server.js";
 import { createOrderRequest } from "./support/fixtures.js";
 import { startConsumer } from "./support/kafka-consumer.js";
-import { startTestApp, type TestApp } from "./support/test-app.js";
+import type { TestApp } from "./support/test-app.js";
+import { startAppWithTestCatalog } from "./support/test-catalog-app.js";
 
 const traceIdOf = (traceparent = "") => traceparent.split("-")[1];
 
 describe("W3C trace context from the caller to Product, Inventory and Kafka", () => {
   const topic = `orders.trace.${randomUUID().slice(0, 8)}`;
+  let setup: Awaited<ReturnType<typeof startAppWithTestCatalog>>;
   let app: TestApp;
-  let products: Awaited<ReturnType<typeof startProductTestServer>>;
-  let inventory: Awaited<ReturnType<typeof startInventoryTestServer>>;
+  let products: typeof setup.products;
   beforeAll(async () => {
-    products = await startProductTestServer();
-    inventory = await startInventoryTestServer();
-    app = await startTestApp({ PRODUCT_SERVICE_URL: products.url, INVENTORY_SERVICE_URL: inventory.url, KAFKA_TOPIC: topic, PRODUCT_CACHE_TTL_MS: "0" });
+    setup = await startAppWithTestCatalog({ KAFKA_TOPIC: topic, PRODUCT_CACHE_TTL_MS: "0" });
+    ({ app, products } = setup);
   });
-  afterAll(async () => {
-    await app?.stop();
-    products?.stop();
-    inventory?.stop();
-  });
+  afterAll(() => setup?.stop());
 
   it("when a call arrives with a traceparent, then the product lookup and the OrderCreated record carry the same trace", async () => {
     const traceId = randomBytes(16).toString("hex");
