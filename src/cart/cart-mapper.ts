@@ -1,21 +1,18 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { CartItemSchema, CartSchema } from "../../gen/shop/cart/v1/cart_pb.js";
-import { money } from "../money/money.js";
-import { toMoneyProto } from "../money/money-proto.js";
-import { computeTotals, lineTotal, type PricingPolicy } from "../money/totals.js";
+import { linePricesToProto, toMoneyProto } from "../money/money-proto.js";
+import { computeTotals, storedLine, type PricingPolicy } from "../money/totals.js";
 import { isExpired } from "./cart-store.js";
 import type { Cart, CartItem } from "./cart.entity.js";
 
 function itemToProto(item: CartItem, currency: string): MessageInitShape<typeof CartItemSchema> {
-  const unitPrice = money(currency, item.unitPriceMinor);
   return {
     productId: item.productId,
     sku: item.sku,
     name: item.name,
     quantity: item.quantity,
-    unitPrice: toMoneyProto(unitPrice),
-    lineTotal: toMoneyProto(lineTotal({ unitPrice, quantity: item.quantity })),
+    ...linePricesToProto(storedLine(currency, item)),
     imageUrl: item.imageUrl,
   };
 }
@@ -23,10 +20,7 @@ function itemToProto(item: CartItem, currency: string): MessageInitShape<typeof 
 /** Totals are estimates with the order's rules; Checkout prices for real. No cart is an empty one at version 0. */
 export function cartToProto(userId: string, cart: Cart | null, pricing: PricingPolicy, now: Date): MessageInitShape<typeof CartSchema> {
   const live = cart && !isExpired(cart, now) ? cart.items.getItems() : [];
-  const totals = computeTotals(
-    live.map((item) => ({ unitPrice: money(pricing.currency, item.unitPriceMinor), quantity: item.quantity })),
-    pricing,
-  );
+  const totals = computeTotals(live.map((item) => storedLine(pricing.currency, item)), pricing);
   return {
     userId,
     items: live.map((item) => itemToProto(item, pricing.currency)),

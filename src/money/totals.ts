@@ -20,6 +20,11 @@ export interface Totals {
   readonly total: Money;
 }
 
+/** A stored line (order or cart item, price kept in minor units) as a priced line. */
+export function storedLine(currency: string, line: { readonly unitPriceMinor: bigint; readonly quantity: number }): PricedLine {
+  return { unitPrice: money(currency, line.unitPriceMinor), quantity: line.quantity };
+}
+
 export function lineTotal(line: PricedLine): Money {
   return times(line.unitPrice, line.quantity);
 }

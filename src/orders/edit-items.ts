@@ -1,7 +1,6 @@
 import type { AddOrderItemRequest, RemoveOrderItemRequest, UpdateOrderItemQuantityRequest } from "../../gen/shop/order/v1/order_pb.js";
-import { money } from "../money/money.js";
 import { toMoneyProto } from "../money/money-proto.js";
-import { computeTotals } from "../money/totals.js";
+import { computeTotals, storedLine } from "../money/totals.js";
 import { newId } from "../platform/clock.js";
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from "../platform/domain-errors.js";
 import { REQUEST_ID, UUID, Violations } from "../platform/validation.js";
@@ -121,8 +120,7 @@ export async function removeItem(order: Order, command: RemoveItemCommand, conte
 
 /** New totals, and the reservation follows the lines (undone if the change does not commit). */
 async function reprice(order: Order, before: ReturnType<typeof linesOf>, context: MutationContext): Promise<ChangeOutcome> {
-  const lines = order.items.getItems().map((item) => ({ unitPrice: money(order.currency, item.unitPriceMinor), quantity: item.quantity }));
-  const totals = computeTotals(lines, context.deps.pricing);
+  const totals = computeTotals(order.items.getItems().map((item) => storedLine(order.currency, item)), context.deps.pricing);
   order.subtotalMinor = totals.subtotal.amountMinor;
   order.taxMinor = totals.tax.amountMinor;
   order.shippingMinor = totals.shipping.amountMinor;

@@ -12,8 +12,8 @@ import {
   type StatusChangeSchema,
 } from "../../gen/shop/order/v1/order_pb.js";
 import { money } from "../money/money.js";
-import { toMoneyProto } from "../money/money-proto.js";
-import { lineTotal } from "../money/totals.js";
+import { linePricesToProto, toMoneyProto } from "../money/money-proto.js";
+import { storedLine } from "../money/totals.js";
 import type { Order, OrderItem, OrderStatusChange } from "./order.entity.js";
 import type { OrderStatus } from "./order-status.js";
 
@@ -31,15 +31,13 @@ export function dateToProto(isoDate: string) {
 }
 
 export function itemToProto(item: OrderItem, currency: string): MessageInitShape<typeof OrderItemSchema> {
-  const unitPrice = money(currency, item.unitPriceMinor);
   return {
     id: item.id,
     productId: item.productId,
     sku: item.sku,
     name: item.name,
     quantity: item.quantity,
-    unitPrice: toMoneyProto(unitPrice),
-    lineTotal: toMoneyProto(lineTotal({ unitPrice, quantity: item.quantity })),
+    ...linePricesToProto(storedLine(currency, item)),
     status: ItemStatus[item.status],
     imageUrl: item.imageUrl,
   };
