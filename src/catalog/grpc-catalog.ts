@@ -74,19 +74,18 @@ export class GrpcInventory implements Inventory {
   }
 
   async reserve(reservationId: string, lines: readonly StockLine[], signal: AbortSignal) {
-    await this.guard.safe(async (attempt) => {
-      try {
-        await this.client.reserveStock({ reservationId, lines: [...lines] }, callOptions(this.timeoutMs, attempt));
-      } catch (error) {
-        throw shortageOf(error) ?? error;
-      }
-    }, signal);
+    await this.takeStock((options) => this.client.reserveStock({ reservationId, lines: [...lines] }, options), signal);
   }
 
   async adjust(reservationId: string, lines: readonly StockLine[], signal: AbortSignal) {
+    await this.takeStock((options) => this.client.adjustReservation({ reservationId, lines: [...lines] }, options), signal);
+  }
+
+  /** Reserve and adjust may find stock short, which is an answer about the request, not a failure of the service. */
+  private async takeStock(call: (options: ReturnType<typeof callOptions>) => Promise<unknown>, signal: AbortSignal) {
     await this.guard.safe(async (attempt) => {
       try {
-        await this.client.adjustReservation({ reservationId, lines: [...lines] }, callOptions(this.timeoutMs, attempt));
+        await call(callOptions(this.timeoutMs, attempt));
       } catch (error) {
         throw shortageOf(error) ?? error;
       }
