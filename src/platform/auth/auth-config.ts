@@ -34,12 +34,11 @@ export function createAuthenticator(config: Config, log: Logger): Authenticator 
     log.warn("AUTH_MODE=gateway: callers are whoever the x-user-id header says; only safe behind a trusted gateway");
     return new GatewayAuthenticator();
   }
-  if (auth.jwksUrl && !auth.secret) return new JwtAuthenticator({ jwksUrl: auth.jwksUrl }, auth.issuer, auth.audience);
-  if (!auth.secret) {
-    const dev = developmentSecret(config.database.dataDir);
-    log.warn({ keyFile: dev.path, created: dev.created }, "development signing key in use (no JWT_SECRET or JWT_JWKS_URL); `npm run token` prints tokens for it");
-  }
-  return new JwtAuthenticator({ secret: signingSecret(config)! }, auth.issuer, auth.audience);
+  if (auth.secret) return new JwtAuthenticator({ secret: new TextEncoder().encode(auth.secret) }, auth.issuer, auth.audience);
+  if (auth.jwksUrl) return new JwtAuthenticator({ jwksUrl: auth.jwksUrl }, auth.issuer, auth.audience);
+  const dev = developmentSecret(config.database.dataDir);
+  log.warn({ keyFile: dev.path, created: dev.created }, "development signing key in use (no JWT_SECRET or JWT_JWKS_URL); `npm run token` prints tokens for it");
+  return new JwtAuthenticator({ secret: dev.secret }, auth.issuer, auth.audience);
 }
 
 /** A token this service accepts, signed with its HS256 key: for `npm run token` and the development page. */
