@@ -14,10 +14,10 @@ export function moveTo(order: Order, to: OrderStatus, context: MutationContext, 
   return { case: "orderStatusChanged", value: { change: statusChangeToProto(change) } };
 }
 
-/** Items that are not final move to `to`, when their current status is one of `from`. */
+/** Items whose current status is one of `from` (callers name only open statuses) move to `to`. */
 export function moveItems(order: Order, from: readonly ItemStatus[], to: ItemStatus): void {
   for (const item of order.items) {
-    if (from.includes(item.status) && !isFinalItem(item.status)) item.status = to;
+    if (from.includes(item.status)) item.status = to;
   }
 }
 
