@@ -32,13 +32,14 @@ function hashOf<Req extends DescMessage>(schema: Req, request: MessageShape<Req>
  * Runs `work` once per key. A retry with the same request gets the first response; the same key
  * with a different request is ALREADY_EXISTS; a duplicate arriving while the first still runs
  * waits for it (until the caller's deadline). Failures are not remembered: the request id can be
- * retried after an error.
+ * retried after an error. The answer is the response `work` recorded in its transaction, so it
+ * is built once and is exactly what a retry will get.
  */
 export async function idempotent<Req extends DescMessage, Res extends DescMessage>(
   em: EntityManager,
   call: IdempotentCall<Req, Res>,
   signal: AbortSignal,
-  work: (record: RecordResponse<Res>) => Promise<MessageShape<Res>>,
+  work: (record: RecordResponse<Res>) => Promise<unknown>,
 ): Promise<MessageShape<Res>> {
   const hash = hashOf(call.requestSchema, call.request);
   for (;;) {
@@ -57,14 +58,18 @@ export async function idempotent<Req extends DescMessage, Res extends DescMessag
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
 
+  let recorded: MessageShape<Res> | undefined;
   const record: RecordResponse<Res> = async (tx, response) => {
     await tx.execute(`update idempotency_records set response = ?, completed_at = now() where key = ?`, [
       Buffer.from(toBinary(call.responseSchema, response)),
       call.key,
     ]);
+    recorded = response;
   };
   try {
-    return await work(record);
+    await work(record);
+    if (!recorded) throw new Error(`${call.key}: the work succeeded without recording its response`);
+    return recorded;
   } catch (error) {
     await em.execute(`delete from idempotency_records where key = ? and completed_at is null`, [call.key]);
     throw error;
