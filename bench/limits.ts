@@ -3,21 +3,16 @@
  * (a) the RPC floor, a trivial unary echo on a bare @grpc/grpc-js server in its own process, and
  * (b) the database ceiling, pgbench running the SQL transaction CreateOrder commits (order, three
  * items, history, outbox row, idempotency record) against the service's own PostgreSQL.
- *
- *   npm run bench:limits            BENCH_SECONDS=10 BENCH_CONCURRENCY=16
  */
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { once } from "node:events";
 import * as grpc from "@grpc/grpc-js";
-import { cpuMs, machine, percentile, startService } from "./bench-support.js";
+import { cpuMs, percentile } from "./bench-support.js";
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
-
-async function echoFloor() {
+export async function echoFloor(seconds: number, concurrency: number) {
   const server = spawn(process.execPath, ["dist/bench/echo-server.js"], { stdio: ["ignore", "pipe", "inherit"] });
   const [chunk] = (await once(server.stdout!, "data")) as [Buffer];
   const port = Number(chunk.toString().trim());
@@ -29,12 +24,12 @@ async function echoFloor() {
       client.makeUnaryRequest("/bench.Echo/Echo", identity, identity, payload, (error) => (error ? reject(error) : resolve())),
     );
   const warm = Date.now() + 1_000;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => { while (Date.now() < warm) await echo(); }));
+  await Promise.all(Array.from({ length: concurrency }, async () => { while (Date.now() < warm) await echo(); }));
   const latencies: number[] = [];
   const cpuBefore = cpuMs(server.pid!);
   const started = performance.now();
-  const until = Date.now() + SECONDS * 1_000;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+  const until = Date.now() + seconds * 1_000;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
     while (Date.now() < until) {
       const t = performance.now();
       await echo();
@@ -68,50 +63,32 @@ UPDATE idempotency_records SET response = '\x0a', completed_at = now() WHERE key
 COMMIT;
 `;
 
-function pgbench(pgPort: number) {
+/** pgbench with 8 clients; `withoutNotify` first disables the outbox trigger that wakes the relay. */
+export function pgbenchCeiling(pgPort: number, seconds: number, withoutNotify = false) {
   const dir = mkdtempSync(join(tmpdir(), "pgbench-"));
   const script = join(dir, "create-order.sql");
   writeFileSync(script, CREATE_ORDER_SQL);
+  const env = { ...process.env, PGPASSWORD: "orders" };
+  const trigger = (state: "enable" | "disable") =>
+    execFileSync("psql", ["-h", "127.0.0.1", "-p", String(pgPort), "-U", "orders", "-qc", `alter table outbox_events ${state} trigger outbox_events_notify`, "orders"], { env });
+  if (withoutNotify) trigger("disable");
   try {
     const output = execFileSync(
       "pgbench",
-      ["-n", "-h", "127.0.0.1", "-p", String(pgPort), "-U", "orders", "-c", "8", "-j", "2", "-T", String(SECONDS), "-f", script, "orders"],
-      { env: { ...process.env, PGPASSWORD: "orders" }, encoding: "utf8" },
+      ["-n", "-h", "127.0.0.1", "-p", String(pgPort), "-U", "orders", "-c", "8", "-j", "2", "-T", String(seconds), "-f", script, "orders"],
+      { env, encoding: "utf8" },
     );
     const tps = Number(/tps = ([\d.]+)/.exec(output)?.[1]);
     const latency = Number(/latency average = ([\d.]+) ms/.exec(output)?.[1]);
-    return { perSecond: Math.round(tps), averageLatencyMs: latency, clients: 8 };
+    return {
+      limit: withoutNotify ? "the same without the outbox NOTIFY trigger" : "pgbench CreateOrder transaction (database ceiling)",
+      perSecond: Math.round(tps),
+      averageLatencyMs: latency,
+      clients: 8,
+    };
   } finally {
+    if (withoutNotify) trigger("enable");
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-async function main() {
-  mkdirSync("bench/results", { recursive: true });
-  const floor = await echoFloor();
-  const service = await startService({ grpc: 50_093, http: 8_193, pg: 54_593 });
-  let ceiling, withoutNotify;
-  try {
-    ceiling = { limit: "pgbench CreateOrder transaction (database ceiling)", ...pgbench(54_593) };
-    // The same, without the outbox's NOTIFY trigger: what waking the relay and watchers costs.
-    const psql = (sql: string) => execFileSync("psql", ["-h", "127.0.0.1", "-p", "54593", "-U", "orders", "-c", sql, "orders"], { env: { ...process.env, PGPASSWORD: "orders" } });
-    psql(`alter table outbox_events disable trigger outbox_events_notify`);
-    withoutNotify = { limit: "the same without the outbox NOTIFY trigger", ...pgbench(54_593) };
-  } finally {
-    await service.stop();
-  }
-  const date = new Date().toISOString();
-  console.log(
-    [
-      `Limits; ${machine()}; ${date}`,
-      "",
-      "| Limit | per second | detail |",
-      "|---|---|---|",
-      `| ${floor.limit} | ${floor.perSecond} | p50 ${floor.p50Ms} ms, p99 ${floor.p99Ms} ms, ${floor.serverCpuMsPerCall} ms server CPU per call, ${CONCURRENCY} in flight |`,
-      ...[ceiling, withoutNotify].map((c) => `| ${c.limit} | ${c.perSecond} | ${c.clients} clients, average latency ${c.averageLatencyMs} ms |`),
-    ].join("\n"),
-  );
-  writeFileSync(`bench/results/limits-${date.slice(0, 10)}.json`, JSON.stringify({ machine: machine(), date, seconds: SECONDS, limits: [floor, ceiling, withoutNotify] }, null, 2));
-}
-
-await main();

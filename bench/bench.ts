@@ -1,0 +1,104 @@
+/**
+ * The benchmark: the limits of this machine, then every scenario against the service deployed as
+ * production runs it (bench/stack.ts), each compared to its limit and to issue 8's targets.
+ * Writes bench/results/bench-<date>.json and bench/results/latest.md, and prints the table.
+ *
+ *   npm run bench        about 6 minutes on 2 cores; BENCH_SECONDS (10) per measured run
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpuMs, machine, machineCpu, memoryMiB } from "./bench-support.js";
+import { echoFloor, pgbenchCeiling } from "./limits.js";
+import { closedLoop, openLoop, warmUp, type LoadOutcome, type Operation } from "./load.js";
+import { watchOrderCreated, writeOutboxAtRate } from "./outbox-lag.js";
+import { renderMarkdown, type BenchReport, type ScenarioRun } from "./report.js";
+import { scenarios } from "./scenarios.js";
+import { startStack, type Stack } from "./stack.js";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONCURRENCY = 16;
+const MIX_RATE = Number(process.env.BENCH_MIX_RATE ?? 150);
+const MIX_SECONDS = Number(process.env.BENCH_MIX_SECONDS ?? 60);
+
+/** Runs one load against the stack and adds what the service spent on it. */
+async function measured(stack: Stack, scenario: string, load: () => Promise<LoadOutcome>): Promise<ScenarioRun> {
+  const service = cpuMs(stack.servicePid);
+  const catalog = cpuMs(stack.catalogPid);
+  const box = machineCpu();
+  const outcome = await load();
+  const after = machineCpu();
+  const perThousand = (ms: number) => +((ms / Math.max(outcome.ok, 1)) * 1000).toFixed(0);
+  const run: ScenarioRun = {
+    scenario,
+    ...outcome,
+    serviceCpuMsPer1000: perThousand(cpuMs(stack.servicePid) - service),
+    catalogCpuMsPer1000: perThousand(cpuMs(stack.catalogPid) - catalog),
+    busyCores: +((2 * (after.busy - box.busy)) / Math.max(after.total - box.total, 1)).toFixed(2),
+    serviceRssMiB: memoryMiB(stack.servicePid).rss,
+  };
+  console.log(`${scenario} [${run.mode}]: ${run.achievedPerSecond}/s p50 ${run.p50Ms} p99 ${run.p99Ms} ms, errors ${JSON.stringify(run.errors)}`);
+  return run;
+}
+
+/** Warm up, find the maximum (closed loop), then hold half of it open loop. */
+async function maxThenHalf(stack: Stack, scenario: string, op: Operation, before?: () => Promise<void>): Promise<ScenarioRun[]> {
+  await warmUp(CONCURRENCY, 2, op);
+  const max = await measured(stack, scenario, () => closedLoop(CONCURRENCY, SECONDS, op));
+  await before?.();
+  const half = await measured(stack, scenario, () => openLoop(Math.max(1, Math.round(max.achievedPerSecond / 2)), SECONDS, op));
+  return [max, half];
+}
+
+async function main() {
+  mkdirSync("bench/results", { recursive: true });
+  const started = Date.now();
+  const floor = await echoFloor(SECONDS, CONCURRENCY);
+  let ceilings: ReturnType<typeof pgbenchCeiling>[] = [];
+  const stack = await startStack(async (pgPort) => {
+    ceilings = [pgbenchCeiling(pgPort, SECONDS), pgbenchCeiling(pgPort, SECONDS, true)];
+  });
+  try {
+    const lag = await watchOrderCreated(stack);
+    const s = scenarios(stack);
+    const runs: ScenarioRun[] = [];
+
+    runs.push(...(await maxThenHalf(stack, "CreateOrder (3 items)", s.createOrder)));
+    const halfRateOrders = s.createdOrderIds.slice(-runs.at(-1)!.ok);
+    const createOrderLag = await lag.lagOf(halfRateOrders);
+
+    runs.push(...(await maxThenHalf(stack, "GetOrder", s.getOrder)));
+    runs.push(await measured(stack, "GetOrder", () => openLoop(1000, SECONDS, s.getOrder)));
+    runs.push(...(await maxThenHalf(stack, "ListOrders (page of 20)", s.listOrders)));
+    runs.push(...(await maxThenHalf(stack, "Cart AddItem", s.addItem)));
+
+    await s.fillCarts(Math.round(CONCURRENCY * 2 + 150 * SECONDS * 1.5));
+    runs.push(...(await maxThenHalf(stack, "Cart Checkout (2 items)", s.checkout, async () => s.fillCarts(Math.round(60 * SECONDS)))));
+
+    const relay = await writeOutboxAtRate(stack, 500, SECONDS);
+    const relayLag = await lag.lagOf(relay.keys);
+
+    runs.push(await measured(stack, "Storefront mix", () => openLoop(MIX_RATE, MIX_SECONDS, s.mix)));
+    await lag.stop();
+
+    const report: BenchReport = {
+      machine: machine(),
+      date: new Date().toISOString(),
+      seconds: SECONDS,
+      limits: { echo: floor, pgbench: ceilings[0]!, pgbenchWithoutNotify: ceilings[1]! },
+      runs,
+      outbox: [
+        { load: `CreateOrder at half its maximum (${runs[1]!.targetPerSecond}/s)`, ...createOrderLag },
+        { load: `outbox rows written at 500/s (${relay.achievedPerSecond}/s achieved)`, ...relayLag },
+      ],
+      memory: { afterMixRssMiB: memoryMiB(stack.servicePid).rss, peakRssMiB: memoryMiB(stack.servicePid).peak },
+      totalSeconds: Math.round((Date.now() - started) / 1000),
+    };
+    const markdown = renderMarkdown(report);
+    console.log(markdown);
+    writeFileSync(`bench/results/bench-${report.date.slice(0, 10)}.json`, JSON.stringify(report, null, 2));
+    writeFileSync("bench/results/latest.md", markdown);
+  } finally {
+    await stack.stop();
+  }
+}
+
+await main();

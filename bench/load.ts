@@ -1,0 +1,109 @@
+import * as grpc from "@grpc/grpc-js";
+import { percentile } from "./bench-support.js";
+
+/** One call of a scenario; `i` counts calls from 0 (negative during warm-up). */
+export type Operation = (i: number) => Promise<unknown>;
+
+export interface LoadOutcome {
+  readonly mode: string;
+  readonly targetPerSecond?: number;
+  readonly achievedPerSecond: number;
+  readonly ok: number;
+  readonly errors: Record<string, number>;
+  readonly p50Ms: number;
+  readonly p90Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  readonly seconds: number;
+}
+
+/** Past this many calls waiting for an answer the generator stops sending and counts the rest as shed. */
+const MAX_IN_FLIGHT = 2_000;
+
+/**
+ * Fixed arrival rate. Each call's latency runs from the moment it was due, not from when it was
+ * actually sent, so a stall in the service (or in this process) shows up in the percentiles
+ * instead of quietly lowering the rate (coordinated omission).
+ */
+export async function openLoop(rate: number, seconds: number, op: Operation): Promise<LoadOutcome> {
+  const recorder = new Recorder();
+  const total = Math.round(rate * seconds);
+  const started = performance.now();
+  const pending = new Set<Promise<void>>();
+  let next = 0;
+  while (next < total) {
+    const now = performance.now();
+    for (; next < total && started + (next * 1000) / rate <= now; next++) {
+      const due = started + (next * 1000) / rate;
+      if (pending.size >= MAX_IN_FLIGHT) {
+        recorder.fail("SHED_BY_GENERATOR");
+        continue;
+      }
+      const call = recorder.time(due, op(next)).finally(() => pending.delete(call));
+      pending.add(call);
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + (next * 1000) / rate - performance.now())));
+  }
+  await Promise.all(pending);
+  return recorder.outcome("open", (performance.now() - started) / 1000, rate);
+}
+
+/** `concurrency` callers, each sending its next call when the last one answers: finds the maximum rate. */
+export async function closedLoop(concurrency: number, seconds: number, op: Operation): Promise<LoadOutcome> {
+  const recorder = new Recorder();
+  const started = performance.now();
+  const until = started + seconds * 1000;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < until) await recorder.time(performance.now(), op(next++));
+    }),
+  );
+  return recorder.outcome(`closed, ${concurrency} in flight`, (performance.now() - started) / 1000);
+}
+
+/** Calls made before measuring: connections, JIT, caches. */
+export async function warmUp(concurrency: number, seconds: number, op: Operation): Promise<void> {
+  const until = performance.now() + seconds * 1000;
+  let next = -1;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < until) await op(next--).catch(() => undefined);
+    }),
+  );
+}
+
+class Recorder {
+  private readonly latencies: number[] = [];
+  private readonly errors: Record<string, number> = {};
+
+  async time(from: number, call: Promise<unknown>): Promise<void> {
+    try {
+      await call;
+      this.latencies.push(performance.now() - from);
+    } catch (error) {
+      this.fail(grpc.status[(error as grpc.ServiceError).code] ?? "CLIENT_ERROR");
+    }
+  }
+
+  fail(code: string) {
+    this.errors[code] = (this.errors[code] ?? 0) + 1;
+  }
+
+  outcome(mode: string, seconds: number, targetPerSecond?: number): LoadOutcome {
+    const sorted = this.latencies.sort((a, b) => a - b);
+    const ms = (value: number) => +value.toFixed(2);
+    return {
+      mode,
+      targetPerSecond,
+      achievedPerSecond: Math.round(sorted.length / seconds),
+      ok: sorted.length,
+      errors: this.errors,
+      p50Ms: ms(percentile(sorted, 50)),
+      p90Ms: ms(percentile(sorted, 90)),
+      p99Ms: ms(percentile(sorted, 99)),
+      maxMs: ms(sorted.at(-1) ?? NaN),
+      seconds: ms(seconds),
+    };
+  }
+}

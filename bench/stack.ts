@@ -1,0 +1,171 @@
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { chmodSync, mkdtempSync, openSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { DescService } from "@bufbuild/protobuf";
+import * as grpc from "@grpc/grpc-js";
+import { SignJWT } from "jose";
+import pg from "pg";
+import { pino } from "pino";
+import { startEmbeddedPostgres } from "../src/db/embedded-postgres.js";
+import { grpcServiceDefinition } from "../src/platform/grpc-adapter.js";
+import { sleep, type Client } from "./bench-support.js";
+
+const SECRET = "bench-secret-for-the-order-service-0123456789";
+/** Products in the benchmark catalog: orders spread over them, as a shop's orders do. */
+export const PRODUCT_COUNT = 1_000;
+export const productId = (n: number) => `bench-p-${String(n % PRODUCT_COUNT).padStart(4, "0")}`;
+
+const PORTS = { pg: 54_791, kafka: 19_792, kafkaController: 19_793, catalog: 50_761, grpc: 50_791, http: 8_791 };
+
+export interface Stack {
+  readonly databaseUrl: string;
+  readonly pgPort: number;
+  readonly kafkaBroker: string;
+  readonly topic: string;
+  readonly servicePid: number;
+  readonly catalogPid: number;
+  client(service: DescService): Client;
+  stop(): Promise<void>;
+}
+
+/**
+ * The service as production runs it, all on this machine: PostgreSQL, a Kafka broker with the
+ * outbox relay on, the reference Product and Inventory services in their own process reached
+ * over gRPC, JWT authentication and logging at info (to a file). The catalog holds
+ * PRODUCT_COUNT products with stock a benchmark cannot exhaust. `beforeService` runs once the
+ * schema exists and before the service starts, so it finds the database to itself.
+ */
+export async function startStack(beforeService?: (pgPort: number) => Promise<void>): Promise<Stack> {
+  const dir = mkdtempSync(join(tmpdir(), "order-bench-"));
+  // As root, embedded PostgreSQL runs initdb as another user, who must be able to enter the directory.
+  chmodSync(dir, 0o755);
+  const stops: (() => Promise<void> | void)[] = [() => rmSync(dir, { recursive: true, force: true })];
+  const stop = async () => {
+    for (const step of stops.reverse()) await Promise.resolve(step()).catch((error: unknown) => console.error(error));
+  };
+  try {
+    const db = await startEmbeddedPostgres({ dataDir: join(dir, "pg"), port: PORTS.pg, log: pino({ level: "warn" }) });
+    stops.push(() => db.stop());
+
+    const kafkaEnv = { ...process.env, KAFKA_PORT: String(PORTS.kafka), KAFKA_CONTROLLER_PORT: String(PORTS.kafkaController), KAFKA_DIR: join(dir, "kafka") };
+    execFileSync("bash", ["scripts/kafka.sh", "start"], { env: kafkaEnv, stdio: ["ignore", "ignore", "inherit"] });
+    stops.push(() => void execFileSync("bash", ["scripts/kafka.sh", "stop"], { env: kafkaEnv, stdio: "ignore" }));
+    const kafkaBroker = `127.0.0.1:${PORTS.kafka}`;
+
+    const catalog = spawnLogged("dist/src/catalog/reference/main.js", join(dir, "catalog.log"), { DATABASE_URL: db.url, CATALOG_GRPC_PORT: String(PORTS.catalog) });
+    stops.push(() => terminate(catalog));
+    const catalogUrl = `http://127.0.0.1:${PORTS.catalog}`;
+    // The catalog has applied the migrations; the database is there and idle.
+    await waitForTable(db.url, "outbox_events");
+    await beforeService?.(PORTS.pg);
+    const topic = "orders.bench";
+    const service = spawnLogged("dist/src/main.js", join(dir, "service.log"), {
+      APP_ENV: "production",
+      DATABASE_URL: db.url,
+      KAFKA_BROKERS: kafkaBroker,
+      KAFKA_TOPIC: topic,
+      PRODUCT_SERVICE_URL: catalogUrl,
+      INVENTORY_SERVICE_URL: catalogUrl,
+      JWT_SECRET: SECRET,
+      LOG_LEVEL: "info",
+      HOST: "127.0.0.1",
+      GRPC_PORT: String(PORTS.grpc),
+      HTTP_PORT: String(PORTS.http),
+      // One calling service sends all the load; a per-caller limit would measure the limiter.
+      RATE_LIMIT_PER_SECOND: "0",
+    });
+    stops.push(() => terminate(service));
+    await waitReady(service, `http://127.0.0.1:${PORTS.http}/readyz`, dir);
+    await seedCatalog(db.url);
+
+    const bearer = `Bearer ${await serviceToken()}`;
+    const authorize: grpc.Interceptor = (options, nextCall) =>
+      new grpc.InterceptingCall(nextCall(options), {
+        start(metadata, listener, next) {
+          metadata.set("authorization", bearer);
+          next(metadata, listener);
+        },
+      });
+    const clients: Client[] = [];
+    stops.push(() => clients.forEach((client) => client.close()));
+    return {
+      databaseUrl: db.url,
+      pgPort: PORTS.pg,
+      kafkaBroker,
+      topic,
+      servicePid: service.pid!,
+      catalogPid: catalog.pid!,
+      client(descriptor) {
+        const Constructor = grpc.makeGenericClientConstructor(grpcServiceDefinition(descriptor) as never, descriptor.name);
+        const client = new Constructor(`127.0.0.1:${PORTS.grpc}`, grpc.credentials.createInsecure(), { interceptors: [authorize] }) as unknown as Client;
+        clients.push(client);
+        return client;
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function spawnLogged(script: string, logFile: string, env: Record<string, string>): ChildProcess {
+  const log = openSync(logFile, "w");
+  // BENCH_PROFILE=1 leaves V8 CPU profiles of the service and the catalog in bench/results/profiles.
+  const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir=bench/results/profiles"] : [];
+  return spawn(process.execPath, [...profile, script], { env: { ...process.env, ...env }, stdio: ["ignore", log, log] });
+}
+
+async function waitReady(child: ChildProcess, url: string, dir: string) {
+  for (let i = 0; ; i++) {
+    if (i > 600 || child.exitCode !== null) throw new Error(`service not ready; see ${dir}/service.log`);
+    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    await sleep(100);
+  }
+}
+
+async function terminate(child: ChildProcess) {
+  if (child.exitCode !== null) return;
+  child.kill("SIGTERM");
+  await new Promise((resolve) => child.once("exit", resolve));
+}
+
+async function waitForTable(url: string, table: string) {
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  try {
+    for (let i = 0; !(await db.query(`select to_regclass($1) as t`, [table])).rows[0].t; i++) {
+      if (i > 600) throw new Error(`${table} never appeared`);
+      await sleep(100);
+    }
+  } finally {
+    await db.end();
+  }
+}
+
+async function seedCatalog(url: string) {
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  try {
+    await db.query(
+      `insert into catalog_products (id, sku, name, currency, price_minor, active, available)
+       select 'bench-p-' || lpad(n::text, 4, '0'), 'BENCH-' || n, 'Bench product ' || n, 'USD', 500 + (n * 37) % 9500, true, 100000000
+       from generate_series(0, $1 - 1) as n
+       on conflict (id) do nothing`,
+      [PRODUCT_COUNT],
+    );
+  } finally {
+    await db.end();
+  }
+}
+
+function serviceToken(): Promise<string> {
+  return new SignJWT({ roles: ["service"] })
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject("bench")
+    .setIssuer("order-service")
+    .setAudience("order-service")
+    .setExpirationTime("2h")
+    .sign(new TextEncoder().encode(SECRET));
+}
