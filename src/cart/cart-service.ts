@@ -4,7 +4,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import { CheckoutRequestSchema, CheckoutResponseSchema, type CartService } from "../../gen/shop/cart/v1/cart_pb.js";
 import { idempotent } from "../idempotency/idempotency.js";
 import { orderToProto } from "../orders/order-mapper.js";
-import type { Order } from "../orders/order.entity.js";
+import type { OrderRecord } from "../orders/order-record.js";
 import { actingFor } from "../platform/auth/principal.js";
 import { scopeOf, type RpcScope } from "../platform/rpc-scope.js";
 import type { CartDeps } from "./cart-deps.js";
@@ -61,7 +61,7 @@ export function cartService(deps: CartDeps): Partial<ServiceImpl<typeof CartServ
     async checkout(request, context) {
       const scope = scopeOf(context);
       const command = parseCheckout(owned(scope, request), deps.clock.now());
-      const toResponse = (order: Order) => create(CheckoutResponseSchema, { order: orderToProto(order) });
+      const toResponse = (order: OrderRecord) => create(CheckoutResponseSchema, { order: orderToProto(order) });
       const call = { key: `Checkout:${command.userId}:${command.requestId}`, requestSchema: CheckoutRequestSchema, request, responseSchema: CheckoutResponseSchema };
       return idempotent(scope.em, call, scope.signal, (record) => checkout(command, scope, deps, (tx, order) => record(tx, toResponse(order))));
     },

@@ -1,7 +1,8 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { NotFoundError } from "../platform/domain-errors.js";
 import { UUID, Violations } from "../platform/validation.js";
-import { Order } from "./order.entity.js";
+import type { OrderRecord } from "./order-record.js";
+import { queryOrders, selectOrders } from "./order-rows.js";
 
 export function parseOrderId(value: string, field = "order_id"): string {
   const v = new Violations();
@@ -17,13 +18,13 @@ export function orderIdField(v: Violations, value: string, field = "order_id"): 
 
 /**
  * Soft-deleted orders are gone for every reader; only the audit trail keeps them. A customer's
- * `ownerId` makes other users' orders look missing. The status history is loaded only for
+ * `ownerId` makes other users' orders look missing. The status history is read only for
  * callers that show it ("where is my order").
  */
-export async function getOrder(em: EntityManager, orderId: string, options: { withHistory?: boolean; ownerId?: string } = {}): Promise<Order> {
-  const populate = options.withHistory ? (["items", "history"] as const) : (["items"] as const);
-  const owner = options.ownerId ? { userId: options.ownerId } : {};
-  const order = await em.findOne(Order, { id: orderId, deletedAt: null, ...owner }, { populate });
+export async function getOrder(em: EntityManager, orderId: string, options: { withHistory?: boolean; ownerId?: string } = {}): Promise<OrderRecord> {
+  const owner = options.ownerId ? " and o.user_id = ?" : "";
+  const params = options.ownerId ? [orderId, options.ownerId] : [orderId];
+  const [order] = await queryOrders(em, `${selectOrders(options)} where o.id = ? and o.deleted_at is null${owner}`, params);
   if (!order) throw new NotFoundError("order", orderId);
   return order;
 }

@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import type { FilterQuery } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { OrderStatus as OrderStatusProto, type ListOrdersRequest } from "../../gen/shop/order/v1/order_pb.js";
 import { RESOURCE_ID, Violations } from "../platform/validation.js";
-import { Order } from "./order.entity.js";
+import type { OrderRecord } from "./order-record.js";
+import { queryOrders, selectOrders } from "./order-rows.js";
 import type { OrderStatus } from "./order-status.js";
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -30,7 +30,7 @@ function fingerprint(filters: Filters): string {
   return createHash("sha256").update(JSON.stringify(filters)).digest("base64url").slice(0, 16);
 }
 
-export function encodePageToken(order: Order, filters: Filters): string {
+export function encodePageToken(order: OrderRecord, filters: Filters): string {
   return Buffer.from(JSON.stringify({ c: order.createdAt.toISOString(), i: order.id, f: fingerprint(filters) })).toString("base64url");
 }
 
@@ -78,36 +78,37 @@ export function parseListOrders(request: ListOrdersRequest): ListOrdersQuery {
   };
 }
 
-function where(filters: Filters): FilterQuery<Order> {
-  const createdAt = {
-    ...(filters.createdAfter ? { $gte: filters.createdAfter } : {}),
-    ...(filters.createdBefore ? { $lt: filters.createdBefore } : {}),
-  };
-  return {
-    deletedAt: null,
-    ...(filters.statuses.length ? { status: { $in: filters.statuses } } : {}),
-    ...(filters.userId ? { userId: filters.userId } : {}),
-    ...(filters.customerEmail ? { customerEmail: filters.customerEmail } : {}),
-    ...(Object.keys(createdAt).length ? { createdAt } : {}),
-  };
+/** The filters as a where clause on `orders o`; `deleted_at is null` matches the keyset indexes. */
+function where(filters: Filters): { sql: string; params: unknown[] } {
+  const clauses = ["o.deleted_at is null"];
+  const params: unknown[] = [];
+  const add = (clause: string, ...values: unknown[]) => (clauses.push(clause), params.push(...values));
+  if (filters.statuses.length) add(`o.status in (${filters.statuses.map(() => "?").join(", ")})`, ...filters.statuses);
+  if (filters.userId) add("o.user_id = ?", filters.userId);
+  if (filters.customerEmail) add("o.customer_email = ?", filters.customerEmail);
+  if (filters.createdAfter) add("o.created_at >= ?", filters.createdAfter);
+  if (filters.createdBefore) add("o.created_at < ?", filters.createdBefore);
+  return { sql: clauses.join(" and "), params };
 }
 
 /** Newest first by (created_at, id): a keyset, so pages stay stable while orders arrive. */
 export async function listOrders(em: EntityManager, query: ListOrdersQuery) {
   const base = where(query.filters);
-  const keyset: FilterQuery<Order> = query.after
-    ? { $or: [{ createdAt: { $lt: query.after.createdAt } }, { createdAt: query.after.createdAt, id: { $lt: query.after.id } }] }
-    : {};
-  const rows = await em.find(Order, { $and: [base, keyset] }, {
-    populate: ["items"],
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    limit: query.pageSize + 1,
-  });
+  const keyset = query.after ? " and (o.created_at, o.id) < (?, ?)" : "";
+  const rows = await queryOrders(
+    em,
+    `${selectOrders()} where ${base.sql}${keyset} order by o.created_at desc, o.id desc limit ?`,
+    [...base.params, ...(query.after ? [query.after.createdAt, query.after.id] : []), query.pageSize + 1],
+  );
   const orders = rows.slice(0, query.pageSize);
   const last = orders.at(-1);
+  const count = async () => {
+    const [row] = await em.execute<{ n: string }[]>(`select count(*) as n from orders o where ${base.sql}`, base.params);
+    return BigInt(row!.n);
+  };
   return {
     orders,
     nextPageToken: rows.length > query.pageSize && last ? encodePageToken(last, query.filters) : "",
-    totalSize: query.includeTotalSize ? BigInt(await em.count(Order, base)) : undefined,
+    totalSize: query.includeTotalSize ? await count() : undefined,
   };
 }

@@ -5,7 +5,7 @@ import { money } from "../money/money.js";
 import { toMoneyProto } from "../money/money-proto.js";
 import { newId } from "../platform/clock.js";
 import type { EventRecord } from "../outbox/outbox-writer.js";
-import type { Order } from "./order.entity.js";
+import type { OrderRecord } from "./order-record.js";
 import { orderStatusToProto } from "./order-mapper.js";
 
 export type EventPayload = NonNullable<MessageInitShape<typeof OrderEventSchema>["payload"]>;
@@ -19,7 +19,7 @@ export function eventType(payload: EventPayload): string {
  * The outbox record for a change to `order`. Call after the change is applied so the envelope
  * carries the order's new status and version.
  */
-export function orderEvent(order: Order, topic: string, payload: EventPayload, at: Date): EventRecord {
+export function orderEvent(order: OrderRecord, topic: string, payload: EventPayload, at: Date): EventRecord {
   const eventId = newId();
   const event = create(OrderEventSchema, {
     eventId,

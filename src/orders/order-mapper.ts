@@ -14,7 +14,7 @@ import {
 import { money } from "../money/money.js";
 import { linePricesToProto, toMoneyProto } from "../money/money-proto.js";
 import { storedLine } from "../money/totals.js";
-import type { Order, OrderItem, OrderStatusChange } from "./order.entity.js";
+import type { OrderItemRecord, OrderRecord, StatusChangeRecord } from "./order-record.js";
 import type { OrderStatus } from "./order-status.js";
 
 export function orderStatusToProto(status: OrderStatus): OrderStatusProto {
@@ -30,7 +30,7 @@ export function dateToProto(isoDate: string) {
   return { year, month, day };
 }
 
-export function itemToProto(item: OrderItem, currency: string): MessageInitShape<typeof OrderItemSchema> {
+export function itemToProto(item: OrderItemRecord, currency: string): MessageInitShape<typeof OrderItemSchema> {
   return {
     id: item.id,
     productId: item.productId,
@@ -43,7 +43,7 @@ export function itemToProto(item: OrderItem, currency: string): MessageInitShape
   };
 }
 
-export function statusChangeToProto(change: OrderStatusChange): MessageInitShape<typeof StatusChangeSchema> {
+export function statusChangeToProto(change: StatusChangeRecord): MessageInitShape<typeof StatusChangeSchema> {
   return {
     fromStatus: change.fromStatus ? OrderStatusProto[change.fromStatus] : OrderStatusProto.UNSPECIFIED,
     toStatus: OrderStatusProto[change.toStatus],
@@ -53,7 +53,7 @@ export function statusChangeToProto(change: OrderStatusChange): MessageInitShape
   };
 }
 
-export function paymentToProto(order: Order): MessageInitShape<typeof PaymentSchema> {
+export function paymentToProto(order: OrderRecord): MessageInitShape<typeof PaymentSchema> {
   return {
     method: PaymentMethodType[order.paymentMethod],
     status: PaymentStatus[order.paymentStatus],
@@ -65,8 +65,7 @@ export function paymentToProto(order: Order): MessageInitShape<typeof PaymentSch
   };
 }
 
-/** Needs `items` loaded. */
-export function orderToProto(order: Order): MessageInitShape<typeof OrderSchema> {
+export function orderToProto(order: OrderRecord): MessageInitShape<typeof OrderSchema> {
   const amount = (minor: bigint) => toMoneyProto(money(order.currency, minor));
   return {
     id: order.id,
@@ -78,7 +77,7 @@ export function orderToProto(order: Order): MessageInitShape<typeof OrderSchema>
       lastName: order.customerLastName,
       phone: order.customerPhone,
     },
-    items: order.items.getItems().map((item) => itemToProto(item, order.currency)),
+    items: Array.from(order.items, (item) => itemToProto(item, order.currency)),
     shippingAddress: order.shippingAddress,
     payment: paymentToProto(order),
     status: orderStatusToProto(order.status),
@@ -97,17 +96,17 @@ export function orderToProto(order: Order): MessageInitShape<typeof OrderSchema>
   };
 }
 
-/** Needs `items` and `history` loaded. */
-export function trackingToProto(order: Order): MessageInitShape<typeof GetOrderStatusResponseSchema> {
+/** Needs the history read. */
+export function trackingToProto(order: OrderRecord): MessageInitShape<typeof GetOrderStatusResponseSchema> {
   return {
     orderId: order.id,
     orderNumber: order.orderNumber,
     status: orderStatusToProto(order.status),
     paymentStatus: PaymentStatus[order.paymentStatus],
-    history: order.history.getItems().map(statusChangeToProto),
+    history: Array.from(order.history ?? [], statusChangeToProto),
     trackingNumber: order.trackingNumber,
     carrier: order.carrier,
     estimatedDeliveryDate: dateToProto(order.estimatedDeliveryDate),
-    items: order.items.getItems().map((item) => itemToProto(item, order.currency)),
+    items: Array.from(order.items, (item) => itemToProto(item, order.currency)),
   };
 }

@@ -17,6 +17,7 @@ import { orderToProto, trackingToProto } from "./order-mapper.js";
 import { mutateOrder, type MutationTarget, type OrderChange } from "./order-mutation.js";
 import { payOrder, paymentMethodFor } from "./order-payment.js";
 import type { Order } from "./order.entity.js";
+import type { OrderRecord } from "./order-record.js";
 import { parsePlaceOrder } from "./place-order-input.js";
 import { placeOrder } from "./place-order.js";
 import { parseUpdateOrder, updateOrder } from "./update-order.js";
@@ -26,7 +27,7 @@ type Command = MutationTarget & { readonly requestId: string };
 
 /** Thin handlers: proto in, use case, proto out. Errors are mapped by the RPC scope. */
 export function orderService(deps: OrderDeps): Partial<ServiceImpl<typeof pb.OrderService>> {
-  const withOrder = (order: Order) => ({ order: orderToProto(order) });
+  const withOrder = (order: OrderRecord) => ({ order: orderToProto(order) });
 
   /**
    * Every change to an existing order: idempotent by request id (per RPC and order), then one
@@ -67,7 +68,7 @@ export function orderService(deps: OrderDeps): Partial<ServiceImpl<typeof pb.Ord
       const scope = scopeOf(context);
       const userId = actingFor(scope.principal, request.userId, "order");
       const command = parsePlaceOrder({ ...request, userId }, deps.pricing.currency, deps.clock.now());
-      const respond = (order: Order) => create(pb.CreateOrderResponseSchema, withOrder(order));
+      const respond = (order: OrderRecord) => create(pb.CreateOrderResponseSchema, withOrder(order));
       const call = {
         key: `CreateOrder:${command.userId}:${command.requestId}`,
         requestSchema: pb.CreateOrderRequestSchema,

@@ -1,13 +1,14 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Logger } from "pino";
 import { computeTotals } from "../money/totals.js";
-import { enqueueEvent } from "../outbox/outbox-writer.js";
 import { newId } from "../platform/clock.js";
 import { throwIfExpired } from "../platform/rpc-scope.js";
+import { activeTraceparent } from "../platform/tracing.js";
 import type { OrderDeps } from "./order-deps.js";
 import { orderEvent } from "./order-events.js";
 import { orderToProto } from "./order-mapper.js";
-import { Order, OrderItem, OrderStatusChange } from "./order.entity.js";
+import type { OrderRecord } from "./order-record.js";
+import { insertOrder } from "./order-rows.js";
 import type { PlaceOrderCommand } from "./place-order-input.js";
 import { priceItems, type PricedItem } from "./price-items.js";
 
@@ -22,15 +23,16 @@ const COMPENSATION_TIMEOUT_MS = 5_000;
 
 /**
  * Places an order: price from the catalog, reserve stock (keyed by the order id), then write
- * order, items, history and the OrderCreated event in one transaction. If anything fails after
+ * order, items, history and the OrderCreated event in one statement, and the idempotent
+ * response with it in one transaction. If anything fails after
  * the reservation, the reservation is released.
  */
 export async function placeOrder(
   command: PlaceOrderCommand,
   scope: Scope,
   deps: OrderDeps,
-  beforeCommit: (tx: EntityManager, order: Order) => Promise<void>,
-): Promise<Order> {
+  beforeCommit: (tx: EntityManager, order: OrderRecord) => Promise<void>,
+): Promise<OrderRecord> {
   const items = await priceItems(command.items, command.currency, deps.catalog, scope.signal);
   const orderId = newId();
   const lines = items.map((item) => ({ productId: item.product.id, quantity: item.quantity }));
@@ -53,53 +55,56 @@ async function persist(
   items: PricedItem[],
   em: EntityManager,
   deps: OrderDeps,
-  beforeCommit: (tx: EntityManager, order: Order) => Promise<void>,
-) {
+  beforeCommit: (tx: EntityManager, order: OrderRecord) => Promise<void>,
+): Promise<OrderRecord> {
   const now = deps.clock.now();
   const totals = computeTotals(items, deps.pricing);
-  return em.transactional(async (tx) => {
-    const [{ seq }] = (await tx.execute<{ seq: string }[]>(`select nextval('order_number_seq') as seq`)) as [{ seq: string }];
-    const order = tx.create(Order, {
-      id: orderId,
-      orderNumber: formatOrderNumber(now, seq),
-      userId: command.userId,
-      customerEmail: command.customer.email,
-      customerFirstName: command.customer.firstName,
-      customerLastName: command.customer.lastName,
-      customerPhone: command.customer.phone,
-      shippingAddress: command.shippingAddress,
+  const [{ seq }] = (await em.execute<{ seq: string }[]>(`select nextval('order_number_seq') as seq`)) as [{ seq: string }];
+  const order: OrderRecord = {
+    id: orderId,
+    orderNumber: formatOrderNumber(now, seq),
+    userId: command.userId,
+    customerEmail: command.customer.email,
+    customerFirstName: command.customer.firstName,
+    customerLastName: command.customer.lastName,
+    customerPhone: command.customer.phone,
+    shippingAddress: command.shippingAddress,
+    status: "PENDING",
+    paymentMethod: command.payment.type,
+    paymentDisplay: command.payment.display,
+    paymentStatus: "PENDING",
+    paymentTransactionId: "",
+    paymentFailureReason: "",
+    paymentUpdatedAt: null,
+    currency: command.currency,
+    subtotalMinor: totals.subtotal.amountMinor,
+    taxMinor: totals.tax.amountMinor,
+    shippingMinor: totals.shipping.amountMinor,
+    totalMinor: totals.total.amountMinor,
+    notes: command.notes,
+    trackingNumber: "",
+    carrier: "",
+    estimatedDeliveryDate: addDays(now, deps.estimatedDeliveryDays),
+    cancelReason: "",
+    reservationId: orderId,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+    items: items.map((item) => ({
+      id: newId(),
+      productId: item.product.id,
+      sku: item.product.sku,
+      name: item.product.name,
+      imageUrl: item.product.imageUrl,
+      quantity: item.quantity,
+      unitPriceMinor: item.unitPrice.amountMinor,
       status: "PENDING",
-      paymentMethod: command.payment.type,
-      paymentDisplay: command.payment.display,
-      paymentStatus: "PENDING",
-      currency: command.currency,
-      subtotalMinor: totals.subtotal.amountMinor,
-      taxMinor: totals.tax.amountMinor,
-      shippingMinor: totals.shipping.amountMinor,
-      totalMinor: totals.total.amountMinor,
-      notes: command.notes,
-      estimatedDeliveryDate: addDays(now, deps.estimatedDeliveryDays),
-      reservationId: orderId,
-      createdAt: now,
-      updatedAt: now,
-    });
-    items.forEach((item, position) =>
-      tx.create(OrderItem, {
-        id: newId(),
-        order,
-        position,
-        productId: item.product.id,
-        sku: item.product.sku,
-        name: item.product.name,
-        imageUrl: item.product.imageUrl,
-        quantity: item.quantity,
-        unitPriceMinor: item.unitPrice.amountMinor,
-        status: "PENDING",
-      }),
-    );
-    tx.create(OrderStatusChange, { order, fromStatus: null, toStatus: "PENDING", changedAt: now, actor: command.userId, reason: "placed" });
-    await tx.flush();
-    enqueueEvent(tx, orderEvent(order, deps.topic, { case: "orderCreated", value: { order: orderToProto(order) } }, now));
+    })),
+  };
+  const placed = { toStatus: "PENDING", changedAt: now, actor: command.userId, reason: "placed" } as const;
+  const event = orderEvent(order, deps.topic, { case: "orderCreated", value: { order: orderToProto(order) } }, now);
+  return em.transactional(async (tx) => {
+    await insertOrder(tx, order, placed, { ...event, traceParent: activeTraceparent() ?? null });
     await beforeCommit(tx, order);
     return order;
   });

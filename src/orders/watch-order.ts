@@ -2,11 +2,11 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import { NotFoundError } from "../platform/domain-errors.js";
 import type { PgListener } from "../platform/pg-listener.js";
 import { getOrder } from "./get-order.js";
-import type { Order } from "./order.entity.js";
+import type { OrderRecord } from "./order-record.js";
 import { isTerminal } from "./order-status.js";
 
 export interface OrderSnapshot {
-  readonly order: Order;
+  readonly order: OrderRecord;
   /** The CloudEvents type of the change that produced it; empty for the first snapshot. */
   readonly eventType: string;
 }
