@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from "jose";
+import { LRUCache } from "lru-cache";
 import { UnauthenticatedError } from "../domain-errors.js";
 import { ROLES, type Principal, type Role } from "./principal.js";
 
@@ -21,13 +22,20 @@ function principalOf(userId: unknown, roles: unknown): Principal {
   return { userId, roles: rolesFrom(roles) };
 }
 
+/** A verified token is trusted again without verifying for at most this long, and never past its expiry. */
+const VERIFIED_TTL_MS = 60_000;
+
 /**
  * Bearer JWTs verified with jose: HS256 with a shared secret, or RS256/ES256 keys from a JWKS
  * URL. Issuer, audience and expiry are checked; unsigned (alg "none") tokens never verify.
+ * Callers send the same token on every call, so verified tokens are remembered (by their exact
+ * text, signature included) until they expire or a minute has passed: verifying cost a
+ * measurable share of a cheap read's CPU.
  */
 export class JwtAuthenticator implements Authenticator {
   private readonly key;
   private readonly algorithms: string[];
+  private readonly verified = new LRUCache<string, { principal: Principal; expiresAt: number }>({ max: 10_000 });
 
   constructor(
     key: JwtKey,
@@ -43,9 +51,12 @@ export class JwtAuthenticator implements Authenticator {
     if (!header) throw new UnauthenticatedError("an authorization header with a bearer token is required");
     const match = /^Bearer ([\w-]+\.[\w-]+\.[\w-]*)$/.exec(header.trim());
     if (!match) throw new UnauthenticatedError('the authorization header must be "Bearer <JWT>"');
+    const token = match[1]!;
+    const known = this.verified.get(token);
+    if (known && known.expiresAt > Date.now()) return known.principal;
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(match[1]!, this.key as Parameters<typeof jwtVerify>[1], {
+      ({ payload } = await jwtVerify(token, this.key as Parameters<typeof jwtVerify>[1], {
         issuer: this.issuer,
         audience: this.audience,
         algorithms: this.algorithms,
@@ -53,7 +64,10 @@ export class JwtAuthenticator implements Authenticator {
     } catch (error) {
       throw new UnauthenticatedError(`invalid token: ${describe(error)}`);
     }
-    return principalOf(payload.sub, payload.roles ?? payload.role);
+    const principal = principalOf(payload.sub, payload.roles ?? payload.role);
+    const expiresAt = Math.min(Date.now() + VERIFIED_TTL_MS, payload.exp === undefined ? Infinity : payload.exp * 1000);
+    this.verified.set(token, { principal, expiresAt });
+    return principal;
   }
 }
 
