@@ -7,7 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpuMs, machine, machineCpu, memoryMiB } from "./bench-support.js";
-import { echoFloor, pgbenchCeiling } from "./limits.js";
+import { clearPgbenchRows, echoFloor, pgbenchCeiling } from "./limits.js";
 import { closedLoop, openLoop, warmUp, type LoadOutcome, type Operation } from "./load.js";
 import { watchOrderCreated, writeOutboxAtRate } from "./outbox-lag.js";
 import { renderMarkdown, type BenchReport, type ScenarioRun } from "./report.js";
@@ -55,6 +55,7 @@ async function main() {
   let ceilings: ReturnType<typeof pgbenchCeiling>[] = [];
   const stack = await startStack(async (pgPort) => {
     ceilings = [pgbenchCeiling(pgPort, SECONDS), pgbenchCeiling(pgPort, SECONDS, true)];
+    clearPgbenchRows(pgPort);
   });
   try {
     const lag = await watchOrderCreated(stack);

@@ -63,6 +63,16 @@ UPDATE idempotency_records SET response = '\x0a', completed_at = now() WHERE key
 COMMIT;
 `;
 
+/**
+ * Removes what pgbench wrote, so the service starts on an empty database: the relay would
+ * otherwise first publish pgbench's outbox rows, whose topic does not exist.
+ */
+export function clearPgbenchRows(pgPort: number) {
+  execFileSync("psql", ["-h", "127.0.0.1", "-p", String(pgPort), "-U", "orders", "-qc", "truncate outbox_events, order_status_history, order_items, orders, idempotency_records", "orders"], {
+    env: { ...process.env, PGPASSWORD: "orders" },
+  });
+}
+
 /** pgbench with 8 clients; `withoutNotify` first disables the outbox trigger that wakes the relay. */
 export function pgbenchCeiling(pgPort: number, seconds: number, withoutNotify = false) {
   const dir = mkdtempSync(join(tmpdir(), "pgbench-"));
