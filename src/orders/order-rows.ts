@@ -1,5 +1,5 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
-import type { EventRecord } from "../outbox/outbox-writer.js";
+import { outboxRow, type EventRecord } from "../outbox/outbox-writer.js";
 import type { OrderItemRecord, OrderRecord, StatusChangeRecord } from "./order-record.js";
 
 /*
@@ -84,9 +84,10 @@ export async function insertOrder(
   tx: EntityManager,
   order: OrderRecord,
   placed: StatusChangeRecord,
-  event: EventRecord & { traceParent: string | null },
+  event: EventRecord,
 ): Promise<void> {
   const items = [...order.items];
+  const row = outboxRow(event);
   const itemValues = items.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ");
   await tx.execute(
     `with o as (
@@ -111,7 +112,7 @@ export async function insertOrder(
         item.id, order.id, position, item.productId, item.sku, item.name, item.imageUrl, item.quantity, item.unitPriceMinor, item.status,
       ]),
       placed.toStatus, placed.changedAt, placed.actor, placed.reason,
-      event.eventId, event.topic, event.key, event.type, Buffer.from(event.payload), event.occurredAt, event.occurredAt, event.traceParent,
+      row.eventId, row.topic, row.aggregateId, row.eventType, row.payload, row.occurredAt, row.nextAttemptAt, row.traceParent,
     ],
   );
 }

@@ -3,7 +3,6 @@ import type { Logger } from "pino";
 import { computeTotals } from "../money/totals.js";
 import { newId } from "../platform/clock.js";
 import { throwIfExpired } from "../platform/rpc-scope.js";
-import { activeTraceparent } from "../platform/tracing.js";
 import type { OrderDeps } from "./order-deps.js";
 import { orderEvent } from "./order-events.js";
 import { orderToProto } from "./order-mapper.js";
@@ -104,7 +103,7 @@ async function persist(
   const placed = { toStatus: "PENDING", changedAt: now, actor: command.userId, reason: "placed" } as const;
   const event = orderEvent(order, deps.topic, { case: "orderCreated", value: { order: orderToProto(order) } }, now);
   return em.transactional(async (tx) => {
-    await insertOrder(tx, order, placed, { ...event, traceParent: activeTraceparent() ?? null });
+    await insertOrder(tx, order, placed, event);
     await beforeCommit(tx, order);
     return order;
   });

@@ -12,9 +12,9 @@ export interface EventRecord {
   readonly occurredAt: Date;
 }
 
-/** Adds the event to the caller's unit of work; it commits or rolls back with the business change. */
-export function enqueueEvent(em: EntityManager, event: EventRecord): void {
-  em.create(OutboxEvent, {
+/** The outbox row of an event, carrying the caller's trace so the Kafka record joins it. */
+export function outboxRow(event: EventRecord) {
+  return {
     eventId: event.eventId,
     topic: event.topic,
     aggregateId: event.key,
@@ -23,5 +23,10 @@ export function enqueueEvent(em: EntityManager, event: EventRecord): void {
     occurredAt: event.occurredAt,
     nextAttemptAt: event.occurredAt,
     traceParent: activeTraceparent() ?? null,
-  });
+  };
+}
+
+/** Adds the event to the caller's unit of work; it commits or rolls back with the business change. */
+export function enqueueEvent(em: EntityManager, event: EventRecord): void {
+  em.create(OutboxEvent, outboxRow(event));
 }
