@@ -78,6 +78,8 @@ async function main() {
     const relayLag = await lag.lagOf(relay.keys);
 
     runs.push(await measured(stack, "Storefront mix", () => openLoop(MIX_RATE, MIX_SECONDS, s.mix)));
+    const { rss: afterMixRssMiB, peak: peakRssMiB } = memoryMiB(stack.servicePid);
+    const afterMix = { afterMixRssMiB, peakRssMiB };
     await lag.stop();
 
     const report: BenchReport = {
@@ -90,7 +92,7 @@ async function main() {
         { load: `CreateOrder at half its maximum (${runs[1]!.targetPerSecond}/s)`, ...createOrderLag },
         { load: `outbox rows written at 500/s (${relay.achievedPerSecond}/s achieved)`, ...relayLag },
       ],
-      memory: { afterMixRssMiB: memoryMiB(stack.servicePid).rss, peakRssMiB: memoryMiB(stack.servicePid).peak },
+      memory: afterMix,
       totalSeconds: Math.round((Date.now() - started) / 1000),
     };
     const markdown = renderMarkdown(report);

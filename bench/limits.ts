@@ -50,27 +50,34 @@ export async function echoFloor(seconds: number, concurrency: number) {
   };
 }
 
-/** The statements of one CreateOrder transaction, as the service sends them. */
+/**
+ * CreateOrder's statements as the service sends them (test/sql-statements.test.ts counts them):
+ * the idempotency claim, the order number, then one transaction with one insert of the order's
+ * rows and the recorded response. Response and event are about the size of a real one.
+ */
 const CREATE_ORDER_SQL = String.raw`\set n random(1, 1000000000)
-BEGIN;
-INSERT INTO idempotency_records (key, request_hash, created_at) VALUES ('bench:' || :n || ':' || clock_timestamp(), 'h', now());
+INSERT INTO idempotency_records (key, request_hash, created_at) VALUES ('bench:' || :n || ':' || clock_timestamp(), 'h', now()) RETURNING quote_literal(key) AS rkey \gset
 SELECT nextval('order_number_seq') AS seq, quote_literal(gen_random_uuid()) AS qid \gset
-INSERT INTO orders (id, order_number, user_id, customer_email, customer_first_name, customer_last_name, shipping_address, status, payment_method, payment_status, currency, subtotal_minor, tax_minor, shipping_minor, total_minor, estimated_delivery_date, reservation_id, created_at, updated_at) VALUES (:qid, 'ORD-2026-' || lpad(:seq::text, 6, '0'), 'bench-user', 'b@example.com', 'B', 'M', '{"line1":"1 Main St","city":"X","postalCode":"1","countryCode":"US"}', 'PENDING', 'CASH_ON_DELIVERY', 'PENDING', 'USD', 5549, 444, 0, 5993, '2026-11-27', 'r', now(), now());
-INSERT INTO order_items (id, order_id, position, product_id, sku, name, quantity, unit_price_minor, status) VALUES (gen_random_uuid(), :qid, 0, 'prod-mug', 'MUG-001', 'Stoneware mug', 1, 1250, 'PENDING'), (gen_random_uuid(), :qid, 1, 'prod-tee', 'TEE-001', 'Organic cotton tee', 1, 2400, 'PENDING'), (gen_random_uuid(), :qid, 2, 'prod-cap', 'CAP-001', 'Canvas cap', 1, 1899, 'PENDING');
-INSERT INTO order_status_history (order_id, from_status, to_status, changed_at, actor, reason) VALUES (:qid, NULL, 'PENDING', now(), 'bench-user', 'placed');
-INSERT INTO outbox_events (event_id, topic, aggregate_id, event_type, payload, occurred_at, next_attempt_at) VALUES (gen_random_uuid(), 'orders.v1', :qid, 'shop.order.v1.OrderCreated', '\x0a0b', now(), now());
-UPDATE idempotency_records SET response = '\x0a', completed_at = now() WHERE key = 'none';
+BEGIN;
+WITH o AS (INSERT INTO orders (id, order_number, user_id, customer_email, customer_first_name, customer_last_name, customer_phone, shipping_address, status, payment_method, payment_display, payment_status, currency, subtotal_minor, tax_minor, shipping_minor, total_minor, notes, estimated_delivery_date, reservation_id, version, created_at, updated_at) VALUES (:qid, 'ORD-2026-' || lpad(:seq::text, 6, '0'), 'bench-user', 'b@example.com', 'B', 'M', '', '{"line1":"1 Main St","city":"X","postalCode":"1","countryCode":"US"}', 'PENDING', 'CASH_ON_DELIVERY', '', 'PENDING', 'USD', 5549, 444, 0, 5993, '', '2026-11-27', :qid, 1, now(), now()) RETURNING id),
+  i AS (INSERT INTO order_items (id, order_id, position, product_id, sku, name, image_url, quantity, unit_price_minor, status) VALUES (gen_random_uuid(), :qid, 0, 'prod-mug', 'MUG-001', 'Stoneware mug', '', 1, 1250, 'PENDING'), (gen_random_uuid(), :qid, 1, 'prod-tee', 'TEE-001', 'Organic cotton tee', '', 1, 2400, 'PENDING'), (gen_random_uuid(), :qid, 2, 'prod-cap', 'CAP-001', 'Canvas cap', '', 1, 1899, 'PENDING')),
+  h AS (INSERT INTO order_status_history (order_id, from_status, to_status, changed_at, actor, reason) SELECT id, NULL, 'PENDING', now(), 'bench-user', 'placed' FROM o)
+INSERT INTO outbox_events (event_id, topic, aggregate_id, event_type, payload, occurred_at, next_attempt_at, trace_parent) SELECT gen_random_uuid(), 'orders.v1', id, 'shop.order.v1.OrderCreated', decode(repeat('0a', 600), 'hex'), now(), now(), NULL FROM o;
+UPDATE idempotency_records SET response = decode(repeat('0a', 600), 'hex'), completed_at = now() WHERE key = :rkey;
 COMMIT;
 `;
+
+/** psql against the benchmark database. */
+function psql(pgPort: number, sql: string) {
+  execFileSync("psql", ["-h", "127.0.0.1", "-p", String(pgPort), "-U", "orders", "-qc", sql, "orders"], { env: { ...process.env, PGPASSWORD: "orders" } });
+}
 
 /**
  * Removes what pgbench wrote, so the service starts on an empty database: the relay would
  * otherwise first publish pgbench's outbox rows, whose topic does not exist.
  */
 export function clearPgbenchRows(pgPort: number) {
-  execFileSync("psql", ["-h", "127.0.0.1", "-p", String(pgPort), "-U", "orders", "-qc", "truncate outbox_events, order_status_history, order_items, orders, idempotency_records", "orders"], {
-    env: { ...process.env, PGPASSWORD: "orders" },
-  });
+  psql(pgPort, "truncate outbox_events, order_status_history, order_items, orders, idempotency_records");
 }
 
 /** pgbench with 8 clients; `withoutNotify` first disables the outbox trigger that wakes the relay. */
@@ -78,15 +85,13 @@ export function pgbenchCeiling(pgPort: number, seconds: number, withoutNotify = 
   const dir = mkdtempSync(join(tmpdir(), "pgbench-"));
   const script = join(dir, "create-order.sql");
   writeFileSync(script, CREATE_ORDER_SQL);
-  const env = { ...process.env, PGPASSWORD: "orders" };
-  const trigger = (state: "enable" | "disable") =>
-    execFileSync("psql", ["-h", "127.0.0.1", "-p", String(pgPort), "-U", "orders", "-qc", `alter table outbox_events ${state} trigger outbox_events_notify`, "orders"], { env });
+  const trigger = (state: "enable" | "disable") => psql(pgPort, `alter table outbox_events ${state} trigger outbox_events_notify`);
   if (withoutNotify) trigger("disable");
   try {
     const output = execFileSync(
       "pgbench",
       ["-n", "-h", "127.0.0.1", "-p", String(pgPort), "-U", "orders", "-c", "8", "-j", "2", "-T", String(seconds), "-f", script, "orders"],
-      { env, encoding: "utf8" },
+      { env: { ...process.env, PGPASSWORD: "orders" }, encoding: "utf8" },
     );
     const tps = Number(/tps = ([\d.]+)/.exec(output)?.[1]);
     const latency = Number(/latency average = ([\d.]+) ms/.exec(output)?.[1]);
