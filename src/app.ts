@@ -8,6 +8,7 @@ import { CartService, file_shop_cart_v1_cart } from "../gen/shop/cart/v1/cart_pb
 import { file_shop_order_v1_order_errors } from "../gen/shop/order/v1/order_errors_pb.js";
 import { file_shop_order_v1_order_events } from "../gen/shop/order/v1/order_events_pb.js";
 import { OrderService, file_shop_order_v1_order } from "../gen/shop/order/v1/order_pb.js";
+import { startReservationSweeper } from "./reservations/reservation-sweeper.js";
 import { startCartCleanup } from "./cart/cart-cleanup.js";
 import { cartService } from "./cart/cart-service.js";
 import { createCatalogClients } from "./catalog/catalog-wiring.js";
@@ -97,6 +98,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     [CartService, withRpcScope(CartService, cartService({ ...orderDeps, cart: config.cart }), scopeDeps) as Partial<ServiceImpl<DescService>>],
   ];
   const stopCartCleanup = startCartCleanup(orm, config.cart.cleanupIntervalMs, log);
+  const stopReservationSweeper = startReservationSweeper(orm, inventory, config.reservationSweepMs, log);
 
   const checks: DependencyCheck[] = [
     { name: "postgres", required: true, check: async () => void (await orm.em.fork().execute("select 1")) },
@@ -146,6 +148,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
         closeHttpServer(httpServer, config.shutdownGraceMs),
       ]);
       await stopCartCleanup();
+      await stopReservationSweeper();
       await relay?.stop();
       await kafka?.close();
       await changes.close();

@@ -67,6 +67,8 @@ const schema = z
     // An untouched cart is dropped after this long (default 30 days).
     CART_TTL_MS: positiveInt.default(30 * 24 * 3_600_000),
     CART_CLEANUP_INTERVAL_MS: positiveInt.default(3_600_000),
+    // How often reservations of orders that were never written (their process died) are released.
+    RESERVATION_SWEEP_MS: positiveInt.default(5_000),
   })
   .refine((env) => env.APP_ENV !== "production" || env.AUTH_MODE === "gateway" || env.JWT_SECRET || env.JWT_JWKS_URL, {
     message: "production needs JWT_SECRET or JWT_JWKS_URL (or AUTH_MODE=gateway behind a trusted gateway)",
@@ -159,6 +161,7 @@ function toConfig(env: z.infer<typeof schema>) {
       flatShippingMinor: BigInt(env.FLAT_SHIPPING_MINOR),
     },
     estimatedDeliveryDays: env.ESTIMATED_DELIVERY_DAYS,
+    reservationSweepMs: env.RESERVATION_SWEEP_MS,
     cart: {
       maxLines: env.CART_MAX_LINES,
       maxQuantity: env.CART_MAX_QUANTITY,

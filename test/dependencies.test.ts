@@ -78,9 +78,12 @@ describe("Product and Inventory over real gRPC: retries, circuit breaker, cache,
     const error = await failure(orders.createOrder(oneMug()));
     expect(error.code).toBe(Code.Unavailable);
     expect(error.findDetails(ErrorInfoSchema)[0]?.metadata).toMatchObject({ dependency: "inventory service" });
-    expect(inventory.script.calls).toBe(2);
+    // Two reserve attempts; then, as a reserve that failed may still have happened, two release attempts.
+    expect(inventory.script.calls).toBe(4);
     expect(await countRows(app, "orders")).toBe(0);
     expect(await countRows(app, "idempotency_records")).toBe(0);
+    // The release failed too: the reservation stays pending for the sweeper.
+    expect(await countRows(app, "pending_reservations")).toBe(1);
   });
 
   it("when inventory answers slower than the per-call budget, then UNAVAILABLE (timed out) and no order", async () => {

@@ -42,10 +42,10 @@ describe("SQL statements per call", () => {
     return [...seen];
   }
 
-  it("CreateOrder commits in at most 8 statements (claim, order number, begin, the rows, the response, commit)", async () => {
+  it("CreateOrder commits in at most 8 statements (claim, pending reservation with the order number, begin, taking the reservation, the rows, the response, commit)", async () => {
     const statements = await statementsOf(() => orders.createOrder(createOrderRequest()));
     expect(statements.length, statements.join("\n")).toBeLessThanOrEqual(8);
-    expect(statements.length, statements.join("\n")).toBe(6);
+    expect(statements.length, statements.join("\n")).toBe(7);
   });
 
   it("GetOrder and ListOrders read in one statement each, items included", async () => {

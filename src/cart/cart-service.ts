@@ -63,7 +63,7 @@ export function cartService(deps: CartDeps): Partial<ServiceImpl<typeof CartServ
       const command = parseCheckout(owned(scope, request), deps.clock.now());
       const toResponse = (order: OrderRecord) => create(CheckoutResponseSchema, { order: orderToProto(order) });
       const call = { key: `Checkout:${command.userId}:${command.requestId}`, requestSchema: CheckoutRequestSchema, request, responseSchema: CheckoutResponseSchema };
-      return idempotent(scope.em, call, scope.signal, (record) => checkout(command, scope, deps, (tx, order) => record(tx, toResponse(order))));
+      return idempotent(scope, call, (record) => checkout(command, scope, deps, (tx, order) => record(tx, toResponse(order))));
     },
   };
 }

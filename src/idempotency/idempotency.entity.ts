@@ -12,6 +12,10 @@ const IdempotencyRecordSchema = defineEntity({
     response: p.blob().nullable(),
     createdAt: p.datetime(),
     completedAt: p.datetime().nullable(),
+    /** Who runs the request now; only this token's holder may record the response. */
+    claimToken: p.string().nullable(),
+    /** Past this, the claimant is presumed dead and a retry may take the claim over. */
+    leaseUntil: p.datetime().nullable(),
   },
 });
 export class IdempotencyRecord extends IdempotencyRecordSchema.class {}

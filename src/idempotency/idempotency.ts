@@ -1,11 +1,18 @@
 import { createHash } from "node:crypto";
 import { fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import type { EntityManager } from "@mikro-orm/postgresql";
+import { newId } from "../platform/clock.js";
 import { AlreadyExistsError, DomainError } from "../platform/domain-errors.js";
+import { leaseSeconds } from "../platform/lease.js";
 
-/** A claim older than this belongs to a process that died mid-request; another may take it. */
-const ABANDONED_AFTER_MS = 60_000;
 const POLL_MS = 25;
+
+interface Scope {
+  readonly em: EntityManager;
+  readonly signal: AbortSignal;
+  /** The claim's lease runs to this (epoch ms) plus a margin. */
+  readonly deadline: number;
+}
 
 export interface IdempotentCall<Req extends DescMessage, Res extends DescMessage> {
   /** "<rpc>:<caller>:<request id>". */
@@ -17,6 +24,13 @@ export interface IdempotentCall<Req extends DescMessage, Res extends DescMessage
 
 /** Call inside the work's own transaction, so the response is stored exactly when the work commits. */
 export type RecordResponse<Res extends DescMessage> = (tx: EntityManager, response: MessageShape<Res>) => Promise<void>;
+
+/** This attempt outlived its claim and another attempt of the same request took it over. */
+export class ClaimLostError extends DomainError {
+  constructor() {
+    super("aborted", "REQUEST_TAKEN_OVER", "a retry of this request took over while it ran; nothing was written, retry to get its answer");
+  }
+}
 
 export class InProgressError extends DomainError {
   constructor() {
@@ -33,17 +47,19 @@ function hashOf<Req extends DescMessage>(schema: Req, request: MessageShape<Req>
  * with a different request is ALREADY_EXISTS; a duplicate arriving while the first still runs
  * waits for it (until the caller's deadline). Failures are not remembered: the request id can be
  * retried after an error. The answer is the response `work` recorded in its transaction, so it
- * is built once and is exactly what a retry will get.
+ * is built once and is exactly what a retry will get. A claim is leased until the call's
+ * deadline (plus a margin): a retry after the claimant died takes it over once the lease has
+ * passed, and the claim token makes sure only the current claimant can record a response.
  */
 export async function idempotent<Req extends DescMessage, Res extends DescMessage>(
-  em: EntityManager,
+  { em, signal, deadline }: Scope,
   call: IdempotentCall<Req, Res>,
-  signal: AbortSignal,
   work: (record: RecordResponse<Res>) => Promise<unknown>,
 ): Promise<MessageShape<Res>> {
   const hash = hashOf(call.requestSchema, call.request);
+  const token = newId();
   for (;;) {
-    if (await claim(em, call.key, hash)) break;
+    if (await claim(em, call.key, hash, token, deadline)) break;
     const existing = await em.execute<{ request_hash: string; response: Buffer | null }[]>(
       `select request_hash, response from idempotency_records where key = ?`,
       [call.key],
@@ -60,10 +76,11 @@ export async function idempotent<Req extends DescMessage, Res extends DescMessag
 
   let recorded: MessageShape<Res> | undefined;
   const record: RecordResponse<Res> = async (tx, response) => {
-    await tx.execute(`update idempotency_records set response = ?, completed_at = now() where key = ?`, [
-      Buffer.from(toBinary(call.responseSchema, response)),
-      call.key,
-    ]);
+    const stored = await tx.execute<unknown[]>(
+      `update idempotency_records set response = ?, completed_at = now() where key = ? and claim_token = ? returning 1`,
+      [Buffer.from(toBinary(call.responseSchema, response)), call.key, token],
+    );
+    if (stored.length !== 1) throw new ClaimLostError();
     recorded = response;
   };
   try {
@@ -71,19 +88,21 @@ export async function idempotent<Req extends DescMessage, Res extends DescMessag
     if (!recorded) throw new Error(`${call.key}: the work succeeded without recording its response`);
     return recorded;
   } catch (error) {
-    await em.execute(`delete from idempotency_records where key = ? and completed_at is null`, [call.key]);
+    await em.execute(`delete from idempotency_records where key = ? and claim_token = ? and completed_at is null`, [call.key, token]);
     throw error;
   }
 }
 
-async function claim(em: EntityManager, key: string, hash: string): Promise<boolean> {
+async function claim(em: EntityManager, key: string, hash: string, token: string, deadline: number): Promise<boolean> {
   const claimed = await em.execute<unknown[]>(
-    `insert into idempotency_records (key, request_hash, created_at) values (?, ?, now())
-     on conflict (key) do update set request_hash = excluded.request_hash, created_at = now()
+    `insert into idempotency_records (key, request_hash, created_at, claim_token, lease_until)
+     values (?, ?, now(), ?, now() + make_interval(secs => ?))
+     on conflict (key) do update
+       set request_hash = excluded.request_hash, created_at = now(), claim_token = excluded.claim_token, lease_until = excluded.lease_until
        where idempotency_records.completed_at is null
-         and idempotency_records.created_at < now() - make_interval(secs => ?)
+         and coalesce(idempotency_records.lease_until, idempotency_records.created_at + interval '60 seconds') < now()
      returning key`,
-    [key, hash, ABANDONED_AFTER_MS / 1000],
+    [key, hash, token, leaseSeconds(deadline)],
   );
   return claimed.length === 1;
 }

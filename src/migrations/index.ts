@@ -4,6 +4,7 @@ import { Migration20261122000200_idempotency_claims } from "./Migration202611220
 import { Migration20261122000300_carts } from "./Migration20261122000300_carts.js";
 import { Migration20261122000400_outbox_notify } from "./Migration20261122000400_outbox_notify.js";
 import { Migration20261122000500_outbox_traceparent } from "./Migration20261122000500_outbox_traceparent.js";
+import { Migration20261123000000_reservation_leases } from "./Migration20261123000000_reservation_leases.js";
 
 /** Listed explicitly so the compiled service needs no file discovery. Append, never edit. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   { name: "Migration20261122000300_carts", class: Migration20261122000300_carts },
   { name: "Migration20261122000400_outbox_notify", class: Migration20261122000400_outbox_notify },
   { name: "Migration20261122000500_outbox_traceparent", class: Migration20261122000500_outbox_traceparent },
+  { name: "Migration20261123000000_reservation_leases", class: Migration20261123000000_reservation_leases },
 ];

@@ -45,7 +45,7 @@ export function orderService(deps: OrderDeps): Partial<ServiceImpl<typeof pb.Ord
       if (allowed === "staff") requireStaff(scope.principal, `call ${rpc}`);
       const target = { ...command, ownerId: ownerOf(scope.principal) };
       const call = { key: `${rpc}:${command.orderId}:${command.requestId}`, requestSchema, request, responseSchema };
-      return idempotent(scope.em, call, scope.signal, (record) =>
+      return idempotent(scope, call, (record) =>
         mutateOrder(scope, deps, target, change, (tx, changed) => record(tx, create(responseSchema, respond(changed)))),
       );
     };
@@ -75,7 +75,7 @@ export function orderService(deps: OrderDeps): Partial<ServiceImpl<typeof pb.Ord
         request,
         responseSchema: pb.CreateOrderResponseSchema,
       };
-      return idempotent(scope.em, call, scope.signal, (record) => placeOrder(command, scope, deps, (tx, order) => record(tx, respond(order))));
+      return idempotent(scope, call, (record) => placeOrder(command, scope, deps, (tx, order) => record(tx, respond(order))));
     },
 
     async getOrder(request, context) {

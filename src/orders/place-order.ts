@@ -8,23 +8,23 @@ import { orderEvent } from "./order-events.js";
 import { orderToProto } from "./order-mapper.js";
 import type { OrderRecord } from "./order-record.js";
 import { insertOrder } from "./order-rows.js";
+import { abandonPending, claimPending, holdPending } from "../reservations/pending-reservations.js";
 import type { PlaceOrderCommand } from "./place-order-input.js";
 import { priceItems, type PricedItem } from "./price-items.js";
 
 interface Scope {
   readonly em: EntityManager;
   readonly signal: AbortSignal;
+  readonly deadline: number;
   readonly log: Logger;
 }
 
-/** Release budget when the caller's own deadline is already spent: compensation must still run. */
-const COMPENSATION_TIMEOUT_MS = 5_000;
-
 /**
- * Places an order: price from the catalog, reserve stock (keyed by the order id), then write
- * order, items, history and the OrderCreated event in one statement, and the idempotent
- * response with it in one transaction. If anything fails after
- * the reservation, the reservation is released.
+ * Places an order: price from the catalog, reserve stock (keyed by the order id, recorded as
+ * pending first), then write order, items, history and the OrderCreated event in one
+ * statement, and the idempotent response with it in one transaction, which also takes the
+ * pending reservation. If anything fails from the reservation on (including a reserve whose
+ * outcome is unknown), the reservation is released; if this process dies, the sweeper does it.
  */
 export async function placeOrder(
   command: PlaceOrderCommand,
@@ -36,20 +36,20 @@ export async function placeOrder(
   const orderId = newId();
   const lines = items.map((item) => ({ productId: item.product.id, quantity: item.quantity }));
   throwIfExpired(scope.signal);
-  await deps.inventory.reserve(orderId, lines, scope.signal);
+  const sequence = await holdPending(scope.em, orderId, scope.deadline);
   try {
+    await deps.inventory.reserve(orderId, lines, scope.signal);
     throwIfExpired(scope.signal);
-    return await persist(orderId, command, items, scope.em, deps, beforeCommit);
+    return await persist(orderId, sequence, command, items, scope.em, deps, beforeCommit);
   } catch (error) {
-    await deps.inventory.release(orderId, AbortSignal.timeout(COMPENSATION_TIMEOUT_MS)).catch((releaseError: unknown) =>
-      scope.log.error({ err: releaseError, orderId }, "could not release the reservation of a failed order"),
-    );
+    await abandonPending(scope.em, deps.inventory, orderId, scope.log);
     throw error;
   }
 }
 
 async function persist(
   orderId: string,
+  sequence: string,
   command: PlaceOrderCommand,
   items: PricedItem[],
   em: EntityManager,
@@ -58,10 +58,9 @@ async function persist(
 ): Promise<OrderRecord> {
   const now = deps.clock.now();
   const totals = computeTotals(items, deps.pricing);
-  const [{ seq }] = (await em.execute<{ seq: string }[]>(`select nextval('order_number_seq') as seq`)) as [{ seq: string }];
   const order: OrderRecord = {
     id: orderId,
-    orderNumber: formatOrderNumber(now, seq),
+    orderNumber: formatOrderNumber(now, sequence),
     userId: command.userId,
     customerEmail: command.customer.email,
     customerFirstName: command.customer.firstName,
@@ -103,6 +102,7 @@ async function persist(
   const placed = { toStatus: "PENDING", changedAt: now, actor: command.userId, reason: "placed" } as const;
   const event = orderEvent(order, deps.topic, { case: "orderCreated", value: { order: orderToProto(order) } }, now);
   return em.transactional(async (tx) => {
+    await claimPending(tx, orderId);
     await insertOrder(tx, order, placed, event);
     await beforeCommit(tx, order);
     return order;

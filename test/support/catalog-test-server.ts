@@ -6,7 +6,8 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { ProductService, type ProductSchema } from "../../gen/shop/product/v1/product_pb.js";
 import { addConnectService } from "../../src/platform/grpc-adapter.js";
 
-export type Behaviour = { kind: "ok" } | { kind: "hang" } | { kind: "fail"; code: Code } | { kind: "delay"; ms: number };
+/** "late": answers after `ms` even if the caller gave up, and does the work anyway (outcome unknown to the caller). */
+export type Behaviour = { kind: "ok" } | { kind: "hang" } | { kind: "fail"; code: Code } | { kind: "delay"; ms: number } | { kind: "late"; ms: number };
 /** Kept for the foundation tests' wording. */
 export type ProductBehaviour = Behaviour;
 
@@ -24,6 +25,7 @@ export class Script {
     const behaviour = this.queue.shift() ?? this.behaviour;
     if (behaviour.kind === "ok") return;
     if (behaviour.kind === "fail") throw new ConnectError(`test failure (${Code[behaviour.code]})`, behaviour.code);
+    if (behaviour.kind === "late") return void (await new Promise((resolve) => setTimeout(resolve, behaviour.ms)));
     const ms = behaviour.kind === "hang" ? 3_600_000 : behaviour.ms;
     await new Promise((resolve) => {
       const timer = setTimeout(resolve, ms);
@@ -70,6 +72,8 @@ export async function startProductTestServer(behaviour: Behaviour = { kind: "ok"
 export async function startInventoryTestServer(stock: Record<string, number> = { "prod-mug": 100, "prod-tee": 100 }) {
   const script = new Script();
   const held = new Map<string, StockLine[]>();
+  // As the contract asks: a release seen before its reserve makes that reserve take nothing.
+  const released = new Set<string>();
   const take = (lines: StockLine[]) => {
     const shortages = lines
       .filter((line) => (stock[line.productId] ?? 0) < line.quantity)
@@ -88,7 +92,7 @@ export async function startInventoryTestServer(stock: Record<string, number> = {
     },
     async reserveStock(request, context) {
       await script.play(context.signal);
-      if (!held.has(request.reservationId)) {
+      if (!held.has(request.reservationId) && !released.has(request.reservationId)) {
         take(request.lines);
         held.set(request.reservationId, request.lines);
       }
@@ -111,6 +115,7 @@ export async function startInventoryTestServer(stock: Record<string, number> = {
       await script.play(context.signal);
       giveBack(held.get(request.reservationId));
       held.delete(request.reservationId);
+      released.add(request.reservationId);
       return {};
     },
     async commitReservation(request, context) {

@@ -21,7 +21,7 @@ export interface TestApp extends App {
 }
 
 /** A database of its own for each test app, inside the one PostgreSQL the run shares. */
-async function freshDatabase(): Promise<string> {
+export async function freshDatabase(): Promise<string> {
   const serverUrl = new URL(inject("databaseUrl"));
   const name = `t_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: serverUrl.toString() });
@@ -77,7 +77,7 @@ function authorize(bearer: string): Interceptor[] {
   return bearer ? [(next) => (request) => (request.header.set("authorization", `Bearer ${bearer}`), next(request))] : [];
 }
 
-function grpcAuthorize(bearer: string): grpc.Interceptor[] {
+export function grpcAuthorize(bearer: string): grpc.Interceptor[] {
   if (!bearer) return [];
   return [
     (options, nextCall) =>

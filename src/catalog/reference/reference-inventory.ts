@@ -112,7 +112,15 @@ export function referenceInventoryService(orm: MikroORM): ServiceImpl<typeof Inv
     },
 
     async releaseReservation(request) {
+      if (!request.reservationId) throw new ConnectError("reservation_id is required", Code.InvalidArgument);
       await orm.em.fork().transactional(async (em) => {
+        // Releasing an id never reserved leaves a RELEASED mark, so a reserve with that id that
+        // was still on its way (its caller gave up waiting) takes nothing when it arrives.
+        await em.execute(
+          `insert into catalog_reservations (id, lines, status, created_at, updated_at)
+           values (?, '[]', 'RELEASED', now(), now()) on conflict (id) do nothing`,
+          [request.reservationId],
+        );
         const reservation = await em.findOne(StockReservation, { id: request.reservationId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
         if (reservation?.status !== "HELD") return;
         await giveBack(em, reservation.lines);

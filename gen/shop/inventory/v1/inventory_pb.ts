@@ -365,7 +365,9 @@ export const InventoryService: GenService<{
     output: typeof AdjustReservationResponseSchema;
   },
   /**
-   * Returns reserved stock to available. Idempotent; releasing an unknown id succeeds.
+   * Returns reserved stock to available. Idempotent; releasing an unknown id succeeds and
+   * marks the id released, so a ReserveStock with that id arriving later reserves nothing
+   * (the caller gave up on it and released it without knowing whether it had arrived).
    *
    * @generated from rpc shop.inventory.v1.InventoryService.ReleaseReservation
    */

@@ -1,0 +1,72 @@
+import { randomBytes } from "node:crypto";
+import * as grpc from "@grpc/grpc-js";
+import type { DescService } from "@bufbuild/protobuf";
+import { inject } from "vitest";
+import { grpcServiceDefinition } from "../../src/platform/grpc-adapter.js";
+import { query } from "./db.js";
+import { freePort, startTsProcess, waitForOutput, waitUntilReady, type RunningProcess } from "./processes.js";
+import { freshDatabase, grpcAuthorize } from "./test-app.js";
+import { adminToken, TEST_JWT_SECRET } from "./tokens.js";
+
+export type GrpcClient = grpc.Client & Record<string, Function>;
+
+/**
+ * The service as production runs it: its own Node process (so it can be killed), calling the
+ * reference Product/Inventory service in another process over gRPC, on a database of its own in
+ * the shared PostgreSQL and the shared Kafka. Restarts reuse the same ports.
+ */
+export async function startServiceStack(env: Record<string, string> = {}) {
+  const databaseUrl = await freshDatabase();
+  const [catalogPort, grpcPort, httpPort] = [await freePort(), await freePort(), await freePort()];
+  const topic = `orders.reliability.${randomBytes(4).toString("hex")}`;
+  const catalog = startTsProcess("src/catalog/reference/main.ts", { DATABASE_URL: databaseUrl, CATALOG_GRPC_PORT: String(catalogPort), LOG_LEVEL: "info" });
+  await waitForOutput(catalog, "reference catalog ready");
+  // Plenty of every product: these tests are about faults, not about running out.
+  await query(databaseUrl, `update catalog_products set available = 1000000 where active`);
+  const serviceEnv = {
+    DATABASE_URL: databaseUrl,
+    KAFKA_BROKERS: inject("kafkaBrokers"),
+    KAFKA_TOPIC: topic,
+    PRODUCT_SERVICE_URL: `http://127.0.0.1:${catalogPort}`,
+    INVENTORY_SERVICE_URL: `http://127.0.0.1:${catalogPort}`,
+    JWT_SECRET: TEST_JWT_SECRET,
+    HOST: "127.0.0.1",
+    GRPC_PORT: String(grpcPort),
+    HTTP_PORT: String(httpPort),
+    RATE_LIMIT_PER_SECOND: "0",
+    LOG_LEVEL: "warn",
+    OUTBOX_POLL_MS: "200",
+    ...env,
+  };
+  const clients: grpc.Client[] = [];
+  let service: RunningProcess | undefined;
+  return {
+    databaseUrl,
+    topic,
+    httpPort,
+    get service() {
+      return service;
+    },
+    async startService(): Promise<RunningProcess> {
+      service = startTsProcess("src/main.ts", serviceEnv);
+      await waitUntilReady(service, `http://127.0.0.1:${httpPort}/readyz`);
+      return service;
+    },
+    /** A grpc-js client that keeps reconnecting across restarts, as another microservice's would. */
+    client(descriptor: DescService): GrpcClient {
+      const Constructor = grpc.makeGenericClientConstructor(grpcServiceDefinition(descriptor) as never, descriptor.name);
+      const client = new Constructor(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure(), {
+        interceptors: grpcAuthorize(adminToken),
+        "grpc.initial_reconnect_backoff_ms": 100,
+        "grpc.max_reconnect_backoff_ms": 500,
+      }) as GrpcClient;
+      clients.push(client);
+      return client;
+    },
+    async stop() {
+      clients.forEach((client) => client.close());
+      if (service?.child.exitCode === null) await service.kill("SIGKILL");
+      await catalog.kill("SIGTERM");
+    },
+  };
+}
