@@ -113,7 +113,7 @@ export async function startStack(beforeService?: (pgPort: number) => Promise<voi
   }
 }
 
-export const SERVICE_NODE_OPTIONS = "--max-old-space-size=128";
+export const SERVICE_NODE_OPTIONS = "--max-old-space-size=192";
 
 function spawnLogged(script: string, logFile: string, env: Record<string, string>): ChildProcess {
   const log = openSync(logFile, "w");

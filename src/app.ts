@@ -25,6 +25,7 @@ import { OutboxRelay } from "./outbox/outbox-relay.js";
 import { systemClock } from "./platform/clock.js";
 import { createAuthenticator } from "./platform/auth/auth-config.js";
 import { addConnectService } from "./platform/grpc-adapter.js";
+import { CallLimit } from "./platform/call-limit.js";
 import { bindGrpcServer, createGrpcServer, shutdownGrpcServer } from "./platform/grpc-server.js";
 import { Health, type DependencyCheck } from "./platform/health.js";
 import { createMetricsRegistry, registerPoolMetrics } from "./platform/metrics.js";
@@ -81,6 +82,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     forkEntityManager: () => orm.em.fork(),
     authenticator: createAuthenticator(config, log),
     metrics: new RpcMetrics(metrics),
+    callLimit: new CallLimit(config.maxCallsInProgress),
     rateLimiter: config.rateLimitPerSecond > 0 ? new RateLimiterMemory({ points: config.rateLimitPerSecond, duration: 1 }) : undefined,
   };
   const orderDeps = {

@@ -27,6 +27,8 @@ const schema = z
     RPC_MAX_TIMEOUT_MS: positiveInt.default(60_000),
     // Calls per second per caller; 0 turns the limit off.
     RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(0).default(100),
+    // Unary calls in progress per process; more are refused with UNAVAILABLE (0: no limit).
+    MAX_CALLS_IN_PROGRESS: z.coerce.number().int().min(0).default(256),
     // The built development page (npm run build); served only when APP_ENV is development.
     WEB_DIR: z.string().min(1).default("dist/web"),
     // Where spans go (OTLP over HTTP, e.g. http://collector:4318/v1/traces); unset exports nothing.
@@ -115,6 +117,7 @@ function toConfig(env: z.infer<typeof schema>) {
     rpcDefaultTimeoutMs: env.RPC_DEFAULT_TIMEOUT_MS,
     rpcMaxTimeoutMs: env.RPC_MAX_TIMEOUT_MS,
     rateLimitPerSecond: env.RATE_LIMIT_PER_SECOND,
+    maxCallsInProgress: env.MAX_CALLS_IN_PROGRESS,
     environment: env.APP_ENV,
     webDir: env.WEB_DIR,
     tracesEndpoint: env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,

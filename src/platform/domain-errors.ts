@@ -125,6 +125,14 @@ export class PermissionDeniedError extends DomainError {
 }
 
 /** Too many calls from one caller; the RetryInfo says when the next one is allowed. */
+/** Too many calls in progress in this process: refused at once rather than queued without bound. */
+export class OverloadedError extends DomainError {
+  readonly retryAfterMs = 100;
+  constructor(limit: number) {
+    super("unavailable", "OVERLOADED", `the service has ${limit} calls in progress, its limit; retry shortly`);
+  }
+}
+
 export class RateLimitedError extends DomainError {
   constructor(readonly retryAfterMs: number) {
     super("resource_exhausted", "RATE_LIMITED", `too many requests; retry in ${Math.ceil(retryAfterMs)} ms`);

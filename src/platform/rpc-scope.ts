@@ -14,7 +14,8 @@ import type { Authenticator } from "./auth/authenticator.js";
 import type { Principal } from "./auth/principal.js";
 import type { RpcMetrics } from "./rpc-metrics.js";
 import { contextFrom, tracer } from "./tracing.js";
-import { DeadlineExceededError, RateLimitedError } from "./domain-errors.js";
+import type { CallLimit } from "./call-limit.js";
+import { DeadlineExceededError, OverloadedError, RateLimitedError } from "./domain-errors.js";
 import { toConnectError } from "./error-mapper.js";
 
 /** What every handler gets for one call: its id, logger, deadline, and its own EntityManager. */
@@ -42,6 +43,8 @@ export interface ScopeDeps {
   readonly authenticator: Authenticator;
   /** Per caller; undefined when limiting is off. */
   readonly rateLimiter?: RateLimiterMemory;
+  /** Unary calls in progress in this process, shared by every service; past its limit calls get UNAVAILABLE at once. */
+  readonly callLimit: CallLimit;
   readonly metrics?: RpcMetrics;
 }
 
@@ -104,13 +107,19 @@ export function withRpcScope<S extends DescService>(
             const started = performance.now();
             // The handler runs in the call's span, so calls it makes to other services join the trace.
             return otelContext.with(trace.setSpan(otelContext.active(), scope.span), async () => {
+              // Queued calls would each hold memory and wait for a pool connection past their
+              // deadline; refusing the excess keeps the process within its heap under overload.
+              const admitted = deps.callLimit.tryEnter();
               try {
+                if (!admitted) throw new OverloadedError(deps.callLimit.max);
                 await admit(scope);
                 const response = await original(request, context);
                 finish(scope, started);
                 return response;
               } catch (error) {
                 finish(scope, started, error);
+              } finally {
+                if (admitted) deps.callLimit.leave();
               }
             });
           };
