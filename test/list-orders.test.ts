@@ -61,6 +61,13 @@ describe("ListOrders and GetOrderStatus", () => {
     expect((negative as ConnectError).code).toBe(Code.InvalidArgument);
   });
 
+  it("when a time filter lies outside the years 1 to 9999 (found by fuzzing: was INTERNAL), then INVALID_ARGUMENT names the field", async () => {
+    const client = app.connect(OrderService);
+    const error = await client.listOrders({ createdBefore: { seconds: -62135596801n, nanos: 0 } }).catch((e) => ConnectError.from(e));
+    expect((error as ConnectError).code).toBe(Code.InvalidArgument);
+    expect((error as ConnectError).rawMessage).toContain("created_before");
+  });
+
   it("when the status of an order is asked, then it has the history and the estimated delivery", async () => {
     const status = await app.connect(OrderService).getOrderStatus({ orderId: ids[0]! });
     expect(status.status).toBe(OrderStatus.PENDING);

@@ -10,6 +10,7 @@ import {
   type IPolicy,
 } from "cockatiel";
 import { DependencyUnavailableError } from "../platform/domain-errors.js";
+import { hasNetworkCause } from "../platform/network-errors.js";
 import { dependencyError } from "./dependency-errors.js";
 import type { DependencyMetrics } from "./dependency-metrics.js";
 
@@ -27,7 +28,9 @@ const UNHEALTHY = new Set([Code.Unavailable, Code.DeadlineExceeded, Code.Interna
 /** Worth another attempt: the request never ran, or ran out of its per-attempt time. */
 const RETRYABLE = new Set([Code.Unavailable, Code.DeadlineExceeded, Code.ResourceExhausted]);
 
-const isConnectError = (codes: Set<Code>) => (error: unknown) => error instanceof ConnectError && codes.has(error.code);
+/** A reset or refused connection counts as UNAVAILABLE whatever code the client library gave it (connect-node says ABORTED). */
+const isConnectError = (codes: Set<Code>) => (error: unknown) =>
+  error instanceof ConnectError && (codes.has(error.code) || hasNetworkCause(error));
 
 /**
  * Calls to one dependency go through here: `safe` calls (reads, and writes the contract makes

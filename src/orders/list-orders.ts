@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { OrderStatus as OrderStatusProto, type ListOrdersRequest } from "../../gen/shop/order/v1/order_pb.js";
 import { RESOURCE_ID, Violations } from "../platform/validation.js";
@@ -61,8 +60,8 @@ export function parseListOrders(request: ListOrdersRequest): ListOrdersQuery {
     statuses: [...new Set(statuses)].sort(),
     userId: request.userId ? v.text("user_id", request.userId, RESOURCE_ID) : "",
     customerEmail: v.text("customer_email", request.customerEmail, { max: 320 }).toLowerCase(),
-    createdAfter: request.createdAfter ? timestampDate(request.createdAfter) : undefined,
-    createdBefore: request.createdBefore ? timestampDate(request.createdBefore) : undefined,
+    createdAfter: v.timestamp("created_after", request.createdAfter),
+    createdBefore: v.timestamp("created_before", request.createdBefore),
   };
   if (filters.createdAfter && filters.createdBefore) {
     v.check(filters.createdAfter < filters.createdBefore, "created_before", "must be later than created_after");

@@ -1,6 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { DescMessage, MessageInitShape } from "@bufbuild/protobuf";
 import type { Logger } from "pino";
+import { isDatabaseUnavailable } from "../db/database-errors.js";
 import {
   BadRequestSchema,
   ErrorInfoSchema,
@@ -65,6 +66,10 @@ export function toConnectError(error: unknown, log: Logger): ConnectError {
   if (error instanceof ConnectError) return error;
   if (error instanceof DomainError) {
     return new ConnectError(error.message, codes[error.kind], undefined, detailsOf(error));
+  }
+  if (isDatabaseUnavailable(error)) {
+    log.warn({ err: error }, "database unavailable");
+    return toConnectError(new DependencyUnavailableError("database", "cannot reach PostgreSQL; nothing was written", 1_000), log);
   }
   log.error({ err: error }, "unexpected error");
   return new ConnectError("internal error; the request id in the logs has the cause", Code.Internal);

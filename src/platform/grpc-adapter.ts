@@ -34,7 +34,42 @@ export function addConnectService<S extends DescService>(
         ? serverStreamingHandler(service, method, methodImpl)
         : unaryHandler(service, method, methodImpl);
   }
-  server.addService(grpcServiceDefinition(service), handlers);
+  server.addService(serverDefinition(service), handlers);
+}
+
+/**
+ * What the server registers: bytes that do not parse become a `Malformed` request instead of
+ * grpc-js's INTERNAL, and unary methods are read as client streams (the same on the wire) so a
+ * call with no message, a cut frame or two messages is answered INVALID_ARGUMENT here, not
+ * UNIMPLEMENTED by grpc-js.
+ */
+function serverDefinition(service: DescService): grpc.ServiceDefinition {
+  const definition = grpcServiceDefinition(service);
+  for (const method of service.methods) {
+    Object.assign(definition[method.localName]!, {
+      requestStream: method.methodKind === "unary" ? true : definition[method.localName]!.requestStream,
+      requestDeserialize: lenientDeserializer(method.input),
+    });
+  }
+  return definition;
+}
+
+class Malformed {
+  constructor(readonly reason: string) {}
+}
+
+function lenientDeserializer(desc: DescMessage) {
+  return (bytes: Buffer) => {
+    try {
+      return fromBinary(desc, bytes);
+    } catch (error) {
+      return new Malformed(`the request is not a valid ${desc.typeName}: ${(error as Error).message}`);
+    }
+  };
+}
+
+function invalidRequest(details: string): Partial<grpc.StatusObject> {
+  return { code: grpc.status.INVALID_ARGUMENT, details };
 }
 
 /** The grpc-js view of a protobuf-es service: paths and binary (de)serializers. */
@@ -63,7 +98,7 @@ function deserializer(desc: DescMessage) {
   return (bytes: Buffer) => fromBinary(desc, bytes);
 }
 
-type Call = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>;
+type Call = grpc.ServerReadableStream<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>;
 
 function contextFor(service: DescService, method: DescMethod, call: Call): HandlerContext {
   const deadline = call.getDeadline();
@@ -84,24 +119,43 @@ function contextFor(service: DescService, method: DescMethod, call: Call): Handl
 }
 
 function unaryHandler(service: DescService, method: DescMethod, impl: Function | undefined) {
-  return (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-    if (!impl) return callback(unimplemented(method));
-    const context = contextFor(service, method, call);
-    Promise.resolve()
-      .then(() => impl(call.request, context))
-      .then(
-        (response) => {
-          call.sendMetadata(headersToMetadata(context.responseHeader));
-          callback(null, create(method.output, response), headersToMetadata(context.responseTrailer));
-        },
-        (error: unknown) => callback(toServiceError(error, context)),
-      );
+  return (call: grpc.ServerReadableStream<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+    const requests: unknown[] = [];
+    call.on("data", (request) => requests.push(request));
+    call.on("error", () => undefined);
+    call.once("end", () => {
+      if (!impl) return callback(unimplemented(method));
+      if (requests.length !== 1) return callback(invalidRequest(`a unary call carries exactly one request message; got ${requests.length}`));
+      const [request] = requests;
+      if (request instanceof Malformed) return callback(invalidRequest(request.reason));
+      respond(call, method, impl, request, callback, contextFor(service, method, call));
+    });
   };
+}
+
+function respond(
+  call: grpc.ServerReadableStream<unknown, unknown>,
+  method: DescMethod,
+  impl: Function,
+  request: unknown,
+  callback: grpc.sendUnaryData<unknown>,
+  context: HandlerContext,
+) {
+  Promise.resolve()
+    .then(() => impl(request, context))
+    .then(
+      (response) => {
+        call.sendMetadata(headersToMetadata(context.responseHeader));
+        callback(null, create(method.output, response), headersToMetadata(context.responseTrailer));
+      },
+      (error: unknown) => callback(toServiceError(error, context)),
+    );
 }
 
 function serverStreamingHandler(service: DescService, method: DescMethod, impl: Function | undefined) {
   return (call: grpc.ServerWritableStream<unknown, unknown>) => {
     if (!impl) return call.emit("error", unimplemented(method));
+    if (call.request instanceof Malformed) return call.emit("error", invalidRequest(call.request.reason));
     const context = contextFor(service, method, call);
     (async () => {
       let headersSent = false;

@@ -8,6 +8,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import cors from "cors";
 import sirv from "sirv";
 import type { Logger } from "pino";
+import { strictRequests } from "./strict-requests.js";
 
 export interface HttpServerOptions {
   readonly host: string;
@@ -35,7 +36,10 @@ export type HttpServer = http.Server | http2.Http2SecureServer;
  */
 export function createHttpServer(options: HttpServerOptions): HttpServer {
   const rpc = connectNodeAdapter({
-    routes: options.routes,
+    routes: (router) => {
+      options.routes(router);
+      router.handlers.forEach((handler, i) => (router.handlers[i] = strictRequests(handler, options.maxMessageBytes)));
+    },
     readMaxBytes: options.maxMessageBytes,
     writeMaxBytes: options.maxMessageBytes,
   });

@@ -1,4 +1,8 @@
+import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import { InvalidArgumentError, type FieldViolation } from "./domain-errors.js";
+
+const MIN_TIMESTAMP_SECONDS = -62_135_596_800n;
+const MAX_TIMESTAMP_SECONDS = 253_402_300_799n;
 
 /**
  * Collects every problem in a request before rejecting it, so a client fixes them in one round
@@ -28,6 +32,13 @@ export class Violations {
       this.add(field, rule.hint ?? `must match ${rule.pattern.source}`);
     }
     return trimmed;
+  }
+
+  /** A google.protobuf.Timestamp within its documented range (years 1 to 9999); undefined when absent or invalid. */
+  timestamp(field: string, value: Timestamp | undefined): Date | undefined {
+    if (!value) return undefined;
+    const ok = value.seconds >= MIN_TIMESTAMP_SECONDS && value.seconds <= MAX_TIMESTAMP_SECONDS && value.nanos >= 0 && value.nanos <= 999_999_999;
+    return this.check(ok, field, "must be a time between 0001-01-01 and 9999-12-31 with nanos 0 to 999999999") ? timestampDate(value) : undefined;
   }
 
   throwIfAny(): void {
