@@ -52,18 +52,20 @@ export async function echoFloor(seconds: number, concurrency: number) {
 
 /**
  * CreateOrder's statements as the service sends them (test/sql-statements.test.ts counts them):
- * the idempotency claim, the order number, then one transaction with one insert of the order's
- * rows and the recorded response. Response and event are about the size of a real one.
+ * the idempotency claim (token and lease), the pending reservation with the order number, then one
+ * transaction that takes the pending reservation, inserts the order's rows in one statement and
+ * records the response. Response and event are about the size of a real one.
  */
 const CREATE_ORDER_SQL = String.raw`\set n random(1, 1000000000)
-INSERT INTO idempotency_records (key, request_hash, created_at) VALUES ('bench:' || :n || ':' || clock_timestamp(), 'h', now()) RETURNING quote_literal(key) AS rkey \gset
-SELECT nextval('order_number_seq') AS seq, quote_literal(gen_random_uuid()) AS qid \gset
+INSERT INTO idempotency_records (key, request_hash, created_at, claim_token, lease_until) VALUES ('bench:' || :n || ':' || clock_timestamp(), 'h', now(), gen_random_uuid()::text, now() + interval '15 seconds') RETURNING quote_literal(key) AS rkey, quote_literal(claim_token) AS rtoken \gset
+WITH id AS (SELECT gen_random_uuid()::text AS v), held AS (INSERT INTO pending_reservations (reservation_id, lease_until) SELECT v, now() + interval '15 seconds' FROM id) SELECT quote_literal(v) AS qid, nextval('order_number_seq') AS seq FROM id \gset
 BEGIN;
+DELETE FROM pending_reservations WHERE reservation_id = :qid AND NOT abandoned RETURNING 1;
 WITH o AS (INSERT INTO orders (id, order_number, user_id, customer_email, customer_first_name, customer_last_name, customer_phone, shipping_address, status, payment_method, payment_display, payment_status, currency, subtotal_minor, tax_minor, shipping_minor, total_minor, notes, estimated_delivery_date, reservation_id, version, created_at, updated_at) VALUES (:qid, 'ORD-2026-' || lpad(:seq::text, 6, '0'), 'bench-user', 'b@example.com', 'B', 'M', '', '{"line1":"1 Main St","city":"X","postalCode":"1","countryCode":"US"}', 'PENDING', 'CASH_ON_DELIVERY', '', 'PENDING', 'USD', 5549, 444, 0, 5993, '', '2026-11-27', :qid, 1, now(), now()) RETURNING id),
   i AS (INSERT INTO order_items (id, order_id, position, product_id, sku, name, image_url, quantity, unit_price_minor, status) VALUES (gen_random_uuid(), :qid, 0, 'prod-mug', 'MUG-001', 'Stoneware mug', '', 1, 1250, 'PENDING'), (gen_random_uuid(), :qid, 1, 'prod-tee', 'TEE-001', 'Organic cotton tee', '', 1, 2400, 'PENDING'), (gen_random_uuid(), :qid, 2, 'prod-cap', 'CAP-001', 'Canvas cap', '', 1, 1899, 'PENDING')),
   h AS (INSERT INTO order_status_history (order_id, from_status, to_status, changed_at, actor, reason) SELECT id, NULL, 'PENDING', now(), 'bench-user', 'placed' FROM o)
 INSERT INTO outbox_events (event_id, topic, aggregate_id, event_type, payload, occurred_at, next_attempt_at, trace_parent) SELECT gen_random_uuid(), 'orders.v1', id, 'shop.order.v1.OrderCreated', decode(repeat('0a', 600), 'hex'), now(), now(), NULL FROM o;
-UPDATE idempotency_records SET response = decode(repeat('0a', 600), 'hex'), completed_at = now() WHERE key = :rkey;
+UPDATE idempotency_records SET response = decode(repeat('0a', 600), 'hex'), completed_at = now() WHERE key = :rkey AND claim_token = :rtoken RETURNING 1;
 COMMIT;
 `;
 
@@ -77,7 +79,7 @@ function psql(pgPort: number, sql: string) {
  * otherwise first publish pgbench's outbox rows, whose topic does not exist.
  */
 export function clearPgbenchRows(pgPort: number) {
-  psql(pgPort, "truncate outbox_events, order_status_history, order_items, orders, idempotency_records");
+  psql(pgPort, "truncate outbox_events, order_status_history, order_items, orders, idempotency_records, pending_reservations");
 }
 
 /** pgbench with 8 clients; `withoutNotify` first disables the outbox trigger that wakes the relay. */
