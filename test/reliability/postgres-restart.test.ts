@@ -70,6 +70,10 @@ describe("PostgreSQL restarts while orders are placed", () => {
     await Promise.all(workers);
     console.info(`postgres restart: ${JSON.stringify(Object.fromEntries(Object.entries(codes).map(([k, v]) => [k, Object.fromEntries(v)])))}`);
 
+    // A transaction whose BEGIN, COMMIT or ROLLBACK met the dead connection must still give it back.
+    const metrics = await (await fetch(`http://127.0.0.1:${app.httpPort}/metrics`)).text();
+    expect(metrics).toMatch(/^db_pool_connections\{state="in_use"\} 0$/m);
+
     const downCodes = [...codes.down.keys()].filter((code) => code !== "OK");
     expect(downCodes.length).toBeGreaterThan(0);
     expect(downCodes.filter((code) => code !== "UNAVAILABLE")).toEqual([]);
