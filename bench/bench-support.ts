@@ -18,13 +18,19 @@ export function cpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-/** Busy and total jiffies of the whole machine, to report how many cores a run kept busy. */
-export function machineCpu(): { busy: number; total: number } {
+/**
+ * Busy, stolen and total jiffies of the whole machine, to report how many cores a run kept busy
+ * and how much CPU the hypervisor gave to other guests (on a shared VM the same code measures
+ * slower when its neighbours are busy; steal shows when that happened).
+ */
+export function machineCpu(): { busy: number; steal: number; total: number } {
   const [, ...fields] = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/);
-  const values = fields.map(Number);
+  // user nice system idle iowait irq softirq steal; guest time is already counted in user.
+  const values = fields.slice(0, 8).map(Number);
   const idle = values[3]! + values[4]!;
+  const steal = values[7] ?? 0;
   const total = values.reduce((a, b) => a + b, 0);
-  return { busy: total - idle, total };
+  return { busy: total - idle - steal, steal, total };
 }
 
 /** Resident memory now and its peak since the process started, in MiB. */

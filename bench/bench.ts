@@ -6,6 +6,7 @@
  *   npm run bench        about 6 minutes on 2 cores; BENCH_SECONDS (10) per measured run
  */
 import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
 import { cpuMs, machine, machineCpu, memoryMiB } from "./bench-support.js";
 import { clearPgbenchRows, echoFloor, pgbenchCeiling } from "./limits.js";
 import { closedLoop, openLoop, warmUp, type LoadOutcome, type Operation } from "./load.js";
@@ -32,11 +33,17 @@ async function measured(stack: Stack, scenario: string, load: () => Promise<Load
     ...outcome,
     serviceCpuMsPer1000: perThousand(cpuMs(stack.servicePid) - service),
     catalogCpuMsPer1000: perThousand(cpuMs(stack.catalogPid) - catalog),
-    busyCores: +((2 * (after.busy - box.busy)) / Math.max(after.total - box.total, 1)).toFixed(2),
+    busyCores: +((cpus().length * (after.busy - box.busy)) / Math.max(after.total - box.total, 1)).toFixed(2),
+    stealPercent: stealSince(box),
     serviceRssMiB: memoryMiB(stack.servicePid).rss,
   };
   console.log(`${scenario} [${run.mode}]: ${run.achievedPerSecond}/s p50 ${run.p50Ms} p99 ${run.p99Ms} ms, errors ${JSON.stringify(run.errors)}`);
   return run;
+}
+
+function stealSince(before: ReturnType<typeof machineCpu>): number {
+  const after = machineCpu();
+  return +((100 * (after.steal - before.steal)) / Math.max(after.total - before.total, 1)).toFixed(1);
 }
 
 /** Warm up, find the maximum (closed loop), then hold half of it open loop. */
@@ -51,6 +58,7 @@ async function maxThenHalf(stack: Stack, scenario: string, op: Operation, before
 async function main() {
   mkdirSync("bench/results", { recursive: true });
   const started = Date.now();
+  const startedCpu = machineCpu();
   const floor = await echoFloor(SECONDS, CONCURRENCY);
   let ceilings: ReturnType<typeof pgbenchCeiling>[] = [];
   const stack = await startStack(async (pgPort) => {
@@ -94,6 +102,7 @@ async function main() {
       ],
       memory: afterMix,
       totalSeconds: Math.round((Date.now() - started) / 1000),
+      stealPercent: stealSince(startedCpu),
     };
     const markdown = renderMarkdown(report);
     console.log(markdown);

@@ -6,6 +6,8 @@ export interface ScenarioRun extends LoadOutcome {
   readonly catalogCpuMsPer1000: number;
   /** Of the machine's two cores, how many were busy on average (service, catalog, PostgreSQL, Kafka, this generator). */
   readonly busyCores: number;
+  /** Share of the machine's CPU time the hypervisor gave to other guests during the run. */
+  readonly stealPercent: number;
   readonly serviceRssMiB: number;
 }
 
@@ -31,6 +33,7 @@ export interface BenchReport {
   readonly outbox: Lag[];
   readonly memory: { afterMixRssMiB: number; peakRssMiB: number };
   readonly totalSeconds: number;
+  readonly stealPercent: number;
 }
 
 const maxOf = (report: BenchReport, scenario: string) => report.runs.find((r) => r.scenario === scenario && r.mode.startsWith("closed"));
@@ -63,7 +66,7 @@ export function renderMarkdown(report: BenchReport): string {
   return [
     `### Benchmark, ${report.date.slice(0, 10)}: ${report.machine}`,
     "",
-    `Service, PostgreSQL, Kafka (relay on), the reference Product/Inventory service (own process, over gRPC) and this load generator all on one machine; JWT auth, logging at info. ${report.seconds} s per run after a 2 s warm-up; whole run ${report.totalSeconds} s.`,
+    `Service, PostgreSQL, Kafka (relay on), the reference Product/Inventory service (own process, over gRPC) and this load generator all on one machine; JWT auth, logging at info. ${report.seconds} s per run after a 2 s warm-up; whole run ${report.totalSeconds} s; CPU stolen by other guests of this VM: ${report.stealPercent}% over the whole run.`,
     "",
     "| Limit | per second | detail |",
     "|---|---|---|",
@@ -71,11 +74,11 @@ export function renderMarkdown(report: BenchReport): string {
     `| pgbench, CreateOrder's transaction (database ceiling) | ${pgbench.perSecond} | ${pgbench.clients} clients, average ${pgbench.averageLatencyMs} ms |`,
     `| the same without the outbox NOTIFY trigger | ${pgbenchWithoutNotify.perSecond} | ${pgbenchWithoutNotify.clients} clients, average ${pgbenchWithoutNotify.averageLatencyMs} ms |`,
     "",
-    "| Scenario | load | target/s | achieved/s | of limit | p50 ms | p90 ms | p99 ms | max ms | errors | service CPU ms /1000 calls | catalog CPU ms /1000 | busy cores | service RSS MiB |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| Scenario | load | target/s | achieved/s | of limit | p50 ms | p90 ms | p99 ms | max ms | errors | service CPU ms /1000 calls | catalog CPU ms /1000 | busy cores | CPU steal % | service RSS MiB |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ...report.runs.map(
       (r) =>
-        `| ${r.scenario} | ${r.mode} | ${r.targetPerSecond ?? ""} | ${r.achievedPerSecond} | ${ratio(r)} | ${r.p50Ms} | ${r.p90Ms} | ${r.p99Ms} | ${r.maxMs} | ${errors(r)} | ${r.serviceCpuMsPer1000} | ${r.catalogCpuMsPer1000} | ${r.busyCores} | ${r.serviceRssMiB} |`,
+        `| ${r.scenario} | ${r.mode} | ${r.targetPerSecond ?? ""} | ${r.achievedPerSecond} | ${ratio(r)} | ${r.p50Ms} | ${r.p90Ms} | ${r.p99Ms} | ${r.maxMs} | ${errors(r)} | ${r.serviceCpuMsPer1000} | ${r.catalogCpuMsPer1000} | ${r.busyCores} | ${r.stealPercent} | ${r.serviceRssMiB} |`,
     ),
     "",
     "| Outbox commit-to-Kafka lag | events | missing | p50 ms | p99 ms | max ms |",

@@ -74,8 +74,8 @@ export async function startStack(beforeService?: (pgPort: number) => Promise<voi
       HTTP_PORT: String(PORTS.http),
       // One calling service sends all the load; a per-caller limit would measure the limiter.
       RATE_LIMIT_PER_SECOND: "0",
-      // As a deploy runs it (README, "Running in production"): without a cap V8 sizes the heap for
-      // this 24 GiB machine and lets garbage pile up to hundreds of MiB before a full collection.
+      // As a deploy runs it (README, Configuration, "Memory"): without caps V8 sizes the heap for
+      // this 24 GiB machine (a 128 MiB young generation) and RSS sits at hundreds of MiB.
       NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS ?? SERVICE_NODE_OPTIONS,
     });
     stops.push(() => terminate(service));
@@ -113,7 +113,7 @@ export async function startStack(beforeService?: (pgPort: number) => Promise<voi
   }
 }
 
-export const SERVICE_NODE_OPTIONS = "--max-old-space-size=192";
+export const SERVICE_NODE_OPTIONS = "--max-old-space-size=192 --max-semi-space-size=16";
 
 function spawnLogged(script: string, logFile: string, env: Record<string, string>): ChildProcess {
   const log = openSync(logFile, "w");
