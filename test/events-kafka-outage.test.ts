@@ -1,4 +1,5 @@
-import { execFileSync } from "node:child_process";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,18 +16,26 @@ import { startTestApp, type TestApp } from "./support/test-app.js";
 const PORT = "19292";
 const OUTAGE_MS = 30_000;
 const env = { ...process.env, KAFKA_PORT: PORT, KAFKA_CONTROLLER_PORT: "19293", KAFKA_DIR: mkdtempSync(join(tmpdir(), "kafka-outage-")) };
-const kafka = (command: "start" | "stop") => execFileSync("bash", ["scripts/kafka.sh", command], { env, stdio: "inherit" });
+// Not execFileSync: the service under test runs in this process, and a broker start blocking its
+// event loop for seconds would time its calls out and measure the test, not the outage.
+async function kafka(command: "start" | "stop") {
+  const script = spawn("bash", ["scripts/kafka.sh", command], { env, stdio: "inherit" });
+  const [code] = await once(script, "exit");
+  if (code !== 0) throw new Error(`scripts/kafka.sh ${command} exited with ${code}`);
+}
 
 describe("Kafka down for 30 s while orders are placed and cancelled", () => {
   const topic = `orders.outage.${randomUUID().slice(0, 8)}`;
   let app: TestApp;
   beforeAll(async () => {
-    kafka("start");
+    await kafka("start");
     app = await startTestApp({ KAFKA_BROKERS: `127.0.0.1:${PORT}`, KAFKA_TOPIC: topic, OUTBOX_POLL_MS: "200" });
+    // Four buyers for 34 s keep half their orders; the reference catalog's 1,000 pairs may run out.
+    await query(app.databaseUrl, `update catalog_products set available = 1000000 where id = 'prod-socks'`);
   }, 120_000);
   afterAll(async () => {
     await app?.stop();
-    kafka("stop");
+    await kafka("stop");
     rmSync(env.KAFKA_DIR, { recursive: true, force: true });
   });
 
@@ -48,11 +57,11 @@ describe("Kafka down for 30 s while orders are placed and cancelled", () => {
     };
     const workers = Array.from({ length: 4 }, (_, n) => worker(n));
     await sleep(2_000);
-    kafka("stop");
+    await kafka("stop");
     down = true;
     await sleep(OUTAGE_MS);
     const [waiting] = await query<{ n: number }>(app.databaseUrl, `select count(*)::int as n from outbox_events where published_at is null`);
-    kafka("start");
+    await kafka("start");
     down = false;
     await sleep(2_000);
     running = false;
