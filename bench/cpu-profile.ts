@@ -47,14 +47,15 @@ export function sharesByPackage(file: string, top = 15): Share[] {
     return `${caller(id) ?? "event loop"} → ${what}`;
   };
 
+  const perNode = new Map<number, number>();
+  profile.samples.forEach((id, i) => perNode.set(id, (perNode.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
   const micros = new Map<string, number>();
   let total = 0;
-  profile.samples.forEach((id, i) => {
-    const delta = profile.timeDeltas[i] ?? 0;
+  for (const [id, us] of perNode) {
     const name = owner(id);
-    micros.set(name, (micros.get(name) ?? 0) + delta);
-    total += delta;
-  });
+    micros.set(name, (micros.get(name) ?? 0) + us);
+    total += us;
+  }
   return [...micros]
     .sort((a, b) => b[1] - a[1])
     .slice(0, top)
