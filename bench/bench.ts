@@ -9,15 +9,13 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { cpuMs, machine, machineCpu, memoryMiB } from "./bench-support.js";
 import { clearPgbenchRows, echoFloor, pgbenchCeiling } from "./limits.js";
-import { closedLoop, openLoop, warmUp, type LoadOutcome, type Operation } from "./load.js";
+import { closedLoop, CONCURRENCY, openLoop, warmUp, type LoadOutcome, type Operation } from "./load.js";
 import { watchOrderCreated, writeOutboxAtRate } from "./outbox-lag.js";
 import { renderMarkdown, type BenchReport, type ScenarioRun } from "./report.js";
-import { scenarios } from "./scenarios.js";
+import { MIX_RATE, scenarios } from "./scenarios.js";
 import { startStack, type Stack } from "./stack.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const CONCURRENCY = 16;
-const MIX_RATE = Number(process.env.BENCH_MIX_RATE ?? 150);
 const MIX_SECONDS = Number(process.env.BENCH_MIX_SECONDS ?? 60);
 
 /** Runs one load against the stack and adds what the service spent on it. */

@@ -17,6 +17,9 @@ export interface LoadOutcome {
   readonly seconds: number;
 }
 
+/** Calls kept in flight when a closed loop finds a scenario's maximum. */
+export const CONCURRENCY = 16;
+
 /** Past this many calls waiting for an answer the generator stops sending and counts the rest as shed. */
 const MAX_IN_FLIGHT = 2_000;
 

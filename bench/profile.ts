@@ -11,13 +11,12 @@
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { machine } from "./bench-support.js";
 import { recordOnCpu, sharesByPackage, type Share } from "./cpu-profile.js";
-import { closedLoop, openLoop, warmUp } from "./load.js";
-import { scenarios, type Scenarios } from "./scenarios.js";
+import { closedLoop, CONCURRENCY, openLoop, warmUp } from "./load.js";
+import { MIX_RATE, scenarios, type Scenarios } from "./scenarios.js";
 import { startStack } from "./stack.js";
 
 const PROFILES = "bench/results/profiles";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
-const CONCURRENCY = 16;
 const PROFILED = ["createOrder", "getOrder", "listOrders", "addItem", "mix"] as const;
 
 async function main() {
@@ -36,7 +35,7 @@ async function main() {
     await warmUp(CONCURRENCY, 2, op);
     // The mix is storefront traffic at its usual rate; the others run flat out, as their maximum is measured.
     const perf = Promise.all(Object.values(pids).map((pid) => recordOnCpu(pid, SECONDS)));
-    outcome = scenario === "mix" ? await openLoop(150, SECONDS, op) : await closedLoop(CONCURRENCY, SECONDS, op);
+    outcome = scenario === "mix" ? await openLoop(MIX_RATE, SECONDS, op) : await closedLoop(CONCURRENCY, SECONDS, op);
     onCpu = await perf;
   } finally {
     // The profiles are written when the processes exit.

@@ -5,6 +5,9 @@ import { call } from "./bench-support.js";
 import type { Operation } from "./load.js";
 import { productId, type Stack } from "./stack.js";
 
+/** Arrival rate of the storefront mix, calls per second. */
+export const MIX_RATE = Number(process.env.BENCH_MIX_RATE ?? 150);
+
 /** Buyers who place orders, so each has a few pages of history for ListOrders. */
 const SHOPPERS = 100;
 const shopper = () => `shopper-${randomInt(SHOPPERS)}`;
