@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Component tests each start the service against one shared PostgreSQL and Kafka; two cores.
     maxWorkers: 2,
+    // Memory checks force a full collection before they measure.
+    execArgv: ["--expose-gc"],
   },
 });

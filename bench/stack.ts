@@ -25,7 +25,8 @@ export interface Stack {
   readonly topic: string;
   readonly servicePid: number;
   readonly catalogPid: number;
-  client(service: DescService): Client;
+  /** A grpc-js client calling as `subject` (role "service"); "bench" unless given. */
+  client(service: DescService, subject?: string): Client;
   stop(): Promise<void>;
 }
 
@@ -36,7 +37,7 @@ export interface Stack {
  * PRODUCT_COUNT products with stock a benchmark cannot exhaust. `beforeService` runs once the
  * schema exists and before the service starts, so it finds the database to itself.
  */
-export async function startStack(beforeService?: (pgPort: number) => Promise<void>): Promise<Stack> {
+export async function startStack(beforeService?: (pgPort: number) => Promise<void>, serviceEnv: Record<string, string> = {}): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), "order-bench-"));
   // As root, embedded PostgreSQL runs initdb as another user, who must be able to enter the directory.
   chmodSync(dir, 0o755);
@@ -68,6 +69,9 @@ export async function startStack(beforeService?: (pgPort: number) => Promise<voi
       PRODUCT_SERVICE_URL: catalogUrl,
       INVENTORY_SERVICE_URL: catalogUrl,
       JWT_SECRET: SECRET,
+      IDEMPOTENCY_HASH_KEY: "bench-idempotency-hash-key-0123456789abcdef",
+      CORS_ORIGINS: "https://shop.example.com",
+      ALLOW_SIMULATED_PAYMENTS: "true",
       LOG_LEVEL: "info",
       HOST: "127.0.0.1",
       GRPC_PORT: String(PORTS.grpc),
@@ -77,17 +81,20 @@ export async function startStack(beforeService?: (pgPort: number) => Promise<voi
       // As a deploy runs it (README, Configuration, "Memory"): without caps V8 sizes the heap for
       // this 24 GiB machine (a 128 MiB young generation) and RSS sits at hundreds of MiB.
       NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS ?? SERVICE_NODE_OPTIONS,
+      ...serviceEnv,
     });
     stops.push(() => terminate(service));
     await waitReady(service, `http://127.0.0.1:${PORTS.http}/readyz`, dir);
     await seedCatalog(db.url);
 
-    const bearer = `Bearer ${await serviceToken()}`;
-    const authorize: grpc.Interceptor = (options, nextCall) =>
+    // grpc-js holds the call's messages until start() passes it on, so the token may still be signing.
+    const authorize = (token: Promise<string>): grpc.Interceptor => (options, nextCall) =>
       new grpc.InterceptingCall(nextCall(options), {
         start(metadata, listener, next) {
-          metadata.set("authorization", bearer);
-          next(metadata, listener);
+          void token.then((bearer) => {
+            metadata.set("authorization", `Bearer ${bearer}`);
+            next(metadata, listener);
+          });
         },
       });
     const clients: Client[] = [];
@@ -99,9 +106,10 @@ export async function startStack(beforeService?: (pgPort: number) => Promise<voi
       topic,
       servicePid: service.pid!,
       catalogPid: catalog.pid!,
-      client(descriptor) {
+      client(descriptor, subject = "bench") {
         const Constructor = grpc.makeGenericClientConstructor(grpcServiceDefinition(descriptor) as never, descriptor.name);
-        const client = new Constructor(`127.0.0.1:${PORTS.grpc}`, grpc.credentials.createInsecure(), { interceptors: [authorize] }) as unknown as Client;
+        const token = serviceToken(subject);
+        const client = new Constructor(`127.0.0.1:${PORTS.grpc}`, grpc.credentials.createInsecure(), { interceptors: [authorize(token)] }) as unknown as Client;
         clients.push(client);
         return client;
       },
@@ -165,10 +173,10 @@ async function seedCatalog(url: string) {
   }
 }
 
-function serviceToken(): Promise<string> {
+function serviceToken(subject: string): Promise<string> {
   return new SignJWT({ roles: ["service"] })
     .setProtectedHeader({ alg: "HS256" })
-    .setSubject("bench")
+    .setSubject(subject)
     .setIssuer("order-service")
     .setAudience("order-service")
     .setExpirationTime("2h")

@@ -3,7 +3,6 @@ import type { ConnectRouter, ServiceImpl } from "@connectrpc/connect";
 import type { MikroORM } from "@mikro-orm/postgresql";
 import type { Pool } from "pg";
 import type { Logger } from "pino";
-import { RateLimiterMemory } from "rate-limiter-flexible";
 import { CartService, file_shop_cart_v1_cart } from "../gen/shop/cart/v1/cart_pb.js";
 import { file_shop_order_v1_order_errors } from "../gen/shop/order/v1/order_errors_pb.js";
 import { file_shop_order_v1_order_events } from "../gen/shop/order/v1/order_events_pb.js";
@@ -17,13 +16,18 @@ import type { Config } from "./config.js";
 import { developmentTools } from "./dev/development.js";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "./db/embedded-postgres.js";
 import { migrate, openOrm } from "./db/orm.js";
+import { Idempotency } from "./idempotency/idempotency.js";
+import { startIdempotencyPurge } from "./idempotency/idempotency-purge.js";
+import { OrderChanges } from "./orders/order-changes.js";
 import { orderService } from "./orders/order-service.js";
-import { SimulatedGateway } from "./payments/simulated-gateway.js";
+import { createPaymentGateway } from "./payments/payment-wiring.js";
 import { KafkaConnection } from "./outbox/kafka.js";
 import { registerOutboxMetrics } from "./outbox/outbox-metrics.js";
 import { OutboxRelay } from "./outbox/outbox-relay.js";
 import { systemClock } from "./platform/clock.js";
+import { Admission } from "./platform/auth/admission.js";
 import { createAuthenticator } from "./platform/auth/auth-config.js";
+import { developmentKey } from "./platform/development-keys.js";
 import { addConnectService } from "./platform/grpc-adapter.js";
 import { CallLimit } from "./platform/call-limit.js";
 import { bindGrpcServer, createGrpcServer, shutdownGrpcServer } from "./platform/grpc-server.js";
@@ -32,13 +36,16 @@ import { createMetricsRegistry, registerPoolMetrics } from "./platform/metrics.j
 import { installTracing } from "./platform/tracing.js";
 import { RpcMetrics } from "./platform/rpc-metrics.js";
 import { PgListener } from "./platform/pg-listener.js";
-import { closeHttpServer, createHttpServer, listen } from "./platform/http-server.js";
+import { closeHttpServer, createAdminServer, createHttpServer, listen, type HttpServer } from "./platform/http-server.js";
 import { reflectionService } from "./platform/reflection.js";
 import { withRpcScope } from "./platform/rpc-scope.js";
+import { StreamLimit } from "./platform/stream-limit.js";
 
 export interface App {
   readonly grpcPort: number;
   readonly httpPort: number;
+  /** Set when ADMIN_PORT is. */
+  readonly adminPort?: number;
   readonly orm: MikroORM;
   readonly health: Health;
   /** Graceful: stop taking calls, drain within the grace period, close Kafka and the database. */
@@ -75,25 +82,33 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
 
   const { catalog, inventory } = createCatalogClients(config.dependencies, orm, new DependencyMetrics(metrics));
   registerPoolMetrics(metrics, (await orm.em.getConnection().getNativeClient()) as Pool);
+  const admission = new Admission(createAuthenticator(config, log), {
+    callsPerSecond: config.rateLimitPerSecond,
+    failuresPerMinute: config.auth.failuresPerMinute,
+  });
   const scopeDeps = {
     log,
     defaultTimeoutMs: config.rpcDefaultTimeoutMs,
     maxTimeoutMs: config.rpcMaxTimeoutMs,
     forkEntityManager: () => orm.em.fork(),
-    authenticator: createAuthenticator(config, log),
     metrics: new RpcMetrics(metrics),
     callLimit: new CallLimit(config.maxCallsInProgress),
-    rateLimiter: config.rateLimitPerSecond > 0 ? new RateLimiterMemory({ points: config.rateLimitPerSecond, duration: 1 }) : undefined,
+    streamLimit: new StreamLimit(config.watch.maxStreams, config.watch.maxStreamsPerCaller),
   };
+  const hashKey = config.idempotency.hashKey
+    ? new TextEncoder().encode(config.idempotency.hashKey)
+    : developmentKey(config.database.dataDir, "dev-idempotency-key").key;
   const orderDeps = {
     catalog,
     inventory,
-    payments: new SimulatedGateway(),
+    payments: createPaymentGateway(config, log),
     pricing: config.pricing,
     clock: systemClock,
     topic: config.kafka?.topic ?? "orders.v1",
     estimatedDeliveryDays: config.estimatedDeliveryDays,
-    changes,
+    idempotency: new Idempotency(hashKey),
+    changes: new OrderChanges(changes),
+    watch: { maxLifetimeMs: config.watch.maxLifetimeMs, heartbeatMs: config.watch.heartbeatMs },
   };
   const services: [DescService, Partial<ServiceImpl<DescService>>][] = [
     [OrderService, withRpcScope(OrderService, orderService(orderDeps), scopeDeps) as Partial<ServiceImpl<DescService>>],
@@ -101,6 +116,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   ];
   const stopCartCleanup = startCartCleanup(orm, config.cart.cleanupIntervalMs, log);
   const stopReservationSweeper = startReservationSweeper(orm, inventory, config.reservationSweepMs, log);
+  const stopIdempotencyPurge = startIdempotencyPurge(orm, config.idempotency.retentionMs, config.idempotency.purgeIntervalMs, log);
 
   const checks: DependencyCheck[] = [
     { name: "postgres", required: true, check: async () => void (await orm.em.fork().execute("select 1")) },
@@ -111,17 +127,24 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
 
   const grpcOptions = { host: config.host, port: config.grpcPort, maxMessageBytes: config.maxMessageBytes, log };
   const grpcServer = createGrpcServer(grpcOptions);
-  for (const [service, impl] of services) addConnectService(grpcServer, service, impl);
+  for (const [service, impl] of services) addConnectService(grpcServer, service, impl, admission);
   health.grpc.addToServer(grpcServer);
-  reflectionService([
-    file_shop_order_v1_order,
-    file_shop_order_v1_order_events,
-    file_shop_order_v1_order_errors,
-    file_shop_cart_v1_cart,
-  ]).addToServer(grpcServer);
+  if (config.grpcReflection) {
+    reflectionService([
+      file_shop_order_v1_order,
+      file_shop_order_v1_order_events,
+      file_shop_order_v1_order_errors,
+      file_shop_cart_v1_cart,
+    ]).addToServer(grpcServer);
+  }
   const grpcPort = await bindGrpcServer(grpcServer, grpcOptions);
 
-  const development = config.environment === "development" ? developmentTools(config, orm, scopeDeps) : undefined;
+  const development = developmentTools(config, orm, scopeDeps);
+  if (development) log.warn("development tools on: /dev/token (from this machine only) and the development page");
+  const healthSnapshot = () => ({ ...health.snapshot(), ...(relay ? { outbox: relay.stats } : {}) });
+  const exposition = async () => ({ contentType: metrics.contentType, body: await metrics.metrics() });
+  const metricsOnHttpPort = config.adminPort === undefined && config.environment === "development";
+  if (config.adminPort === undefined && !metricsOnHttpPort) log.warn("/metrics is off: set ADMIN_PORT to serve it on a port of its own");
   const httpServer = createHttpServer({
     host: config.host,
     port: config.httpPort,
@@ -131,16 +154,24 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     routes: (router: ConnectRouter) => {
       for (const [service, impl] of [...services, ...(development?.browserServices ?? [])]) router.service(service, impl);
     },
+    admission,
     development,
-    health: () => ({ ...health.snapshot(), ...(relay ? { outbox: relay.stats } : {}) }),
-    metrics: async () => ({ contentType: metrics.contentType, body: await metrics.metrics() }),
+    health: healthSnapshot,
+    metrics: metricsOnHttpPort ? exposition : undefined,
     log,
   });
   const httpPort = await listen(httpServer, config.host, config.httpPort, log);
+  let adminServer: HttpServer | undefined;
+  let adminPort: number | undefined;
+  if (config.adminPort !== undefined) {
+    adminServer = createAdminServer({ health: healthSnapshot, metrics: exposition, log });
+    adminPort = await listen(adminServer, config.host, config.adminPort, log, "admin HTTP (/metrics, /healthz, /readyz)");
+  }
 
   return {
     grpcPort,
     httpPort,
+    adminPort,
     orm,
     health,
     async stop() {
@@ -149,8 +180,10 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
         shutdownGrpcServer(grpcServer, config.shutdownGraceMs),
         closeHttpServer(httpServer, config.shutdownGraceMs),
       ]);
+      if (adminServer) await closeHttpServer(adminServer, 0);
       await stopCartCleanup();
       await stopReservationSweeper();
+      await stopIdempotencyPurge();
       await relay?.stop();
       await kafka?.close();
       await changes.close();

@@ -5,81 +5,121 @@ const positiveInt = z.coerce.number().int().positive();
 const list = z
   .string()
   .transform((value) => value.split(",").map((item) => item.trim()).filter(Boolean));
+const flag = z.enum(["true", "false"]).transform((value) => value === "true");
+const key = z.string().min(32, "must be at least 32 characters");
 
-const schema = z
-  .object({
-    HOST: z.string().min(1).default("0.0.0.0"),
-    GRPC_PORT: port.default(50051),
-    HTTP_PORT: port.default(8080),
-    // "*" allows any origin; credentials are bearer tokens, never cookies, so that is safe.
-    CORS_ORIGINS: list.default(["*"]),
-    TLS_CERT_FILE: z.string().optional(),
-    TLS_KEY_FILE: z.string().optional(),
-    MAX_MESSAGE_BYTES: positiveInt.default(4 * 1024 * 1024),
-    RPC_DEFAULT_TIMEOUT_MS: positiveInt.default(10_000),
-    SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
-    APP_ENV: z.enum(["development", "production"]).default("development"),
-    AUTH_MODE: z.enum(["jwt", "gateway"]).default("jwt"),
-    JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
-    JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
-    JWT_ISSUER: z.string().min(1).default("order-service"),
-    JWT_AUDIENCE: z.string().min(1).default("order-service"),
-    RPC_MAX_TIMEOUT_MS: positiveInt.default(60_000),
-    // Calls per second per caller; 0 turns the limit off.
-    RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(0).default(100),
-    // Unary calls in progress per process; more are refused with UNAVAILABLE (0: no limit).
-    MAX_CALLS_IN_PROGRESS: z.coerce.number().int().min(0).default(256),
-    // The built development page (npm run build); served only when APP_ENV is development.
-    WEB_DIR: z.string().min(1).default("dist/web"),
-    // Where spans go (OTLP over HTTP, e.g. http://collector:4318/v1/traces); unset exports nothing.
-    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
-    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+const fields = z.object({
+  HOST: z.string().min(1).default("0.0.0.0"),
+  GRPC_PORT: port.default(50051),
+  HTTP_PORT: port.default(8080),
+  // Development allows any origin when unset; production must list them.
+  CORS_ORIGINS: list.optional(),
+  TLS_CERT_FILE: z.string().optional(),
+  TLS_KEY_FILE: z.string().optional(),
+  MAX_MESSAGE_BYTES: positiveInt.default(4 * 1024 * 1024),
+  RPC_DEFAULT_TIMEOUT_MS: positiveInt.default(10_000),
+  SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
+  APP_ENV: z.enum(["development", "production"]).default("development"),
+  AUTH_MODE: z.enum(["jwt", "gateway"]).default("jwt"),
+  JWT_SECRET: key.optional(),
+  JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  JWT_ISSUER: z.string().min(1).default("order-service"),
+  JWT_AUDIENCE: z.string().min(1).default("order-service"),
+  // How far the caller's clock may be off when exp and nbf are checked.
+  JWT_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(300).default(30),
+  // Gateway mode: the header x-gateway-secret must carry this, proving the call came through the gateway.
+  GATEWAY_SECRET: key.optional(),
+  // Failed authentications per peer address per minute before its unproven calls are refused; 0: no limit.
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).default(60),
+  RPC_MAX_TIMEOUT_MS: positiveInt.default(60_000),
+  // Calls per second per caller; 0 turns the limit off.
+  RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(0).default(100),
+  // Unary calls in progress per process; more are refused with UNAVAILABLE (0: no limit).
+  MAX_CALLS_IN_PROGRESS: z.coerce.number().int().min(0).default(256),
+  // WatchOrder: open streams per process and per caller; longest life of one stream; keep-alive interval.
+  WATCH_MAX_STREAMS: positiveInt.default(1_000),
+  WATCH_MAX_STREAMS_PER_CALLER: positiveInt.default(10),
+  WATCH_MAX_LIFETIME_MS: positiveInt.default(30 * 60_000),
+  WATCH_HEARTBEAT_MS: positiveInt.default(15_000),
+  // The built development page (npm run build); served only when APP_ENV is development.
+  WEB_DIR: z.string().min(1).default("dist/web"),
+  // A separate HTTP port for /metrics (and the health endpoints); unset keeps /metrics on HTTP_PORT in development, off in production.
+  ADMIN_PORT: port.optional(),
+  GRPC_REFLECTION: flag.optional(),
+  // Where spans go (OTLP over HTTP, e.g. http://collector:4318/v1/traces); unset exports nothing.
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 
-    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
-    DATA_DIR: z.string().min(1).default(".data"),
-    EMBEDDED_PG_PORT: port.default(54329),
-    DB_POOL_MAX: positiveInt.default(10),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  DATA_DIR: z.string().min(1).default(".data"),
+  EMBEDDED_PG_PORT: port.default(54329),
+  DB_POOL_MAX: positiveInt.default(10),
 
-    KAFKA_BROKERS: list.optional(),
-    KAFKA_CLIENT_ID: z.string().min(1).default("order-service"),
-    KAFKA_TOPIC: z.string().regex(/^[a-zA-Z0-9._-]+$/).default("orders.v1"),
-    EVENT_ENCODING: z.enum(["protobuf", "json"]).default("protobuf"),
-    EVENT_SOURCE: z.string().min(1).default("/order-service"),
-    OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(500),
-    OUTBOX_POLL_MS: positiveInt.default(1_000),
-    OUTBOX_RETENTION_MS: positiveInt.default(7 * 24 * 3_600_000),
+  KAFKA_BROKERS: list.optional(),
+  KAFKA_CLIENT_ID: z.string().min(1).default("order-service"),
+  KAFKA_TOPIC: z.string().regex(/^[a-zA-Z0-9._-]+$/).default("orders.v1"),
+  EVENT_ENCODING: z.enum(["protobuf", "json"]).default("protobuf"),
+  EVENT_SOURCE: z.string().min(1).default("/order-service"),
+  OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(500),
+  OUTBOX_POLL_MS: positiveInt.default(1_000),
+  OUTBOX_RETENTION_MS: positiveInt.default(7 * 24 * 3_600_000),
 
-    PRODUCT_SERVICE_URL: z.url({ protocol: /^https?$/ }).optional(),
-    INVENTORY_SERVICE_URL: z.url({ protocol: /^https?$/ }).optional(),
-    DEPENDENCY_TIMEOUT_MS: positiveInt.default(2_000),
-    DEPENDENCY_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
-    BREAKER_THRESHOLD: positiveInt.default(5),
-    BREAKER_HALF_OPEN_MS: positiveInt.default(5_000),
-    // 0 turns the cache off. Bounds how stale a price can be when an order is priced.
-    PRODUCT_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(2_000),
+  // Request hashes are an HMAC with this key; development generates one in DATA_DIR.
+  IDEMPOTENCY_HASH_KEY: key.optional(),
+  IDEMPOTENCY_RETENTION_MS: positiveInt.default(7 * 24 * 3_600_000),
+  IDEMPOTENCY_PURGE_INTERVAL_MS: positiveInt.default(3_600_000),
 
-    CURRENCY: z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as USD").default("USD"),
-    TAX_RATE_BPS: z.coerce.number().int().min(0).max(10_000).default(800),
-    FREE_SHIPPING_THRESHOLD_MINOR: z.coerce.number().int().min(0).default(5000),
-    FLAT_SHIPPING_MINOR: z.coerce.number().int().min(0).default(599),
-    ESTIMATED_DELIVERY_DAYS: z.coerce.number().int().min(0).max(365).default(5),
+  PAYMENT_PROVIDER: z.enum(["simulated"]).default("simulated"),
+  ALLOW_SIMULATED_PAYMENTS: flag.default(false),
 
-    CART_MAX_LINES: z.coerce.number().int().min(1).max(500).default(50),
-    CART_MAX_QUANTITY: z.coerce.number().int().min(1).max(10_000).default(99),
-    // An untouched cart is dropped after this long (default 30 days).
-    CART_TTL_MS: positiveInt.default(30 * 24 * 3_600_000),
-    CART_CLEANUP_INTERVAL_MS: positiveInt.default(3_600_000),
-    // How often reservations of orders that were never written (their process died) are released.
-    RESERVATION_SWEEP_MS: positiveInt.default(5_000),
-  })
-  .refine((env) => env.APP_ENV !== "production" || env.AUTH_MODE === "gateway" || env.JWT_SECRET || env.JWT_JWKS_URL, {
-    message: "production needs JWT_SECRET or JWT_JWKS_URL (or AUTH_MODE=gateway behind a trusted gateway)",
-    path: ["JWT_SECRET"],
-  })
-  .refine((env) => Boolean(env.TLS_CERT_FILE) === Boolean(env.TLS_KEY_FILE), {
-    message: "TLS_CERT_FILE and TLS_KEY_FILE must be set together",
-    path: ["TLS_CERT_FILE"],
-  });
+  PRODUCT_SERVICE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  INVENTORY_SERVICE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  DEPENDENCY_TIMEOUT_MS: positiveInt.default(2_000),
+  DEPENDENCY_RETRIES: z.coerce.number().int().min(0).max(5).default(2),
+  BREAKER_THRESHOLD: positiveInt.default(5),
+  BREAKER_HALF_OPEN_MS: positiveInt.default(5_000),
+  // 0 turns the cache off. Bounds how stale a price can be when an order is priced.
+  PRODUCT_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(2_000),
+
+  CURRENCY: z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as USD").default("USD"),
+  TAX_RATE_BPS: z.coerce.number().int().min(0).max(10_000).default(800),
+  FREE_SHIPPING_THRESHOLD_MINOR: z.coerce.number().int().min(0).default(5000),
+  FLAT_SHIPPING_MINOR: z.coerce.number().int().min(0).default(599),
+  ESTIMATED_DELIVERY_DAYS: z.coerce.number().int().min(0).max(365).default(5),
+
+  CART_MAX_LINES: z.coerce.number().int().min(1).max(500).default(50),
+  CART_MAX_QUANTITY: z.coerce.number().int().min(1).max(10_000).default(99),
+  // An untouched cart is dropped after this long (default 30 days).
+  CART_TTL_MS: positiveInt.default(30 * 24 * 3_600_000),
+  CART_CLEANUP_INTERVAL_MS: positiveInt.default(3_600_000),
+  // How often reservations of orders that were never written (their process died) are released.
+  RESERVATION_SWEEP_MS: positiveInt.default(5_000),
+});
+
+const schema = fields.superRefine((env, problems) => {
+  const problem = (name: string, message: string) => problems.addIssue({ code: "custom", path: [name], message });
+  if (Boolean(env.TLS_CERT_FILE) !== Boolean(env.TLS_KEY_FILE)) problem("TLS_CERT_FILE", "TLS_CERT_FILE and TLS_KEY_FILE must be set together");
+  if (env.JWT_SECRET && env.JWT_JWKS_URL) problem("JWT_JWKS_URL", "set JWT_SECRET or JWT_JWKS_URL, not both");
+  if (env.APP_ENV === "production") productionChecklist(env, problem);
+});
+
+/** What production insists on, so that no development convenience reaches it by default. */
+function productionChecklist(env: z.infer<typeof fields>, problem: (name: string, message: string) => void): void {
+  if (env.AUTH_MODE === "jwt" && !env.JWT_SECRET && !env.JWT_JWKS_URL) {
+    problem("JWT_SECRET", "production needs JWT_SECRET or JWT_JWKS_URL (or AUTH_MODE=gateway with GATEWAY_SECRET)");
+  }
+  if (env.JWT_JWKS_URL && !env.JWT_JWKS_URL.startsWith("https:")) problem("JWT_JWKS_URL", "must be https in production");
+  if (env.AUTH_MODE === "gateway" && !env.GATEWAY_SECRET) {
+    problem("GATEWAY_SECRET", "production in gateway mode needs GATEWAY_SECRET, the proof a call came through the gateway");
+  }
+  if (!env.DATABASE_URL) problem("DATABASE_URL", "production needs DATABASE_URL; the embedded PostgreSQL is for development");
+  if (!env.CORS_ORIGINS?.length) problem("CORS_ORIGINS", "production needs the browser origins allowed to call, listed explicitly");
+  else if (env.CORS_ORIGINS.includes("*")) problem("CORS_ORIGINS", '"*" is not allowed in production; list the shop\'s origins');
+  if (!env.IDEMPOTENCY_HASH_KEY) problem("IDEMPOTENCY_HASH_KEY", "production needs IDEMPOTENCY_HASH_KEY (32+ characters) to key request hashes");
+  if (env.PAYMENT_PROVIDER === "simulated" && !env.ALLOW_SIMULATED_PAYMENTS) {
+    problem("ALLOW_SIMULATED_PAYMENTS", "PAYMENT_PROVIDER=simulated captures any well-formed card; production needs ALLOW_SIMULATED_PAYMENTS=true to run it");
+  }
+}
 
 export type Config = ReturnType<typeof toConfig>;
 
@@ -111,7 +151,7 @@ function toConfig(env: z.infer<typeof schema>) {
     host: env.HOST,
     grpcPort: env.GRPC_PORT,
     httpPort: env.HTTP_PORT,
-    corsOrigins: env.CORS_ORIGINS,
+    corsOrigins: env.CORS_ORIGINS ?? ["*"],
     tls: env.TLS_CERT_FILE && env.TLS_KEY_FILE ? { certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE } : undefined,
     maxMessageBytes: env.MAX_MESSAGE_BYTES,
     rpcDefaultTimeoutMs: env.RPC_DEFAULT_TIMEOUT_MS,
@@ -120,6 +160,14 @@ function toConfig(env: z.infer<typeof schema>) {
     maxCallsInProgress: env.MAX_CALLS_IN_PROGRESS,
     environment: env.APP_ENV,
     webDir: env.WEB_DIR,
+    adminPort: env.ADMIN_PORT,
+    grpcReflection: env.GRPC_REFLECTION ?? env.APP_ENV === "development",
+    watch: {
+      maxStreams: env.WATCH_MAX_STREAMS,
+      maxStreamsPerCaller: env.WATCH_MAX_STREAMS_PER_CALLER,
+      maxLifetimeMs: env.WATCH_MAX_LIFETIME_MS,
+      heartbeatMs: env.WATCH_HEARTBEAT_MS,
+    },
     tracesEndpoint: env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
     auth: {
       mode: env.AUTH_MODE,
@@ -127,7 +175,16 @@ function toConfig(env: z.infer<typeof schema>) {
       jwksUrl: env.JWT_JWKS_URL,
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
+      clockToleranceS: env.JWT_CLOCK_TOLERANCE_S,
+      gatewaySecret: env.GATEWAY_SECRET,
+      failuresPerMinute: env.AUTH_FAILURES_PER_MINUTE,
     },
+    idempotency: {
+      hashKey: env.IDEMPOTENCY_HASH_KEY,
+      retentionMs: env.IDEMPOTENCY_RETENTION_MS,
+      purgeIntervalMs: env.IDEMPOTENCY_PURGE_INTERVAL_MS,
+    },
+    payments: { provider: env.PAYMENT_PROVIDER, allowSimulated: env.ALLOW_SIMULATED_PAYMENTS },
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     logLevel: env.LOG_LEVEL,
     database: {

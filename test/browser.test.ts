@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
@@ -7,6 +7,7 @@ import { build } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OrderService, OrderStatus } from "../gen/shop/order/v1/order_pb.js";
 import { startTestApp, type TestApp } from "./support/test-app.js";
+import { ADMIN_USER, token } from "./support/tokens.js";
 
 /** Debian's Chromium, never a downloaded browser. */
 const CHROMIUM = "/usr/bin/chromium";
@@ -14,11 +15,16 @@ const ARTIFACTS = "test/artifacts";
 
 describe("the development page in headless Chromium, against the real service", () => {
   const webDir = mkdtempSync(join(tmpdir(), "web-"));
+  const dataDir = mkdtempSync(join(tmpdir(), "dev-key-"));
   let app: TestApp;
   let browser: Browser;
+  /** An operator's token signed with the instance's development key (the page itself gets its tokens from /dev/token). */
+  let operator: string;
   beforeAll(async () => {
     await build({ configFile: "src/web/vite.config.ts", build: { outDir: webDir, emptyOutDir: true }, logLevel: "silent" });
-    app = await startTestApp({ WEB_DIR: webDir });
+    // The development tools exist only on an instance that uses its development key: no JWT_SECRET.
+    app = await startTestApp({ WEB_DIR: webDir, JWT_SECRET: "", DATA_DIR: dataDir });
+    operator = await token(ADMIN_USER, ["admin"], { secret: readFileSync(join(dataDir, "dev-jwt-secret"), "utf8").trim() });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
     mkdirSync(ARTIFACTS, { recursive: true });
   }, 120_000);
@@ -26,6 +32,7 @@ describe("the development page in headless Chromium, against the real service", 
     await browser?.close();
     await app?.stop();
     rmSync(webDir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   async function shopAndCheckOut(page: Page, userId: string) {
@@ -37,7 +44,7 @@ describe("the development page in headless Chromium, against the real service", 
   }
 
   async function orderOf(userId: string) {
-    const { orders } = await app.connect(OrderService).listOrders({ userId });
+    const { orders } = await app.connect(OrderService, operator).listOrders({ userId });
     return orders[0]!;
   }
 
@@ -59,7 +66,7 @@ describe("the development page in headless Chromium, against the real service", 
 
       const order = await orderOf(userId);
       expect(order.userId).toBe(userId);
-      await app.connect(OrderService).updateOrderStatus({ requestId: randomUUID(), orderId: order.id, status: OrderStatus.CONFIRMED });
+      await app.connect(OrderService, operator).updateOrderStatus({ requestId: randomUUID(), orderId: order.id, status: OrderStatus.CONFIRMED });
       await expect.poll(() => page.textContent("#order-status")).toBe("CONFIRMED");
       expect(await page.textContent("#order-events")).toContain("shop.order.v1.OrderStatusChanged: CONFIRMED");
       await page.screenshot({ path: join(ARTIFACTS, `browser-order-${protocol}.png`), fullPage: true });

@@ -1,15 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config.js";
+import { problems } from "./support/config-problems.js";
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
 
 describe("configuration", () => {
   it("when nothing is set, then the embedded defaults apply", () => {
@@ -35,14 +27,21 @@ describe("configuration", () => {
     expect(loadConfig({ GRPC_PORT: "" }).grpcPort).toBe(50051);
   });
 
-  it("when production has no key configuration, then start-up refuses; with a secret, JWKS or a gateway it starts", () => {
-    expect(problems({ APP_ENV: "production" })).toEqual([
-      "JWT_SECRET: production needs JWT_SECRET or JWT_JWKS_URL (or AUTH_MODE=gateway behind a trusted gateway)",
+  it("when production has no key configuration, then start-up refuses; with a secret, https JWKS or a gateway with its secret it starts", () => {
+    const production = {
+      APP_ENV: "production",
+      DATABASE_URL: "postgres://orders@db.internal/orders",
+      CORS_ORIGINS: "https://shop.example.com",
+      IDEMPOTENCY_HASH_KEY: "k".repeat(32),
+      ALLOW_SIMULATED_PAYMENTS: "true",
+    };
+    expect(problems(production)).toEqual([
+      "JWT_SECRET: production needs JWT_SECRET or JWT_JWKS_URL (or AUTH_MODE=gateway with GATEWAY_SECRET)",
     ]);
-    expect(problems({ APP_ENV: "production", JWT_SECRET: "short" })[0]).toMatch(/JWT_SECRET: must be at least 32 characters/);
-    expect(problems({ APP_ENV: "production", JWT_SECRET: "x".repeat(32) })).toEqual([]);
-    expect(problems({ APP_ENV: "production", JWT_JWKS_URL: "https://id.example.com/.well-known/jwks.json" })).toEqual([]);
-    expect(problems({ APP_ENV: "production", AUTH_MODE: "gateway" })).toEqual([]);
+    expect(problems({ ...production, JWT_SECRET: "short" })[0]).toMatch(/JWT_SECRET: must be at least 32 characters/);
+    expect(problems({ ...production, JWT_SECRET: "x".repeat(32) })).toEqual([]);
+    expect(problems({ ...production, JWT_JWKS_URL: "https://id.example.com/.well-known/jwks.json" })).toEqual([]);
+    expect(problems({ ...production, AUTH_MODE: "gateway", GATEWAY_SECRET: "g".repeat(32) })).toEqual([]);
   });
 
   it("when KAFKA_BROKERS is a list, then it is split and trimmed", () => {

@@ -6,7 +6,7 @@ import type {
   UpdateItemQuantityRequest,
 } from "../../gen/shop/cart/v1/cart_pb.js";
 import { parsePaymentMethod, type PaymentMethod } from "../payments/payment-method.js";
-import { REQUEST_ID, RESOURCE_ID, Violations } from "../platform/validation.js";
+import { REQUEST_ID, RESOURCE_ID, USER_ID, Violations } from "../platform/validation.js";
 import { parseAddress, parseCustomer, type CustomerData } from "../orders/place-order-input.js";
 import type { AddressData } from "../orders/order.entity.js";
 import type { CartLimits } from "./cart-deps.js";
@@ -36,7 +36,7 @@ function finish<T>(v: Violations, value: T): T {
 
 export function parseUserId(userId: string): string {
   const v = new Violations();
-  return finish(v, v.text("user_id", userId, RESOURCE_ID));
+  return finish(v, v.text("user_id", userId, USER_ID));
 }
 
 export function parseClear(request: ClearCartRequest): CartTarget {
@@ -55,7 +55,7 @@ export function parseLine(
     v.check(quantity >= minQuantity && quantity <= limits.maxQuantity, "quantity", `must be between ${minQuantity} and ${limits.maxQuantity}`);
   }
   return finish(v, {
-    userId: v.text("user_id", request.userId, RESOURCE_ID),
+    userId: v.text("user_id", request.userId, USER_ID),
     productId: v.text("product_id", request.productId, RESOURCE_ID),
     quantity,
     expectedVersion: request.expectedVersion,
@@ -66,7 +66,7 @@ export function parseCheckout(request: CheckoutRequest, now: Date): CheckoutComm
   const v = new Violations();
   return finish(v, {
     requestId: v.text("request_id", request.requestId, REQUEST_ID),
-    userId: v.text("user_id", request.userId, RESOURCE_ID),
+    userId: v.text("user_id", request.userId, USER_ID),
     expectedVersion: request.expectedVersion,
     customer: parseCustomer(request.customer, v),
     shippingAddress: parseAddress(request.shippingAddress, "shipping_address", v),

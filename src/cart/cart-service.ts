@@ -1,11 +1,12 @@
 import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { CheckoutRequestSchema, CheckoutResponseSchema, type CartService } from "../../gen/shop/cart/v1/cart_pb.js";
-import { idempotent } from "../idempotency/idempotency.js";
+import { CheckoutRequestSchema, CheckoutResponseSchema, type CartService, type CheckoutResponse } from "../../gen/shop/cart/v1/cart_pb.js";
+import { assertOrderVisible } from "../orders/get-order.js";
 import { orderToProto } from "../orders/order-mapper.js";
+import { withoutCardData } from "../payments/card-data.js";
 import type { OrderRecord } from "../orders/order-record.js";
-import { actingFor } from "../platform/auth/principal.js";
+import { actingFor, ownerOf } from "../platform/auth/principal.js";
 import { scopeOf, type RpcScope } from "../platform/rpc-scope.js";
 import type { CartDeps } from "./cart-deps.js";
 import { parseCheckout, parseClear, parseLine, parseUserId, type CartTarget } from "./cart-input.js";
@@ -62,8 +63,16 @@ export function cartService(deps: CartDeps): Partial<ServiceImpl<typeof CartServ
       const scope = scopeOf(context);
       const command = parseCheckout(owned(scope, request), deps.clock.now());
       const toResponse = (order: OrderRecord) => create(CheckoutResponseSchema, { order: orderToProto(order) });
-      const call = { key: `Checkout:${command.userId}:${command.requestId}`, requestSchema: CheckoutRequestSchema, request, responseSchema: CheckoutResponseSchema };
-      return idempotent(scope, call, (record) => checkout(command, scope, deps, (tx, order) => record(tx, toResponse(order))));
+      const call = {
+        rpc: "Checkout",
+        caller: scope.principal.userId,
+        parts: [command.userId, command.requestId],
+        requestSchema: CheckoutRequestSchema,
+        request: withoutCardData(CheckoutRequestSchema, request),
+        responseSchema: CheckoutResponseSchema,
+        beforeReplay: (stored: CheckoutResponse) => assertOrderVisible(scope.em, stored.order!.id, { ownerId: ownerOf(scope.principal) }),
+      };
+      return deps.idempotency.run(scope, call, (record) => checkout(command, scope, deps, (tx, order) => record(tx, toResponse(order))));
     },
   };
 }

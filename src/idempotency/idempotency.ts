@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHmac } from "node:crypto";
 import { fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { newId } from "../platform/clock.js";
@@ -15,11 +15,20 @@ interface Scope {
 }
 
 export interface IdempotentCall<Req extends DescMessage, Res extends DescMessage> {
-  /** "<rpc>:<caller>:<request id>". */
-  readonly key: string;
+  readonly rpc: string;
+  /** The authenticated caller: one caller's request ids never meet another's. */
+  readonly caller: string;
+  /** What else names the request: the request id, and the order or user it is about. */
+  readonly parts: readonly string[];
   readonly requestSchema: Req;
+  /** Without card data: what is hashed is kept (callers pass it through payments/card-data.ts). */
   readonly request: MessageShape<Req>;
   readonly responseSchema: Res;
+  /**
+   * Runs before a stored response is given back and throws if the caller may no longer see what
+   * it is about (an order deleted since, say), so a replay never shows more than a fresh call would.
+   */
+  readonly beforeReplay: (response: MessageShape<Res>) => Promise<void>;
 }
 
 /** Call inside the work's own transaction, so the response is stored exactly when the work commits. */
@@ -38,12 +47,13 @@ export class InProgressError extends DomainError {
   }
 }
 
-function hashOf<Req extends DescMessage>(schema: Req, request: MessageShape<Req>): string {
-  return createHash("sha256").update(toBinary(schema, request)).digest("hex");
+/** Unambiguous whatever characters the parts hold. */
+function keyOf(call: IdempotentCall<DescMessage, DescMessage>): string {
+  return JSON.stringify([call.rpc, call.caller, ...call.parts]);
 }
 
 /**
- * Runs `work` once per key. A retry with the same request gets the first response; the same key
+ * Runs `work` once per key (RPC, caller, request id and what the request is about). A retry with the same request gets the first response; the same key
  * with a different request is ALREADY_EXISTS; a duplicate arriving while the first still runs
  * waits for it (until the caller's deadline). Failures are not remembered: the request id can be
  * retried after an error. The answer is the response `work` recorded in its transaction, so it
@@ -51,25 +61,44 @@ function hashOf<Req extends DescMessage>(schema: Req, request: MessageShape<Req>
  * deadline (plus a margin): a retry after the claimant died takes it over once the lease has
  * passed, and the claim token makes sure only the current claimant can record a response.
  */
-export async function idempotent<Req extends DescMessage, Res extends DescMessage>(
+export class Idempotency {
+  /** `hashKey` keys the request hashes (HMAC-SHA-256), so a stored hash cannot be matched against guessed requests. */
+  constructor(private readonly hashKey: Uint8Array) {}
+
+  run<Req extends DescMessage, Res extends DescMessage>(
+    scope: Scope,
+    call: IdempotentCall<Req, Res>,
+    work: (record: RecordResponse<Res>) => Promise<unknown>,
+  ): Promise<MessageShape<Res>> {
+    const hash = createHmac("sha256", this.hashKey).update(toBinary(call.requestSchema, call.request)).digest("hex");
+    return idempotent(scope, call, keyOf(call as IdempotentCall<DescMessage, DescMessage>), hash, work);
+  }
+}
+
+async function idempotent<Req extends DescMessage, Res extends DescMessage>(
   { em, signal, deadline }: Scope,
   call: IdempotentCall<Req, Res>,
+  key: string,
+  hash: string,
   work: (record: RecordResponse<Res>) => Promise<unknown>,
 ): Promise<MessageShape<Res>> {
-  const hash = hashOf(call.requestSchema, call.request);
   const token = newId();
   for (;;) {
-    if (await claim(em, call.key, hash, token, deadline)) break;
+    if (await claim(em, key, hash, token, deadline)) break;
     const existing = await em.execute<{ request_hash: string; response: Buffer | null }[]>(
       `select request_hash, response from idempotency_records where key = ?`,
-      [call.key],
+      [key],
     );
     const row = existing[0];
     if (!row) continue;
     if (row.request_hash !== hash) {
       throw new AlreadyExistsError("REQUEST_ID_REUSED", "this request_id was already used for a different request");
     }
-    if (row.response) return fromBinary(call.responseSchema, row.response);
+    if (row.response) {
+      const response = fromBinary(call.responseSchema, row.response);
+      await call.beforeReplay(response);
+      return response;
+    }
     if (signal.aborted) throw new InProgressError();
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
@@ -78,17 +107,17 @@ export async function idempotent<Req extends DescMessage, Res extends DescMessag
   const record: RecordResponse<Res> = async (tx, response) => {
     const stored = await tx.execute<unknown[]>(
       `update idempotency_records set response = ?, completed_at = now() where key = ? and claim_token = ? returning 1`,
-      [Buffer.from(toBinary(call.responseSchema, response)), call.key, token],
+      [Buffer.from(toBinary(call.responseSchema, response)), key, token],
     );
     if (stored.length !== 1) throw new ClaimLostError();
     recorded = response;
   };
   try {
     await work(record);
-    if (!recorded) throw new Error(`${call.key}: the work succeeded without recording its response`);
+    if (!recorded) throw new Error(`${key}: the work succeeded without recording its response`);
     return recorded;
   } catch (error) {
-    await em.execute(`delete from idempotency_records where key = ? and claim_token = ? and completed_at is null`, [call.key, token]);
+    await em.execute(`delete from idempotency_records where key = ? and claim_token = ? and completed_at is null`, [key, token]);
     throw error;
   }
 }

@@ -28,3 +28,15 @@ export async function getOrder(em: EntityManager, orderId: string, options: { wi
   if (!order) throw new NotFoundError("order", orderId);
   return order;
 }
+
+/**
+ * NOT_FOUND unless the caller may see the order now: it exists, is not deleted (unless asked),
+ * and for a customer (`ownerId`) is theirs. Checked before a stored response is replayed, so a
+ * replay never shows more than a fresh read would.
+ */
+export async function assertOrderVisible(em: EntityManager, orderId: string, options: { ownerId?: string; includeDeleted?: boolean }): Promise<void> {
+  const deleted = options.includeDeleted ? "" : " and deleted_at is null";
+  const owner = options.ownerId ? " and user_id = ?" : "";
+  const rows = await em.execute<unknown[]>(`select 1 from orders where id = ?${deleted}${owner}`, options.ownerId ? [orderId, options.ownerId] : [orderId]);
+  if (!rows.length) throw new NotFoundError("order", orderId);
+}

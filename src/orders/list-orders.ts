@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { OrderStatus as OrderStatusProto, type ListOrdersRequest } from "../../gen/shop/order/v1/order_pb.js";
-import { RESOURCE_ID, Violations } from "../platform/validation.js";
+import { USER_ID, Violations } from "../platform/validation.js";
 import type { OrderRecord } from "./order-record.js";
 import { queryOrders, selectOrders } from "./order-rows.js";
 import type { OrderStatus } from "./order-status.js";
@@ -58,7 +58,7 @@ export function parseListOrders(request: ListOrdersRequest): ListOrdersQuery {
   });
   const filters: Filters = {
     statuses: [...new Set(statuses)].sort(),
-    userId: request.userId ? v.text("user_id", request.userId, RESOURCE_ID) : "",
+    userId: request.userId ? v.text("user_id", request.userId, USER_ID) : "",
     customerEmail: v.text("customer_email", request.customerEmail, { max: 320 }).toLowerCase(),
     createdAfter: v.timestamp("created_after", request.createdAfter),
     createdBefore: v.timestamp("created_before", request.createdBefore),

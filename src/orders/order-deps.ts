@@ -1,8 +1,10 @@
 import type { Inventory, ProductCatalog } from "../catalog/catalog-ports.js";
 import type { PricingPolicy } from "../money/totals.js";
 import type { PaymentGateway } from "../payments/payment-gateway.js";
+import type { Idempotency } from "../idempotency/idempotency.js";
 import type { Clock } from "../platform/clock.js";
-import type { PgListener } from "../platform/pg-listener.js";
+import type { OrderChanges } from "./order-changes.js";
+import type { WatchLimits } from "./watch-order.js";
 
 /** What the order use cases need from outside the domain, wired in main.ts. */
 export interface OrderDeps {
@@ -13,6 +15,8 @@ export interface OrderDeps {
   readonly clock: Clock;
   readonly topic: string;
   readonly estimatedDeliveryDays: number;
+  readonly idempotency: Idempotency;
   /** Commits of order changes, from any instance (WatchOrder). */
-  readonly changes: PgListener;
+  readonly changes: OrderChanges;
+  readonly watch: WatchLimits;
 }

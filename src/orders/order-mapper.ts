@@ -96,14 +96,19 @@ export function orderToProto(order: OrderRecord): MessageInitShape<typeof OrderS
   };
 }
 
-/** Needs the history read. */
-export function trackingToProto(order: OrderRecord): MessageInitShape<typeof GetOrderStatusResponseSchema> {
+/**
+ * Needs the history read. A customer sees their own changes under their id and everyone else's
+ * as "staff": operators' ids are not theirs to collect.
+ */
+export function trackingToProto(order: OrderRecord, audience: "owner" | "staff"): MessageInitShape<typeof GetOrderStatusResponseSchema> {
+  const shown = (change: StatusChangeRecord) =>
+    audience === "staff" || change.actor === order.userId ? statusChangeToProto(change) : { ...statusChangeToProto(change), actor: "staff" };
   return {
     orderId: order.id,
     orderNumber: order.orderNumber,
     status: orderStatusToProto(order.status),
     paymentStatus: PaymentStatus[order.paymentStatus],
-    history: Array.from(order.history ?? [], statusChangeToProto),
+    history: Array.from(order.history ?? [], shown),
     trackingNumber: order.trackingNumber,
     carrier: order.carrier,
     estimatedDeliveryDate: dateToProto(order.estimatedDeliveryDate),

@@ -1,14 +1,14 @@
 import { create, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import * as pb from "../../gen/shop/order/v1/order_pb.js";
-import { idempotent } from "../idempotency/idempotency.js";
-import { actingFor, ownerOf, requireStaff } from "../platform/auth/principal.js";
+import { withoutCardData } from "../payments/card-data.js";
+import { actingFor, isStaff, ownerOf, requireStaff } from "../platform/auth/principal.js";
 import { scopeOf } from "../platform/rpc-scope.js";
 import { cancelOrder, refundOrder } from "./cancel-order.js";
 import { changeStatus, parseChangeStatus } from "./change-status.js";
 import { deleteOrder } from "./delete-order.js";
 import { addItem, changeQuantity, parseAddItem, parseChangeQuantity, parseRemoveItem, removeItem } from "./edit-items.js";
-import { getOrder, parseOrderId } from "./get-order.js";
+import { assertOrderVisible, getOrder, parseOrderId } from "./get-order.js";
 import { changeItemStatus, parseItemStatus } from "./item-fulfilment.js";
 import { listOrders, parseListOrders } from "./list-orders.js";
 import { parsePay, parseReasonCommand } from "./order-commands.js";
@@ -21,7 +21,7 @@ import type { OrderRecord } from "./order-record.js";
 import { parsePlaceOrder } from "./place-order-input.js";
 import { placeOrder } from "./place-order.js";
 import { parseUpdateOrder, updateOrder } from "./update-order.js";
-import { watchOrder } from "./watch-order.js";
+import { parseWatchOrder, watchOrder } from "./watch-order.js";
 
 type Command = MutationTarget & { readonly requestId: string };
 
@@ -30,8 +30,10 @@ export function orderService(deps: OrderDeps): Partial<ServiceImpl<typeof pb.Ord
   const withOrder = (order: OrderRecord) => ({ order: orderToProto(order) });
 
   /**
-   * Every change to an existing order: idempotent by request id (per RPC and order), then one
-   * locked, versioned transaction in which the response is recorded.
+   * Every change to an existing order: idempotent by request id (per RPC, caller and order), then
+   * one locked, versioned transaction in which the response is recorded. A stored response is
+   * replayed only while the caller may still see the order (a deleted order stays visible to the
+   * retry of its own deletion).
    */
   function mutation<Req extends DescMessage, Res extends DescMessage>(
     requestSchema: Req,
@@ -44,8 +46,17 @@ export function orderService(deps: OrderDeps): Partial<ServiceImpl<typeof pb.Ord
       const rpc = context.method.name;
       if (allowed === "staff") requireStaff(scope.principal, `call ${rpc}`);
       const target = { ...command, ownerId: ownerOf(scope.principal) };
-      const call = { key: `${rpc}:${command.orderId}:${command.requestId}`, requestSchema, request, responseSchema };
-      return idempotent(scope, call, (record) =>
+      const includeDeleted = rpc === pb.OrderService.method.deleteOrder.name;
+      const call = {
+        rpc,
+        caller: scope.principal.userId,
+        parts: [command.orderId, command.requestId],
+        requestSchema,
+        request: withoutCardData(requestSchema, request),
+        responseSchema,
+        beforeReplay: () => assertOrderVisible(scope.em, command.orderId, { ownerId: target.ownerId, includeDeleted }),
+      };
+      return deps.idempotency.run(scope, call, (record) =>
         mutateOrder(scope, deps, target, change, (tx, changed) => record(tx, create(responseSchema, respond(changed)))),
       );
     };
@@ -70,12 +81,15 @@ export function orderService(deps: OrderDeps): Partial<ServiceImpl<typeof pb.Ord
       const command = parsePlaceOrder({ ...request, userId }, deps.pricing.currency, deps.clock.now());
       const respond = (order: OrderRecord) => create(pb.CreateOrderResponseSchema, withOrder(order));
       const call = {
-        key: `CreateOrder:${command.userId}:${command.requestId}`,
+        rpc: "CreateOrder",
+        caller: scope.principal.userId,
+        parts: [command.userId, command.requestId],
         requestSchema: pb.CreateOrderRequestSchema,
-        request,
+        request: withoutCardData(pb.CreateOrderRequestSchema, request),
         responseSchema: pb.CreateOrderResponseSchema,
+        beforeReplay: (stored: pb.CreateOrderResponse) => assertOrderVisible(scope.em, stored.order!.id, { ownerId: ownerOf(scope.principal) }),
       };
-      return idempotent(scope, call, (record) => placeOrder(command, scope, deps, (tx, order) => record(tx, respond(order))));
+      return deps.idempotency.run(scope, call, (record) => placeOrder(command, scope, deps, (tx, order) => record(tx, respond(order))));
     },
 
     async getOrder(request, context) {
@@ -94,16 +108,17 @@ export function orderService(deps: OrderDeps): Partial<ServiceImpl<typeof pb.Ord
 
     async *watchOrder(request, context) {
       const scope = scopeOf(context);
-      const target = { orderId: parseOrderId(request.orderId), ownerId: ownerOf(scope.principal) };
-      for await (const snapshot of watchOrder(scope.em, target, deps.changes, scope.signal)) {
-        yield { order: orderToProto(snapshot.order), eventType: snapshot.eventType };
+      const target = { ...parseWatchOrder(request), ownerId: ownerOf(scope.principal) };
+      for await (const update of watchOrder(scope.em, target, deps.changes, deps.watch, scope.signal)) {
+        yield update.kind === "heartbeat" ? { heartbeat: true } : { order: orderToProto(update.order), eventType: update.eventType };
       }
     },
 
     async getOrderStatus(request, context) {
       const scope = scopeOf(context);
       const ownerId = ownerOf(scope.principal);
-      return trackingToProto(await getOrder(scope.em, parseOrderId(request.orderId), { withHistory: true, ownerId }));
+      const order = await getOrder(scope.em, parseOrderId(request.orderId), { withHistory: true, ownerId });
+      return trackingToProto(order, isStaff(scope.principal) ? "staff" : "owner");
     },
 
     updateOrder(request, context) {

@@ -51,3 +51,8 @@ export function transition(from: OrderStatus, to: OrderStatus): OrderStatus {
 export function isTerminal(status: OrderStatus): boolean {
   return ORDER_TRANSITIONS[status].length === 0;
 }
+
+/** Nothing more happens unless someone acts: terminal, or DELIVERED (a refund is all that can follow). WatchOrder ends here. */
+export function isSettled(status: OrderStatus): boolean {
+  return isTerminal(status) || status === "DELIVERED";
+}

@@ -6,7 +6,7 @@ import type {
 } from "../../gen/shop/order/v1/order_pb.js";
 import { money, type Money } from "../money/money.js";
 import { parsePaymentMethod, type PaymentMethod } from "../payments/payment-method.js";
-import { REQUEST_ID, RESOURCE_ID, Violations } from "../platform/validation.js";
+import { REQUEST_ID, RESOURCE_ID, USER_ID, Violations } from "../platform/validation.js";
 import type { AddressData } from "./order.entity.js";
 
 export const MAX_ITEMS = 50;
@@ -113,7 +113,7 @@ export function parsePlaceOrder(request: CreateOrderRequest, shopCurrency: strin
   v.check(currency === shopCurrency, "currency_code", `only ${shopCurrency} is sold`);
   const command: PlaceOrderCommand = {
     requestId: v.text("request_id", request.requestId, REQUEST_ID),
-    userId: v.text("user_id", request.userId, RESOURCE_ID),
+    userId: v.text("user_id", request.userId, USER_ID),
     customer: parseCustomer(request.customer, v),
     items: parseItems(request, shopCurrency, v),
     shippingAddress: parseAddress(request.shippingAddress, "shipping_address", v),

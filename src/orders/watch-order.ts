@@ -1,63 +1,98 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
+import type { WatchOrderRequest } from "../../gen/shop/order/v1/order_pb.js";
 import { NotFoundError } from "../platform/domain-errors.js";
-import type { PgListener } from "../platform/pg-listener.js";
-import { getOrder } from "./get-order.js";
+import { Violations } from "../platform/validation.js";
+import { getOrder, orderIdField } from "./get-order.js";
+import type { OrderChanges } from "./order-changes.js";
 import type { OrderRecord } from "./order-record.js";
-import { isTerminal } from "./order-status.js";
+import { isSettled } from "./order-status.js";
 
-export interface OrderSnapshot {
-  readonly order: OrderRecord;
-  /** The CloudEvents type of the change that produced it; empty for the first snapshot. */
-  readonly eventType: string;
+export type WatchUpdate =
+  /** The order as committed; `eventType` is the CloudEvents type of the change, empty for the first. */
+  | { readonly kind: "order"; readonly order: OrderRecord; readonly eventType: string }
+  /** Nothing changed for a while: a keep-alive, so proxies do not cut the stream. */
+  | { readonly kind: "heartbeat" };
+
+export interface WatchTarget {
+  readonly orderId: string;
+  readonly ownerId?: string;
+  /** Resuming: the version the caller last received; the first update is sent only if the order moved past it. */
+  readonly fromVersion?: bigint;
+}
+
+export function parseWatchOrder(request: WatchOrderRequest): Omit<WatchTarget, "ownerId"> {
+  const v = new Violations();
+  const orderId = orderIdField(v, request.orderId);
+  v.check(request.fromVersion === undefined || request.fromVersion >= 0n, "from_version", "must not be negative");
+  v.throwIfAny();
+  return { orderId, fromVersion: request.fromVersion };
+}
+
+export interface WatchLimits {
+  /** The stream ends cleanly after this long; the caller resumes with from_version. */
+  readonly maxLifetimeMs: number;
+  readonly heartbeatMs: number;
 }
 
 /**
- * The order now, then again after each committed change, whichever instance made it: every
- * outbox row NOTIFYs "<order id> <event type>" on commit. Ends when the order reaches a terminal
- * status or is deleted, or when the caller goes away.
+ * The order now, then again after each committed change, whichever instance made it. Ends when
+ * the order is settled (delivered, cancelled, refunded) or deleted, when the caller goes away, or
+ * at the stream's maximum lifetime, so no stream holds its place forever.
  */
 export async function* watchOrder(
   em: EntityManager,
-  target: { orderId: string; ownerId?: string },
-  changes: PgListener,
+  target: WatchTarget,
+  changes: OrderChanges,
+  limits: WatchLimits,
   signal: AbortSignal,
-): AsyncGenerator<OrderSnapshot> {
-  const { orderId } = target;
+): AsyncGenerator<WatchUpdate> {
   const pending: string[] = [];
   let wake: (() => void) | undefined;
-  const notify = (type: string) => {
-    pending.push(type);
+  const unsubscribe = changes.watch(target.orderId, (eventType) => {
+    pending.push(eventType);
     wake?.();
-  };
-  const subscriptions = [
-    changes.subscribe((payload) => {
-      const [id, type] = payload.split(" ");
-      if (id === orderId) notify(type ?? "");
-    }),
-    // Notifications sent while the listener reconnected are lost: re-read to be sure.
-    changes.onReconnect(() => notify("")),
-  ];
+  });
   const onAbort = () => wake?.();
   signal.addEventListener("abort", onAbort);
+  const endsAt = Date.now() + limits.maxLifetimeMs;
   try {
-    let order = await getOrder(em.fork(), orderId, { ownerId: target.ownerId });
-    yield { order, eventType: "" };
-    while (!isTerminal(order.status) && !signal.aborted) {
-      if (!pending.length) await new Promise<void>((resolve) => (wake = resolve));
-      wake = undefined;
-      if (signal.aborted) return;
+    let order = await getOrder(em.fork(), target.orderId, { ownerId: target.ownerId });
+    let seen = target.fromVersion ?? -1n;
+    if (BigInt(order.version) > seen) yield { kind: "order", order, eventType: "" };
+    seen = BigInt(order.version);
+    while (!isSettled(order.status) && !signal.aborted) {
+      if (!pending.length) {
+        const woken = await wakeOrTimeout((resolve) => (wake = resolve), Math.min(limits.heartbeatMs, endsAt - Date.now()));
+        wake = undefined;
+        if (signal.aborted || Date.now() >= endsAt) return;
+        if (!woken) {
+          yield { kind: "heartbeat" };
+          continue;
+        }
+      }
       const types = pending.splice(0).filter(Boolean);
-      const seen = order.version;
       try {
-        order = await getOrder(em.fork(), orderId, { ownerId: target.ownerId });
+        order = await getOrder(em.fork(), target.orderId, { ownerId: target.ownerId });
       } catch (error) {
         if (error instanceof NotFoundError) return;
         throw error;
       }
-      if (order.version > seen) yield { order, eventType: types.at(-1) ?? "" };
+      if (BigInt(order.version) > seen) yield { kind: "order", order, eventType: types.at(-1) ?? "" };
+      seen = BigInt(order.version);
     }
   } finally {
-    subscriptions.forEach((unsubscribe) => unsubscribe());
+    unsubscribe();
     signal.removeEventListener("abort", onAbort);
   }
+}
+
+/** True when woken, false when `ms` passed first. */
+function wakeOrTimeout(register: (wake: () => void) => void, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), Math.max(ms, 0));
+    register(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
 }

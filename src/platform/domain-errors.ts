@@ -124,7 +124,6 @@ export class PermissionDeniedError extends DomainError {
   }
 }
 
-/** Too many calls from one caller; the RetryInfo says when the next one is allowed. */
 /** Too many calls in progress in this process: refused at once rather than queued without bound. */
 export class OverloadedError extends DomainError {
   readonly retryAfterMs = 100;
@@ -133,8 +132,13 @@ export class OverloadedError extends DomainError {
   }
 }
 
+/** Too many calls (or failed sign-ins) from one caller; the RetryInfo says when the next one is allowed. */
 export class RateLimitedError extends DomainError {
-  constructor(readonly retryAfterMs: number) {
-    super("resource_exhausted", "RATE_LIMITED", `too many requests; retry in ${Math.ceil(retryAfterMs)} ms`);
+  constructor(
+    readonly retryAfterMs: number,
+    reason = "RATE_LIMITED",
+    what = "too many requests",
+  ) {
+    super("resource_exhausted", reason, `${what}; retry in ${Math.ceil(retryAfterMs)} ms`);
   }
 }

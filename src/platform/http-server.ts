@@ -2,13 +2,15 @@ import { readFileSync } from "node:fs";
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
-import type { ConnectRouter } from "@connectrpc/connect";
-import { cors as connectCors } from "@connectrpc/connect";
+import { cors as connectCors, createContextValues, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import cors from "cors";
 import sirv from "sirv";
 import type { Logger } from "pino";
+import { admitFirst } from "./admit-first.js";
+import { peerAddress, peerAddressKey, type Admission } from "./auth/admission.js";
 import { strictRequests } from "./strict-requests.js";
+import { isUserId, USER_ID } from "./validation.js";
 
 export interface HttpServerOptions {
   readonly host: string;
@@ -17,13 +19,17 @@ export interface HttpServerOptions {
   readonly tls: { certFile: string; keyFile: string } | undefined;
   readonly maxMessageBytes: number;
   readonly routes: (router: ConnectRouter) => void;
-  readonly health: () => { ready: boolean; dependencies: Record<string, string> };
-  /** Development only: the built browser page, and tokens for development users. */
+  readonly admission: Admission;
+  readonly health: () => HealthSnapshot;
+  /** Development only: the built browser page, and tokens for development users (asked from this machine only). */
   readonly development?: { readonly webDir?: string; readonly tokenFor: (userId: string) => Promise<string> };
-  /** Prometheus exposition for /metrics. */
-  readonly metrics: () => Promise<{ contentType: string; body: string }>;
+  /** Prometheus exposition for /metrics; undefined when /metrics is not served on this port. */
+  readonly metrics?: Metrics;
   readonly log: Logger;
 }
+
+export type HealthSnapshot = { ready: boolean; dependencies: Record<string, string> };
+export type Metrics = () => Promise<{ contentType: string; body: string }>;
 
 type Request = http.IncomingMessage | http2.Http2ServerRequest;
 type Response = http.ServerResponse | http2.Http2ServerResponse;
@@ -38,8 +44,11 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   const rpc = connectNodeAdapter({
     routes: (router) => {
       options.routes(router);
-      router.handlers.forEach((handler, i) => (router.handlers[i] = strictRequests(handler, options.maxMessageBytes)));
+      router.handlers.forEach(
+        (handler, i) => (router.handlers[i] = admitFirst(strictRequests(handler, options.maxMessageBytes), options.admission)),
+      );
     },
+    contextValues: (request) => createContextValues().set(peerAddressKey, peerAddress(request.socket.remoteAddress)),
     readMaxBytes: options.maxMessageBytes,
     writeMaxBytes: options.maxMessageBytes,
   });
@@ -54,25 +63,11 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   const page = options.development?.webDir ? sirv(options.development.webDir, { etag: true }) : undefined;
   const handler = (request: Request, response: Response) => {
     corsMiddleware(request as http.IncomingMessage, response as http.ServerResponse, () => {
-      if (request.url === "/healthz") return json(response, 200, { status: "ok" });
-      if (request.url === "/readyz") {
-        const health = options.health();
-        return json(response, health.ready ? 200 : 503, health);
-      }
-      if (request.url === "/metrics") {
-        options.metrics().then(
-          ({ contentType, body }) => void (response as http.ServerResponse).writeHead(200, { "content-type": contentType }).end(body),
-          (error: unknown) => {
-            options.log.error({ err: error }, "metrics collection failed");
-            json(response, 500, { error: "metrics collection failed" });
-          },
-        );
-        return;
-      }
+      if (serveOperations(request, response, options)) return;
       const development = options.development;
-      if (development && request.method === "GET" && request.url?.startsWith("/dev/token")) {
+      if (development && request.method === "GET" && request.url?.startsWith("/dev/token") && isLoopback(request.socket.remoteAddress)) {
         const userId = new URL(request.url, "http://localhost").searchParams.get("user") ?? "";
-        if (!/^[\w.:@-]{1,128}$/.test(userId)) return json(response, 400, { error: "user must be 1-128 letters, digits or . _ : @ -" });
+        if (!isUserId(userId)) return json(response, 400, { error: `user ${USER_ID.hint}` });
         development.tokenFor(userId).then((token) => json(response, 200, { token }), () => json(response, 500, { error: "could not sign" }));
         return;
       }
@@ -94,18 +89,56 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   return server;
 }
 
+/** /healthz, /readyz and (where served) /metrics; true when the request was one of them. */
+function serveOperations(request: Request, response: Response, options: Pick<HttpServerOptions, "health" | "metrics" | "log">): boolean {
+  if (request.url === "/healthz") {
+    json(response, 200, { status: "ok" });
+    return true;
+  }
+  if (request.url === "/readyz") {
+    const health = options.health();
+    json(response, health.ready ? 200 : 503, health);
+    return true;
+  }
+  if (request.url === "/metrics" && options.metrics) {
+    options.metrics().then(
+      ({ contentType, body }) => void (response as http.ServerResponse).writeHead(200, { "content-type": contentType }).end(body),
+      (error: unknown) => {
+        options.log.error({ err: error }, "metrics collection failed");
+        json(response, 500, { error: "metrics collection failed" });
+      },
+    );
+    return true;
+  }
+  return false;
+}
+
+/**
+ * The operators' port (ADMIN_PORT): /metrics, /healthz and /readyz, nothing a customer calls, so
+ * it can be left off the public load balancer.
+ */
+export function createAdminServer(options: Pick<HttpServerOptions, "health" | "log"> & { metrics: Metrics }): http.Server {
+  return http.createServer((request, response) => {
+    if (!serveOperations(request, response, options)) json(response, 404, { error: "not found" });
+  });
+}
+
+function isLoopback(address: string | undefined): boolean {
+  return address === "127.0.0.1" || address === "::1" || address === "::ffff:127.0.0.1";
+}
+
 function json(response: Response, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   (response as http.ServerResponse).writeHead(status, { "content-type": "application/json" }).end(text);
 }
 
-export function listen(server: HttpServer, host: string, port: number, log: Logger): Promise<number> {
+export function listen(server: HttpServer, host: string, port: number, log: Logger, what = "HTTP (Connect, gRPC-Web)"): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {
       server.off("error", reject);
       const bound = (server.address() as AddressInfo).port;
-      log.info({ port: bound, tls: !(server instanceof http.Server) }, "HTTP (Connect, gRPC-Web) listening");
+      log.info({ port: bound, tls: !(server instanceof http.Server) }, `${what} listening`);
       resolve(bound);
     });
   });

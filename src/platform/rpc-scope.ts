@@ -9,14 +9,14 @@ import {
 } from "@connectrpc/connect";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Logger } from "pino";
-import type { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
-import type { Authenticator } from "./auth/authenticator.js";
+import { admissionKey } from "./auth/admission.js";
 import type { Principal } from "./auth/principal.js";
 import type { RpcMetrics } from "./rpc-metrics.js";
 import { contextFrom, tracer } from "./tracing.js";
 import type { CallLimit } from "./call-limit.js";
-import { DeadlineExceededError, OverloadedError, RateLimitedError } from "./domain-errors.js";
+import { DeadlineExceededError, OverloadedError } from "./domain-errors.js";
 import { toConnectError } from "./error-mapper.js";
+import type { StreamLimit } from "./stream-limit.js";
 
 /** What every handler gets for one call: its id, logger, deadline, and its own EntityManager. */
 export interface RpcScope {
@@ -40,11 +40,10 @@ export interface ScopeDeps {
   /** Longer deadlines asked by a client are cut to this. */
   readonly maxTimeoutMs: number;
   readonly forkEntityManager: () => EntityManager;
-  readonly authenticator: Authenticator;
-  /** Per caller; undefined when limiting is off. */
-  readonly rateLimiter?: RateLimiterMemory;
   /** Unary calls in progress in this process, shared by every service; past its limit calls get UNAVAILABLE at once. */
   readonly callLimit: CallLimit;
+  /** Streams open in this process and per caller. */
+  readonly streamLimit: StreamLimit;
   readonly metrics?: RpcMetrics;
 }
 
@@ -62,7 +61,9 @@ type AnyImpl = (request: unknown, context: HandlerContext) => unknown;
 /**
  * Wraps each method of a service implementation with what every call needs, whichever
  * transport (grpc-js or connect-node) delivers it: a request id, a child logger, a deadline,
- * an EntityManager fork, one access log line, and error mapping.
+ * an EntityManager fork, one access log line, and error mapping. Who the caller is was decided
+ * by the transport from the headers (auth/admission.ts); a refused call ends here, logged and
+ * counted like any other failure.
  */
 export function withRpcScope<S extends DescService>(
   service: S,
@@ -77,7 +78,6 @@ export function withRpcScope<S extends DescService>(
       deps.metrics?.started(service.typeName, method.name);
       return openScope(context, deps);
     };
-    const admit = (scope: RpcScope) => admitCaller(scope, deps);
     const finish = (scope: RpcScope, started: number, error?: unknown) => {
       const connectError = error === undefined ? undefined : toConnectError(error, scope.log);
       const code = connectError ? Code[connectError.code]! : "OK";
@@ -94,11 +94,15 @@ export function withRpcScope<S extends DescService>(
         ? async function* (request, context) {
             const scope = enter(context);
             const started = performance.now();
+            let leave: (() => void) | undefined;
             try {
-              await admit(scope);
+              throwIfRefused(context);
+              leave = deps.streamLimit.enter(scope.principal.userId, method.name);
               yield* original(request, context) as AsyncIterable<unknown>;
             } catch (error) {
               finish(scope, started, error);
+            } finally {
+              leave?.();
             }
             finish(scope, started);
           }
@@ -111,8 +115,8 @@ export function withRpcScope<S extends DescService>(
               // deadline; refusing the excess keeps the process within its heap under overload.
               const admitted = deps.callLimit.tryEnter();
               try {
+                throwIfRefused(context);
                 if (!admitted) throw new OverloadedError(deps.callLimit.max);
-                await admit(scope);
                 const response = await original(request, context);
                 finish(scope, started);
                 return response;
@@ -127,25 +131,39 @@ export function withRpcScope<S extends DescService>(
   return wrapped as Partial<ServiceImpl<S>>;
 }
 
-/** Nobody is anybody until authenticated; filled in by admitCaller before the handler runs. */
+/** Nobody is anybody until authenticated. */
 const NOBODY: Principal = { userId: "", roles: [] };
+
+function admissionOf(context: HandlerContext) {
+  const outcome = context.values.get(admissionKey);
+  if (!outcome) throw new Error(`${context.method.name} reached its handler without passing admission`);
+  return outcome;
+}
+
+function throwIfRefused(context: HandlerContext): void {
+  const outcome = admissionOf(context);
+  if ("refused" in outcome) throw outcome.refused;
+}
 
 function openScope(context: HandlerContext, deps: ScopeDeps): RpcScope {
   const given = context.requestHeader.get("x-request-id");
   const requestId = given && requestIdPattern.test(given) ? given : randomUUID();
   context.responseHeader.set("x-request-id", requestId);
+  const outcome = admissionOf(context);
+  const principal = "principal" in outcome ? outcome.principal : NOBODY;
   // A stream (WatchOrder) lives as long as its caller wants; only unary calls get the default deadline.
   const streaming = context.method.methodKind === "server_streaming";
   const asked = context.timeoutMs();
   const timeoutMs = asked === undefined ? (streaming ? undefined : deps.defaultTimeoutMs) : Math.min(asked, deps.maxTimeoutMs);
+  const rpc = `${context.service.name}/${context.method.name}`;
   const scope: RpcScope = {
     requestId,
-    log: deps.log.child({ requestId, rpc: `${context.service.name}/${context.method.name}`, protocol: context.protocolName }),
+    log: deps.log.child({ requestId, rpc, protocol: context.protocolName, ...(principal.userId ? { userId: principal.userId } : {}) }),
     signal: timeoutMs === undefined ? context.signal : AbortSignal.any([context.signal, AbortSignal.timeout(Math.max(timeoutMs, 0))]),
     deadline: timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs,
     em: deps.forkEntityManager(),
-    principal: NOBODY,
-    actor: "",
+    principal,
+    actor: principal.userId,
     headers: context.requestHeader,
     span: tracer().startSpan(
       `${context.service.typeName}/${context.method.name}`,
@@ -155,19 +173,6 @@ function openScope(context: HandlerContext, deps: ScopeDeps): RpcScope {
   };
   context.values.set(scopeKey, scope);
   return scope;
-}
-
-/** Authenticates the caller and charges the call to their rate limit. */
-async function admitCaller(scope: RpcScope, deps: ScopeDeps): Promise<void> {
-  const principal = await deps.authenticator.authenticate(scope.headers);
-  Object.assign(scope, { principal, actor: principal.userId, log: scope.log.child({ userId: principal.userId }) });
-  if (!deps.rateLimiter) return;
-  try {
-    await deps.rateLimiter.consume(principal.userId);
-  } catch (rejection) {
-    if (rejection instanceof Error) throw rejection;
-    throw new RateLimitedError((rejection as RateLimiterRes).msBeforeNext);
-  }
 }
 
 /** For use cases: stop before a step that cannot be undone when the caller has given up. */

@@ -82,6 +82,7 @@ async function readAtMost(body: AsyncIterable<Uint8Array>, limit: number): Promi
   return Buffer.concat(chunks);
 }
 
-async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
+/** A request body of exactly these bytes. */
+export async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
   yield bytes;
 }

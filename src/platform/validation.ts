@@ -46,6 +46,13 @@ export class Violations {
   }
 }
 
+/** One rule for user ids, whether they come from a token's subject, a gateway header or a request field. */
+export const USER_ID = { min: 1, max: 128, pattern: /^[\w.:@-]+$/, hint: "must be 1-128 letters, digits, or . _ : @ -" };
+
+export function isUserId(value: string): boolean {
+  return value.length >= USER_ID.min && value.length <= USER_ID.max && USER_ID.pattern.test(value);
+}
+
 export const REQUEST_ID = { min: 1, max: 128, pattern: /^[\w.:-]+$/, hint: "must be 1-128 letters, digits, or . _ : -" };
 export const RESOURCE_ID = { min: 1, max: 128, pattern: /^[\w.:-]+$/, hint: "must be 1-128 letters, digits, or . _ : -" };
 export const UUID = {

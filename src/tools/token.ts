@@ -1,12 +1,13 @@
 /**
- * Prints a signed token for grpcurl and curl, with the key the service checks (JWT_SECRET, or the
- * development key in DATA_DIR). Reads the same environment as the service.
+ * Prints a token for grpcurl and curl against a development instance, signed with its
+ * development key (DATA_DIR/dev-jwt-secret). Reads the same environment as the service and
+ * refuses when a key is configured: production tokens come from the identity provider.
  *
  *   npm run -s token -- --user user-1 --role customer [--ttl 1h]
  */
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config.js";
-import { signingSecret, signToken } from "../platform/auth/auth-config.js";
+import { developmentSigningKey, signDevelopmentToken } from "../platform/auth/auth-config.js";
 import { ROLES } from "../platform/auth/principal.js";
 
 const { values } = parseArgs({
@@ -19,9 +20,12 @@ if (!values.user || unknown.length) {
   process.exit(2);
 }
 const config = loadConfig();
-const secret = signingSecret(config);
-if (!secret) {
-  console.error("the service verifies tokens from JWT_JWKS_URL; get tokens from that identity provider");
+const key = developmentSigningKey(config);
+if (!key) {
+  console.error(
+    "npm run token signs with the development key only: it works in development (APP_ENV unset or development), AUTH_MODE=jwt, " +
+      "with neither JWT_SECRET nor JWT_JWKS_URL set. Get tokens for this configuration from its identity provider.",
+  );
   process.exit(2);
 }
-console.log(await signToken(config, secret, values.user, roles, values.ttl));
+console.log(await signDevelopmentToken(config, key, values.user, roles, values.ttl));

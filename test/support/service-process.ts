@@ -6,7 +6,7 @@ import { grpcServiceDefinition } from "../../src/platform/grpc-adapter.js";
 import { query } from "./db.js";
 import { freePort, startTsProcess, waitForOutput, waitUntilReady, type RunningProcess } from "./processes.js";
 import { freshDatabase, grpcAuthorize } from "./test-app.js";
-import { adminToken, TEST_JWT_SECRET } from "./tokens.js";
+import { adminToken, TEST_IDEMPOTENCY_KEY, TEST_JWT_SECRET } from "./tokens.js";
 
 export type GrpcClient = grpc.Client & Record<string, Function>;
 
@@ -30,6 +30,7 @@ export async function startServiceStack(env: Record<string, string> = {}) {
     PRODUCT_SERVICE_URL: `http://127.0.0.1:${catalogPort}`,
     INVENTORY_SERVICE_URL: `http://127.0.0.1:${catalogPort}`,
     JWT_SECRET: TEST_JWT_SECRET,
+    IDEMPOTENCY_HASH_KEY: TEST_IDEMPOTENCY_KEY,
     HOST: "127.0.0.1",
     GRPC_PORT: String(grpcPort),
     HTTP_PORT: String(httpPort),

@@ -9,7 +9,7 @@ import { startApp, type App } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
 import { grpcServiceDefinition } from "../../src/platform/grpc-adapter.js";
 import { createLogger } from "../../src/platform/logger.js";
-import { adminToken, TEST_JWT_SECRET } from "./tokens.js";
+import { adminToken, TEST_IDEMPOTENCY_KEY, TEST_JWT_SECRET } from "./tokens.js";
 
 export interface TestApp extends App {
   readonly databaseUrl: string;
@@ -47,6 +47,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
     KAFKA_TOPIC: `orders.test.${randomBytes(4).toString("hex")}`,
     DB_POOL_MAX: "5",
     JWT_SECRET: TEST_JWT_SECRET,
+    IDEMPOTENCY_HASH_KEY: TEST_IDEMPOTENCY_KEY,
     RATE_LIMIT_PER_SECOND: "0",
     SHUTDOWN_GRACE_MS: "2000",
     ...env,

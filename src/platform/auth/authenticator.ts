@@ -1,15 +1,28 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from "jose";
 import { LRUCache } from "lru-cache";
 import { UnauthenticatedError } from "../domain-errors.js";
+import { isUserId } from "../validation.js";
 import { ROLES, type Principal, type Role } from "./principal.js";
 
 export interface Authenticator {
   authenticate(headers: Headers): Promise<Principal>;
+  /**
+   * The caller, when it can be told without new verification work (a token verified before, the
+   * gateway's secret); undefined otherwise. Lets a peer that keeps failing be refused cheaply
+   * while callers it already proved keep working.
+   */
+  recall(headers: Headers): Principal | undefined;
 }
 
 export type JwtKey = { readonly secret: Uint8Array } | { readonly jwksUrl: string };
 
-const USER_ID = /^[\w.:@-]{1,128}$/;
+export interface JwtRules {
+  readonly issuer: string;
+  readonly audience: string;
+  /** How far the caller's clock may be off when exp and nbf are checked. */
+  readonly clockToleranceS: number;
+}
 
 function rolesFrom(claim: unknown): Role[] {
   const names = Array.isArray(claim) ? claim : typeof claim === "string" ? claim.split(/[\s,]+/) : [];
@@ -18,7 +31,9 @@ function rolesFrom(claim: unknown): Role[] {
 }
 
 function principalOf(userId: unknown, roles: unknown): Principal {
-  if (typeof userId !== "string" || !USER_ID.test(userId)) throw new UnauthenticatedError("the token has no usable subject");
+  if (typeof userId !== "string" || !isUserId(userId)) {
+    throw new UnauthenticatedError("the caller's user id must be 1-128 letters, digits, or . _ : @ -");
+  }
   return { userId, roles: rolesFrom(roles) };
 }
 
@@ -27,9 +42,9 @@ const VERIFIED_TTL_MS = 60_000;
 
 /**
  * Bearer JWTs verified with jose: HS256 with a shared secret, or RS256/ES256 keys from a JWKS
- * URL. Issuer, audience and expiry are checked; unsigned (alg "none") tokens never verify.
- * Callers send the same token on every call, so verified tokens are remembered (by their exact
- * text, signature included) until they expire or a minute has passed: verifying cost a
+ * URL. Issuer, audience, exp (required) and nbf are checked; unsigned (alg "none") tokens never
+ * verify. Callers send the same token on every call, so verified tokens are remembered (by their
+ * exact text, signature included) until they expire or a minute has passed: verifying cost a
  * measurable share of a cheap read's CPU.
  */
 export class JwtAuthenticator implements Authenticator {
@@ -39,54 +54,99 @@ export class JwtAuthenticator implements Authenticator {
 
   constructor(
     key: JwtKey,
-    private readonly issuer: string,
-    private readonly audience: string,
+    private readonly rules: JwtRules,
   ) {
     this.key = "secret" in key ? key.secret : createRemoteJWKSet(new URL(key.jwksUrl));
     this.algorithms = "secret" in key ? ["HS256"] : ["RS256", "ES256", "PS256", "EdDSA"];
   }
 
+  recall(headers: Headers): Principal | undefined {
+    const token = bearerOf(headers);
+    const known = token ? this.verified.get(token) : undefined;
+    return known && known.expiresAt > Date.now() ? known.principal : undefined;
+  }
+
   async authenticate(headers: Headers): Promise<Principal> {
-    const header = headers.get("authorization");
-    if (!header) throw new UnauthenticatedError("an authorization header with a bearer token is required");
-    const match = /^Bearer ([\w-]+\.[\w-]+\.[\w-]*)$/.exec(header.trim());
-    if (!match) throw new UnauthenticatedError('the authorization header must be "Bearer <JWT>"');
-    const token = match[1]!;
-    const known = this.verified.get(token);
-    if (known && known.expiresAt > Date.now()) return known.principal;
+    const token = bearerOf(headers);
+    if (token === undefined) throw new UnauthenticatedError("an authorization header with a bearer token is required");
+    if (!token) throw new UnauthenticatedError('the authorization header must be "Bearer <JWT>"');
+    const known = this.recall(headers);
+    if (known) return known;
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.key as Parameters<typeof jwtVerify>[1], {
-        issuer: this.issuer,
-        audience: this.audience,
+        issuer: this.rules.issuer,
+        audience: this.rules.audience,
         algorithms: this.algorithms,
+        requiredClaims: ["exp"],
+        clockTolerance: this.rules.clockToleranceS,
       }));
     } catch (error) {
       throw new UnauthenticatedError(`invalid token: ${describe(error)}`);
     }
     const principal = principalOf(payload.sub, payload.roles ?? payload.role);
-    const expiresAt = Math.min(Date.now() + VERIFIED_TTL_MS, payload.exp === undefined ? Infinity : payload.exp * 1000);
+    const expiresAt = Math.min(Date.now() + VERIFIED_TTL_MS, (payload.exp! + this.rules.clockToleranceS) * 1000);
     this.verified.set(token, { principal, expiresAt });
     return principal;
   }
 }
 
+/** The token of a "Bearer <JWT>" header; "" when the header is something else, undefined when absent. */
+function bearerOf(headers: Headers): string | undefined {
+  const header = headers.get("authorization");
+  if (!header) return undefined;
+  return /^Bearer ([\w-]+\.[\w-]+\.[\w-]*)$/.exec(header.trim())?.[1] ?? "";
+}
+
 function describe(error: unknown): string {
   if (error instanceof errors.JWTExpired) return "expired";
-  if (error instanceof errors.JWTClaimValidationFailed) return `claim "${error.claim}" ${error.reason === "check_failed" ? "does not match" : error.reason}`;
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === "nbf") return 'claim "nbf" is in the future: not valid yet';
+    return `claim "${error.claim}" ${error.reason === "check_failed" ? "does not match" : error.reason}`;
+  }
   if (error instanceof errors.JWSSignatureVerificationFailed) return "signature does not verify";
   if (error instanceof errors.JOSEAlgNotAllowed) return "algorithm not allowed";
   return "malformed";
 }
 
+export const GATEWAY_SECRET_HEADER = "x-gateway-secret";
+
 /**
- * Behind a trusted API gateway that has already authenticated the caller: the user id and roles
- * come from headers it sets. Only for deployments where nothing else can reach the service.
+ * Behind an API gateway that has already authenticated the caller: the user id and roles come
+ * from headers it sets. With a secret configured (production requires one), a call counts as the
+ * gateway's only when it carries the secret, compared in constant time; without one (development
+ * only) anyone who reaches the port is believed.
  */
 export class GatewayAuthenticator implements Authenticator {
+  private readonly secretDigest: Buffer | undefined;
+
+  constructor(secret: string | undefined) {
+    this.secretDigest = secret === undefined ? undefined : digest(secret);
+  }
+
+  recall(headers: Headers): Principal | undefined {
+    try {
+      return this.identify(headers);
+    } catch {
+      return undefined;
+    }
+  }
+
   async authenticate(headers: Headers): Promise<Principal> {
+    return this.identify(headers);
+  }
+
+  private identify(headers: Headers): Principal {
+    if (this.secretDigest && !timingSafeEqual(digest(headers.get(GATEWAY_SECRET_HEADER) ?? ""), this.secretDigest)) {
+      throw new UnauthenticatedError(`${GATEWAY_SECRET_HEADER} is missing or wrong: this call did not come through the gateway`);
+    }
     const userId = headers.get("x-user-id");
     if (!userId) throw new UnauthenticatedError("x-user-id is missing: the gateway did not authenticate this call");
     return principalOf(userId, headers.get("x-user-roles") ?? "");
   }
+}
+
+/** Equal-length digests, so the comparison takes the same time whatever the length of the guess. */
+function digest(text: string): Buffer {
+  return createHash("sha256").update(text).digest();
 }
