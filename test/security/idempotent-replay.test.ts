@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { ConnectError } from "@connectrpc/connect";
+import type * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorInfoSchema, ResourceInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { CartService } from "../../gen/shop/cart/v1/cart_pb.js";
 import { ItemStatus, OrderService, OrderStatus, type Order } from "../../gen/shop/order/v1/order_pb.js";
 import { checkoutRequest } from "../support/cart-fixtures.js";
 import { createOrderRequest } from "../support/fixtures.js";
-import { startTestApp, type TestApp } from "../support/test-app.js";
+import { startTestApp, unary, type TestApp } from "../support/test-app.js";
 import { adminToken, token } from "../support/tokens.js";
 
 const ALICE = "alice";
@@ -53,6 +54,18 @@ describe("attack: reading another customer's order by replaying their request id
     const unknown = { ...order, id: randomUUID() };
     const missing = await outcome(call(tokens.bob, unknown, randomUUID()));
     expect(shapeOf((replay as { error: unknown }).error, order.id)).toEqual(shapeOf((missing as { error: unknown }).error, unknown.id));
+  });
+
+  it("over gRPC too: when Bob replays Alice's cancel, then NOT_FOUND with the message an unknown order gets", async () => {
+    const order = await place();
+    const request = { requestId: "cancel-grpc-r1", orderId: order.id, reason: "changed my mind" };
+    await unary(app.grpcClient(OrderService, tokens.alice), "cancelOrder", request);
+    const replay = await unary(app.grpcClient(OrderService, tokens.bob), "cancelOrder", request).catch((e: grpc.ServiceError) => e);
+    const unknownId = randomUUID();
+    const missing = await unary(app.grpcClient(OrderService, tokens.bob), "cancelOrder", { ...request, orderId: unknownId }).catch((e: grpc.ServiceError) => e);
+    expect(replay).toBeInstanceOf(Error);
+    const shape = (e: grpc.ServiceError, id: string) => ({ code: e.code, details: e.details.replaceAll(id, "<id>") });
+    expect(shape(replay as grpc.ServiceError, order.id)).toEqual(shape(missing as grpc.ServiceError, unknownId));
   });
 
   it("when Alice's order is deleted after her cancel, then replaying her own cancel is NOT_FOUND like any unknown order, not the stored order", async () => {

@@ -4,7 +4,7 @@ import { CartService } from "../../gen/shop/cart/v1/cart_pb.js";
 import { OrderService } from "../../gen/shop/order/v1/order_pb.js";
 import { failure } from "../support/errors.js";
 import { createOrderRequest } from "../support/fixtures.js";
-import { startTestApp, type TestApp } from "../support/test-app.js";
+import { startTestApp, unary, type TestApp } from "../support/test-app.js";
 import { token } from "../support/tokens.js";
 
 describe("attack: a subject that authentication accepts and the user id rule refuses", () => {
@@ -22,6 +22,8 @@ describe("attack: a subject that authentication accepts and the user id rule ref
     expect(placed.order?.userId).toBe("ann@example.com");
     const staffView = await app.connect(CartService).getCart({ userId: "ann@example.com" });
     expect(staffView.cart?.items).toHaveLength(1);
+    const overGrpc = await unary<{ cart: { userId: string } }>(app.grpcClient(CartService, bearer), "getCart", {});
+    expect(overGrpc.cart.userId).toBe("ann@example.com");
   });
 
   it.each(["ann example", "ann|x", "a".repeat(129), "ann/../bob"])("when the subject is %j, then authentication refuses it, as the user id rule would", async (subject) => {

@@ -1,10 +1,11 @@
 import { Code } from "@connectrpc/connect";
+import * as grpc from "@grpc/grpc-js";
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OrderService } from "../../gen/shop/order/v1/order_pb.js";
 import { loadConfig } from "../../src/config.js";
 import { failure } from "../support/errors.js";
-import { startTestApp, type TestApp } from "../support/test-app.js";
+import { startTestApp, unary, type TestApp } from "../support/test-app.js";
 import { TEST_JWT_SECRET } from "../support/tokens.js";
 import { problems } from "../support/config-problems.js";
 
@@ -28,10 +29,12 @@ describe("attack: tokens that never expire or are not yet valid", () => {
 
   const listWith = (bearer: string) => app.connect(OrderService, bearer).listOrders({});
 
-  it("when an admin token has no exp claim, then it is UNAUTHENTICATED and says exp is missing", async () => {
-    const error = await failure(listWith(await adminWith({})));
+  it("when an admin token has no exp claim, then it is UNAUTHENTICATED and says exp is missing, over Connect and gRPC", async () => {
+    const bearer = await adminWith({});
+    const error = await failure(listWith(bearer));
     expect(error.code).toBe(Code.Unauthenticated);
     expect(error.rawMessage).toContain('"exp"');
+    await expect(unary(app.grpcClient(OrderService, bearer), "listOrders", {})).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
   });
 
   it("when a token is not valid before five minutes from now, then it is UNAUTHENTICATED", async () => {
