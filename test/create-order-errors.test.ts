@@ -19,6 +19,12 @@ describe("CreateOrder against the reference catalog: what the catalog says no to
   });
   afterAll(() => app?.stop());
 
+  it("when text fields hold a NUL character (which PostgreSQL cannot store), then INVALID_ARGUMENT names each field, not UNAVAILABLE", async () => {
+    const error = await failure(orders.createOrder(createOrderRequest({ notes: "a\u0000b", customer: { email: "ann@example.com", firstName: "A\u0000", lastName: "Lee" } })));
+    expect(error.code).toBe(Code.InvalidArgument);
+    expect(error.rawMessage).toBe("customer.first_name: must not contain NUL characters; notes: must not contain NUL characters");
+  });
+
   it("when products do not exist, then INVALID_ARGUMENT lists every unknown id", async () => {
     const error = await failure(orders.createOrder(createOrderRequest({ items: [{ productId: "prod-x", quantity: 1 }, { productId: "prod-mug", quantity: 1 }, { productId: "prod-y", quantity: 1 }] })));
     expect(error.code).toBe(Code.InvalidArgument);

@@ -24,7 +24,10 @@ export class Violations {
   text(field: string, value: string, rule: { min?: number; max: number; pattern?: RegExp; hint?: string }): string {
     const trimmed = value.trim();
     const min = rule.min ?? 0;
-    if (trimmed.length < min) {
+    // PostgreSQL cannot store NUL in text; the driver fails the whole statement as a protocol error.
+    if (trimmed.includes("\u0000")) {
+      this.add(field, "must not contain NUL characters");
+    } else if (trimmed.length < min) {
       this.add(field, min === 1 ? "is required" : `must be at least ${min} characters`);
     } else if (trimmed.length > rule.max) {
       this.add(field, `must be at most ${rule.max} characters`);

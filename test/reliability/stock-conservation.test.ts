@@ -6,16 +6,64 @@ import { CartService } from "../../gen/shop/cart/v1/cart_pb.js";
 import { OrderService } from "../../gen/shop/order/v1/order_pb.js";
 import { checkoutRequest } from "../support/cart-fixtures.js";
 import { query } from "../support/db.js";
+import { grpcReason } from "../support/grpc-details.js";
 import { startServiceStack } from "../support/service-process.js";
 import { unary } from "../support/test-app.js";
 
-/** Five minutes in CI, as the issue asks; STOCK_SECONDS shortens it for a quick local run. */
-const SECONDS = Number(process.env.STOCK_SECONDS ?? 300);
+/** 60 s in `npm test`; the long suite (npm run test:long) runs five minutes. */
+const SECONDS = Number(process.env.STOCK_SECONDS ?? 60);
 /** Scarce on purpose, so checkouts run out and compete for the last units. */
 const INITIAL: Record<string, number> = { "prod-poster": 10, "prod-lamp": 25, "prod-backpack": 40 };
 const PRODUCTS = Object.keys(INITIAL);
-/** Outcomes a shopper may meet when racing others; anything else fails the test. */
-const EXPECTED = new Set(["OK", "FAILED_PRECONDITION", "ABORTED"]);
+/** What each call may answer while shoppers race for the last units; anything else fails the test. */
+const EXPECTED: Record<string, Set<string>> = {
+  AddItem: new Set(["OK"]),
+  ClearCart: new Set(["OK"]),
+  // Stock seen short when the cart is re-checked (the cart is fixed), or taken between that check and the reservation.
+  Checkout: new Set(["OK", "ABORTED CART_CHANGED", "FAILED_PRECONDITION INSUFFICIENT_STOCK"]),
+  CancelOrder: new Set(["OK"]),
+};
+
+type Interval = { orderId: string; from: number; to: number };
+
+/**
+ * What the order service controls, read in one snapshot of the shared database (the reference
+ * Inventory, in its own process, keeps its reservations there): per product, the units Inventory
+ * holds for open orders equal the units those orders ordered; no held reservation belongs to a
+ * cancelled order; and a held reservation without an order is one being placed, recorded as
+ * pending with its lease still running. Orders whose cancel was in flight during the read are
+ * left out: their release commits before their cancellation does.
+ */
+async function violations(databaseUrl: string, excluded: readonly string[]): Promise<string[]> {
+  const rows = await query<{ problem: string }>(
+    databaseUrl,
+    `with lines as (
+       select r.id as reservation_id, l->>'productId' as product_id, (l->>'quantity')::int as quantity
+       from catalog_reservations r, jsonb_array_elements(r.lines) l where r.status = 'HELD'),
+     open_orders as (
+       select id, reservation_id from orders where status <> 'CANCELLED' and id::text <> all($1::text[])),
+     held as (
+       select l.product_id, sum(l.quantity)::int as units from lines l join open_orders o on o.reservation_id = l.reservation_id group by l.product_id),
+     ordered as (
+       select i.product_id, sum(i.quantity)::int as units from order_items i join open_orders o on o.id = i.order_id
+       where i.status <> 'CANCELLED' group by i.product_id)
+     select format('%s: Inventory holds %s units for open orders, which ordered %s', p, coalesce(h.units, 0), coalesce(d.units, 0)) as problem
+       from unnest($2::text[]) p left join held h on h.product_id = p left join ordered d on d.product_id = p
+       where coalesce(h.units, 0) <> coalesce(d.units, 0)
+     union all
+     select format('reservation %s is held for cancelled order %s', o.reservation_id, o.id)
+       from orders o join catalog_reservations r on r.id = o.reservation_id
+       where o.status = 'CANCELLED' and r.status = 'HELD' and o.id::text <> all($1::text[])
+     union all
+     select format('reservation %s is held with no order and %s', r.id,
+                   case when p.reservation_id is null then 'no pending record' else 'its lease passed at ' || p.lease_until end)
+       from catalog_reservations r left join orders o on o.reservation_id = r.id
+       left join pending_reservations p on p.reservation_id = r.id
+       where r.status = 'HELD' and o.id is null and (p.reservation_id is null or p.lease_until < now())`,
+    [excluded, PRODUCTS],
+  );
+  return rows.map((row) => row.problem);
+}
 
 describe("stock conservation under concurrent checkouts and cancellations", () => {
   let stack: Awaited<ReturnType<typeof startServiceStack>>;
@@ -28,59 +76,61 @@ describe("stock conservation under concurrent checkouts and cancellations", () =
   }, 120_000);
   afterAll(async () => stack?.stop());
 
-  it(`then for ${SECONDS} s reserved + available always equals the initial stock and neither goes negative`, async () => {
+  it(`then for ${SECONDS} s the stock Inventory holds is exactly what open orders ordered, at every sample and at the end`, async () => {
     const carts = stack.client(CartService);
     const orders = stack.client(OrderService);
     const placed: string[] = [];
     const outcomes = new Map<string, number>();
     const unexpected: string[] = [];
+    const cancels: Interval[] = [];
     const record = (what: string, outcome: string) => {
       outcomes.set(`${what} ${outcome}`, (outcomes.get(`${what} ${outcome}`) ?? 0) + 1);
-      if (!EXPECTED.has(outcome)) unexpected.push(`${what} ${outcome}`);
+      if (!EXPECTED[what]!.has(outcome)) unexpected.push(`${what} ${outcome}`);
     };
-    const call = (client: typeof carts, method: string, request: unknown) =>
+    const call = (what: string, client: typeof carts, method: string, request: unknown) =>
       unary<{ order?: { id: string } }>(client, method, request).then(
-        (response) => ({ outcome: "OK", response }),
-        (error: grpc.ServiceError) => ({ outcome: grpc.status[error.code]!, response: undefined }),
+        (response) => (record(what, "OK"), response),
+        (error: grpc.ServiceError) => (record(what, `${grpc.status[error.code]} ${grpcReason(error) ?? ""}`.trim()), undefined),
       );
 
-    const violations: string[] = [];
-    const checkStock = async () => {
-      const rows = await query<{ id: string; available: number; reserved: number }>(
-        stack.databaseUrl,
-        `select id, available, reserved from catalog_products where id = any($1)`,
-        [PRODUCTS],
-      );
-      for (const row of rows) {
-        if (row.available < 0 || row.reserved < 0 || row.available + row.reserved !== INITIAL[row.id]) {
-          violations.push(`${row.id}: available ${row.available}, reserved ${row.reserved}, initial ${INITIAL[row.id]}`);
-        }
-      }
+    const sampled: string[] = [];
+    let samples = 0;
+    const sample = async () => {
+      const from = Date.now();
+      const found = await violations(stack.databaseUrl, []);
+      const to = Date.now();
+      if (!found.length) return void samples++;
+      // Read again without the orders whose cancel overlapped the read; what remains is a real breach.
+      const overlapping = cancels.filter((c) => c.from <= to && c.to >= from).map((c) => c.orderId);
+      const real = overlapping.length ? await violations(stack.databaseUrl, overlapping) : found;
+      samples++;
+      sampled.push(...real.map((problem) => `after ${((from - started) / 1000).toFixed(1)} s: ${problem}`));
     };
 
-    const until = Date.now() + SECONDS * 1_000;
+    const started = Date.now();
+    const until = started + SECONDS * 1_000;
     const shopper = async (n: number) => {
       const userId = `stock-${n}`;
       while (Date.now() < until) {
         const productId = PRODUCTS[Math.floor(Math.random() * PRODUCTS.length)]!;
-        const added = await call(carts, "addItem", { userId, productId, quantity: 1 + Math.floor(Math.random() * 3) });
-        record("AddItem", added.outcome === "INVALID_ARGUMENT" ? "OK" : added.outcome);
-        const checkout = await call(carts, "checkout", checkoutRequest(userId));
-        record("Checkout", checkout.outcome);
-        if (checkout.response?.order) placed.push(checkout.response.order.id);
-        else await call(carts, "clearCart", { userId });
+        await call("AddItem", carts, "addItem", { userId, productId, quantity: 1 + Math.floor(Math.random() * 3) });
+        const checkout = await call("Checkout", carts, "checkout", checkoutRequest(userId));
+        if (checkout?.order) placed.push(checkout.order.id);
+        else await call("ClearCart", carts, "clearCart", { userId });
         // Cancel about as often as orders are placed, so stock keeps coming back.
         if (placed.length && Math.random() < 0.6) {
           const orderId = placed.splice(Math.floor(Math.random() * placed.length), 1)[0]!;
-          const cancelled = await call(orders, "cancelOrder", { requestId: randomUUID(), orderId, reason: "changed my mind" });
-          record("CancelOrder", cancelled.outcome);
+          const interval: Interval = { orderId, from: Date.now(), to: Number.POSITIVE_INFINITY };
+          cancels.push(interval);
+          await call("CancelOrder", orders, "cancelOrder", { requestId: randomUUID(), orderId, reason: "changed my mind" });
+          interval.to = Date.now();
         }
       }
     };
     const sampler = (async () => {
       while (Date.now() < until) {
-        await checkStock();
-        await sleep(500);
+        await sample();
+        await sleep(250);
       }
     })();
     await Promise.all([sampler, ...Array.from({ length: 8 }, (_, n) => shopper(n))]);
@@ -89,18 +139,16 @@ describe("stock conservation under concurrent checkouts and cancellations", () =
       if (i > 300) throw new Error("pending reservations were never settled");
       await sleep(100);
     }
-    await checkStock();
-    const [held] = await query<{ reserved: number; ordered: number }>(
-      stack.databaseUrl,
-      `select (select coalesce(sum(reserved), 0)::int from catalog_products where id = any($1)) as reserved,
-              (select coalesce(sum(i.quantity), 0)::int from order_items i join orders o on o.id = i.order_id where o.status <> 'CANCELLED') as ordered`,
-      [PRODUCTS],
-    );
-    console.info(`stock conservation: ${SECONDS} s, outcomes ${JSON.stringify(Object.fromEntries(outcomes))}, reserved at the end ${held!.reserved}`);
-    expect(violations).toEqual([]);
+    const atEnd = await violations(stack.databaseUrl, []);
+    const [held] = await query<{ units: number }>(stack.databaseUrl, `select coalesce(sum((l->>'quantity')::int), 0)::int as units from catalog_reservations r, jsonb_array_elements(r.lines) l where r.status = 'HELD'`);
+    console.info(`stock conservation: ${SECONDS} s, ${samples} samples, outcomes ${JSON.stringify(Object.fromEntries(outcomes))}, units held at the end ${held!.units}`);
+    expect(sampled).toEqual([]);
+    expect(atEnd).toEqual([]);
     expect(unexpected).toEqual([]);
-    expect(held!.reserved).toBe(held!.ordered);
+    expect(samples).toBeGreaterThan(SECONDS);
     expect(outcomes.get("Checkout OK") ?? 0).toBeGreaterThan(0);
     expect(outcomes.get("CancelOrder OK") ?? 0).toBeGreaterThan(0);
+    // The race this test is about happened: shoppers met stock that others had taken.
+    expect((outcomes.get("Checkout FAILED_PRECONDITION INSUFFICIENT_STOCK") ?? 0) + (outcomes.get("Checkout ABORTED CART_CHANGED") ?? 0)).toBeGreaterThan(0);
   }, (SECONDS + 120) * 1_000);
 });

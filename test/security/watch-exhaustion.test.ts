@@ -1,15 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { fromBinary } from "@bufbuild/protobuf";
-import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import * as grpc from "@grpc/grpc-js";
 import { Code, type Client } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { file_google_rpc_error_details, QuotaFailureSchema } from "../../gen/google/rpc/error_details_pb.js";
-import { StatusSchema } from "../../gen/google/rpc/status_pb.js";
+import { QuotaFailureSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { OrderService, OrderStatus, type WatchOrderResponse } from "../../gen/shop/order/v1/order_pb.js";
-import { createRegistry } from "@bufbuild/protobuf";
 import { failure } from "../support/errors.js";
 import { createOrderRequest } from "../support/fixtures.js";
+import { grpcDetails } from "../support/grpc-details.js";
 import { grpcAuthorize, startTestApp, type TestApp } from "../support/test-app.js";
 import { token } from "../support/tokens.js";
 import { grpcServiceDefinition } from "../../src/platform/grpc-adapter.js";
@@ -22,15 +19,6 @@ function firstOfGrpcStream(stream: grpc.ClientReadableStream<unknown>): Promise<
     stream.once("data", () => resolve({ ok: true }));
     stream.once("error", (error: grpc.ServiceError) => resolve({ ok: false, error }));
   });
-}
-
-function quotaFailureOf(error: grpc.ServiceError) {
-  const bytes = error.metadata.get("grpc-status-details-bin")[0] as Buffer | undefined;
-  if (!bytes) return undefined;
-  const registry = createRegistry(file_google_rpc_error_details);
-  return fromBinary(StatusSchema, bytes)
-    .details.map((any) => anyUnpack(any, registry))
-    .find((message) => message?.$typeName === QuotaFailureSchema.typeName);
 }
 
 async function collect(stream: AsyncIterable<WatchOrderResponse>, until?: (r: WatchOrderResponse) => boolean): Promise<WatchOrderResponse[]> {
@@ -62,7 +50,7 @@ describe("attack: exhausting the service with WatchOrder streams", () => {
       expect(served).toBe(10);
       expect(refused).toHaveLength(1_990);
       expect(new Set(refused.map((e) => e.code))).toEqual(new Set([grpc.status.RESOURCE_EXHAUSTED]));
-      expect(quotaFailureOf(refused[0]!)).toBeDefined();
+      expect(grpcDetails(refused[0]!, QuotaFailureSchema)).toHaveLength(1);
 
       const other = app.connect(OrderService, await token("patient-user"));
       const own = (await other.createOrder(createOrderRequest({ userId: "patient-user" }))).order!;

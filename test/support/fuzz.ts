@@ -116,3 +116,19 @@ export const mutatedText = (valid: string) =>
       const at = text.length ? m.at % text.length : 0;
       return text.slice(0, at) + m.insert + text.slice(at + m.cut);
     }, valid));
+
+/**
+ * A valid request (made fresh by `valid`) with up to two of its fields replaced by a hostile value
+ * or dropped: inputs that mostly get past validation, so the use cases behind it are fuzzed too.
+ */
+export function nearValid(valid: () => Record<string, unknown>, desc: DescMessage): fc.Arbitrary<Record<string, unknown>> {
+  const names = desc.members.map((member) => member.localName);
+  return fc.tuple(fc.subarray(names, { maxLength: Math.min(2, names.length) }), arbitraryMessage(desc)).map(([bent, random]) => {
+    const request = valid();
+    for (const name of bent) {
+      if (name in random) request[name] = random[name];
+      else delete request[name];
+    }
+    return request;
+  });
+}

@@ -20,7 +20,7 @@ export function frame(payload: Uint8Array, { flags = 0, length = payload.length 
 
 const path = (method: DescMethod) => `/${method.parent.typeName}/${method.name}`;
 
-/** A raw gRPC call over HTTP/2: the body is sent as given, framing included. */
+/** A raw gRPC call over HTTP/2: the body is sent as given, framing included. A stream's first message counts as OK (and ends the call). */
 export function rawGrpc(port: number, method: DescMethod, body: Buffer, bearer: string, headers: Record<string, string> = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const session = http2.connect(`http://127.0.0.1:${port}`);
@@ -41,7 +41,11 @@ export function rawGrpc(port: number, method: DescMethod, body: Buffer, bearer: 
     };
     stream.on("response", take);
     stream.on("trailers", take);
-    stream.on("data", () => undefined);
+    stream.on("data", (chunk: Buffer) => {
+      if (method.methodKind !== "server_streaming" || !chunk.length || status !== undefined) return;
+      status = "0";
+      stream.close(http2.constants.NGHTTP2_CANCEL);
+    });
     stream.on("error", reject);
     stream.on("close", () => {
       session.close();

@@ -1,0 +1,43 @@
+import { randomUUID } from "node:crypto";
+import { ItemStatus, OrderStatus } from "../../gen/shop/order/v1/order_pb.js";
+import { checkoutRequest } from "./cart-fixtures.js";
+import { createOrderRequest } from "./fixtures.js";
+
+export interface ExistingOrder {
+  readonly id: string;
+  readonly itemIds: readonly string[];
+}
+
+/**
+ * A valid request for every RPC, about `order` (the caller's own) and the caller's own cart: the
+ * starting points the fuzzer bends a field or two of, so that its inputs reach the use cases and
+ * not only the validation in front of them. Fresh request ids every time.
+ */
+export function validRequests(order: ExistingOrder): Record<string, () => Record<string, unknown>> {
+  const orderId = order.id;
+  const itemId = order.itemIds[0];
+  const rid = () => randomUUID();
+  return {
+    createOrder: () => createOrderRequest({ userId: "" }),
+    getOrder: () => ({ orderId }),
+    listOrders: () => ({ pageSize: 10 }),
+    getOrderStatus: () => ({ orderId }),
+    watchOrder: () => ({ orderId }),
+    updateOrder: () => ({ requestId: rid(), orderId, notes: "leave at the door" }),
+    updateOrderStatus: () => ({ requestId: rid(), orderId, status: OrderStatus.CONFIRMED }),
+    addOrderItem: () => ({ requestId: rid(), orderId, item: { productId: "prod-cap", quantity: 1 } }),
+    updateOrderItemQuantity: () => ({ requestId: rid(), orderId, itemId, quantity: 2 }),
+    removeOrderItem: () => ({ requestId: rid(), orderId, itemId }),
+    payOrder: () => ({ requestId: rid(), orderId, paymentMethod: createOrderRequest().paymentMethod }),
+    updateOrderItemStatus: () => ({ requestId: rid(), orderId, itemId, status: ItemStatus.PROCESSING }),
+    cancelOrder: () => ({ requestId: rid(), orderId, reason: "changed my mind" }),
+    refundOrder: () => ({ requestId: rid(), orderId, reason: "damaged" }),
+    deleteOrder: () => ({ requestId: rid(), orderId, reason: "duplicate" }),
+    getCart: () => ({}),
+    addItem: () => ({ productId: "prod-mug", quantity: 1 }),
+    updateItemQuantity: () => ({ productId: "prod-mug", quantity: 2 }),
+    removeItem: () => ({ productId: "prod-mug" }),
+    clearCart: () => ({}),
+    checkout: () => checkoutRequest(""),
+  };
+}
