@@ -40,6 +40,7 @@ import { closeHttpServer, createAdminServer, createHttpServer, listen, type Http
 import { reflectionService } from "./platform/reflection.js";
 import { withRpcScope } from "./platform/rpc-scope.js";
 import { StreamLimit } from "./platform/stream-limit.js";
+import { Drain, waitUntil } from "./platform/drain.js";
 
 export interface App {
   readonly grpcPort: number;
@@ -48,11 +49,17 @@ export interface App {
   readonly adminPort?: number;
   readonly orm: MikroORM;
   readonly health: Health;
-  /** Graceful: stop taking calls, drain within the grace period, close Kafka and the database. */
+  /**
+   * Graceful: refuse new calls (UNAVAILABLE, SHUTTING_DOWN) and end streams, let calls in
+   * progress finish within the grace period, close the servers, publish what is left in the
+   * outbox, close Kafka and the database.
+   */
   stop(): Promise<void>;
 }
 
 const HEALTH_INTERVAL_MS = 5_000;
+/** Publishing what is left in the outbox gets at least this long at shutdown, even when draining used the grace period up. */
+const MIN_OUTBOX_FLUSH_MS = 1_000;
 
 /** The composition root: config -> database -> Kafka -> services -> servers. */
 export async function startApp(config: Config, log: Logger): Promise<App> {
@@ -86,14 +93,18 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     callsPerSecond: config.rateLimitPerSecond,
     failuresPerMinute: config.auth.failuresPerMinute,
   });
+  const callLimit = new CallLimit(config.maxCallsInProgress);
+  const streamLimit = new StreamLimit(config.watch.maxStreams, config.watch.maxStreamsPerCaller);
+  const drain = new Drain();
   const scopeDeps = {
     log,
     defaultTimeoutMs: config.rpcDefaultTimeoutMs,
     maxTimeoutMs: config.rpcMaxTimeoutMs,
     forkEntityManager: () => orm.em.fork(),
     metrics: new RpcMetrics(metrics),
-    callLimit: new CallLimit(config.maxCallsInProgress),
-    streamLimit: new StreamLimit(config.watch.maxStreams, config.watch.maxStreamsPerCaller),
+    callLimit,
+    streamLimit,
+    drain,
   };
   const hashKey = config.idempotency.hashKey
     ? new TextEncoder().encode(config.idempotency.hashKey)
@@ -175,16 +186,21 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     orm,
     health,
     async stop() {
+      const deadline = Date.now() + config.shutdownGraceMs;
       health.markShuttingDown();
+      drain.start();
+      const drained = await waitUntil(() => callLimit.inProgress === 0 && streamLimit.openStreams === 0, deadline);
+      log.info({ drained, unaryInProgress: callLimit.inProgress, streams: streamLimit.openStreams }, "calls drained; closing the servers");
+      const remaining = () => Math.max(deadline - Date.now(), 0);
       await Promise.all([
-        shutdownGrpcServer(grpcServer, config.shutdownGraceMs),
-        closeHttpServer(httpServer, config.shutdownGraceMs),
+        shutdownGrpcServer(grpcServer, remaining()),
+        closeHttpServer(httpServer, remaining()),
+        adminServer ? closeHttpServer(adminServer, 0) : undefined,
       ]);
-      if (adminServer) await closeHttpServer(adminServer, 0);
       await stopCartCleanup();
       await stopReservationSweeper();
       await stopIdempotencyPurge();
-      await relay?.stop();
+      await relay?.stop(Math.max(remaining(), MIN_OUTBOX_FLUSH_MS));
       await kafka?.close();
       await changes.close();
       await orm.close();

@@ -82,11 +82,30 @@ export class OutboxRelay {
     return this.state;
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops relaying. With `flushWithinMs`, first publishes what is left in the outbox (the servers
+   * are closed by then, so nothing new arrives), so that an order acknowledged before a shutdown
+   * is on Kafka when the process exits; what it cannot publish in time stays for the next relay.
+   */
+  async stop(flushWithinMs = 0): Promise<void> {
     this.stopped = true;
     this.timers.forEach(clearInterval);
     this.unsubscribe.forEach((unsubscribe) => unsubscribe());
     await this.current;
+    if (flushWithinMs > 0) await this.flush(Date.now() + flushWithinMs);
+  }
+
+  private async flush(deadline: number): Promise<void> {
+    while (Date.now() < deadline) {
+      try {
+        if ((await this.publishBatch()) < this.options.batchSize) return;
+      } catch (error) {
+        this.observer.failed();
+        this.log.warn({ err: error }, "publishing the outbox at shutdown failed; retrying until the grace period ends");
+        await new Promise((resolve) => setTimeout(resolve, Math.min(200, Math.max(deadline - Date.now(), 0))));
+      }
+    }
+    this.log.warn("shutdown left events in the outbox; the next relay to run publishes them");
   }
 
   wake(): void {

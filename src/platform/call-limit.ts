@@ -13,4 +13,8 @@ export class CallLimit {
   leave(): void {
     this.current--;
   }
+
+  get inProgress(): number {
+    return this.current;
+  }
 }

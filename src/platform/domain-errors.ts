@@ -124,6 +124,14 @@ export class PermissionDeniedError extends DomainError {
   }
 }
 
+/** The process is shutting down: a retry reaches another instance (the load balancer has stopped sending here). */
+export class ShuttingDownError extends DomainError {
+  readonly retryAfterMs = 100;
+  constructor() {
+    super("unavailable", "SHUTTING_DOWN", "this instance is shutting down; retry, and another instance will answer");
+  }
+}
+
 /** Too many calls in progress in this process: refused at once rather than queued without bound. */
 export class OverloadedError extends DomainError {
   readonly retryAfterMs = 100;

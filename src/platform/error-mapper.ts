@@ -32,8 +32,6 @@ import {
   InvalidArgumentError,
   LimitExceededError,
   NotFoundError,
-  OverloadedError,
-  RateLimitedError,
   type ErrorKind,
 } from "./domain-errors.js";
 
@@ -91,7 +89,7 @@ function detailsOf(error: DomainError): Detail[] {
   if (error instanceof LimitExceededError) {
     details.push(detail(QuotaFailureSchema, { violations: [{ subject: error.subject, description: error.message }] }));
   }
-  if (error instanceof DependencyUnavailableError || error instanceof RateLimitedError || error instanceof OverloadedError) {
+  if ("retryAfterMs" in error && typeof error.retryAfterMs === "number") {
     const ms = BigInt(Math.ceil(error.retryAfterMs));
     details.push(detail(RetryInfoSchema, { retryDelay: { seconds: ms / 1000n, nanos: Number(ms % 1000n) * 1e6 } }));
   }

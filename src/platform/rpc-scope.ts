@@ -17,6 +17,7 @@ import type { CallLimit } from "./call-limit.js";
 import { DeadlineExceededError, OverloadedError } from "./domain-errors.js";
 import { toConnectError } from "./error-mapper.js";
 import type { StreamLimit } from "./stream-limit.js";
+import type { Drain } from "./drain.js";
 
 /** What every handler gets for one call: its id, logger, deadline, and its own EntityManager. */
 export interface RpcScope {
@@ -44,6 +45,8 @@ export interface ScopeDeps {
   readonly callLimit: CallLimit;
   /** Streams open in this process and per caller. */
   readonly streamLimit: StreamLimit;
+  /** Once shutdown starts, new calls are refused and streams end. */
+  readonly drain: Drain;
   readonly metrics?: RpcMetrics;
 }
 
@@ -97,6 +100,7 @@ export function withRpcScope<S extends DescService>(
             let leave: (() => void) | undefined;
             try {
               throwIfRefused(context);
+              deps.drain.throwIfDraining();
               leave = deps.streamLimit.enter(scope.principal.userId, method.name);
               yield* original(request, context) as AsyncIterable<unknown>;
             } catch (error) {
@@ -113,9 +117,11 @@ export function withRpcScope<S extends DescService>(
             return otelContext.with(trace.setSpan(otelContext.active(), scope.span), async () => {
               // Queued calls would each hold memory and wait for a pool connection past their
               // deadline; refusing the excess keeps the process within its heap under overload.
-              const admitted = deps.callLimit.tryEnter();
+              let admitted = false;
               try {
                 throwIfRefused(context);
+                deps.drain.throwIfDraining();
+                admitted = deps.callLimit.tryEnter();
                 if (!admitted) throw new OverloadedError(deps.callLimit.max);
                 const response = await original(request, context);
                 finish(scope, started);
@@ -159,7 +165,7 @@ function openScope(context: HandlerContext, deps: ScopeDeps): RpcScope {
   const scope: RpcScope = {
     requestId,
     log: deps.log.child({ requestId, rpc, protocol: context.protocolName, ...(principal.userId ? { userId: principal.userId } : {}) }),
-    signal: timeoutMs === undefined ? context.signal : AbortSignal.any([context.signal, AbortSignal.timeout(Math.max(timeoutMs, 0))]),
+    signal: callSignal(context.signal, streaming ? deps.drain.signal : undefined, timeoutMs),
     deadline: timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs,
     em: deps.forkEntityManager(),
     principal,
@@ -173,6 +179,12 @@ function openScope(context: HandlerContext, deps: ScopeDeps): RpcScope {
   };
   context.values.set(scopeKey, scope);
   return scope;
+}
+
+/** The caller going away, the deadline, and for streams the start of a shutdown: whichever comes first. */
+function callSignal(caller: AbortSignal, drain: AbortSignal | undefined, timeoutMs: number | undefined): AbortSignal {
+  const signals = [caller, ...(drain ? [drain] : []), ...(timeoutMs === undefined ? [] : [AbortSignal.timeout(Math.max(timeoutMs, 0))])];
+  return signals.length === 1 ? caller : AbortSignal.any(signals);
 }
 
 /** For use cases: stop before a step that cannot be undone when the caller has given up. */

@@ -13,6 +13,10 @@ export class StreamLimit {
     readonly maxPerCaller: number,
   ) {}
 
+  get openStreams(): number {
+    return this.open;
+  }
+
   /** Takes a place for `caller`'s new stream and returns the function that gives it back; throws when none is left. */
   enter(caller: string, method: string): () => void {
     const held = this.perCaller.get(caller) ?? 0;

@@ -10,6 +10,14 @@ import { adminToken, TEST_IDEMPOTENCY_KEY, TEST_JWT_SECRET } from "./tokens.js";
 
 export type GrpcClient = grpc.Client & Record<string, Function>;
 
+/** The reference Product and Inventory services in a process of their own, over `databaseUrl`'s catalog tables. */
+export async function startReferenceCatalog(databaseUrl: string, port?: number) {
+  const catalogPort = port ?? (await freePort());
+  const catalog = startTsProcess("src/catalog/reference/main.ts", { DATABASE_URL: databaseUrl, CATALOG_GRPC_PORT: String(catalogPort), LOG_LEVEL: "info" });
+  await waitForOutput(catalog, "reference catalog ready");
+  return { url: `http://127.0.0.1:${catalogPort}`, stop: () => catalog.kill("SIGTERM") };
+}
+
 /**
  * The service as production runs it: its own Node process (so it can be killed), calling the
  * reference Product/Inventory service in another process over gRPC, on a database of its own in
@@ -19,16 +27,15 @@ export async function startServiceStack(env: Record<string, string> = {}) {
   const databaseUrl = await freshDatabase();
   const [catalogPort, grpcPort, httpPort] = [await freePort(), await freePort(), await freePort()];
   const topic = `orders.reliability.${randomBytes(4).toString("hex")}`;
-  const catalog = startTsProcess("src/catalog/reference/main.ts", { DATABASE_URL: databaseUrl, CATALOG_GRPC_PORT: String(catalogPort), LOG_LEVEL: "info" });
-  await waitForOutput(catalog, "reference catalog ready");
+  const catalog = await startReferenceCatalog(databaseUrl, catalogPort);
   // Plenty of every product: these tests are about faults, not about running out.
   await query(databaseUrl, `update catalog_products set available = 1000000 where active`);
   const serviceEnv = {
     DATABASE_URL: databaseUrl,
     KAFKA_BROKERS: inject("kafkaBrokers"),
     KAFKA_TOPIC: topic,
-    PRODUCT_SERVICE_URL: `http://127.0.0.1:${catalogPort}`,
-    INVENTORY_SERVICE_URL: `http://127.0.0.1:${catalogPort}`,
+    PRODUCT_SERVICE_URL: catalog.url,
+    INVENTORY_SERVICE_URL: catalog.url,
     JWT_SECRET: TEST_JWT_SECRET,
     IDEMPOTENCY_HASH_KEY: TEST_IDEMPOTENCY_KEY,
     HOST: "127.0.0.1",
@@ -67,7 +74,7 @@ export async function startServiceStack(env: Record<string, string> = {}) {
     async stop() {
       clients.forEach((client) => client.close());
       if (service?.child.exitCode === null) await service.kill("SIGKILL");
-      await catalog.kill("SIGTERM");
+      await catalog.stop();
     },
   };
 }

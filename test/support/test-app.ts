@@ -13,6 +13,8 @@ import { adminToken, TEST_IDEMPOTENCY_KEY, TEST_JWT_SECRET } from "./tokens.js";
 
 export interface TestApp extends App {
   readonly databaseUrl: string;
+  /** The Kafka topic this app publishes to. */
+  readonly topic: string;
   /** A Connect-protocol client over HTTP/1.1, as a browser app would use; admin unless given a token ("" for none). */
   connect<S extends DescService>(service: S, bearer?: string): Client<S>;
   grpcWeb<S extends DescService>(service: S, bearer?: string): Client<S>;
@@ -38,13 +40,14 @@ export async function freshDatabase(): Promise<string> {
  */
 export async function startTestApp(env: Record<string, string> = {}, options: { databaseUrl?: string; logLines?: string[] } = {}): Promise<TestApp> {
   const databaseUrl = options.databaseUrl ?? (await freshDatabase());
+  const topic = env.KAFKA_TOPIC ?? `orders.test.${randomBytes(4).toString("hex")}`;
   const config = loadConfig({
     HOST: "127.0.0.1",
     GRPC_PORT: "0",
     HTTP_PORT: "0",
     DATABASE_URL: databaseUrl,
     KAFKA_BROKERS: inject("kafkaBrokers"),
-    KAFKA_TOPIC: `orders.test.${randomBytes(4).toString("hex")}`,
+    KAFKA_TOPIC: topic,
     DB_POOL_MAX: "5",
     JWT_SECRET: TEST_JWT_SECRET,
     IDEMPOTENCY_HASH_KEY: TEST_IDEMPOTENCY_KEY,
@@ -59,6 +62,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
   return {
     ...app,
     databaseUrl,
+    topic,
     connect: (service, bearer = adminToken) => createClient(service, createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors: authorize(bearer) })),
     grpcWeb: (service, bearer = adminToken) => createClient(service, createGrpcWebTransport({ baseUrl, httpVersion: "1.1", interceptors: authorize(bearer) })),
     grpcClient(service, bearer = adminToken) {
