@@ -1,7 +1,7 @@
 /**
  * Memory over time: the storefront mix for two runs of BENCH_SOAK_MINUTES (10) each against the
- * production-like stack, sampling the service's RSS; the second run must not end higher than
- * the first by more than noise. Writes bench/results/soak-<date>.json.
+ * production-like stack, sampling the service's RSS every 10 s. Fails (exit 1) when RSS grew more
+ * than MAX_LAST_HALF_GROWTH_MIB over the second half. Writes bench/results/soak-<date>.json.
  *
  *   npm run bench:soak     about 21 minutes
  */
@@ -12,6 +12,21 @@ import { MIX_RATE, scenarios } from "./scenarios.js";
 import { SERVICE_NODE_OPTIONS, startStack } from "./stack.js";
 
 const MINUTES = Number(process.env.BENCH_SOAK_MINUTES ?? 10);
+/** Past its warm-up a service's RSS levels off (1.5-1.7 MiB of drift over the last half on 2026-11-22/23); more than this fails the soak. */
+const MAX_LAST_HALF_GROWTH_MIB = 8;
+
+/**
+ * How much RSS grew over the second half of the samples: the least-squares slope times the
+ * half's duration, so one spike at either end does not decide it.
+ */
+function lastHalfGrowthMiB(samples: readonly { minute: number; rssMiB: number }[]): number {
+  const half = samples.slice(Math.floor(samples.length / 2));
+  if (half.length < 2) return 0;
+  const meanX = half.reduce((sum, s) => sum + s.minute, 0) / half.length;
+  const meanY = half.reduce((sum, s) => sum + s.rssMiB, 0) / half.length;
+  const slope = half.reduce((sum, s) => sum + (s.minute - meanX) * (s.rssMiB - meanY), 0) / half.reduce((sum, s) => sum + (s.minute - meanX) ** 2, 0);
+  return +(slope * (half.at(-1)!.minute - half[0]!.minute)).toFixed(1);
+}
 
 async function main() {
   mkdirSync("bench/results", { recursive: true });
@@ -28,9 +43,12 @@ async function main() {
       console.log(`run ${run}: ${outcome.achievedPerSecond}/s p99 ${outcome.p99Ms} ms, errors ${JSON.stringify(outcome.errors)}, RSS ${runs.at(-1)!.rssAtEndMiB} MiB`);
     }
     clearInterval(sampler);
-    const report = { machine: machine(), date: new Date().toISOString(), serviceNodeOptions: process.env.BENCH_SERVICE_NODE_OPTIONS ?? SERVICE_NODE_OPTIONS, ratePerSecond: MIX_RATE, minutesPerRun: MINUTES, runs, peakRssMiB: memoryMiB(stack.servicePid).peak, samples };
+    const growth = lastHalfGrowthMiB(samples);
+    const verdict = growth <= MAX_LAST_HALF_GROWTH_MIB ? "steady" : "GROWING";
+    const report = { machine: machine(), date: new Date().toISOString(), serviceNodeOptions: process.env.BENCH_SERVICE_NODE_OPTIONS ?? SERVICE_NODE_OPTIONS, ratePerSecond: MIX_RATE, minutesPerRun: MINUTES, runs, peakRssMiB: memoryMiB(stack.servicePid).peak, lastHalfGrowthMiB: growth, verdict, samples };
     writeFileSync(`bench/results/soak-${report.date.slice(0, 10)}.json`, JSON.stringify(report, null, 2));
-    console.log(`RSS after run 1: ${runs[0]!.rssAtEndMiB} MiB, after run 2: ${runs[1]!.rssAtEndMiB} MiB, peak ${report.peakRssMiB} MiB`);
+    console.log(`RSS after run 1: ${runs[0]!.rssAtEndMiB} MiB, after run 2: ${runs[1]!.rssAtEndMiB} MiB, peak ${report.peakRssMiB} MiB; over the last half RSS grew ${growth} MiB: ${verdict}`);
+    if (verdict !== "steady") process.exitCode = 1;
   } finally {
     await stack.stop();
   }

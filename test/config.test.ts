@@ -16,7 +16,8 @@ describe("configuration", () => {
     expect(found.join("\n")).toMatch(/GRPC_PORT: .*\(got "70000"\)/);
     expect(found.join("\n")).toMatch(/HTTP_PORT: .*\(got "http"\)/);
     expect(found.join("\n")).toMatch(/DATABASE_URL: .*\(got "mysql:\/\/x\/y"\)/);
-    expect(found.join("\n")).toMatch(/CURRENCY: must be an ISO 4217 code/);
+    expect(found.join("\n")).toMatch(/LOG_LEVEL: .*\(got "loud"\)/);
+    expect(found.join("\n")).toMatch(/CURRENCY: must be an ISO 4217 code.*\(got "usd"\)/);
   });
 
   it("when only half of the TLS pair is set, then start-up refuses", () => {

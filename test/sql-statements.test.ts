@@ -35,27 +35,36 @@ describe("SQL statements per call", () => {
     await env?.stop();
   });
 
-  async function statementsOf(call: () => Promise<unknown>): Promise<string[]> {
-    await call(); // the first call of a kind also warms caches; count the second
+  /** Statements of a cold call (the first of its kind: caches empty) and of a warm one (the same call again, new ids). */
+  async function statementsOf(call: () => Promise<unknown>): Promise<{ cold: string[]; warm: string[] }> {
     seen.length = 0;
     await call();
-    return [...seen];
+    const cold = [...seen];
+    seen.length = 0;
+    await call();
+    return { cold, warm: [...seen] };
   }
 
-  it("CreateOrder commits in at most 8 statements (claim, pending reservation with the order number, begin, taking the reservation, the rows, the response, commit)", async () => {
-    const statements = await statementsOf(() => orders.createOrder(createOrderRequest()));
-    expect(statements.length, statements.join("\n")).toBeLessThanOrEqual(8);
-    expect(statements.length, statements.join("\n")).toBe(7);
+  it("CreateOrder commits within its budget of 8 statements, cold and warm (claim, pending reservation with the order number, begin, taking the reservation, the rows, the response, commit)", async () => {
+    const { cold, warm } = await statementsOf(() => orders.createOrder(createOrderRequest()));
+    expect(cold.length, cold.join("\n")).toBeLessThanOrEqual(8);
+    expect(warm.length, warm.join("\n")).toBeLessThanOrEqual(8);
   });
 
   it("GetOrder and ListOrders read in one statement each, items included", async () => {
     const { order } = await orders.createOrder(createOrderRequest());
-    expect(await statementsOf(() => orders.getOrder({ orderId: order!.id }))).toHaveLength(1);
-    expect(await statementsOf(() => orders.listOrders({ userId: "user-1", pageSize: 20 }))).toHaveLength(1);
+    for (const { cold, warm } of [
+      await statementsOf(() => orders.getOrder({ orderId: order!.id })),
+      await statementsOf(() => orders.listOrders({ userId: "user-1", pageSize: 20 })),
+    ]) {
+      expect(cold, cold.join("\n")).toHaveLength(1);
+      expect(warm, warm.join("\n")).toHaveLength(1);
+    }
   });
 
-  it("Cart AddItem writes in at most 7 statements", async () => {
-    const statements = await statementsOf(() => carts.addItem({ userId: "user-1", productId: "prod-mug", quantity: 1 }));
-    expect(statements.length, statements.join("\n")).toBeLessThanOrEqual(7);
+  it("Cart AddItem writes within its budget of 7 statements, cold and warm", async () => {
+    const { cold, warm } = await statementsOf(() => carts.addItem({ userId: "user-2", productId: "prod-mug", quantity: 1 }));
+    expect(cold.length, cold.join("\n")).toBeLessThanOrEqual(7);
+    expect(warm.length, warm.join("\n")).toBeLessThanOrEqual(7);
   });
 });

@@ -37,8 +37,15 @@ describe("the service is killed (SIGKILL) again and again while 2,000 orders are
     let next = 0;
     let kills = 0;
 
+    /** Attempts on their way now; at each kill, those that then fail are the ones the kill interrupted. */
+    const inFlight = new Set<number>();
+    const interruptedBy: number[] = KILL_AT.map(() => 0);
+    const watchedBy = new Map<number, number>();
+    let attempts = 0;
     const place = async (request: (typeof requests)[number]) => {
       for (;;) {
+        const attempt = attempts++;
+        inFlight.add(attempt);
         try {
           const { order } = await unary<Created>(orders, "createOrder", request, { deadline: Date.now() + 3_000 });
           acknowledged.set(request.requestId!, order.id);
@@ -46,8 +53,13 @@ describe("the service is killed (SIGKILL) again and again while 2,000 orders are
         } catch (error) {
           const code = (error as grpc.ServiceError).code;
           failures[grpc.status[code]] = (failures[grpc.status[code]] ?? 0) + 1;
+          const kill = watchedBy.get(attempt);
+          if (kill !== undefined) interruptedBy[kill]!++;
           if (!RETRYABLE.has(code)) throw error;
           await sleep(100);
+        } finally {
+          inFlight.delete(attempt);
+          watchedBy.delete(attempt);
         }
       }
     };
@@ -55,17 +67,20 @@ describe("the service is killed (SIGKILL) again and again while 2,000 orders are
       while (next < ORDERS) await place(requests[next++]!);
     };
     const killer = async () => {
-      for (const share of KILL_AT) {
+      for (const [k, share] of KILL_AT.entries()) {
         while (acknowledged.size < share * ORDERS) await sleep(10);
+        for (const attempt of inFlight) watchedBy.set(attempt, k);
         await stack.service!.kill("SIGKILL");
         kills++;
         await stack.startService();
       }
     };
     await Promise.all([killer(), ...Array.from({ length: CONCURRENCY }, client)]);
+    console.info(`crash test: ${ORDERS} orders, ${kills} kills, calls each kill interrupted ${JSON.stringify(interruptedBy)}, failed attempts retried: ${JSON.stringify(failures)}`);
     expect(kills).toBe(KILL_AT.length);
+    // Every kill landed while calls were on their way, and they failed: the crash was in the middle of work.
+    expect(interruptedBy.filter((n) => n === 0)).toEqual([]);
     expect(acknowledged.size).toBe(ORDERS);
-    console.info(`crash test: ${ORDERS} orders, ${kills} kills, failed attempts retried: ${JSON.stringify(failures)}`);
 
     // Exactly once: one order per request, and it is the acknowledged one.
     const rows = await query<{ id: string }>(stack.databaseUrl, `select id from orders`);
