@@ -1,8 +1,9 @@
 /**
  * The two limits every service figure is compared to, measured on this machine in the same run:
  * (a) the RPC floor, a trivial unary echo on a bare @grpc/grpc-js server in its own process, and
- * (b) the database ceiling, pgbench running the SQL transaction CreateOrder commits (order, three
- * items, history, outbox row, idempotency record) against the service's own PostgreSQL.
+ * (b) the database ceiling, pgbench running every statement a CreateOrder costs the database
+ * (the order service's and the reference Inventory's reservation) against the service's own
+ * PostgreSQL, on the same 1,000 products the scenarios order from.
  */
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -52,13 +53,24 @@ export async function echoFloor(seconds: number, concurrency: number) {
 
 /**
  * CreateOrder's statements as the service sends them (test/sql-statements.test.ts counts them):
- * the idempotency claim (token and lease), the pending reservation with the order number, then one
- * transaction that takes the pending reservation, inserts the order's rows in one statement and
- * records the response. Response and event are about the size of a real one.
+ * the idempotency claim (token and lease), the pending reservation with the order number, the
+ * reference Inventory's reservation of three products (its own transaction, rows locked in id
+ * order as it does), then one transaction that takes the pending reservation, inserts the order's
+ * rows in one statement and records the response. Response and event are about the size of a
+ * real one.
  */
 const CREATE_ORDER_SQL = String.raw`\set n random(1, 1000000000)
+\set p1 random(0, 332)
+\set p2 random(333, 665)
+\set p3 random(666, 999)
 INSERT INTO idempotency_records (key, request_hash, created_at, claim_token, lease_until) VALUES ('bench:' || :n || ':' || clock_timestamp(), 'h', now(), gen_random_uuid()::text, now() + interval '15 seconds') RETURNING quote_literal(key) AS rkey, quote_literal(claim_token) AS rtoken \gset
 WITH id AS (SELECT gen_random_uuid()::text AS v), held AS (INSERT INTO pending_reservations (reservation_id, lease_until) SELECT v, now() + interval '15 seconds' FROM id) SELECT quote_literal(v) AS qid, nextval('order_number_seq') AS seq FROM id \gset
+BEGIN;
+INSERT INTO catalog_reservations (id, lines, status, created_at, updated_at) VALUES (:qid, '[{"productId":"a","quantity":1},{"productId":"b","quantity":1},{"productId":"c","quantity":1}]', 'HELD', now(), now()) ON CONFLICT (id) DO NOTHING RETURNING created_at;
+UPDATE catalog_products SET available = available - 1, reserved = reserved + 1 WHERE id = 'bench-p-' || lpad(:p1::text, 4, '0') AND available >= 1 RETURNING available;
+UPDATE catalog_products SET available = available - 1, reserved = reserved + 1 WHERE id = 'bench-p-' || lpad(:p2::text, 4, '0') AND available >= 1 RETURNING available;
+UPDATE catalog_products SET available = available - 1, reserved = reserved + 1 WHERE id = 'bench-p-' || lpad(:p3::text, 4, '0') AND available >= 1 RETURNING available;
+COMMIT;
 BEGIN;
 DELETE FROM pending_reservations WHERE reservation_id = :qid AND NOT abandoned RETURNING 1;
 WITH o AS (INSERT INTO orders (id, order_number, user_id, customer_email, customer_first_name, customer_last_name, customer_phone, shipping_address, status, payment_method, payment_display, payment_status, currency, subtotal_minor, tax_minor, shipping_minor, total_minor, notes, estimated_delivery_date, reservation_id, version, created_at, updated_at) VALUES (:qid, 'ORD-2026-' || lpad(:seq::text, 6, '0'), 'bench-user', 'b@example.com', 'B', 'M', '', '{"line1":"1 Main St","city":"X","postalCode":"1","countryCode":"US"}', 'PENDING', 'CASH_ON_DELIVERY', '', 'PENDING', 'USD', 5549, 444, 0, 5993, '', '2026-11-27', :qid, 1, now(), now()) RETURNING id),
@@ -79,7 +91,8 @@ function psql(pgPort: number, sql: string) {
  * otherwise first publish pgbench's outbox rows, whose topic does not exist.
  */
 export function clearPgbenchRows(pgPort: number) {
-  psql(pgPort, "truncate outbox_events, order_status_history, order_items, orders, idempotency_records, pending_reservations");
+  psql(pgPort, "truncate outbox_events, order_status_history, order_items, orders, idempotency_records, pending_reservations, catalog_reservations");
+  psql(pgPort, "update catalog_products set reserved = 0");
 }
 
 /** pgbench with 8 clients; `withoutNotify` first disables the outbox trigger that wakes the relay. */
@@ -98,7 +111,7 @@ export function pgbenchCeiling(pgPort: number, seconds: number, withoutNotify = 
     const tps = Number(/tps = ([\d.]+)/.exec(output)?.[1]);
     const latency = Number(/latency average = ([\d.]+) ms/.exec(output)?.[1]);
     return {
-      limit: withoutNotify ? "the same without the outbox NOTIFY trigger" : "pgbench CreateOrder transaction (database ceiling)",
+      limit: withoutNotify ? "the same without the outbox NOTIFY trigger" : "pgbench, CreateOrder's statements with the reservation (database ceiling)",
       perSecond: Math.round(tps),
       averageLatencyMs: latency,
       clients: 8,

@@ -59,6 +59,7 @@ export async function startStack(beforeService?: (pgPort: number) => Promise<voi
     const catalogUrl = `http://127.0.0.1:${PORTS.catalog}`;
     // The catalog has applied the migrations; the database is there and idle.
     await waitForTable(db.url, "outbox_events");
+    await seedCatalog(db.url);
     await beforeService?.(PORTS.pg);
     const topic = "orders.bench";
     const service = spawnLogged("dist/src/main.js", join(dir, "service.log"), {
@@ -85,7 +86,6 @@ export async function startStack(beforeService?: (pgPort: number) => Promise<voi
     });
     stops.push(() => terminate(service));
     await waitReady(service, `http://127.0.0.1:${PORTS.http}/readyz`, dir);
-    await seedCatalog(db.url);
 
     // grpc-js holds the call's messages until start() passes it on, so the token may still be signing.
     const authorize = (token: Promise<string>): grpc.Interceptor => (options, nextCall) =>

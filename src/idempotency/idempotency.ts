@@ -1,9 +1,9 @@
-import { createHmac } from "node:crypto";
 import { fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { newId } from "../platform/clock.js";
 import { AlreadyExistsError, DomainError } from "../platform/domain-errors.js";
 import { leaseSeconds } from "../platform/lease.js";
+import { idempotencyKey, requestHash } from "./request-key.js";
 
 const POLL_MS = 25;
 
@@ -47,10 +47,6 @@ export class InProgressError extends DomainError {
   }
 }
 
-/** Unambiguous whatever characters the parts hold. */
-function keyOf(call: IdempotentCall<DescMessage, DescMessage>): string {
-  return JSON.stringify([call.rpc, call.caller, ...call.parts]);
-}
 
 /**
  * Runs `work` once per key (RPC, caller, request id and what the request is about). A retry with the same request gets the first response; the same key
@@ -70,8 +66,8 @@ export class Idempotency {
     call: IdempotentCall<Req, Res>,
     work: (record: RecordResponse<Res>) => Promise<unknown>,
   ): Promise<MessageShape<Res>> {
-    const hash = createHmac("sha256", this.hashKey).update(toBinary(call.requestSchema, call.request)).digest("hex");
-    return idempotent(scope, call, keyOf(call as IdempotentCall<DescMessage, DescMessage>), hash, work);
+    const hash = requestHash(this.hashKey, call.requestSchema, call.request);
+    return idempotent(scope, call, idempotencyKey(call.rpc, call.caller, call.parts), hash, work);
   }
 }
 

@@ -42,8 +42,7 @@ export function equals(a: Money, b: Money): boolean {
  */
 export function percentOf(amount: Money, basisPoints: number): Money {
   const scaled = amount.amountMinor * BigInt(basisPoints);
-  const sign = scaled < 0n ? -1n : 1n;
-  const magnitude = scaled * sign;
-  const rounded = (magnitude + 5000n) / 10000n;
-  return money(amount.currency, rounded * sign);
+  const negative = scaled < 0n;
+  const rounded = ((negative ? -scaled : scaled) + 5000n) / 10000n;
+  return money(amount.currency, negative ? -rounded : rounded);
 }

@@ -1,0 +1,15 @@
+import { createHmac } from "node:crypto";
+import { toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+
+/** What names one request for idempotency: never the same for two callers, whatever the parts hold. */
+export function idempotencyKey(rpc: string, caller: string, parts: readonly string[]): string {
+  return JSON.stringify([rpc, caller, ...parts]);
+}
+
+/**
+ * HMAC-SHA-256 of the request's binary encoding with the deploy's key: a stored hash cannot be
+ * matched against guessed requests without the key. The request must already be free of card data.
+ */
+export function requestHash<D extends DescMessage>(hashKey: Uint8Array, schema: D, request: MessageShape<D>): string {
+  return createHmac("sha256", hashKey).update(toBinary(schema, request)).digest("hex");
+}
