@@ -118,12 +118,14 @@ export const mutatedText = (valid: string) =>
     }, valid));
 
 /**
- * A valid request (made fresh by `valid`) with up to two of its fields replaced by a hostile value
- * or dropped: inputs that mostly get past validation, so the use cases behind it are fuzzed too.
+ * A valid request (made fresh by `valid`), as it is, or with one or two of its fields replaced
+ * by a hostile value or dropped: inputs that mostly get past validation, so the use cases behind
+ * it are fuzzed too.
  */
 export function nearValid(valid: () => Record<string, unknown>, desc: DescMessage): fc.Arbitrary<Record<string, unknown>> {
   const names = desc.members.map((member) => member.localName);
-  return fc.tuple(fc.subarray(names, { maxLength: Math.min(2, names.length) }), arbitraryMessage(desc)).map(([bent, random]) => {
+  const bend = (count: number) => fc.tuple(fc.subarray(names, { minLength: Math.min(count, names.length), maxLength: Math.min(count, names.length) }), arbitraryMessage(desc));
+  return fc.oneof({ weight: 2, arbitrary: bend(0) }, { weight: 1, arbitrary: bend(1) }, { weight: 1, arbitrary: bend(2) }).map(([bent, random]) => {
     const request = valid();
     for (const name of bent) {
       if (name in random) request[name] = random[name];
