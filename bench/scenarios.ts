@@ -53,7 +53,7 @@ export function scenarios(stack: Stack): Scenarios {
   };
   const getOrder: Operation = () => call(orders, "getOrder", { orderId: created[randomInt(created.length)] });
   const listOrders: Operation = () => call(orders, "listOrders", { userId: shopper(), pageSize: 20 });
-  const add = (userId: string, n: number) => call(carts, "addItem", { userId, productId: productId(n), quantity: 1 });
+  const add = (userId: string, n: number) => call(carts, "addItem", { requestId: randomUUID(), userId, productId: productId(n), quantity: 1 });
   // Twenty lines per cart at most, well under the cart's limits.
   const addItem: Operation = (i) => add(`cart-${run}-${i < 0 ? "warm" : Math.floor(i / 20)}`, randomInt(1_000_000));
   const checkout = (userId: string) => call(carts, "checkout", { requestId: randomUUID(), userId, ...buyer });

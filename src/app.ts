@@ -5,13 +5,13 @@ import type { Pool } from "pg";
 import type { Logger } from "pino";
 import { CartService, file_shop_cart_v1_cart } from "../gen/shop/cart/v1/cart_pb.js";
 import { file_shop_order_v1_order_errors } from "../gen/shop/order/v1/order_errors_pb.js";
-import { file_shop_order_v1_order_events } from "../gen/shop/order/v1/order_events_pb.js";
+import { file_shop_order_events_v1_order_events } from "../gen/shop/order/events/v1/order_events_pb.js";
 import { OrderService, file_shop_order_v1_order } from "../gen/shop/order/v1/order_pb.js";
 import { startReservationSweeper } from "./reservations/reservation-sweeper.js";
 import { startCartCleanup } from "./cart/cart-cleanup.js";
 import { cartService } from "./cart/cart-service.js";
 import { createCatalogClients } from "./catalog/catalog-wiring.js";
-import { DependencyMetrics } from "./catalog/dependency-metrics.js";
+import { DependencyMetrics } from "./platform/dependencies/dependency-metrics.js";
 import type { Config } from "./config.js";
 import { developmentTools } from "./dev/development.js";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "./db/embedded-postgres.js";
@@ -87,7 +87,8 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   }
   relay?.start();
 
-  const { catalog, inventory } = createCatalogClients(config.dependencies, orm, new DependencyMetrics(metrics));
+  const dependencyMetrics = new DependencyMetrics(metrics);
+  const { catalog, inventory } = createCatalogClients(config.dependencies, orm, dependencyMetrics);
   registerPoolMetrics(metrics, (await orm.em.getConnection().getNativeClient()) as Pool);
   const admission = new Admission(createAuthenticator(config, log), {
     callsPerSecond: config.rateLimitPerSecond,
@@ -112,7 +113,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   const orderDeps = {
     catalog,
     inventory,
-    payments: createPaymentGateway(config, log),
+    payments: createPaymentGateway(config, log, dependencyMetrics),
     pricing: config.pricing,
     clock: systemClock,
     topic: config.kafka?.topic ?? "orders.v1",
@@ -143,7 +144,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   if (config.grpcReflection) {
     reflectionService([
       file_shop_order_v1_order,
-      file_shop_order_v1_order_events,
+      file_shop_order_events_v1_order_events,
       file_shop_order_v1_order_errors,
       file_shop_cart_v1_cart,
     ]).addToServer(grpcServer);

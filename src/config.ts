@@ -69,7 +69,8 @@ const fields = z.object({
   IDEMPOTENCY_RETENTION_MS: positiveInt.default(7 * 24 * 3_600_000),
   IDEMPOTENCY_PURGE_INTERVAL_MS: positiveInt.default(3_600_000),
 
-  PAYMENT_PROVIDER: z.enum(["simulated"]).default("simulated"),
+  // Unset: the built-in simulated Payment service (development; production only with ALLOW_SIMULATED_PAYMENTS).
+  PAYMENT_SERVICE_URL: z.url({ protocol: /^https?$/ }).optional(),
   ALLOW_SIMULATED_PAYMENTS: flag.default(false),
 
   PRODUCT_SERVICE_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -116,8 +117,8 @@ function productionChecklist(env: z.infer<typeof fields>, problem: (name: string
   if (!env.CORS_ORIGINS?.length) problem("CORS_ORIGINS", "production needs the browser origins allowed to call, listed explicitly");
   else if (env.CORS_ORIGINS.includes("*")) problem("CORS_ORIGINS", '"*" is not allowed in production; list the shop\'s origins');
   if (!env.IDEMPOTENCY_HASH_KEY) problem("IDEMPOTENCY_HASH_KEY", "production needs IDEMPOTENCY_HASH_KEY (32+ characters) to key request hashes");
-  if (env.PAYMENT_PROVIDER === "simulated" && !env.ALLOW_SIMULATED_PAYMENTS) {
-    problem("ALLOW_SIMULATED_PAYMENTS", "PAYMENT_PROVIDER=simulated captures any well-formed card; production needs ALLOW_SIMULATED_PAYMENTS=true to run it");
+  if (!env.PAYMENT_SERVICE_URL && !env.ALLOW_SIMULATED_PAYMENTS) {
+    problem("ALLOW_SIMULATED_PAYMENTS", "without PAYMENT_SERVICE_URL payments are simulated (any token is captured, no money moves); production needs PAYMENT_SERVICE_URL, or ALLOW_SIMULATED_PAYMENTS=true to run them");
   }
 }
 
@@ -184,7 +185,7 @@ function toConfig(env: z.infer<typeof schema>) {
       retentionMs: env.IDEMPOTENCY_RETENTION_MS,
       purgeIntervalMs: env.IDEMPOTENCY_PURGE_INTERVAL_MS,
     },
-    payments: { provider: env.PAYMENT_PROVIDER, allowSimulated: env.ALLOW_SIMULATED_PAYMENTS },
+
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     logLevel: env.LOG_LEVEL,
     database: {
@@ -206,6 +207,7 @@ function toConfig(env: z.infer<typeof schema>) {
     dependencies: {
       productServiceUrl: env.PRODUCT_SERVICE_URL,
       inventoryServiceUrl: env.INVENTORY_SERVICE_URL,
+      paymentServiceUrl: env.PAYMENT_SERVICE_URL,
       timeoutMs: env.DEPENDENCY_TIMEOUT_MS,
       resilience: {
         retries: env.DEPENDENCY_RETRIES,

@@ -59,19 +59,19 @@ const rpcs: [name: string, call: Call, forOther: Expect, forOwner: Expect, forAd
   ["UpdateOrderItemQuantity", (app, b, o) => orders(app, b).updateOrderItemQuantity({ requestId: rid(), orderId: o.id, itemId: o.items[0]!.id, quantity: 2 }), staffOnly, staffOnly, OK],
   ["RemoveOrderItem", (app, b, o) => orders(app, b).removeOrderItem({ requestId: rid(), orderId: o.id, itemId: o.items[0]!.id }), staffOnly, staffOnly, OK],
   ["GetCart", (app, b) => carts(app, b).getCart({ userId: OWNER }), notFound("cart"), OK, OK],
-  ["AddItem", (app, b) => carts(app, b).addItem({ userId: OWNER, productId: "prod-mug", quantity: 1 }), notFound("cart"), OK, OK],
-  ["UpdateItemQuantity", (app, b) => carts(app, b).updateItemQuantity({ userId: OWNER, productId: "prod-mug", quantity: 2 }), notFound("cart"), OK, OK],
+  ["AddItem", (app, b) => carts(app, b).addItem({ requestId: randomUUID(), userId: OWNER, productId: "prod-mug", quantity: 1 }), notFound("cart"), OK, OK],
+  ["UpdateItemQuantity", (app, b) => carts(app, b).updateItemQuantity({ requestId: randomUUID(), userId: OWNER, productId: "prod-mug", quantity: 2 }), notFound("cart"), OK, OK],
   [
     "RemoveItem",
     async (app, b) => {
-      await app.connect(CartService).addItem({ userId: OWNER, productId: "prod-mug", quantity: 1 });
-      return carts(app, b).removeItem({ userId: OWNER, productId: "prod-mug" });
+      await app.connect(CartService).addItem({ requestId: randomUUID(), userId: OWNER, productId: "prod-mug", quantity: 1 });
+      return carts(app, b).removeItem({ requestId: randomUUID(), userId: OWNER, productId: "prod-mug" });
     },
     notFound("cart"),
     OK,
     OK,
   ],
-  ["ClearCart", (app, b) => carts(app, b).clearCart({ userId: OWNER }), notFound("cart"), OK, OK],
+  ["ClearCart", (app, b) => carts(app, b).clearCart({ requestId: randomUUID(), userId: OWNER }), notFound("cart"), OK, OK],
   ["Checkout", (app, b) => carts(app, b).checkout(checkoutRequest(OWNER)), notFound("cart"), OK, precondition("the cart is empty")],
 ];
 
@@ -92,7 +92,7 @@ describe("who may call what", () => {
 
   it.each(rpcs)("%s: no token and bad token are UNAUTHENTICATED, and another customer, the owner and an admin get exactly the answer the table gives", async (_, call, forOther, forOwner, forAdmin) => {
     const order = (await orders(app, bearers.admin).createOrder(createOrderRequest({ userId: OWNER }))).order!;
-    await carts(app, bearers.admin).addItem({ userId: OWNER, productId: "prod-mug", quantity: 1 });
+    await carts(app, bearers.admin).addItem({ requestId: randomUUID(), userId: OWNER, productId: "prod-mug", quantity: 1 });
     const expected: Record<Caller, Expect> = {
       "no token": { code: Code.Unauthenticated, says: "bearer token is required" },
       "bad token": { code: Code.Unauthenticated, says: "signature does not verify" },
@@ -268,7 +268,7 @@ describe("limits", () => {
 });
 
 describe("what the logs never hold", () => {
-  it("when orders are placed, paid and refused at debug level, then no token, card data or street address appears in the logs", async () => {
+  it("when orders are placed, paid and refused at debug level, then no bearer token, payment token or street address appears in the logs", async () => {
     const lines: string[] = [];
     const app = await startTestApp({}, { logLines: lines });
     try {
@@ -276,7 +276,7 @@ describe("what the logs never hold", () => {
       const client = app.connect(OrderService, bearer);
       const request = createOrderRequest({ userId: "", shippingAddress: { line1: "742 Evergreen Terrace", city: "Springfield", postalCode: "62701", countryCode: "US" } });
       const order = (await client.createOrder(request)).order!;
-      await client.payOrder({ requestId: rid(), orderId: order.id, paymentMethod: { method: { case: "card", value: { number: "4000000000000002", expiryMonth: 12, expiryYear: 2030, cvv: "987" } } } }).catch(() => undefined);
+      await client.payOrder({ requestId: rid(), orderId: order.id, paymentMethod: { method: { case: "card", value: { paymentToken: "tok_decline", brand: "VISA", last4: "0002" } } } }).catch(() => undefined);
       await client.createOrder(createOrderRequest({ userId: "", customer: { email: "bad" } })).catch(() => undefined);
       await app.connect(OrderService, "garbage.token.here").listOrders({}).catch(() => undefined);
     } finally {
@@ -284,7 +284,7 @@ describe("what the logs never hold", () => {
     }
     const text = lines.join("");
     expect(lines.length).toBeGreaterThan(5);
-    for (const secret of ["4242424242424242", "4000000000000002", "987\"", "742 Evergreen", "garbage.token.here", "Bearer "]) {
+    for (const secret of ["tok_visa_4242", "tok_decline", "742 Evergreen", "garbage.token.here", "Bearer "]) {
       expect(text, secret).not.toContain(secret);
     }
   });

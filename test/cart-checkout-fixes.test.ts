@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { Code, type Client } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorInfoSchema } from "../gen/google/rpc/error_details_pb.js";
@@ -21,7 +22,7 @@ describe("Checkout when the catalog or stock moved since the cart was filled", (
   it("when lines are short, gone, off sale or repriced, then ABORTED lists every fix, the cart is fixed, and no order exists", async () => {
     const userId = "fixes-user";
     for (const [productId, quantity] of [["prod-poster", 5], ["prod-lamp", 1], ["prod-cap", 1], ["prod-bottle", 2], ["prod-mug", 1]] as const) {
-      await carts.addItem({ userId, productId, quantity });
+      await carts.addItem({ requestId: randomUUID(), userId, productId, quantity });
     }
     await query(app.databaseUrl, `update catalog_products set available = 2 where id = 'prod-poster'`);
     await query(app.databaseUrl, `update catalog_products set price_minor = 4999 where id = 'prod-lamp'`);
@@ -52,7 +53,7 @@ describe("Checkout when the catalog or stock moved since the cart was filled", (
   });
 
   it("when the checkout carries a version the cart moved past, then ABORTED VERSION_MISMATCH", async () => {
-    await carts.addItem({ userId: "stale-user", productId: "prod-mug", quantity: 1 });
+    await carts.addItem({ requestId: randomUUID(), userId: "stale-user", productId: "prod-mug", quantity: 1 });
     const error = await failure(carts.checkout(checkoutRequest("stale-user", { expectedVersion: 7n })));
     expect([error.code, error.findDetails(ErrorInfoSchema)[0]?.reason]).toEqual([Code.Aborted, "VERSION_MISMATCH"]);
   });
@@ -63,7 +64,7 @@ describe("Checkout when Inventory is down", () => {
     const { app, inventory, stop } = await startAppWithTestCatalog({ DEPENDENCY_RETRIES: "0" });
     try {
       const carts = app.connect(CartService);
-      const { cart } = await carts.addItem({ userId: "down-user", productId: "prod-mug", quantity: 2 });
+      const { cart } = await carts.addItem({ requestId: randomUUID(), userId: "down-user", productId: "prod-mug", quantity: 2 });
       inventory.script.behaviour = { kind: "fail", code: Code.Unavailable };
       const error = await failure(carts.checkout(checkoutRequest("down-user")));
       expect(error.code).toBe(Code.Unavailable);
@@ -80,7 +81,7 @@ describe("abandoned carts", () => {
     const app = await startTestApp({ CART_TTL_MS: "400", CART_CLEANUP_INTERVAL_MS: "200" });
     try {
       const carts = app.connect(CartService);
-      await carts.addItem({ userId: "idle-user", productId: "prod-mug", quantity: 1 });
+      await carts.addItem({ requestId: randomUUID(), userId: "idle-user", productId: "prod-mug", quantity: 1 });
       expect(await query(app.databaseUrl, `select user_id from carts`)).toHaveLength(1);
       await new Promise((resolve) => setTimeout(resolve, 900));
       expect((await carts.getCart({ userId: "idle-user" })).cart?.items).toEqual([]);

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { Code, ConnectError, type Client } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BadRequestSchema, QuotaFailureSchema } from "../gen/google/rpc/error_details_pb.js";
 import { CartService } from "../gen/shop/cart/v1/cart_pb.js";
@@ -9,6 +10,8 @@ import { checkoutRequest } from "./support/cart-fixtures.js";
 import { eventTypes, query } from "./support/db.js";
 import { startTestApp, unary, type TestApp } from "./support/test-app.js";
 import { failure, reasonOf } from "./support/errors.js";
+import { startTcpProxy } from "./support/tcp-proxy.js";
+import { adminToken } from "./support/tokens.js";
 
 const usd = (amountMinor: bigint) => expect.objectContaining({ currencyCode: "USD", amountMinor });
 const newUser = () => `cart-user-${randomUUID().slice(0, 8)}`;
@@ -29,9 +32,9 @@ describe("CartService: one cart per user, edited safely", () => {
 
   it("when items are added, then lines keep a snapshot, the same product adds up, and totals follow the order rules", async () => {
     const userId = newUser();
-    await carts.addItem({ userId, productId: "prod-mug", quantity: 2 });
-    await carts.addItem({ userId, productId: "prod-tee", quantity: 1 });
-    const { cart } = await carts.addItem({ userId, productId: "prod-mug", quantity: 1 });
+    await carts.addItem({ requestId: randomUUID(), userId, productId: "prod-mug", quantity: 2 });
+    await carts.addItem({ requestId: randomUUID(), userId, productId: "prod-tee", quantity: 1 });
+    const { cart } = await carts.addItem({ requestId: randomUUID(), userId, productId: "prod-mug", quantity: 1 });
     expect(cart?.items.map((i) => [i.productId, i.quantity, i.name, i.unitPrice?.amountMinor])).toEqual([
       ["prod-mug", 3, "Stoneware mug", 1250n],
       ["prod-tee", 1, "Organic cotton tee", 2400n],
@@ -44,67 +47,67 @@ describe("CartService: one cart per user, edited safely", () => {
 
   it("when quantities change, lines are removed, or the cart is cleared, then the cart follows", async () => {
     const userId = newUser();
-    await carts.addItem({ userId, productId: "prod-mug", quantity: 2 });
-    await carts.addItem({ userId, productId: "prod-cap", quantity: 1 });
-    expect((await carts.updateItemQuantity({ userId, productId: "prod-mug", quantity: 5 })).cart?.items[0]?.quantity).toBe(5);
-    expect((await carts.updateItemQuantity({ userId, productId: "prod-cap", quantity: 0 })).cart?.items.map((i) => i.productId)).toEqual(["prod-mug"]);
-    expect((await failure(carts.removeItem({ userId, productId: "prod-cap" }))).code).toBe(Code.NotFound);
-    expect((await failure(carts.updateItemQuantity({ userId, productId: "prod-tee", quantity: 1 }))).code).toBe(Code.NotFound);
-    await carts.addItem({ userId, productId: "prod-tee", quantity: 1 });
-    expect((await carts.removeItem({ userId, productId: "prod-tee" })).cart?.items).toHaveLength(1);
-    const cleared = (await carts.clearCart({ userId })).cart!;
+    await carts.addItem({ requestId: randomUUID(), userId, productId: "prod-mug", quantity: 2 });
+    await carts.addItem({ requestId: randomUUID(), userId, productId: "prod-cap", quantity: 1 });
+    expect((await carts.updateItemQuantity({ requestId: randomUUID(), userId, productId: "prod-mug", quantity: 5 })).cart?.items[0]?.quantity).toBe(5);
+    expect((await carts.updateItemQuantity({ requestId: randomUUID(), userId, productId: "prod-cap", quantity: 0 })).cart?.items.map((i) => i.productId)).toEqual(["prod-mug"]);
+    expect((await failure(carts.removeItem({ requestId: randomUUID(), userId, productId: "prod-cap" }))).code).toBe(Code.NotFound);
+    expect((await failure(carts.updateItemQuantity({ requestId: randomUUID(), userId, productId: "prod-tee", quantity: 1 }))).code).toBe(Code.NotFound);
+    await carts.addItem({ requestId: randomUUID(), userId, productId: "prod-tee", quantity: 1 });
+    expect((await carts.removeItem({ requestId: randomUUID(), userId, productId: "prod-tee" })).cart?.items).toHaveLength(1);
+    const cleared = (await carts.clearCart({ requestId: randomUUID(), userId })).cart!;
     expect(cleared).toMatchObject({ items: [], itemCount: 0, subtotal: usd(0n) });
   });
 
   it("when inputs are bad, then INVALID_ARGUMENT names every field", async () => {
-    const error = await failure(carts.addItem({ userId: "bad user!", productId: "bad id!", quantity: 0 }));
+    const error = await failure(carts.addItem({ requestId: randomUUID(), userId: "bad user!", productId: "bad id!", quantity: 0 }));
     expect(error.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field)).toEqual(["quantity", "user_id", "product_id"]);
-    const tooMany = await failure(carts.updateItemQuantity({ userId: newUser(), productId: "prod-mug", quantity: 21 }));
+    const tooMany = await failure(carts.updateItemQuantity({ requestId: randomUUID(), userId: newUser(), productId: "prod-mug", quantity: 21 }));
     expect(tooMany.findDetails(BadRequestSchema)[0]?.fieldViolations[0]?.description).toBe("must be between 0 and 20");
     expect((await failure(carts.getCart({ userId: "x".repeat(129) }))).code).toBe(Code.InvalidArgument);
   });
 
   it("when the product is unknown or off sale, then INVALID_ARGUMENT or FAILED_PRECONDITION and no cart is written", async () => {
     const userId = newUser();
-    const unknown = await failure(carts.addItem({ userId, productId: "prod-nope", quantity: 1 }));
+    const unknown = await failure(carts.addItem({ requestId: randomUUID(), userId, productId: "prod-nope", quantity: 1 }));
     expect(unknown.findDetails(UnknownProductsSchema)[0]?.productIds).toEqual(["prod-nope"]);
-    const inactive = await failure(carts.addItem({ userId, productId: "prod-retired", quantity: 1 }));
+    const inactive = await failure(carts.addItem({ requestId: randomUUID(), userId, productId: "prod-retired", quantity: 1 }));
     expect([inactive.code, reasonOf(inactive)]).toEqual([Code.FailedPrecondition, "PRODUCTS_INACTIVE"]);
     expect(await query(app.databaseUrl, `select 1 from carts where user_id = $1`, [userId])).toEqual([]);
   });
 
   it("when a limit would be passed, then RESOURCE_EXHAUSTED with a QuotaFailure", async () => {
     const userId = newUser();
-    await carts.addItem({ userId, productId: "prod-mug", quantity: 15 });
-    const line = await failure(carts.addItem({ userId, productId: "prod-mug", quantity: 6 }));
+    await carts.addItem({ requestId: randomUUID(), userId, productId: "prod-mug", quantity: 15 });
+    const line = await failure(carts.addItem({ requestId: randomUUID(), userId, productId: "prod-mug", quantity: 6 }));
     expect([line.code, reasonOf(line)]).toEqual([Code.ResourceExhausted, "CART_LINE_LIMIT"]);
     expect(line.findDetails(QuotaFailureSchema)[0]?.violations[0]?.subject).toBe("products/prod-mug");
-    await carts.addItem({ userId, productId: "prod-tee", quantity: 1 });
-    await carts.addItem({ userId, productId: "prod-cap", quantity: 1 });
-    const full = await failure(carts.addItem({ userId, productId: "prod-socks", quantity: 1 }));
+    await carts.addItem({ requestId: randomUUID(), userId, productId: "prod-tee", quantity: 1 });
+    await carts.addItem({ requestId: randomUUID(), userId, productId: "prod-cap", quantity: 1 });
+    const full = await failure(carts.addItem({ requestId: randomUUID(), userId, productId: "prod-socks", quantity: 1 }));
     expect([full.code, reasonOf(full)]).toEqual([Code.ResourceExhausted, "CART_FULL"]);
   });
 
   it("when two tabs edit with the same version, then the second gets ABORTED and nothing is overwritten", async () => {
     const userId = newUser();
-    const { cart } = await carts.addItem({ userId, productId: "prod-mug", quantity: 1 });
-    await carts.updateItemQuantity({ userId, productId: "prod-mug", quantity: 4, expectedVersion: cart!.version });
-    const stale = await failure(carts.updateItemQuantity({ userId, productId: "prod-mug", quantity: 9, expectedVersion: cart!.version }));
+    const { cart } = await carts.addItem({ requestId: randomUUID(), userId, productId: "prod-mug", quantity: 1 });
+    await carts.updateItemQuantity({ requestId: randomUUID(), userId, productId: "prod-mug", quantity: 4, expectedVersion: cart!.version });
+    const stale = await failure(carts.updateItemQuantity({ requestId: randomUUID(), userId, productId: "prod-mug", quantity: 9, expectedVersion: cart!.version }));
     expect([stale.code, reasonOf(stale)]).toEqual([Code.Aborted, "VERSION_MISMATCH"]);
     expect((await carts.getCart({ userId })).cart?.items[0]?.quantity).toBe(4);
   });
 
   it("when 20 AddItem calls for one cart arrive at once, then every quantity is kept", async () => {
     const userId = newUser();
-    await Promise.all(Array.from({ length: 20 }, () => carts.addItem({ userId, productId: "prod-socks", quantity: 1 })));
+    await Promise.all(Array.from({ length: 20 }, () => carts.addItem({ requestId: randomUUID(), userId, productId: "prod-socks", quantity: 1 })));
     const { cart } = await carts.getCart({ userId });
     expect(cart).toMatchObject({ itemCount: 20, version: 20n });
   });
 
   it("when the cart is checked out over gRPC, then the order has its lines and the cart is empty", async () => {
     const userId = newUser();
-    await carts.addItem({ userId, productId: "prod-mug", quantity: 2 });
-    await carts.addItem({ userId, productId: "prod-tee", quantity: 1 });
+    await carts.addItem({ requestId: randomUUID(), userId, productId: "prod-mug", quantity: 2 });
+    await carts.addItem({ requestId: randomUUID(), userId, productId: "prod-tee", quantity: 1 });
     const { order } = await unary<{ order: { id: string; userId: string; status: OrderStatus; items: { productId: string; quantity: number }[] } }>(
       app.grpcClient(CartService),
       "checkout",
@@ -119,7 +122,7 @@ describe("CartService: one cart per user, edited safely", () => {
 
   it("when a checkout is repeated with its request id, then the same order returns; a new request id finds the cart empty", async () => {
     const userId = newUser();
-    await carts.addItem({ userId, productId: "prod-cap", quantity: 1 });
+    await carts.addItem({ requestId: randomUUID(), userId, productId: "prod-cap", quantity: 1 });
     const request = checkoutRequest(userId);
     const first = await carts.checkout(request);
     expect(await carts.checkout(request)).toEqual(first);
@@ -130,7 +133,7 @@ describe("CartService: one cart per user, edited safely", () => {
 
   it("when one cart is checked out five times at once with different request ids, then exactly one order is placed", async () => {
     const userId = newUser();
-    await carts.addItem({ userId, productId: "prod-notebook", quantity: 2 });
+    await carts.addItem({ requestId: randomUUID(), userId, productId: "prod-notebook", quantity: 2 });
     const results = await Promise.allSettled(Array.from({ length: 5 }, () => carts.checkout(checkoutRequest(userId))));
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     for (const r of results) if (r.status === "rejected") expect([Code.Aborted, Code.FailedPrecondition]).toContain(ConnectError.from(r.reason).code);
@@ -142,22 +145,46 @@ describe("CartService: one cart per user, edited safely", () => {
     const userId = newUser();
     const client = app.grpcClient(CartService);
     type CartReply = { cart: { items: { productId: string; quantity: number }[]; version: bigint } };
-    await unary<CartReply>(client, "addItem", { userId, productId: "prod-mug", quantity: 1 });
-    await unary<CartReply>(client, "addItem", { userId, productId: "prod-tee", quantity: 1 });
-    expect((await unary<CartReply>(client, "updateItemQuantity", { userId, productId: "prod-mug", quantity: 3 })).cart.items[0]?.quantity).toBe(3);
-    expect((await unary<CartReply>(client, "removeItem", { userId, productId: "prod-tee" })).cart.items).toHaveLength(1);
+    await unary<CartReply>(client, "addItem", { requestId: randomUUID(), userId, productId: "prod-mug", quantity: 1 });
+    await unary<CartReply>(client, "addItem", { requestId: randomUUID(), userId, productId: "prod-tee", quantity: 1 });
+    expect((await unary<CartReply>(client, "updateItemQuantity", { requestId: randomUUID(), userId, productId: "prod-mug", quantity: 3 })).cart.items[0]?.quantity).toBe(3);
+    expect((await unary<CartReply>(client, "removeItem", { requestId: randomUUID(), userId, productId: "prod-tee" })).cart.items).toHaveLength(1);
     expect((await unary<CartReply>(client, "getCart", { userId })).cart.version).toBe(4n);
-    expect((await unary<CartReply>(client, "clearCart", { userId, expectedVersion: 4n })).cart.items).toEqual([]);
-    const stale = await unary(client, "clearCart", { userId, expectedVersion: 4n }).catch((e: { code: number }) => e);
+    expect((await unary<CartReply>(client, "clearCart", { requestId: randomUUID(), userId, expectedVersion: 4n })).cart.items).toEqual([]);
+    const stale = await unary(client, "clearCart", { requestId: randomUUID(), userId, expectedVersion: 4n }).catch((e: { code: number }) => e);
     expect((stale as { code: number }).code).toBe(Code.Aborted);
   });
 
   it("when checkout input is bad, then INVALID_ARGUMENT lists the fields and nothing is placed", async () => {
     const userId = newUser();
-    await carts.addItem({ userId, productId: "prod-mug", quantity: 1 });
+    await carts.addItem({ requestId: randomUUID(), userId, productId: "prod-mug", quantity: 1 });
     const error = await failure(carts.checkout(checkoutRequest(userId, { requestId: "", customer: { email: "x" }, paymentMethod: undefined })));
     const fields = error.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field);
     expect(fields).toEqual(expect.arrayContaining(["request_id", "customer.email", "customer.first_name", "payment_method"]));
     expect((await carts.getCart({ userId })).cart?.items).toHaveLength(1);
+  });
+});
+
+describe("cart changes are safe to retry (AIP-155)", () => {
+  it("when the answer to AddItem is lost and the client retries with the same request id, then the product is added once and the retry gets the first answer", async () => {
+    const app = await startTestApp();
+    const proxy = await startTcpProxy(`http://127.0.0.1:${app.httpPort}`);
+    try {
+      const userId = `retry-${randomUUID().slice(0, 8)}`;
+      const request = { requestId: randomUUID(), userId, productId: "prod-mug", quantity: 2 };
+      const viaProxy = createClient(CartService, createConnectTransport({ baseUrl: proxy.url, httpVersion: "1.1", interceptors: [(next) => (r) => (r.header.set("authorization", `Bearer ${adminToken}`), next(r))] }));
+      proxy.setMode("lose answers");
+      await expect(viaProxy.addItem(request)).rejects.toBeDefined();
+      const retried = await app.connect(CartService).addItem(request);
+      expect(retried.cart?.items).toEqual([expect.objectContaining({ productId: "prod-mug", quantity: 2 })]);
+      const again = await app.connect(CartService).addItem(request);
+      expect(again).toEqual(retried);
+      expect((await app.connect(CartService).getCart({ userId })).cart?.items[0]?.quantity).toBe(2);
+      const reused = await app.connect(CartService).addItem({ ...request, quantity: 3 }).catch((e) => ConnectError.from(e));
+      expect((reused as ConnectError).code).toBe(Code.AlreadyExists);
+    } finally {
+      proxy.stop();
+      await app.stop();
+    }
   });
 });

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { fromBinary } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { OrderEventSchema } from "../gen/shop/order/v1/order_events_pb.js";
+import { OrderEventSchema } from "../gen/shop/order/events/v1/order_events_pb.js";
 import { OrderService, OrderStatus, type Order } from "../gen/shop/order/v1/order_pb.js";
 import { query } from "./support/db.js";
 import { createOrderRequest } from "./support/fixtures.js";
@@ -56,7 +56,8 @@ describe("order events on a real Kafka broker", () => {
           ce_source: "/order-service",
           ce_type: `shop.order.v1.${event.payload.case![0]!.toUpperCase()}${event.payload.case!.slice(1)}`,
           ce_subject: order.id,
-          "content-type": "application/protobuf; proto=shop.order.v1.OrderEvent",
+          ce_dataschema: "urn:proto:shop.order.events.v1.OrderEvent",
+          "content-type": "application/protobuf; proto=shop.order.events.v1.OrderEvent",
         });
         expect(new Date(message.headers.ce_time!).getTime()).toBeGreaterThan(0);
         expect(event).toMatchObject({ orderId: order.id, orderNumber: order.orderNumber, userId: "user-1" });
@@ -94,7 +95,7 @@ describe("JSON encoding for consumers that want it", () => {
       const order = (await app.connect(OrderService).createOrder(createOrderRequest())).order!;
       const [message] = await consumer.until((all) => all.length >= 1);
       expect(message!.headers["content-type"]).toBe("application/json");
-      expect(JSON.parse(message!.value.toString())).toMatchObject({ orderId: order.id, orderCreated: { order: { id: order.id } } });
+      expect(JSON.parse(message!.value.toString())).toMatchObject({ orderId: order.id, orderVersion: "1", status: "ORDER_STATUS_PENDING", orderCreated: { items: [{ productId: "prod-mug" }, { productId: "prod-tee" }] } });
     } finally {
       await consumer.stop();
       await app.stop();

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Client } from "@connectrpc/connect";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -62,9 +63,9 @@ describe("SQL statements per call", () => {
     }
   });
 
-  it("Cart AddItem writes within its budget of 7 statements, cold and warm", async () => {
-    const { cold, warm } = await statementsOf(() => carts.addItem({ userId: "user-2", productId: "prod-mug", quantity: 1 }));
-    expect(cold.length, cold.join("\n")).toBeLessThanOrEqual(7);
-    expect(warm.length, warm.join("\n")).toBeLessThanOrEqual(7);
+  it("Cart AddItem writes within its budget of 9 statements, cold and warm (claim, begin, the cart row, its lock, its lines, the line, the version, the response, commit)", async () => {
+    const { cold, warm } = await statementsOf(() => carts.addItem({ requestId: randomUUID(), userId: "user-2", productId: "prod-mug", quantity: 1 }));
+    expect(cold.length, cold.join("\n")).toBeLessThanOrEqual(9);
+    expect(warm.length, warm.join("\n")).toBeLessThanOrEqual(9);
   });
 });

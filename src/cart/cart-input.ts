@@ -16,7 +16,12 @@ export interface CartTarget {
   readonly expectedVersion?: bigint;
 }
 
-export interface LineCommand extends CartTarget {
+/** A change of the cart, idempotent by request id. */
+export interface CartChange extends CartTarget {
+  readonly requestId: string;
+}
+
+export interface LineCommand extends CartChange {
   readonly productId: string;
   readonly quantity: number;
 }
@@ -39,8 +44,13 @@ export function parseUserId(userId: string): string {
   return finish(v, v.text("user_id", userId, USER_ID));
 }
 
-export function parseClear(request: ClearCartRequest): CartTarget {
-  return { userId: parseUserId(request.userId), expectedVersion: request.expectedVersion };
+export function parseClear(request: ClearCartRequest): CartChange {
+  const v = new Violations();
+  return finish(v, {
+    requestId: v.text("request_id", request.requestId, REQUEST_ID),
+    userId: v.text("user_id", request.userId, USER_ID),
+    expectedVersion: request.expectedVersion,
+  });
 }
 
 /** `minQuantity` is 1 for AddItem and 0 for UpdateItemQuantity, where 0 removes the line. */
@@ -55,6 +65,7 @@ export function parseLine(
     v.check(quantity >= minQuantity && quantity <= limits.maxQuantity, "quantity", `must be between ${minQuantity} and ${limits.maxQuantity}`);
   }
   return finish(v, {
+    requestId: v.text("request_id", request.requestId, REQUEST_ID),
     userId: v.text("user_id", request.userId, USER_ID),
     productId: v.text("product_id", request.productId, RESOURCE_ID),
     quantity,
@@ -62,7 +73,7 @@ export function parseLine(
   });
 }
 
-export function parseCheckout(request: CheckoutRequest, now: Date): CheckoutCommand {
+export function parseCheckout(request: CheckoutRequest): CheckoutCommand {
   const v = new Violations();
   return finish(v, {
     requestId: v.text("request_id", request.requestId, REQUEST_ID),
@@ -70,7 +81,7 @@ export function parseCheckout(request: CheckoutRequest, now: Date): CheckoutComm
     expectedVersion: request.expectedVersion,
     customer: parseCustomer(request.customer, v),
     shippingAddress: parseAddress(request.shippingAddress, "shipping_address", v),
-    payment: parsePaymentMethod(request.paymentMethod, "payment_method", v, now)!,
+    payment: parsePaymentMethod(request.paymentMethod, "payment_method", v)!,
     notes: v.text("notes", request.notes, { max: 1000 }),
   });
 }

@@ -1,7 +1,20 @@
-import { create } from "@bufbuild/protobuf";
-import type { ServiceImpl } from "@connectrpc/connect";
+import { create, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { CheckoutRequestSchema, CheckoutResponseSchema, type CartService, type CheckoutResponse } from "../../gen/shop/cart/v1/cart_pb.js";
+import {
+  AddItemRequestSchema,
+  AddItemResponseSchema,
+  CheckoutRequestSchema,
+  CheckoutResponseSchema,
+  ClearCartRequestSchema,
+  ClearCartResponseSchema,
+  RemoveItemRequestSchema,
+  RemoveItemResponseSchema,
+  UpdateItemQuantityRequestSchema,
+  UpdateItemQuantityResponseSchema,
+  type CartService,
+  type CheckoutResponse,
+} from "../../gen/shop/cart/v1/cart_pb.js";
 import { assertOrderVisible } from "../orders/get-order.js";
 import { orderToProto } from "../orders/order-mapper.js";
 import { withoutCardData } from "../payments/card-data.js";
@@ -9,7 +22,7 @@ import type { OrderRecord } from "../orders/order-record.js";
 import { actingFor, ownerOf } from "../platform/auth/principal.js";
 import { scopeOf, type RpcScope } from "../platform/rpc-scope.js";
 import type { CartDeps } from "./cart-deps.js";
-import { parseCheckout, parseClear, parseLine, parseUserId, type CartTarget } from "./cart-input.js";
+import { parseCheckout, parseClear, parseLine, parseUserId, type CartChange } from "./cart-input.js";
 import { cartToProto } from "./cart-mapper.js";
 import { findCart, mutateCart } from "./cart-store.js";
 import type { Cart } from "./cart.entity.js";
@@ -24,8 +37,38 @@ function owned<R extends { userId: string }>(scope: RpcScope, request: R): R {
 /** Thin handlers: proto in, use case, proto out. Errors are mapped by the RPC scope. */
 export function cartService(deps: CartDeps): Partial<ServiceImpl<typeof CartService>> {
   const respond = (userId: string, cart: Cart | null) => ({ cart: cartToProto(userId, cart, deps.pricing, deps.clock.now()) });
-  const change = async (scope: RpcScope, target: CartTarget, edit: (cart: Cart, tx: EntityManager) => void) =>
-    respond(target.userId, await mutateCart(scope.em, deps, target, edit));
+
+  /**
+   * Every change of a cart: idempotent by request id (per RPC, caller and cart), so a retry after
+   * a lost answer gets that answer and changes nothing twice. `prepare` runs before the cart is
+   * locked (a catalog lookup) and only for a request not seen before.
+   */
+  function change<Req extends DescMessage, Res extends DescMessage, T>(
+    context: HandlerContext,
+    [requestSchema, responseSchema]: [Req, Res],
+    request: MessageShape<Req>,
+    command: CartChange,
+    prepare: () => Promise<T>,
+    edit: (cart: Cart, tx: EntityManager, prepared: T) => void,
+  ): Promise<MessageShape<Res>> {
+    const scope = scopeOf(context);
+    const call = {
+      rpc: context.method.name,
+      caller: scope.principal.userId,
+      parts: [command.userId, command.requestId],
+      requestSchema,
+      request,
+      responseSchema,
+      beforeReplay: async () => undefined,
+    };
+    // Every cart change answers { cart }.
+    const answer = (cart: Cart) => create(responseSchema, respond(command.userId, cart) as unknown as MessageInitShape<Res>);
+    return deps.idempotency.run(scope, call, async (record) => {
+      const prepared = await prepare();
+      await mutateCart(scope.em, deps, command, (locked, tx) => edit(locked, tx, prepared), (tx, changed) => record(tx, answer(changed)));
+    });
+  }
+  const nothing = async () => undefined;
 
   return {
     async getCart(request, context) {
@@ -34,34 +77,35 @@ export function cartService(deps: CartDeps): Partial<ServiceImpl<typeof CartServ
       return respond(userId, await findCart(scope.em, userId));
     },
 
-    async addItem(request, context) {
-      const scope = scopeOf(context);
-      const command = parseLine(owned(scope, request), deps.cart, 1);
-      const { found } = await deps.catalog.getProducts([command.productId], scope.signal);
-      const product = requireSellable(command.productId, found.get(command.productId));
-      return change(scope, command, (cart, tx) => addToCart(cart, tx, product, command.quantity, deps.cart));
+    addItem(request, context) {
+      const command = parseLine(owned(scopeOf(context), request), deps.cart, 1);
+      const lookUp = async () => {
+        const { found } = await deps.catalog.getProducts([command.productId], scopeOf(context).signal);
+        return requireSellable(command.productId, found.get(command.productId));
+      };
+      return change(context, [AddItemRequestSchema, AddItemResponseSchema], request, command, lookUp, (cart, tx, product) =>
+        addToCart(cart, tx, product, command.quantity, deps.cart),
+      );
     },
 
-    async updateItemQuantity(request, context) {
-      const scope = scopeOf(context);
-      const command = parseLine(owned(scope, request), deps.cart, 0);
-      return change(scope, command, (cart, tx) => setQuantity(cart, tx, command.productId, command.quantity));
+    updateItemQuantity(request, context) {
+      const command = parseLine(owned(scopeOf(context), request), deps.cart, 0);
+      const schemas: [typeof UpdateItemQuantityRequestSchema, typeof UpdateItemQuantityResponseSchema] = [UpdateItemQuantityRequestSchema, UpdateItemQuantityResponseSchema];
+      return change(context, schemas, request, command, nothing, (cart, tx) => setQuantity(cart, tx, command.productId, command.quantity));
     },
 
-    async removeItem(request, context) {
-      const scope = scopeOf(context);
-      const command = parseLine(owned(scope, request), deps.cart, 0);
-      return change(scope, command, (cart, tx) => removeFromCart(cart, tx, command.productId));
+    removeItem(request, context) {
+      const command = parseLine(owned(scopeOf(context), request), deps.cart, 0);
+      return change(context, [RemoveItemRequestSchema, RemoveItemResponseSchema], request, command, nothing, (cart, tx) => removeFromCart(cart, tx, command.productId));
     },
 
-    async clearCart(request, context) {
-      const scope = scopeOf(context);
-      return change(scope, parseClear(owned(scope, request)), clearCart);
+    clearCart(request, context) {
+      return change(context, [ClearCartRequestSchema, ClearCartResponseSchema], request, parseClear(owned(scopeOf(context), request)), nothing, clearCart);
     },
 
     async checkout(request, context) {
       const scope = scopeOf(context);
-      const command = parseCheckout(owned(scope, request), deps.clock.now());
+      const command = parseCheckout(owned(scope, request));
       const toResponse = (order: OrderRecord) => create(CheckoutResponseSchema, { order: orderToProto(order) });
       const call = {
         rpc: "Checkout",

@@ -28,6 +28,7 @@ export async function mutateCart(
   deps: CartDeps,
   target: { userId: string; expectedVersion?: bigint },
   change: (cart: Cart, tx: EntityManager) => void,
+  beforeCommit?: (tx: EntityManager, cart: Cart) => Promise<void>,
 ): Promise<Cart> {
   return em.transactional(async (tx) => {
     const now = deps.clock.now();
@@ -50,6 +51,7 @@ export async function mutateCart(
     cart.expiresAt = expiresAt;
     // Flushed here, not at commit, so the returned cart carries its new version.
     await tx.flush();
+    await beforeCommit?.(tx, cart);
     return cart;
   });
 }

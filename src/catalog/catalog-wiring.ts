@@ -4,12 +4,13 @@ import { InventoryService } from "../../gen/shop/inventory/v1/inventory_pb.js";
 import { ProductService } from "../../gen/shop/product/v1/product_pb.js";
 import type { Config } from "../config.js";
 import type { Inventory, ProductCatalog } from "./catalog-ports.js";
-import { GrpcInventory, GrpcProductCatalog, grpcTransport } from "./grpc-catalog.js";
+import { grpcTransport } from "../platform/dependencies/grpc-client.js";
+import { GrpcInventory, GrpcProductCatalog } from "./grpc-catalog.js";
 import { CachedProductCatalog } from "./product-cache.js";
 import { referenceInventoryService } from "./reference/reference-inventory.js";
 import { referenceProductService } from "./reference/reference-products.js";
-import type { DependencyMetrics } from "./dependency-metrics.js";
-import { DependencyGuard } from "./resilience.js";
+import type { DependencyMetrics } from "../platform/dependencies/dependency-metrics.js";
+import { DependencyGuard } from "../platform/dependencies/resilience.js";
 
 /**
  * The Product and Inventory clients. With a URL they call that service over gRPC; without one

@@ -1,20 +1,13 @@
 import { Code, ConnectError, createClient, type Client, type Transport } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
 import { InsufficientStockSchema, InventoryService } from "../../gen/shop/inventory/v1/inventory_pb.js";
 import { ProductService } from "../../gen/shop/product/v1/product_pb.js";
 import { fromMoneyProto } from "../money/money-proto.js";
+import { callOptions } from "../platform/dependencies/grpc-client.js";
 import { DependencyUnavailableError } from "../platform/domain-errors.js";
-import { propagateTrace } from "../platform/tracing.js";
 import type { Inventory, ProductCatalog, ProductInfo, StockLine } from "./catalog-ports.js";
 import { InsufficientStockError } from "./catalog-errors.js";
-import type { DependencyGuard } from "./resilience.js";
+import type { DependencyGuard } from "../platform/dependencies/resilience.js";
 
-export function grpcTransport(baseUrl: string): Transport {
-  return createGrpcTransport({ baseUrl, idleConnectionTimeoutMs: 60_000, interceptors: [propagateTrace] });
-}
-
-/** Every call carries the shorter of the caller's deadline and the per-call budget. */
-const callOptions = (timeoutMs: number, signal: AbortSignal) => ({ timeoutMs, signal });
 
 /** ProductCatalog over the Product service's gRPC contract. */
 export class GrpcProductCatalog implements ProductCatalog {

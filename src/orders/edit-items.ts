@@ -5,7 +5,7 @@ import { newId } from "../platform/clock.js";
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from "../platform/domain-errors.js";
 import { REQUEST_ID, UUID, Violations } from "../platform/validation.js";
 import { orderIdField } from "./get-order.js";
-import { itemToProto } from "./order-mapper.js";
+import { lineItemsOf } from "./order-events.js";
 import { requireStatus } from "./order-lifecycle.js";
 import type { ChangeOutcome, MutationContext, MutationTarget } from "./order-mutation.js";
 import { OrderItem, type Order } from "./order.entity.js";
@@ -133,7 +133,7 @@ async function reprice(order: Order, before: ReturnType<typeof linesOf>, context
       {
         case: "orderItemsChanged",
         value: {
-          items: order.items.getItems().map((item) => itemToProto(item, order.currency)),
+          items: lineItemsOf(order),
           subtotal: toMoneyProto(totals.subtotal),
           tax: toMoneyProto(totals.tax),
           shipping: toMoneyProto(totals.shipping),

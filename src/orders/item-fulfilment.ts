@@ -1,4 +1,5 @@
 import { ItemStatus as ItemStatusProto, type UpdateOrderItemStatusRequest } from "../../gen/shop/order/v1/order_pb.js";
+import { eventItemStatus } from "./order-events.js";
 import { NotFoundError } from "../platform/domain-errors.js";
 import { REQUEST_ID, UUID, Violations } from "../platform/validation.js";
 import { cancelOrder } from "./cancel-order.js";
@@ -50,7 +51,7 @@ export async function changeItemStatus(order: Order, command: ItemStatusCommand,
   const from = item.status;
   item.status = transitionItem(item.id, from, command.status);
   const events: ChangeOutcome["events"] = [
-    { case: "orderItemStatusChanged", value: { itemId: item.id, fromStatus: ItemStatusProto[from], toStatus: ItemStatusProto[item.status] } },
+    { case: "orderItemStatusChanged", value: { itemId: item.id, fromStatus: eventItemStatus(from), toStatus: eventItemStatus(item.status) } },
   ];
   const open = order.items.getItems().filter((line) => line.status !== "CANCELLED");
   if (!open.length) return { events: [...events, ...(await cancelOrder(order, "every item was cancelled", context)).events] };

@@ -32,13 +32,13 @@ export interface PayCommand extends MutationTarget {
   readonly method?: PaymentMethod;
 }
 
-export function parsePay(request: PayOrderRequest, now: Date): PayCommand {
+export function parsePay(request: PayOrderRequest): PayCommand {
   const v = new Violations();
   const command = {
     requestId: v.text("request_id", request.requestId, REQUEST_ID),
     orderId: orderIdField(v, request.orderId),
     expectedVersion: request.expectedVersion,
-    method: request.paymentMethod ? parsePaymentMethod(request.paymentMethod, "payment_method", v, now) : undefined,
+    method: request.paymentMethod ? parsePaymentMethod(request.paymentMethod, "payment_method", v) : undefined,
   };
   v.throwIfAny();
   return command;

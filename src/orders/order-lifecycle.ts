@@ -1,17 +1,16 @@
 import { FailedPreconditionError } from "../platform/domain-errors.js";
 import { isFinalItem, type ItemStatus } from "./item-status.js";
 import type { MutationContext } from "./order-mutation.js";
-import { statusChangeToProto } from "./order-mapper.js";
 import { OrderStatusChange, type Order } from "./order.entity.js";
 import { transition, type OrderStatus } from "./order-status.js";
-import type { EventPayload } from "./order-events.js";
+import { eventStatus, type EventPayload } from "./order-events.js";
 
 /** Moves the order through the transition table (throws on an illegal move) and keeps the history row. */
 export function moveTo(order: Order, to: OrderStatus, context: MutationContext, reason: string): EventPayload {
   const from = order.status;
   order.status = transition(from, to);
   const change = context.tx.create(OrderStatusChange, { order, fromStatus: from, toStatus: to, changedAt: context.now, actor: context.actor, reason });
-  return { case: "orderStatusChanged", value: { change: statusChangeToProto(change) } };
+  return { case: "orderStatusChanged", value: { fromStatus: eventStatus(from), toStatus: eventStatus(to), reason: change.reason } };
 }
 
 /** Items whose current status is one of `from` (callers name only open statuses) move to `to`. */

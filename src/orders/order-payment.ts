@@ -3,7 +3,7 @@ import type { PaymentMethod } from "../payments/payment-method.js";
 import { FailedPreconditionError, InvalidArgumentError } from "../platform/domain-errors.js";
 import { canTransition } from "./order-status.js";
 import { moveTo } from "./order-lifecycle.js";
-import { paymentToProto } from "./order-mapper.js";
+import { toMoneyProto } from "../money/money-proto.js";
 import type { ChangeOutcome, MutationContext } from "./order-mutation.js";
 import type { EventPayload } from "./order-events.js";
 import type { Order } from "./order.entity.js";
@@ -15,9 +15,10 @@ export class PaymentDeclinedError extends FailedPreconditionError {
 }
 
 /**
- * Authorizes and captures the total. Approved: payment CAPTURED and, where the table allows, the
- * order becomes PAID. Declined: the attempt is kept (payment FAILED, reason, event) and the call
- * fails with PAYMENT_DECLINED. A capture whose transaction does not commit is refunded.
+ * Authorizes and captures the total through the Payment service. Approved: payment CAPTURED and,
+ * where the table allows, the order becomes PAID. Declined: the attempt is kept (payment FAILED,
+ * reason, event) and the call fails with PAYMENT_DECLINED. A hold or capture whose transaction
+ * does not commit is voided or refunded.
  */
 export async function payOrder(order: Order, method: PaymentMethod, idempotencyKey: string, context: MutationContext): Promise<ChangeOutcome> {
   if (order.status === "CANCELLED" || order.status === "REFUNDED") {
@@ -26,28 +27,36 @@ export async function payOrder(order: Order, method: PaymentMethod, idempotencyK
   if (order.paymentStatus === "CAPTURED" || order.paymentStatus === "AUTHORIZED" || order.paymentStatus === "REFUNDED") {
     throw new FailedPreconditionError("ALREADY_PAID", `the payment is already ${order.paymentStatus}`);
   }
+  if (method.type === "CARD" && !method.token) {
+    throw new InvalidArgumentError([{ field: "payment_method.card.payment_token", description: "is required to pay by card: tokens are single use and never stored" }]);
+  }
   const amount = money(order.currency, order.totalMinor);
-  const outcome = await context.deps.payments.charge({ idempotencyKey, orderId: order.id, amount, method }, context.signal);
+  const { payments } = context.deps;
+  const authorization = await payments.authorize({ idempotencyKey, orderId: order.id, amount, method }, context.signal);
   order.paymentMethod = method.type;
   order.paymentDisplay = method.display;
   order.paymentUpdatedAt = context.now;
-  if (!outcome.approved) {
+  if (!authorization.approved) {
     order.paymentStatus = "FAILED";
-    order.paymentFailureReason = outcome.declineCode;
+    order.paymentFailureReason = authorization.declineCode;
     return {
-      events: [{ case: "orderPaymentFailed", value: { payment: paymentToProto(order) } }],
-      failAfterCommit: new PaymentDeclinedError(outcome.declineCode, outcome.message),
+      events: [{ case: "orderPaymentFailed", value: { declineCode: authorization.declineCode } }],
+      failAfterCommit: new PaymentDeclinedError(authorization.declineCode, authorization.message),
     };
   }
-  context.onRollback((signal) =>
-    context.deps.payments.refund({ idempotencyKey: `undo:${idempotencyKey}`, transactionId: outcome.transactionId, amount }, signal).then(() => undefined),
-  );
+  // Whatever stops the change from committing gives the money back: the hold is voided, or the capture refunded.
+  let transactionId: string | undefined;
+  context.onRollback(async (signal) => {
+    if (transactionId) await payments.refund({ idempotencyKey: `undo:${idempotencyKey}`, transactionId, amount }, signal);
+    else await payments.void({ idempotencyKey: `void:${idempotencyKey}`, authorizationId: authorization.authorizationId }, signal);
+  });
+  ({ transactionId } = await payments.capture({ idempotencyKey: `capture:${idempotencyKey}`, authorizationId: authorization.authorizationId, amount }, context.signal));
   order.paymentStatus = "CAPTURED";
-  order.paymentTransactionId = outcome.transactionId;
+  order.paymentTransactionId = transactionId;
   order.paymentFailureReason = "";
   const events: EventPayload[] = [];
   if (canTransition(order.status, "PAID")) events.push(moveTo(order, "PAID", context, "payment captured"));
-  events.push({ case: "orderPaid", value: { payment: paymentToProto(order) } });
+  events.push({ case: "orderPaid", value: { amount: toMoneyProto(amount) } });
   return { events };
 }
 
@@ -63,11 +72,11 @@ export async function refundCapturedPayment(order: Order, context: MutationConte
   return true;
 }
 
-/** Card numbers are never stored, so paying by card needs the card again; other methods reuse what was given at placement. */
+/** Card tokens are single use and never stored, so paying by card needs a new token; other methods reuse what was given at placement. */
 export function paymentMethodFor(order: Order, given: PaymentMethod | undefined): PaymentMethod {
   if (given) return given;
   if (order.paymentMethod === "CARD") {
-    throw new InvalidArgumentError([{ field: "payment_method", description: "card details are required to pay by card: card numbers are never stored" }]);
+    throw new InvalidArgumentError([{ field: "payment_method", description: "a card payment needs a new payment_token: tokens are single use and never stored" }]);
   }
   return { type: order.paymentMethod, display: order.paymentDisplay };
 }

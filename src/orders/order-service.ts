@@ -78,7 +78,7 @@ export function orderService(deps: OrderDeps): Partial<ServiceImpl<typeof pb.Ord
     async createOrder(request, context) {
       const scope = scopeOf(context);
       const userId = actingFor(scope.principal, request.userId, "order");
-      const command = parsePlaceOrder({ ...request, userId }, deps.pricing.currency, deps.clock.now());
+      const command = parsePlaceOrder({ ...request, userId }, deps.pricing.currency);
       const respond = (order: OrderRecord) => create(pb.CreateOrderResponseSchema, withOrder(order));
       const call = {
         rpc: "CreateOrder",
@@ -132,7 +132,7 @@ export function orderService(deps: OrderDeps): Partial<ServiceImpl<typeof pb.Ord
     },
 
     payOrder(request, context) {
-      const command = parsePay(request, deps.clock.now());
+      const command = parsePay(request);
       const key = `pay:${command.orderId}:${command.requestId}`;
       return pay(request, context, command, (order, ctx) => payOrder(order, paymentMethodFor(order, command.method), key, ctx));
     },

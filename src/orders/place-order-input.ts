@@ -107,7 +107,7 @@ function parseItems(request: CreateOrderRequest, currency: string, v: Violations
 }
 
 /** Validates every field of CreateOrder at once; throws InvalidArgumentError listing all problems. */
-export function parsePlaceOrder(request: CreateOrderRequest, shopCurrency: string, now: Date): PlaceOrderCommand {
+export function parsePlaceOrder(request: CreateOrderRequest, shopCurrency: string): PlaceOrderCommand {
   const v = new Violations();
   const currency = request.currencyCode || shopCurrency;
   v.check(currency === shopCurrency, "currency_code", `only ${shopCurrency} is sold`);
@@ -117,7 +117,7 @@ export function parsePlaceOrder(request: CreateOrderRequest, shopCurrency: strin
     customer: parseCustomer(request.customer, v),
     items: parseItems(request, shopCurrency, v),
     shippingAddress: parseAddress(request.shippingAddress, "shipping_address", v),
-    payment: parsePaymentMethod(request.paymentMethod, "payment_method", v, now)!,
+    payment: parsePaymentMethod(request.paymentMethod, "payment_method", v)!,
     notes: v.text("notes", request.notes, { max: 1000 }),
     currency,
   };

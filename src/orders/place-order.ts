@@ -4,8 +4,7 @@ import { computeTotals } from "../money/totals.js";
 import { newId } from "../platform/clock.js";
 import { throwIfExpired } from "../platform/rpc-scope.js";
 import type { OrderDeps } from "./order-deps.js";
-import { orderEvent } from "./order-events.js";
-import { orderToProto } from "./order-mapper.js";
+import { orderCreated, orderEvent } from "./order-events.js";
 import type { OrderRecord } from "./order-record.js";
 import { insertOrder } from "./order-rows.js";
 import { abandonPending, claimPending, holdPending } from "../reservations/pending-reservations.js";
@@ -100,7 +99,7 @@ async function persist(
     })),
   };
   const placed = { toStatus: "PENDING", changedAt: now, actor: command.userId, reason: "placed" } as const;
-  const event = orderEvent(order, deps.topic, { case: "orderCreated", value: { order: orderToProto(order) } }, now);
+  const event = orderEvent(order, deps.topic, orderCreated(order), now);
   return em.transactional(async (tx) => {
     await claimPending(tx, orderId);
     await insertOrder(tx, order, placed, event);

@@ -1,5 +1,5 @@
 import { fromBinary, toJsonString } from "@bufbuild/protobuf";
-import { OrderEventSchema } from "../../gen/shop/order/v1/order_events_pb.js";
+import { OrderEventSchema } from "../../gen/shop/order/events/v1/order_events_pb.js";
 
 export type EventEncoding = "protobuf" | "json";
 
@@ -15,11 +15,17 @@ export interface OutboxRow {
 }
 
 const contentTypes: Record<EventEncoding, string> = {
-  protobuf: "application/protobuf; proto=shop.order.v1.OrderEvent",
+  protobuf: `application/protobuf; proto=${OrderEventSchema.typeName}`,
   json: "application/json",
 };
 
-/** A Kafka record in CloudEvents binary mode: attributes as ce_ headers, the event as the value. */
+/** CloudEvents dataschema: the message every record's value is, by its full protobuf name. */
+export const DATA_SCHEMA = `urn:proto:${OrderEventSchema.typeName}`;
+
+/**
+ * A Kafka record in CloudEvents binary mode: attributes as ce_ headers, the event as the value,
+ * binary protobuf or its canonical proto3 JSON.
+ */
 export function toKafkaMessage(row: OutboxRow, source: string, encoding: EventEncoding) {
   const value = encoding === "json" ? Buffer.from(toJsonString(OrderEventSchema, fromBinary(OrderEventSchema, row.payload))) : row.payload;
   return {
@@ -32,6 +38,7 @@ export function toKafkaMessage(row: OutboxRow, source: string, encoding: EventEn
       ce_type: row.eventType,
       ce_time: row.occurredAt.toISOString(),
       ce_subject: row.aggregateId,
+      ce_dataschema: DATA_SCHEMA,
       "content-type": contentTypes[encoding],
       // CloudEvents distributed-tracing extension, and plain W3C for Kafka instrumentations.
       ...(row.traceParent ? { ce_traceparent: row.traceParent, traceparent: row.traceParent } : {}),

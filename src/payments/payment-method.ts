@@ -4,51 +4,31 @@ import type { Violations } from "../platform/validation.js";
 export const PAYMENT_METHODS = ["CARD", "UPI", "NET_BANKING", "CASH_ON_DELIVERY", "WALLET"] as const;
 export type PaymentMethodType = (typeof PAYMENT_METHODS)[number];
 
-/** What is kept about a payment method: its kind and a safe label. Card numbers never persist. */
+/** What is kept about a payment method: its kind and a safe label. The service never sees card data. */
 export interface PaymentMethod {
   readonly type: PaymentMethodType;
   readonly display: string;
-  /** Only for the gateway call that happens in the same request; never stored. */
-  readonly cardNumber?: string;
-}
-
-export function luhnValid(digits: string): boolean {
-  let total = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let digit = Number(digits[digits.length - 1 - i]);
-    if (i % 2 === 1) digit = digit * 2 > 9 ? digit * 2 - 9 : digit * 2;
-    total += digit;
-  }
-  return total % 10 === 0;
-}
-
-export function cardBrand(digits: string): string {
-  if (/^4/.test(digits)) return "VISA";
-  if (/^(5[1-5]|2[2-7])/.test(digits)) return "MASTERCARD";
-  if (/^3[47]/.test(digits)) return "AMEX";
-  if (/^(6011|65)/.test(digits)) return "DISCOVER";
-  if (/^(60|65|81|82|508)/.test(digits)) return "RUPAY";
-  return "CARD";
+  /** A card's single-use payment token from the provider; only for the call that pays with it, never stored. */
+  readonly token?: string;
 }
 
 export function parsePaymentMethod(
   input: PaymentMethodProto | undefined,
   field: string,
   v: Violations,
-  now: Date,
 ): PaymentMethod | undefined {
   const method = input?.method;
   switch (method?.case) {
     case "card": {
-      const digits = method.value.number.replace(/[\s-]/g, "");
-      const numberOk = v.check(/^\d{12,19}$/.test(digits) && luhnValid(digits), `${field}.card.number`, "must be a valid card number");
-      const { expiryMonth: month, expiryYear: year } = method.value;
-      if (v.check(month >= 1 && month <= 12, `${field}.card.expiry_month`, "must be 1-12")) {
-        const expired = year < now.getUTCFullYear() || (year === now.getUTCFullYear() && month < now.getUTCMonth() + 1);
-        v.check(year <= now.getUTCFullYear() + 20 && !expired, `${field}.card.expiry_year`, "card is expired or the year is invalid");
-      }
-      v.check(/^\d{3,4}$/.test(method.value.cvv), `${field}.card.cvv`, "must be 3 or 4 digits");
-      return numberOk ? { type: "CARD", display: `${cardBrand(digits)} •••• ${digits.slice(-4)}`, cardNumber: digits } : undefined;
+      // The token is needed to pay (PayOrder), not to place the order; brand and last four are shown.
+      const token = v.text(`${field}.card.payment_token`, method.value.paymentToken, {
+        max: 255,
+        pattern: /^tok_[A-Za-z0-9_]+$/,
+        hint: 'must be a token from the payment provider\'s card tokenization, e.g. "tok_1N3T00LkdIwHu7ix"',
+      });
+      const brand = v.text(`${field}.card.brand`, method.value.brand, { min: 1, max: 20, pattern: /^[A-Z][A-Z_ ]*$/, hint: 'must be the card brand in capitals, e.g. "VISA"' });
+      const last4 = v.text(`${field}.card.last4`, method.value.last4, { min: 4, max: 4, pattern: /^\d{4}$/, hint: "must be the card's last four digits" });
+      return { type: "CARD", display: `${brand} •••• ${last4}`, ...(token ? { token } : {}) };
     }
     case "upi": {
       const vpa = v.text(`${field}.upi.vpa`, method.value.vpa, { min: 1, max: 255, pattern: /^[\w.-]{2,}@[a-zA-Z]{2,64}$/, hint: 'must look like "name@bank"' });

@@ -2,7 +2,7 @@ import { pino, type DestinationStream, type Logger } from "pino";
 
 /**
  * JSON logs. Handlers never log requests; the redaction is a second line of defence for the
- * secrets and personal data a logged object might still carry (tokens, card data, addresses).
+ * secrets and personal data a logged object might still carry (bearer and payment tokens, addresses).
  */
 export const REDACTED_PATHS = [
   "authorization",
@@ -10,8 +10,9 @@ export const REDACTED_PATHS = [
   "headers.authorization",
   "*.headers.authorization",
   "*.card",
-  "*.number",
-  "*.cvv",
+  "*.paymentToken",
+  "*.payment_token",
+  "*.cardToken",
   "*.shippingAddress",
   "*.shipping_address",
   "*.line1",

@@ -64,7 +64,7 @@ async function showCatalog(): Promise<void> {
       const item = document.createElement("li");
       const add = Object.assign(document.createElement("button"), { textContent: "Add to cart" });
       add.dataset.product = product.id;
-      add.onclick = () => guarded(async () => renderCart((await carts.addItem({ productId: product.id, quantity: 1 })).cart));
+      add.onclick = () => guarded(async () => renderCart((await carts.addItem({ requestId: crypto.randomUUID(), productId: product.id, quantity: 1 })).cart));
       item.append(`${product.name} ${format(product.price)} `, add);
       return item;
     }),

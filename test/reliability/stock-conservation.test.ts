@@ -122,10 +122,10 @@ describe("stock conservation under concurrent checkouts and cancellations", () =
       const userId = `stock-${n}`;
       while (Date.now() < until) {
         const productId = PRODUCTS[Math.floor(Math.random() * PRODUCTS.length)]!;
-        await call("AddItem", carts, "addItem", { userId, productId, quantity: 1 + Math.floor(Math.random() * 3) });
+        await call("AddItem", carts, "addItem", { requestId: randomUUID(), userId, productId, quantity: 1 + Math.floor(Math.random() * 3) });
         const checkout = await call("Checkout", carts, "checkout", checkoutRequest(userId));
         if (checkout?.order) placed.push(checkout.order.id);
-        else await call("ClearCart", carts, "clearCart", { userId });
+        else await call("ClearCart", carts, "clearCart", { requestId: randomUUID(), userId });
         // Cancel about as often as orders are placed, so stock keeps coming back.
         if (placed.length && Math.random() < 0.6) {
           const orderId = placed.splice(Math.floor(Math.random() * placed.length), 1)[0]!;

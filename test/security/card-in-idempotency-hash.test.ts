@@ -1,7 +1,7 @@
 import { createHash, createHmac } from "node:crypto";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CreateOrderRequestSchema, OrderService } from "../../gen/shop/order/v1/order_pb.js";
+import { CardPaymentSchema, CreateOrderRequestSchema, OrderService } from "../../gen/shop/order/v1/order_pb.js";
 import { query } from "../support/db.js";
 import { createOrderRequest, type CreateOrderInit } from "../support/fixtures.js";
 import { startTestApp, type TestApp } from "../support/test-app.js";
@@ -17,34 +17,33 @@ async function storedHash(databaseUrl: string, requestId: string): Promise<strin
   return rows[0]?.request_hash;
 }
 
-describe("attack: recovering a card number from the idempotency records", () => {
+describe("attack: linking the idempotency records to a card", () => {
   let app: TestApp;
   beforeAll(async () => {
     app = await startTestApp({ IDEMPOTENCY_HASH_KEY: HASH_KEY });
   });
   afterAll(() => app?.stop());
 
-  it("when someone with the database guesses card numbers against a stored request hash, then no guess matches, and the hash is a keyed HMAC of the request without card data", async () => {
-    const card = { number: "4242424242424242", expiryMonth: 12, expiryYear: 2030, cvv: "123" };
+  it("when someone with the database hashes requests with guessed card tokens and last fours, then no guess matches, and the hash is a keyed HMAC of the request without card data", async () => {
+    const card = { paymentToken: "tok_1N3T00LkdIwHu7ix", brand: "VISA", last4: "4242" };
     const request = createOrderRequest({ paymentMethod: { method: { case: "card", value: card } } });
     await app.connect(OrderService).createOrder(request);
     const stored = await storedHash(app.databaseUrl, request.requestId!);
     expect(stored).toBeDefined();
 
-    const guesses = ["4111111111111111", "4000000000000002", card.number].flatMap((number) =>
-      ["000", "123", "999"].map((cvv) => binary({ ...request, paymentMethod: { method: { case: "card", value: { ...card, number, cvv } } } })),
+    const guesses = ["tok_1N3T00LkdIwHu7ix", "tok_visa"].flatMap((paymentToken) =>
+      ["4242", "0000"].map((last4) => binary({ ...request, paymentMethod: { method: { case: "card", value: { ...card, paymentToken, last4 } } } })),
     );
     for (const guess of guesses) expect(stored).not.toBe(sha256(guess));
     expect(stored).not.toBe(hmac(binary(request)));
-    const withoutCard = binary({ ...request, paymentMethod: { method: { case: "card", value: {} } } });
+    const withoutCard = binary({ ...request, paymentMethod: { method: { case: "card", value: create(CardPaymentSchema) } } });
     expect(stored).toBe(hmac(withoutCard));
   });
 
-  it("when the same request id comes back with another card, then it is the same request (card data is not part of it)", async () => {
+  it("when the same request id comes back with a new token (tokens are single use), then it is the same request", async () => {
     const request = createOrderRequest();
     const first = await app.connect(OrderService).createOrder(request);
-    const otherCard = { number: "5555555555554444", expiryMonth: 1, expiryYear: 2031, cvv: "456" };
-    const retry = await app.connect(OrderService).createOrder({ ...request, paymentMethod: { method: { case: "card", value: otherCard } } });
+    const retry = await app.connect(OrderService).createOrder({ ...request, paymentMethod: { method: { case: "card", value: { paymentToken: "tok_retry", brand: "VISA", last4: "4242" } } } });
     expect(retry.order?.id).toBe(first.order?.id);
   });
 });

@@ -87,7 +87,7 @@ describe("attack: reading another customer's order by replaying their request id
     expect(bobs.id).not.toBe(alices.id);
 
     const carts = (bearer: string) => app.connect(CartService, bearer);
-    await carts(tokens.alice).addItem({ productId: "prod-mug", quantity: 1 });
+    await carts(tokens.alice).addItem({ requestId: randomUUID(), productId: "prod-mug", quantity: 1 });
     const checkout = checkoutRequest("", { requestId: "checkout-r1" });
     const alicesCheckout = (await carts(tokens.alice).checkout(checkout)).order!;
     const bobsCheckout = await outcome(carts(tokens.bob).checkout(checkout));
@@ -96,12 +96,12 @@ describe("attack: reading another customer's order by replaying their request id
   });
 
   it.each<[string, (bearer: string) => Promise<unknown>]>([
-    ["AddItem", (b: string) => app.connect(CartService, b).addItem({ userId: ALICE, productId: "prod-mug", quantity: 1 })],
-    ["UpdateItemQuantity", (b: string) => app.connect(CartService, b).updateItemQuantity({ userId: ALICE, productId: "prod-mug", quantity: 3 })],
-    ["RemoveItem", (b: string) => app.connect(CartService, b).removeItem({ userId: ALICE, productId: "prod-mug" })],
-    ["ClearCart", (b: string) => app.connect(CartService, b).clearCart({ userId: ALICE })],
+    ["AddItem", (b: string) => app.connect(CartService, b).addItem({ requestId: randomUUID(), userId: ALICE, productId: "prod-mug", quantity: 1 })],
+    ["UpdateItemQuantity", (b: string) => app.connect(CartService, b).updateItemQuantity({ requestId: randomUUID(), userId: ALICE, productId: "prod-mug", quantity: 3 })],
+    ["RemoveItem", (b: string) => app.connect(CartService, b).removeItem({ requestId: randomUUID(), userId: ALICE, productId: "prod-mug" })],
+    ["ClearCart", (b: string) => app.connect(CartService, b).clearCart({ requestId: randomUUID(), userId: ALICE })],
   ])("cart %s: when Bob repeats Alice's edit on her cart, then he gets what a missing cart gets", async (_, call) => {
-    await app.connect(CartService, tokens.alice).addItem({ productId: "prod-mug", quantity: 1 });
+    await app.connect(CartService, tokens.alice).addItem({ requestId: randomUUID(), productId: "prod-mug", quantity: 1 });
     const replay = await outcome(call(tokens.bob));
     expect("error" in replay).toBe(true);
     const shape = shapeOf((replay as { error: unknown }).error, ALICE);

@@ -31,7 +31,7 @@ describe("attack: a hurried operator ships development conveniences to productio
     ["DATABASE_URL", "production needs DATABASE_URL; the embedded PostgreSQL is for development"],
     ["CORS_ORIGINS", "production needs the browser origins allowed to call, listed explicitly"],
     ["IDEMPOTENCY_HASH_KEY", "production needs IDEMPOTENCY_HASH_KEY (32+ characters) to key request hashes"],
-    ["ALLOW_SIMULATED_PAYMENTS", "PAYMENT_PROVIDER=simulated captures any well-formed card; production needs ALLOW_SIMULATED_PAYMENTS=true to run it"],
+    ["ALLOW_SIMULATED_PAYMENTS", "without PAYMENT_SERVICE_URL payments are simulated (any token is captured, no money moves); production needs PAYMENT_SERVICE_URL, or ALLOW_SIMULATED_PAYMENTS=true to run them"],
   ] as const)("when production leaves out %s, then start-up refuses and says why", (name, message) => {
     expect(problems(without(name))).toEqual([`${name}: ${message}`]);
   });
@@ -40,8 +40,9 @@ describe("attack: a hurried operator ships development conveniences to productio
     expect(problems({ ...PRODUCTION, CORS_ORIGINS: "*" })).toEqual(['CORS_ORIGINS: "*" is not allowed in production; list the shop\'s origins (got "*")']);
   });
 
-  it("when a payment provider nobody built is asked for, then start-up refuses", () => {
-    expect(problems({ PAYMENT_PROVIDER: "stripe" })[0]).toMatch(/^PAYMENT_PROVIDER: /);
+  it("when production names a Payment service, then simulated payments need no permission; a URL that is not one is refused", () => {
+    expect(problems({ ...without("ALLOW_SIMULATED_PAYMENTS"), PAYMENT_SERVICE_URL: "http://payments.internal:50051" })).toEqual([]);
+    expect(problems({ PAYMENT_SERVICE_URL: "payments" })[0]).toMatch(/^PAYMENT_SERVICE_URL: /);
   });
 
   describe("a production instance", () => {
@@ -54,7 +55,7 @@ describe("attack: a hurried operator ships development conveniences to productio
 
     it("when it starts with simulated payments allowed, then it warns about them on every start", () => {
       const warnings = lines.map((line) => JSON.parse(line) as { level: number; msg: string }).filter((line) => line.level === 40);
-      expect(warnings.some((line) => line.msg.includes("simulated payments"))).toBe(true);
+      expect(warnings.some((line) => line.msg.includes("payments are simulated"))).toBe(true);
     });
 
     it("when /dev/token or /metrics is asked on the public HTTP port, then 404; /metrics answers on ADMIN_PORT", async () => {

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CartService } from "../../gen/shop/cart/v1/cart_pb.js";
@@ -16,7 +17,7 @@ describe("attack: a subject that authentication accepts and the user id rule ref
 
   it("when the token's subject is an email address, then the caller can use their own cart and orders", async () => {
     const bearer = await token("ann@example.com");
-    const cart = await app.connect(CartService, bearer).addItem({ productId: "prod-mug", quantity: 1 });
+    const cart = await app.connect(CartService, bearer).addItem({ requestId: randomUUID(), productId: "prod-mug", quantity: 1 });
     expect(cart.cart?.userId).toBe("ann@example.com");
     const placed = await app.connect(OrderService, bearer).createOrder(createOrderRequest({ userId: "" }));
     expect(placed.order?.userId).toBe("ann@example.com");

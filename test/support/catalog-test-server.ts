@@ -3,6 +3,7 @@ import type { DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import { InsufficientStockSchema, InventoryService, type StockLine } from "../../gen/shop/inventory/v1/inventory_pb.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
+import { PaymentService } from "../../gen/shop/payment/v1/payment_pb.js";
 import { ProductService, type ProductSchema } from "../../gen/shop/product/v1/product_pb.js";
 import { addConnectService } from "../../src/platform/grpc-adapter.js";
 
@@ -125,4 +126,36 @@ export async function startInventoryTestServer(stock: Record<string, number> = {
     },
   });
   return { ...server, script, stock, held };
+}
+
+/**
+ * A real gRPC Payment service, scripted per call like the others; `seen` keeps each call's name
+ * and idempotency key, so a test can tell what was authorized, captured, voided or refunded.
+ */
+export async function startPaymentTestServer(behaviour: Behaviour = { kind: "ok" }) {
+  const script = new Script(behaviour);
+  const seen: { call: string; key: string }[] = [];
+  const server = await serve(PaymentService, {
+    async authorize(request, context) {
+      seen.push({ call: "authorize", key: request.idempotencyKey });
+      await script.play(context.signal);
+      return { outcome: { case: "authorized", value: { authorizationId: `auth-${request.idempotencyKey}` } } };
+    },
+    async capture(request, context) {
+      seen.push({ call: "capture", key: request.idempotencyKey });
+      await script.play(context.signal);
+      return { transactionId: `tx-${request.idempotencyKey}` };
+    },
+    async refund(request, context) {
+      seen.push({ call: "refund", key: request.idempotencyKey });
+      await script.play(context.signal);
+      return { refundId: `re-${request.idempotencyKey}` };
+    },
+    async void(request, context) {
+      seen.push({ call: "void", key: request.idempotencyKey });
+      await script.play(context.signal);
+      return {};
+    },
+  });
+  return { ...server, script, seen };
 }

@@ -15,7 +15,7 @@ export function createOrderRequest(overrides: Partial<CreateOrderInit> = {}): Cr
       { productId: "prod-tee", quantity: 1 },
     ],
     shippingAddress: { line1: "1 Main St", city: "Springfield", state: "IL", postalCode: "62701", countryCode: "US" },
-    paymentMethod: { method: { case: "card", value: { number: "4242424242424242", expiryMonth: 12, expiryYear: 2030, cvv: "123" } } },
+    paymentMethod: { method: { case: "card", value: { paymentToken: "tok_visa_4242", brand: "VISA", last4: "4242" } } },
     ...overrides,
   };
 }

@@ -34,10 +34,10 @@ export function validRequests(order: ExistingOrder): Record<string, () => Record
     refundOrder: () => ({ requestId: rid(), orderId, reason: "damaged" }),
     deleteOrder: () => ({ requestId: rid(), orderId, reason: "duplicate" }),
     getCart: () => ({}),
-    addItem: () => ({ productId: "prod-mug", quantity: 1 }),
-    updateItemQuantity: () => ({ productId: "prod-mug", quantity: 2 }),
-    removeItem: () => ({ productId: "prod-mug" }),
-    clearCart: () => ({}),
+    addItem: () => ({ requestId: rid(), productId: "prod-mug", quantity: 1 }),
+    updateItemQuantity: () => ({ requestId: rid(), productId: "prod-mug", quantity: 2 }),
+    removeItem: () => ({ requestId: rid(), productId: "prod-mug" }),
+    clearCart: () => ({ requestId: rid() }),
     checkout: () => checkoutRequest(""),
   };
 }

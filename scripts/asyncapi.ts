@@ -1,0 +1,140 @@
+/**
+ * The event catalog of the orders.v1 topic as an AsyncAPI 3 document, generated from the events
+ * contract (proto/shop/order/events/v1): one message per event type, its CloudEvents headers and
+ * its payload in the canonical protobuf JSON form (the binary form is the same message).
+ *
+ *   npm run -s contracts:asyncapi     writes docs/asyncapi.json; a test fails when it is stale
+ */
+import { writeFileSync } from "node:fs";
+import { getOption, ScalarType, type DescField, type DescMessage } from "@bufbuild/protobuf";
+import { event_type, OrderEventSchema } from "../gen/shop/order/events/v1/order_events_pb.js";
+import { DATA_SCHEMA } from "../src/outbox/cloudevents.js";
+
+type Schema = Record<string, unknown>;
+
+const ref = (typeName: string) => ({ $ref: `#/components/schemas/${typeName}` });
+
+function scalarSchema(type: ScalarType): Schema {
+  switch (type) {
+    case ScalarType.STRING:
+      return { type: "string" };
+    case ScalarType.BOOL:
+      return { type: "boolean" };
+    case ScalarType.BYTES:
+      return { type: "string", contentEncoding: "base64" };
+    case ScalarType.DOUBLE:
+    case ScalarType.FLOAT:
+      return { type: "number" };
+    case ScalarType.INT64:
+    case ScalarType.SINT64:
+    case ScalarType.SFIXED64:
+    case ScalarType.UINT64:
+    case ScalarType.FIXED64:
+      // Canonical protobuf JSON writes 64-bit integers as strings.
+      return { type: "string", pattern: "^-?[0-9]+$" };
+    default:
+      return { type: "integer" };
+  }
+}
+
+/** A field's schema in canonical protobuf JSON; message types are collected into `schemas`. */
+function fieldSchema(field: DescField, schemas: Record<string, Schema>): Schema {
+  const single = (): Schema => {
+    if (field.fieldKind === "scalar" || (field.fieldKind === "list" && field.listKind === "scalar")) return scalarSchema(field.scalar!);
+    if (field.enum) return { type: "string", enum: field.enum.values.map((v) => v.name) };
+    const message = field.message!;
+    if (message.typeName === "google.protobuf.Timestamp") return { type: "string", format: "date-time" };
+    collect(message, schemas);
+    return ref(message.typeName);
+  };
+  return field.fieldKind === "list" ? { type: "array", items: single() } : single();
+}
+
+function collect(desc: DescMessage, schemas: Record<string, Schema>): void {
+  if (schemas[desc.typeName]) return;
+  schemas[desc.typeName] = {};
+  const properties = Object.fromEntries(desc.fields.map((field) => [field.jsonName, fieldSchema(field, schemas)]));
+  schemas[desc.typeName] = { type: "object", "x-protobuf-message": desc.typeName, properties };
+}
+
+export function asyncApiDocument() {
+  const schemas: Record<string, Schema> = {};
+  collect(OrderEventSchema, schemas);
+  const payloads = OrderEventSchema.oneofs[0]!.fields;
+  const messages = Object.fromEntries(
+    payloads.map((field) => {
+      const type = getOption(field.message!, event_type);
+      const name = type.split(".").at(-1)!;
+      return [
+        name,
+        {
+          name: type,
+          title: name.replace(/([a-z])([A-Z])/g, "$1 $2"),
+          summary: `An OrderEvent whose payload is ${field.message!.typeName} (JSON field "${field.jsonName}").`,
+          contentType: `application/protobuf; proto=${OrderEventSchema.typeName}`,
+          headers: {
+            type: "object",
+            required: ["ce_specversion", "ce_id", "ce_type", "ce_source", "ce_time", "ce_subject", "ce_dataschema", "content-type"],
+            properties: {
+              ce_specversion: { const: "1.0" },
+              ce_id: { type: "string", format: "uuid", description: "Equals the event's event_id; consumers dedupe on it." },
+              ce_type: { const: type },
+              ce_source: { type: "string", description: "EVENT_SOURCE of the producing service, /order-service by default." },
+              ce_time: { type: "string", format: "date-time", description: "When the change committed." },
+              ce_subject: { type: "string", format: "uuid", description: "The order id, as the record key." },
+              ce_dataschema: { const: DATA_SCHEMA },
+              "content-type": { enum: [`application/protobuf; proto=${OrderEventSchema.typeName}`, "application/json"] },
+              ce_traceparent: { type: "string", description: "W3C trace context of the change (CloudEvents distributed tracing)." },
+              traceparent: { type: "string" },
+            },
+          },
+          payload: { allOf: [ref(OrderEventSchema.typeName), { required: [field.jsonName] }] },
+          bindings: { kafka: { key: { type: "string", format: "uuid", description: "The order id." }, bindingVersion: "0.5.0" } },
+        },
+      ];
+    }),
+  );
+  return {
+    asyncapi: "3.1.0",
+    info: {
+      title: "Order events",
+      version: "1.0.0",
+      description: [
+        "The lifecycle events of orders, on the Kafka topic orders.v1 (KAFKA_TOPIC), written by the order service through a transactional outbox.",
+        "",
+        `Value: a ${OrderEventSchema.typeName}, in binary protobuf (the default) or canonical protobuf JSON (EVENT_ENCODING=json), as the content-type header says. The schemas below describe the JSON form; the binary form is the same message, defined in proto/shop/order/events/v1/order_events.proto (package @shop/order-api, entry ./events).`,
+        "Key: the order id. One order's events are on one partition, in the order they were committed; order_version rises by one per change.",
+        "Delivery: at least once. A record may come again (same ce_id) after a relay crash; consumers dedupe on ce_id and may drop an event whose order_version is not above the last they applied.",
+        "ce_type values are constants of the contract (the event_type option on each payload message): renaming a message or field never changes them.",
+        "Personal data: only OrderCreated carries it (customer_email, shipping_address), for fulfilment and notifications. No event carries payment details.",
+        "Retention: the topic's own (a broker setting); the producer keeps published events in its outbox for OUTBOX_RETENTION_MS (7 days).",
+      ].join("\n"),
+    },
+    defaultContentType: `application/protobuf; proto=${OrderEventSchema.typeName}`,
+    servers: { kafka: { host: "localhost:9092", protocol: "kafka", description: "Whatever KAFKA_BROKERS names." } },
+    channels: {
+      orders: {
+        address: "orders.v1",
+        description: "Every order event; the record key is the order id.",
+        messages: Object.fromEntries(Object.keys(messages).map((name) => [name, { $ref: `#/components/messages/${name}` }])),
+        bindings: { kafka: { topic: "orders.v1", bindingVersion: "0.5.0" } },
+      },
+    },
+    operations: {
+      consumeOrderEvents: {
+        action: "receive",
+        channel: { $ref: "#/channels/orders" },
+        summary: "What a consumer of order events receives.",
+        messages: Object.keys(messages).map((name) => ({ $ref: `#/channels/orders/messages/${name}` })),
+      },
+    },
+    components: { messages, schemas },
+  };
+}
+
+export const ASYNCAPI_FILE = "docs/asyncapi.json";
+
+if (process.argv[1]?.endsWith("asyncapi.ts")) {
+  writeFileSync(ASYNCAPI_FILE, `${JSON.stringify(asyncApiDocument(), null, 2)}\n`);
+  console.log(`wrote ${ASYNCAPI_FILE}`);
+}

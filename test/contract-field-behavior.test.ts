@@ -1,0 +1,103 @@
+import { create, getOption, type DescField, type DescMessage, type DescMethod, type Message } from "@bufbuild/protobuf";
+import { reflect, type ReflectMessage } from "@bufbuild/protobuf/reflect";
+import { ConnectError } from "@connectrpc/connect";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BadRequestSchema } from "../gen/google/rpc/error_details_pb.js";
+import { FieldBehavior, field_behavior } from "../gen/google/api/field_behavior_pb.js";
+import { CartService } from "../gen/shop/cart/v1/cart_pb.js";
+import { OrderService } from "../gen/shop/order/v1/order_pb.js";
+import { createOrderRequest } from "./support/fixtures.js";
+import { startTestApp, type TestApp } from "./support/test-app.js";
+import { validRequests } from "./support/valid-requests.js";
+
+type Step = { field: DescField; index?: number };
+
+const isRequired = (field: DescField) => getOption(field, field_behavior).includes(FieldBehavior.REQUIRED);
+const pathOf = (steps: Step[]) => steps.map((s) => `${s.field.name}${s.index === undefined ? "" : `[${s.index}]`}`).join(".");
+
+/** Every REQUIRED field of the request, and of the messages set in it (lists: their first element), as paths. */
+function requiredPaths(desc: DescMessage, message: Message, prefix: Step[] = [], depth = 3): Step[][] {
+  const r = reflect(desc, message);
+  const paths: Step[][] = [];
+  for (const field of desc.fields) {
+    if (isRequired(field)) paths.push([...prefix, { field }]);
+    if (depth === 0 || !r.isSet(field)) continue;
+    if (field.fieldKind === "message") {
+      paths.push(...requiredPaths(field.message, (r.get(field) as ReflectMessage).message, [...prefix, { field }], depth - 1));
+    } else if (field.fieldKind === "list" && field.listKind === "message") {
+      const first = (r.get(field) as { get(i: number): ReflectMessage }).get(0);
+      paths.push(...requiredPaths(field.message, first.message, [...prefix, { field, index: 0 }], depth - 1));
+    }
+  }
+  return paths;
+}
+
+/** The request with the field at `steps` cleared. */
+function without(desc: DescMessage, init: object, steps: Step[]): Message {
+  const message = create(desc, init as never);
+  let r = reflect(desc, message);
+  for (const step of steps.slice(0, -1)) {
+    const value = r.get(step.field) as ReflectMessage | { get(i: number): ReflectMessage };
+    r = step.index === undefined ? (value as ReflectMessage) : (value as { get(i: number): ReflectMessage }).get(step.index);
+  }
+  r.clear(steps.at(-1)!.field);
+  return message;
+}
+
+const methods = [OrderService, CartService].flatMap((service) => service.methods.filter((m) => m.methodKind === "unary" || m.methodKind === "server_streaming"));
+
+describe("field behaviour in the contract agrees with validation", () => {
+  let app: TestApp;
+  let seeds: ReturnType<typeof validRequests>;
+  beforeAll(async () => {
+    app = await startTestApp();
+    // Cash on delivery: paying it again needs no new card token, so PayOrder's payment_method is truly optional.
+    const cash = { method: { case: "cashOnDelivery" as const, value: {} } };
+    const placed = (await app.connect(OrderService).createOrder(createOrderRequest({ userId: "", paymentMethod: cash }))).order!;
+    const valid = validRequests({ id: placed.id, itemIds: placed.items.map((item) => item.id) });
+    seeds = { ...valid, payOrder: () => ({ ...valid.payOrder!(), paymentMethod: cash }) };
+  });
+  afterAll(() => app?.stop());
+
+  /** The fields a call was refused for, as INVALID_ARGUMENT's BadRequest names them; [] when it was not refused as invalid. */
+  async function refusedFields(method: DescMethod, request: Message): Promise<string[]> {
+    const client = app.connect(method.parent) as unknown as Record<string, (request: unknown) => unknown>;
+    try {
+      const answer = client[method.localName]!(request);
+      if (method.methodKind === "server_streaming") {
+        for await (const _ of answer as AsyncIterable<unknown>) break;
+      } else {
+        await answer;
+      }
+      return [];
+    } catch (error) {
+      return ConnectError.from(error).findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field) ?? [];
+    }
+  }
+
+  it.each(methods.map((m) => [`${m.parent.name}/${m.name}`, m] as const))("%s: a request missing any REQUIRED field is refused naming that field, and one missing an optional field is not refused for it", async (_, method) => {
+    const seed = seeds[method.localName]!;
+    const complete = create(method.input, seed() as never);
+    const required = requiredPaths(method.input, complete);
+    for (const steps of required) {
+      const refused = await refusedFields(method, without(method.input, seed(), steps));
+      expect(refused, `${method.name} without ${pathOf(steps)}`).toContain(pathOf(steps));
+    }
+    for (const field of method.input.fields.filter((f) => !isRequired(f))) {
+      const refused = await refusedFields(method, without(method.input, seed(), [{ field }]));
+      expect(refused, `${method.name} without optional ${field.name}`).not.toContain(field.name);
+    }
+  });
+
+  it("when the contract is read, then every mutating request's request_id is REQUIRED and every resource's server-set fields are OUTPUT_ONLY", () => {
+    const mutating = methods.filter((m) => m.input.fields.some((f) => f.name === "request_id"));
+    expect(mutating.map((m) => m.name).sort()).toEqual(
+      ["AddItem", "AddOrderItem", "CancelOrder", "Checkout", "ClearCart", "CreateOrder", "DeleteOrder", "PayOrder", "RefundOrder", "RemoveItem", "RemoveOrderItem", "UpdateItemQuantity", "UpdateOrder", "UpdateOrderItemQuantity", "UpdateOrderItemStatus", "UpdateOrderStatus"].sort(),
+    );
+    for (const method of mutating) expect(isRequired(method.input.fields.find((f) => f.name === "request_id")!), method.name).toBe(true);
+    const order = OrderService.method.getOrder.output.fields.find((f) => f.name === "order")!.message!;
+    for (const name of ["id", "order_number", "status", "total", "version", "create_time"]) {
+      expect(getOption(order.fields.find((f) => f.name === name)!, field_behavior), name).toEqual([FieldBehavior.OUTPUT_ONLY]);
+    }
+  });
+});
