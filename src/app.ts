@@ -15,7 +15,7 @@ import { DependencyMetrics } from "./platform/dependencies/dependency-metrics.js
 import type { Config } from "./config.js";
 import { developmentTools } from "./dev/development.js";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "./db/embedded-postgres.js";
-import { migrate, openOrm } from "./db/orm.js";
+import { migrate, openOrm, requireMigrated } from "./db/orm.js";
 import { Idempotency } from "./idempotency/idempotency.js";
 import { startIdempotencyPurge } from "./idempotency/idempotency-purge.js";
 import { OrderChanges } from "./orders/order-changes.js";
@@ -71,7 +71,8 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   }
   installTracing({ otlpEndpoint: config.tracesEndpoint, serviceName: "order-service" });
   const orm = await openOrm({ url: databaseUrl, poolMax: config.database.poolMax, log });
-  await migrate(orm, databaseUrl, log);
+  if (config.database.migrateAtStart) await migrate(orm, databaseUrl, log);
+  else await requireMigrated(orm).catch(async (error: unknown) => (await orm.close(), await embedded?.stop(), Promise.reject(error)));
 
   const kafka = config.kafka ? new KafkaConnection(config.kafka, log) : undefined;
   void kafka?.connect();

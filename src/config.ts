@@ -54,6 +54,8 @@ const fields = z.object({
   DATA_DIR: z.string().min(1).default(".data"),
   EMBEDDED_PG_PORT: port.default(54329),
   DB_POOL_MAX: positiveInt.default(10),
+  // false when a job runs `migrate` before the service starts (Kubernetes: the migration Job).
+  MIGRATE_AT_START: flag.default(true),
 
   KAFKA_BROKERS: list.optional(),
   KAFKA_CLIENT_ID: z.string().min(1).default("order-service"),
@@ -96,6 +98,9 @@ const fields = z.object({
   // How often reservations of orders that were never written (their process died) are released.
   RESERVATION_SWEEP_MS: positiveInt.default(5_000),
 });
+
+/** Every variable the service reads: the configuration table, the ConfigMap and the Secret cover these. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(fields.shape);
 
 const schema = fields.superRefine((env, problems) => {
   const problem = (name: string, message: string) => problems.addIssue({ code: "custom", path: [name], message });
@@ -193,6 +198,7 @@ function toConfig(env: z.infer<typeof schema>) {
       dataDir: env.DATA_DIR,
       embeddedPort: env.EMBEDDED_PG_PORT,
       poolMax: env.DB_POOL_MAX,
+      migrateAtStart: env.MIGRATE_AT_START,
     },
     kafka: env.KAFKA_BROKERS?.length
       ? { brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID, topic: env.KAFKA_TOPIC }

@@ -1,6 +1,9 @@
+import { pino } from "pino";
 import { startApp } from "./app.js";
+import { runMigrations } from "./db/migrate-command.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { createLogger } from "./platform/logger.js";
+import { logProcessWarnings } from "./platform/process-warnings.js";
 import { shutdownTracing } from "./platform/tracing.js";
 
 const started = performance.now();
@@ -9,12 +12,29 @@ try {
   config = loadConfig();
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
-  console.error(error.message);
+  // Logged like everything else (JSON on stdout), with each problem readable in the message.
+  createLogger("info", pino.destination({ dest: 1, sync: true })).fatal({ problems: error.problems }, error.message);
   process.exit(2);
 }
 
 const log = createLogger(config.logLevel);
-const app = await startApp(config, log);
+logProcessWarnings(log);
+if (process.argv[2] === "migrate") {
+  await runMigrations(config, log).then(
+    () => log.info("migrations are up to date"),
+    (error: unknown) => {
+      log.error({ err: error }, "migrations failed");
+      process.exitCode = 1;
+    },
+  );
+  await new Promise((resolve) => log.flush(resolve));
+  process.exit();
+}
+const app = await startApp(config, log).catch(async (error: unknown) => {
+  log.fatal({ err: error }, "could not start");
+  await new Promise((resolve) => log.flush(resolve));
+  return process.exit(1);
+});
 log.info({ grpcPort: app.grpcPort, httpPort: app.httpPort, startupMs: Math.round(performance.now() - started) }, "order service ready");
 
 let stopping = false;

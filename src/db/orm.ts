@@ -54,3 +54,14 @@ export async function migrate(orm: MikroORM, url: string, log: Logger): Promise<
     await lockClient.end();
   }
 }
+
+/**
+ * With MIGRATE_AT_START=false the migration Job applies them first; a pod started before it has
+ * finished stops here, saying so, instead of serving against an older schema.
+ */
+export async function requireMigrated(orm: MikroORM): Promise<void> {
+  const pending = await orm.migrator.getPending();
+  if (pending.length) {
+    throw new Error(`pending migrations (${pending.map((m) => m.name).join(", ")}) and MIGRATE_AT_START=false: run the migrate command (the migration Job) first`);
+  }
+}

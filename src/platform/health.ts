@@ -12,12 +12,15 @@ export type DependencyState = "up" | "down" | "unknown";
 
 const CHECK_TIMEOUT_MS = 2_000;
 
+/** gRPC health name that is SERVING while the process answers at all: for liveness probes, which must not restart a pod because its database is down. */
+export const LIVENESS = "liveness";
+
 /**
  * Probes dependencies on an interval and publishes the result to gRPC health (the overall ""
  * service, each served service, and one entry per dependency) and to the HTTP /readyz endpoint.
  */
 export class Health {
-  readonly grpc = new HealthImplementation({ "": "NOT_SERVING" });
+  readonly grpc = new HealthImplementation({ "": "NOT_SERVING", [LIVENESS]: "SERVING" });
   private readonly states = new Map<string, DependencyState>();
   private timer: NodeJS.Timeout | undefined;
   private shuttingDown = false;

@@ -6,8 +6,10 @@ import * as grpc from "@grpc/grpc-js";
 import { pino } from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import { RetryInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
+import { Health, HealthCheckResponse_ServingStatus } from "../../gen/health/v1/health_pb.js";
 import { OrderService } from "../../gen/shop/order/v1/order_pb.js";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "../../src/db/embedded-postgres.js";
+import { LIVENESS } from "../../src/platform/health.js";
 import { query } from "../support/db.js";
 import { createOrderRequest } from "../support/fixtures.js";
 import { grpcDetails, grpcReason } from "../support/grpc-details.js";
@@ -76,6 +78,11 @@ describe("PostgreSQL restarts while orders are placed", () => {
       if (i > 150) throw new Error("/readyz never reported PostgreSQL down");
       await sleep(100);
     }
+    // The liveness probe's name stays SERVING: a pod is not restarted because its database is down.
+    const health = app.grpcClient(Health);
+    const status = async (service: string) => (await unary<{ status: number }>(health, "check", { service })).status;
+    expect(await status("")).toBe(HealthCheckResponse_ServingStatus.NOT_SERVING);
+    expect(await status(LIVENESS)).toBe(HealthCheckResponse_ServingStatus.SERVING);
     await sleep(Math.max(0, 6_000 - (Date.now() - downSince)));
 
     db = await startEmbeddedPostgres({ dataDir, port, log });

@@ -22,8 +22,8 @@ export interface RunningProcess {
 }
 
 /** Runs one of the repo's TypeScript entry points (src/main.ts, the reference catalog) as its own Node process. */
-export function startTsProcess(script: string, env: Record<string, string>): RunningProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", script], {
+export function startTsProcess(script: string, env: Record<string, string>, args: string[] = []): RunningProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
     env: { ...process.env, NODE_ENV: "production", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
