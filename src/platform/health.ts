@@ -66,9 +66,11 @@ export class Health {
         );
         if (state === "up" && this.states.get(name) === "down") this.log.info({ dependency: name }, "dependency up");
         this.states.set(name, state);
+        // Published per dependency, not after the slowest check: /readyz reads the states
+        // directly, and gRPC health must not answer SERVING while /readyz already says 503.
+        this.publish();
       }),
     );
-    this.publish();
   }
 
   private publish(): void {
