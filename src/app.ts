@@ -39,6 +39,9 @@ import { PgListener } from "./platform/pg-listener.js";
 import { closeHttpServer, createAdminServer, createHttpServer, listen, type HttpServer } from "./platform/http-server.js";
 import { reflectionService } from "./platform/reflection.js";
 import { withRpcScope } from "./platform/rpc-scope.js";
+import { createErrorMapper } from "./platform/error-mapper.js";
+import { catalogErrorDetails } from "./catalog/catalog-error-details.js";
+import { cartErrorDetails } from "./cart/cart-error-details.js";
 import { StreamLimit } from "./platform/stream-limit.js";
 import { Drain, waitUntil } from "./platform/drain.js";
 
@@ -107,6 +110,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     callLimit,
     streamLimit,
     drain,
+    toConnectError: createErrorMapper([catalogErrorDetails, cartErrorDetails]),
   };
   const hashKey = config.idempotency.hashKey
     ? new TextEncoder().encode(config.idempotency.hashKey)

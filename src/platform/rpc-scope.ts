@@ -15,7 +15,7 @@ import type { RpcMetrics } from "./rpc-metrics.js";
 import { contextFrom, tracer } from "./tracing.js";
 import type { CallLimit } from "./call-limit.js";
 import { DeadlineExceededError, OverloadedError } from "./domain-errors.js";
-import { toConnectError } from "./error-mapper.js";
+import type { ErrorMapper } from "./error-mapper.js";
 import type { StreamLimit } from "./stream-limit.js";
 import type { Drain } from "./drain.js";
 
@@ -47,6 +47,8 @@ export interface ScopeDeps {
   readonly streamLimit: StreamLimit;
   /** Once shutdown starts, new calls are refused and streams end. */
   readonly drain: Drain;
+  /** Errors to gRPC statuses with details (platform/error-mapper.ts and the features' encoders). */
+  readonly toConnectError: ErrorMapper;
   readonly metrics?: RpcMetrics;
 }
 
@@ -82,7 +84,7 @@ export function withRpcScope<S extends DescService>(
       return openScope(context, deps);
     };
     const finish = (scope: RpcScope, started: number, error?: unknown) => {
-      const connectError = error === undefined ? undefined : toConnectError(error, scope.log);
+      const connectError = error === undefined ? undefined : deps.toConnectError(error, scope.log);
       const code = connectError ? Code[connectError.code]! : "OK";
       const ms = performance.now() - started;
       scope.span.setAttribute("rpc.grpc.status_code", connectError?.code ?? 0);
