@@ -15,10 +15,10 @@ import {
   type CartService,
   type CheckoutResponse,
 } from "../../gen/shop/cart/v1/cart_pb.js";
-import { assertOrderVisible } from "../orders/get-order.js";
+import { assertOrderVisible } from "../orders/order-repository.js";
 import { orderToProto } from "../orders/order-mapper.js";
 import { withoutCardData } from "../payments/card-data.js";
-import type { OrderRecord } from "../orders/order-record.js";
+import type { OrderView } from "../orders/order.js";
 import { actingFor, ownerOf } from "../platform/auth/principal.js";
 import { scopeOf, type RpcScope } from "../platform/rpc-scope.js";
 import type { CartDeps } from "./cart-deps.js";
@@ -106,7 +106,7 @@ export function cartService(deps: CartDeps): Partial<ServiceImpl<typeof CartServ
     async checkout(request, context) {
       const scope = scopeOf(context);
       const command = parseCheckout(owned(scope, request));
-      const toResponse = (order: OrderRecord) => create(CheckoutResponseSchema, { order: orderToProto(order) });
+      const toResponse = (order: OrderView) => create(CheckoutResponseSchema, { order: orderToProto(order) });
       const call = {
         rpc: "Checkout",
         caller: scope.principal.userId,

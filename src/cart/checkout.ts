@@ -1,6 +1,6 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { equals, money } from "../money/money.js";
-import type { OrderRecord } from "../orders/order-record.js";
+import type { OrderView } from "../orders/order.js";
 import { placeOrder } from "../orders/place-order.js";
 import { FailedPreconditionError, VersionConflictError } from "../platform/domain-errors.js";
 import type { RpcScope } from "../platform/rpc-scope.js";
@@ -21,8 +21,8 @@ export async function checkout(
   command: CheckoutCommand,
   scope: RpcScope,
   deps: CartDeps,
-  beforeCommit: (tx: EntityManager, order: OrderRecord) => Promise<void>,
-): Promise<OrderRecord> {
+  beforeCommit: (tx: EntityManager, order: OrderView) => Promise<void>,
+): Promise<OrderView> {
   const cart = await findCart(scope.em, command.userId);
   if (!cart || isExpired(cart, deps.clock.now()) || cart.items.length === 0) {
     throw new FailedPreconditionError("CART_EMPTY", "the cart is empty; add items before checking out", [

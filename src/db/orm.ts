@@ -6,13 +6,13 @@ import { Cart, CartItem } from "../cart/cart.entity.js";
 import { CatalogProduct, StockReservation } from "../catalog/catalog.entity.js";
 import { IdempotencyRecord } from "../idempotency/idempotency.entity.js";
 import { migrations } from "../migrations/index.js";
-import { Order, OrderItem, OrderStatusChange } from "../orders/order.entity.js";
+import { OrderItemRow, OrderRow, StatusChangeRow } from "../orders/order.entity.js";
 import { OutboxEvent } from "../outbox/outbox.entity.js";
 
 export const entities = [
-  Order,
-  OrderItem,
-  OrderStatusChange,
+  OrderRow,
+  OrderItemRow,
+  StatusChangeRow,
   OutboxEvent,
   IdempotencyRecord,
   CatalogProduct,

@@ -2,20 +2,14 @@ import { createHash } from "node:crypto";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { OrderStatus as OrderStatusProto, type ListOrdersRequest } from "../../gen/shop/order/v1/order_pb.js";
 import { USER_ID, Violations } from "../platform/validation.js";
-import type { OrderRecord } from "./order-record.js";
-import { queryOrders, selectOrders } from "./order-rows.js";
+import { countOrders, findOrderPage, type OrderFilters } from "./order-repository.js";
 import type { OrderStatus } from "./order-status.js";
+import type { OrderView } from "./order.js";
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 
-interface Filters {
-  readonly statuses: OrderStatus[];
-  readonly userId: string;
-  readonly customerEmail: string;
-  readonly createdAfter?: Date;
-  readonly createdBefore?: Date;
-}
+type Filters = OrderFilters;
 
 export interface ListOrdersQuery {
   readonly filters: Filters;
@@ -29,7 +23,7 @@ function fingerprint(filters: Filters): string {
   return createHash("sha256").update(JSON.stringify(filters)).digest("base64url").slice(0, 16);
 }
 
-export function encodePageToken(order: OrderRecord, filters: Filters): string {
+export function encodePageToken(order: OrderView, filters: Filters): string {
   return Buffer.from(JSON.stringify({ c: order.createdAt.toISOString(), i: order.id, f: fingerprint(filters) })).toString("base64url");
 }
 
@@ -77,37 +71,14 @@ export function parseListOrders(request: ListOrdersRequest): ListOrdersQuery {
   };
 }
 
-/** The filters as a where clause on `orders o`; `deleted_at is null` matches the keyset indexes. */
-function where(filters: Filters): { sql: string; params: unknown[] } {
-  const clauses = ["o.deleted_at is null"];
-  const params: unknown[] = [];
-  const add = (clause: string, ...values: unknown[]) => (clauses.push(clause), params.push(...values));
-  if (filters.statuses.length) add(`o.status in (${filters.statuses.map(() => "?").join(", ")})`, ...filters.statuses);
-  if (filters.userId) add("o.user_id = ?", filters.userId);
-  if (filters.customerEmail) add("o.customer_email = ?", filters.customerEmail);
-  if (filters.createdAfter) add("o.created_at >= ?", filters.createdAfter);
-  if (filters.createdBefore) add("o.created_at < ?", filters.createdBefore);
-  return { sql: clauses.join(" and "), params };
-}
-
-/** Newest first by (created_at, id): a keyset, so pages stay stable while orders arrive. */
+/** One page, and the token of the next: one more row than the page is read to know whether there is one. */
 export async function listOrders(em: EntityManager, query: ListOrdersQuery) {
-  const base = where(query.filters);
-  const keyset = query.after ? " and (o.created_at, o.id) < (?, ?)" : "";
-  const rows = await queryOrders(
-    em,
-    `${selectOrders()} where ${base.sql}${keyset} order by o.created_at desc, o.id desc limit ?`,
-    [...base.params, ...(query.after ? [query.after.createdAt, query.after.id] : []), query.pageSize + 1],
-  );
+  const rows = await findOrderPage(em, query.filters, query.pageSize + 1, query.after);
   const orders = rows.slice(0, query.pageSize);
   const last = orders.at(-1);
-  const count = async () => {
-    const [row] = await em.execute<{ n: string }[]>(`select count(*) as n from orders o where ${base.sql}`, base.params);
-    return BigInt(row!.n);
-  };
   return {
     orders,
     nextPageToken: rows.length > query.pageSize && last ? encodePageToken(last, query.filters) : "",
-    totalSize: query.includeTotalSize ? await count() : undefined,
+    totalSize: query.includeTotalSize ? await countOrders(em, query.filters) : undefined,
   };
 }

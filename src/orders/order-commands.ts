@@ -2,7 +2,7 @@ import type { PayOrderRequest } from "../../gen/shop/order/v1/order_pb.js";
 import { parsePaymentMethod, type PaymentMethod } from "../payments/payment-method.js";
 import { REQUEST_ID, Violations } from "../platform/validation.js";
 import { REASON } from "./change-status.js";
-import { orderIdField } from "./get-order.js";
+import { orderIdField } from "./order-id.js";
 import type { MutationTarget } from "./order-mutation.js";
 
 export interface ReasonCommand extends MutationTarget {

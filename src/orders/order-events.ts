@@ -12,11 +12,14 @@ import { linePricesToProto, toMoneyProto } from "../money/money-proto.js";
 import { storedLine } from "../money/totals.js";
 import { newId } from "../platform/clock.js";
 import type { EventRecord } from "../outbox/outbox-writer.js";
-import type { ItemStatus } from "./item-status.js";
-import type { OrderItemRecord, OrderRecord } from "./order-record.js";
-import type { OrderStatus } from "./order-status.js";
+import type { OrderEvent, OrderView } from "./order.js";
 
-export type EventPayload = NonNullable<MessageInitShape<typeof OrderEventSchema>["payload"]>;
+/*
+ * The outbox adapter of the order aggregate: its events, written as the contract
+ * shop.order.events.v1 says. The only place order events meet protobuf.
+ */
+
+type EventPayload = NonNullable<MessageInitShape<typeof OrderEventSchema>["payload"]>;
 
 /** Each payload's CloudEvents type, as the contract declares it (the event_type option), by oneof case. */
 const EVENT_TYPES = new Map(
@@ -27,65 +30,92 @@ const EVENT_TYPES = new Map(
   }),
 );
 
-/** The CloudEvents type of the record, e.g. "shop.order.v1.OrderCreated". */
-export function eventType(payload: EventPayload): string {
-  return EVENT_TYPES.get(payload.case!)!;
-}
-
-export function eventStatus(status: OrderStatus): OrderStatusEvent {
-  return OrderStatusEvent[status];
-}
-
-export function eventItemStatus(status: ItemStatus): ItemStatusEvent {
-  return ItemStatusEvent[status];
-}
-
-export function lineItemsOf(order: OrderRecord): MessageInitShape<typeof LineItemSchema>[] {
-  return Array.from(order.items, (item: OrderItemRecord) => ({
+function lineItemsOf(order: OrderView): MessageInitShape<typeof LineItemSchema>[] {
+  return order.items.map((item) => ({
     itemId: item.id,
     productId: item.productId,
     sku: item.sku,
     name: item.name,
     quantity: item.quantity,
     ...linePricesToProto(storedLine(order.currency, item)),
-    status: eventItemStatus(item.status),
+    status: ItemStatusEvent[item.status],
   }));
 }
 
-/** What consumers learn of a new order: lines and money, and the personal data fulfilment needs. */
-export function orderCreated(order: OrderRecord): EventPayload {
+/** The payload of one event; `order` is the order after the whole change. */
+function payloadOf(event: OrderEvent, order: OrderView): EventPayload {
   const amount = (minor: bigint) => toMoneyProto(money(order.currency, minor));
-  const [year, month, day] = order.estimatedDeliveryDate.split("-").map(Number);
-  return {
-    case: "orderCreated",
-    value: {
-      items: lineItemsOf(order),
-      subtotal: amount(order.subtotalMinor),
-      tax: amount(order.taxMinor),
-      shipping: amount(order.shippingMinor),
-      customerEmail: order.customerEmail,
-      shippingAddress: order.shippingAddress,
-      estimatedDeliveryDate: { year, month, day },
-    },
-  };
+  switch (event.type) {
+    case "OrderCreated": {
+      const [year, month, day] = order.estimatedDeliveryDate.split("-").map(Number);
+      // What consumers learn of a new order: lines and money, and the personal data fulfilment needs.
+      return {
+        case: "orderCreated",
+        value: {
+          items: lineItemsOf(order),
+          subtotal: amount(order.subtotalMinor),
+          tax: amount(order.taxMinor),
+          shipping: amount(order.shippingMinor),
+          customerEmail: order.customerEmail,
+          shippingAddress: order.shippingAddress,
+          estimatedDeliveryDate: { year, month, day },
+        },
+      };
+    }
+    case "OrderStatusChanged":
+      return { case: "orderStatusChanged", value: { fromStatus: OrderStatusEvent[event.from], toStatus: OrderStatusEvent[event.to], reason: event.reason } };
+    case "OrderShipped":
+      return { case: "orderShipped", value: { trackingNumber: event.trackingNumber, carrier: event.carrier } };
+    case "OrderDelivered":
+      return { case: "orderDelivered", value: {} };
+    case "OrderCompleted":
+      return { case: "orderCompleted", value: {} };
+    case "OrderCancelled":
+      return { case: "orderCancelled", value: { reason: event.reason, refunded: event.refunded } };
+    case "OrderRefunded":
+      return { case: "orderRefunded", value: { amount: toMoneyProto(event.amount), reason: event.reason } };
+    case "OrderPaid":
+      return { case: "orderPaid", value: { amount: toMoneyProto(event.amount) } };
+    case "OrderPaymentFailed":
+      return { case: "orderPaymentFailed", value: { declineCode: event.declineCode } };
+    case "OrderItemsChanged":
+      return {
+        case: "orderItemsChanged",
+        value: {
+          items: lineItemsOf(order),
+          subtotal: toMoneyProto(event.totals.subtotal),
+          tax: toMoneyProto(event.totals.tax),
+          shipping: toMoneyProto(event.totals.shipping),
+        },
+      };
+    case "OrderItemStatusChanged":
+      return { case: "orderItemStatusChanged", value: { itemId: event.itemId, fromStatus: ItemStatusEvent[event.from], toStatus: ItemStatusEvent[event.to] } };
+    case "OrderUpdated":
+      return { case: "orderUpdated", value: { changedFields: event.changedFields } };
+    case "OrderDeleted":
+      return { case: "orderDeleted", value: { reason: event.reason } };
+  }
 }
 
 /**
- * The outbox record for a change to `order`. Call after the change is applied so the envelope
+ * The outbox records of a change's events. Call once the change is stored, so each envelope
  * carries the order's new status and version.
  */
-export function orderEvent(order: OrderRecord, topic: string, payload: EventPayload, at: Date): EventRecord {
-  const eventId = newId();
-  const event = create(OrderEventSchema, {
-    eventId,
-    occurTime: timestampFromDate(at),
-    orderId: order.id,
-    orderNumber: order.orderNumber,
-    userId: order.userId,
-    orderVersion: BigInt(order.version),
-    status: eventStatus(order.status),
-    total: toMoneyProto(money(order.currency, order.totalMinor)),
-    payload,
+export function outboxRecords(order: OrderView, events: readonly OrderEvent[], topic: string, at: Date): EventRecord[] {
+  return events.map((event) => {
+    const payload = payloadOf(event, order);
+    const eventId = newId();
+    const message = create(OrderEventSchema, {
+      eventId,
+      occurTime: timestampFromDate(at),
+      orderId: order.id,
+      orderNumber: order.orderNumber,
+      userId: order.userId,
+      orderVersion: BigInt(order.version),
+      status: OrderStatusEvent[order.status],
+      total: toMoneyProto(money(order.currency, order.totalMinor)),
+      payload,
+    });
+    return { eventId, topic, key: order.id, type: EVENT_TYPES.get(payload.case!)!, payload: toBinary(OrderEventSchema, message), occurredAt: at };
   });
-  return { eventId, topic, key: order.id, type: eventType(payload), payload: toBinary(OrderEventSchema, event), occurredAt: at };
 }

@@ -14,7 +14,7 @@ import {
 import { money } from "../money/money.js";
 import { linePricesToProto, toMoneyProto } from "../money/money-proto.js";
 import { storedLine } from "../money/totals.js";
-import type { OrderItemRecord, OrderRecord, StatusChangeRecord } from "./order-record.js";
+import type { OrderItemView, OrderView, StatusChangeView } from "./order.js";
 import type { OrderStatus } from "./order-status.js";
 
 export function orderStatusToProto(status: OrderStatus): OrderStatusProto {
@@ -30,7 +30,7 @@ export function dateToProto(isoDate: string) {
   return { year, month, day };
 }
 
-export function itemToProto(item: OrderItemRecord, currency: string): MessageInitShape<typeof OrderItemSchema> {
+export function itemToProto(item: OrderItemView, currency: string): MessageInitShape<typeof OrderItemSchema> {
   return {
     id: item.id,
     productId: item.productId,
@@ -43,7 +43,7 @@ export function itemToProto(item: OrderItemRecord, currency: string): MessageIni
   };
 }
 
-export function statusChangeToProto(change: StatusChangeRecord): MessageInitShape<typeof StatusChangeSchema> {
+export function statusChangeToProto(change: StatusChangeView): MessageInitShape<typeof StatusChangeSchema> {
   return {
     fromStatus: change.fromStatus ? OrderStatusProto[change.fromStatus] : OrderStatusProto.UNSPECIFIED,
     toStatus: OrderStatusProto[change.toStatus],
@@ -53,7 +53,7 @@ export function statusChangeToProto(change: StatusChangeRecord): MessageInitShap
   };
 }
 
-export function paymentToProto(order: OrderRecord): MessageInitShape<typeof PaymentSchema> {
+export function paymentToProto(order: OrderView): MessageInitShape<typeof PaymentSchema> {
   return {
     method: PaymentMethodType[order.paymentMethod],
     status: PaymentStatus[order.paymentStatus],
@@ -65,7 +65,7 @@ export function paymentToProto(order: OrderRecord): MessageInitShape<typeof Paym
   };
 }
 
-export function orderToProto(order: OrderRecord): MessageInitShape<typeof OrderSchema> {
+export function orderToProto(order: OrderView): MessageInitShape<typeof OrderSchema> {
   const amount = (minor: bigint) => toMoneyProto(money(order.currency, minor));
   return {
     id: order.id,
@@ -100,8 +100,8 @@ export function orderToProto(order: OrderRecord): MessageInitShape<typeof OrderS
  * Needs the history read. A customer sees their own changes under their id and everyone else's
  * as "staff": operators' ids are not theirs to collect.
  */
-export function trackingToProto(order: OrderRecord, audience: "owner" | "staff"): MessageInitShape<typeof GetOrderStatusResponseSchema> {
-  const shown = (change: StatusChangeRecord) =>
+export function trackingToProto(order: OrderView, audience: "owner" | "staff"): MessageInitShape<typeof GetOrderStatusResponseSchema> {
+  const shown = (change: StatusChangeView) =>
     audience === "staff" || change.actor === order.userId ? statusChangeToProto(change) : { ...statusChangeToProto(change), actor: "staff" };
   return {
     orderId: order.id,

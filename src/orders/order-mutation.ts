@@ -1,71 +1,72 @@
-import { LockMode, type EntityManager } from "@mikro-orm/postgresql";
-import { enqueueEvent } from "../outbox/outbox-writer.js";
-import { DomainError, NotFoundError, VersionConflictError } from "../platform/domain-errors.js";
+import type { EntityManager } from "@mikro-orm/postgresql";
+import type { DomainError } from "../platform/domain-errors.js";
 import type { RpcScope } from "../platform/rpc-scope.js";
 import { throwIfExpired } from "../platform/rpc-scope.js";
 import type { OrderDeps } from "./order-deps.js";
-import { orderEvent, type EventPayload } from "./order-events.js";
-import { Order } from "./order.entity.js";
+import { lockOrder, saveOrder, type LockTarget } from "./order-repository.js";
+import type { Change, Effect, Order, OrderView } from "./order.js";
 
 /** Undo budget when the caller's own deadline is already spent. */
 const COMPENSATION_TIMEOUT_MS = 5_000;
 
-export interface MutationTarget {
-  readonly orderId: string;
-  readonly expectedVersion?: bigint;
-  /** Set for customers: another user's order is NOT_FOUND, exactly like a missing one. */
-  readonly ownerId?: string;
-}
+export type MutationTarget = LockTarget;
 
 /** What a change gets besides the locked order. */
 export interface MutationContext {
-  readonly tx: EntityManager;
-  readonly now: Date;
-  readonly actor: string;
+  /** Who changes the order, and when: what its history keeps. */
+  readonly by: Change;
   readonly signal: AbortSignal;
   readonly deps: OrderDeps;
+  /** Does what the order asked for outside itself (stock, money), in order. */
+  run(effects: readonly Effect[]): Promise<void>;
   /** Registers the undo of an outside effect (a capture, a reservation change) for when the transaction does not commit. */
   onRollback(undo: (signal: AbortSignal) => Promise<void>): void;
 }
 
 export interface ChangeOutcome {
-  readonly events: EventPayload[];
   /** Committed, and then thrown: the attempt is kept (a declined payment) but the call fails. */
   readonly failAfterCommit?: DomainError;
 }
 
-export type OrderChange = (order: Order, context: MutationContext) => Promise<ChangeOutcome>;
+export type OrderChange = (order: Order, context: MutationContext) => Promise<ChangeOutcome | void> | void;
 
 /**
  * The one way an existing order changes. In one transaction: lock the order row (so changes of
  * one order, and their calls to other services, happen one at a time), check expected_version,
- * apply the change, bump the version, write the events to the outbox, and record the idempotent
- * response. Outside effects the change made are undone if the transaction fails; those that
- * cannot be undone (release, refund) are idempotent, so a retry of the request converges.
+ * let the aggregate change, do the effects it returns, store it with its events, and record the
+ * idempotent response. Outside effects are undone if the transaction fails; those that cannot be
+ * undone (release, refund) are idempotent, so a retry of the request converges.
  */
 export async function mutateOrder(
   scope: Pick<RpcScope, "em" | "signal" | "log" | "actor">,
   deps: OrderDeps,
   target: MutationTarget,
   change: OrderChange,
-  beforeCommit?: (tx: EntityManager, order: Order) => Promise<void>,
-): Promise<Order> {
+  beforeCommit?: (tx: EntityManager, order: OrderView) => Promise<void>,
+): Promise<OrderView> {
   const undos: ((signal: AbortSignal) => Promise<void>)[] = [];
+  const onRollback = (undo: (signal: AbortSignal) => Promise<void>) => void undos.push(undo);
   let failAfterCommit: DomainError | undefined;
-  let order: Order;
+  let order: OrderView;
   try {
     order = await scope.em.transactional(async (tx) => {
       const locked = await lockOrder(tx, target);
       const now = deps.clock.now();
-      const context: MutationContext = { tx, now, actor: scope.actor, signal: scope.signal, deps, onRollback: (undo) => undos.push(undo) };
+      const context: MutationContext = {
+        by: { actor: scope.actor, at: now },
+        signal: scope.signal,
+        deps,
+        onRollback,
+        run: async (effects) => {
+          for (const effect of effects) await perform(effect, deps, scope.signal, onRollback);
+        },
+      };
       const outcome = await change(locked, context);
       throwIfExpired(scope.signal);
-      if (outcome.events.length) locked.updatedAt = now;
-      await tx.flush();
-      for (const payload of outcome.events) enqueueEvent(tx, orderEvent(locked, deps.topic, payload, now));
-      failAfterCommit = outcome.failAfterCommit;
-      if (!failAfterCommit) await beforeCommit?.(tx, locked);
-      return locked;
+      await saveOrder(tx, locked, deps.topic, now);
+      failAfterCommit = outcome?.failAfterCommit;
+      if (!failAfterCommit) await beforeCommit?.(tx, locked.view);
+      return locked.view;
     });
   } catch (error) {
     await compensate(undos, scope.log);
@@ -75,18 +76,21 @@ export async function mutateOrder(
   return order;
 }
 
-async function lockOrder(tx: EntityManager, target: MutationTarget): Promise<Order> {
-  const order = await tx.findOne(
-    Order,
-    { id: target.orderId, deletedAt: null, ...(target.ownerId ? { userId: target.ownerId } : {}) },
-    { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ["items"], strategy: "select-in" },
-  );
-  if (!order) throw new NotFoundError("order", target.orderId);
-  const version = BigInt(order.version);
-  if (target.expectedVersion !== undefined && target.expectedVersion !== version) {
-    throw new VersionConflictError("order", order.id, target.expectedVersion, version);
+async function perform(effect: Effect, deps: OrderDeps, signal: AbortSignal, onRollback: MutationContext["onRollback"]): Promise<void> {
+  switch (effect.kind) {
+    case "release stock":
+      return deps.inventory.release(effect.reservationId, signal);
+    case "commit stock":
+      return deps.inventory.commit(effect.reservationId, signal);
+    case "adjust stock":
+      // Registered first: a timed-out adjust may still have happened, and setting the old lines again is harmless.
+      onRollback((undoSignal) => deps.inventory.adjust(effect.reservationId, effect.previous, undoSignal));
+      return deps.inventory.adjust(effect.reservationId, effect.lines, signal);
+    case "refund payment":
+      // Keyed by the order: whatever path refunds it (cancel or refund, or their retries), the money goes back once.
+      await deps.payments.refund({ idempotencyKey: `refund:${effect.orderId}`, transactionId: effect.transactionId, amount: effect.amount }, signal);
+      return;
   }
-  return order;
 }
 
 async function compensate(undos: ((signal: AbortSignal) => Promise<void>)[], log: RpcScope["log"]) {

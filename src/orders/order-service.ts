@@ -4,30 +4,28 @@ import * as pb from "../../gen/shop/order/v1/order_pb.js";
 import { withoutCardData } from "../payments/card-data.js";
 import { actingFor, isStaff, ownerOf, requireStaff } from "../platform/auth/principal.js";
 import { scopeOf } from "../platform/rpc-scope.js";
-import { cancelOrder, refundOrder } from "./cancel-order.js";
 import { changeStatus, parseChangeStatus } from "./change-status.js";
-import { deleteOrder } from "./delete-order.js";
-import { addItem, changeQuantity, parseAddItem, parseChangeQuantity, parseRemoveItem, removeItem } from "./edit-items.js";
-import { assertOrderVisible, getOrder, parseOrderId } from "./get-order.js";
-import { changeItemStatus, parseItemStatus } from "./item-fulfilment.js";
+import { addItem, parseAddItem, parseChangeQuantity, parseRemoveItem } from "./edit-items.js";
+import { parseOrderId } from "./order-id.js";
+import { parseItemStatus } from "./item-fulfilment.js";
 import { listOrders, parseListOrders } from "./list-orders.js";
 import { parsePay, parseReasonCommand } from "./order-commands.js";
 import type { OrderDeps } from "./order-deps.js";
 import { orderToProto, trackingToProto } from "./order-mapper.js";
 import { mutateOrder, type MutationTarget, type OrderChange } from "./order-mutation.js";
-import { payOrder, paymentMethodFor } from "./order-payment.js";
-import type { Order } from "./order.entity.js";
-import type { OrderRecord } from "./order-record.js";
+import { payOrder } from "./order-payment.js";
+import { assertOrderVisible, findOrder } from "./order-repository.js";
+import type { OrderView } from "./order.js";
 import { parsePlaceOrder } from "./place-order-input.js";
 import { placeOrder } from "./place-order.js";
-import { parseUpdateOrder, updateOrder } from "./update-order.js";
+import { parseUpdateOrder } from "./update-order.js";
 import { parseWatchOrder, watchOrder } from "./watch-order.js";
 
 type Command = MutationTarget & { readonly requestId: string };
 
 /** Thin handlers: proto in, use case, proto out. Errors are mapped by the RPC scope. */
 export function orderService(deps: OrderDeps): Partial<ServiceImpl<typeof pb.OrderService>> {
-  const withOrder = (order: OrderRecord) => ({ order: orderToProto(order) });
+  const withOrder = (order: OrderView) => ({ order: orderToProto(order) });
 
   /**
    * Every change to an existing order: idempotent by request id (per RPC, caller and order), then
@@ -38,7 +36,7 @@ export function orderService(deps: OrderDeps): Partial<ServiceImpl<typeof pb.Ord
   function mutation<Req extends DescMessage, Res extends DescMessage>(
     requestSchema: Req,
     responseSchema: Res,
-    respond: (order: Order) => MessageInitShape<Res>,
+    respond: (order: OrderView) => MessageInitShape<Res>,
     allowed: "owner or staff" | "staff",
   ) {
     return (request: MessageShape<Req>, context: HandlerContext, command: Command, change: OrderChange) => {
@@ -79,7 +77,7 @@ export function orderService(deps: OrderDeps): Partial<ServiceImpl<typeof pb.Ord
       const scope = scopeOf(context);
       const userId = actingFor(scope.principal, request.userId, "order");
       const command = parsePlaceOrder({ ...request, userId }, deps.pricing.currency);
-      const respond = (order: OrderRecord) => create(pb.CreateOrderResponseSchema, withOrder(order));
+      const respond = (order: OrderView) => create(pb.CreateOrderResponseSchema, withOrder(order));
       const call = {
         rpc: "CreateOrder",
         caller: scope.principal.userId,
@@ -94,7 +92,7 @@ export function orderService(deps: OrderDeps): Partial<ServiceImpl<typeof pb.Ord
 
     async getOrder(request, context) {
       const scope = scopeOf(context);
-      return withOrder(await getOrder(scope.em, parseOrderId(request.orderId), { ownerId: ownerOf(scope.principal) }));
+      return withOrder(await findOrder(scope.em, parseOrderId(request.orderId), { ownerId: ownerOf(scope.principal) }));
     },
 
     async listOrders(request, context) {
@@ -117,13 +115,13 @@ export function orderService(deps: OrderDeps): Partial<ServiceImpl<typeof pb.Ord
     async getOrderStatus(request, context) {
       const scope = scopeOf(context);
       const ownerId = ownerOf(scope.principal);
-      const order = await getOrder(scope.em, parseOrderId(request.orderId), { withHistory: true, ownerId });
+      const order = await findOrder(scope.em, parseOrderId(request.orderId), { withHistory: true, ownerId });
       return trackingToProto(order, isStaff(scope.principal) ? "staff" : "owner");
     },
 
     updateOrder(request, context) {
       const command = parseUpdateOrder(request);
-      return update(request, context, command, (order) => updateOrder(order, command));
+      return update(request, context, command, (order) => order.update(command));
     },
 
     updateOrderStatus(request, context) {
@@ -134,27 +132,27 @@ export function orderService(deps: OrderDeps): Partial<ServiceImpl<typeof pb.Ord
     payOrder(request, context) {
       const command = parsePay(request);
       const key = `pay:${command.orderId}:${command.requestId}`;
-      return pay(request, context, command, (order, ctx) => payOrder(order, paymentMethodFor(order, command.method), key, ctx));
+      return pay(request, context, command, (order, ctx) => payOrder(order, command.method, key, ctx));
     },
 
     cancelOrder(request, context) {
       const command = parseReasonCommand(request, { reasonRequired: true });
-      return cancel(request, context, command, (order, ctx) => cancelOrder(order, command.reason, ctx));
+      return cancel(request, context, command, (order, ctx) => ctx.run(order.cancel(command.reason, ctx.by)));
     },
 
     refundOrder(request, context) {
       const command = parseReasonCommand(request, { reasonRequired: true });
-      return refund(request, context, command, (order, ctx) => refundOrder(order, command.reason, ctx));
+      return refund(request, context, command, (order, ctx) => ctx.run(order.refund(command.reason, ctx.by)));
     },
 
     deleteOrder(request, context) {
       const command = parseReasonCommand(request, { reasonRequired: false });
-      return remove(request, context, command, (order, ctx) => deleteOrder(order, command.reason, ctx));
+      return remove(request, context, command, (order, ctx) => order.delete(command.reason, ctx.by));
     },
 
     updateOrderItemStatus(request, context) {
       const command = parseItemStatus(request);
-      return changeItem(request, context, command, (order, ctx) => changeItemStatus(order, command, ctx));
+      return changeItem(request, context, command, (order, ctx) => ctx.run(order.changeItemStatus(command.itemId, command.status, ctx.by)));
     },
 
     addOrderItem(request, context) {
@@ -164,12 +162,12 @@ export function orderService(deps: OrderDeps): Partial<ServiceImpl<typeof pb.Ord
 
     updateOrderItemQuantity(request, context) {
       const command = parseChangeQuantity(request);
-      return quantity(request, context, command, (order, ctx) => changeQuantity(order, command, ctx));
+      return quantity(request, context, command, (order, ctx) => ctx.run(order.changeQuantity(command.itemId, command.quantity, deps.pricing)));
     },
 
     removeOrderItem(request, context) {
       const command = parseRemoveItem(request);
-      return removeLine(request, context, command, (order, ctx) => removeItem(order, command, ctx));
+      return removeLine(request, context, command, (order, ctx) => ctx.run(order.removeItem(command.itemId, deps.pricing)));
     },
   };
 }

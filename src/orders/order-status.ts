@@ -24,6 +24,37 @@ export const ORDER_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatu
   REFUNDED: [],
 };
 
+/**
+ * What an order may have done to it in each status, besides moving through the table above.
+ * Every guard of the aggregate reads this; no other list of statuses decides anything.
+ */
+export const ALLOWED_IN = {
+  "edit items": ["PENDING", "CONFIRMED"],
+  "change the shipping address": ["PENDING", "CONFIRMED", "PAID", "PROCESSING"],
+  "change tracking": ["PENDING", "CONFIRMED", "PAID", "PROCESSING", "SHIPPED", "DELIVERED"],
+  pay: ["PENDING", "CONFIRMED", "PAID", "PROCESSING", "SHIPPED", "DELIVERED"],
+  "delete the order": ["DELIVERED", "CANCELLED", "REFUNDED"],
+  "mark an item PROCESSING": ["CONFIRMED", "PAID", "PROCESSING"],
+  "mark an item CANCELLED": ["CONFIRMED", "PAID", "PROCESSING"],
+  "mark an item SHIPPED": ["PROCESSING", "SHIPPED"],
+  "mark an item DELIVERED": ["SHIPPED"],
+  /** The goods are still in the warehouse, held by the order's reservation. */
+  "hold stock": ["PENDING", "CONFIRMED", "PAID", "PROCESSING"],
+} as const satisfies Record<string, readonly OrderStatus[]>;
+export type OrderAction = keyof typeof ALLOWED_IN;
+
+export function isAllowed(status: OrderStatus, action: OrderAction): boolean {
+  return (ALLOWED_IN[action] as readonly OrderStatus[]).includes(status);
+}
+
+export class StatusForbidsError extends FailedPreconditionError {
+  constructor(orderId: string, status: OrderStatus, action: OrderAction) {
+    super("ORDER_STATUS_FORBIDS", `cannot ${action} while the order is ${status}; allowed in ${ALLOWED_IN[action].join(", ")}`, [
+      { type: "ORDER_STATUS", subject: `orders/${orderId}`, description: `is ${status}` },
+    ]);
+  }
+}
+
 export class IllegalTransitionError extends FailedPreconditionError {
   constructor(
     readonly from: OrderStatus,

@@ -1,4 +1,4 @@
-import { defineEntity, p } from "@mikro-orm/core";
+import { defineEntity, p, type Opt } from "@mikro-orm/core";
 import { PAYMENT_METHODS } from "../payments/payment-method.js";
 import { ORDER_STATUSES } from "./order-status.js";
 
@@ -14,6 +14,11 @@ export interface AddressData {
   countryCode: string;
 }
 
+/*
+ * The order's tables, as MikroORM maps them: the one listing of their columns besides the
+ * migrations (test/schema-drift.test.ts holds the two together). The domain's types below are
+ * derived from these, so the aggregate cannot grow a field the table lacks.
+ */
 const OrderSchema = defineEntity({
   name: "Order",
   tableName: "orders",
@@ -48,19 +53,19 @@ const OrderSchema = defineEntity({
     createdAt: p.datetime(),
     updatedAt: p.datetime(),
     deletedAt: p.datetime().nullable(),
-    items: () => p.oneToMany(OrderItem).mappedBy("order").orderBy({ position: "asc" }),
-    history: () => p.oneToMany(OrderStatusChange).mappedBy("order").orderBy({ id: "asc" }),
+    items: () => p.oneToMany(OrderItemRow).mappedBy("order").orderBy({ position: "asc" }),
+    history: () => p.oneToMany(StatusChangeRow).mappedBy("order").orderBy({ id: "asc" }),
   },
 });
-export class Order extends OrderSchema.class {}
-OrderSchema.setClass(Order);
+export class OrderRow extends OrderSchema.class {}
+OrderSchema.setClass(OrderRow);
 
 const OrderItemSchema = defineEntity({
   name: "OrderItem",
   tableName: "order_items",
   properties: {
     id: p.uuid().primary(),
-    order: () => p.manyToOne(Order).deleteRule("cascade"),
+    order: () => p.manyToOne(OrderRow).deleteRule("cascade"),
     position: p.integer(),
     productId: p.string(),
     sku: p.string(),
@@ -71,15 +76,15 @@ const OrderItemSchema = defineEntity({
     status: p.enum(ITEM_STATUSES),
   },
 });
-export class OrderItem extends OrderItemSchema.class {}
-OrderItemSchema.setClass(OrderItem);
+export class OrderItemRow extends OrderItemSchema.class {}
+OrderItemSchema.setClass(OrderItemRow);
 
 const OrderStatusChangeSchema = defineEntity({
   name: "OrderStatusChange",
   tableName: "order_status_history",
   properties: {
     id: p.bigint().primary().autoincrement(),
-    order: () => p.manyToOne(Order).deleteRule("cascade"),
+    order: () => p.manyToOne(OrderRow).deleteRule("cascade"),
     fromStatus: p.enum(ORDER_STATUSES).nullable(),
     toStatus: p.enum(ORDER_STATUSES),
     changedAt: p.datetime(),
@@ -87,5 +92,14 @@ const OrderStatusChangeSchema = defineEntity({
     reason: p.string().default(""),
   },
 });
-export class OrderStatusChange extends OrderStatusChangeSchema.class {}
-OrderStatusChangeSchema.setClass(OrderStatusChange);
+export class StatusChangeRow extends OrderStatusChangeSchema.class {}
+OrderStatusChangeSchema.setClass(StatusChangeRow);
+
+/** A row's fields as plain data: no relations, no methods, no MikroORM brands. */
+type Fields<T, Without extends string> = {
+  -readonly [K in keyof T as K extends Without ? never : K extends string ? (T[K] extends (...args: never[]) => unknown ? never : K) : never]: T[K] extends Opt<infer U> ? U : T[K];
+};
+
+export type OrderFields = Fields<OrderRow, "items" | "history">;
+export type OrderItemFields = Fields<OrderItemRow, "order">;
+export type StatusChangeFields = Fields<StatusChangeRow, "order" | "id">;

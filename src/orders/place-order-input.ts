@@ -8,8 +8,8 @@ import { money, type Money } from "../money/money.js";
 import { parsePaymentMethod, type PaymentMethod } from "../payments/payment-method.js";
 import { REQUEST_ID, RESOURCE_ID, USER_ID, Violations } from "../platform/validation.js";
 import type { AddressData } from "./order.entity.js";
+import { MAX_ITEMS } from "./order.js";
 
-export const MAX_ITEMS = 50;
 export const MAX_QUANTITY = 999;
 
 export interface CustomerData {

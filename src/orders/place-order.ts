@@ -1,12 +1,10 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Logger } from "pino";
-import { computeTotals } from "../money/totals.js";
 import { newId } from "../platform/clock.js";
 import { throwIfExpired } from "../platform/rpc-scope.js";
 import type { OrderDeps } from "./order-deps.js";
-import { orderCreated, orderEvent } from "./order-events.js";
-import type { OrderRecord } from "./order-record.js";
-import { insertOrder } from "./order-rows.js";
+import { insertOrder } from "./order-repository.js";
+import { Order, type OrderView } from "./order.js";
 import { abandonPending, claimPending, holdPending } from "../reservations/pending-reservations.js";
 import type { PlaceOrderCommand } from "./place-order-input.js";
 import { priceItems, type PricedItem } from "./price-items.js";
@@ -29,8 +27,8 @@ export async function placeOrder(
   command: PlaceOrderCommand,
   scope: Scope,
   deps: OrderDeps,
-  beforeCommit: (tx: EntityManager, order: OrderRecord) => Promise<void>,
-): Promise<OrderRecord> {
+  beforeCommit: (tx: EntityManager, order: OrderView) => Promise<void>,
+): Promise<OrderView> {
   const items = await priceItems(command.items, command.currency, deps.catalog, scope.signal);
   const orderId = newId();
   const lines = items.map((item) => ({ productId: item.product.id, quantity: item.quantity }));
@@ -53,58 +51,38 @@ async function persist(
   items: PricedItem[],
   em: EntityManager,
   deps: OrderDeps,
-  beforeCommit: (tx: EntityManager, order: OrderRecord) => Promise<void>,
-): Promise<OrderRecord> {
+  beforeCommit: (tx: EntityManager, order: OrderView) => Promise<void>,
+): Promise<OrderView> {
   const now = deps.clock.now();
-  const totals = computeTotals(items, deps.pricing);
-  const order: OrderRecord = {
-    id: orderId,
-    orderNumber: formatOrderNumber(now, sequence),
-    userId: command.userId,
-    customerEmail: command.customer.email,
-    customerFirstName: command.customer.firstName,
-    customerLastName: command.customer.lastName,
-    customerPhone: command.customer.phone,
-    shippingAddress: command.shippingAddress,
-    status: "PENDING",
-    paymentMethod: command.payment.type,
-    paymentDisplay: command.payment.display,
-    paymentStatus: "PENDING",
-    paymentTransactionId: "",
-    paymentFailureReason: "",
-    paymentUpdatedAt: null,
-    currency: command.currency,
-    subtotalMinor: totals.subtotal.amountMinor,
-    taxMinor: totals.tax.amountMinor,
-    shippingMinor: totals.shipping.amountMinor,
-    totalMinor: totals.total.amountMinor,
-    notes: command.notes,
-    trackingNumber: "",
-    carrier: "",
-    estimatedDeliveryDate: addDays(now, deps.estimatedDeliveryDays),
-    cancelReason: "",
-    reservationId: orderId,
-    version: 1,
-    createdAt: now,
-    updatedAt: now,
-    items: items.map((item) => ({
-      id: newId(),
-      productId: item.product.id,
-      sku: item.product.sku,
-      name: item.product.name,
-      imageUrl: item.product.imageUrl,
-      quantity: item.quantity,
-      unitPriceMinor: item.unitPrice.amountMinor,
-      status: "PENDING",
-    })),
-  };
-  const placed = { toStatus: "PENDING", changedAt: now, actor: command.userId, reason: "placed" } as const;
-  const event = orderEvent(order, deps.topic, orderCreated(order), now);
+  const order = Order.place(
+    {
+      id: orderId,
+      orderNumber: formatOrderNumber(now, sequence),
+      userId: command.userId,
+      customer: command.customer,
+      shippingAddress: command.shippingAddress,
+      payment: command.payment,
+      currency: command.currency,
+      notes: command.notes,
+      estimatedDeliveryDate: addDays(now, deps.estimatedDeliveryDays),
+      items: items.map((item) => ({
+        id: newId(),
+        productId: item.product.id,
+        sku: item.product.sku,
+        name: item.product.name,
+        imageUrl: item.product.imageUrl,
+        quantity: item.quantity,
+        unitPrice: item.unitPrice,
+      })),
+    },
+    deps.pricing,
+    { actor: command.userId, at: now },
+  );
   return em.transactional(async (tx) => {
     await claimPending(tx, orderId);
-    await insertOrder(tx, order, placed, event);
-    await beforeCommit(tx, order);
-    return order;
+    await insertOrder(tx, order, deps.topic);
+    await beforeCommit(tx, order.view);
+    return order.view;
   });
 }
 

@@ -2,14 +2,15 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { WatchOrderRequest } from "../../gen/shop/order/v1/order_pb.js";
 import { NotFoundError } from "../platform/domain-errors.js";
 import { Violations } from "../platform/validation.js";
-import { getOrder, orderIdField } from "./get-order.js";
+import { orderIdField } from "./order-id.js";
 import type { OrderChanges } from "./order-changes.js";
-import type { OrderRecord } from "./order-record.js";
+import { findOrder } from "./order-repository.js";
+import type { OrderView } from "./order.js";
 import { isSettled } from "./order-status.js";
 
 export type WatchUpdate =
   /** The order as committed; `eventType` is the CloudEvents type of the change, empty for the first. */
-  | { readonly kind: "order"; readonly order: OrderRecord; readonly eventType: string }
+  | { readonly kind: "order"; readonly order: OrderView; readonly eventType: string }
   /** Nothing changed for a while: a keep-alive, so proxies do not cut the stream. */
   | { readonly kind: "heartbeat" };
 
@@ -56,7 +57,7 @@ export async function* watchOrder(
   signal.addEventListener("abort", onAbort);
   const endsAt = Date.now() + limits.maxLifetimeMs;
   try {
-    let order = await getOrder(em.fork(), target.orderId, { ownerId: target.ownerId });
+    let order = await findOrder(em.fork(), target.orderId, { ownerId: target.ownerId });
     let seen = target.fromVersion ?? -1n;
     if (BigInt(order.version) > seen) yield { kind: "order", order, eventType: "" };
     seen = BigInt(order.version);
@@ -72,7 +73,7 @@ export async function* watchOrder(
       }
       const types = pending.splice(0).filter(Boolean);
       try {
-        order = await getOrder(em.fork(), target.orderId, { ownerId: target.ownerId });
+        order = await findOrder(em.fork(), target.orderId, { ownerId: target.ownerId });
       } catch (error) {
         if (error instanceof NotFoundError) return;
         throw error;

@@ -4,7 +4,8 @@ import { CheckoutRequestSchema, AddItemRequestSchema, UpdateItemQuantityRequestS
 import { CancelOrderRequestSchema, CreateOrderRequestSchema, PayOrderRequestSchema } from "../../gen/shop/order/v1/order_pb.js";
 import { parseCheckout, parseClear, parseLine, parseUserId } from "../../src/cart/cart-input.js";
 import { parsePay, parseReasonCommand } from "../../src/orders/order-commands.js";
-import { MAX_ITEMS, MAX_QUANTITY, parsePlaceOrder } from "../../src/orders/place-order-input.js";
+import { MAX_QUANTITY, parsePlaceOrder } from "../../src/orders/place-order-input.js";
+import { MAX_ITEMS } from "../../src/orders/order.js";
 import { createOrderRequest, type CreateOrderInit } from "../support/fixtures.js";
 import { violationsOf } from "./violations.js";
 

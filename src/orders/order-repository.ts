@@ -1,0 +1,179 @@
+import { LockMode, type EntityManager } from "@mikro-orm/postgresql";
+import { rowCodec } from "../db/row-codec.js";
+import { enqueueEvent, outboxInsert } from "../outbox/outbox-writer.js";
+import { NotFoundError, VersionConflictError } from "../platform/domain-errors.js";
+import { outboxRecords } from "./order-events.js";
+import { OrderItemRow, OrderRow, StatusChangeRow, type OrderFields, type OrderItemFields, type StatusChangeFields } from "./order.entity.js";
+import { Order, type OrderView } from "./order.js";
+import type { OrderStatus } from "./order-status.js";
+
+/*
+ * The one owner of the order tables (orders, order_items, order_status_history). Whole-order
+ * reads and placing an order are plain SQL, measured in issue 8: an order with its items is one
+ * statement instead of two plus hydration, and a new order one insert of all its rows. Their
+ * columns come from the entities' metadata (db/row-codec.ts), never from a list kept here.
+ * Changes to an existing order go through the entities: MikroORM locks the row, writes what
+ * changed and bumps the version.
+ */
+
+function codecs(em: EntityManager) {
+  return {
+    orders: rowCodec<OrderFields>(em, OrderRow),
+    items: rowCodec<OrderItemFields>(em, OrderItemRow),
+    history: rowCodec<StatusChangeFields>(em, StatusChangeRow),
+  };
+}
+
+function selectOrders(em: EntityManager, withHistory: boolean): string {
+  const { orders, items, history } = codecs(em);
+  const lines = `coalesce((select json_agg(${items.jsonObject("i")} order by i.position) from ${items.table} i where i.order_id = o.id), '[]') as items`;
+  const changes = `coalesce((select json_agg(${history.jsonObject("h")} order by h.id) from ${history.table} h where h.order_id = o.id), '[]') as history`;
+  return `select o.*, ${lines}${withHistory ? `, ${changes}` : ""} from ${orders.table} o`;
+}
+
+type Row = Record<string, unknown>;
+const json = (value: unknown): Row[] => (typeof value === "string" ? JSON.parse(value) : value) as Row[];
+
+async function queryOrders(em: EntityManager, sql: string, params: unknown[]): Promise<OrderView[]> {
+  const { orders, items, history } = codecs(em);
+  const rows = await em.execute<Row[]>(sql, params);
+  return rows.map((row) => ({
+    ...orders.fromRow(row),
+    items: json(row.items).map((item) => items.fromRow(item)),
+    history: row.history === undefined ? undefined : json(row.history).map((change) => history.fromRow(change)),
+  }));
+}
+
+/**
+ * Soft-deleted orders are gone for every reader. A customer's `ownerId` makes other users'
+ * orders look missing. The history is read only for callers that show it.
+ */
+export async function findOrder(em: EntityManager, orderId: string, options: { withHistory?: boolean; ownerId?: string } = {}): Promise<OrderView> {
+  const owner = options.ownerId ? " and o.user_id = ?" : "";
+  const params = options.ownerId ? [orderId, options.ownerId] : [orderId];
+  const [order] = await queryOrders(em, `${selectOrders(em, !!options.withHistory)} where o.id = ? and o.deleted_at is null${owner}`, params);
+  if (!order) throw new NotFoundError("order", orderId);
+  return order;
+}
+
+/** NOT_FOUND unless the caller may see the order now; checked before a stored response is replayed. */
+export async function assertOrderVisible(em: EntityManager, orderId: string, options: { ownerId?: string; includeDeleted?: boolean }): Promise<void> {
+  const deleted = options.includeDeleted ? "" : " and deleted_at is null";
+  const owner = options.ownerId ? " and user_id = ?" : "";
+  const rows = await em.execute<unknown[]>(`select 1 from orders where id = ?${deleted}${owner}`, options.ownerId ? [orderId, options.ownerId] : [orderId]);
+  if (!rows.length) throw new NotFoundError("order", orderId);
+}
+
+export interface OrderFilters {
+  readonly statuses: readonly OrderStatus[];
+  readonly userId: string;
+  readonly customerEmail: string;
+  readonly createdAfter?: Date;
+  readonly createdBefore?: Date;
+}
+
+/** The filters on `orders o`; `deleted_at is null` matches the keyset indexes. */
+function where(filters: OrderFilters): { sql: string; params: unknown[] } {
+  const clauses = ["o.deleted_at is null"];
+  const params: unknown[] = [];
+  const add = (clause: string, ...values: unknown[]) => (clauses.push(clause), params.push(...values));
+  if (filters.statuses.length) add(`o.status in (${filters.statuses.map(() => "?").join(", ")})`, ...filters.statuses);
+  if (filters.userId) add("o.user_id = ?", filters.userId);
+  if (filters.customerEmail) add("o.customer_email = ?", filters.customerEmail);
+  if (filters.createdAfter) add("o.created_at >= ?", filters.createdAfter);
+  if (filters.createdBefore) add("o.created_at < ?", filters.createdBefore);
+  return { sql: clauses.join(" and "), params };
+}
+
+/** Newest first by (created_at, id), a keyset: pages stay stable while orders arrive. */
+export async function findOrderPage(em: EntityManager, filters: OrderFilters, limit: number, after?: { createdAt: Date; id: string }): Promise<OrderView[]> {
+  const base = where(filters);
+  const keyset = after ? " and (o.created_at, o.id) < (?, ?)" : "";
+  return queryOrders(em, `${selectOrders(em, false)} where ${base.sql}${keyset} order by o.created_at desc, o.id desc limit ?`, [
+    ...base.params,
+    ...(after ? [after.createdAt, after.id] : []),
+    limit,
+  ]);
+}
+
+export async function countOrders(em: EntityManager, filters: OrderFilters): Promise<bigint> {
+  const base = where(filters);
+  const [row] = await em.execute<{ n: string }[]>(`select count(*) as n from orders o where ${base.sql}`, base.params);
+  return BigInt(row!.n);
+}
+
+/** A new order's rows in one statement: the order, its items, its first history entry and its events. */
+export async function insertOrder(tx: EntityManager, order: Order, topic: string): Promise<void> {
+  const { orders, items, history } = codecs(tx);
+  const { events, statusChanges } = order.takeEvents();
+  const view = order.view;
+  const outbox = outboxInsert(tx, outboxRecords(view, events, topic, view.createdAt));
+  const rows = (codec: { placeholders: string }, count: number) => Array.from({ length: count }, () => codec.placeholders).join(", ");
+  await tx.execute(
+    `with o as (insert into ${orders.table} (${orders.columns.join(", ")}) values ${orders.placeholders}),
+     i as (insert into ${items.table} (${items.columns.join(", ")}) values ${rows(items, view.items.length)}),
+     h as (insert into ${history.table} (${history.columns.join(", ")}) values ${rows(history, statusChanges.length)})
+     ${outbox.sql}`,
+    [
+      ...orders.values(view),
+      ...view.items.flatMap((item) => items.values({ ...item, order: view.id })),
+      ...statusChanges.flatMap((change) => history.values({ ...change, order: view.id })),
+      ...outbox.params,
+    ],
+  );
+}
+
+/** The rows behind each order locked in a transaction, for `saveOrder`. */
+const lockedRows = new WeakMap<Order, OrderRow>();
+
+export interface LockTarget {
+  readonly orderId: string;
+  readonly expectedVersion?: bigint;
+  /** Set for customers: another user's order is NOT_FOUND, exactly like a missing one. */
+  readonly ownerId?: string;
+}
+
+/** Locks the order row for the transaction, so changes of one order happen one at a time. */
+export async function lockOrder(tx: EntityManager, target: LockTarget): Promise<Order> {
+  const row = await tx.findOne(
+    OrderRow,
+    { id: target.orderId, deletedAt: null, ...(target.ownerId ? { userId: target.ownerId } : {}) },
+    { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ["items"], strategy: "select-in" },
+  );
+  if (!row) throw new NotFoundError("order", target.orderId);
+  const version = BigInt(row.version);
+  if (target.expectedVersion !== undefined && target.expectedVersion !== version) {
+    throw new VersionConflictError("order", row.id, target.expectedVersion, version);
+  }
+  const { orders, items } = codecs(tx);
+  const order = Order.restore({ ...orders.fromEntity(row), items: row.items.getItems().map((item) => items.fromEntity(item)) });
+  lockedRows.set(order, row);
+  return order;
+}
+
+/** Writes what changed on a locked order, its new history and its events; the version goes up by one. */
+export async function saveOrder(tx: EntityManager, order: Order, topic: string, now: Date): Promise<void> {
+  const row = lockedRows.get(order);
+  if (!row) throw new Error("saveOrder: the order was not locked by this transaction");
+  const { events, statusChanges, removedItemIds } = order.takeEvents();
+  if (!events.length) return;
+  const { items, history: _history, id: _id, version: _version, ...fields } = order.view;
+  Object.assign(row, fields, { updatedAt: now });
+  const existing = new Map(row.items.getItems().map((item) => [item.id, item]));
+  for (const item of items) {
+    const stored = existing.get(item.id);
+    if (stored) Object.assign(stored, item);
+    else row.items.add(tx.create(OrderItemRow, { ...item, order: row }));
+  }
+  for (const itemId of removedItemIds) {
+    const stored = existing.get(itemId);
+    if (stored) {
+      row.items.remove(stored);
+      tx.remove(stored);
+    }
+  }
+  for (const change of statusChanges) tx.create(StatusChangeRow, { ...change, order: row });
+  await tx.flush();
+  order.stored(row.version, row.updatedAt);
+  for (const record of outboxRecords(order.view, events, topic, now)) enqueueEvent(tx, record);
+}
