@@ -55,3 +55,22 @@ export async function mutateCart(
     return cart;
   });
 }
+
+/** Inside the order's transaction: a cart edited since it was priced aborts the order. */
+export async function emptyCart(tx: EntityManager, cart: Cart, now: Date): Promise<void> {
+  const bumped = await tx.execute<{ version: number }[]>(
+    `update carts set version = version + 1, updated_at = ? where user_id = ? and version = ? returning version`,
+    [now, cart.userId, cart.version],
+  );
+  if (bumped.length === 0) {
+    const [current] = await tx.execute<{ version: number }[]>(`select version from carts where user_id = ?`, [cart.userId]);
+    throw new VersionConflictError("cart", cart.userId, BigInt(cart.version), BigInt(current?.version ?? 0));
+  }
+  await tx.execute(`delete from cart_items where cart_user_id = ?`, [cart.userId]);
+}
+
+/** Carts nobody touched within their TTL, with their lines (the foreign key cascades); returns how many. */
+export async function deleteExpiredCarts(em: EntityManager): Promise<number> {
+  const deleted = await em.execute<unknown[]>(`delete from carts where expires_at <= now() returning user_id`);
+  return deleted.length;
+}

@@ -8,10 +8,11 @@ const CartSchema = defineEntity({
     userId: p.string().primary(),
     currency: p.string().length(3),
     // Bumped by mutateCart under the row lock; 0 is a cart that was never changed.
-    version: p.integer(),
+    version: p.integer().default(1),
     createdAt: p.datetime(),
     updatedAt: p.datetime(),
-    expiresAt: p.datetime().index(),
+    // The cleanup job deletes by expiry.
+    expiresAt: p.datetime().index("carts_expires_at"),
     items: () => p.oneToMany(CartItem).mappedBy("cart").orderBy({ id: "asc" }),
   },
 });
@@ -27,10 +28,15 @@ const CartItemSchema = defineEntity({
     productId: p.string(),
     sku: p.string(),
     name: p.string(),
-    imageUrl: p.string().default(""),
+    imageUrl: p.string().length(1024).default(""),
     quantity: p.integer(),
     unitPriceMinor: p.bigint(),
   },
+  uniques: [{ name: "cart_items_one_line_per_product", properties: ["cart", "productId"] }],
+  checks: [
+    { name: "cart_items_quantity_check", expression: "quantity > 0" },
+    { name: "cart_items_unit_price_minor_check", expression: "unit_price_minor >= 0" },
+  ],
 });
 export class CartItem extends CartItemSchema.class {}
 CartItemSchema.setClass(CartItem);

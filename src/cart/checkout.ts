@@ -2,12 +2,12 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import { equals, money } from "../money/money.js";
 import type { OrderView } from "../orders/order.js";
 import { placeOrder } from "../orders/place-order.js";
-import { FailedPreconditionError, VersionConflictError } from "../platform/domain-errors.js";
+import { FailedPreconditionError } from "../platform/domain-errors.js";
 import type { RpcScope } from "../platform/rpc-scope.js";
 import type { CartDeps } from "./cart-deps.js";
 import { CartChangedError, type AdjustmentReason, type CartAdjustment } from "./cart-errors.js";
 import type { CheckoutCommand } from "./cart-input.js";
-import { checkVersion, findCart, isExpired, mutateCart } from "./cart-store.js";
+import { checkVersion, emptyCart, findCart, isExpired, mutateCart } from "./cart-store.js";
 import { removeLine } from "./edit-cart.js";
 import type { Cart } from "./cart.entity.js";
 
@@ -94,17 +94,4 @@ function applyFixes(cart: Cart, tx: EntityManager, adjustments: readonly CartAdj
     if (fix.newQuantity === 0) removeLine(cart, tx, line);
     else Object.assign(line, { quantity: fix.newQuantity, unitPriceMinor: fix.newUnitPrice.amountMinor });
   }
-}
-
-/** Inside the order's transaction: a cart edited since it was priced aborts the order. */
-async function emptyCart(tx: EntityManager, cart: Cart, now: Date): Promise<void> {
-  const bumped = await tx.execute<{ version: number }[]>(
-    `update carts set version = version + 1, updated_at = ? where user_id = ? and version = ? returning version`,
-    [now, cart.userId, cart.version],
-  );
-  if (bumped.length === 0) {
-    const [current] = await tx.execute<{ version: number }[]>(`select version from carts where user_id = ?`, [cart.userId]);
-    throw new VersionConflictError("cart", cart.userId, BigInt(cart.version), BigInt(current?.version ?? 0));
-  }
-  await tx.execute(`delete from cart_items where cart_user_id = ?`, [cart.userId]);
 }

@@ -12,11 +12,16 @@ const ProductSchema = defineEntity({
     currency: p.string().length(3),
     priceMinor: p.bigint(),
     active: p.boolean(),
-    imageUrl: p.string().default(""),
+    imageUrl: p.string().length(1024).default(""),
     /** Units that can still be reserved. */
     available: p.integer(),
     reserved: p.integer().default(0),
   },
+  checks: [
+    { name: "catalog_products_price_minor_check", expression: "price_minor >= 0" },
+    { name: "catalog_products_available_check", expression: "available >= 0" },
+    { name: "catalog_products_reserved_check", expression: "reserved >= 0" },
+  ],
 });
 export class CatalogProduct extends ProductSchema.class {}
 ProductSchema.setClass(CatalogProduct);

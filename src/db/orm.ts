@@ -8,6 +8,7 @@ import { IdempotencyRecord } from "../idempotency/idempotency.entity.js";
 import { migrations } from "../migrations/index.js";
 import { OrderItemRow, OrderRow, StatusChangeRow } from "../orders/order.entity.js";
 import { OutboxEvent } from "../outbox/outbox.entity.js";
+import { PendingReservation } from "../reservations/pending-reservation.entity.js";
 
 export const entities = [
   OrderRow,
@@ -19,6 +20,7 @@ export const entities = [
   StockReservation,
   Cart,
   CartItem,
+  PendingReservation,
 ];
 
 export async function openOrm(options: { url: string; poolMax: number; log: Logger }): Promise<MikroORM> {

@@ -5,6 +5,7 @@ import { Migration20261122000300_carts } from "./Migration20261122000300_carts.j
 import { Migration20261122000400_outbox_notify } from "./Migration20261122000400_outbox_notify.js";
 import { Migration20261122000500_outbox_traceparent } from "./Migration20261122000500_outbox_traceparent.js";
 import { Migration20261123000000_reservation_leases } from "./Migration20261123000000_reservation_leases.js";
+import { Migration20261128000000_entity_names } from "./Migration20261128000000_entity_names.js";
 
 /** Listed explicitly so the compiled service needs no file discovery. Append, never edit. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   { name: "Migration20261122000400_outbox_notify", class: Migration20261122000400_outbox_notify },
   { name: "Migration20261122000500_outbox_traceparent", class: Migration20261122000500_outbox_traceparent },
   { name: "Migration20261123000000_reservation_leases", class: Migration20261123000000_reservation_leases },
+  { name: "Migration20261128000000_entity_names", class: Migration20261128000000_entity_names },
 ];

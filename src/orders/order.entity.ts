@@ -24,12 +24,12 @@ const OrderSchema = defineEntity({
   tableName: "orders",
   properties: {
     id: p.uuid().primary(),
-    orderNumber: p.string().unique(),
-    userId: p.string().index(),
-    customerEmail: p.string().index(),
+    orderNumber: p.string().length(32).unique(),
+    userId: p.string(),
+    customerEmail: p.string().length(320),
     customerFirstName: p.string(),
     customerLastName: p.string(),
-    customerPhone: p.string().default(""),
+    customerPhone: p.string().length(16).default(""),
     shippingAddress: p.json<AddressData>(),
     status: p.enum(ORDER_STATUSES),
     paymentMethod: p.enum(PAYMENT_METHODS),
@@ -56,6 +56,12 @@ const OrderSchema = defineEntity({
     items: () => p.oneToMany(OrderItemRow).mappedBy("order").orderBy({ position: "asc" }),
     history: () => p.oneToMany(StatusChangeRow).mappedBy("order").orderBy({ id: "asc" }),
   },
+  // ListOrders pages newest first through these keysets; deleted orders are never listed.
+  indexes: [
+    { name: "orders_created_keyset", expression: `create index "orders_created_keyset" on "orders" ("created_at" desc, "id" desc) where "deleted_at" is null` },
+    { name: "orders_user_keyset", expression: `create index "orders_user_keyset" on "orders" ("user_id", "created_at" desc, "id" desc) where "deleted_at" is null` },
+    { name: "orders_email_keyset", expression: `create index "orders_email_keyset" on "orders" ("customer_email", "created_at" desc, "id" desc) where "deleted_at" is null` },
+  ],
 });
 export class OrderRow extends OrderSchema.class {}
 OrderSchema.setClass(OrderRow);
@@ -70,11 +76,16 @@ const OrderItemSchema = defineEntity({
     productId: p.string(),
     sku: p.string(),
     name: p.string(),
-    imageUrl: p.string().default(""),
+    imageUrl: p.string().length(1024).default(""),
     quantity: p.integer(),
     unitPriceMinor: p.bigint(),
     status: p.enum(ITEM_STATUSES),
   },
+  indexes: [{ name: "order_items_order_id", properties: ["order"] }],
+  checks: [
+    { name: "order_items_quantity_check", expression: "quantity > 0" },
+    { name: "order_items_unit_price_minor_check", expression: "unit_price_minor >= 0" },
+  ],
 });
 export class OrderItemRow extends OrderItemSchema.class {}
 OrderItemSchema.setClass(OrderItemRow);
@@ -89,8 +100,9 @@ const OrderStatusChangeSchema = defineEntity({
     toStatus: p.enum(ORDER_STATUSES),
     changedAt: p.datetime(),
     actor: p.string(),
-    reason: p.string().default(""),
+    reason: p.string().length(1024).default(""),
   },
+  indexes: [{ name: "order_status_history_order_id", properties: ["order"] }],
 });
 export class StatusChangeRow extends OrderStatusChangeSchema.class {}
 OrderStatusChangeSchema.setClass(StatusChangeRow);

@@ -159,7 +159,7 @@ export class Order {
 
   /** The order now, read-only: for responses, events and the repository. */
   get view(): OrderView {
-    return { ...this.#data, items: this.#items, history: [...this.#history, ...this.#changes] };
+    return { ...this.#data, items: this.#items.map((item) => ({ ...item })), history: [...this.#history, ...this.#changes] };
   }
 
   /** What happened since it was placed or restored, each once: the repository writes them with the order. */

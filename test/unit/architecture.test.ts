@@ -24,4 +24,31 @@ describe("architecture", () => {
     );
     expect(offending).toEqual([]);
   });
+
+  /** Each table has one owner: the only file outside migrations whose SQL names it. */
+  const OWNERS: Record<string, string[]> = {
+    orders: ["src/orders/order-repository.ts"],
+    order_items: ["src/orders/order-repository.ts"],
+    order_status_history: ["src/orders/order-repository.ts"],
+    carts: ["src/cart/cart-store.ts"],
+    cart_items: ["src/cart/cart-store.ts"],
+    outbox_events: ["src/outbox/outbox-relay.ts"],
+    idempotency_records: ["src/idempotency/idempotency.ts", "src/idempotency/idempotency-purge.ts"],
+    pending_reservations: ["src/reservations/pending-reservations.ts"],
+    catalog_products: ["src/catalog/reference/reference-inventory.ts"],
+    catalog_reservations: ["src/catalog/reference/reference-inventory.ts"],
+  };
+
+  it.each(Object.entries(OWNERS))("the SQL of table %s is in its owner only", (table, owners) => {
+    const sql = new RegExp(`\\b(from|into|update|join|table)\\s+"?${table}\\b`, "i");
+    const writers = sources("src")
+      .filter((file) => !file.startsWith("src/migrations/"))
+      .filter((file) => sql.test(readFileSync(file, "utf8")));
+    expect(writers.filter((file) => !owners.includes(file))).toEqual([]);
+  });
+
+  it("no code outside the aggregate sets an order's status", () => {
+    const setters = sources("src").filter((file) => file !== "src/orders/order.ts" && /\border\.status\s*=[^=]/.test(readFileSync(file, "utf8")));
+    expect(setters).toEqual([]);
+  });
 });

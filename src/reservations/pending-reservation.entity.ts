@@ -1,0 +1,15 @@
+import { defineEntity, p } from "@mikro-orm/core";
+
+/** A stock reservation asked of Inventory for an order not written yet (pending-reservations.ts). */
+const PendingReservationSchema = defineEntity({
+  name: "PendingReservation",
+  tableName: "pending_reservations",
+  properties: {
+    reservationId: p.string().length(64).primary(),
+    leaseUntil: p.datetime().index(),
+    abandoned: p.boolean().default(false),
+    releaseAttempts: p.integer().default(0),
+  },
+});
+export class PendingReservation extends PendingReservationSchema.class {}
+PendingReservationSchema.setClass(PendingReservation);

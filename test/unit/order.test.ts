@@ -1,0 +1,438 @@
+import { describe, expect, it } from "vitest";
+import { money } from "../../src/money/money.js";
+import type { PricingPolicy } from "../../src/money/totals.js";
+import { MAX_ITEMS, Order, type NewItem, type NewOrder, type OrderView } from "../../src/orders/order.js";
+import { ALLOWED_IN, IllegalTransitionError, ORDER_STATUSES, ORDER_TRANSITIONS, StatusForbidsError, type OrderStatus } from "../../src/orders/order-status.js";
+import { DomainError } from "../../src/platform/domain-errors.js";
+
+const pricing: PricingPolicy = { currency: "USD", taxRateBps: 800, freeShippingThresholdMinor: 5000n, flatShippingMinor: 599n };
+const at = new Date("2026-11-28T10:00:00Z");
+const by = { actor: "staff-1", at };
+const later = { actor: "staff-2", at: new Date("2026-11-28T11:00:00Z") };
+
+const item = (n: number, quantity = 1, unitPriceMinor = 1000n): NewItem => ({
+  id: `item-${n}`,
+  productId: `prod-${n}`,
+  sku: `SKU-${n}`,
+  name: `Product ${n}`,
+  imageUrl: "",
+  quantity,
+  unitPrice: money("USD", unitPriceMinor),
+});
+
+const newOrder = (items: NewItem[] = [item(1, 2), item(2)]): NewOrder => ({
+  id: "order-1",
+  orderNumber: "ORD-2026-000001",
+  userId: "user-1",
+  customer: { email: "ada@example.com", firstName: "Ada", lastName: "Lovelace", phone: "" },
+  shippingAddress: { line1: "1 Main St", line2: "", city: "Springfield", state: "IL", postalCode: "62701", countryCode: "US" },
+  payment: { type: "CASH_ON_DELIVERY", display: "Cash on delivery" },
+  currency: "USD",
+  notes: "",
+  estimatedDeliveryDate: "2026-12-03",
+  items,
+});
+
+/** A placed order, stored, then read back in `status` with `changes` applied to its fields. */
+function orderIn(status: OrderStatus, changes: Partial<OrderView> = {}, items?: NewItem[]): Order {
+  const placed = Order.place(newOrder(items), pricing, by);
+  placed.takeEvents();
+  const view = placed.view;
+  return Order.restore({ ...view, status, ...changes, items: changes.items ?? view.items });
+}
+
+const captured = { paymentStatus: "CAPTURED", paymentTransactionId: "tx-1" } as const;
+
+function reasonOf(action: () => unknown): string | undefined {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof DomainError) return error.reason;
+    throw error;
+  }
+  return undefined;
+}
+
+describe("placing an order", () => {
+  it("when an order is placed, then it is PENDING, priced by the policy, and says so once", () => {
+    const order = Order.place(newOrder(), pricing, by);
+    const view = order.view;
+    expect(view).toMatchObject({ status: "PENDING", paymentStatus: "PENDING", version: 1, subtotalMinor: 3000n, taxMinor: 240n, shippingMinor: 599n, totalMinor: 3839n });
+    expect(view.items.map((line) => [line.id, line.position, line.status, line.unitPriceMinor])).toEqual([
+      ["item-1", 0, "PENDING", 1000n],
+      ["item-2", 1, "PENDING", 1000n],
+    ]);
+    expect(view.reservationId).toBe("order-1");
+    const taken = order.takeEvents();
+    expect(taken.events).toEqual([{ type: "OrderCreated" }]);
+    expect(taken.statusChanges).toEqual([{ fromStatus: null, toStatus: "PENDING", changedAt: at, actor: "staff-1", reason: "placed" }]);
+    expect(order.takeEvents()).toEqual({ events: [], statusChanges: [], removedItemIds: [] });
+  });
+
+  it("when the subtotal reaches the free shipping threshold, then shipping is free", () => {
+    expect(Order.place(newOrder([item(1, 5)]), pricing, by).view.shippingMinor).toBe(0n);
+  });
+});
+
+describe("nothing changes an order but its methods", () => {
+  it("when code outside sets the status, then it throws and the order keeps its status", () => {
+    const order = orderIn("PENDING");
+    expect(() => Object.assign(order, { status: "SHIPPED" })).toThrow(TypeError);
+    expect(order.status).toBe("PENDING");
+  });
+
+  it("when a reader edits the view, then the order does not change", () => {
+    const order = orderIn("PENDING");
+    const view = order.view as unknown as { status: string; items: { quantity: number }[] };
+    view.status = "SHIPPED";
+    view.items[0]!.quantity = 99;
+    expect(order.view.status).toBe("PENDING");
+    expect(order.view.items[0]!.quantity).toBe(2);
+  });
+});
+
+/** The design's table, written out independently of ALLOWED_IN. */
+const DESIGN: Record<Exclude<keyof typeof ALLOWED_IN, "hold stock">, string> = {
+  "edit items": "PENDING CONFIRMED",
+  "change the shipping address": "PENDING CONFIRMED PAID PROCESSING",
+  "change tracking": "PENDING CONFIRMED PAID PROCESSING SHIPPED DELIVERED",
+  pay: "PENDING CONFIRMED PAID PROCESSING SHIPPED DELIVERED",
+  "delete the order": "DELIVERED CANCELLED REFUNDED",
+  "mark an item PROCESSING": "CONFIRMED PAID PROCESSING",
+  "mark an item CANCELLED": "CONFIRMED PAID PROCESSING",
+  "mark an item SHIPPED": "PROCESSING SHIPPED",
+  "mark an item DELIVERED": "SHIPPED",
+};
+
+/** Every status against every guarded action: the aggregate refuses exactly what the design leaves out. */
+describe("the guards read one table", () => {
+  const attempts: Record<keyof typeof ALLOWED_IN, (order: Order) => unknown> = {
+    "edit items": (order) => order.changeQuantity("item-1", 3, pricing),
+    "change the shipping address": (order) => order.update({ shippingAddress: { line1: "2 Elm St", line2: "", city: "X", state: "", postalCode: "1", countryCode: "US" } }),
+    "change tracking": (order) => order.update({ carrier: "UPS" }),
+    pay: (order) => order.checkPayable({ type: "CASH_ON_DELIVERY", display: "" }),
+    "delete the order": (order) => order.delete("tidy", by),
+    "mark an item PROCESSING": (order) => order.changeItemStatus("item-1", "PROCESSING", by),
+    "mark an item CANCELLED": (order) => order.changeItemStatus("item-1", "CANCELLED", by),
+    "mark an item SHIPPED": (order) => order.changeItemStatus("item-1", "SHIPPED", by),
+    "mark an item DELIVERED": (order) => order.changeItemStatus("item-1", "DELIVERED", by),
+    "hold stock": () => undefined,
+  };
+  const cases = Object.keys(attempts)
+    .filter((action) => action !== "hold stock")
+    .flatMap((action) => ORDER_STATUSES.map((status) => [action as keyof typeof ALLOWED_IN, status] as const));
+
+  it.each(cases)("when an order may or may not %s in %s, then the table decides", (action, status) => {
+    const allowed = DESIGN[action as keyof typeof DESIGN].split(" ").includes(status);
+    let order = orderIn(status);
+    if (action === "mark an item SHIPPED" || action === "mark an item DELIVERED") {
+      // the item must be able to make the move itself, so only the order's status decides
+      const from = action === "mark an item SHIPPED" ? "PROCESSING" : "SHIPPED";
+      order = Order.restore({ ...order.view, items: order.view.items.map((line) => ({ ...line, status: from })) });
+    }
+    const reason = (() => {
+      try {
+        attempts[action](order);
+        return undefined;
+      } catch (error) {
+        if (error instanceof StatusForbidsError) return "forbidden";
+        if (action === "pay" && error instanceof DomainError && error.reason === "ORDER_CLOSED") return "forbidden";
+        return "other";
+      }
+    })();
+    expect(reason === "forbidden").toBe(!allowed);
+  });
+
+  it("when a forbidden action is tried, then the error names the action, the status and where it is allowed", () => {
+    const error = (() => {
+      try {
+        orderIn("SHIPPED").removeItem("item-1", pricing);
+      } catch (caught) {
+        return caught as StatusForbidsError;
+      }
+    })();
+    expect(error?.reason).toBe("ORDER_STATUS_FORBIDS");
+    expect(error?.message).toBe("cannot edit items while the order is SHIPPED; allowed in PENDING, CONFIRMED");
+  });
+});
+
+describe("moves through the transition table", () => {
+  const pairs = ORDER_STATUSES.flatMap((from) => ORDER_STATUSES.map((to) => [from, to] as const));
+  const move = (order: Order, to: OrderStatus) => {
+    switch (to) {
+      case "SHIPPED":
+        return order.ship({ trackingNumber: "1Z999", carrier: "UPS" }, "", by);
+      case "DELIVERED":
+        return order.deliver("", by);
+      case "CANCELLED":
+        return order.cancel("changed my mind", by);
+      case "REFUNDED":
+        return order.refund("damaged", by);
+      default:
+        return order.advance(to as "PENDING" | "CONFIRMED" | "PROCESSING", "", by);
+    }
+  };
+
+  it.each(ORDER_STATUSES)("when the payment of an order in %s is captured, then it becomes PAID exactly when the table allows", (from) => {
+    const order = orderIn(from);
+    const pay = () => order.paymentCaptured({ type: "CASH_ON_DELIVERY", display: "" }, "tx-2", by);
+    if (from === "CANCELLED" || from === "REFUNDED") return expect(reasonOf(pay)).toBe("ORDER_CLOSED");
+    pay();
+    expect(order.status).toBe(ORDER_TRANSITIONS[from].includes("PAID") ? "PAID" : from);
+  });
+
+  it.each(pairs.filter(([, to]) => to !== "PAID"))("when an order in %s is moved to %s, then it moves exactly when the table allows", (from, to) => {
+    const order = orderIn(from, to === "REFUNDED" ? captured : {});
+    const legal = ORDER_TRANSITIONS[from].includes(to);
+    if (legal) {
+      move(order, to);
+      expect(order.status).toBe(to);
+      const { statusChanges, events } = order.takeEvents();
+      expect(statusChanges).toEqual([{ fromStatus: from, toStatus: to, changedAt: at, actor: "staff-1", reason: expect.any(String) }]);
+      expect(events).toContainEqual(expect.objectContaining({ type: "OrderStatusChanged", from, to }));
+    } else {
+      const before = order.view;
+      expect(() => move(order, to)).toThrow(IllegalTransitionError);
+      expect(order.view).toEqual(before);
+    }
+  });
+});
+
+describe("effects the order asks for", () => {
+  it("when an unpaid order is cancelled, then its stock is released and nothing refunded", () => {
+    const order = orderIn("CONFIRMED");
+    expect(order.cancel("changed my mind", by)).toEqual([{ kind: "release stock", reservationId: "order-1" }]);
+    expect(order.view).toMatchObject({ status: "CANCELLED", cancelReason: "changed my mind", paymentStatus: "PENDING" });
+    expect(order.view.items.map((line) => line.status)).toEqual(["CANCELLED", "CANCELLED"]);
+    expect(order.takeEvents().events).toEqual([
+      { type: "OrderStatusChanged", from: "CONFIRMED", to: "CANCELLED", reason: "changed my mind" },
+      { type: "OrderCancelled", reason: "changed my mind", refunded: false },
+    ]);
+  });
+
+  it("when a paid order is cancelled, then the captured total is refunded first, then the stock released", () => {
+    const order = orderIn("PAID", captured);
+    expect(order.cancel("late", later)).toEqual([
+      { kind: "refund payment", orderId: "order-1", transactionId: "tx-1", amount: money("USD", 3839n) },
+      { kind: "release stock", reservationId: "order-1" },
+    ]);
+    expect(order.view).toMatchObject({ paymentStatus: "REFUNDED", paymentUpdatedAt: later.at });
+    expect(order.takeEvents().events.at(-1)).toEqual({ type: "OrderCancelled", reason: "late", refunded: true });
+  });
+
+  it("when a shipped order is refunded, then the money goes back and no stock is released (it left the warehouse)", () => {
+    const order = orderIn("SHIPPED", captured);
+    expect(order.refund("damaged", by)).toEqual([{ kind: "refund payment", orderId: "order-1", transactionId: "tx-1", amount: money("USD", 3839n) }]);
+    expect(order.takeEvents().events.at(-1)).toEqual({ type: "OrderRefunded", reason: "damaged", amount: money("USD", 3839n) });
+  });
+
+  it("when a processing order is refunded, then the money goes back, the stock is released and open items are cancelled", () => {
+    const order = orderIn("PROCESSING", captured);
+    expect(order.refund("damaged", by).map((effect) => effect.kind)).toEqual(["refund payment", "release stock"]);
+    expect(order.view.items.map((line) => line.status)).toEqual(["CANCELLED", "CANCELLED"]);
+  });
+
+  it("when an order with nothing captured is refunded, then NOTHING_TO_REFUND", () => {
+    expect(reasonOf(() => orderIn("PAID").refund("why", by))).toBe("NOTHING_TO_REFUND");
+  });
+
+  it("when an order ships, then its reservation is committed, its open items ship and the tracking is kept", () => {
+    const order = orderIn("PROCESSING", { carrier: "DHL" });
+    expect(order.ship({ trackingNumber: "1Z999", carrier: "" }, "", by)).toEqual([{ kind: "commit stock", reservationId: "order-1" }]);
+    expect(order.view).toMatchObject({ status: "SHIPPED", trackingNumber: "1Z999", carrier: "DHL" });
+    expect(order.view.items.map((line) => line.status)).toEqual(["SHIPPED", "SHIPPED"]);
+    expect(order.takeEvents().events.at(-1)).toEqual({ type: "OrderShipped", trackingNumber: "1Z999", carrier: "DHL" });
+  });
+
+  it("when an order with no tracking number ships without one, then INVALID_ARGUMENT names tracking_number", () => {
+    const order = orderIn("PROCESSING");
+    expect(() => order.ship({ trackingNumber: "", carrier: "" }, "", by)).toThrow(/tracking/);
+    expect(order.status).toBe("PROCESSING");
+    expect(orderIn("PROCESSING", { trackingNumber: "EARLIER" }).ship({ trackingNumber: "", carrier: "UPS" }, "", by)).toHaveLength(1);
+  });
+
+  it("when an order is delivered, then its shipped items are delivered and, with every item final, it completes", () => {
+    const shipped = orderIn("SHIPPED");
+    const order = Order.restore({ ...shipped.view, items: shipped.view.items.map((line, n) => ({ ...line, status: n ? "SHIPPED" : "CANCELLED" })) });
+    order.deliver("", by);
+    expect(order.view.items.map((line) => line.status)).toEqual(["CANCELLED", "DELIVERED"]);
+    expect(order.takeEvents().events.map((event) => event.type)).toEqual(["OrderStatusChanged", "OrderDelivered", "OrderCompleted"]);
+  });
+
+  it("when an order is delivered with an item still open, then it does not complete", () => {
+    const order = orderIn("SHIPPED");
+    order.deliver("", by);
+    expect(order.takeEvents().events.map((event) => event.type)).toEqual(["OrderStatusChanged", "OrderDelivered"]);
+  });
+
+  it("when an order moves to PROCESSING, then its pending items do too", () => {
+    const order = orderIn("CONFIRMED");
+    order.advance("PROCESSING", "", by);
+    expect(order.view.items.map((line) => line.status)).toEqual(["PROCESSING", "PROCESSING"]);
+  });
+});
+
+describe("items", () => {
+  it("when an item is added, then it gets the next position, totals are recomputed and the reservation follows", () => {
+    const order = orderIn("PENDING");
+    const effects = order.addItem(item(3, 1, 500n), pricing);
+    expect(order.view.items.at(-1)).toMatchObject({ id: "item-3", position: 2, status: "PENDING", unitPriceMinor: 500n });
+    expect(order.view).toMatchObject({ subtotalMinor: 3500n, taxMinor: 280n, totalMinor: 4379n });
+    expect(effects).toEqual([
+      {
+        kind: "adjust stock",
+        reservationId: "order-1",
+        lines: [
+          { productId: "prod-1", quantity: 2 },
+          { productId: "prod-2", quantity: 1 },
+          { productId: "prod-3", quantity: 1 },
+        ],
+        previous: [
+          { productId: "prod-1", quantity: 2 },
+          { productId: "prod-2", quantity: 1 },
+        ],
+      },
+    ]);
+    expect(order.takeEvents().events).toEqual([{ type: "OrderItemsChanged", totals: expect.objectContaining({ total: money("USD", 4379n) }) }]);
+  });
+
+  it("when a product already in the order is added, then ITEM_ALREADY_IN_ORDER", () => {
+    expect(reasonOf(() => orderIn("PENDING").checkCanAddItem("prod-1"))).toBe("ITEM_ALREADY_IN_ORDER");
+  });
+
+  it(`when an order already holds ${MAX_ITEMS} items, then another is TOO_MANY_ITEMS`, () => {
+    const full = orderIn("PENDING", {}, Array.from({ length: MAX_ITEMS }, (_, n) => item(n)));
+    expect(reasonOf(() => full.addItem(item(MAX_ITEMS), pricing))).toBe("TOO_MANY_ITEMS");
+    const almost = orderIn("PENDING", {}, Array.from({ length: MAX_ITEMS - 1 }, (_, n) => item(n)));
+    expect(() => almost.addItem(item(MAX_ITEMS), pricing)).not.toThrow();
+  });
+
+  it("when a quantity is set to what it is, then nothing happens", () => {
+    const order = orderIn("PENDING");
+    expect(order.changeQuantity("item-1", 2, pricing)).toEqual([]);
+    expect(order.takeEvents().events).toEqual([]);
+  });
+
+  it("when a quantity changes, then totals follow", () => {
+    const order = orderIn("CONFIRMED");
+    order.changeQuantity("item-2", 4, pricing);
+    expect(order.view.subtotalMinor).toBe(6000n);
+    expect(order.view.shippingMinor).toBe(0n);
+  });
+
+  it("when an item is removed, then the repository is told its id, and the last item cannot be removed", () => {
+    const order = orderIn("PENDING");
+    order.removeItem("item-2", pricing);
+    expect(order.view.items.map((line) => line.id)).toEqual(["item-1"]);
+    expect(order.takeEvents().removedItemIds).toEqual(["item-2"]);
+    expect(reasonOf(() => order.removeItem("item-1", pricing))).toBe("LAST_ITEM");
+  });
+
+  it("when an unknown item is named, then NOT_FOUND", () => {
+    expect(() => orderIn("PENDING").changeQuantity("nope", 1, pricing)).toThrow(/order item/);
+    expect(() => orderIn("PAID").changeItemStatus("nope", "PROCESSING", by)).toThrow(/order item/);
+  });
+});
+
+describe("item fulfilment", () => {
+  it("when one item is cancelled, then the reservation shrinks to the rest (and can be set back)", () => {
+    const order = orderIn("PAID");
+    expect(order.changeItemStatus("item-1", "CANCELLED", by)).toEqual([
+      { kind: "adjust stock", reservationId: "order-1", lines: [{ productId: "prod-2", quantity: 1 }], previous: [{ productId: "prod-1", quantity: 2 }, { productId: "prod-2", quantity: 1 }] },
+    ]);
+    expect(order.takeEvents().events).toEqual([{ type: "OrderItemStatusChanged", itemId: "item-1", from: "PENDING", to: "CANCELLED" }]);
+  });
+
+  it("when the last open item is cancelled, then the order is cancelled and its stock released", () => {
+    const order = orderIn("PAID", captured);
+    order.changeItemStatus("item-1", "CANCELLED", by);
+    expect(order.changeItemStatus("item-2", "CANCELLED", by).map((effect) => effect.kind)).toEqual(["refund payment", "release stock"]);
+    expect(order.view).toMatchObject({ status: "CANCELLED", cancelReason: "every item was cancelled" });
+  });
+
+  it("when the last item of a shipped order is delivered, then the order is delivered and completed", () => {
+    const shipped = orderIn("SHIPPED");
+    const order = Order.restore({ ...shipped.view, items: shipped.view.items.map((line) => ({ ...line, status: "SHIPPED" as const })) });
+    expect(order.changeItemStatus("item-1", "DELIVERED", by)).toEqual([]);
+    expect(order.status).toBe("SHIPPED");
+    order.changeItemStatus("item-2", "DELIVERED", by);
+    expect(order.status).toBe("DELIVERED");
+    expect(order.takeEvents().events.map((event) => event.type)).toContain("OrderCompleted");
+  });
+
+  it("when an item makes an illegal move, then ILLEGAL_ITEM_TRANSITION", () => {
+    expect(reasonOf(() => orderIn("PROCESSING").changeItemStatus("item-1", "DELIVERED", by))).toBe("ORDER_STATUS_FORBIDS");
+    expect(reasonOf(() => orderIn("PROCESSING").changeItemStatus("item-1", "SHIPPED", by))).toBe("ILLEGAL_ITEM_TRANSITION");
+  });
+});
+
+describe("payment", () => {
+  const cod = { type: "CASH_ON_DELIVERY", display: "Cash on delivery" } as const;
+
+  it("when a pending order's payment is captured, then it is PAID and says how much", () => {
+    const order = orderIn("PENDING");
+    order.paymentCaptured({ type: "CARD", display: "Visa •••• 4242", token: "tok" }, "tx-9", later);
+    expect(order.view).toMatchObject({ status: "PAID", paymentStatus: "CAPTURED", paymentTransactionId: "tx-9", paymentMethod: "CARD", paymentDisplay: "Visa •••• 4242", paymentUpdatedAt: later.at, paymentFailureReason: "" });
+    expect(order.takeEvents().events.at(-1)).toEqual({ type: "OrderPaid", amount: money("USD", 3839n) });
+  });
+
+  it("when an order already past PAID is paid (cash on delivery, say), then the payment is captured and the status stays", () => {
+    const order = orderIn("SHIPPED");
+    order.paymentCaptured(cod, "tx-9", by);
+    expect(order.view).toMatchObject({ status: "SHIPPED", paymentStatus: "CAPTURED" });
+  });
+
+  it("when a payment is declined, then the attempt is kept with its code", () => {
+    const order = orderIn("PENDING");
+    order.paymentDeclined(cod, "insufficient_funds", by);
+    expect(order.view).toMatchObject({ status: "PENDING", paymentStatus: "FAILED", paymentFailureReason: "insufficient_funds" });
+    expect(order.takeEvents().events).toEqual([{ type: "OrderPaymentFailed", declineCode: "insufficient_funds" }]);
+    expect(() => order.checkPayable(cod)).not.toThrow();
+  });
+
+  it.each(["CAPTURED", "AUTHORIZED", "REFUNDED"] as const)("when the payment is already %s, then ALREADY_PAID", (paymentStatus) => {
+    expect(reasonOf(() => orderIn("PENDING", { paymentStatus }).checkPayable(cod))).toBe("ALREADY_PAID");
+  });
+
+  it("when a card is to be paid without a token, then INVALID_ARGUMENT, whether stored or given", () => {
+    expect(() => orderIn("PENDING", { paymentMethod: "CARD" }).paymentMethod(undefined)).toThrow(DomainError);
+    expect(() => orderIn("PENDING").checkPayable({ type: "CARD", display: "" })).toThrow(/payment_token|validation/);
+    expect(orderIn("PENDING").paymentMethod(undefined)).toEqual({ type: "CASH_ON_DELIVERY", display: "Cash on delivery" });
+  });
+});
+
+describe("details and deletion", () => {
+  it("when details are updated, then only fields whose value differs are named", () => {
+    const order = orderIn("PENDING", { notes: "ring twice" });
+    order.update({ notes: "ring twice", carrier: "UPS", trackingNumber: "" });
+    expect(order.takeEvents().events).toEqual([{ type: "OrderUpdated", changedFields: ["carrier"] }]);
+    order.update({ notes: "ring twice" });
+    expect(order.takeEvents().events).toEqual([]);
+  });
+
+  it("when the address changes, then shipping_address is named; the same address is not", () => {
+    const order = orderIn("PAID");
+    order.update({ shippingAddress: { ...order.view.shippingAddress } });
+    expect(order.takeEvents().events).toEqual([]);
+    order.update({ shippingAddress: { ...order.view.shippingAddress, city: "Shelbyville" } });
+    expect(order.takeEvents().events).toEqual([{ type: "OrderUpdated", changedFields: ["shipping_address"] }]);
+  });
+
+  it.each(["SHIPPED", "DELIVERED"] as const)("when the tracking number of a %s order is cleared, then TRACKING_REQUIRED", (status) => {
+    expect(reasonOf(() => orderIn(status, { trackingNumber: "1Z" }).update({ trackingNumber: "" }))).toBe("TRACKING_REQUIRED");
+    expect(reasonOf(() => orderIn("PROCESSING", { trackingNumber: "1Z" }).update({ trackingNumber: "" }))).toBeUndefined();
+  });
+
+  it("when a closed order is deleted, then it is marked deleted and says why", () => {
+    const order = orderIn("CANCELLED");
+    order.delete("gdpr request", later);
+    expect(order.view.deletedAt).toEqual(later.at);
+    expect(order.takeEvents().events).toEqual([{ type: "OrderDeleted", reason: "gdpr request" }]);
+  });
+
+  it("when the repository stores a change, then the order takes its version and time", () => {
+    const order = orderIn("PENDING");
+    order.stored(7, later.at);
+    expect(order.view).toMatchObject({ version: 7, updatedAt: later.at });
+  });
+});
