@@ -15,7 +15,7 @@ import { cpuMs, percentile } from "./bench-support.js";
 
 export async function echoFloor(seconds: number, concurrency: number) {
   const server = spawn(process.execPath, ["dist/bench/echo-server.js"], { stdio: ["ignore", "pipe", "inherit"] });
-  const [chunk] = (await once(server.stdout!, "data")) as [Buffer];
+  const [chunk] = (await once(server.stdout, "data")) as [Buffer];
   const port = Number(chunk.toString().trim());
   const identity = (bytes: Buffer) => bytes;
   const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());

@@ -31,7 +31,7 @@ async function main() {
   try {
     const s = scenarios(stack);
     if (scenario === "getOrder" || scenario === "mix") await closedLoop(CONCURRENCY, 5, s.createOrder);
-    const op = s[scenario] as Scenarios["createOrder"];
+    const op = s[scenario];
     await warmUp(CONCURRENCY, 2, op);
     // The mix is storefront traffic at its usual rate; the others run flat out, as their maximum is measured.
     const perf = Promise.all(Object.values(pids).map((pid) => recordOnCpu(pid, SECONDS)));

@@ -107,7 +107,7 @@ export async function startStack(beforeService?: (pgPort: number) => Promise<voi
       servicePid: service.pid!,
       catalogPid: catalog.pid!,
       client(descriptor, subject = "bench") {
-        const Constructor = grpc.makeGenericClientConstructor(grpcServiceDefinition(descriptor) as never, descriptor.name);
+        const Constructor = grpc.makeGenericClientConstructor(grpcServiceDefinition(descriptor), descriptor.name);
         const token = serviceToken(subject);
         const client = new Constructor(`127.0.0.1:${PORTS.grpc}`, grpc.credentials.createInsecure(), { interceptors: [authorize(token)] }) as unknown as Client;
         clients.push(client);

@@ -40,7 +40,7 @@ function scalarSchema(type: ScalarType): Schema {
 /** A field's schema in canonical protobuf JSON; message types are collected into `schemas`. */
 function fieldSchema(field: DescField, schemas: Record<string, Schema>): Schema {
   const single = (): Schema => {
-    if (field.fieldKind === "scalar" || (field.fieldKind === "list" && field.listKind === "scalar")) return scalarSchema(field.scalar!);
+    if (field.fieldKind === "scalar" || (field.fieldKind === "list" && field.listKind === "scalar")) return scalarSchema(field.scalar);
     if (field.enum) return { type: "string", enum: field.enum.values.map((v) => v.name) };
     const message = field.message!;
     if (message.typeName === "google.protobuf.Timestamp") return { type: "string", format: "date-time" };

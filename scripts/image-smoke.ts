@@ -100,7 +100,7 @@ async function main() {
   const metadata = new grpc.Metadata();
   metadata.set("authorization", `Bearer ${bearer}`);
   const grpcClient = (service: typeof Health | typeof OrderService) => {
-    const Constructor = grpc.makeGenericClientConstructor(grpcServiceDefinition(service) as never, service.name);
+    const Constructor = grpc.makeGenericClientConstructor(grpcServiceDefinition(service), service.name);
     return new Constructor(`127.0.0.1:${PORTS.grpc}`, grpc.credentials.createInsecure()) as grpc.Client & Record<string, Function>;
   };
   const unary = <T>(client: grpc.Client & Record<string, Function>, method: string, request: unknown) =>

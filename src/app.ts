@@ -38,7 +38,7 @@ import { RpcMetrics } from "./platform/rpc-metrics.js";
 import { PgListener } from "./platform/pg-listener.js";
 import { closeHttpServer, createAdminServer, createHttpServer, listen, type HttpServer } from "./platform/http-server.js";
 import { reflectionService } from "./platform/reflection.js";
-import { withRpcScope } from "./platform/rpc-scope.js";
+import { serve, type Served } from "./platform/rpc-chain.js";
 import { createErrorMapper } from "./platform/error-mapper.js";
 import { catalogErrorDetails } from "./catalog/catalog-error-details.js";
 import { cartErrorDetails } from "./cart/cart-error-details.js";
@@ -93,7 +93,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
 
   const dependencyMetrics = new DependencyMetrics(metrics);
   const { catalog, inventory } = createCatalogClients(config.dependencies, orm, dependencyMetrics);
-  registerPoolMetrics(metrics, (await orm.em.getConnection().getNativeClient()) as Pool);
+  registerPoolMetrics(metrics, (await orm.em.getConnection().getNativeClient()));
   const admission = new Admission(createAuthenticator(config, log), {
     callsPerSecond: config.rateLimitPerSecond,
     failuresPerMinute: config.auth.failuresPerMinute,
@@ -127,9 +127,9 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     changes: new OrderChanges(changes),
     watch: { maxLifetimeMs: config.watch.maxLifetimeMs, heartbeatMs: config.watch.heartbeatMs },
   };
-  const services: [DescService, Partial<ServiceImpl<DescService>>][] = [
-    [OrderService, withRpcScope(OrderService, orderService(orderDeps), scopeDeps) as Partial<ServiceImpl<DescService>>],
-    [CartService, withRpcScope(CartService, cartService({ ...orderDeps, cart: config.cart }), scopeDeps) as Partial<ServiceImpl<DescService>>],
+  const services: Served[] = [
+    serve(OrderService, orderService(orderDeps), scopeDeps),
+    serve(CartService, cartService({ ...orderDeps, cart: config.cart }), scopeDeps),
   ];
   const stopCartCleanup = startCartCleanup(orm, config.cart.cleanupIntervalMs, log);
   const stopReservationSweeper = startReservationSweeper(orm, inventory, config.reservationSweepMs, log);
@@ -139,12 +139,12 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     { name: "postgres", required: true, check: async () => void (await orm.em.fork().execute("select 1")) },
   ];
   if (kafka) checks.push({ name: "kafka", required: false, check: (signal) => kafka.check(signal) });
-  const health = new Health(checks, services.map(([service]) => service.typeName), log);
+  const health = new Health(checks, services.map((served) => served((service) => service.typeName)), log);
   await health.start(HEALTH_INTERVAL_MS);
 
   const grpcOptions = { host: config.host, port: config.grpcPort, maxMessageBytes: config.maxMessageBytes, log };
   const grpcServer = createGrpcServer(grpcOptions);
-  for (const [service, impl] of services) addConnectService(grpcServer, service, impl, admission);
+  for (const served of services) served((service, impl) => addConnectService(grpcServer, service, impl, admission));
   health.grpc.addToServer(grpcServer);
   if (config.grpcReflection) {
     reflectionService([
@@ -169,7 +169,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     tls: config.tls,
     maxMessageBytes: config.maxMessageBytes,
     routes: (router: ConnectRouter) => {
-      for (const [service, impl] of [...services, ...(development?.browserServices ?? [])]) router.service(service, impl);
+      for (const served of [...services, ...(development?.browserServices ?? [])]) served((service, impl) => router.service(service, impl));
     },
     admission,
     development,

@@ -166,7 +166,7 @@ describe("container and compose", () => {
     const names = Object.keys(compose.services["order-service"]!.environment!);
     expect(names.length).toBeGreaterThan(0);
     expect(names.filter((variable) => !CONFIG_VARIABLES.includes(variable))).toEqual([]);
-    expect(loadConfig(compose.services["order-service"]!.environment!).environment).toBe("development");
+    expect(loadConfig(compose.services["order-service"]!.environment).environment).toBe("development");
   });
 
   it("the image builds the Node that package.json names", () => {

@@ -44,7 +44,7 @@ describe.each(wirings)("no oversell, with %s", (_, wire) => {
         client.createOrder(createOrderRequest({ userId: `buyer-${i}`, items: [{ productId: "prod-poster", quantity: 1 }] }), { timeoutMs: 30_000 }),
       ),
     );
-    const rejected = results.filter((r) => r.status === "rejected").map((r) => ConnectError.from((r as PromiseRejectedResult).reason));
+    const rejected = results.filter((r) => r.status === "rejected").map((r) => ConnectError.from((r).reason));
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(10);
     expect(new Set(rejected.map((e) => `${Code[e.code]} ${reasonOf(e)}`))).toEqual(new Set(["FailedPrecondition INSUFFICIENT_STOCK"]));
 

@@ -1,5 +1,4 @@
 import { create, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
-import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import {
   AddItemRequestSchema,
@@ -20,7 +19,8 @@ import { orderToProto } from "../orders/order-mapper.js";
 import { withoutCardData } from "../payments/card-data.js";
 import type { OrderView } from "../orders/order.js";
 import { actingFor, ownerOf } from "../platform/auth/principal.js";
-import { scopeOf, type RpcScope } from "../platform/rpc-scope.js";
+import type { ScopedImpl } from "../platform/rpc-chain.js";
+import type { RpcScope } from "../platform/rpc-scope.js";
 import type { CartDeps } from "./cart-deps.js";
 import { parseCheckout, parseClear, parseLine, parseUserId, type CartChange } from "./cart-input.js";
 import { cartToProto } from "./cart-mapper.js";
@@ -35,7 +35,7 @@ function owned<R extends { userId: string }>(scope: RpcScope, request: R): R {
 }
 
 /** Thin handlers: proto in, use case, proto out. Errors are mapped by the RPC scope. */
-export function cartService(deps: CartDeps): Partial<ServiceImpl<typeof CartService>> {
+export function cartService(deps: CartDeps): ScopedImpl<typeof CartService> {
   const respond = (userId: string, cart: Cart | null) => ({ cart: cartToProto(userId, cart, deps.pricing, deps.clock.now()) });
 
   /**
@@ -44,16 +44,15 @@ export function cartService(deps: CartDeps): Partial<ServiceImpl<typeof CartServ
    * locked (a catalog lookup) and only for a request not seen before.
    */
   function change<Req extends DescMessage, Res extends DescMessage, T>(
-    context: HandlerContext,
+    scope: RpcScope,
     [requestSchema, responseSchema]: [Req, Res],
     request: MessageShape<Req>,
     command: CartChange,
     prepare: () => Promise<T>,
     edit: (cart: Cart, tx: EntityManager, prepared: T) => void,
   ): Promise<MessageShape<Res>> {
-    const scope = scopeOf(context);
     const call = {
-      rpc: context.method.name,
+      rpc: scope.rpc,
       caller: scope.principal.userId,
       parts: [command.userId, command.requestId],
       requestSchema,
@@ -71,40 +70,38 @@ export function cartService(deps: CartDeps): Partial<ServiceImpl<typeof CartServ
   const nothing = async () => undefined;
 
   return {
-    async getCart(request, context) {
-      const scope = scopeOf(context);
+    async getCart(request, scope) {
       const userId = parseUserId(owned(scope, request).userId);
       return respond(userId, await findCart(scope.em, userId));
     },
 
-    addItem(request, context) {
-      const command = parseLine(owned(scopeOf(context), request), deps.cart, 1);
+    addItem(request, scope) {
+      const command = parseLine(owned(scope, request), deps.cart, 1);
       const lookUp = async () => {
-        const { found } = await deps.catalog.getProducts([command.productId], scopeOf(context).signal);
+        const { found } = await deps.catalog.getProducts([command.productId], scope.signal);
         return requireSellable(command.productId, found.get(command.productId));
       };
-      return change(context, [AddItemRequestSchema, AddItemResponseSchema], request, command, lookUp, (cart, tx, product) =>
+      return change(scope, [AddItemRequestSchema, AddItemResponseSchema], request, command, lookUp, (cart, tx, product) =>
         addToCart(cart, tx, product, command.quantity, deps.cart),
       );
     },
 
-    updateItemQuantity(request, context) {
-      const command = parseLine(owned(scopeOf(context), request), deps.cart, 0);
+    updateItemQuantity(request, scope) {
+      const command = parseLine(owned(scope, request), deps.cart, 0);
       const schemas: [typeof UpdateItemQuantityRequestSchema, typeof UpdateItemQuantityResponseSchema] = [UpdateItemQuantityRequestSchema, UpdateItemQuantityResponseSchema];
-      return change(context, schemas, request, command, nothing, (cart, tx) => setQuantity(cart, tx, command.productId, command.quantity));
+      return change(scope, schemas, request, command, nothing, (cart, tx) => setQuantity(cart, tx, command.productId, command.quantity));
     },
 
-    removeItem(request, context) {
-      const command = parseLine(owned(scopeOf(context), request), deps.cart, 0);
-      return change(context, [RemoveItemRequestSchema, RemoveItemResponseSchema], request, command, nothing, (cart, tx) => removeFromCart(cart, tx, command.productId));
+    removeItem(request, scope) {
+      const command = parseLine(owned(scope, request), deps.cart, 0);
+      return change(scope, [RemoveItemRequestSchema, RemoveItemResponseSchema], request, command, nothing, (cart, tx) => removeFromCart(cart, tx, command.productId));
     },
 
-    clearCart(request, context) {
-      return change(context, [ClearCartRequestSchema, ClearCartResponseSchema], request, parseClear(owned(scopeOf(context), request)), nothing, clearCart);
+    clearCart(request, scope) {
+      return change(scope, [ClearCartRequestSchema, ClearCartResponseSchema], request, parseClear(owned(scope, request)), nothing, clearCart);
     },
 
-    async checkout(request, context) {
-      const scope = scopeOf(context);
+    async checkout(request, scope) {
       const command = parseCheckout(owned(scope, request));
       const toResponse = (order: OrderView) => create(CheckoutResponseSchema, { order: orderToProto(order) });
       const call = {

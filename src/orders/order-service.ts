@@ -1,9 +1,9 @@
 import { create, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
-import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import * as pb from "../../gen/shop/order/v1/order_pb.js";
 import { withoutCardData } from "../payments/card-data.js";
 import { actingFor, isStaff, ownerOf, requireStaff } from "../platform/auth/principal.js";
-import { scopeOf } from "../platform/rpc-scope.js";
+import type { ScopedImpl } from "../platform/rpc-chain.js";
+import type { RpcScope } from "../platform/rpc-scope.js";
 import { changeStatus, parseChangeStatus } from "./change-status.js";
 import { addItem, parseAddItem, parseChangeQuantity, parseRemoveItem } from "./edit-items.js";
 import { parseOrderId } from "./order-id.js";
@@ -23,8 +23,8 @@ import { parseWatchOrder, watchOrder } from "./watch-order.js";
 
 type Command = MutationTarget & { readonly requestId: string };
 
-/** Thin handlers: proto in, use case, proto out. Errors are mapped by the RPC scope. */
-export function orderService(deps: OrderDeps): Partial<ServiceImpl<typeof pb.OrderService>> {
+/** Thin handlers: proto in, use case, proto out. Errors are mapped once, by the call chain (platform/rpc-chain.ts). */
+export function orderService(deps: OrderDeps): ScopedImpl<typeof pb.OrderService> {
   const withOrder = (order: OrderView) => ({ order: orderToProto(order) });
 
   /**
@@ -39,9 +39,8 @@ export function orderService(deps: OrderDeps): Partial<ServiceImpl<typeof pb.Ord
     respond: (order: OrderView) => MessageInitShape<Res>,
     allowed: "owner or staff" | "staff",
   ) {
-    return (request: MessageShape<Req>, context: HandlerContext, command: Command, change: OrderChange) => {
-      const scope = scopeOf(context);
-      const rpc = context.method.name;
+    return (request: MessageShape<Req>, scope: RpcScope, command: Command, change: OrderChange) => {
+      const { rpc } = scope;
       if (allowed === "staff") requireStaff(scope.principal, `call ${rpc}`);
       const target = { ...command, ownerId: ownerOf(scope.principal) };
       const includeDeleted = rpc === pb.OrderService.method.deleteOrder.name;
@@ -73,8 +72,7 @@ export function orderService(deps: OrderDeps): Partial<ServiceImpl<typeof pb.Ord
   const removeLine = mutation(pb.RemoveOrderItemRequestSchema, pb.RemoveOrderItemResponseSchema, withOrder, "staff");
 
   return {
-    async createOrder(request, context) {
-      const scope = scopeOf(context);
+    async createOrder(request, scope) {
       const userId = actingFor(scope.principal, request.userId, "order");
       const command = parsePlaceOrder({ ...request, userId }, deps.pricing.currency);
       const respond = (order: OrderView) => create(pb.CreateOrderResponseSchema, withOrder(order));
@@ -90,13 +88,11 @@ export function orderService(deps: OrderDeps): Partial<ServiceImpl<typeof pb.Ord
       return deps.idempotency.run(scope, call, (record) => placeOrder(command, scope, deps, (tx, order) => record(tx, respond(order))));
     },
 
-    async getOrder(request, context) {
-      const scope = scopeOf(context);
+    async getOrder(request, scope) {
       return withOrder(await findOrder(scope.em, parseOrderId(request.orderId), { ownerId: ownerOf(scope.principal) }));
     },
 
-    async listOrders(request, context) {
-      const scope = scopeOf(context);
+    async listOrders(request, scope) {
       const owner = ownerOf(scope.principal);
       // A customer sees only their own orders; asking for someone else's finds none.
       if (owner && request.userId && request.userId !== owner) return { orders: [], nextPageToken: "" };
@@ -104,70 +100,68 @@ export function orderService(deps: OrderDeps): Partial<ServiceImpl<typeof pb.Ord
       return { orders: page.orders.map(orderToProto), nextPageToken: page.nextPageToken, totalSize: page.totalSize };
     },
 
-    async *watchOrder(request, context) {
-      const scope = scopeOf(context);
+    async *watchOrder(request, scope) {
       const target = { ...parseWatchOrder(request), ownerId: ownerOf(scope.principal) };
       for await (const update of watchOrder(scope.em, target, deps.changes, deps.watch, scope.signal)) {
         yield update.kind === "heartbeat" ? { heartbeat: true } : { order: orderToProto(update.order), eventType: update.eventType };
       }
     },
 
-    async getOrderStatus(request, context) {
-      const scope = scopeOf(context);
+    async getOrderStatus(request, scope) {
       const ownerId = ownerOf(scope.principal);
       const order = await findOrder(scope.em, parseOrderId(request.orderId), { withHistory: true, ownerId });
       return trackingToProto(order, isStaff(scope.principal) ? "staff" : "owner");
     },
 
-    updateOrder(request, context) {
+    updateOrder(request, scope) {
       const command = parseUpdateOrder(request);
-      return update(request, context, command, (order) => order.update(command));
+      return update(request, scope, command, (order) => order.update(command));
     },
 
-    updateOrderStatus(request, context) {
+    updateOrderStatus(request, scope) {
       const command = parseChangeStatus(request);
-      return changeOrderStatus(request, context, command, (order, ctx) => changeStatus(order, command, ctx));
+      return changeOrderStatus(request, scope, command, (order, ctx) => changeStatus(order, command, ctx));
     },
 
-    payOrder(request, context) {
+    payOrder(request, scope) {
       const command = parsePay(request);
       const key = `pay:${command.orderId}:${command.requestId}`;
-      return pay(request, context, command, (order, ctx) => payOrder(order, command.method, key, ctx));
+      return pay(request, scope, command, (order, ctx) => payOrder(order, command.method, key, ctx));
     },
 
-    cancelOrder(request, context) {
+    cancelOrder(request, scope) {
       const command = parseReasonCommand(request, { reasonRequired: true });
-      return cancel(request, context, command, (order, ctx) => ctx.run(order.cancel(command.reason, ctx.by)));
+      return cancel(request, scope, command, (order, ctx) => ctx.run(order.cancel(command.reason, ctx.by)));
     },
 
-    refundOrder(request, context) {
+    refundOrder(request, scope) {
       const command = parseReasonCommand(request, { reasonRequired: true });
-      return refund(request, context, command, (order, ctx) => ctx.run(order.refund(command.reason, ctx.by)));
+      return refund(request, scope, command, (order, ctx) => ctx.run(order.refund(command.reason, ctx.by)));
     },
 
-    deleteOrder(request, context) {
+    deleteOrder(request, scope) {
       const command = parseReasonCommand(request, { reasonRequired: false });
-      return remove(request, context, command, (order, ctx) => order.delete(command.reason, ctx.by));
+      return remove(request, scope, command, (order, ctx) => order.delete(command.reason, ctx.by));
     },
 
-    updateOrderItemStatus(request, context) {
+    updateOrderItemStatus(request, scope) {
       const command = parseItemStatus(request);
-      return changeItem(request, context, command, (order, ctx) => ctx.run(order.changeItemStatus(command.itemId, command.status, ctx.by)));
+      return changeItem(request, scope, command, (order, ctx) => ctx.run(order.changeItemStatus(command.itemId, command.status, ctx.by)));
     },
 
-    addOrderItem(request, context) {
+    addOrderItem(request, scope) {
       const command = parseAddItem(request, deps.pricing.currency);
-      return add(request, context, command, (order, ctx) => addItem(order, command, ctx));
+      return add(request, scope, command, (order, ctx) => addItem(order, command, ctx));
     },
 
-    updateOrderItemQuantity(request, context) {
+    updateOrderItemQuantity(request, scope) {
       const command = parseChangeQuantity(request);
-      return quantity(request, context, command, (order, ctx) => ctx.run(order.changeQuantity(command.itemId, command.quantity, deps.pricing)));
+      return quantity(request, scope, command, (order, ctx) => ctx.run(order.changeQuantity(command.itemId, command.quantity, deps.pricing)));
     },
 
-    removeOrderItem(request, context) {
+    removeOrderItem(request, scope) {
       const command = parseRemoveItem(request);
-      return removeLine(request, context, command, (order, ctx) => ctx.run(order.removeItem(command.itemId, deps.pricing)));
+      return removeLine(request, scope, command, (order, ctx) => ctx.run(order.removeItem(command.itemId, deps.pricing)));
     },
   };
 }

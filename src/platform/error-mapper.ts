@@ -38,7 +38,7 @@ const codes: Record<ErrorKind, Code> = {
 export type ErrorDetail = { desc: DescMessage; value: MessageInitShape<DescMessage> };
 
 export function errorDetail<D extends DescMessage>(desc: D, value: MessageInitShape<D>): ErrorDetail {
-  return { desc, value } as ErrorDetail;
+  return { desc, value };
 }
 
 /**

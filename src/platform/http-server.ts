@@ -62,7 +62,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
 
   const page = options.development?.webDir ? sirv(options.development.webDir, { etag: true }) : undefined;
   const handler = (request: Request, response: Response) => {
-    corsMiddleware(request as http.IncomingMessage, response as http.ServerResponse, () => {
+    corsMiddleware(request, response, () => {
       if (serveOperations(request, response, options)) return;
       const development = options.development;
       if (development && request.method === "GET" && request.url?.startsWith("/dev/token") && isLoopback(request.socket.remoteAddress)) {
@@ -74,7 +74,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       if (page && request.method === "GET" && !request.url?.includes(".v1.")) {
         return page(request as http.IncomingMessage, response as http.ServerResponse, () => json(response, 404, { error: "not found" }));
       }
-      rpc(request as http.IncomingMessage, response as http.ServerResponse);
+      rpc(request, response);
     });
   };
 

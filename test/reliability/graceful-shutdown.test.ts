@@ -14,7 +14,7 @@ type Call = { started: number; ended: number; outcome: string; orderId?: string 
 
 /** OK, the service's own refusal while it drains, or (once its servers closed) any UNAVAILABLE; the rest is named as it came. */
 function outcomeOf(error: grpc.ServiceError): string {
-  if (error.code !== grpc.status.UNAVAILABLE) return grpc.status[error.code]!;
+  if (error.code !== grpc.status.UNAVAILABLE) return grpc.status[error.code];
   const reason = grpcReason(error);
   if (reason === "SHUTTING_DOWN") return grpcDetails(error, RetryInfoSchema).length === 1 ? "SHUTTING_DOWN" : "SHUTTING_DOWN without RetryInfo";
   return reason ? `UNAVAILABLE ${reason}` : "UNAVAILABLE from the transport";

@@ -40,7 +40,7 @@ describe("attack: exhausting the service with WatchOrder streams", () => {
   it("when one caller opens 2,000 streams, then 10 are served and the rest get RESOURCE_EXHAUSTED with a QuotaFailure, and another caller still gets in", async () => {
     const attacker = await token("stream-hog");
     const order = (await app.connect(OrderService).createOrder(createOrderRequest({ userId: "stream-hog" }))).order!;
-    const Constructor = grpc.makeGenericClientConstructor(grpcServiceDefinition(OrderService) as never, "OrderService");
+    const Constructor = grpc.makeGenericClientConstructor(grpcServiceDefinition(OrderService), "OrderService");
     const client = new Constructor(`127.0.0.1:${app.grpcPort}`, grpc.credentials.createInsecure(), { interceptors: grpcAuthorize(attacker) }) as grpc.Client & Record<string, Function>;
     const streams: grpc.ClientReadableStream<unknown>[] = Array.from({ length: 2_000 }, () => client.watchOrder!({ orderId: order.id }));
     try {

@@ -30,7 +30,7 @@ function value(field: DescField, depth: number): fc.Arbitrary<unknown> {
     }
     case "map": {
       const element = field.mapKind === "message" ? nested(field.message, depth) : field.mapKind === "enum" ? enumValue(field.enum) : scalar(field.scalar);
-      return fc.dictionary(fc.string({ maxLength: 20 }), element as fc.Arbitrary<unknown>, { maxKeys: 4 });
+      return fc.dictionary(fc.string({ maxLength: 20 }), element, { maxKeys: 4 });
     }
     default:
       return single(field, depth);

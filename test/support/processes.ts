@@ -32,8 +32,8 @@ export function startTsProcess(script: string, env: Record<string, string>, args
     output.push(chunk.toString());
     if (output.length > 2_000) output.splice(0, 1_000);
   };
-  child.stdout!.on("data", keep);
-  child.stderr!.on("data", keep);
+  child.stdout.on("data", keep);
+  child.stderr.on("data", keep);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once("exit", (code, signal) => resolve({ code, signal })),
   );

@@ -62,7 +62,7 @@ export async function startServiceStack(env: Record<string, string> = {}) {
     },
     /** A grpc-js client that keeps reconnecting across restarts, as another microservice's would. */
     client(descriptor: DescService): GrpcClient {
-      const Constructor = grpc.makeGenericClientConstructor(grpcServiceDefinition(descriptor) as never, descriptor.name);
+      const Constructor = grpc.makeGenericClientConstructor(grpcServiceDefinition(descriptor), descriptor.name);
       const client = new Constructor(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure(), {
         interceptors: grpcAuthorize(adminToken),
         "grpc.initial_reconnect_backoff_ms": 100,

@@ -66,10 +66,10 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
     connect: (service, bearer = adminToken) => createClient(service, createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors: authorize(bearer) })),
     grpcWeb: (service, bearer = adminToken) => createClient(service, createGrpcWebTransport({ baseUrl, httpVersion: "1.1", interceptors: authorize(bearer) })),
     grpcClient(service, bearer = adminToken) {
-      const Constructor = grpc.makeGenericClientConstructor(grpcServiceDefinition(service) as never, service.name);
+      const Constructor = grpc.makeGenericClientConstructor(grpcServiceDefinition(service), service.name);
       const client = new Constructor(`127.0.0.1:${app.grpcPort}`, grpc.credentials.createInsecure(), { interceptors: grpcAuthorize(bearer) });
       clients.push(client);
-      return client as grpc.Client & Record<string, Function>;
+      return client;
     },
     async stop() {
       await app.stop();

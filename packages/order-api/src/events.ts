@@ -3,7 +3,7 @@ import { event_type, OrderEventSchema, type OrderEvent } from "../gen/shop/order
 
 /** The CloudEvents type (ce_type header) of each payload, as the contract declares it, by the payload's oneof case. */
 export const EVENT_TYPES: ReadonlyMap<string, string> = new Map(
-  OrderEventSchema.oneofs[0]!.fields.map((field) => [field.localName, getOption(field.message!, event_type)]),
+  OrderEventSchema.oneofs[0].fields.map((field) => [field.localName, getOption(field.message!, event_type)]),
 );
 
 /** The ce_type an event is sent with, e.g. "shop.order.v1.OrderCreated". */

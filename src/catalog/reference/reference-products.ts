@@ -21,7 +21,7 @@ function toProto(product: CatalogProduct) {
  * The built-in Product service: the same contract as the real one, backed by the seeded
  * catalog tables, so the order service runs without any other service.
  */
-export function referenceProductService(orm: MikroORM): ServiceImpl<typeof ProductService> {
+export function referenceProductService(orm: MikroORM) {
   return {
     async getProduct(request) {
       const product = await orm.em.fork().findOne(CatalogProduct, { id: request.id });
@@ -49,5 +49,5 @@ export function referenceProductService(orm: MikroORM): ServiceImpl<typeof Produ
         nextPageToken: products.length > pageSize ? (page.at(-1)?.id ?? "") : "",
       };
     },
-  };
+  } satisfies ServiceImpl<typeof ProductService>;
 }
