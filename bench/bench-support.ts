@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import * as grpc from "@grpc/grpc-js";
 
-export type Client = grpc.Client & Record<string, Function>;
+export type Client = InstanceType<ReturnType<typeof grpc.makeGenericClientConstructor>>;
 
 export function call<T>(client: Client, method: string, request: unknown, timeoutMs = 10_000): Promise<T> {
   return new Promise((resolve, reject) =>
@@ -40,7 +40,8 @@ export function memoryMiB(pid: number): { rss: number; peak: number } {
   return { rss: Math.round(kib("VmRSS") / 1024), peak: Math.round(kib("VmHWM") / 1024) };
 }
 
-export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
+export const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
 
 export const machine = () => `${cpus().length} cores, ${cpus()[0]?.model.trim()}, Node ${process.version}`;
 

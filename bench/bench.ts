@@ -35,7 +35,9 @@ async function measured(stack: Stack, scenario: string, load: () => Promise<Load
     stealPercent: stealSince(box),
     serviceRssMiB: memoryMiB(stack.servicePid).rss,
   };
-  console.log(`${scenario} [${run.mode}]: ${run.achievedPerSecond}/s p50 ${run.p50Ms} p99 ${run.p99Ms} ms, errors ${JSON.stringify(run.errors)}`);
+  console.log(
+    `${scenario} [${run.mode}]: ${run.achievedPerSecond}/s p50 ${run.p50Ms} p99 ${run.p99Ms} ms, errors ${JSON.stringify(run.errors)}`,
+  );
   return run;
 }
 
@@ -45,7 +47,12 @@ function stealSince(before: ReturnType<typeof machineCpu>): number {
 }
 
 /** Warm up, find the maximum (closed loop), then hold half of it open loop. */
-async function maxThenHalf(stack: Stack, scenario: string, op: Operation, hooks: { beforeMax?: () => void; beforeHalf?: () => Promise<void> } = {}): Promise<ScenarioRun[]> {
+async function maxThenHalf(
+  stack: Stack,
+  scenario: string,
+  op: Operation,
+  hooks: { beforeMax?: () => void; beforeHalf?: () => Promise<void> } = {},
+): Promise<ScenarioRun[]> {
   await warmUp(CONCURRENCY, 2, op);
   hooks.beforeMax?.();
   const max = await measured(stack, scenario, () => closedLoop(CONCURRENCY, SECONDS, op));
@@ -71,7 +78,10 @@ async function main() {
 
     let maxFrom = 0;
     let maxTo = 0;
-    const marks = { beforeMax: () => void (maxFrom = s.createdOrderIds.length), beforeHalf: async () => void (maxTo = s.createdOrderIds.length) };
+    const marks = {
+      beforeMax: () => void (maxFrom = s.createdOrderIds.length),
+      beforeHalf: async () => void (maxTo = s.createdOrderIds.length),
+    };
     runs.push(...(await maxThenHalf(stack, "CreateOrder (3 items)", s.createOrder, marks)));
     const maxRateLag = await lag.lagOf(s.createdOrderIds.slice(maxFrom, maxTo));
     const halfRateOrders = s.createdOrderIds.slice(-runs.at(-1)!.ok);
@@ -83,7 +93,11 @@ async function main() {
     runs.push(...(await maxThenHalf(stack, "Cart AddItem", s.addItem)));
 
     await s.fillCarts(Math.round(CONCURRENCY * 2 + 150 * SECONDS * 1.5));
-    runs.push(...(await maxThenHalf(stack, "Cart Checkout (2 items)", s.checkout, { beforeHalf: async () => s.fillCarts(Math.round(60 * SECONDS)) })));
+    runs.push(
+      ...(await maxThenHalf(stack, "Cart Checkout (2 items)", s.checkout, {
+        beforeHalf: async () => s.fillCarts(Math.round(60 * SECONDS)),
+      })),
+    );
 
     const relay = await writeOutboxAtRate(stack, 500, SECONDS);
     const relayLag = await lag.lagOf(relay.keys);

@@ -79,12 +79,18 @@ function packageOf(url: string): string {
  */
 export function recordOnCpu(pid: number, seconds: number): Promise<Share[] | undefined> {
   const data = join(mkdtempSync(join(tmpdir(), "perf-")), "perf.data");
-  const perf = spawn("perf", ["record", "-q", "-e", "cpu-clock", "-F", "999", "-o", data, "-p", String(pid), "--", "sleep", String(seconds)], { stdio: "ignore" });
+  const perf = spawn(
+    "perf",
+    ["record", "-q", "-e", "cpu-clock", "-F", "999", "-o", data, "-p", String(pid), "--", "sleep", String(seconds)],
+    { stdio: "ignore" },
+  );
   return new Promise((resolve) => {
     perf.once("error", () => resolve(undefined));
     perf.once("exit", (code) => {
       if (code !== 0) return resolve(undefined);
-      const report = spawnSync("perf", ["report", "-i", data, "--stdio", "--sort", "comm,dso", "--percent-limit", "1"], { encoding: "utf8" });
+      const report = spawnSync("perf", ["report", "-i", data, "--stdio", "--sort", "comm,dso", "--percent-limit", "1"], {
+        encoding: "utf8",
+      });
       rmSync(dirname(data), { recursive: true, force: true });
       resolve(
         report.stdout

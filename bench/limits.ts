@@ -25,18 +25,24 @@ export async function echoFloor(seconds: number, concurrency: number) {
       client.makeUnaryRequest("/bench.Echo/Echo", identity, identity, payload, (error) => (error ? reject(error) : resolve())),
     );
   const warm = Date.now() + 1_000;
-  await Promise.all(Array.from({ length: concurrency }, async () => { while (Date.now() < warm) await echo(); }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < warm) await echo();
+    }),
+  );
   const latencies: number[] = [];
   const cpuBefore = cpuMs(server.pid!);
   const started = performance.now();
   const until = Date.now() + seconds * 1_000;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (Date.now() < until) {
-      const t = performance.now();
-      await echo();
-      latencies.push(performance.now() - t);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < until) {
+        const t = performance.now();
+        await echo();
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
   const elapsed = (performance.now() - started) / 1000;
   const cpu = cpuMs(server.pid!) - cpuBefore;
   client.close();
@@ -83,7 +89,9 @@ COMMIT;
 
 /** psql against the benchmark database. */
 function psql(pgPort: number, sql: string) {
-  execFileSync("psql", ["-h", "127.0.0.1", "-p", String(pgPort), "-U", "orders", "-qc", sql, "orders"], { env: { ...process.env, PGPASSWORD: "orders" } });
+  execFileSync("psql", ["-h", "127.0.0.1", "-p", String(pgPort), "-U", "orders", "-qc", sql, "orders"], {
+    env: { ...process.env, PGPASSWORD: "orders" },
+  });
 }
 
 /**
@@ -91,7 +99,10 @@ function psql(pgPort: number, sql: string) {
  * otherwise first publish pgbench's outbox rows, whose topic does not exist.
  */
 export function clearPgbenchRows(pgPort: number) {
-  psql(pgPort, "truncate outbox_events, order_status_history, order_items, orders, idempotency_records, pending_reservations, catalog_reservations");
+  psql(
+    pgPort,
+    "truncate outbox_events, order_status_history, order_items, orders, idempotency_records, pending_reservations, catalog_reservations",
+  );
   psql(pgPort, "update catalog_products set reserved = 0");
 }
 
@@ -111,7 +122,9 @@ export function pgbenchCeiling(pgPort: number, seconds: number, withoutNotify = 
     const tps = Number(/tps = ([\d.]+)/.exec(output)?.[1]);
     const latency = Number(/latency average = ([\d.]+) ms/.exec(output)?.[1]);
     return {
-      limit: withoutNotify ? "the same without the outbox NOTIFY trigger" : "pgbench, CreateOrder's statements with the reservation (database ceiling)",
+      limit: withoutNotify
+        ? "the same without the outbox NOTIFY trigger"
+        : "pgbench, CreateOrder's statements with the reservation (database ceiling)",
       perSecond: Math.round(tps),
       averageLatencyMs: latency,
       clients: 8,
@@ -121,4 +134,3 @@ export function pgbenchCeiling(pgPort: number, seconds: number, withoutNotify = 
     rmSync(dir, { recursive: true, force: true });
   }
 }
-

@@ -39,7 +39,13 @@ export async function watchOrderCreated(stack: Stack): Promise<LagWatch> {
       while (keys.some((key) => !arrivals.has(key)) && Date.now() < deadline) await sleep(100);
       if (keys.some((key) => !arrivals.has(key))) console.error(`events missing; ${arrivals.size} OrderCreated consumed so far`);
       const lags = keys.flatMap((key) => (arrivals.has(key) ? [arrivals.get(key)!] : [])).sort((a, b) => a - b);
-      return { events: lags.length, missing: keys.length - lags.length, p50Ms: percentile(lags, 50), p99Ms: percentile(lags, 99), maxMs: lags.at(-1) ?? NaN };
+      return {
+        events: lags.length,
+        missing: keys.length - lags.length,
+        p50Ms: percentile(lags, 50),
+        p99Ms: percentile(lags, 99),
+        maxMs: lags.at(-1) ?? NaN,
+      };
     },
     stop: () => consumer.disconnect(),
   };
@@ -50,10 +56,16 @@ export async function watchOrderCreated(stack: Stack): Promise<LagWatch> {
  * its NOTIFY trigger) at a fixed rate straight into PostgreSQL, so the relay can be driven past
  * the rate CreateOrder itself reaches on this machine. Returns the keys written.
  */
-export async function writeOutboxAtRate(stack: Stack, rate: number, seconds: number): Promise<{ keys: string[]; achievedPerSecond: number }> {
+export async function writeOutboxAtRate(
+  stack: Stack,
+  rate: number,
+  seconds: number,
+): Promise<{ keys: string[]; achievedPerSecond: number }> {
   const pool = new pg.Pool({ connectionString: stack.databaseUrl, max: 8 });
   try {
-    const { rows } = await pool.query<{ payload: Buffer }>(`select payload from outbox_events where event_type = 'shop.order.v1.OrderCreated' limit 1`);
+    const { rows } = await pool.query<{ payload: Buffer }>(
+      `select payload from outbox_events where event_type = 'shop.order.v1.OrderCreated' limit 1`,
+    );
     const payload = rows[0]?.payload ?? Buffer.alloc(600, 1);
     const keys: string[] = [];
     const outcome = await openLoop(rate, seconds, async () => {

@@ -12,7 +12,7 @@ import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { machine } from "./bench-support.js";
 import { recordOnCpu, sharesByPackage, type Share } from "./cpu-profile.js";
 import { closedLoop, CONCURRENCY, openLoop, warmUp } from "./load.js";
-import { MIX_RATE, scenarios, type Scenarios } from "./scenarios.js";
+import { MIX_RATE, scenarios } from "./scenarios.js";
 import { startStack } from "./stack.js";
 
 const PROFILES = "bench/results/profiles";
@@ -49,12 +49,27 @@ async function main() {
   ];
   for (const [k, [process, pid]] of Object.entries(pids).entries()) {
     if (onCpu[k]) {
-      lines.push("", `${process}, on-CPU time during the run by thread and binary (perf, cpu-clock)`, "", "| thread in binary | share |", "|---|---|");
+      lines.push(
+        "",
+        `${process}, on-CPU time during the run by thread and binary (perf, cpu-clock)`,
+        "",
+        "| thread in binary | share |",
+        "|---|---|",
+      );
       for (const share of onCpu[k]) lines.push(`| ${share.name} | ${share.percent}% |`);
     }
-    const file = readdirSync(PROFILES).filter((name) => name.includes(`.${pid}.`)).sort().at(-1);
+    const file = readdirSync(PROFILES)
+      .filter((name) => name.includes(`.${pid}.`))
+      .sort()
+      .at(-1);
     if (!file) throw new Error(`no CPU profile of the ${process} (pid ${pid}) in ${PROFILES}`);
-    lines.push("", `${process}, V8 profile by package (${PROFILES}/${file}); see bench/cpu-profile.ts on socket writes`, "", "| where | share of samples |", "|---|---|");
+    lines.push(
+      "",
+      `${process}, V8 profile by package (${PROFILES}/${file}); see bench/cpu-profile.ts on socket writes`,
+      "",
+      "| where | share of samples |",
+      "|---|---|",
+    );
     for (const share of sharesByPackage(`${PROFILES}/${file}`)) lines.push(`| ${share.name} | ${share.percent}% |`);
   }
   const markdown = lines.join("\n") + "\n";

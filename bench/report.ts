@@ -48,24 +48,59 @@ export function targets(report: BenchReport) {
   const get1000 = openAt(report, "GetOrder", 1000)!;
   const [atMax, , idle] = report.outbox;
   const pct = (a: number, b: number) => `${Math.round((100 * a) / b)}%`;
-  const failures = (run: ScenarioRun) => (run.failed ? `; FAILED: ${Object.values(run.errors).reduce((a, b) => a + b, 0)} calls failed or shed` : "");
+  const failures = (run: ScenarioRun) =>
+    run.failed ? `; FAILED: ${Object.values(run.errors).reduce((a, b) => a + b, 0)} calls failed or shed` : "";
   const lagMeasured = (lag: Lag) => `${lag.p99Ms} ms (${lag.load}; ${lag.missing} missing)`;
   return [
-    { target: "CreateOrder max >= 50% of the pgbench ceiling (the ceiling includes the reservation's statements)", measured: `${create.achievedPerSecond}/s = ${pct(create.achievedPerSecond, report.limits.pgbench.perSecond)} of ${report.limits.pgbench.perSecond}${failures(create)}`, met: !create.failed && create.achievedPerSecond >= report.limits.pgbench.perSecond / 2 },
-    { target: "CreateOrder p99 < 25 ms at half its max", measured: `${createHalf.p99Ms} ms at ${createHalf.targetPerSecond}/s${failures(createHalf)}`, met: !createHalf.failed && createHalf.p99Ms < 25 },
-    { target: "GetOrder max >= 40% of the grpc-js echo floor", measured: `${get.achievedPerSecond}/s = ${pct(get.achievedPerSecond, report.limits.echo.perSecond)} of ${report.limits.echo.perSecond}${failures(get)}`, met: !get.failed && get.achievedPerSecond >= report.limits.echo.perSecond * 0.4 },
-    { target: "GetOrder p99 < 10 ms at 1,000 calls/s", measured: `${get1000.p99Ms} ms, ${get1000.achievedPerSecond}/s answered${failures(get1000)}`, met: !get1000.failed && get1000.p99Ms < 10 },
-    { target: "Outbox commit-to-Kafka p99 < 100 ms, 500 events/s written to the outbox, service idle", measured: lagMeasured(idle!), met: idle!.p99Ms < 100 && idle!.missing === 0 },
-    { target: "Outbox commit-to-Kafka p99 < 100 ms at CreateOrder's maximum, the relay sharing the box", measured: lagMeasured(atMax!), met: atMax!.p99Ms < 100 && atMax!.missing === 0 },
-    { target: "RSS < 300 MiB after the mix (10-minute runs: npm run bench:soak)", measured: `${report.memory.afterMixRssMiB} MiB (peak ${report.memory.peakRssMiB})`, met: report.memory.afterMixRssMiB < 300 },
+    {
+      target: "CreateOrder max >= 50% of the pgbench ceiling (the ceiling includes the reservation's statements)",
+      measured: `${create.achievedPerSecond}/s = ${pct(create.achievedPerSecond, report.limits.pgbench.perSecond)} of ${report.limits.pgbench.perSecond}${failures(create)}`,
+      met: !create.failed && create.achievedPerSecond >= report.limits.pgbench.perSecond / 2,
+    },
+    {
+      target: "CreateOrder p99 < 25 ms at half its max",
+      measured: `${createHalf.p99Ms} ms at ${createHalf.targetPerSecond}/s${failures(createHalf)}`,
+      met: !createHalf.failed && createHalf.p99Ms < 25,
+    },
+    {
+      target: "GetOrder max >= 40% of the grpc-js echo floor",
+      measured: `${get.achievedPerSecond}/s = ${pct(get.achievedPerSecond, report.limits.echo.perSecond)} of ${report.limits.echo.perSecond}${failures(get)}`,
+      met: !get.failed && get.achievedPerSecond >= report.limits.echo.perSecond * 0.4,
+    },
+    {
+      target: "GetOrder p99 < 10 ms at 1,000 calls/s",
+      measured: `${get1000.p99Ms} ms, ${get1000.achievedPerSecond}/s answered${failures(get1000)}`,
+      met: !get1000.failed && get1000.p99Ms < 10,
+    },
+    {
+      target: "Outbox commit-to-Kafka p99 < 100 ms, 500 events/s written to the outbox, service idle",
+      measured: lagMeasured(idle!),
+      met: idle!.p99Ms < 100 && idle!.missing === 0,
+    },
+    {
+      target: "Outbox commit-to-Kafka p99 < 100 ms at CreateOrder's maximum, the relay sharing the box",
+      measured: lagMeasured(atMax!),
+      met: atMax!.p99Ms < 100 && atMax!.missing === 0,
+    },
+    {
+      target: "RSS < 300 MiB after the mix (10-minute runs: npm run bench:soak)",
+      measured: `${report.memory.afterMixRssMiB} MiB (peak ${report.memory.peakRssMiB})`,
+      met: report.memory.afterMixRssMiB < 300,
+    },
   ];
 }
 
 export function renderMarkdown(report: BenchReport): string {
   const { echo, pgbench, pgbenchWithoutNotify } = report.limits;
   const limitFor = (scenario: string) => (scenario.startsWith("CreateOrder") ? pgbench.perSecond : echo.perSecond);
-  const ratio = (run: ScenarioRun) => (run.mode.startsWith("closed") ? `${Math.round((100 * run.achievedPerSecond) / limitFor(run.scenario))}%` : "");
-  const errors = (run: ScenarioRun) => (run.failed ? `FAILED: ${Object.entries(run.errors).map(([code, n]) => `${code} ${n}`).join(", ")}` : "none");
+  const ratio = (run: ScenarioRun) =>
+    run.mode.startsWith("closed") ? `${Math.round((100 * run.achievedPerSecond) / limitFor(run.scenario))}%` : "";
+  const errors = (run: ScenarioRun) =>
+    run.failed
+      ? `FAILED: ${Object.entries(run.errors)
+          .map(([code, n]) => `${code} ${n}`)
+          .join(", ")}`
+      : "none";
   return [
     `### Benchmark, ${report.date.slice(0, 10)}: ${report.machine}`,
     "",

@@ -48,12 +48,18 @@ export function scenarios(stack: Stack): Scenarios {
   let mixAdds = 0;
 
   const createOrder: Operation = async () => {
-    const { order } = await call<{ order: { id: string } }>(orders, "createOrder", { requestId: randomUUID(), userId: shopper(), items: threeItems(), ...buyer });
+    const { order } = await call<{ order: { id: string } }>(orders, "createOrder", {
+      requestId: randomUUID(),
+      userId: shopper(),
+      items: threeItems(),
+      ...buyer,
+    });
     created.push(order.id);
   };
   const getOrder: Operation = () => call(orders, "getOrder", { orderId: created[randomInt(created.length)] });
   const listOrders: Operation = () => call(orders, "listOrders", { userId: shopper(), pageSize: 20 });
-  const add = (userId: string, n: number) => call(carts, "addItem", { requestId: randomUUID(), userId, productId: productId(n), quantity: 1 });
+  const add = (userId: string, n: number) =>
+    call(carts, "addItem", { requestId: randomUUID(), userId, productId: productId(n), quantity: 1 });
   // Twenty lines per cart at most, well under the cart's limits.
   const addItem: Operation = (i) => add(`cart-${run}-${i < 0 ? "warm" : Math.floor(i / 20)}`, randomInt(1_000_000));
   const checkout = (userId: string) => call(carts, "checkout", { requestId: randomUUID(), userId, ...buyer });
@@ -70,11 +76,13 @@ export function scenarios(stack: Stack): Scenarios {
     async fillCarts(count) {
       const users = Array.from({ length: count }, (_, k) => `checkout-${run}-${filled.length + k}`);
       for (let k = 0; k < users.length; k += 32) {
-        await Promise.all(users.slice(k, k + 32).map(async (userId) => {
-          const n = randomInt(1_000_000);
-          await add(userId, n);
-          await add(userId, n + 1);
-        }));
+        await Promise.all(
+          users.slice(k, k + 32).map(async (userId) => {
+            const n = randomInt(1_000_000);
+            await add(userId, n);
+            await add(userId, n + 1);
+          }),
+        );
       }
       filled.push(...users);
     },

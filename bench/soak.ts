@@ -24,7 +24,8 @@ function lastHalfGrowthMiB(samples: readonly { minute: number; rssMiB: number }[
   if (half.length < 2) return 0;
   const meanX = half.reduce((sum, s) => sum + s.minute, 0) / half.length;
   const meanY = half.reduce((sum, s) => sum + s.rssMiB, 0) / half.length;
-  const slope = half.reduce((sum, s) => sum + (s.minute - meanX) * (s.rssMiB - meanY), 0) / half.reduce((sum, s) => sum + (s.minute - meanX) ** 2, 0);
+  const slope =
+    half.reduce((sum, s) => sum + (s.minute - meanX) * (s.rssMiB - meanY), 0) / half.reduce((sum, s) => sum + (s.minute - meanX) ** 2, 0);
   return +(slope * (half.at(-1)!.minute - half[0]!.minute)).toFixed(1);
 }
 
@@ -35,19 +36,37 @@ async function main() {
     const s = scenarios(stack);
     const samples: { minute: number; rssMiB: number }[] = [];
     const started = Date.now();
-    const sampler = setInterval(() => samples.push({ minute: +((Date.now() - started) / 60_000).toFixed(2), rssMiB: memoryMiB(stack.servicePid).rss }), 10_000);
+    const sampler = setInterval(
+      () => samples.push({ minute: +((Date.now() - started) / 60_000).toFixed(2), rssMiB: memoryMiB(stack.servicePid).rss }),
+      10_000,
+    );
     const runs = [];
     for (let run = 1; run <= 2; run++) {
       const outcome = await openLoop(MIX_RATE, MINUTES * 60, s.mix);
       runs.push({ run, ...outcome, rssAtEndMiB: memoryMiB(stack.servicePid).rss });
-      console.log(`run ${run}: ${outcome.achievedPerSecond}/s p99 ${outcome.p99Ms} ms, errors ${JSON.stringify(outcome.errors)}, RSS ${runs.at(-1)!.rssAtEndMiB} MiB`);
+      console.log(
+        `run ${run}: ${outcome.achievedPerSecond}/s p99 ${outcome.p99Ms} ms, errors ${JSON.stringify(outcome.errors)}, RSS ${runs.at(-1)!.rssAtEndMiB} MiB`,
+      );
     }
     clearInterval(sampler);
     const growth = lastHalfGrowthMiB(samples);
     const verdict = growth <= MAX_LAST_HALF_GROWTH_MIB ? "steady" : "GROWING";
-    const report = { machine: machine(), date: new Date().toISOString(), serviceNodeOptions: process.env.BENCH_SERVICE_NODE_OPTIONS ?? SERVICE_NODE_OPTIONS, ratePerSecond: MIX_RATE, minutesPerRun: MINUTES, runs, peakRssMiB: memoryMiB(stack.servicePid).peak, lastHalfGrowthMiB: growth, verdict, samples };
+    const report = {
+      machine: machine(),
+      date: new Date().toISOString(),
+      serviceNodeOptions: process.env.BENCH_SERVICE_NODE_OPTIONS ?? SERVICE_NODE_OPTIONS,
+      ratePerSecond: MIX_RATE,
+      minutesPerRun: MINUTES,
+      runs,
+      peakRssMiB: memoryMiB(stack.servicePid).peak,
+      lastHalfGrowthMiB: growth,
+      verdict,
+      samples,
+    };
     writeFileSync(`bench/results/soak-${report.date.slice(0, 10)}.json`, JSON.stringify(report, null, 2));
-    console.log(`RSS after run 1: ${runs[0]!.rssAtEndMiB} MiB, after run 2: ${runs[1]!.rssAtEndMiB} MiB, peak ${report.peakRssMiB} MiB; over the last half RSS grew ${growth} MiB: ${verdict}`);
+    console.log(
+      `RSS after run 1: ${runs[0]!.rssAtEndMiB} MiB, after run 2: ${runs[1]!.rssAtEndMiB} MiB, peak ${report.peakRssMiB} MiB; over the last half RSS grew ${growth} MiB: ${verdict}`,
+    );
     if (verdict !== "steady") process.exitCode = 1;
   } finally {
     await stack.stop();

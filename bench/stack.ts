@@ -37,7 +37,10 @@ export interface Stack {
  * PRODUCT_COUNT products with stock a benchmark cannot exhaust. `beforeService` runs once the
  * schema exists and before the service starts, so it finds the database to itself.
  */
-export async function startStack(beforeService?: (pgPort: number) => Promise<void>, serviceEnv: Record<string, string> = {}): Promise<Stack> {
+export async function startStack(
+  beforeService?: (pgPort: number) => Promise<void>,
+  serviceEnv: Record<string, string> = {},
+): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), "order-bench-"));
   // As root, embedded PostgreSQL runs initdb as another user, who must be able to enter the directory.
   chmodSync(dir, 0o755);
@@ -49,12 +52,20 @@ export async function startStack(beforeService?: (pgPort: number) => Promise<voi
     const db = await startEmbeddedPostgres({ dataDir: join(dir, "pg"), port: PORTS.pg, log: pino({ level: "warn" }) });
     stops.push(() => db.stop());
 
-    const kafkaEnv = { ...process.env, KAFKA_PORT: String(PORTS.kafka), KAFKA_CONTROLLER_PORT: String(PORTS.kafkaController), KAFKA_DIR: join(dir, "kafka") };
+    const kafkaEnv = {
+      ...process.env,
+      KAFKA_PORT: String(PORTS.kafka),
+      KAFKA_CONTROLLER_PORT: String(PORTS.kafkaController),
+      KAFKA_DIR: join(dir, "kafka"),
+    };
     execFileSync("bash", ["scripts/kafka.sh", "start"], { env: kafkaEnv, stdio: ["ignore", "ignore", "inherit"] });
     stops.push(() => void execFileSync("bash", ["scripts/kafka.sh", "stop"], { env: kafkaEnv, stdio: "ignore" }));
     const kafkaBroker = `127.0.0.1:${PORTS.kafka}`;
 
-    const catalog = spawnLogged("dist/src/catalog/reference/main.js", join(dir, "catalog.log"), { DATABASE_URL: db.url, CATALOG_GRPC_PORT: String(PORTS.catalog) });
+    const catalog = spawnLogged("dist/src/catalog/reference/main.js", join(dir, "catalog.log"), {
+      DATABASE_URL: db.url,
+      CATALOG_GRPC_PORT: String(PORTS.catalog),
+    });
     stops.push(() => terminate(catalog));
     const catalogUrl = `http://127.0.0.1:${PORTS.catalog}`;
     // The catalog has applied the migrations; the database is there and idle.
@@ -88,15 +99,17 @@ export async function startStack(beforeService?: (pgPort: number) => Promise<voi
     await waitReady(service, `http://127.0.0.1:${PORTS.http}/readyz`, dir);
 
     // grpc-js holds the call's messages until start() passes it on, so the token may still be signing.
-    const authorize = (token: Promise<string>): grpc.Interceptor => (options, nextCall) =>
-      new grpc.InterceptingCall(nextCall(options), {
-        start(metadata, listener, next) {
-          void token.then((bearer) => {
-            metadata.set("authorization", `Bearer ${bearer}`);
-            next(metadata, listener);
-          });
-        },
-      });
+    const authorize =
+      (token: Promise<string>): grpc.Interceptor =>
+      (options, nextCall) =>
+        new grpc.InterceptingCall(nextCall(options), {
+          start(metadata, listener, next) {
+            void token.then((bearer) => {
+              metadata.set("authorization", `Bearer ${bearer}`);
+              next(metadata, listener);
+            });
+          },
+        });
     const clients: Client[] = [];
     stops.push(() => clients.forEach((client) => client.close()));
     return {
@@ -109,7 +122,7 @@ export async function startStack(beforeService?: (pgPort: number) => Promise<voi
       client(descriptor, subject = "bench") {
         const Constructor = grpc.makeGenericClientConstructor(grpcServiceDefinition(descriptor), descriptor.name);
         const token = serviceToken(subject);
-        const client = new Constructor(`127.0.0.1:${PORTS.grpc}`, grpc.credentials.createInsecure(), { interceptors: [authorize(token)] }) as unknown as Client;
+        const client = new Constructor(`127.0.0.1:${PORTS.grpc}`, grpc.credentials.createInsecure(), { interceptors: [authorize(token)] });
         clients.push(client);
         return client;
       },
@@ -133,7 +146,13 @@ function spawnLogged(script: string, logFile: string, env: Record<string, string
 async function waitReady(child: ChildProcess, url: string, dir: string) {
   for (let i = 0; ; i++) {
     if (i > 600 || child.exitCode !== null) throw new Error(`service not ready; see ${dir}/service.log`);
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
     await sleep(100);
   }
 }

@@ -30,7 +30,11 @@ async function placeOrders(orders: Client, count: number): Promise<string[]> {
   const ids: string[] = [];
   for (let k = 0; k < count; k += 16) {
     const batch = Array.from({ length: Math.min(16, count - k) }, (_, j) =>
-      call<{ order: { id: string } }>(orders, "createOrder", { requestId: randomUUID(), items: [{ productId: productId(k + j), quantity: 1 }], ...buyer }),
+      call<{ order: { id: string } }>(orders, "createOrder", {
+        requestId: randomUUID(),
+        items: [{ productId: productId(k + j), quantity: 1 }],
+        ...buyer,
+      }),
     );
     ids.push(...(await Promise.all(batch)).map((response) => response.order.id));
   }
@@ -77,7 +81,9 @@ async function measure(stack: Stack, label: string, readIds: string[], changingI
     busyCores: +((2 * (after.busy - box.busy)) / Math.max(after.total - box.total, 1)).toFixed(2),
     serviceRssMiB: memoryMiB(stack.servicePid).rss,
   };
-  console.log(`${label}: GetOrder ${reads.achievedPerSecond}/s p50 ${reads.p50Ms} p99 ${reads.p99Ms} ms; changes ${changes.achievedPerSecond}/s`);
+  console.log(
+    `${label}: GetOrder ${reads.achievedPerSecond}/s p50 ${reads.p50Ms} p99 ${reads.p99Ms} ms; changes ${changes.achievedPerSecond}/s`,
+  );
   return row;
 }
 
@@ -98,18 +104,31 @@ async function main() {
   }
 }
 
-function report(rows: { label: string; reads: LoadOutcome; changes: { achievedPerSecond: number }; serviceCpuMsPerSecond: number; busyCores: number; serviceRssMiB: number }[]) {
+function report(
+  rows: {
+    label: string;
+    reads: LoadOutcome;
+    changes: { achievedPerSecond: number };
+    serviceCpuMsPerSecond: number;
+    busyCores: number;
+    serviceRssMiB: number;
+  }[],
+) {
   const date = new Date().toISOString().slice(0, 10);
   const header = `### WatchOrder streams and another caller's GetOrder, ${date}: ${machine()}\n\nGetOrder open loop at ${GET_RATE}/s for ${SECONDS} s from its own caller; one order changed ${CHANGES_PER_SECOND} times a second (UpdateOrder) by another; production shape (bench/stack.ts).\n`;
   const table = [
     "| streams open | GetOrder/s | p50 ms | p99 ms | max ms | errors | changes/s | service CPU ms/s | busy cores | service RSS MiB |",
     "|---|---|---|---|---|---|---|---|---|---|",
-    ...rows.map((r) =>
-      `| ${r.label} | ${r.reads.achievedPerSecond} | ${r.reads.p50Ms} | ${r.reads.p99Ms} | ${r.reads.maxMs} | ${Object.keys(r.reads.errors).length ? JSON.stringify(r.reads.errors) : "none"} | ${r.changes.achievedPerSecond} | ${r.serviceCpuMsPerSecond} | ${r.busyCores} | ${r.serviceRssMiB} |`,
+    ...rows.map(
+      (r) =>
+        `| ${r.label} | ${r.reads.achievedPerSecond} | ${r.reads.p50Ms} | ${r.reads.p99Ms} | ${r.reads.maxMs} | ${Object.keys(r.reads.errors).length ? JSON.stringify(r.reads.errors) : "none"} | ${r.changes.achievedPerSecond} | ${r.serviceCpuMsPerSecond} | ${r.busyCores} | ${r.serviceRssMiB} |`,
     ),
   ].join("\n");
   mkdirSync("bench/results", { recursive: true });
-  writeFileSync(`bench/results/watch-${date}.json`, JSON.stringify({ date, machine: machine(), getRate: GET_RATE, seconds: SECONDS, rows }, null, 2));
+  writeFileSync(
+    `bench/results/watch-${date}.json`,
+    JSON.stringify({ date, machine: machine(), getRate: GET_RATE, seconds: SECONDS, rows }, null, 2),
+  );
   console.log(`\n${header}\n${table}`);
 }
 

@@ -32,7 +32,7 @@ const PORTS = { grpc: 50581, http: 8581, admin: 9581, pg: 54481, kafka: "19481",
 const SECRET = randomBytes(32).toString("hex");
 const topic = `orders.smoke.${randomBytes(4).toString("hex")}`;
 const container = `order-smoke-${randomBytes(3).toString("hex")}`;
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
+const cleanups: (() => unknown)[] = [];
 
 logProcessWarnings(pino({ level: "warn" }));
 const step = (what: string) => console.log(`::: smoke: ${what}`);
@@ -48,7 +48,12 @@ async function main() {
   let brokers = process.env.KAFKA_BROKERS;
   if (!brokers) {
     step(`Kafka (scripts/kafka.sh, 127.0.0.1:${PORTS.kafka})`);
-    const env = { ...process.env, KAFKA_PORT: PORTS.kafka, KAFKA_CONTROLLER_PORT: PORTS.kafkaController, KAFKA_DIR: mkdtempSync(join(tmpdir(), "smoke-kafka-")) };
+    const env = {
+      ...process.env,
+      KAFKA_PORT: PORTS.kafka,
+      KAFKA_CONTROLLER_PORT: PORTS.kafkaController,
+      KAFKA_DIR: mkdtempSync(join(tmpdir(), "smoke-kafka-")),
+    };
     execFileSync("bash", ["scripts/kafka.sh", "start"], { env, stdio: "inherit" });
     cleanups.push(() => execFileSync("bash", ["scripts/kafka.sh", "stop"], { env, stdio: "inherit" }));
     brokers = `127.0.0.1:${PORTS.kafka}`;
@@ -70,14 +75,26 @@ async function main() {
   };
   const envArgs = Object.entries(env).flatMap(([key, value]) => ["-e", `${key}=${value}`]);
   // As the Kubernetes manifests run it: numeric non-root user, read-only root, no capabilities.
-  const hardening = ["--network", "host", "--read-only", "--tmpfs", "/tmp", "--cap-drop", "ALL", "--security-opt", "no-new-privileges", ...limits];
+  const hardening = [
+    "--network",
+    "host",
+    "--read-only",
+    "--tmpfs",
+    "/tmp",
+    "--cap-drop",
+    "ALL",
+    "--security-opt",
+    "no-new-privileges",
+    ...limits,
+  ];
 
   step("production start without production settings is refused");
   const refused = await run(podman[0]!, [...podman.slice(1), "run", "--rm", ...hardening, "-e", `DATABASE_URL=${db.url}`, image]).then(
     () => undefined,
     (error: { code?: number; stdout?: string; stderr?: string }) => error,
   );
-  if (!refused || refused.code === 0 || !/JWT_SECRET/.test(`${refused.stdout}${refused.stderr}`)) throw new Error(`started without JWT_SECRET and the rest: ${JSON.stringify(refused)}`);
+  if (!refused || refused.code === 0 || !/JWT_SECRET/.test(`${refused.stdout}${refused.stderr}`))
+    throw new Error(`started without JWT_SECRET and the rest: ${JSON.stringify(refused)}`);
   console.log(`exit ${refused.code}: ${lastLines(`${refused.stdout}${refused.stderr}`, 1).slice(0, 300)}`);
 
   step("migration job: <image> migrate");
@@ -89,25 +106,42 @@ async function main() {
   const started = Date.now();
   await run(podman[0]!, [...podman.slice(1), "run", "-d", "--name", container, ...hardening, ...envArgs, image]);
   cleanups.push(() => run(podman[0]!, [...podman.slice(1), "rm", "-f", container]).catch(() => undefined));
-  for (let i = 0; !(await fetch(`http://127.0.0.1:${PORTS.http}/readyz`).then((r) => r.ok, () => false)); i++) {
+  for (
+    let i = 0;
+    !(await fetch(`http://127.0.0.1:${PORTS.http}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    ));
+    i++
+  ) {
     if (i > 600) throw new Error(`never ready:\n${Object.values(await logs()).join("")}`);
     await sleep(50);
   }
   const readyMs = Date.now() - started;
   console.log(`ready ${readyMs} ms after podman run (/readyz 200)`);
 
-  const bearer = await new SignJWT({ roles: ["service"] }).setProtectedHeader({ alg: "HS256" }).setSubject("smoke").setIssuer("order-service").setAudience("order-service").setExpirationTime("10m").sign(new TextEncoder().encode(SECRET));
+  const bearer = await new SignJWT({ roles: ["service"] })
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject("smoke")
+    .setIssuer("order-service")
+    .setAudience("order-service")
+    .setExpirationTime("10m")
+    .sign(new TextEncoder().encode(SECRET));
   const metadata = new grpc.Metadata();
   metadata.set("authorization", `Bearer ${bearer}`);
   const grpcClient = (service: typeof Health | typeof OrderService) => {
     const Constructor = grpc.makeGenericClientConstructor(grpcServiceDefinition(service), service.name);
-    return new Constructor(`127.0.0.1:${PORTS.grpc}`, grpc.credentials.createInsecure()) as grpc.Client & Record<string, Function>;
+    return new Constructor(`127.0.0.1:${PORTS.grpc}`, grpc.credentials.createInsecure());
   };
-  const unary = <T>(client: grpc.Client & Record<string, Function>, method: string, request: unknown) =>
-    new Promise<T>((resolve, reject) => client[method]!(request, metadata, { deadline: Date.now() + 10_000 }, (e: Error | null, r: T) => (e ? reject(e) : resolve(r))));
+  const unary = <T>(client: InstanceType<ReturnType<typeof grpc.makeGenericClientConstructor>>, method: string, request: unknown) =>
+    new Promise<T>((resolve, reject) =>
+      client[method]!(request, metadata, { deadline: Date.now() + 10_000 }, (e: Error | null, r: T) => (e ? reject(e) : resolve(r))),
+    );
 
   step("gRPC health (grpc.health.v1.Health/Check, as grpcurl would)");
-  const health = await unary<{ status: number }>(grpcClient(Health), "check", { service: "shop.order.v1.OrderService" });
+  const health = await unary<{ status: HealthCheckResponse_ServingStatus }>(grpcClient(Health), "check", {
+    service: "shop.order.v1.OrderService",
+  });
   if (health.status !== HealthCheckResponse_ServingStatus.SERVING) throw new Error(`health says ${health.status}`);
   console.log("SERVING");
 
@@ -123,19 +157,29 @@ async function main() {
   const overGrpc = await unary<{ order: { id: string; orderNumber: string } }>(grpcClient(OrderService), "createOrder", order("grpc"));
   console.log(`${overGrpc.order.orderNumber} ${overGrpc.order.id}`);
   step("CreateOrder over Connect");
-  const connect = createClient(OrderService, createConnectTransport({ baseUrl: `http://127.0.0.1:${PORTS.http}`, httpVersion: "1.1", interceptors: [(next) => (r) => (r.header.set("authorization", `Bearer ${bearer}`), next(r))] }));
+  const connect = createClient(
+    OrderService,
+    createConnectTransport({
+      baseUrl: `http://127.0.0.1:${PORTS.http}`,
+      httpVersion: "1.1",
+      interceptors: [(next) => (r) => (r.header.set("authorization", `Bearer ${bearer}`), next(r))],
+    }),
+  );
   const overConnect = (await connect.createOrder(order("connect") as never)).order!;
   console.log(`${overConnect.orderNumber} ${overConnect.id}`);
 
   step(`OrderCreated of both on Kafka (${topic})`);
   const wanted = new Set([overGrpc.order.id, overConnect.id]);
-  const consumer = new Kafka({ brokers: brokers.split(","), clientId: "smoke", logLevel: logLevel.NOTHING }).consumer({ groupId: `smoke-${randomUUID()}` });
+  const consumer = new Kafka({ brokers: brokers.split(","), clientId: "smoke", logLevel: logLevel.NOTHING }).consumer({
+    groupId: `smoke-${randomUUID()}`,
+  });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   const seen = new Set<string>();
   await consumer.run({
     eachMessage: async ({ message }) => {
-      if (String(message.headers?.ce_type) === "shop.order.v1.OrderCreated" && wanted.has(String(message.key))) seen.add(String(message.key));
+      if (String(message.headers?.ce_type) === "shop.order.v1.OrderCreated" && wanted.has(String(message.key)))
+        seen.add(String(message.key));
     },
   });
   for (let i = 0; seen.size < wanted.size; i++) {
@@ -153,12 +197,20 @@ async function main() {
   if (exit.trim() !== "0") throw new Error(`exited ${exit.trim()}:\n${output}${stderr}`);
   console.log(`exit 0, ${Date.now() - stopping} ms after SIGTERM`);
   if (stderr.trim()) throw new Error(`the service wrote to stderr:\n${stderr}`);
-  if (!output.trim().split("\n").every((line) => line.startsWith("{"))) throw new Error(`not every log line is JSON:\n${output}`);
+  if (
+    !output
+      .trim()
+      .split("\n")
+      .every((line) => line.startsWith("{"))
+  )
+    throw new Error(`not every log line is JSON:\n${output}`);
   console.log(lastLines(output, 3));
 
   const client = new pg.Client({ connectionString: db.url });
   await client.connect();
-  const { rows } = await client.query<{ pending: number }>(`select count(*) filter (where published_at is null)::int as pending from outbox_events`);
+  const { rows } = await client.query<{ pending: number }>(
+    `select count(*) filter (where published_at is null)::int as pending from outbox_events`,
+  );
   await client.end();
   if (rows[0]!.pending !== 0) throw new Error(`${rows[0]!.pending} outbox rows left unpublished at exit`);
   step(`passed: ready in ${readyMs} ms; no outbox rows pending after exit`);

@@ -1,7 +1,5 @@
-import type { DescService } from "@bufbuild/protobuf";
-import type { ConnectRouter, ServiceImpl } from "@connectrpc/connect";
+import type { ConnectRouter } from "@connectrpc/connect";
 import type { MikroORM } from "@mikro-orm/postgresql";
-import type { Pool } from "pg";
 import type { Logger } from "pino";
 import { CartService, file_shop_cart_v1_cart } from "../gen/shop/cart/v1/cart_pb.js";
 import { file_shop_order_v1_order_errors } from "../gen/shop/order/v1/order_errors_pb.js";
@@ -75,7 +73,13 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   installTracing({ otlpEndpoint: config.tracesEndpoint, serviceName: "order-service" });
   const orm = await openOrm({ url: databaseUrl, poolMax: config.database.poolMax, log });
   if (config.database.migrateAtStart) await migrate(orm, databaseUrl, log);
-  else await requireMigrated(orm).catch(async (error: unknown) => (await orm.close(), await embedded?.stop(), Promise.reject(error)));
+  else {
+    await requireMigrated(orm).catch(async (error: unknown) => {
+      await orm.close();
+      await embedded?.stop();
+      throw error;
+    });
+  }
 
   const kafka = config.kafka ? new KafkaConnection(config.kafka, log) : undefined;
   void kafka?.connect();
@@ -93,7 +97,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
 
   const dependencyMetrics = new DependencyMetrics(metrics);
   const { catalog, inventory } = createCatalogClients(config.dependencies, orm, dependencyMetrics);
-  registerPoolMetrics(metrics, (await orm.em.getConnection().getNativeClient()));
+  registerPoolMetrics(metrics, await orm.em.getConnection().getNativeClient());
   const admission = new Admission(createAuthenticator(config, log), {
     callsPerSecond: config.rateLimitPerSecond,
     failuresPerMinute: config.auth.failuresPerMinute,
@@ -139,7 +143,11 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     { name: "postgres", required: true, check: async () => void (await orm.em.fork().execute("select 1")) },
   ];
   if (kafka) checks.push({ name: "kafka", required: false, check: (signal) => kafka.check(signal) });
-  const health = new Health(checks, services.map((served) => served((service) => service.typeName)), log);
+  const health = new Health(
+    checks,
+    services.map((served) => served((service) => service.typeName)),
+    log,
+  );
   await health.start(HEALTH_INTERVAL_MS);
 
   const grpcOptions = { host: config.host, port: config.grpcPort, maxMessageBytes: config.maxMessageBytes, log };

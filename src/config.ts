@@ -2,9 +2,12 @@ import { z } from "zod";
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
-const list = z
-  .string()
-  .transform((value) => value.split(",").map((item) => item.trim()).filter(Boolean));
+const list = z.string().transform((value) =>
+  value
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
 const flag = z.enum(["true", "false"]).transform((value) => value === "true");
 const key = z.string().min(32, "must be at least 32 characters");
 
@@ -59,7 +62,10 @@ const fields = z.object({
 
   KAFKA_BROKERS: list.optional(),
   KAFKA_CLIENT_ID: z.string().min(1).default("order-service"),
-  KAFKA_TOPIC: z.string().regex(/^[a-zA-Z0-9._-]+$/).default("orders.v1"),
+  KAFKA_TOPIC: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]+$/)
+    .default("orders.v1"),
   EVENT_ENCODING: z.enum(["protobuf", "json"]).default("protobuf"),
   EVENT_SOURCE: z.string().min(1).default("/order-service"),
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(500),
@@ -84,7 +90,10 @@ const fields = z.object({
   // 0 turns the cache off. Bounds how stale a price can be when an order is priced.
   PRODUCT_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(2_000),
 
-  CURRENCY: z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as USD").default("USD"),
+  CURRENCY: z
+    .string()
+    .regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as USD")
+    .default("USD"),
   TAX_RATE_BPS: z.coerce.number().int().min(0).max(10_000).default(800),
   FREE_SHIPPING_THRESHOLD_MINOR: z.coerce.number().int().min(0).default(5000),
   FLAT_SHIPPING_MINOR: z.coerce.number().int().min(0).default(599),
@@ -104,7 +113,8 @@ export const CONFIG_VARIABLES: readonly string[] = Object.keys(fields.shape);
 
 const schema = fields.superRefine((env, problems) => {
   const problem = (name: string, message: string) => problems.addIssue({ code: "custom", path: [name], message });
-  if (Boolean(env.TLS_CERT_FILE) !== Boolean(env.TLS_KEY_FILE)) problem("TLS_CERT_FILE", "TLS_CERT_FILE and TLS_KEY_FILE must be set together");
+  if (Boolean(env.TLS_CERT_FILE) !== Boolean(env.TLS_KEY_FILE))
+    problem("TLS_CERT_FILE", "TLS_CERT_FILE and TLS_KEY_FILE must be set together");
   if (env.JWT_SECRET && env.JWT_JWKS_URL) problem("JWT_JWKS_URL", "set JWT_SECRET or JWT_JWKS_URL, not both");
   if (env.APP_ENV === "production") productionChecklist(env, problem);
 });
@@ -121,9 +131,13 @@ function productionChecklist(env: z.infer<typeof fields>, problem: (name: string
   if (!env.DATABASE_URL) problem("DATABASE_URL", "production needs DATABASE_URL; the embedded PostgreSQL is for development");
   if (!env.CORS_ORIGINS?.length) problem("CORS_ORIGINS", "production needs the browser origins allowed to call, listed explicitly");
   else if (env.CORS_ORIGINS.includes("*")) problem("CORS_ORIGINS", '"*" is not allowed in production; list the shop\'s origins');
-  if (!env.IDEMPOTENCY_HASH_KEY) problem("IDEMPOTENCY_HASH_KEY", "production needs IDEMPOTENCY_HASH_KEY (32+ characters) to key request hashes");
+  if (!env.IDEMPOTENCY_HASH_KEY)
+    problem("IDEMPOTENCY_HASH_KEY", "production needs IDEMPOTENCY_HASH_KEY (32+ characters) to key request hashes");
   if (!env.PAYMENT_SERVICE_URL && !env.ALLOW_SIMULATED_PAYMENTS) {
-    problem("ALLOW_SIMULATED_PAYMENTS", "without PAYMENT_SERVICE_URL payments are simulated (any token is captured, no money moves); production needs PAYMENT_SERVICE_URL, or ALLOW_SIMULATED_PAYMENTS=true to run them");
+    problem(
+      "ALLOW_SIMULATED_PAYMENTS",
+      "without PAYMENT_SERVICE_URL payments are simulated (any token is captured, no money moves); production needs PAYMENT_SERVICE_URL, or ALLOW_SIMULATED_PAYMENTS=true to run them",
+    );
   }
 }
 
@@ -200,9 +214,7 @@ function toConfig(env: z.infer<typeof schema>) {
       poolMax: env.DB_POOL_MAX,
       migrateAtStart: env.MIGRATE_AT_START,
     },
-    kafka: env.KAFKA_BROKERS?.length
-      ? { brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID, topic: env.KAFKA_TOPIC }
-      : undefined,
+    kafka: env.KAFKA_BROKERS?.length ? { brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID, topic: env.KAFKA_TOPIC } : undefined,
     outbox: {
       batchSize: env.OUTBOX_BATCH_SIZE,
       pollMs: env.OUTBOX_POLL_MS,

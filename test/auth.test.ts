@@ -34,7 +34,10 @@ const firstOf = async (stream: AsyncIterable<unknown>) => {
   for await (const _ of stream) break;
 };
 const outcomeOf = (promise: Promise<unknown>): Promise<{ code: Code | 0; message: string }> =>
-  promise.then(() => ({ code: 0, message: "" }), (e) => ({ code: ConnectError.from(e).code, message: ConnectError.from(e).rawMessage }));
+  promise.then(
+    () => ({ code: 0, message: "" }),
+    (e) => ({ code: ConnectError.from(e).code, message: ConnectError.from(e).rawMessage }),
+  );
 
 /**
  * Each RPC and the exact answer of another customer, the owner and an admin, called in that
@@ -43,24 +46,96 @@ const outcomeOf = (promise: Promise<unknown>): Promise<{ code: Code | 0; message
  * owner and the admin get is the RPC's own answer, given what the callers before them did.
  */
 const rpcs: [name: string, call: Call, forOther: Expect, forOwner: Expect, forAdmin: Expect][] = [
-  ["CreateOrder", (app, b) => orders(app, b).createOrder(createOrderRequest({ userId: OWNER })), { code: Code.PermissionDenied, says: "customers place orders for themselves only" }, OK, OK],
+  [
+    "CreateOrder",
+    (app, b) => orders(app, b).createOrder(createOrderRequest({ userId: OWNER })),
+    { code: Code.PermissionDenied, says: "customers place orders for themselves only" },
+    OK,
+    OK,
+  ],
   ["GetOrder", (app, b, o) => orders(app, b).getOrder({ orderId: o.id }), notFound("order"), OK, OK],
   ["ListOrders", (app, b) => orders(app, b).listOrders({ userId: OWNER }), OK, OK, OK],
   ["GetOrderStatus", (app, b, o) => orders(app, b).getOrderStatus({ orderId: o.id }), notFound("order"), OK, OK],
   ["WatchOrder", (app, b, o) => firstOf(orders(app, b).watchOrder({ orderId: o.id })), notFound("order"), OK, OK],
-  ["PayOrder", (app, b, o) => orders(app, b).payOrder({ requestId: rid(), orderId: o.id, paymentMethod: createOrderRequest().paymentMethod }), notFound("order"), OK, precondition("already")],
-  ["CancelOrder", (app, b, o) => orders(app, b).cancelOrder({ requestId: rid(), orderId: o.id, reason: "test" }), notFound("order"), OK, precondition("from CANCELLED to CANCELLED")],
+  [
+    "PayOrder",
+    (app, b, o) => orders(app, b).payOrder({ requestId: rid(), orderId: o.id, paymentMethod: createOrderRequest().paymentMethod }),
+    notFound("order"),
+    OK,
+    precondition("already"),
+  ],
+  [
+    "CancelOrder",
+    (app, b, o) => orders(app, b).cancelOrder({ requestId: rid(), orderId: o.id, reason: "test" }),
+    notFound("order"),
+    OK,
+    precondition("from CANCELLED to CANCELLED"),
+  ],
   ["UpdateOrder", (app, b, o) => orders(app, b).updateOrder({ requestId: rid(), orderId: o.id, notes: "x" }), staffOnly, staffOnly, OK],
-  ["UpdateOrderStatus", (app, b, o) => orders(app, b).updateOrderStatus({ requestId: rid(), orderId: o.id, status: OrderStatus.CONFIRMED }), staffOnly, staffOnly, OK],
-  ["RefundOrder", (app, b, o) => orders(app, b).refundOrder({ requestId: rid(), orderId: o.id, reason: "x" }), staffOnly, staffOnly, precondition("from PENDING to REFUNDED")],
-  ["DeleteOrder", (app, b, o) => orders(app, b).deleteOrder({ requestId: rid(), orderId: o.id }), staffOnly, staffOnly, precondition("PENDING")],
-  ["UpdateOrderItemStatus", (app, b, o) => orders(app, b).updateOrderItemStatus({ requestId: rid(), orderId: o.id, itemId: o.items[0]!.id, status: 4 }), staffOnly, staffOnly, precondition("PENDING")],
-  ["AddOrderItem", (app, b, o) => orders(app, b).addOrderItem({ requestId: rid(), orderId: o.id, item: { productId: "prod-cap", quantity: 1 } }), staffOnly, staffOnly, OK],
-  ["UpdateOrderItemQuantity", (app, b, o) => orders(app, b).updateOrderItemQuantity({ requestId: rid(), orderId: o.id, itemId: o.items[0]!.id, quantity: 2 }), staffOnly, staffOnly, OK],
-  ["RemoveOrderItem", (app, b, o) => orders(app, b).removeOrderItem({ requestId: rid(), orderId: o.id, itemId: o.items[0]!.id }), staffOnly, staffOnly, OK],
+  [
+    "UpdateOrderStatus",
+    (app, b, o) => orders(app, b).updateOrderStatus({ requestId: rid(), orderId: o.id, status: OrderStatus.CONFIRMED }),
+    staffOnly,
+    staffOnly,
+    OK,
+  ],
+  [
+    "RefundOrder",
+    (app, b, o) => orders(app, b).refundOrder({ requestId: rid(), orderId: o.id, reason: "x" }),
+    staffOnly,
+    staffOnly,
+    precondition("from PENDING to REFUNDED"),
+  ],
+  [
+    "DeleteOrder",
+    (app, b, o) => orders(app, b).deleteOrder({ requestId: rid(), orderId: o.id }),
+    staffOnly,
+    staffOnly,
+    precondition("PENDING"),
+  ],
+  [
+    "UpdateOrderItemStatus",
+    (app, b, o) => orders(app, b).updateOrderItemStatus({ requestId: rid(), orderId: o.id, itemId: o.items[0]!.id, status: 4 }),
+    staffOnly,
+    staffOnly,
+    precondition("PENDING"),
+  ],
+  [
+    "AddOrderItem",
+    (app, b, o) => orders(app, b).addOrderItem({ requestId: rid(), orderId: o.id, item: { productId: "prod-cap", quantity: 1 } }),
+    staffOnly,
+    staffOnly,
+    OK,
+  ],
+  [
+    "UpdateOrderItemQuantity",
+    (app, b, o) => orders(app, b).updateOrderItemQuantity({ requestId: rid(), orderId: o.id, itemId: o.items[0]!.id, quantity: 2 }),
+    staffOnly,
+    staffOnly,
+    OK,
+  ],
+  [
+    "RemoveOrderItem",
+    (app, b, o) => orders(app, b).removeOrderItem({ requestId: rid(), orderId: o.id, itemId: o.items[0]!.id }),
+    staffOnly,
+    staffOnly,
+    OK,
+  ],
   ["GetCart", (app, b) => carts(app, b).getCart({ userId: OWNER }), notFound("cart"), OK, OK],
-  ["AddItem", (app, b) => carts(app, b).addItem({ requestId: randomUUID(), userId: OWNER, productId: "prod-mug", quantity: 1 }), notFound("cart"), OK, OK],
-  ["UpdateItemQuantity", (app, b) => carts(app, b).updateItemQuantity({ requestId: randomUUID(), userId: OWNER, productId: "prod-mug", quantity: 2 }), notFound("cart"), OK, OK],
+  [
+    "AddItem",
+    (app, b) => carts(app, b).addItem({ requestId: randomUUID(), userId: OWNER, productId: "prod-mug", quantity: 1 }),
+    notFound("cart"),
+    OK,
+    OK,
+  ],
+  [
+    "UpdateItemQuantity",
+    (app, b) => carts(app, b).updateItemQuantity({ requestId: randomUUID(), userId: OWNER, productId: "prod-mug", quantity: 2 }),
+    notFound("cart"),
+    OK,
+    OK,
+  ],
   [
     "RemoveItem",
     async (app, b) => {
@@ -90,22 +165,25 @@ describe("who may call what", () => {
   });
   afterAll(() => app?.stop());
 
-  it.each(rpcs)("%s: no token and bad token are UNAUTHENTICATED, and another customer, the owner and an admin get exactly the answer the table gives", async (_, call, forOther, forOwner, forAdmin) => {
-    const order = (await orders(app, bearers.admin).createOrder(createOrderRequest({ userId: OWNER }))).order!;
-    await carts(app, bearers.admin).addItem({ requestId: randomUUID(), userId: OWNER, productId: "prod-mug", quantity: 1 });
-    const expected: Record<Caller, Expect> = {
-      "no token": { code: Code.Unauthenticated, says: "bearer token is required" },
-      "bad token": { code: Code.Unauthenticated, says: "signature does not verify" },
-      "other customer": forOther,
-      owner: forOwner,
-      admin: forAdmin,
-    };
-    for (const caller of Object.keys(expected) as Caller[]) {
-      const { code, message } = await outcomeOf(call(app, bearers[caller], order));
-      expect(Code[code] ?? "OK", `${caller}: "${message}"`).toBe(Code[expected[caller].code] ?? "OK");
-      if (expected[caller].says) expect(message, caller).toContain(expected[caller].says);
-    }
-  });
+  it.each(rpcs)(
+    "%s: no token and bad token are UNAUTHENTICATED, and another customer, the owner and an admin get exactly the answer the table gives",
+    async (_, call, forOther, forOwner, forAdmin) => {
+      const order = (await orders(app, bearers.admin).createOrder(createOrderRequest({ userId: OWNER }))).order!;
+      await carts(app, bearers.admin).addItem({ requestId: randomUUID(), userId: OWNER, productId: "prod-mug", quantity: 1 });
+      const expected: Record<Caller, Expect> = {
+        "no token": { code: Code.Unauthenticated, says: "bearer token is required" },
+        "bad token": { code: Code.Unauthenticated, says: "signature does not verify" },
+        "other customer": forOther,
+        owner: forOwner,
+        admin: forAdmin,
+      };
+      for (const caller of Object.keys(expected) as Caller[]) {
+        const { code, message } = await outcomeOf(call(app, bearers[caller], order));
+        expect(Code[code] ?? "OK", `${caller}: "${message}"`).toBe(Code[expected[caller].code] ?? "OK");
+        if (expected[caller].says) expect(message, caller).toContain(expected[caller].says);
+      }
+    },
+  );
 
   it("when another customer lists the owner's orders, then none come back; the owner sees only theirs", async () => {
     await orders(app, bearers.admin).createOrder(createOrderRequest({ userId: OWNER }));
@@ -147,7 +225,10 @@ describe("tokens that are refused", () => {
     ["malformed", async () => "not.a.jwt!", ""],
   ])("when the token is %s, then UNAUTHENTICATED over Connect and gRPC", async (_, make, words) => {
     const bearer = await make();
-    const error = await app.connect(OrderService, bearer).listOrders({}).catch((e) => ConnectError.from(e));
+    const error = await app
+      .connect(OrderService, bearer)
+      .listOrders({})
+      .catch((e) => ConnectError.from(e));
     expect((error as ConnectError).code).toBe(Code.Unauthenticated);
     expect((error as ConnectError).rawMessage).toContain(words);
     const grpcError = await unary(app.grpcClient(OrderService, bearer), "listOrders", {}).catch((e: grpc.ServiceError) => e);
@@ -165,7 +246,10 @@ describe("tokens that are refused", () => {
     const health = await unary<{ status: number }>(app.grpcClient(Health, ""), "check", { service: "shop.order.v1.OrderService" });
     expect(health.status).toBe(1);
     const { ServerReflection } = await import("../gen/grpc/reflection/v1/reflection_pb.js");
-    const call = app.grpcClient(ServerReflection, "").serverReflectionInfo!() as grpc.ClientDuplexStream<unknown, { messageResponse: { case: string } }>;
+    const call = app.grpcClient(ServerReflection, "").serverReflectionInfo!() as grpc.ClientDuplexStream<
+      unknown,
+      { messageResponse: { case: string } }
+    >;
     const answer = new Promise<string>((resolve, reject) => {
       call.once("data", (message: { messageResponse: { case: string } }) => resolve(message.messageResponse.case));
       call.once("error", reject);
@@ -182,7 +266,9 @@ describe("trusted gateway mode", () => {
     const app = await startTestApp({ AUTH_MODE: "gateway" });
     try {
       const client = app.connect(OrderService, "");
-      const placed = await client.createOrder(createOrderRequest({ userId: "" }), { headers: { "x-user-id": "gw-user", "x-user-roles": "customer" } });
+      const placed = await client.createOrder(createOrderRequest({ userId: "" }), {
+        headers: { "x-user-id": "gw-user", "x-user-roles": "customer" },
+      });
       expect(placed.order?.userId).toBe("gw-user");
       const error = await client.listOrders({}).catch((e) => ConnectError.from(e));
       expect((error as ConnectError).code).toBe(Code.Unauthenticated);
@@ -196,20 +282,33 @@ describe("keys from a JWKS URL", () => {
   it("when tokens are signed by an identity provider's ES256 key, then its JWKS verifies them and other keys are refused", async () => {
     const { privateKey, publicKey } = await generateKeyPair("ES256");
     const jwk = { ...(await exportJWK(publicKey)), kid: "idp-1", alg: "ES256", use: "sig" };
-    const jwks = http.createServer((_, response) => response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys: [jwk] })));
+    const jwks = http.createServer((_, response) =>
+      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys: [jwk] })),
+    );
     await new Promise<void>((resolve) => jwks.listen(0, "127.0.0.1", resolve));
     const url = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`;
     const app = await startTestApp({ JWT_SECRET: "", JWT_JWKS_URL: url, JWT_ISSUER: "https://idp.example.com" });
     try {
       const sign = (key: Parameters<SignJWT["sign"]>[0]) =>
-        new SignJWT({ roles: ["customer"] }).setProtectedHeader({ alg: "ES256", kid: "idp-1" }).setSubject("idp-user")
-          .setIssuer("https://idp.example.com").setAudience("order-service").setExpirationTime("5m").sign(key);
+        new SignJWT({ roles: ["customer"] })
+          .setProtectedHeader({ alg: "ES256", kid: "idp-1" })
+          .setSubject("idp-user")
+          .setIssuer("https://idp.example.com")
+          .setAudience("order-service")
+          .setExpirationTime("5m")
+          .sign(key);
       const good = await app.connect(OrderService, await sign(privateKey)).listOrders({});
       expect(good.orders).toEqual([]);
       const stranger = (await generateKeyPair("ES256")).privateKey;
-      const error = await app.connect(OrderService, await sign(stranger)).listOrders({}).catch((e) => ConnectError.from(e));
+      const error = await app
+        .connect(OrderService, await sign(stranger))
+        .listOrders({})
+        .catch((e) => ConnectError.from(e));
       expect((error as ConnectError).code).toBe(Code.Unauthenticated);
-      const hs = await app.connect(OrderService, await token("idp-user")).listOrders({}).catch((e) => ConnectError.from(e));
+      const hs = await app
+        .connect(OrderService, await token("idp-user"))
+        .listOrders({})
+        .catch((e) => ConnectError.from(e));
       expect((hs as ConnectError).code).toBe(Code.Unauthenticated);
     } finally {
       await app.stop();
@@ -223,7 +322,9 @@ describe("limits", () => {
     const app = await startTestApp();
     try {
       const client = app.connect(OrderService);
-      await Promise.all(Array.from({ length: 101 }, () => client.createOrder(createOrderRequest({ items: [{ productId: "prod-socks", quantity: 1 }] }))));
+      await Promise.all(
+        Array.from({ length: 101 }, () => client.createOrder(createOrderRequest({ items: [{ productId: "prod-socks", quantity: 1 }] }))),
+      );
       const page = await client.listOrders({ pageSize: 500 });
       expect(page.orders).toHaveLength(100);
       expect(page.nextPageToken).not.toBe("");
@@ -240,7 +341,14 @@ describe("limits", () => {
     const app = await startTestApp({ RATE_LIMIT_PER_SECOND: "3" });
     try {
       const busy = app.connect(OrderService, await token("busy-user"));
-      const codes = await Promise.all(Array.from({ length: 6 }, () => busy.listOrders({}).then(() => Code[0], (e) => ConnectError.from(e))));
+      const codes = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          busy.listOrders({}).then(
+            () => Code[0],
+            (e) => ConnectError.from(e),
+          ),
+        ),
+      );
       const limited = codes.filter((c): c is ConnectError => c instanceof ConnectError);
       expect(limited.length).toBeGreaterThanOrEqual(3);
       expect(limited[0]?.code).toBe(Code.ResourceExhausted);
@@ -254,10 +362,18 @@ describe("limits", () => {
 
   it("when a client asks for a deadline above RPC_MAX_TIMEOUT_MS, then the maximum applies", async () => {
     const products = await startProductTestServer({ kind: "hang" });
-    const app = await startTestApp({ PRODUCT_SERVICE_URL: products.url, RPC_MAX_TIMEOUT_MS: "300", DEPENDENCY_TIMEOUT_MS: "10000", DEPENDENCY_RETRIES: "0" });
+    const app = await startTestApp({
+      PRODUCT_SERVICE_URL: products.url,
+      RPC_MAX_TIMEOUT_MS: "300",
+      DEPENDENCY_TIMEOUT_MS: "10000",
+      DEPENDENCY_RETRIES: "0",
+    });
     try {
       const started = Date.now();
-      const error = await app.connect(OrderService).createOrder(createOrderRequest(), { timeoutMs: 30_000 }).catch((e) => ConnectError.from(e));
+      const error = await app
+        .connect(OrderService)
+        .createOrder(createOrderRequest(), { timeoutMs: 30_000 })
+        .catch((e) => ConnectError.from(e));
       expect((error as ConnectError).code).toBe(Code.DeadlineExceeded);
       expect(Date.now() - started).toBeLessThan(3_000);
     } finally {
@@ -274,11 +390,23 @@ describe("what the logs never hold", () => {
     try {
       const bearer = await token(OWNER);
       const client = app.connect(OrderService, bearer);
-      const request = createOrderRequest({ userId: "", shippingAddress: { line1: "742 Evergreen Terrace", city: "Springfield", postalCode: "62701", countryCode: "US" } });
+      const request = createOrderRequest({
+        userId: "",
+        shippingAddress: { line1: "742 Evergreen Terrace", city: "Springfield", postalCode: "62701", countryCode: "US" },
+      });
       const order = (await client.createOrder(request)).order!;
-      await client.payOrder({ requestId: rid(), orderId: order.id, paymentMethod: { method: { case: "card", value: { paymentToken: "tok_decline", brand: "VISA", last4: "0002" } } } }).catch(() => undefined);
+      await client
+        .payOrder({
+          requestId: rid(),
+          orderId: order.id,
+          paymentMethod: { method: { case: "card", value: { paymentToken: "tok_decline", brand: "VISA", last4: "0002" } } },
+        })
+        .catch(() => undefined);
       await client.createOrder(createOrderRequest({ userId: "", customer: { email: "bad" } })).catch(() => undefined);
-      await app.connect(OrderService, "garbage.token.here").listOrders({}).catch(() => undefined);
+      await app
+        .connect(OrderService, "garbage.token.here")
+        .listOrders({})
+        .catch(() => undefined);
     } finally {
       await app.stop();
     }

@@ -48,37 +48,44 @@ describe("the development page in headless Chromium, against the real service", 
     return orders[0]!;
   }
 
-  it.each(["connect", "grpc-web"])("over %s: sign in, add to cart, see a refused checkout's details, check out, and watch the status change live", async (protocol) => {
-    const page = await browser.newPage();
-    const userId = `browser-${protocol}-${randomUUID().slice(0, 6)}`;
-    // What went over the wire to the order and cart services, by content type.
-    const sent = new Set<string>();
-    page.on("request", (request) => {
-      if (/\/shop\.(order|cart)\.v1\./.test(request.url())) sent.add(request.headers()["content-type"] ?? "");
-    });
-    try {
-      await page.goto(`http://127.0.0.1:${app.httpPort}/?protocol=${protocol}`);
-      await shopAndCheckOut(page, userId);
+  it.each(["connect", "grpc-web"])(
+    "over %s: sign in, add to cart, see a refused checkout's details, check out, and watch the status change live",
+    async (protocol) => {
+      const page = await browser.newPage();
+      const userId = `browser-${protocol}-${randomUUID().slice(0, 6)}`;
+      // What went over the wire to the order and cart services, by content type.
+      const sent = new Set<string>();
+      page.on("request", (request) => {
+        if (/\/shop\.(order|cart)\.v1\./.test(request.url())) sent.add(request.headers()["content-type"] ?? "");
+      });
+      try {
+        await page.goto(`http://127.0.0.1:${app.httpPort}/?protocol=${protocol}`);
+        await shopAndCheckOut(page, userId);
 
-      await page.fill("#email", "not-an-email");
-      await page.click("#checkout");
-      await expect.poll(() => page.textContent("#error")).toContain("customer.email: must be an email address");
+        await page.fill("#email", "not-an-email");
+        await page.click("#checkout");
+        await expect.poll(() => page.textContent("#error")).toContain("customer.email: must be an email address");
 
-      await page.fill("#email", "browser@example.com");
-      await page.click("#checkout");
-      await expect.poll(() => page.textContent("#order-number")).toMatch(/^ORD-\d{4}-\d{6}$/);
-      await expect.poll(() => page.textContent("#order-status")).toBe("PENDING");
+        await page.fill("#email", "browser@example.com");
+        await page.click("#checkout");
+        await expect.poll(() => page.textContent("#order-number")).toMatch(/^ORD-\d{4}-\d{6}$/);
+        await expect.poll(() => page.textContent("#order-status")).toBe("PENDING");
 
-      const order = await orderOf(userId);
-      expect(order.userId).toBe(userId);
-      await app.connect(OrderService, operator).updateOrderStatus({ requestId: randomUUID(), orderId: order.id, status: OrderStatus.CONFIRMED });
-      await expect.poll(() => page.textContent("#order-status")).toBe("CONFIRMED");
-      expect(await page.textContent("#order-events")).toContain("shop.order.v1.OrderStatusChanged: CONFIRMED");
-      await page.screenshot({ path: join(ARTIFACTS, `browser-order-${protocol}.png`), fullPage: true });
-      // Unary calls and the WatchOrder stream, each in the protocol the page was asked for.
-      expect([...sent].sort()).toEqual(protocol === "grpc-web" ? ["application/grpc-web+proto"] : ["application/connect+json", "application/json"]);
-    } finally {
-      await page.close();
-    }
-  });
+        const order = await orderOf(userId);
+        expect(order.userId).toBe(userId);
+        await app
+          .connect(OrderService, operator)
+          .updateOrderStatus({ requestId: randomUUID(), orderId: order.id, status: OrderStatus.CONFIRMED });
+        await expect.poll(() => page.textContent("#order-status")).toBe("CONFIRMED");
+        expect(await page.textContent("#order-events")).toContain("shop.order.v1.OrderStatusChanged: CONFIRMED");
+        await page.screenshot({ path: join(ARTIFACTS, `browser-order-${protocol}.png`), fullPage: true });
+        // Unary calls and the WatchOrder stream, each in the protocol the page was asked for.
+        expect([...sent].sort()).toEqual(
+          protocol === "grpc-web" ? ["application/grpc-web+proto"] : ["application/connect+json", "application/json"],
+        );
+      } finally {
+        await page.close();
+      }
+    },
+  );
 });

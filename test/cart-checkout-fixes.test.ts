@@ -9,7 +9,6 @@ import { startTestApp, type TestApp } from "./support/test-app.js";
 import { failure } from "./support/errors.js";
 import { startAppWithTestCatalog } from "./support/test-catalog-app.js";
 
-
 describe("Checkout when the catalog or stock moved since the cart was filled", () => {
   let app: TestApp;
   let carts: Client<typeof CartService>;
@@ -21,7 +20,13 @@ describe("Checkout when the catalog or stock moved since the cart was filled", (
 
   it("when lines are short, gone, off sale or repriced, then ABORTED lists every fix, the cart is fixed, and no order exists", async () => {
     const userId = "fixes-user";
-    for (const [productId, quantity] of [["prod-poster", 5], ["prod-lamp", 1], ["prod-cap", 1], ["prod-bottle", 2], ["prod-mug", 1]] as const) {
+    for (const [productId, quantity] of [
+      ["prod-poster", 5],
+      ["prod-lamp", 1],
+      ["prod-cap", 1],
+      ["prod-bottle", 2],
+      ["prod-mug", 1],
+    ] as const) {
       await carts.addItem({ requestId: randomUUID(), userId, productId, quantity });
     }
     await query(app.databaseUrl, `update catalog_products set available = 2 where id = 'prod-poster'`);
@@ -35,8 +40,17 @@ describe("Checkout when the catalog or stock moved since the cart was filled", (
     const details = error.findDetails(CartAdjustmentsSchema)[0]!;
     expect(details.cartVersion).toBe(6n);
     const byProduct = Object.fromEntries(details.adjustments.map((a) => [a.productId, a]));
-    expect(byProduct["prod-poster"]).toMatchObject({ reason: CartAdjustments_Reason.SHORT_OF_STOCK, oldQuantity: 5, newQuantity: 2, noLongerAvailable: false });
-    expect(byProduct["prod-lamp"]).toMatchObject({ reason: CartAdjustments_Reason.REPRICED, oldUnitPrice: { amountMinor: 4599n }, newUnitPrice: { amountMinor: 4999n } });
+    expect(byProduct["prod-poster"]).toMatchObject({
+      reason: CartAdjustments_Reason.SHORT_OF_STOCK,
+      oldQuantity: 5,
+      newQuantity: 2,
+      noLongerAvailable: false,
+    });
+    expect(byProduct["prod-lamp"]).toMatchObject({
+      reason: CartAdjustments_Reason.REPRICED,
+      oldUnitPrice: { amountMinor: 4599n },
+      newUnitPrice: { amountMinor: 4999n },
+    });
     expect(byProduct["prod-cap"]).toMatchObject({ reason: CartAdjustments_Reason.INACTIVE, newQuantity: 0, noLongerAvailable: true });
     expect(byProduct["prod-bottle"]).toMatchObject({ reason: CartAdjustments_Reason.OUT_OF_STOCK, newQuantity: 0 });
     expect(byProduct["prod-mug"]).toBeUndefined();
@@ -49,7 +63,11 @@ describe("Checkout when the catalog or stock moved since the cart was filled", (
       ["prod-mug", 1, 1250n],
     ]);
     const { order } = await carts.checkout(checkoutRequest(userId, { expectedVersion: cart!.version }));
-    expect(order?.items.map((i) => [i.productId, i.quantity])).toEqual([["prod-poster", 2], ["prod-lamp", 1], ["prod-mug", 1]]);
+    expect(order?.items.map((i) => [i.productId, i.quantity])).toEqual([
+      ["prod-poster", 2],
+      ["prod-lamp", 1],
+      ["prod-mug", 1],
+    ]);
   });
 
   it("when the checkout carries a version the cart moved past, then ABORTED VERSION_MISMATCH", async () => {

@@ -49,10 +49,18 @@ describe("CartService: one cart per user, edited safely", () => {
     const userId = newUser();
     await carts.addItem({ requestId: randomUUID(), userId, productId: "prod-mug", quantity: 2 });
     await carts.addItem({ requestId: randomUUID(), userId, productId: "prod-cap", quantity: 1 });
-    expect((await carts.updateItemQuantity({ requestId: randomUUID(), userId, productId: "prod-mug", quantity: 5 })).cart?.items[0]?.quantity).toBe(5);
-    expect((await carts.updateItemQuantity({ requestId: randomUUID(), userId, productId: "prod-cap", quantity: 0 })).cart?.items.map((i) => i.productId)).toEqual(["prod-mug"]);
+    expect(
+      (await carts.updateItemQuantity({ requestId: randomUUID(), userId, productId: "prod-mug", quantity: 5 })).cart?.items[0]?.quantity,
+    ).toBe(5);
+    expect(
+      (await carts.updateItemQuantity({ requestId: randomUUID(), userId, productId: "prod-cap", quantity: 0 })).cart?.items.map(
+        (i) => i.productId,
+      ),
+    ).toEqual(["prod-mug"]);
     expect((await failure(carts.removeItem({ requestId: randomUUID(), userId, productId: "prod-cap" }))).code).toBe(Code.NotFound);
-    expect((await failure(carts.updateItemQuantity({ requestId: randomUUID(), userId, productId: "prod-tee", quantity: 1 }))).code).toBe(Code.NotFound);
+    expect((await failure(carts.updateItemQuantity({ requestId: randomUUID(), userId, productId: "prod-tee", quantity: 1 }))).code).toBe(
+      Code.NotFound,
+    );
     await carts.addItem({ requestId: randomUUID(), userId, productId: "prod-tee", quantity: 1 });
     expect((await carts.removeItem({ requestId: randomUUID(), userId, productId: "prod-tee" })).cart?.items).toHaveLength(1);
     const cleared = (await carts.clearCart({ requestId: randomUUID(), userId })).cart!;
@@ -62,7 +70,9 @@ describe("CartService: one cart per user, edited safely", () => {
   it("when inputs are bad, then INVALID_ARGUMENT names every field", async () => {
     const error = await failure(carts.addItem({ requestId: randomUUID(), userId: "bad user!", productId: "bad id!", quantity: 0 }));
     expect(error.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field)).toEqual(["quantity", "user_id", "product_id"]);
-    const tooMany = await failure(carts.updateItemQuantity({ requestId: randomUUID(), userId: newUser(), productId: "prod-mug", quantity: 21 }));
+    const tooMany = await failure(
+      carts.updateItemQuantity({ requestId: randomUUID(), userId: newUser(), productId: "prod-mug", quantity: 21 }),
+    );
     expect(tooMany.findDetails(BadRequestSchema)[0]?.fieldViolations[0]?.description).toBe("must be between 0 and 20");
     expect((await failure(carts.getCart({ userId: "x".repeat(129) }))).code).toBe(Code.InvalidArgument);
   });
@@ -92,14 +102,18 @@ describe("CartService: one cart per user, edited safely", () => {
     const userId = newUser();
     const { cart } = await carts.addItem({ requestId: randomUUID(), userId, productId: "prod-mug", quantity: 1 });
     await carts.updateItemQuantity({ requestId: randomUUID(), userId, productId: "prod-mug", quantity: 4, expectedVersion: cart!.version });
-    const stale = await failure(carts.updateItemQuantity({ requestId: randomUUID(), userId, productId: "prod-mug", quantity: 9, expectedVersion: cart!.version }));
+    const stale = await failure(
+      carts.updateItemQuantity({ requestId: randomUUID(), userId, productId: "prod-mug", quantity: 9, expectedVersion: cart!.version }),
+    );
     expect([stale.code, reasonOf(stale)]).toEqual([Code.Aborted, "VERSION_MISMATCH"]);
     expect((await carts.getCart({ userId })).cart?.items[0]?.quantity).toBe(4);
   });
 
   it("when 20 AddItem calls for one cart arrive at once, then every quantity is kept", async () => {
     const userId = newUser();
-    await Promise.all(Array.from({ length: 20 }, () => carts.addItem({ requestId: randomUUID(), userId, productId: "prod-socks", quantity: 1 })));
+    await Promise.all(
+      Array.from({ length: 20 }, () => carts.addItem({ requestId: randomUUID(), userId, productId: "prod-socks", quantity: 1 })),
+    );
     const { cart } = await carts.getCart({ userId });
     expect(cart).toMatchObject({ itemCount: 20, version: 20n });
   });
@@ -108,13 +122,14 @@ describe("CartService: one cart per user, edited safely", () => {
     const userId = newUser();
     await carts.addItem({ requestId: randomUUID(), userId, productId: "prod-mug", quantity: 2 });
     await carts.addItem({ requestId: randomUUID(), userId, productId: "prod-tee", quantity: 1 });
-    const { order } = await unary<{ order: { id: string; userId: string; status: OrderStatus; items: { productId: string; quantity: number }[] } }>(
-      app.grpcClient(CartService),
-      "checkout",
-      checkoutRequest(userId, { expectedVersion: 2n }),
-    );
+    const { order } = await unary<{
+      order: { id: string; userId: string; status: OrderStatus; items: { productId: string; quantity: number }[] };
+    }>(app.grpcClient(CartService), "checkout", checkoutRequest(userId, { expectedVersion: 2n }));
     expect(order).toMatchObject({ userId, status: OrderStatus.PENDING });
-    expect(order.items.map((i) => [i.productId, i.quantity])).toEqual([["prod-mug", 2], ["prod-tee", 1]]);
+    expect(order.items.map((i) => [i.productId, i.quantity])).toEqual([
+      ["prod-mug", 2],
+      ["prod-tee", 1],
+    ]);
     expect((await carts.getCart({ userId })).cart).toMatchObject({ items: [], version: 3n });
     expect((await app.connect(OrderService).getOrder({ orderId: order.id })).order?.total).toEqual(usd(5891n));
     expect(await eventTypes(app.databaseUrl, order.id)).toEqual(["OrderCreated"]);
@@ -136,9 +151,15 @@ describe("CartService: one cart per user, edited safely", () => {
     await carts.addItem({ requestId: randomUUID(), userId, productId: "prod-notebook", quantity: 2 });
     const results = await Promise.allSettled(Array.from({ length: 5 }, () => carts.checkout(checkoutRequest(userId))));
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
-    for (const r of results) if (r.status === "rejected") expect([Code.Aborted, Code.FailedPrecondition]).toContain(ConnectError.from(r.reason).code);
+    for (const r of results)
+      if (r.status === "rejected") expect([Code.Aborted, Code.FailedPrecondition]).toContain(ConnectError.from(r.reason).code);
     expect(await query(app.databaseUrl, `select id from orders where user_id = $1`, [userId])).toHaveLength(1);
-    expect(await query(app.databaseUrl, `select id from catalog_reservations r where status = 'HELD' and not exists (select 1 from orders o where o.id::text = r.id)`)).toEqual([]);
+    expect(
+      await query(
+        app.databaseUrl,
+        `select id from catalog_reservations r where status = 'HELD' and not exists (select 1 from orders o where o.id::text = r.id)`,
+      ),
+    ).toEqual([]);
   });
 
   it("when every cart RPC is called over gRPC, then each answers as over Connect", async () => {
@@ -147,18 +168,27 @@ describe("CartService: one cart per user, edited safely", () => {
     type CartReply = { cart: { items: { productId: string; quantity: number }[]; version: bigint } };
     await unary<CartReply>(client, "addItem", { requestId: randomUUID(), userId, productId: "prod-mug", quantity: 1 });
     await unary<CartReply>(client, "addItem", { requestId: randomUUID(), userId, productId: "prod-tee", quantity: 1 });
-    expect((await unary<CartReply>(client, "updateItemQuantity", { requestId: randomUUID(), userId, productId: "prod-mug", quantity: 3 })).cart.items[0]?.quantity).toBe(3);
-    expect((await unary<CartReply>(client, "removeItem", { requestId: randomUUID(), userId, productId: "prod-tee" })).cart.items).toHaveLength(1);
+    expect(
+      (await unary<CartReply>(client, "updateItemQuantity", { requestId: randomUUID(), userId, productId: "prod-mug", quantity: 3 })).cart
+        .items[0]?.quantity,
+    ).toBe(3);
+    expect(
+      (await unary<CartReply>(client, "removeItem", { requestId: randomUUID(), userId, productId: "prod-tee" })).cart.items,
+    ).toHaveLength(1);
     expect((await unary<CartReply>(client, "getCart", { userId })).cart.version).toBe(4n);
     expect((await unary<CartReply>(client, "clearCart", { requestId: randomUUID(), userId, expectedVersion: 4n })).cart.items).toEqual([]);
-    const stale = await unary(client, "clearCart", { requestId: randomUUID(), userId, expectedVersion: 4n }).catch((e: { code: number }) => e);
+    const stale = await unary(client, "clearCart", { requestId: randomUUID(), userId, expectedVersion: 4n }).catch(
+      (e: { code: number }) => e,
+    );
     expect((stale as { code: number }).code).toBe(Code.Aborted);
   });
 
   it("when checkout input is bad, then INVALID_ARGUMENT lists the fields and nothing is placed", async () => {
     const userId = newUser();
     await carts.addItem({ requestId: randomUUID(), userId, productId: "prod-mug", quantity: 1 });
-    const error = await failure(carts.checkout(checkoutRequest(userId, { requestId: "", customer: { email: "x" }, paymentMethod: undefined })));
+    const error = await failure(
+      carts.checkout(checkoutRequest(userId, { requestId: "", customer: { email: "x" }, paymentMethod: undefined })),
+    );
     const fields = error.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field);
     expect(fields).toEqual(expect.arrayContaining(["request_id", "customer.email", "customer.first_name", "payment_method"]));
     expect((await carts.getCart({ userId })).cart?.items).toHaveLength(1);
@@ -172,7 +202,14 @@ describe("cart changes are safe to retry (AIP-155)", () => {
     try {
       const userId = `retry-${randomUUID().slice(0, 8)}`;
       const request = { requestId: randomUUID(), userId, productId: "prod-mug", quantity: 2 };
-      const viaProxy = createClient(CartService, createConnectTransport({ baseUrl: proxy.url, httpVersion: "1.1", interceptors: [(next) => (r) => (r.header.set("authorization", `Bearer ${adminToken}`), next(r))] }));
+      const viaProxy = createClient(
+        CartService,
+        createConnectTransport({
+          baseUrl: proxy.url,
+          httpVersion: "1.1",
+          interceptors: [(next) => (r) => (r.header.set("authorization", `Bearer ${adminToken}`), next(r))],
+        }),
+      );
       proxy.setMode("lose answers");
       await expect(viaProxy.addItem(request)).rejects.toBeDefined();
       const retried = await app.connect(CartService).addItem(request);
@@ -180,7 +217,10 @@ describe("cart changes are safe to retry (AIP-155)", () => {
       const again = await app.connect(CartService).addItem(request);
       expect(again).toEqual(retried);
       expect((await app.connect(CartService).getCart({ userId })).cart?.items[0]?.quantity).toBe(2);
-      const reused = await app.connect(CartService).addItem({ ...request, quantity: 3 }).catch((e) => ConnectError.from(e));
+      const reused = await app
+        .connect(CartService)
+        .addItem({ ...request, quantity: 3 })
+        .catch((e) => ConnectError.from(e));
       expect((reused as ConnectError).code).toBe(Code.AlreadyExists);
     } finally {
       proxy.stop();

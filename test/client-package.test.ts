@@ -23,7 +23,12 @@ describe("the client package, installed by another project", () => {
         name: "another-team",
         private: true,
         type: "module",
-        dependencies: { "@shop/order-api": `file:${tarball}`, "@connectrpc/connect": "2.2.0", "@connectrpc/connect-node": "2.2.0", kafkajs: "2.2.4" },
+        dependencies: {
+          "@shop/order-api": `file:${tarball}`,
+          "@connectrpc/connect": "2.2.0",
+          "@connectrpc/connect-node": "2.2.0",
+          kafkajs: "2.2.4",
+        },
       }),
     );
     await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: project });
@@ -49,6 +54,11 @@ describe("the client package, installed by another project", () => {
     });
     const result = JSON.parse(stdout.trim().split("\n").at(-1)!) as Record<string, string>;
     expect(result.orderNumber).toMatch(/^ORD-\d{4}-\d{6}$/);
-    expect(result).toMatchObject({ orderId: result.placed, ceType: "shop.order.v1.OrderCreated", eventType: "shop.order.v1.OrderCreated", version: "1" });
+    expect(result).toMatchObject({
+      orderId: result.placed,
+      ceType: "shop.order.v1.OrderCreated",
+      eventType: "shop.order.v1.OrderCreated",
+      version: "1",
+    });
   });
 });

@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
 import { problems } from "./support/config-problems.js";
 
-
 describe("configuration", () => {
   it("when nothing is set, then the embedded defaults apply", () => {
     const config = loadConfig({});
@@ -21,7 +20,9 @@ describe("configuration", () => {
   });
 
   it("when only half of the TLS pair is set, then start-up refuses", () => {
-    expect(problems({ TLS_CERT_FILE: "/tmp/cert.pem" })).toEqual(["TLS_CERT_FILE: TLS_CERT_FILE and TLS_KEY_FILE must be set together (got \"/tmp/cert.pem\")"]);
+    expect(problems({ TLS_CERT_FILE: "/tmp/cert.pem" })).toEqual([
+      'TLS_CERT_FILE: TLS_CERT_FILE and TLS_KEY_FILE must be set together (got "/tmp/cert.pem")',
+    ]);
   });
 
   it("when a variable is set but empty, then its default applies", () => {

@@ -23,7 +23,7 @@ function requiredPaths(desc: DescMessage, message: Message, prefix: Step[] = [],
     if (isRequired(field)) paths.push([...prefix, { field }]);
     if (depth === 0 || !r.isSet(field)) continue;
     if (field.fieldKind === "message") {
-      paths.push(...requiredPaths(field.message, (r.get(field) as ReflectMessage).message, [...prefix, { field }], depth - 1));
+      paths.push(...requiredPaths(field.message, r.get(field).message, [...prefix, { field }], depth - 1));
     } else if (field.fieldKind === "list" && field.listKind === "message") {
       const first = (r.get(field) as { get(i: number): ReflectMessage }).get(0);
       paths.push(...requiredPaths(field.message, first.message, [...prefix, { field, index: 0 }], depth - 1));
@@ -44,7 +44,9 @@ function without(desc: DescMessage, init: object, steps: Step[]): Message {
   return message;
 }
 
-const methods = [OrderService, CartService].flatMap((service) => service.methods.filter((m) => m.methodKind === "unary" || m.methodKind === "server_streaming"));
+const methods = [OrderService, CartService].flatMap((service) =>
+  service.methods.filter((m) => m.methodKind === "unary" || m.methodKind === "server_streaming"),
+);
 
 describe("field behaviour in the contract agrees with validation", () => {
   let app: TestApp;
@@ -71,33 +73,63 @@ describe("field behaviour in the contract agrees with validation", () => {
       }
       return [];
     } catch (error) {
-      return ConnectError.from(error).findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field) ?? [];
+      return (
+        ConnectError.from(error)
+          .findDetails(BadRequestSchema)[0]
+          ?.fieldViolations.map((v) => v.field) ?? []
+      );
     }
   }
 
-  it.each(methods.map((m) => [`${m.parent.name}/${m.name}`, m] as const))("%s: a request missing any REQUIRED field is refused naming that field, and one missing an optional field is not refused for it", async (_, method) => {
-    const seed = seeds[method.localName]!;
-    const complete = create(method.input, seed() as never);
-    const required = requiredPaths(method.input, complete);
-    for (const steps of required) {
-      const refused = await refusedFields(method, without(method.input, seed(), steps));
-      expect(refused, `${method.name} without ${pathOf(steps)}`).toContain(pathOf(steps));
-    }
-    for (const field of method.input.fields.filter((f) => !isRequired(f))) {
-      const refused = await refusedFields(method, without(method.input, seed(), [{ field }]));
-      expect(refused, `${method.name} without optional ${field.name}`).not.toContain(field.name);
-    }
-  });
+  it.each(methods.map((m) => [`${m.parent.name}/${m.name}`, m] as const))(
+    "%s: a request missing any REQUIRED field is refused naming that field, and one missing an optional field is not refused for it",
+    async (_, method) => {
+      const seed = seeds[method.localName]!;
+      const complete = create(method.input, seed() as never);
+      const required = requiredPaths(method.input, complete);
+      for (const steps of required) {
+        const refused = await refusedFields(method, without(method.input, seed(), steps));
+        expect(refused, `${method.name} without ${pathOf(steps)}`).toContain(pathOf(steps));
+      }
+      for (const field of method.input.fields.filter((f) => !isRequired(f))) {
+        const refused = await refusedFields(method, without(method.input, seed(), [{ field }]));
+        expect(refused, `${method.name} without optional ${field.name}`).not.toContain(field.name);
+      }
+    },
+  );
 
   it("when the contract is read, then every mutating request's request_id is REQUIRED and every resource's server-set fields are OUTPUT_ONLY", () => {
     const mutating = methods.filter((m) => m.input.fields.some((f) => f.name === "request_id"));
     expect(mutating.map((m) => m.name).sort()).toEqual(
-      ["AddItem", "AddOrderItem", "CancelOrder", "Checkout", "ClearCart", "CreateOrder", "DeleteOrder", "PayOrder", "RefundOrder", "RemoveItem", "RemoveOrderItem", "UpdateItemQuantity", "UpdateOrder", "UpdateOrderItemQuantity", "UpdateOrderItemStatus", "UpdateOrderStatus"].sort(),
+      [
+        "AddItem",
+        "AddOrderItem",
+        "CancelOrder",
+        "Checkout",
+        "ClearCart",
+        "CreateOrder",
+        "DeleteOrder",
+        "PayOrder",
+        "RefundOrder",
+        "RemoveItem",
+        "RemoveOrderItem",
+        "UpdateItemQuantity",
+        "UpdateOrder",
+        "UpdateOrderItemQuantity",
+        "UpdateOrderItemStatus",
+        "UpdateOrderStatus",
+      ].sort(),
     );
     for (const method of mutating) expect(isRequired(method.input.fields.find((f) => f.name === "request_id")!), method.name).toBe(true);
     const order = OrderService.method.getOrder.output.fields.find((f) => f.name === "order")!.message!;
     for (const name of ["id", "order_number", "status", "total", "version", "create_time"]) {
-      expect(getOption(order.fields.find((f) => f.name === name)!, field_behavior), name).toEqual([FieldBehavior.OUTPUT_ONLY]);
+      expect(
+        getOption(
+          order.fields.find((f) => f.name === name)!,
+          field_behavior,
+        ),
+        name,
+      ).toEqual([FieldBehavior.OUTPUT_ONLY]);
     }
   });
 });

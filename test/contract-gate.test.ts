@@ -36,7 +36,9 @@ describe("the breaking-change gate against contracts/baseline.binpb", () => {
   });
 
   it("when an API field is renumbered, then the gate fails and names it", async () => {
-    const verdict = await gateOn("shop/order/v1/order.proto", (text) => text.replace("string order_number = 2 [", "string order_number = 22 ["));
+    const verdict = await gateOn("shop/order/v1/order.proto", (text) =>
+      text.replace("string order_number = 2 [", "string order_number = 22 ["),
+    );
     expect(verdict.passed).toBe(false);
     expect(verdict.output).toContain('Previously present field "2" with name "order_number" on message "Order" was deleted');
   });
@@ -48,7 +50,9 @@ describe("the breaking-change gate against contracts/baseline.binpb", () => {
   });
 
   it("when an API field is renamed, then the gate fails (its JSON name changes: WIRE_JSON)", async () => {
-    const verdict = await gateOn("shop/order/v1/order.proto", (text) => text.replace("string tracking_number = 14;", "string tracking_code = 14;"));
+    const verdict = await gateOn("shop/order/v1/order.proto", (text) =>
+      text.replace("string tracking_number = 14;", "string tracking_code = 14;"),
+    );
     expect(verdict.passed).toBe(false);
     expect(verdict.output).toMatch(/tracking_number/);
   });
@@ -60,7 +64,9 @@ describe("the breaking-change gate against contracts/baseline.binpb", () => {
   });
 
   it("when an optional field is added, then the gate passes", async () => {
-    const verdict = await gateOn("shop/order/events/v1/order_events.proto", (text) => text.replace("  string reason = 1;\n}\n", "  string reason = 1;\n  string note = 2;\n}\n"));
+    const verdict = await gateOn("shop/order/events/v1/order_events.proto", (text) =>
+      text.replace("  string reason = 1;\n}\n", "  string reason = 1;\n  string note = 2;\n}\n"),
+    );
     expect(verdict).toMatchObject({ passed: true });
   });
 });

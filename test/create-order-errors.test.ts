@@ -20,13 +20,27 @@ describe("CreateOrder against the reference catalog: what the catalog says no to
   afterAll(() => app?.stop());
 
   it("when text fields hold a NUL character (which PostgreSQL cannot store), then INVALID_ARGUMENT names each field, not UNAVAILABLE", async () => {
-    const error = await failure(orders.createOrder(createOrderRequest({ notes: "a\u0000b", customer: { email: "ann@example.com", firstName: "A\u0000", lastName: "Lee" } })));
+    const error = await failure(
+      orders.createOrder(
+        createOrderRequest({ notes: "a\u0000b", customer: { email: "ann@example.com", firstName: "A\u0000", lastName: "Lee" } }),
+      ),
+    );
     expect(error.code).toBe(Code.InvalidArgument);
     expect(error.rawMessage).toBe("customer.first_name: must not contain NUL characters; notes: must not contain NUL characters");
   });
 
   it("when products do not exist, then INVALID_ARGUMENT lists every unknown id", async () => {
-    const error = await failure(orders.createOrder(createOrderRequest({ items: [{ productId: "prod-x", quantity: 1 }, { productId: "prod-mug", quantity: 1 }, { productId: "prod-y", quantity: 1 }] })));
+    const error = await failure(
+      orders.createOrder(
+        createOrderRequest({
+          items: [
+            { productId: "prod-x", quantity: 1 },
+            { productId: "prod-mug", quantity: 1 },
+            { productId: "prod-y", quantity: 1 },
+          ],
+        }),
+      ),
+    );
     expect(error.code).toBe(Code.InvalidArgument);
     expect(error.findDetails(UnknownProductsSchema)[0]?.productIds).toEqual(["prod-x", "prod-y"]);
   });
@@ -51,7 +65,9 @@ describe("CreateOrder against the reference catalog: what the catalog says no to
       ),
     );
     expect(error.code).toBe(Code.FailedPrecondition);
-    expect(error.findDetails(PriceMismatchSchema)[0]?.lines.map((l) => [l.productId, l.expected?.amountMinor, l.actual?.amountMinor])).toEqual([
+    expect(
+      error.findDetails(PriceMismatchSchema)[0]?.lines.map((l) => [l.productId, l.expected?.amountMinor, l.actual?.amountMinor]),
+    ).toEqual([
       ["prod-mug", 1000n, 1250n],
       ["prod-cap", 1999n, 1899n],
     ]);
@@ -60,7 +76,9 @@ describe("CreateOrder against the reference catalog: what the catalog says no to
   });
 
   it("when the expected prices match, then the order is priced from the catalog with tax and shipping", async () => {
-    const created = await orders.createOrder(createOrderRequest({ items: [{ productId: "prod-backpack", quantity: 1, expectedUnitPrice: usd(8900n) }] }));
+    const created = await orders.createOrder(
+      createOrderRequest({ items: [{ productId: "prod-backpack", quantity: 1, expectedUnitPrice: usd(8900n) }] }),
+    );
     expect(created.order).toMatchObject({ subtotal: usd(8900n), tax: usd(712n), shipping: usd(0n), total: usd(9612n) });
   });
 });

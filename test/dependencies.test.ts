@@ -100,7 +100,14 @@ describe("Product and Inventory over real gRPC: retries, circuit breaker, cache,
     inventory.stock["prod-mug"] = 1;
     inventory.stock["prod-tee"] = 0;
     const error = await failure(
-      orders.createOrder(createOrderRequest({ items: [{ productId: "prod-mug", quantity: 3 }, { productId: "prod-tee", quantity: 2 }] })),
+      orders.createOrder(
+        createOrderRequest({
+          items: [
+            { productId: "prod-mug", quantity: 3 },
+            { productId: "prod-tee", quantity: 2 },
+          ],
+        }),
+      ),
     );
     expect(error.code).toBe(Code.FailedPrecondition);
     expect(error.findDetails(InsufficientStockSchema)[0]?.shortages).toEqual([
@@ -112,7 +119,9 @@ describe("Product and Inventory over real gRPC: retries, circuit breaker, cache,
   it("when saving the order fails after stock was reserved, then the reservation is released", async () => {
     const { app, inventory, orders } = await setUp();
     await query(app.databaseUrl, `alter table orders add constraint test_refuse check (notes <> 'refuse me')`);
-    const error = await failure(orders.createOrder(createOrderRequest({ items: [{ productId: "prod-mug", quantity: 5 }], notes: "refuse me" })));
+    const error = await failure(
+      orders.createOrder(createOrderRequest({ items: [{ productId: "prod-mug", quantity: 5 }], notes: "refuse me" })),
+    );
     expect(error.code).toBe(Code.Internal);
     expect(inventory.held.size).toBe(0);
     expect(inventory.stock["prod-mug"]).toBe(100);
@@ -139,7 +148,10 @@ describe("changes that call Inventory: nothing half-written when it fails", () =
     const order = (await orders.createOrder(oneMug())).order!;
     inventory.script.queue.push({ kind: "delay", ms: 5_000 });
     const error = await failure(
-      orders.updateOrderItemQuantity({ requestId: "qty-1", orderId: order.id, itemId: order.items[0]!.id, quantity: 3 }, { timeoutMs: 300 }),
+      orders.updateOrderItemQuantity(
+        { requestId: "qty-1", orderId: order.id, itemId: order.items[0]!.id, quantity: 3 },
+        { timeoutMs: 300 },
+      ),
     );
     expect(error.code).toBe(Code.DeadlineExceeded);
     // The client gave up at its deadline; the server finishes its rollback and undo just after.

@@ -51,9 +51,16 @@ for (const [name, dir] of Object.entries(overlays)) {
     const manifests = render(dir);
 
     it("every rendered object fits its Kubernetes schema", () => {
-      expect(manifests.map((m) => m.kind).sort()).toEqual(
-        ["ConfigMap", "Deployment", "HorizontalPodAutoscaler", "Job", "NetworkPolicy", "PodDisruptionBudget", "Service", "ServiceAccount"],
-      );
+      expect(manifests.map((m) => m.kind).sort()).toEqual([
+        "ConfigMap",
+        "Deployment",
+        "HorizontalPodAutoscaler",
+        "Job",
+        "NetworkPolicy",
+        "PodDisruptionBudget",
+        "Service",
+        "ServiceAccount",
+      ]);
       for (const manifest of manifests) expect(() => validate(manifest), `${manifest.kind} ${manifest.metadata.name}`).not.toThrow();
     });
 
@@ -73,7 +80,11 @@ for (const [name, dir] of Object.entries(overlays)) {
 
     it("the ConfigMap with the Secret's keys is a configuration the service accepts in production", () => {
       const data = byKind(manifests, "ConfigMap").data as Record<string, string>;
-      const secrets = { DATABASE_URL: "postgres://orders@db:5432/orders", JWT_SECRET: "x".repeat(32), IDEMPOTENCY_HASH_KEY: "y".repeat(32) };
+      const secrets = {
+        DATABASE_URL: "postgres://orders@db:5432/orders",
+        JWT_SECRET: "x".repeat(32),
+        IDEMPOTENCY_HASH_KEY: "y".repeat(32),
+      };
       const withOrigins = name === "base" ? { CORS_ORIGINS: "https://shop.example.com", ALLOW_SIMULATED_PAYMENTS: "true" } : {};
       const config = loadConfig({ ...data, ...withOrigins, ...secrets });
       expect(config.environment).toBe("production");
@@ -116,7 +127,10 @@ for (const [name, dir] of Object.entries(overlays)) {
       expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: "order-service" });
       expect(hpa.spec.metrics[0].resource.name).toBe("cpu");
       const labels = byKind(manifests, "Deployment").spec.template.metadata.labels;
-      for (const selector of [byKind(manifests, "PodDisruptionBudget").spec.selector.matchLabels, byKind(manifests, "NetworkPolicy").spec.podSelector.matchLabels]) {
+      for (const selector of [
+        byKind(manifests, "PodDisruptionBudget").spec.selector.matchLabels,
+        byKind(manifests, "NetworkPolicy").spec.podSelector.matchLabels,
+      ]) {
         expect(labels).toMatchObject(selector);
       }
       expect(service.spec.selector).toEqual(byKind(manifests, "Deployment").spec.selector.matchLabels);
@@ -127,7 +141,11 @@ for (const [name, dir] of Object.entries(overlays)) {
       const ports = (rules: { ports: { port: number }[] }[]) => rules.map((rule) => rule.ports.map((p) => p.port));
       expect(ports(policy.spec.ingress)).toEqual([[50051, 8080], [9090]]);
       expect(ports(policy.spec.egress)).toEqual([[53, 53], [5432], [9092], [50051]]);
-      expect(policy.spec.egress[3].to[0].podSelector.matchExpressions[0].values).toEqual(["product-service", "inventory-service", "payment-service"]);
+      expect(policy.spec.egress[3].to[0].podSelector.matchExpressions[0].values).toEqual([
+        "product-service",
+        "inventory-service",
+        "payment-service",
+      ]);
     });
   });
 }
@@ -162,7 +180,9 @@ describe("container and compose", () => {
   });
 
   it("compose sets only variables the service reads", () => {
-    const compose = parse(readFileSync("deploy/compose.yaml", "utf8")) as { services: Record<string, { environment?: Record<string, string> }> };
+    const compose = parse(readFileSync("deploy/compose.yaml", "utf8")) as {
+      services: Record<string, { environment?: Record<string, string> }>;
+    };
     const names = Object.keys(compose.services["order-service"]!.environment!);
     expect(names.length).toBeGreaterThan(0);
     expect(names.filter((variable) => !CONFIG_VARIABLES.includes(variable))).toEqual([]);

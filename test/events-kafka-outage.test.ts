@@ -64,7 +64,10 @@ describe("Kafka down for 30 s while orders are placed and cancelled", () => {
     await kafka("stop");
     down = true;
     await sleep(OUTAGE_MS);
-    const [waiting] = await query<{ n: number }>(app.databaseUrl, `select count(*)::int as n from outbox_events where published_at is null`);
+    const [waiting] = await query<{ n: number }>(
+      app.databaseUrl,
+      `select count(*)::int as n from outbox_events where published_at is null`,
+    );
     await kafka("start");
     down = false;
     await sleep(2_000);
@@ -90,9 +93,15 @@ describe("Kafka down for 30 s while orders are placed and cancelled", () => {
         seen.add(message.headers.ce_id!);
         arrived.set(message.key, [...(arrived.get(message.key) ?? []), message.headers.ce_type!]);
       }
-      console.info(`kafka outage: ${told.size} orders (${duringOutage} during ${OUTAGE_MS / 1000} s down), ${wanted} events expected, ${waiting!.n} waiting at restart, ${received.length} records received`);
+      console.info(
+        `kafka outage: ${told.size} orders (${duringOutage} during ${OUTAGE_MS / 1000} s down), ${wanted} events expected, ${waiting!.n} waiting at restart, ${received.length} records received`,
+      );
       const wrong = [...expected].filter(([orderId, types]) => JSON.stringify(arrived.get(orderId)) !== JSON.stringify(types));
-      expect(wrong.map(([orderId, types]) => `${orderId}: expected ${types.join(", ")}; arrived ${arrived.get(orderId)?.join(", ") ?? "nothing"}`)).toEqual([]);
+      expect(
+        wrong.map(
+          ([orderId, types]) => `${orderId}: expected ${types.join(", ")}; arrived ${arrived.get(orderId)?.join(", ") ?? "nothing"}`,
+        ),
+      ).toEqual([]);
       expect([...arrived.keys()].filter((orderId) => !expected.has(orderId))).toEqual([]);
     } finally {
       await consumer.stop();

@@ -39,11 +39,23 @@ describe("order events on a real Kafka broker", () => {
       const mine = (messages: Received[]) => messages.filter((m) => m.key === order.id);
       const received = mine(await consumer.until((all) => mine(all).some((m) => typeOf(m) === "OrderCompleted")));
 
-      const outbox = await query<{ event_id: string; event_type: string }>(app.databaseUrl, `select event_id, event_type from outbox_events where aggregate_id = $1 order by id`, [order.id]);
+      const outbox = await query<{ event_id: string; event_type: string }>(
+        app.databaseUrl,
+        `select event_id, event_type from outbox_events where aggregate_id = $1 order by id`,
+        [order.id],
+      );
       expect(received.map((m) => m.headers.ce_id)).toEqual(outbox.map((row) => row.event_id));
       expect(received.map(typeOf)).toEqual([
-        "OrderCreated", "OrderStatusChanged", "OrderStatusChanged", "OrderPaid", "OrderStatusChanged",
-        "OrderStatusChanged", "OrderShipped", "OrderStatusChanged", "OrderDelivered", "OrderCompleted",
+        "OrderCreated",
+        "OrderStatusChanged",
+        "OrderStatusChanged",
+        "OrderPaid",
+        "OrderStatusChanged",
+        "OrderStatusChanged",
+        "OrderShipped",
+        "OrderStatusChanged",
+        "OrderDelivered",
+        "OrderCompleted",
       ]);
       expect(new Set(received.map((m) => m.partition)).size).toBe(1);
 
@@ -68,7 +80,10 @@ describe("order events on a real Kafka broker", () => {
       const shipped = fromBinary(OrderEventSchema, received.find((m) => typeOf(m) === "OrderShipped")!.value);
       expect(shipped.payload).toMatchObject({ case: "orderShipped", value: { trackingNumber: "TRK-1", carrier: "UPS" } });
 
-      const published = await query<{ n: number }>(app.databaseUrl, `select count(*)::int as n from outbox_events where published_at is null`);
+      const published = await query<{ n: number }>(
+        app.databaseUrl,
+        `select count(*)::int as n from outbox_events where published_at is null`,
+      );
       expect(published[0]?.n).toBe(0);
     } finally {
       await consumer.stop();
@@ -95,7 +110,12 @@ describe("JSON encoding for consumers that want it", () => {
       const order = (await app.connect(OrderService).createOrder(createOrderRequest())).order!;
       const [message] = await consumer.until((all) => all.length >= 1);
       expect(message!.headers["content-type"]).toBe("application/json");
-      expect(JSON.parse(message!.value.toString())).toMatchObject({ orderId: order.id, orderVersion: "1", status: "ORDER_STATUS_PENDING", orderCreated: { items: [{ productId: "prod-mug" }, { productId: "prod-tee" }] } });
+      expect(JSON.parse(message!.value.toString())).toMatchObject({
+        orderId: order.id,
+        orderVersion: "1",
+        status: "ORDER_STATUS_PENDING",
+        orderCreated: { items: [{ productId: "prod-mug" }, { productId: "prod-tee" }] },
+      });
     } finally {
       await consumer.stop();
       await app.stop();
@@ -120,7 +140,9 @@ describe("two instances on one database", () => {
     const consumer = await startConsumer(inject("kafkaBrokers"), topic);
     try {
       const apps = [first.connect(OrderService), second.connect(OrderService)];
-      const placed = await Promise.all(Array.from({ length: 10 }, (_, i) => apps[i % 2]!.createOrder(createOrderRequest()).then((r) => r.order!)));
+      const placed = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => apps[i % 2]!.createOrder(createOrderRequest()).then((r) => r.order!)),
+      );
       await Promise.all(
         placed.map(async (order, i) => {
           for (const [step, status] of [OrderStatus.CONFIRMED, OrderStatus.PROCESSING].entries()) {
@@ -129,7 +151,10 @@ describe("two instances on one database", () => {
           await apps[(i + 1) % 2]!.updateOrder({ requestId: rid(), orderId: order.id, notes: "from the other instance" });
         }),
       );
-      const outbox = await query<{ aggregate_id: string; event_id: string }>(first.databaseUrl, `select aggregate_id, event_id from outbox_events order by id`);
+      const outbox = await query<{ aggregate_id: string; event_id: string }>(
+        first.databaseUrl,
+        `select aggregate_id, event_id from outbox_events order by id`,
+      );
       const received = await consumer.until((all) => all.length >= outbox.length);
       expect(received).toHaveLength(outbox.length);
       for (const order of placed) {

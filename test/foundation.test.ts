@@ -56,7 +56,11 @@ describe("foundation: one service over gRPC and Connect, on real PostgreSQL and 
   });
 
   it("when a request is invalid, then gRPC answers INVALID_ARGUMENT with every field violation in the details", async () => {
-    const error = await unary(app.grpcClient(OrderService), "createOrder", createOrderRequest({ items: [], customer: { email: "nope" } })).catch((e: grpc.ServiceError) => e);
+    const error = await unary(
+      app.grpcClient(OrderService),
+      "createOrder",
+      createOrderRequest({ items: [], customer: { email: "nope" } }),
+    ).catch((e: grpc.ServiceError) => e);
     expect((error as grpc.ServiceError).code).toBe(grpc.status.INVALID_ARGUMENT);
     const status = statusDetails(error as grpc.ServiceError);
     const badRequest = status.details.find((d) => d.typeUrl.endsWith("google.rpc.BadRequest"));
@@ -66,7 +70,10 @@ describe("foundation: one service over gRPC and Connect, on real PostgreSQL and 
 
   it("when an order does not exist, then both transports answer NOT_FOUND with the reason", async () => {
     const missing = "00000000-0000-4000-8000-000000000000";
-    const error = await app.connect(OrderService).getOrder({ orderId: missing }).catch((e) => ConnectError.from(e));
+    const error = await app
+      .connect(OrderService)
+      .getOrder({ orderId: missing })
+      .catch((e) => ConnectError.from(e));
     expect((error as ConnectError).code).toBe(Code.NotFound);
     expect((error as ConnectError).findDetails(ErrorInfoSchema)[0]?.reason).toBe("ORDER_NOT_FOUND");
     const grpcError = await unary(app.grpcClient(OrderService), "getOrder", { orderId: missing }).catch((e: grpc.ServiceError) => e);
@@ -98,7 +105,10 @@ describe("foundation: one service over gRPC and Connect, on real PostgreSQL and 
     const huge = createOrderRequest({ notes: "x".repeat(100 * 1024) });
     const grpcError = await unary(app.grpcClient(OrderService), "createOrder", huge).catch((e: grpc.ServiceError) => e);
     expect((grpcError as grpc.ServiceError).code).toBe(grpc.status.RESOURCE_EXHAUSTED);
-    const connectError = await app.connect(OrderService).createOrder(huge).catch((e) => ConnectError.from(e));
+    const connectError = await app
+      .connect(OrderService)
+      .createOrder(huge)
+      .catch((e) => ConnectError.from(e));
     expect((connectError as ConnectError).code).toBe(Code.ResourceExhausted);
   });
 
@@ -157,7 +167,12 @@ describe("deadlines and unreachable dependencies", () => {
     const app = await startTestApp({ PRODUCT_SERVICE_URL: products.url, RPC_DEFAULT_TIMEOUT_MS: "300", DEPENDENCY_TIMEOUT_MS: "10000" });
     try {
       const started = Date.now();
-      const error = await unary(app.grpcClient(OrderService), "createOrder", createOrderRequest({ items: [{ productId: "prod-mug", quantity: 1 }] }), {}).catch((e: grpc.ServiceError) => e);
+      const error = await unary(
+        app.grpcClient(OrderService),
+        "createOrder",
+        createOrderRequest({ items: [{ productId: "prod-mug", quantity: 1 }] }),
+        {},
+      ).catch((e: grpc.ServiceError) => e);
       expect((error as grpc.ServiceError).code).toBe(grpc.status.DEADLINE_EXCEEDED);
       expect(Date.now() - started).toBeLessThan(3_000);
     } finally {
@@ -170,7 +185,12 @@ describe("deadlines and unreachable dependencies", () => {
     const products = await startProductTestServer({ kind: "delay", ms: 500 });
     const app = await startTestApp({ PRODUCT_SERVICE_URL: products.url, RPC_DEFAULT_TIMEOUT_MS: "100" });
     try {
-      const created = await unary<CreateOrderResponse>(app.grpcClient(OrderService), "createOrder", createOrderRequest({ items: [{ productId: "prod-mug", quantity: 1 }] }), { deadline: Date.now() + 5_000 });
+      const created = await unary<CreateOrderResponse>(
+        app.grpcClient(OrderService),
+        "createOrder",
+        createOrderRequest({ items: [{ productId: "prod-mug", quantity: 1 }] }),
+        { deadline: Date.now() + 5_000 },
+      );
       expect(created.order?.items).toHaveLength(1);
     } finally {
       await app.stop();
@@ -182,7 +202,10 @@ describe("deadlines and unreachable dependencies", () => {
     const products = await startProductTestServer({ kind: "fail", code: Code.Unavailable });
     const app = await startTestApp({ PRODUCT_SERVICE_URL: products.url });
     try {
-      const error = await app.connect(OrderService).createOrder(createOrderRequest()).catch((e) => ConnectError.from(e));
+      const error = await app
+        .connect(OrderService)
+        .createOrder(createOrderRequest())
+        .catch((e) => ConnectError.from(e));
       expect((error as ConnectError).code).toBe(Code.Unavailable);
       expect((error as ConnectError).findDetails(ErrorInfoSchema)[0]?.reason).toBe("DEPENDENCY_UNAVAILABLE");
     } finally {
@@ -197,7 +220,11 @@ describe("graceful shutdown", () => {
     const products = await startProductTestServer({ kind: "delay", ms: 400 });
     const app = await startTestApp({ PRODUCT_SERVICE_URL: products.url });
     try {
-      const inFlight = unary<CreateOrderResponse>(app.grpcClient(OrderService), "createOrder", createOrderRequest({ items: [{ productId: "prod-mug", quantity: 1 }] }));
+      const inFlight = unary<CreateOrderResponse>(
+        app.grpcClient(OrderService),
+        "createOrder",
+        createOrderRequest({ items: [{ productId: "prod-mug", quantity: 1 }] }),
+      );
       await new Promise((resolve) => setTimeout(resolve, 100));
       const stopping = app.stop();
       const created = await inFlight;

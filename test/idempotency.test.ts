@@ -51,7 +51,10 @@ describe("CreateOrder idempotency by request id", () => {
 
   it("when the first attempt fails, then the same request id can be used again", async () => {
     const short = createOrderRequest({ userId: "user-fix", items: [{ productId: "prod-poster", quantity: 11 }] });
-    const error = await app.connect(OrderService).createOrder(short).catch((e) => ConnectError.from(e));
+    const error = await app
+      .connect(OrderService)
+      .createOrder(short)
+      .catch((e) => ConnectError.from(e));
     expect((error as ConnectError).code).toBe(Code.FailedPrecondition);
     expect((error as ConnectError).findDetails(InsufficientStockSchema)[0]?.shortages).toEqual([
       expect.objectContaining({ productId: "prod-poster", requested: 11, available: 10 }),

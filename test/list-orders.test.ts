@@ -71,7 +71,9 @@ describe("ListOrders and GetOrderStatus", () => {
   it("when the status of an order is asked, then it has the history and the estimated delivery", async () => {
     const status = await app.connect(OrderService).getOrderStatus({ orderId: ids[0]! });
     expect(status.status).toBe(OrderStatus.PENDING);
-    expect(status.history).toEqual([expect.objectContaining({ fromStatus: OrderStatus.UNSPECIFIED, toStatus: OrderStatus.PENDING, actor: "lister" })]);
+    expect(status.history).toEqual([
+      expect.objectContaining({ fromStatus: OrderStatus.UNSPECIFIED, toStatus: OrderStatus.PENDING, actor: "lister" }),
+    ]);
     expect(status.estimatedDeliveryDate?.year).toBeGreaterThanOrEqual(2026);
   });
 });

@@ -13,7 +13,10 @@ describe("Prometheus metrics at /metrics", () => {
   it("when a few calls were made over both transports, then RPC, dependency, outbox, pool and event-loop series are there", async () => {
     const created = await app.connect(OrderService).createOrder(createOrderRequest());
     await unary(app.grpcClient(OrderService), "getOrder", { orderId: created.order!.id });
-    await app.connect(OrderService).getOrder({ orderId: "not-a-uuid" }).catch(() => undefined);
+    await app
+      .connect(OrderService)
+      .getOrder({ orderId: "not-a-uuid" })
+      .catch(() => undefined);
     const text = await (await fetch(`http://127.0.0.1:${app.httpPort}/metrics`)).text();
     const series = (pattern: string) => expect(text).toMatch(new RegExp(`^${pattern}`, "m"));
 

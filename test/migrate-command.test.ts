@@ -10,14 +10,20 @@ describe("migrations as a job of their own", () => {
   // A `migrate` that does not exit (it started the service instead) must not outlive the test.
   afterAll(() => Promise.all(started.filter((p) => p.child.exitCode === null).map((p) => p.kill("SIGKILL"))));
   const migrate = (databaseUrl: string) => {
-    const process = startTsProcess("src/main.ts", { DATABASE_URL: databaseUrl, JWT_SECRET: TEST_JWT_SECRET, IDEMPOTENCY_HASH_KEY: TEST_IDEMPOTENCY_KEY, LOG_LEVEL: "info" }, ["migrate"]);
+    const process = startTsProcess(
+      "src/main.ts",
+      { DATABASE_URL: databaseUrl, JWT_SECRET: TEST_JWT_SECRET, IDEMPOTENCY_HASH_KEY: TEST_IDEMPOTENCY_KEY, LOG_LEVEL: "info" },
+      ["migrate"],
+    );
     started.push(process);
     return process;
   };
 
   it("when the service starts with MIGRATE_AT_START=false before they ran, then it refuses, naming the migrate command", async () => {
     const databaseUrl = await freshDatabase();
-    await expect(startTestApp({ MIGRATE_AT_START: "false" }, { databaseUrl })).rejects.toThrow(/pending migrations .*run the migrate command/);
+    await expect(startTestApp({ MIGRATE_AT_START: "false" }, { databaseUrl })).rejects.toThrow(
+      /pending migrations .*run the migrate command/,
+    );
     expect(await query(databaseUrl, `select 1 from information_schema.tables where table_name = 'orders'`)).toEqual([]);
   });
 

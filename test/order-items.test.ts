@@ -29,10 +29,27 @@ describe("order items: edits while open, fulfilment per item", () => {
   it("when an item is added, then it is priced now, totals are recomputed, and stock is reserved for it", async () => {
     const before = await stockOf(app.databaseUrl, "prod-socks");
     const order = await place();
-    const added = (await orders.addOrderItem({ requestId: rid(), orderId: order.id, expectedVersion: order.version, item: { productId: "prod-socks", quantity: 2, expectedUnitPrice: usd(1500n) } })).order!;
-    expect(added.items.map((i) => [i.productId, i.quantity])).toEqual([["prod-mug", 2], ["prod-tee", 1], ["prod-socks", 2]]);
+    const added = (
+      await orders.addOrderItem({
+        requestId: rid(),
+        orderId: order.id,
+        expectedVersion: order.version,
+        item: { productId: "prod-socks", quantity: 2, expectedUnitPrice: usd(1500n) },
+      })
+    ).order!;
+    expect(added.items.map((i) => [i.productId, i.quantity])).toEqual([
+      ["prod-mug", 2],
+      ["prod-tee", 1],
+      ["prod-socks", 2],
+    ]);
     // 4900 + 3000 = 7900: free shipping now, tax 632.
-    expect(added).toMatchObject({ subtotal: usd(7900n), tax: usd(632n), shipping: usd(0n), total: usd(8532n), version: order.version + 1n });
+    expect(added).toMatchObject({
+      subtotal: usd(7900n),
+      tax: usd(632n),
+      shipping: usd(0n),
+      total: usd(8532n),
+      version: order.version + 1n,
+    });
     expect((await stockOf(app.databaseUrl, "prod-socks")).available).toBe(before.available - 2);
     expect((await eventTypes(app.databaseUrl, order.id)).at(-1)).toBe("OrderItemsChanged");
   });
@@ -41,11 +58,22 @@ describe("order items: edits while open, fulfilment per item", () => {
     const order = await place();
     await query(app.databaseUrl, `update catalog_products set price_minor = 1300 where id = 'prod-mug'`);
     try {
-      const added = (await orders.addOrderItem({ requestId: rid(), orderId: order.id, item: { productId: "prod-cap", quantity: 1 } })).order!;
+      const added = (await orders.addOrderItem({ requestId: rid(), orderId: order.id, item: { productId: "prod-cap", quantity: 1 } }))
+        .order!;
       expect(added.items.find((i) => i.productId === "prod-mug")?.unitPrice).toMatchObject(usd(1250n));
-      const mismatch = await failure(orders.addOrderItem({ requestId: rid(), orderId: order.id, item: { productId: "prod-notebook", quantity: 1, expectedUnitPrice: usd(100n) } }));
+      const mismatch = await failure(
+        orders.addOrderItem({
+          requestId: rid(),
+          orderId: order.id,
+          item: { productId: "prod-notebook", quantity: 1, expectedUnitPrice: usd(100n) },
+        }),
+      );
       expect(mismatch.code).toBe(Code.FailedPrecondition);
-      expect(mismatch.findDetails(PriceMismatchSchema)[0]?.lines[0]).toMatchObject({ productId: "prod-notebook", expected: usd(100n), actual: usd(899n) });
+      expect(mismatch.findDetails(PriceMismatchSchema)[0]?.lines[0]).toMatchObject({
+        productId: "prod-notebook",
+        expected: usd(100n),
+        actual: usd(899n),
+      });
     } finally {
       await query(app.databaseUrl, `update catalog_products set price_minor = 1250 where id = 'prod-mug'`);
     }
@@ -53,7 +81,8 @@ describe("order items: edits while open, fulfilment per item", () => {
 
   it("when the added product is already there, unknown, or off sale, then ALREADY_EXISTS, INVALID_ARGUMENT, FAILED_PRECONDITION", async () => {
     const order = await place();
-    const add = (productId: string) => failure(orders.addOrderItem({ requestId: rid(), orderId: order.id, item: { productId, quantity: 1 } }));
+    const add = (productId: string) =>
+      failure(orders.addOrderItem({ requestId: rid(), orderId: order.id, item: { productId, quantity: 1 } }));
     expect((await add("prod-mug")).code).toBe(Code.AlreadyExists);
     const unknown = await add("prod-nope");
     expect(unknown.code).toBe(Code.InvalidArgument);
@@ -66,12 +95,16 @@ describe("order items: edits while open, fulfilment per item", () => {
   it("when a quantity exceeds stock, then FAILED_PRECONDITION with the shortage and nothing changes", async () => {
     const order = await place({ items: [{ productId: "prod-poster", quantity: 1 }] });
     const stock = await stockOf(app.databaseUrl, "prod-poster");
-    const error = await failure(orders.updateOrderItemQuantity({ requestId: rid(), orderId: order.id, itemId: order.items[0]!.id, quantity: 50 }));
+    const error = await failure(
+      orders.updateOrderItemQuantity({ requestId: rid(), orderId: order.id, itemId: order.items[0]!.id, quantity: 50 }),
+    );
     expect(error.code).toBe(Code.FailedPrecondition);
     expect(error.findDetails(InsufficientStockSchema)[0]?.shortages[0]).toMatchObject({ productId: "prod-poster", requested: 50 });
     expect((await orders.getOrder({ orderId: order.id })).order).toEqual(order);
     expect(await stockOf(app.databaseUrl, "prod-poster")).toEqual(stock);
-    const zero = await failure(orders.updateOrderItemQuantity({ requestId: rid(), orderId: order.id, itemId: order.items[0]!.id, quantity: 0 }));
+    const zero = await failure(
+      orders.updateOrderItemQuantity({ requestId: rid(), orderId: order.id, itemId: order.items[0]!.id, quantity: 0 }),
+    );
     expect(zero.code).toBe(Code.InvalidArgument);
   });
 
@@ -97,7 +130,12 @@ describe("order items: edits while open, fulfilment per item", () => {
 
   it("when one item is cancelled and the other delivered, then its stock returns and the order completes as DELIVERED", async () => {
     const capBefore = await stockOf(app.databaseUrl, "prod-cap");
-    let order = await place({ items: [{ productId: "prod-cap", quantity: 2 }, { productId: "prod-lamp", quantity: 1 }] });
+    let order = await place({
+      items: [
+        { productId: "prod-cap", quantity: 2 },
+        { productId: "prod-lamp", quantity: 1 },
+      ],
+    });
     const [cap, lamp] = order.items;
     await setStatus(order, OrderStatus.CONFIRMED);
     order = await itemStatus(order, cap!.id, ItemStatus.CANCELLED);
@@ -112,7 +150,12 @@ describe("order items: edits while open, fulfilment per item", () => {
     expect(order.items.map((i) => i.status)).toEqual([ItemStatus.CANCELLED, ItemStatus.SHIPPED]);
     order = await itemStatus(order, lamp!.id, ItemStatus.DELIVERED);
     expect(order.status).toBe(OrderStatus.DELIVERED);
-    expect((await eventTypes(app.databaseUrl, order.id)).slice(-4)).toEqual(["OrderItemStatusChanged", "OrderStatusChanged", "OrderDelivered", "OrderCompleted"]);
+    expect((await eventTypes(app.databaseUrl, order.id)).slice(-4)).toEqual([
+      "OrderItemStatusChanged",
+      "OrderStatusChanged",
+      "OrderDelivered",
+      "OrderCompleted",
+    ]);
   });
 
   it("when every item is cancelled, then the order is cancelled and all its stock released", async () => {

@@ -33,7 +33,16 @@ describe("order lifecycle over Connect and gRPC, on real PostgreSQL", () => {
 
   it("when notes and tracking are updated with the current version, then they change and the version moves on", async () => {
     const order = await place();
-    const updated = (await orders.updateOrder({ requestId: rid(), orderId: order.id, expectedVersion: order.version, notes: "leave at door", trackingNumber: "1Z999", carrier: "UPS" })).order!;
+    const updated = (
+      await orders.updateOrder({
+        requestId: rid(),
+        orderId: order.id,
+        expectedVersion: order.version,
+        notes: "leave at door",
+        trackingNumber: "1Z999",
+        carrier: "UPS",
+      })
+    ).order!;
     expect(updated).toMatchObject({ notes: "leave at door", trackingNumber: "1Z999", carrier: "UPS", version: order.version + 1n });
     expect(await eventTypes(app.databaseUrl, order.id)).toEqual(["OrderCreated", "OrderUpdated"]);
   });
@@ -41,16 +50,23 @@ describe("order lifecycle over Connect and gRPC, on real PostgreSQL", () => {
   it("when an update carries a stale version, then ABORTED with both versions and nothing changes", async () => {
     const order = await place();
     await orders.updateOrder({ requestId: rid(), orderId: order.id, notes: "first" });
-    const error = await failure(orders.updateOrder({ requestId: rid(), orderId: order.id, expectedVersion: order.version, notes: "second" }));
+    const error = await failure(
+      orders.updateOrder({ requestId: rid(), orderId: order.id, expectedVersion: order.version, notes: "second" }),
+    );
     expect(error.code).toBe(Code.Aborted);
-    expect(error.findDetails(ErrorInfoSchema)[0]).toMatchObject({ reason: "VERSION_MISMATCH", metadata: { expected_version: "1", actual_version: "2" } });
+    expect(error.findDetails(ErrorInfoSchema)[0]).toMatchObject({
+      reason: "VERSION_MISMATCH",
+      metadata: { expected_version: "1", actual_version: "2" },
+    });
     expect((await orders.getOrder({ orderId: order.id })).order?.notes).toBe("first");
   });
 
   it("when five writers race with the same version, then exactly one wins and the others get ABORTED", async () => {
     const order = await place();
     const results = await Promise.allSettled(
-      Array.from({ length: 5 }, (_, i) => orders.updateOrder({ requestId: rid(), orderId: order.id, expectedVersion: order.version, notes: `writer ${i}` })),
+      Array.from({ length: 5 }, (_, i) =>
+        orders.updateOrder({ requestId: rid(), orderId: order.id, expectedVersion: order.version, notes: `writer ${i}` }),
+      ),
     );
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     const codes = results.flatMap((r) => (r.status === "rejected" ? [ConnectError.from(r.reason).code] : []));
@@ -61,9 +77,13 @@ describe("order lifecycle over Connect and gRPC, on real PostgreSQL", () => {
     const order = await place();
     const nothing = await failure(orders.updateOrder({ requestId: rid(), orderId: order.id }));
     expect(nothing.code).toBe(Code.InvalidArgument);
-    const bad = await failure(orders.updateOrder({ requestId: "", orderId: order.id, trackingNumber: "no spaces allowed", shippingAddress: { line1: "x" } }));
+    const bad = await failure(
+      orders.updateOrder({ requestId: "", orderId: order.id, trackingNumber: "no spaces allowed", shippingAddress: { line1: "x" } }),
+    );
     const fields = bad.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field);
-    expect(fields).toEqual(expect.arrayContaining(["request_id", "tracking_number", "shipping_address.city", "shipping_address.country_code"]));
+    expect(fields).toEqual(
+      expect.arrayContaining(["request_id", "tracking_number", "shipping_address.city", "shipping_address.country_code"]),
+    );
   });
 
   it("when an order goes from placed to delivered, then every step is in the history with its actor and stock is committed", async () => {
@@ -124,14 +144,24 @@ describe("order lifecycle over Connect and gRPC, on real PostgreSQL", () => {
     const before = await stockOf(app.databaseUrl, "prod-cap");
     const order = await place({ items: [{ productId: "prod-cap", quantity: 3 }] });
     expect((await stockOf(app.databaseUrl, "prod-cap")).available).toBe(before.available - 3);
-    const cancelled = await unary<CancelOrderResponse>(app.grpcClient(OrderService), "cancelOrder", { requestId: rid(), orderId: order.id, reason: "changed my mind" });
-    expect(cancelled.order).toMatchObject({ status: OrderStatus.CANCELLED, cancelReason: "changed my mind", items: [expect.objectContaining({ status: ItemStatus.CANCELLED })] });
+    const cancelled = await unary<CancelOrderResponse>(app.grpcClient(OrderService), "cancelOrder", {
+      requestId: rid(),
+      orderId: order.id,
+      reason: "changed my mind",
+    });
+    expect(cancelled.order).toMatchObject({
+      status: OrderStatus.CANCELLED,
+      cancelReason: "changed my mind",
+      items: [expect.objectContaining({ status: ItemStatus.CANCELLED })],
+    });
     expect(await stockOf(app.databaseUrl, "prod-cap")).toEqual(before);
   });
 
   it("when cancel has no reason or the order has shipped, then INVALID_ARGUMENT or FAILED_PRECONDITION over gRPC", async () => {
     const order = await place();
-    const noReason = await unary(app.grpcClient(OrderService), "cancelOrder", { requestId: rid(), orderId: order.id }).catch((e: grpc.ServiceError) => e);
+    const noReason = await unary(app.grpcClient(OrderService), "cancelOrder", { requestId: rid(), orderId: order.id }).catch(
+      (e: grpc.ServiceError) => e,
+    );
     expect((noReason as grpc.ServiceError).code).toBe(grpc.status.INVALID_ARGUMENT);
     await setStatus(order, OrderStatus.CONFIRMED);
     await setStatus(order, OrderStatus.PROCESSING);
@@ -139,7 +169,9 @@ describe("order lifecycle over Connect and gRPC, on real PostgreSQL", () => {
     const shipped = await failure(orders.cancelOrder({ requestId: rid(), orderId: order.id, reason: "late" }));
     expect(shipped.code).toBe(Code.FailedPrecondition);
     expect(reasonOf(shipped)).toBe("ILLEGAL_STATUS_TRANSITION");
-    const address = await failure(orders.updateOrder({ requestId: rid(), orderId: order.id, shippingAddress: createOrderRequest().shippingAddress }));
+    const address = await failure(
+      orders.updateOrder({ requestId: rid(), orderId: order.id, shippingAddress: createOrderRequest().shippingAddress }),
+    );
     expect(reasonOf(address)).toBe("ORDER_STATUS_FORBIDS");
   });
 
@@ -162,7 +194,9 @@ describe("order lifecycle over Connect and gRPC, on real PostgreSQL", () => {
 
   it("when nothing was captured, then refund is refused and the order is unchanged", async () => {
     const order = await place();
-    expect(reasonOf(await failure(orders.refundOrder({ requestId: rid(), orderId: order.id, reason: "x" })))).toBe("ILLEGAL_STATUS_TRANSITION");
+    expect(reasonOf(await failure(orders.refundOrder({ requestId: rid(), orderId: order.id, reason: "x" })))).toBe(
+      "ILLEGAL_STATUS_TRANSITION",
+    );
     await setStatus(order, OrderStatus.CONFIRMED);
     const processing = await setStatus(order, OrderStatus.PROCESSING);
     const error = await failure(orders.refundOrder({ requestId: rid(), orderId: order.id, reason: "x" }));
@@ -178,7 +212,9 @@ describe("order lifecycle over Connect and gRPC, on real PostgreSQL", () => {
     await orders.deleteOrder({ requestId: rid(), orderId: order.id, reason: "gdpr request" });
     expect((await failure(orders.getOrder({ orderId: order.id }))).code).toBe(Code.NotFound);
     expect((await orders.listOrders({ userId: "user-deleted" })).orders).toEqual([]);
-    const [row] = await query<{ deleted: boolean }>(app.databaseUrl, `select deleted_at is not null as deleted from orders where id = $1`, [order.id]);
+    const [row] = await query<{ deleted: boolean }>(app.databaseUrl, `select deleted_at is not null as deleted from orders where id = $1`, [
+      order.id,
+    ]);
     expect(row).toEqual({ deleted: true });
     expect((await failure(orders.deleteOrder({ requestId: rid(), orderId: order.id }))).code).toBe(Code.NotFound);
   });

@@ -31,10 +31,16 @@ describe("payments through the built-in Payment service", () => {
     expect(declined.code).toBe(Code.FailedPrecondition);
     expect(reasonOf(declined)).toBe("PAYMENT_DECLINED");
     const afterDecline = (await orders.getOrder({ orderId: order.id })).order!;
-    expect(afterDecline).toMatchObject({ status: OrderStatus.PENDING, payment: { status: PaymentStatus.FAILED, failureReason: "card_declined" } });
+    expect(afterDecline).toMatchObject({
+      status: OrderStatus.PENDING,
+      payment: { status: PaymentStatus.FAILED, failureReason: "card_declined" },
+    });
 
     const paid = await pay(order, card("tok_visa_ok"));
-    expect(paid).toMatchObject({ status: OrderStatus.PAID, payment: { status: PaymentStatus.CAPTURED, failureReason: "", display: "VISA •••• 4242" } });
+    expect(paid).toMatchObject({
+      status: OrderStatus.PAID,
+      payment: { status: PaymentStatus.CAPTURED, failureReason: "", display: "VISA •••• 4242" },
+    });
     expect(paid.payment?.transactionId).toMatch(/^ch_/);
     expect(await eventTypes(app.databaseUrl, order.id)).toEqual(["OrderCreated", "OrderPaymentFailed", "OrderStatusChanged", "OrderPaid"]);
   });
@@ -59,13 +65,22 @@ describe("payments through the built-in Payment service", () => {
     expect(error.findDetails(BadRequestSchema)[0]?.fieldViolations[0]?.field).toBe("payment_method");
     const notAToken = await failure(pay(order, card("4242424242424242")));
     expect(notAToken.findDetails(BadRequestSchema)[0]?.fieldViolations[0]?.field).toBe("payment_method.card.payment_token");
-    const noToken = await failure(orders.payOrder({ requestId: rid(), orderId: order.id, paymentMethod: { method: { case: "card", value: { brand: "VISA", last4: "4242" } } } }));
+    const noToken = await failure(
+      orders.payOrder({
+        requestId: rid(),
+        orderId: order.id,
+        paymentMethod: { method: { case: "card", value: { brand: "VISA", last4: "4242" } } },
+      }),
+    );
     expect(noToken.findDetails(BadRequestSchema)[0]?.fieldViolations[0]?.field).toBe("payment_method.card.payment_token");
   });
 
   it("when a UPI order is paid, then the handle given at placement is used; a declining handle fails", async () => {
     const upi = await place({ paymentMethod: { method: { case: "upi", value: { vpa: "ann@okbank" } } } });
-    expect(await pay(upi)).toMatchObject({ status: OrderStatus.PAID, payment: { method: PaymentMethodType.UPI, status: PaymentStatus.CAPTURED } });
+    expect(await pay(upi)).toMatchObject({
+      status: OrderStatus.PAID,
+      payment: { method: PaymentMethodType.UPI, status: PaymentStatus.CAPTURED },
+    });
     const rejected = await place({ paymentMethod: { method: { case: "upi", value: { vpa: "decline@okbank" } } } });
     expect(reasonOf(await failure(pay(rejected)))).toBe("PAYMENT_DECLINED");
   });
@@ -89,10 +104,18 @@ describe("payments through the built-in Payment service", () => {
 
   it("when cash on delivery is collected after delivery, then the payment is captured and the order stays DELIVERED", async () => {
     let order = await place({ paymentMethod: { method: { case: "cashOnDelivery", value: {} } } });
-    for (const [status, extra] of [[OrderStatus.CONFIRMED, {}], [OrderStatus.PROCESSING, {}], [OrderStatus.SHIPPED, { trackingNumber: "COD1" }], [OrderStatus.DELIVERED, {}]] as const) {
+    for (const [status, extra] of [
+      [OrderStatus.CONFIRMED, {}],
+      [OrderStatus.PROCESSING, {}],
+      [OrderStatus.SHIPPED, { trackingNumber: "COD1" }],
+      [OrderStatus.DELIVERED, {}],
+    ] as const) {
       order = (await orders.updateOrderStatus({ requestId: rid(), orderId: order.id, status, ...extra })).order!;
     }
     const paid = await pay(order);
-    expect(paid).toMatchObject({ status: OrderStatus.DELIVERED, payment: { status: PaymentStatus.CAPTURED, method: PaymentMethodType.CASH_ON_DELIVERY } });
+    expect(paid).toMatchObject({
+      status: OrderStatus.DELIVERED,
+      payment: { status: PaymentStatus.CAPTURED, method: PaymentMethodType.CASH_ON_DELIVERY },
+    });
   });
 });

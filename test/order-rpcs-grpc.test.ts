@@ -15,7 +15,8 @@ describe("every OrderService RPC over gRPC", () => {
   });
   afterAll(() => app?.stop());
 
-  const call = async (method: string, request: object) => (await unary<{ order?: Order }>(client, method, { requestId: randomUUID(), ...request })).order!;
+  const call = async (method: string, request: object) =>
+    (await unary<{ order?: Order }>(client, method, { requestId: randomUUID(), ...request })).order!;
 
   it("when an order is placed, edited, paid, fulfilled, refunded and deleted over gRPC, then each step answers as over Connect", async () => {
     let order = await call("createOrder", createOrderRequest());
@@ -45,7 +46,9 @@ describe("every OrderService RPC over gRPC", () => {
   it("when a change is stale over gRPC, then ABORTED", async () => {
     const order = await call("createOrder", createOrderRequest());
     await call("updateOrder", { orderId: order.id, notes: "a" });
-    const error = await call("updateOrder", { orderId: order.id, expectedVersion: order.version, notes: "b" }).catch((e: grpc.ServiceError) => e);
+    const error = await call("updateOrder", { orderId: order.id, expectedVersion: order.version, notes: "b" }).catch(
+      (e: grpc.ServiceError) => e,
+    );
     expect((error as grpc.ServiceError).code).toBe(grpc.status.ABORTED);
   });
 });

@@ -41,15 +41,20 @@ describe.each(wirings)("no oversell, with %s", (_, wire) => {
     const client = app.connect(OrderService);
     const results = await Promise.allSettled(
       Array.from({ length: 100 }, (_, i) =>
-        client.createOrder(createOrderRequest({ userId: `buyer-${i}`, items: [{ productId: "prod-poster", quantity: 1 }] }), { timeoutMs: 30_000 }),
+        client.createOrder(createOrderRequest({ userId: `buyer-${i}`, items: [{ productId: "prod-poster", quantity: 1 }] }), {
+          timeoutMs: 30_000,
+        }),
       ),
     );
-    const rejected = results.filter((r) => r.status === "rejected").map((r) => ConnectError.from((r).reason));
+    const rejected = results.filter((r) => r.status === "rejected").map((r) => ConnectError.from(r.reason));
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(10);
     expect(new Set(rejected.map((e) => `${Code[e.code]} ${reasonOf(e)}`))).toEqual(new Set(["FailedPrecondition INSUFFICIENT_STOCK"]));
 
     const [stock] = await query(app.databaseUrl, `select available, reserved from catalog_products where id = 'prod-poster'`);
-    const [orders] = await query<{ n: number }>(app.databaseUrl, `select count(*)::int as n from order_items where product_id = 'prod-poster'`);
+    const [orders] = await query<{ n: number }>(
+      app.databaseUrl,
+      `select count(*)::int as n from order_items where product_id = 'prod-poster'`,
+    );
     expect(stock).toEqual({ available: 0, reserved: 10 });
     expect(orders!.n).toBe(10);
   });

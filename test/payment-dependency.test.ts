@@ -15,7 +15,13 @@ describe("the Payment service over gRPC: healthy, slow and failing", () => {
   let app: TestApp;
   beforeAll(async () => {
     payments = await startPaymentTestServer();
-    app = await startTestApp({ PAYMENT_SERVICE_URL: payments.url, DEPENDENCY_TIMEOUT_MS: "300", DEPENDENCY_RETRIES: "1", BREAKER_THRESHOLD: "3", BREAKER_HALF_OPEN_MS: "1000" });
+    app = await startTestApp({
+      PAYMENT_SERVICE_URL: payments.url,
+      DEPENDENCY_TIMEOUT_MS: "300",
+      DEPENDENCY_RETRIES: "1",
+      BREAKER_THRESHOLD: "3",
+      BREAKER_HALF_OPEN_MS: "1000",
+    });
   });
   afterAll(async () => {
     await app?.stop();
@@ -38,7 +44,9 @@ describe("the Payment service over gRPC: healthy, slow and failing", () => {
     const order = await place();
     payments.script.queue.push({ kind: "hang" }, { kind: "hang" });
     const started = Date.now();
-    const error = await failure(app.connect(OrderService).payOrder({ requestId: rid(), orderId: order.id, paymentMethod: token }, { timeoutMs: 5_000 }));
+    const error = await failure(
+      app.connect(OrderService).payOrder({ requestId: rid(), orderId: order.id, paymentMethod: token }, { timeoutMs: 5_000 }),
+    );
     expect([Code.Unavailable, Code.DeadlineExceeded]).toContain(error.code);
     expect(Date.now() - started).toBeLessThan(3_000);
     expect((await app.connect(OrderService).getOrder({ orderId: order.id })).order?.payment?.status).toBe(PaymentStatus.PENDING);
@@ -58,7 +66,8 @@ describe("the Payment service over gRPC: healthy, slow and failing", () => {
   it("when the Payment service keeps failing, then the circuit opens (calls fail fast) and closes again once it recovers", async () => {
     const order = await place();
     payments.script.behaviour = { kind: "fail", code: Code.Unavailable };
-    for (let i = 0; i < 3; i++) await failure(app.connect(OrderService).payOrder({ requestId: rid(), orderId: order.id, paymentMethod: token }));
+    for (let i = 0; i < 3; i++)
+      await failure(app.connect(OrderService).payOrder({ requestId: rid(), orderId: order.id, paymentMethod: token }));
     const calls = payments.script.calls;
     const fast = await failure(app.connect(OrderService).payOrder({ requestId: rid(), orderId: order.id, paymentMethod: token }));
     expect(fast.rawMessage).toContain("circuit open");
@@ -73,7 +82,8 @@ describe("the Payment service over gRPC: healthy, slow and failing", () => {
     const order = await place();
     await app.connect(OrderService).payOrder({ requestId: rid(), orderId: order.id, paymentMethod: token });
     payments.seen.length = 0;
-    const cancelled = (await app.connect(OrderService).cancelOrder({ requestId: rid(), orderId: order.id, reason: "changed my mind" })).order!;
+    const cancelled = (await app.connect(OrderService).cancelOrder({ requestId: rid(), orderId: order.id, reason: "changed my mind" }))
+      .order!;
     expect(cancelled.payment?.status).toBe(PaymentStatus.REFUNDED);
     expect(payments.seen).toEqual([{ call: "refund", key: `refund:${order.id}` }]);
   });

@@ -28,7 +28,7 @@ describe("SQL statements per call", () => {
     pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
       const text = typeof args[0] === "string" ? args[0] : (args[0] as { text?: string } | undefined)?.text;
       if (this.database === database && text && text !== "select 1") seen.push(text.replace(/\s+/g, " ").slice(0, 120));
-      return (original as Function).apply(this, args);
+      return (original as (...args: unknown[]) => unknown).apply(this, args);
     } as typeof pg.Client.prototype.query;
   });
   afterAll(async () => {
@@ -64,7 +64,9 @@ describe("SQL statements per call", () => {
   });
 
   it("Cart AddItem writes within its budget of 9 statements, cold and warm (claim, begin, the cart row, its lock, its lines, the line, the version, the response, commit)", async () => {
-    const { cold, warm } = await statementsOf(() => carts.addItem({ requestId: randomUUID(), userId: "user-2", productId: "prod-mug", quantity: 1 }));
+    const { cold, warm } = await statementsOf(() =>
+      carts.addItem({ requestId: randomUUID(), userId: "user-2", productId: "prod-mug", quantity: 1 }),
+    );
     expect(cold.length, cold.join("\n")).toBeLessThanOrEqual(9);
     expect(warm.length, warm.join("\n")).toBeLessThanOrEqual(9);
   });

@@ -24,9 +24,11 @@ describe("W3C trace context from the caller to Product, Inventory and Kafka", ()
     const callerSpan = randomBytes(8).toString("hex");
     const consumer = await startConsumer(inject("kafkaBrokers"), topic);
     try {
-      const { order } = await app.connect(OrderService).createOrder(createOrderRequest({ items: [{ productId: "prod-mug", quantity: 1 }] }), {
-        headers: { traceparent: `00-${traceId}-${callerSpan}-01` },
-      });
+      const { order } = await app
+        .connect(OrderService)
+        .createOrder(createOrderRequest({ items: [{ productId: "prod-mug", quantity: 1 }] }), {
+          headers: { traceparent: `00-${traceId}-${callerSpan}-01` },
+        });
       expect(traceIdOf(products.traceparents.at(-1))).toBe(traceId);
       expect(products.traceparents.at(-1)).not.toContain(callerSpan);
       const [record] = await consumer.until((all) => all.some((m) => m.key === order!.id));

@@ -62,7 +62,11 @@ export function parseLine(
   const v = new Violations();
   const quantity = "quantity" in request ? request.quantity : 0;
   if ("quantity" in request) {
-    v.check(quantity >= minQuantity && quantity <= limits.maxQuantity, "quantity", `must be between ${minQuantity} and ${limits.maxQuantity}`);
+    v.check(
+      quantity >= minQuantity && quantity <= limits.maxQuantity,
+      "quantity",
+      `must be between ${minQuantity} and ${limits.maxQuantity}`,
+    );
   }
   return finish(v, {
     requestId: v.text("request_id", request.requestId, REQUEST_ID),

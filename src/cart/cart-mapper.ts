@@ -20,7 +20,10 @@ function itemToProto(item: CartItem, currency: string): MessageInitShape<typeof 
 /** Totals are estimates with the order's rules; Checkout prices for real. No cart is an empty one at version 0. */
 export function cartToProto(userId: string, cart: Cart | null, pricing: PricingPolicy, now: Date): MessageInitShape<typeof CartSchema> {
   const live = cart && !isExpired(cart, now) ? cart.items.getItems() : [];
-  const totals = computeTotals(live.map((item) => storedLine(pricing.currency, item)), pricing);
+  const totals = computeTotals(
+    live.map((item) => storedLine(pricing.currency, item)),
+    pricing,
+  );
   return {
     userId,
     items: live.map((item) => itemToProto(item, pricing.currency)),

@@ -64,7 +64,13 @@ export function cartService(deps: CartDeps): ScopedImpl<typeof CartService> {
     const answer = (cart: Cart) => create(responseSchema, respond(command.userId, cart) as unknown as MessageInitShape<Res>);
     return deps.idempotency.run(scope, call, async (record) => {
       const prepared = await prepare();
-      await mutateCart(scope.em, deps, command, (locked, tx) => edit(locked, tx, prepared), (tx, changed) => record(tx, answer(changed)));
+      await mutateCart(
+        scope.em,
+        deps,
+        command,
+        (locked, tx) => edit(locked, tx, prepared),
+        (tx, changed) => record(tx, answer(changed)),
+      );
     });
   }
   const nothing = async () => undefined;
@@ -88,17 +94,29 @@ export function cartService(deps: CartDeps): ScopedImpl<typeof CartService> {
 
     updateItemQuantity(request, scope) {
       const command = parseLine(owned(scope, request), deps.cart, 0);
-      const schemas: [typeof UpdateItemQuantityRequestSchema, typeof UpdateItemQuantityResponseSchema] = [UpdateItemQuantityRequestSchema, UpdateItemQuantityResponseSchema];
+      const schemas: [typeof UpdateItemQuantityRequestSchema, typeof UpdateItemQuantityResponseSchema] = [
+        UpdateItemQuantityRequestSchema,
+        UpdateItemQuantityResponseSchema,
+      ];
       return change(scope, schemas, request, command, nothing, (cart, tx) => setQuantity(cart, tx, command.productId, command.quantity));
     },
 
     removeItem(request, scope) {
       const command = parseLine(owned(scope, request), deps.cart, 0);
-      return change(scope, [RemoveItemRequestSchema, RemoveItemResponseSchema], request, command, nothing, (cart, tx) => removeFromCart(cart, tx, command.productId));
+      return change(scope, [RemoveItemRequestSchema, RemoveItemResponseSchema], request, command, nothing, (cart, tx) =>
+        removeFromCart(cart, tx, command.productId),
+      );
     },
 
     clearCart(request, scope) {
-      return change(scope, [ClearCartRequestSchema, ClearCartResponseSchema], request, parseClear(owned(scope, request)), nothing, clearCart);
+      return change(
+        scope,
+        [ClearCartRequestSchema, ClearCartResponseSchema],
+        request,
+        parseClear(owned(scope, request)),
+        nothing,
+        clearCart,
+      );
     },
 
     async checkout(request, scope) {

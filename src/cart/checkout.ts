@@ -33,7 +33,9 @@ export async function checkout(
 
   const adjustments = await revalidate(cart, deps, scope.signal);
   if (adjustments.length) {
-    const fixed = await mutateCart(scope.em, deps, { userId: cart.userId, expectedVersion: BigInt(cart.version) }, (locked, tx) => applyFixes(locked, tx, adjustments));
+    const fixed = await mutateCart(scope.em, deps, { userId: cart.userId, expectedVersion: BigInt(cart.version) }, (locked, tx) =>
+      applyFixes(locked, tx, adjustments),
+    );
     throw new CartChangedError(adjustments, fixed.version);
   }
 
@@ -52,7 +54,10 @@ export async function checkout(
 
 async function revalidate(cart: Cart, deps: CartDeps, signal: AbortSignal): Promise<CartAdjustment[]> {
   const lines = cart.items.getItems();
-  const { found } = await deps.catalog.getProducts(lines.map((line) => line.productId), signal);
+  const { found } = await deps.catalog.getProducts(
+    lines.map((line) => line.productId),
+    signal,
+  );
   const adjustments = new Map<string, CartAdjustment>();
   const adjust = (productId: string, reason: AdjustmentReason, change: Partial<CartAdjustment> = {}) => {
     const line = lines.find((candidate) => candidate.productId === productId)!;
@@ -73,11 +78,15 @@ async function revalidate(cart: Cart, deps: CartDeps, signal: AbortSignal): Prom
     const product = found.get(line.productId);
     if (!product) adjust(line.productId, "UNKNOWN_PRODUCT", { newQuantity: 0 });
     else if (!product.active) adjust(line.productId, "INACTIVE", { newQuantity: 0 });
-    else if (!equals(product.price, money(deps.pricing.currency, line.unitPriceMinor))) adjust(line.productId, "REPRICED", { newUnitPrice: product.price });
+    else if (!equals(product.price, money(deps.pricing.currency, line.unitPriceMinor)))
+      adjust(line.productId, "REPRICED", { newUnitPrice: product.price });
   }
   const sellable = lines.filter((line) => adjustments.get(line.productId)?.newQuantity !== 0);
   if (sellable.length) {
-    const availability = await deps.inventory.check(sellable.map((line) => ({ productId: line.productId, quantity: line.quantity })), signal);
+    const availability = await deps.inventory.check(
+      sellable.map((line) => ({ productId: line.productId, quantity: line.quantity })),
+      signal,
+    );
     for (const stock of availability) {
       if (stock.available >= stock.quantity) continue;
       const available = Math.max(stock.available, 0);

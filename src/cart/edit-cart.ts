@@ -25,7 +25,11 @@ export function addToCart(cart: Cart, tx: EntityManager, product: ProductInfo, q
   const line = lineOf(cart, product.id);
   const total = (line?.quantity ?? 0) + quantity;
   if (total > limits.maxQuantity) {
-    throw new LimitExceededError("CART_LINE_LIMIT", `products/${product.id}`, `at most ${limits.maxQuantity} of one product per cart (would be ${total})`);
+    throw new LimitExceededError(
+      "CART_LINE_LIMIT",
+      `products/${product.id}`,
+      `at most ${limits.maxQuantity} of one product per cart (would be ${total})`,
+    );
   }
   if (!line && cart.items.length >= limits.maxLines) {
     throw new LimitExceededError("CART_FULL", `carts/${cart.userId}`, `a cart holds at most ${limits.maxLines} different products`);

@@ -16,7 +16,11 @@ export const catalogErrorDetails: DetailEncoder = (error) => {
     return [errorDetail(InsufficientStockSchema, { shortages: error.shortages.map((s) => ({ ...s })) })];
   }
   if (error instanceof PriceMismatchError) {
-    const lines = error.differences.map((d) => ({ productId: d.productId, expected: toMoneyProto(d.expected), actual: toMoneyProto(d.actual) }));
+    const lines = error.differences.map((d) => ({
+      productId: d.productId,
+      expected: toMoneyProto(d.expected),
+      actual: toMoneyProto(d.actual),
+    }));
     return [errorDetail(PriceMismatchSchema, { lines })];
   }
   return [];

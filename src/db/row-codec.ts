@@ -35,7 +35,9 @@ export function rowCodec<T>(em: EntityManager, entity: EntityName<object>): RowC
 }
 
 function buildCodec(meta: EntityMetadata): RowCodec<unknown> {
-  const scalars = meta.props.filter((prop) => prop.kind === ReferenceKind.SCALAR && prop.persist !== false && prop.fieldNames?.length === 1);
+  const scalars = meta.props.filter(
+    (prop) => prop.kind === ReferenceKind.SCALAR && prop.persist !== false && prop.fieldNames?.length === 1,
+  );
   const references = meta.props.filter((prop) => prop.kind === ReferenceKind.MANY_TO_ONE && prop.fieldNames?.length === 1);
   const written = [...scalars.filter((prop) => !prop.autoincrement), ...references];
   const isJson = (prop: EntityProperty) => prop.runtimeType === "object" || prop.type === "json";
@@ -50,7 +52,9 @@ function buildCodec(meta: EntityMetadata): RowCodec<unknown> {
     if (prop.runtimeType === "number") return Number(value);
     if (isJson(prop)) return typeof value === "string" ? JSON.parse(value) : value;
     if (prop.enum && prop.items && !prop.items.includes(value as string)) {
-      throw new CorruptRowError(`${meta.tableName}.${prop.fieldNames[0]} holds ${JSON.stringify(value)}, not one of ${prop.items.join(", ")}`);
+      throw new CorruptRowError(
+        `${meta.tableName}.${prop.fieldNames[0]} holds ${JSON.stringify(value)}, not one of ${prop.items.join(", ")}`,
+      );
     }
     return value;
   };

@@ -16,7 +16,9 @@ import type { ScopeDeps } from "../platform/rpc-scope.js";
 export function developmentTools(config: Config, orm: MikroORM, scopeDeps: ScopeDeps) {
   const key = developmentSigningKey(config);
   if (!key) return undefined;
-  const browserServices: Served[] = config.dependencies.productServiceUrl ? [] : [serve(ProductService, referenceProductService(orm), scopeDeps)];
+  const browserServices: Served[] = config.dependencies.productServiceUrl
+    ? []
+    : [serve(ProductService, referenceProductService(orm), scopeDeps)];
   return {
     webDir: existsSync(config.webDir) ? config.webDir : undefined,
     tokenFor: (userId: string) => signDevelopmentToken(config, key, userId, ["customer"]),

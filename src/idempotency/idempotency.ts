@@ -47,7 +47,6 @@ export class InProgressError extends DomainError {
   }
 }
 
-
 /**
  * Runs `work` once per key (RPC, caller, request id and what the request is about). A retry with the same request gets the first response; the same key
  * with a different request is ALREADY_EXISTS; a duplicate arriving while the first still runs

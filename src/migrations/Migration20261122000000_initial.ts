@@ -39,7 +39,9 @@ export class Migration20261122000000_initial extends Migration {
     // Lists are newest first with a (created_at, id) keyset, optionally narrowed by user or email.
     this.addSql(`create index "orders_created_keyset" on "orders" ("created_at" desc, "id" desc) where "deleted_at" is null;`);
     this.addSql(`create index "orders_user_keyset" on "orders" ("user_id", "created_at" desc, "id" desc) where "deleted_at" is null;`);
-    this.addSql(`create index "orders_email_keyset" on "orders" ("customer_email", "created_at" desc, "id" desc) where "deleted_at" is null;`);
+    this.addSql(
+      `create index "orders_email_keyset" on "orders" ("customer_email", "created_at" desc, "id" desc) where "deleted_at" is null;`,
+    );
 
     this.addSql(`create table "order_items" (
       "id" uuid primary key,

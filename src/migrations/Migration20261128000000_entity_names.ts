@@ -8,10 +8,16 @@ import { Migration } from "@mikro-orm/migrations";
 export class Migration20261128000000_entity_names extends Migration {
   override up(): void {
     this.addSql(`alter table "order_items" rename constraint "order_items_order_id_fkey" to "order_items_order_id_foreign";`);
-    this.addSql(`alter table "order_status_history" rename constraint "order_status_history_order_id_fkey" to "order_status_history_order_id_foreign";`);
+    this.addSql(
+      `alter table "order_status_history" rename constraint "order_status_history_order_id_fkey" to "order_status_history_order_id_foreign";`,
+    );
     this.addSql(`alter table "cart_items" rename constraint "cart_items_cart_user_id_fkey" to "cart_items_cart_user_id_foreign";`);
     const statuses = `('PENDING', 'CONFIRMED', 'PAID', 'PROCESSING', 'SHIPPED', 'DELIVERED', 'CANCELLED', 'REFUNDED')`;
-    this.addSql(`alter table "order_status_history" add constraint "order_status_history_from_status_check" check ("from_status" in ${statuses});`);
-    this.addSql(`alter table "order_status_history" add constraint "order_status_history_to_status_check" check ("to_status" in ${statuses});`);
+    this.addSql(
+      `alter table "order_status_history" add constraint "order_status_history_from_status_check" check ("from_status" in ${statuses});`,
+    );
+    this.addSql(
+      `alter table "order_status_history" add constraint "order_status_history_to_status_check" check ("to_status" in ${statuses});`,
+    );
   }
 }

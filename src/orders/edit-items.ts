@@ -22,7 +22,11 @@ export interface RemoveItemCommand extends ItemCommand {
 }
 
 function parseTarget(request: { requestId: string; orderId: string; expectedVersion?: bigint }, v: Violations): ItemCommand {
-  return { requestId: v.text("request_id", request.requestId, REQUEST_ID), orderId: orderIdField(v, request.orderId), expectedVersion: request.expectedVersion };
+  return {
+    requestId: v.text("request_id", request.requestId, REQUEST_ID),
+    orderId: orderIdField(v, request.orderId),
+    expectedVersion: request.expectedVersion,
+  };
 }
 
 export function parseAddItem(request: AddOrderItemRequest, currency: string): AddItemCommand {
@@ -40,7 +44,11 @@ export function parseChangeQuantity(request: UpdateOrderItemQuantityRequest): Ch
     itemId: v.text("item_id", request.itemId, UUID).toLowerCase(),
     quantity: request.quantity,
   };
-  v.check(command.quantity >= 1 && command.quantity <= MAX_QUANTITY, "quantity", `must be between 1 and ${MAX_QUANTITY}; use RemoveOrderItem to remove`);
+  v.check(
+    command.quantity >= 1 && command.quantity <= MAX_QUANTITY,
+    "quantity",
+    `must be between 1 and ${MAX_QUANTITY}; use RemoveOrderItem to remove`,
+  );
   v.throwIfAny();
   return command;
 }
@@ -57,6 +65,14 @@ export async function addItem(order: Order, command: AddItemCommand, context: Mu
   order.checkCanAddItem(command.item.productId);
   const [priced] = await priceItems([command.item], order.view.currency, context.deps.catalog, context.signal);
   const { product, quantity, unitPrice } = priced!;
-  const item = { id: newId(), productId: product.id, sku: product.sku, name: product.name, imageUrl: product.imageUrl, quantity, unitPrice };
+  const item = {
+    id: newId(),
+    productId: product.id,
+    sku: product.sku,
+    name: product.name,
+    imageUrl: product.imageUrl,
+    quantity,
+    unitPrice,
+  };
   await context.run(order.addItem(item, context.deps.pricing));
 }

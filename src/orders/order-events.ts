@@ -63,7 +63,10 @@ function payloadOf(event: OrderEvent, order: OrderView): EventPayload {
       };
     }
     case "OrderStatusChanged":
-      return { case: "orderStatusChanged", value: { fromStatus: OrderStatusEvent[event.from], toStatus: OrderStatusEvent[event.to], reason: event.reason } };
+      return {
+        case: "orderStatusChanged",
+        value: { fromStatus: OrderStatusEvent[event.from], toStatus: OrderStatusEvent[event.to], reason: event.reason },
+      };
     case "OrderShipped":
       return { case: "orderShipped", value: { trackingNumber: event.trackingNumber, carrier: event.carrier } };
     case "OrderDelivered":
@@ -89,7 +92,10 @@ function payloadOf(event: OrderEvent, order: OrderView): EventPayload {
         },
       };
     case "OrderItemStatusChanged":
-      return { case: "orderItemStatusChanged", value: { itemId: event.itemId, fromStatus: ItemStatusEvent[event.from], toStatus: ItemStatusEvent[event.to] } };
+      return {
+        case: "orderItemStatusChanged",
+        value: { itemId: event.itemId, fromStatus: ItemStatusEvent[event.from], toStatus: ItemStatusEvent[event.to] },
+      };
     case "OrderUpdated":
       return { case: "orderUpdated", value: { changedFields: event.changedFields } };
     case "OrderDeleted":
@@ -116,6 +122,13 @@ export function outboxRecords(order: OrderView, events: readonly OrderEvent[], t
       total: toMoneyProto(money(order.currency, order.totalMinor)),
       payload,
     });
-    return { eventId, topic, key: order.id, type: EVENT_TYPES.get(payload.case!)!, payload: toBinary(OrderEventSchema, message), occurredAt: at };
+    return {
+      eventId,
+      topic,
+      key: order.id,
+      type: EVENT_TYPES.get(payload.case!)!,
+      payload: toBinary(OrderEventSchema, message),
+      occurredAt: at,
+    };
   });
 }

@@ -102,7 +102,9 @@ export function orderToProto(order: OrderView): MessageInitShape<typeof OrderSch
  */
 export function trackingToProto(order: OrderView, audience: "owner" | "staff"): MessageInitShape<typeof GetOrderStatusResponseSchema> {
   const shown = (change: StatusChangeView) =>
-    audience === "staff" || change.actor === order.userId ? statusChangeToProto(change) : { ...statusChangeToProto(change), actor: "staff" };
+    audience === "staff" || change.actor === order.userId
+      ? statusChangeToProto(change)
+      : { ...statusChangeToProto(change), actor: "staff" };
   return {
     orderId: order.id,
     orderNumber: order.orderNumber,

@@ -88,7 +88,10 @@ async function perform(effect: Effect, deps: OrderDeps, signal: AbortSignal, onR
       return deps.inventory.adjust(effect.reservationId, effect.lines, signal);
     case "refund payment":
       // Keyed by the order: whatever path refunds it (cancel or refund, or their retries), the money goes back once.
-      await deps.payments.refund({ idempotencyKey: `refund:${effect.orderId}`, transactionId: effect.transactionId, amount: effect.amount }, signal);
+      await deps.payments.refund(
+        { idempotencyKey: `refund:${effect.orderId}`, transactionId: effect.transactionId, amount: effect.amount },
+        signal,
+      );
       return;
   }
 }

@@ -14,7 +14,12 @@ export class PaymentDeclinedError extends FailedPreconditionError {
  * capture. Declined: the attempt is kept (payment FAILED, reason, event) and the call fails with
  * PAYMENT_DECLINED. A hold or capture whose transaction does not commit is voided or refunded.
  */
-export async function payOrder(order: Order, given: PaymentMethod | undefined, idempotencyKey: string, context: MutationContext): Promise<ChangeOutcome> {
+export async function payOrder(
+  order: Order,
+  given: PaymentMethod | undefined,
+  idempotencyKey: string,
+  context: MutationContext,
+): Promise<ChangeOutcome> {
   const method = order.paymentMethod(given);
   order.checkPayable(method);
   const amount = order.total;
@@ -25,12 +30,14 @@ export async function payOrder(order: Order, given: PaymentMethod | undefined, i
     return { failAfterCommit: new PaymentDeclinedError(authorization.declineCode, authorization.message) };
   }
   // Whatever stops the change from committing gives the money back: the hold is voided, or the capture refunded.
-  let transactionId: string | undefined;
+  const captured: { transactionId?: string } = {};
   context.onRollback(async (signal) => {
+    const { transactionId } = captured;
     if (transactionId) await payments.refund({ idempotencyKey: `undo:${idempotencyKey}`, transactionId, amount }, signal);
     else await payments.void({ idempotencyKey: `void:${idempotencyKey}`, authorizationId: authorization.authorizationId }, signal);
   });
-  ({ transactionId } = await payments.capture({ idempotencyKey: `capture:${idempotencyKey}`, authorizationId: authorization.authorizationId, amount }, context.signal));
-  order.paymentCaptured(method, transactionId, context.by);
+  const capture = { idempotencyKey: `capture:${idempotencyKey}`, authorizationId: authorization.authorizationId, amount };
+  captured.transactionId = (await payments.capture(capture, context.signal)).transactionId;
+  order.paymentCaptured(method, captured.transactionId, context.by);
   return {};
 }

@@ -3,7 +3,14 @@ import { rowCodec } from "../db/row-codec.js";
 import { enqueueEvent, outboxInsert } from "../outbox/outbox-writer.js";
 import { NotFoundError, VersionConflictError } from "../platform/domain-errors.js";
 import { outboxRecords } from "./order-events.js";
-import { OrderItemRow, OrderRow, StatusChangeRow, type OrderFields, type OrderItemFields, type StatusChangeFields } from "./order.entity.js";
+import {
+  OrderItemRow,
+  OrderRow,
+  StatusChangeRow,
+  type OrderFields,
+  type OrderItemFields,
+  type StatusChangeFields,
+} from "./order.entity.js";
 import { Order, type OrderView } from "./order.js";
 import type { OrderStatus } from "./order-status.js";
 
@@ -48,19 +55,34 @@ async function queryOrders(em: EntityManager, sql: string, params: unknown[]): P
  * Soft-deleted orders are gone for every reader. A customer's `ownerId` makes other users'
  * orders look missing. The history is read only for callers that show it.
  */
-export async function findOrder(em: EntityManager, orderId: string, options: { withHistory?: boolean; ownerId?: string } = {}): Promise<OrderView> {
+export async function findOrder(
+  em: EntityManager,
+  orderId: string,
+  options: { withHistory?: boolean; ownerId?: string } = {},
+): Promise<OrderView> {
   const owner = options.ownerId ? " and o.user_id = ?" : "";
   const params = options.ownerId ? [orderId, options.ownerId] : [orderId];
-  const [order] = await queryOrders(em, `${selectOrders(em, !!options.withHistory)} where o.id = ? and o.deleted_at is null${owner}`, params);
+  const [order] = await queryOrders(
+    em,
+    `${selectOrders(em, !!options.withHistory)} where o.id = ? and o.deleted_at is null${owner}`,
+    params,
+  );
   if (!order) throw new NotFoundError("order", orderId);
   return order;
 }
 
 /** NOT_FOUND unless the caller may see the order now; checked before a stored response is replayed. */
-export async function assertOrderVisible(em: EntityManager, orderId: string, options: { ownerId?: string; includeDeleted?: boolean }): Promise<void> {
+export async function assertOrderVisible(
+  em: EntityManager,
+  orderId: string,
+  options: { ownerId?: string; includeDeleted?: boolean },
+): Promise<void> {
   const deleted = options.includeDeleted ? "" : " and deleted_at is null";
   const owner = options.ownerId ? " and user_id = ?" : "";
-  const rows = await em.execute<unknown[]>(`select 1 from orders where id = ?${deleted}${owner}`, options.ownerId ? [orderId, options.ownerId] : [orderId]);
+  const rows = await em.execute<unknown[]>(
+    `select 1 from orders where id = ?${deleted}${owner}`,
+    options.ownerId ? [orderId, options.ownerId] : [orderId],
+  );
   if (!rows.length) throw new NotFoundError("order", orderId);
 }
 
@@ -86,7 +108,12 @@ function where(filters: OrderFilters): { sql: string; params: unknown[] } {
 }
 
 /** Newest first by (created_at, id), a keyset: pages stay stable while orders arrive. */
-export async function findOrderPage(em: EntityManager, filters: OrderFilters, limit: number, after?: { createdAt: Date; id: string }): Promise<OrderView[]> {
+export async function findOrderPage(
+  em: EntityManager,
+  filters: OrderFilters,
+  limit: number,
+  after?: { createdAt: Date; id: string },
+): Promise<OrderView[]> {
   const base = where(filters);
   const keyset = after ? " and (o.created_at, o.id) < (?, ?)" : "";
   return queryOrders(em, `${selectOrders(em, false)} where ${base.sql}${keyset} order by o.created_at desc, o.id desc limit ?`, [

@@ -83,7 +83,8 @@ export function orderService(deps: OrderDeps): ScopedImpl<typeof pb.OrderService
         requestSchema: pb.CreateOrderRequestSchema,
         request: withoutCardData(pb.CreateOrderRequestSchema, request),
         responseSchema: pb.CreateOrderResponseSchema,
-        beforeReplay: (stored: pb.CreateOrderResponse) => assertOrderVisible(scope.em, stored.order!.id, { ownerId: ownerOf(scope.principal) }),
+        beforeReplay: (stored: pb.CreateOrderResponse) =>
+          assertOrderVisible(scope.em, stored.order!.id, { ownerId: ownerOf(scope.principal) }),
       };
       return deps.idempotency.run(scope, call, (record) => placeOrder(command, scope, deps, (tx, order) => record(tx, respond(order))));
     },
@@ -156,7 +157,9 @@ export function orderService(deps: OrderDeps): ScopedImpl<typeof pb.OrderService
 
     updateOrderItemQuantity(request, scope) {
       const command = parseChangeQuantity(request);
-      return quantity(request, scope, command, (order, ctx) => ctx.run(order.changeQuantity(command.itemId, command.quantity, deps.pricing)));
+      return quantity(request, scope, command, (order, ctx) =>
+        ctx.run(order.changeQuantity(command.itemId, command.quantity, deps.pricing)),
+      );
     },
 
     removeOrderItem(request, scope) {

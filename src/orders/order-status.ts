@@ -1,15 +1,6 @@
 import { FailedPreconditionError } from "../platform/domain-errors.js";
 
-export const ORDER_STATUSES = [
-  "PENDING",
-  "CONFIRMED",
-  "PAID",
-  "PROCESSING",
-  "SHIPPED",
-  "DELIVERED",
-  "CANCELLED",
-  "REFUNDED",
-] as const;
+export const ORDER_STATUSES = ["PENDING", "CONFIRMED", "PAID", "PROCESSING", "SHIPPED", "DELIVERED", "CANCELLED", "REFUNDED"] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 /** Every legal move. Anything not listed is illegal, including staying in place. */

@@ -58,9 +58,18 @@ const OrderSchema = defineEntity({
   },
   // ListOrders pages newest first through these keysets; deleted orders are never listed.
   indexes: [
-    { name: "orders_created_keyset", expression: `create index "orders_created_keyset" on "orders" ("created_at" desc, "id" desc) where "deleted_at" is null` },
-    { name: "orders_user_keyset", expression: `create index "orders_user_keyset" on "orders" ("user_id", "created_at" desc, "id" desc) where "deleted_at" is null` },
-    { name: "orders_email_keyset", expression: `create index "orders_email_keyset" on "orders" ("customer_email", "created_at" desc, "id" desc) where "deleted_at" is null` },
+    {
+      name: "orders_created_keyset",
+      expression: `create index "orders_created_keyset" on "orders" ("created_at" desc, "id" desc) where "deleted_at" is null`,
+    },
+    {
+      name: "orders_user_keyset",
+      expression: `create index "orders_user_keyset" on "orders" ("user_id", "created_at" desc, "id" desc) where "deleted_at" is null`,
+    },
+    {
+      name: "orders_email_keyset",
+      expression: `create index "orders_email_keyset" on "orders" ("customer_email", "created_at" desc, "id" desc) where "deleted_at" is null`,
+    },
   ],
 });
 export class OrderRow extends OrderSchema.class {}
@@ -109,7 +118,9 @@ OrderStatusChangeSchema.setClass(StatusChangeRow);
 
 /** A row's fields as plain data: no relations, no methods, no MikroORM brands. */
 type Fields<T, Without extends string> = {
-  -readonly [K in keyof T as K extends Without ? never : K extends string ? (T[K] extends (...args: never[]) => unknown ? never : K) : never]: T[K] extends Opt<infer U> ? U : T[K];
+  -readonly [
+    K in keyof T as K extends Without ? never : K extends string ? (T[K] extends (...args: never[]) => unknown ? never : K) : never
+  ]: T[K] extends Opt<infer U> ? U : T[K];
 };
 
 export type OrderFields = Fields<OrderRow, "items" | "history">;

@@ -186,10 +186,17 @@ export class Order {
     if (update.trackingNumber !== undefined || update.carrier !== undefined) {
       this.#require("change tracking");
       if (update.trackingNumber === "" && (this.status === "SHIPPED" || this.status === "DELIVERED")) {
-        throw new FailedPreconditionError("TRACKING_REQUIRED", "a shipped order keeps its tracking number; send a new one instead of clearing it");
+        throw new FailedPreconditionError(
+          "TRACKING_REQUIRED",
+          "a shipped order keeps its tracking number; send a new one instead of clearing it",
+        );
       }
     }
-    for (const [field, value] of [["tracking_number", update.trackingNumber], ["carrier", update.carrier], ["notes", update.notes]] as const) {
+    for (const [field, value] of [
+      ["tracking_number", update.trackingNumber],
+      ["carrier", update.carrier],
+      ["notes", update.notes],
+    ] as const) {
       const key = ({ tracking_number: "trackingNumber", carrier: "carrier", notes: "notes" } as const)[field];
       if (value === undefined || value === this.#data[key]) continue;
       this.#data[key] = value;
@@ -207,7 +214,8 @@ export class Order {
   /** SHIPPED needs a tracking number, given now or earlier; the reserved stock has left, so it is committed. */
   ship(shipment: { trackingNumber: string; carrier: string }, reason: string, by: Change): Effect[] {
     const trackingNumber = shipment.trackingNumber || this.#data.trackingNumber;
-    if (!trackingNumber) throw new InvalidArgumentError([{ field: "tracking_number", description: "is required to ship an order that has none" }]);
+    if (!trackingNumber)
+      throw new InvalidArgumentError([{ field: "tracking_number", description: "is required to ship an order that has none" }]);
     this.#moveTo("SHIPPED", reason, by);
     this.#data.trackingNumber = trackingNumber;
     this.#data.carrier = shipment.carrier || this.#data.carrier;
@@ -239,9 +247,11 @@ export class Order {
     this.#moveTo("REFUNDED", reason, by);
     const { paymentStatus } = this.#data;
     if (paymentStatus !== "CAPTURED") {
-      throw new FailedPreconditionError("NOTHING_TO_REFUND", `the payment is ${paymentStatus}, nothing was captured; cancel the order instead`, [
-        { type: "PAYMENT", subject: `orders/${this.id}`, description: `payment is ${paymentStatus}` },
-      ]);
+      throw new FailedPreconditionError(
+        "NOTHING_TO_REFUND",
+        `the payment is ${paymentStatus}, nothing was captured; cancel the order instead`,
+        [{ type: "PAYMENT", subject: `orders/${this.id}`, description: `payment is ${paymentStatus}` }],
+      );
     }
     const effects = this.#refundCaptured(by);
     if (stockHeld) effects.push({ kind: "release stock", reservationId: this.#data.reservationId });
@@ -258,7 +268,9 @@ export class Order {
   paymentMethod(given: PaymentMethod | undefined): PaymentMethod {
     if (given) return given;
     if (this.#data.paymentMethod === "CARD") {
-      throw new InvalidArgumentError([{ field: "payment_method", description: "a card payment needs a new payment_token: tokens are single use and never stored" }]);
+      throw new InvalidArgumentError([
+        { field: "payment_method", description: "a card payment needs a new payment_token: tokens are single use and never stored" },
+      ]);
     }
     return { type: this.#data.paymentMethod, display: this.#data.paymentDisplay };
   }
@@ -271,7 +283,9 @@ export class Order {
       throw new FailedPreconditionError("ALREADY_PAID", `the payment is already ${paymentStatus}`);
     }
     if (method.type === "CARD" && !method.token) {
-      throw new InvalidArgumentError([{ field: "payment_method.card.payment_token", description: "is required to pay by card: tokens are single use and never stored" }]);
+      throw new InvalidArgumentError([
+        { field: "payment_method.card.payment_token", description: "is required to pay by card: tokens are single use and never stored" },
+      ]);
     }
   }
 
@@ -349,7 +363,8 @@ export class Order {
     this.#events.push({ type: "OrderItemStatusChanged", itemId: item.id, from, to });
     if (!this.#stockLines().length) return this.cancel("every item was cancelled", by);
     const effects: Effect[] = [];
-    if (to === "CANCELLED") effects.push({ kind: "adjust stock", reservationId: this.#data.reservationId, lines: this.#stockLines(), previous: before });
+    if (to === "CANCELLED")
+      effects.push({ kind: "adjust stock", reservationId: this.#data.reservationId, lines: this.#stockLines(), previous: before });
     if (this.status === "SHIPPED" && this.#items.every((line) => isFinalItem(line.status))) this.deliver("every item was delivered", by);
     return effects;
   }
@@ -384,11 +399,16 @@ export class Order {
 
   /** The lines the reservation holds: every item not cancelled. */
   #stockLines(): StockLine[] {
-    return this.#items.filter((item) => item.status !== "CANCELLED").map((item) => ({ productId: item.productId, quantity: item.quantity }));
+    return this.#items
+      .filter((item) => item.status !== "CANCELLED")
+      .map((item) => ({ productId: item.productId, quantity: item.quantity }));
   }
 
   #reprice(before: StockLine[], pricing: PricingPolicy): Effect[] {
-    const totals = computeTotals(this.#items.map((item) => storedLine(this.#data.currency, item)), pricing);
+    const totals = computeTotals(
+      this.#items.map((item) => storedLine(this.#data.currency, item)),
+      pricing,
+    );
     Object.assign(this.#data, totalsFields(totals));
     this.#events.push({ type: "OrderItemsChanged", totals });
     return [{ kind: "adjust stock", reservationId: this.#data.reservationId, lines: this.#stockLines(), previous: before }];

@@ -41,12 +41,14 @@ const regions = new Intl.DisplayNames(["en"], { type: "region", fallback: "none"
 export function parseCustomer(input: CustomerProto | undefined, v: Violations): CustomerData {
   if (!input) v.add("customer", "is required");
   return {
-    email: v.text("customer.email", input?.email ?? "", {
-      min: 1,
-      max: 320,
-      pattern: /^[^\s@]+@[^\s@]+\.[^\s@]+$/,
-      hint: "must be an email address",
-    }).toLowerCase(),
+    email: v
+      .text("customer.email", input?.email ?? "", {
+        min: 1,
+        max: 320,
+        pattern: /^[^\s@]+@[^\s@]+\.[^\s@]+$/,
+        hint: "must be an email address",
+      })
+      .toLowerCase(),
     firstName: v.text("customer.first_name", input?.firstName ?? "", { min: 1, max: 100 }),
     lastName: v.text("customer.last_name", input?.lastName ?? "", { min: 1, max: 100 }),
     phone: v.text("customer.phone", input?.phone ?? "", {
@@ -100,7 +102,11 @@ function parseItems(request: CreateOrderRequest, currency: string, v: Violations
   const seen = new Set<string>();
   return request.items.map((input, i) => {
     const item = parseItem(input, `items[${i}]`, currency, v);
-    v.check(!seen.has(item.productId), `items[${i}].product_id`, `"${item.productId}" appears twice; send one line with the total quantity`);
+    v.check(
+      !seen.has(item.productId),
+      `items[${i}].product_id`,
+      `"${item.productId}" appears twice; send one line with the total quantity`,
+    );
     seen.add(item.productId);
     return item;
   });

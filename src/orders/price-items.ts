@@ -1,10 +1,5 @@
 import type { ProductInfo } from "../catalog/catalog-ports.js";
-import {
-  InactiveProductsError,
-  PriceMismatchError,
-  UnknownProductsError,
-  type PriceDifference,
-} from "../catalog/catalog-errors.js";
+import { InactiveProductsError, PriceMismatchError, UnknownProductsError, type PriceDifference } from "../catalog/catalog-errors.js";
 import { equals } from "../money/money.js";
 import type { Money } from "../money/money.js";
 import type { ProductCatalog } from "../catalog/catalog-ports.js";
@@ -40,7 +35,10 @@ export async function priceItems(
 
   const foreign = priced.find((p) => p.product.price.currency !== currency);
   if (foreign) {
-    throw new DependencyUnavailableError("product service", `product "${foreign.product.id}" is priced in ${foreign.product.price.currency}, not ${currency}`);
+    throw new DependencyUnavailableError(
+      "product service",
+      `product "${foreign.product.id}" is priced in ${foreign.product.price.currency}, not ${currency}`,
+    );
   }
 
   const differences: PriceDifference[] = priced

@@ -24,7 +24,11 @@ export function parseUpdateOrder(request: UpdateOrderRequest): UpdateOrderComman
     shippingAddress: request.shippingAddress ? parseAddress(request.shippingAddress, "shipping_address", v) : undefined,
   };
   const { notes, trackingNumber, carrier, shippingAddress } = command;
-  v.check([notes, trackingNumber, carrier, shippingAddress].some((value) => value !== undefined), "order_id", "nothing to update: set notes, tracking_number, carrier or shipping_address");
+  v.check(
+    [notes, trackingNumber, carrier, shippingAddress].some((value) => value !== undefined),
+    "order_id",
+    "nothing to update: set notes, tracking_number, carrier or shipping_address",
+  );
   v.throwIfAny();
   return command;
 }

@@ -25,6 +25,10 @@ export function registerOutboxMetrics(registry: Registry, stats: () => OutboxSta
     },
   });
   const published = new Counter({ name: "outbox_published_events_total", help: "Events published to Kafka", registers: [registry] });
-  const failures = new Counter({ name: "outbox_publish_failures_total", help: "Publish attempts that failed and were retried", registers: [registry] });
+  const failures = new Counter({
+    name: "outbox_publish_failures_total",
+    help: "Publish attempts that failed and were retried",
+    registers: [registry],
+  });
   return { published: (count) => published.inc(count), failed: () => failures.inc() };
 }

@@ -66,7 +66,10 @@ export class OutboxRelay {
   ) {}
 
   start(): void {
-    this.unsubscribe.push(this.listener.subscribe(() => this.wake()), this.listener.onReconnect(() => this.wake()));
+    this.unsubscribe.push(
+      this.listener.subscribe(() => this.wake()),
+      this.listener.onReconnect(() => this.wake()),
+    );
     this.timers.push(
       setInterval(() => {
         this.wake();
@@ -149,9 +152,15 @@ export class OutboxRelay {
       );
       if (!rows.length) return 0;
       for (const [topic, messages] of byTopic(rows.map(toOutboxRow))) {
-        await this.producer.send({ topic, acks: -1, messages: messages.map((row) => toKafkaMessage(row, this.options.source, this.options.encoding)) });
+        await this.producer.send({
+          topic,
+          acks: -1,
+          messages: messages.map((row) => toKafkaMessage(row, this.options.source, this.options.encoding)),
+        });
       }
-      await tx.execute(`update outbox_events set published_at = now(), attempts = attempts + 1 where id in (?)`, [rows.map((row) => row.id)]);
+      await tx.execute(`update outbox_events set published_at = now(), attempts = attempts + 1 where id in (?)`, [
+        rows.map((row) => row.id),
+      ]);
       this.state = { ...this.state, lastPublishedAt: new Date().toISOString(), lastError: undefined };
       this.observer.published(rows.length);
       return rows.length;

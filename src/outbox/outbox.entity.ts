@@ -24,11 +24,25 @@ const OutboxEventSchema = defineEntity({
   },
   indexes: [
     // The relay reads what is pending; the purge what was published.
-    { name: "outbox_events_pending", expression: `create index "outbox_events_pending" on "outbox_events" ("id") where "published_at" is null` },
-    { name: "outbox_events_published", expression: `create index "outbox_events_published" on "outbox_events" ("published_at") where "published_at" is not null` },
+    {
+      name: "outbox_events_pending",
+      expression: `create index "outbox_events_pending" on "outbox_events" ("id") where "published_at" is null`,
+    },
+    {
+      name: "outbox_events_published",
+      expression: `create index "outbox_events_published" on "outbox_events" ("published_at") where "published_at" is not null`,
+    },
   ],
   // The relay and WatchOrder streams wake on commit instead of polling (Migration20261122000400_outbox_notify).
-  triggers: [{ name: "outbox_events_notify", timing: "after", events: ["insert"], forEach: "row", expression: `create trigger "outbox_events_notify" after insert on "outbox_events" for each row execute function "notify_outbox_event"()` }],
+  triggers: [
+    {
+      name: "outbox_events_notify",
+      timing: "after",
+      events: ["insert"],
+      forEach: "row",
+      expression: `create trigger "outbox_events_notify" after insert on "outbox_events" for each row execute function "notify_outbox_event"()`,
+    },
+  ],
 });
 export class OutboxEvent extends OutboxEventSchema.class {}
 OutboxEventSchema.setClass(OutboxEvent);

@@ -40,19 +40,25 @@ export class GrpcPayments implements PaymentGateway {
   async authorize(request: Parameters<PaymentGateway["authorize"]>[0], signal: AbortSignal) {
     const { idempotencyKey, orderId, amount, method } = request;
     const response = await this.guard.safe(
-      (attempt) => this.client.authorize({ idempotencyKey, orderId, amount: toMoneyProto(amount), source: sourceOf(method) }, callOptions(this.timeoutMs, attempt)),
+      (attempt) =>
+        this.client.authorize(
+          { idempotencyKey, orderId, amount: toMoneyProto(amount), source: sourceOf(method) },
+          callOptions(this.timeoutMs, attempt),
+        ),
       signal,
     );
     const outcome = response.outcome;
     if (outcome.case === "authorized") return { approved: true as const, authorizationId: outcome.value.authorizationId };
-    if (outcome.case === "declined") return { approved: false as const, declineCode: outcome.value.declineCode, message: outcome.value.message };
+    if (outcome.case === "declined")
+      return { approved: false as const, declineCode: outcome.value.declineCode, message: outcome.value.message };
     throw new Error("the payment service answered neither authorized nor declined");
   }
 
   async capture(request: Parameters<PaymentGateway["capture"]>[0], signal: AbortSignal) {
     const { idempotencyKey, authorizationId, amount } = request;
     const response = await this.guard.safe(
-      (attempt) => this.client.capture({ idempotencyKey, authorizationId, amount: toMoneyProto(amount) }, callOptions(this.timeoutMs, attempt)),
+      (attempt) =>
+        this.client.capture({ idempotencyKey, authorizationId, amount: toMoneyProto(amount) }, callOptions(this.timeoutMs, attempt)),
       signal,
     );
     return { transactionId: response.transactionId };
@@ -61,7 +67,8 @@ export class GrpcPayments implements PaymentGateway {
   async refund(request: Parameters<PaymentGateway["refund"]>[0], signal: AbortSignal) {
     const { idempotencyKey, transactionId, amount } = request;
     const response = await this.guard.safe(
-      (attempt) => this.client.refund({ idempotencyKey, transactionId, amount: toMoneyProto(amount) }, callOptions(this.timeoutMs, attempt)),
+      (attempt) =>
+        this.client.refund({ idempotencyKey, transactionId, amount: toMoneyProto(amount) }, callOptions(this.timeoutMs, attempt)),
       signal,
     );
     return { refundId: response.refundId };

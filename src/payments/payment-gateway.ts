@@ -20,7 +20,10 @@ export type AuthorizeOutcome =
  */
 export interface PaymentGateway {
   authorize(request: AuthorizeRequest, signal: AbortSignal): Promise<AuthorizeOutcome>;
-  capture(request: { idempotencyKey: string; authorizationId: string; amount: Money }, signal: AbortSignal): Promise<{ transactionId: string }>;
+  capture(
+    request: { idempotencyKey: string; authorizationId: string; amount: Money },
+    signal: AbortSignal,
+  ): Promise<{ transactionId: string }>;
   refund(request: { idempotencyKey: string; transactionId: string; amount: Money }, signal: AbortSignal): Promise<{ refundId: string }>;
   void(request: { idempotencyKey: string; authorizationId: string }, signal: AbortSignal): Promise<void>;
 }

@@ -12,11 +12,7 @@ export interface PaymentMethod {
   readonly token?: string;
 }
 
-export function parsePaymentMethod(
-  input: PaymentMethodProto | undefined,
-  field: string,
-  v: Violations,
-): PaymentMethod | undefined {
+export function parsePaymentMethod(input: PaymentMethodProto | undefined, field: string, v: Violations): PaymentMethod | undefined {
   const method = input?.method;
   switch (method?.case) {
     case "card": {
@@ -26,16 +22,36 @@ export function parsePaymentMethod(
         pattern: /^tok_[A-Za-z0-9_]+$/,
         hint: 'must be a token from the payment provider\'s card tokenization, e.g. "tok_1N3T00LkdIwHu7ix"',
       });
-      const brand = v.text(`${field}.card.brand`, method.value.brand, { min: 1, max: 20, pattern: /^[A-Z][A-Z_ ]*$/, hint: 'must be the card brand in capitals, e.g. "VISA"' });
-      const last4 = v.text(`${field}.card.last4`, method.value.last4, { min: 4, max: 4, pattern: /^\d{4}$/, hint: "must be the card's last four digits" });
+      const brand = v.text(`${field}.card.brand`, method.value.brand, {
+        min: 1,
+        max: 20,
+        pattern: /^[A-Z][A-Z_ ]*$/,
+        hint: 'must be the card brand in capitals, e.g. "VISA"',
+      });
+      const last4 = v.text(`${field}.card.last4`, method.value.last4, {
+        min: 4,
+        max: 4,
+        pattern: /^\d{4}$/,
+        hint: "must be the card's last four digits",
+      });
       return { type: "CARD", display: `${brand} •••• ${last4}`, ...(token ? { token } : {}) };
     }
     case "upi": {
-      const vpa = v.text(`${field}.upi.vpa`, method.value.vpa, { min: 1, max: 255, pattern: /^[\w.-]{2,}@[a-zA-Z]{2,64}$/, hint: 'must look like "name@bank"' });
+      const vpa = v.text(`${field}.upi.vpa`, method.value.vpa, {
+        min: 1,
+        max: 255,
+        pattern: /^[\w.-]{2,}@[a-zA-Z]{2,64}$/,
+        hint: 'must look like "name@bank"',
+      });
       return { type: "UPI", display: vpa };
     }
     case "netBanking": {
-      const bank = v.text(`${field}.net_banking.bank_code`, method.value.bankCode, { min: 1, max: 11, pattern: /^[A-Z0-9]+$/, hint: "must be an upper-case bank code" });
+      const bank = v.text(`${field}.net_banking.bank_code`, method.value.bankCode, {
+        min: 1,
+        max: 11,
+        pattern: /^[A-Z0-9]+$/,
+        hint: "must be an upper-case bank code",
+      });
       return { type: "NET_BANKING", display: bank };
     }
     case "cashOnDelivery":

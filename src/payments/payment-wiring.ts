@@ -17,8 +17,14 @@ import { referencePaymentService } from "./reference/reference-payments.js";
 export function createPaymentGateway(config: Config, log: Logger, metrics?: DependencyMetrics): PaymentGateway {
   const url = config.dependencies.paymentServiceUrl;
   if (!url && config.environment === "production") {
-    log.warn("no PAYMENT_SERVICE_URL in production (ALLOW_SIMULATED_PAYMENTS=true): payments are simulated, any token is captured and no money moves");
+    log.warn(
+      "no PAYMENT_SERVICE_URL in production (ALLOW_SIMULATED_PAYMENTS=true): payments are simulated, any token is captured and no money moves",
+    );
   }
   const transport = url ? grpcTransport(url) : createRouterTransport(({ service }) => service(PaymentService, referencePaymentService()));
-  return new GrpcPayments(transport, config.dependencies.timeoutMs, new DependencyGuard("payment service", config.dependencies.resilience, metrics));
+  return new GrpcPayments(
+    transport,
+    config.dependencies.timeoutMs,
+    new DependencyGuard("payment service", config.dependencies.resilience, metrics),
+  );
 }

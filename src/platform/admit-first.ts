@@ -22,7 +22,9 @@ export function admitFirst(handler: UniversalHandler, admission: Admission): Uni
 function withEmptyMessage(request: UniversalServerRequest, handler: UniversalHandler): UniversalServerRequest {
   const type = request.header.get("content-type")?.toLowerCase() ?? "";
   const empty = create(handler.method.input);
-  const message = type.includes("json") ? new TextEncoder().encode(toJsonString(handler.method.input, empty)) : toBinary(handler.method.input, empty);
+  const message = type.includes("json")
+    ? new TextEncoder().encode(toJsonString(handler.method.input, empty))
+    : toBinary(handler.method.input, empty);
   const enveloped = type.startsWith("application/connect+") || type.startsWith("application/grpc");
   let body = enveloped ? envelope(message) : message;
   if (type.includes("grpc-web-text")) body = new TextEncoder().encode(Buffer.from(body).toString("base64"));

@@ -72,9 +72,7 @@ export function createErrorMapper(encoders: readonly DetailEncoder[] = []): Erro
 }
 
 function detailsOf(error: DomainError): ErrorDetail[] {
-  const details = [
-    errorDetail(ErrorInfoSchema, { reason: error.reason, domain: ERROR_DOMAIN, metadata: { ...error.metadata } }),
-  ];
+  const details = [errorDetail(ErrorInfoSchema, { reason: error.reason, domain: ERROR_DOMAIN, metadata: { ...error.metadata } })];
   if (error instanceof InvalidArgumentError) {
     details.push(errorDetail(BadRequestSchema, { fieldViolations: error.violations.map((v) => ({ ...v })) }));
   }

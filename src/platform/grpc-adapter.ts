@@ -1,20 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
-import {
-  create,
-  fromBinary,
-  toBinary,
-  type DescMessage,
-  type DescMethod,
-  type DescService,
-} from "@bufbuild/protobuf";
-import {
-  Code,
-  ConnectError,
-  createContextValues,
-  createHandlerContext,
-  type HandlerContext,
-  type ServiceImpl,
-} from "@connectrpc/connect";
+import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
+import { Code, ConnectError, createContextValues, createHandlerContext, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { admissionKey, peerAddress, type Admission, type AdmissionOutcome } from "./auth/admission.js";
 
@@ -164,7 +150,14 @@ function admittedHandler(service: DescService, method: DescMethod, impl: Connect
     call.on("data", (message) => {
       if (answered) return;
       if (++received === 1) first = message;
-      else void admitted.then(() => refuse(invalidRequest(`a ${method.methodKind === "unary" ? "unary" : "server-streaming"} call carries exactly one request message; got more`)));
+      else
+        void admitted.then(() =>
+          refuse(
+            invalidRequest(
+              `a ${method.methodKind === "unary" ? "unary" : "server-streaming"} call carries exactly one request message; got more`,
+            ),
+          ),
+        );
     });
     call.on("error", () => undefined);
     call.once("end", () => {
@@ -196,7 +189,13 @@ function respond(
     );
 }
 
-function stream(call: grpc.ServerDuplexStream<unknown, unknown>, method: DescMethod, impl: ConnectHandler, request: unknown, context: HandlerContext) {
+function stream(
+  call: grpc.ServerDuplexStream<unknown, unknown>,
+  method: DescMethod,
+  impl: ConnectHandler,
+  request: unknown,
+  context: HandlerContext,
+) {
   (async () => {
     let headersSent = false;
     // Leaving the loop early (a caller gone) ends the handler's generator, which frees its stream place.

@@ -68,7 +68,10 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       if (development && request.method === "GET" && request.url?.startsWith("/dev/token") && isLoopback(request.socket.remoteAddress)) {
         const userId = new URL(request.url, "http://localhost").searchParams.get("user") ?? "";
         if (!isUserId(userId)) return json(response, 400, { error: `user ${USER_ID.hint}` });
-        development.tokenFor(userId).then((token) => json(response, 200, { token }), () => json(response, 500, { error: "could not sign" }));
+        development.tokenFor(userId).then(
+          (token) => json(response, 200, { token }),
+          () => json(response, 500, { error: "could not sign" }),
+        );
         return;
       }
       if (page && request.method === "GET" && !request.url?.includes(".v1.")) {

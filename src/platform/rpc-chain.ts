@@ -1,5 +1,4 @@
 import type {
-  DescMessage,
   DescMethod,
   DescMethodServerStreaming,
   DescMethodUnary,
@@ -50,7 +49,8 @@ export function standardLayers(deps: ScopeDeps): Layer[] {
       enter(_scope, { service, method }) {
         deps.metrics?.started(service.typeName, method.name);
         const started = performance.now();
-        return (failure) => deps.metrics?.finished(service.typeName, method.name, failure ? Code[failure.code] : "OK", (performance.now() - started) / 1000);
+        return (failure) =>
+          deps.metrics?.finished(service.typeName, method.name, failure ? Code[failure.code] : "OK", (performance.now() - started) / 1000);
       },
     },
     {
@@ -65,7 +65,8 @@ export function standardLayers(deps: ScopeDeps): Layer[] {
       name: "access log",
       enter(scope) {
         const started = performance.now();
-        return (failure) => scope.log.info({ code: failure ? Code[failure.code] : "OK", ms: Math.round(performance.now() - started) }, "rpc");
+        return (failure) =>
+          scope.log.info({ code: failure ? Code[failure.code] : "OK", ms: Math.round(performance.now() - started) }, "rpc");
       },
     },
     {
@@ -121,7 +122,13 @@ function exitAll(exits: ((failure: ConnectError | undefined) => void)[], failure
   for (const exit of exits.reverse()) exit(failure);
 }
 
-function unaryThrough(layers: readonly Layer[], deps: ScopeDeps, call: CallInfo, request: unknown, handler: (request: unknown, scope: RpcScope) => unknown) {
+function unaryThrough(
+  layers: readonly Layer[],
+  deps: ScopeDeps,
+  call: CallInfo,
+  request: unknown,
+  handler: (request: unknown, scope: RpcScope) => unknown,
+) {
   const scope = openScope(call.context, deps);
   // The handler runs in the call's span, so calls it makes to other services join the trace.
   return otelContext.with(trace.setSpan(otelContext.active(), scope.span), async () => {

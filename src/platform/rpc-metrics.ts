@@ -13,7 +13,12 @@ export class RpcMetrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     });
-    this.inFlight = new Gauge({ name: "rpc_server_in_flight", help: "RPCs being handled now", labelNames: ["service", "method"], registers: [registry] });
+    this.inFlight = new Gauge({
+      name: "rpc_server_in_flight",
+      help: "RPCs being handled now",
+      labelNames: ["service", "method"],
+      registers: [registry],
+    });
   }
 
   started(service: string, method: string): void {

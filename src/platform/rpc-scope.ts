@@ -87,7 +87,10 @@ export function openScope(context: HandlerContext, deps: ScopeDeps): RpcScope {
     headers: context.requestHeader,
     span: tracer().startSpan(
       `${context.service.typeName}/${context.method.name}`,
-      { kind: SpanKind.SERVER, attributes: { "rpc.system": "grpc", "rpc.service": context.service.typeName, "rpc.method": context.method.name } },
+      {
+        kind: SpanKind.SERVER,
+        attributes: { "rpc.system": "grpc", "rpc.service": context.service.typeName, "rpc.method": context.method.name },
+      },
       contextFrom(context.requestHeader),
     ),
   };

@@ -21,10 +21,18 @@ export class StreamLimit {
   enter(caller: string, method: string): () => void {
     const held = this.perCaller.get(caller) ?? 0;
     if (held >= this.maxPerCaller) {
-      throw new LimitExceededError("TOO_MANY_STREAMS", `${method} streams per caller`, `a caller may keep ${this.maxPerCaller} ${method} streams open; close one first`);
+      throw new LimitExceededError(
+        "TOO_MANY_STREAMS",
+        `${method} streams per caller`,
+        `a caller may keep ${this.maxPerCaller} ${method} streams open; close one first`,
+      );
     }
     if (this.open >= this.max) {
-      throw new LimitExceededError("TOO_MANY_STREAMS", `${method} streams in this process`, `this instance serves ${this.max} streams, its limit; retry later or elsewhere`);
+      throw new LimitExceededError(
+        "TOO_MANY_STREAMS",
+        `${method} streams in this process`,
+        `this instance serves ${this.max} streams, its limit; retry later or elsewhere`,
+      );
     }
     this.open++;
     this.perCaller.set(caller, held + 1);

@@ -57,7 +57,14 @@ function envelopeProblem(input: DescMessage, body: Uint8Array): string | undefin
 function refuse(format: Format, code: "invalid_argument" | "resource_exhausted", message: string): UniversalServerResponse {
   if (format === "grpc-web") {
     const status = code === "invalid_argument" ? "3" : "8";
-    return { status: 200, header: new Headers({ "content-type": "application/grpc-web+proto", "grpc-status": status, "grpc-message": encodeURIComponent(message) }) };
+    return {
+      status: 200,
+      header: new Headers({
+        "content-type": "application/grpc-web+proto",
+        "grpc-status": status,
+        "grpc-message": encodeURIComponent(message),
+      }),
+    };
   }
   return {
     status: code === "invalid_argument" ? 400 : 429,

@@ -40,8 +40,11 @@ export class Violations {
   /** A google.protobuf.Timestamp within its documented range (years 1 to 9999); undefined when absent or invalid. */
   timestamp(field: string, value: Timestamp | undefined): Date | undefined {
     if (!value) return undefined;
-    const ok = value.seconds >= MIN_TIMESTAMP_SECONDS && value.seconds <= MAX_TIMESTAMP_SECONDS && value.nanos >= 0 && value.nanos <= 999_999_999;
-    return this.check(ok, field, "must be a time between 0001-01-01 and 9999-12-31 with nanos 0 to 999999999") ? timestampDate(value) : undefined;
+    const ok =
+      value.seconds >= MIN_TIMESTAMP_SECONDS && value.seconds <= MAX_TIMESTAMP_SECONDS && value.nanos >= 0 && value.nanos <= 999_999_999;
+    return this.check(ok, field, "must be a time between 0001-01-01 and 9999-12-31 with nanos 0 to 999999999")
+      ? timestampDate(value)
+      : undefined;
   }
 
   throwIfAny(): void {

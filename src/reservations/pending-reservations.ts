@@ -47,7 +47,12 @@ export async function abandonPending(em: EntityManager, inventory: Inventory, re
        where reservation_id = ? returning reservation_id`,
       [reservationId],
     );
-    await releaseAll(em, inventory, taken.map((row) => row.reservation_id), log);
+    await releaseAll(
+      em,
+      inventory,
+      taken.map((row) => row.reservation_id),
+      log,
+    );
   } catch (error) {
     log.warn({ err: error, reservationId }, "could not release the reservation of a failed order now; the sweeper will");
   }
@@ -66,7 +71,12 @@ export async function sweepPending(em: EntityManager, inventory: Inventory, log:
     [limit],
   );
   if (taken.length) log.info({ reservations: taken.length }, "releasing reservations of orders that were never written");
-  return releaseAll(em, inventory, taken.map((row) => row.reservation_id), log);
+  return releaseAll(
+    em,
+    inventory,
+    taken.map((row) => row.reservation_id),
+    log,
+  );
 }
 
 async function releaseAll(em: EntityManager, inventory: Inventory, ids: readonly string[], log: Logger): Promise<number> {

@@ -16,7 +16,9 @@ const { values } = parseArgs({
 const roles = values.role ?? ["customer"];
 const unknown = roles.filter((role) => !(ROLES as readonly string[]).includes(role));
 if (!values.user || unknown.length) {
-  console.error(`usage: npm run -s token -- --user <id> --role <${ROLES.join("|")}> [--role ...] [--ttl 1h]${unknown.length ? `\nunknown role: ${unknown.join(", ")}` : ""}`);
+  console.error(
+    `usage: npm run -s token -- --user <id> --role <${ROLES.join("|")}> [--role ...] [--ttl 1h]${unknown.length ? `\nunknown role: ${unknown.join(", ")}` : ""}`,
+  );
   process.exit(2);
 }
 const config = loadConfig();

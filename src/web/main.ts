@@ -43,7 +43,9 @@ async function guarded(action: () => Promise<void>): Promise<void> {
 
 function renderCart(cart: Cart | undefined): void {
   $("cart").replaceChildren(
-    ...(cart?.items ?? []).map((item) => Object.assign(document.createElement("li"), { textContent: `${item.quantity} x ${item.name} (${format(item.lineTotal)})` })),
+    ...(cart?.items ?? []).map((item) =>
+      Object.assign(document.createElement("li"), { textContent: `${item.quantity} x ${item.name} (${format(item.lineTotal)})` }),
+    ),
   );
   $("cart-total").textContent = format(cart?.total);
 }
@@ -64,7 +66,8 @@ async function showCatalog(): Promise<void> {
       const item = document.createElement("li");
       const add = Object.assign(document.createElement("button"), { textContent: "Add to cart" });
       add.dataset.product = product.id;
-      add.onclick = () => guarded(async () => renderCart((await carts.addItem({ requestId: crypto.randomUUID(), productId: product.id, quantity: 1 })).cart));
+      add.onclick = () =>
+        guarded(async () => renderCart((await carts.addItem({ requestId: crypto.randomUUID(), productId: product.id, quantity: 1 })).cart));
       item.append(`${product.name} ${format(product.price)} `, add);
       return item;
     }),
@@ -80,7 +83,7 @@ $("sign-in").onclick = () =>
   guarded(async () => {
     const response = await fetch(`/dev/token?user=${encodeURIComponent(value("user"))}`);
     if (!response.ok) throw new ConnectError(await response.text(), Code.Unauthenticated);
-    token = (await response.json()).token;
+    token = ((await response.json()) as { token: string }).token;
     $("signed-in").textContent = `signed in as ${value("user")}`;
     await showCatalog();
     renderCart((await carts.getCart({})).cart);

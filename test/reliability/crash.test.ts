@@ -76,7 +76,9 @@ describe("the service is killed (SIGKILL) again and again while 2,000 orders are
       }
     };
     await Promise.all([killer(), ...Array.from({ length: CONCURRENCY }, client)]);
-    console.info(`crash test: ${ORDERS} orders, ${kills} kills, calls each kill interrupted ${JSON.stringify(interruptedBy)}, failed attempts retried: ${JSON.stringify(failures)}`);
+    console.info(
+      `crash test: ${ORDERS} orders, ${kills} kills, calls each kill interrupted ${JSON.stringify(interruptedBy)}, failed attempts retried: ${JSON.stringify(failures)}`,
+    );
     expect(kills).toBe(KILL_AT.length);
     // Every kill landed while calls were on their way, and they failed: the crash was in the middle of work.
     expect(interruptedBy.filter((n) => n === 0)).toEqual([]);
@@ -110,7 +112,9 @@ describe("the service is killed (SIGKILL) again and again while 2,000 orders are
       }
       expect([...acknowledged.values()].filter((id) => !eventIds.has(id))).toEqual([]);
       expect([...eventIds.values()].filter((ids) => ids.size !== 1)).toEqual([]);
-      console.info(`crash test: ${created(received).length} OrderCreated records read for ${eventIds.size} orders (the rest are redeliveries of the same event id)`);
+      console.info(
+        `crash test: ${created(received).length} OrderCreated records read for ${eventIds.size} orders (the rest are redeliveries of the same event id)`,
+      );
     } finally {
       await consumer.stop();
     }
@@ -131,7 +135,10 @@ describe("the service is killed (SIGKILL) again and again while 2,000 orders are
       `select (select sum(reserved) from catalog_products) as reserved, (select sum(quantity) from order_items) as ordered`,
     );
     expect(stock!.reserved).toBe(stock!.ordered);
-    const [released] = await query<{ n: number }>(stack.databaseUrl, `select count(*)::int as n from catalog_reservations where status = 'RELEASED'`);
+    const [released] = await query<{ n: number }>(
+      stack.databaseUrl,
+      `select count(*)::int as n from catalog_reservations where status = 'RELEASED'`,
+    );
     console.info(`crash test: reservations of orders never written, released: ${released!.n}`);
   }, 600_000);
 });

@@ -21,14 +21,24 @@ async function setUp(env: Record<string, string>) {
   const inventory = await startInventoryTestServer({ "prod-mug": 100 });
   const productProxy = await startTcpProxy(products.url);
   const inventoryProxy = await startTcpProxy(inventory.url);
-  const app = await startTestApp({ PRODUCT_SERVICE_URL: productProxy.url, INVENTORY_SERVICE_URL: inventoryProxy.url, PRODUCT_CACHE_TTL_MS: "0", RESERVATION_SWEEP_MS: "200", ...env });
+  const app = await startTestApp({
+    PRODUCT_SERVICE_URL: productProxy.url,
+    INVENTORY_SERVICE_URL: inventoryProxy.url,
+    PRODUCT_CACHE_TTL_MS: "0",
+    RESERVATION_SWEEP_MS: "200",
+    ...env,
+  });
   cleanup.push(products.stop, inventory.stop, productProxy.stop, inventoryProxy.stop, app.stop);
   return { app, products, inventory, productProxy, inventoryProxy, orders: app.connect(OrderService) };
 }
 
 /** Waits until nothing is reserved at the test inventory and nothing is pending in the service. */
 async function expectNothingReserved(setup: Awaited<ReturnType<typeof setUp>>) {
-  for (let i = 0; setup.inventory.held.size > 0 || (await query(setup.app.databaseUrl, `select 1 from pending_reservations`)).length > 0; i++) {
+  for (
+    let i = 0;
+    setup.inventory.held.size > 0 || (await query(setup.app.databaseUrl, `select 1 from pending_reservations`)).length > 0;
+    i++
+  ) {
     if (i > 100) throw new Error(`still reserved: ${[...setup.inventory.held.keys()].join(", ")}`);
     await sleep(100);
   }

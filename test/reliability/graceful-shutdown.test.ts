@@ -16,7 +16,8 @@ type Call = { started: number; ended: number; outcome: string; orderId?: string 
 function outcomeOf(error: grpc.ServiceError): string {
   if (error.code !== grpc.status.UNAVAILABLE) return grpc.status[error.code];
   const reason = grpcReason(error);
-  if (reason === "SHUTTING_DOWN") return grpcDetails(error, RetryInfoSchema).length === 1 ? "SHUTTING_DOWN" : "SHUTTING_DOWN without RetryInfo";
+  if (reason === "SHUTTING_DOWN")
+    return grpcDetails(error, RetryInfoSchema).length === 1 ? "SHUTTING_DOWN" : "SHUTTING_DOWN without RetryInfo";
   return reason ? `UNAVAILABLE ${reason}` : "UNAVAILABLE from the transport";
 }
 
@@ -63,7 +64,8 @@ describe("SIGTERM while orders are placed", () => {
     expect(code, output.slice(-3_000)).toBe(0);
     const drainEnded = drainEndedAt(output);
 
-    const count = (list: Call[]) => list.reduce<Record<string, number>>((all, call) => ({ ...all, [call.outcome]: (all[call.outcome] ?? 0) + 1 }), {});
+    const count = (list: Call[]) =>
+      list.reduce<Record<string, number>>((all, call) => ({ ...all, [call.outcome]: (all[call.outcome] ?? 0) + 1 }), {});
     // Answered while the servers were open: the service's own answer. A call still on its way when they
     // closed (however long a loaded machine kept it there) may meet them closed, and only then.
     const whileServing = calls.filter((call) => call.ended < drainEnded);
@@ -90,11 +92,17 @@ describe("SIGTERM while orders are placed", () => {
     const acknowledged = calls.filter((call) => call.outcome === "OK").map((call) => call.orderId!);
     const orders = await query<{ id: string }>(stack.databaseUrl, `select id from orders`);
     expect(new Set(orders.map((order) => order.id))).toEqual(new Set(acknowledged));
-    const [outbox] = await query<{ pending: number }>(stack.databaseUrl, `select count(*) filter (where published_at is null)::int as pending from outbox_events`);
+    const [outbox] = await query<{ pending: number }>(
+      stack.databaseUrl,
+      `select count(*) filter (where published_at is null)::int as pending from outbox_events`,
+    );
     expect(outbox!.pending, "events left unpublished when the process exited").toBe(0);
     const consumer = await startConsumer(inject("kafkaBrokers"), stack.topic);
     try {
-      const created = await consumer.until((all) => new Set(all.filter((m) => m.headers.ce_type === "shop.order.v1.OrderCreated").map((m) => m.key)).size >= acknowledged.length);
+      const created = await consumer.until(
+        (all) =>
+          new Set(all.filter((m) => m.headers.ce_type === "shop.order.v1.OrderCreated").map((m) => m.key)).size >= acknowledged.length,
+      );
       const onKafka = new Set(created.filter((m) => m.headers.ce_type === "shop.order.v1.OrderCreated").map((m) => m.key));
       expect(acknowledged.filter((id) => !onKafka.has(id))).toEqual([]);
     } finally {

@@ -34,7 +34,9 @@ const ACCEPTED = {
 type Caller = keyof typeof ACCEPTED;
 
 const services: DescService[] = [OrderService, CartService];
-const methods = services.flatMap((service) => service.methods.filter((method) => method.methodKind === "unary" || method.methodKind === "server_streaming"));
+const methods = services.flatMap((service) =>
+  service.methods.filter((method) => method.methodKind === "unary" || method.methodKind === "server_streaming"),
+);
 
 const tally = new Map<string, number>();
 function judge(where: string, answer: Answer, accepted: ReadonlySet<number>): Answer {
@@ -62,9 +64,15 @@ async function firstOfStream(stream: AsyncIterable<unknown>, abort: AbortControl
   }
 }
 
-function grpcStream(client: grpc.Client & Record<string, Function>, method: DescMethod, request: unknown): Promise<Answer> {
+function grpcStream(
+  client: InstanceType<ReturnType<typeof grpc.makeGenericClientConstructor>>,
+  method: DescMethod,
+  request: unknown,
+): Promise<Answer> {
   return new Promise((resolve) => {
-    const call = client[method.localName]!(request, new grpc.Metadata(), { deadline: Date.now() + 10_000 }) as grpc.ClientReadableStream<unknown>;
+    const call = client[method.localName]!(request, new grpc.Metadata(), {
+      deadline: Date.now() + 10_000,
+    }) as grpc.ClientReadableStream<unknown>;
     call.once("data", () => {
       resolve(OK);
       call.cancel();
@@ -90,7 +98,9 @@ describe("hostile input over gRPC, Connect JSON and gRPC-Web", () => {
     bearers.admin = adminToken;
     bearers.customer = await token(CUSTOMER);
     for (const caller of ["admin", "customer"] as const) {
-      const placed = await app.connect(OrderService, bearers[caller]).createOrder(createOrderRequest({ userId: caller === "customer" ? "" : CUSTOMER }));
+      const placed = await app
+        .connect(OrderService, bearers[caller])
+        .createOrder(createOrderRequest({ userId: caller === "customer" ? "" : CUSTOMER }));
       const order: ExistingOrder = { id: placed.order!.id, itemIds: placed.order!.items.map((item) => item.id) };
       seeds[caller] = validRequests(order);
     }
@@ -98,53 +108,58 @@ describe("hostile input over gRPC, Connect JSON and gRPC-Web", () => {
     liveBefore = process.memoryUsage().heapUsed;
   });
   afterAll(async () => {
-    console.info(`hostile input (FUZZ_SEED=${SEED}): answers ${JSON.stringify(Object.fromEntries(tally))}; past validation ${JSON.stringify(Object.fromEntries([...pastValidation].map(([m, s]) => [m, `${s.past}/${s.all}`])))}`);
+    console.info(
+      `hostile input (FUZZ_SEED=${SEED}): answers ${JSON.stringify(Object.fromEntries(tally))}; past validation ${JSON.stringify(Object.fromEntries([...pastValidation].map(([m, s]) => [m, `${s.past}/${s.all}`])))}`,
+    );
     await app?.stop();
   });
 
   describe.each(methods.map((method) => [`${method.parent.name}/${method.name}`, method] as const))("%s", (_name, method) => {
     const service = method.parent;
 
-    it.each(["admin", "customer"] as const)("when %s tokens send well-typed requests (random, or valid with fields bent) over the three transports, then only the accepted codes come back", async (caller) => {
-      const accepted = ACCEPTED[caller];
-      const grpcClient = app.grpcClient(service, bearers[caller]);
-      const connectClients: [string, Client<DescService>][] = [
-        ["connect", app.connect(service, bearers[caller])],
-        ["grpc-web", app.grpcWeb(service, bearers[caller])],
-      ];
-      const inputs = fc.oneof(
-        { weight: 1, arbitrary: arbitraryMessage(method.input) },
-        { weight: 3, arbitrary: nearValid(seeds[caller][method.localName]!, method.input) },
-      );
-      const count = (answer: Answer) => {
-        const stats = pastValidation.get(method.name) ?? { past: 0, all: 0 };
-        stats.all++;
-        if (answer.code !== Code.InvalidArgument) stats.past++;
-        pastValidation.set(method.name, stats);
-      };
-      await fc.assert(
-        fc.asyncProperty(inputs, async (request) => {
-          const shown = JSON.stringify(request, jsonSafe);
-          const overGrpc =
-            method.methodKind === "server_streaming"
-              ? await grpcStream(grpcClient, method, request)
-              : await unary(grpcClient, method.localName, request).then(() => OK, fromGrpc);
-          count(judge(`gRPC ${method.name} as ${caller} ${shown}`, overGrpc, accepted));
-          for (const [transport, client] of connectClients) {
-            const call = (client as unknown as Record<string, (request: unknown, options?: object) => unknown>)[method.localName]!;
-            let answer: Answer;
-            if (method.methodKind === "server_streaming") {
-              const abort = new AbortController();
-              answer = await firstOfStream(call(request, { signal: abort.signal }) as AsyncIterable<unknown>, abort);
-            } else {
-              answer = await (call(request) as Promise<unknown>).then(() => OK, fromConnect);
+    it.each(["admin", "customer"] as const)(
+      "when %s tokens send well-typed requests (random, or valid with fields bent) over the three transports, then only the accepted codes come back",
+      async (caller) => {
+        const accepted = ACCEPTED[caller];
+        const grpcClient = app.grpcClient(service, bearers[caller]);
+        const connectClients: [string, Client<DescService>][] = [
+          ["connect", app.connect(service, bearers[caller])],
+          ["grpc-web", app.grpcWeb(service, bearers[caller])],
+        ];
+        const inputs = fc.oneof(
+          { weight: 1, arbitrary: arbitraryMessage(method.input) },
+          { weight: 3, arbitrary: nearValid(seeds[caller][method.localName]!, method.input) },
+        );
+        const count = (answer: Answer) => {
+          const stats = pastValidation.get(method.name) ?? { past: 0, all: 0 };
+          stats.all++;
+          if (answer.code !== Code.InvalidArgument) stats.past++;
+          pastValidation.set(method.name, stats);
+        };
+        await fc.assert(
+          fc.asyncProperty(inputs, async (request) => {
+            const shown = JSON.stringify(request, jsonSafe);
+            const overGrpc =
+              method.methodKind === "server_streaming"
+                ? await grpcStream(grpcClient, method, request)
+                : await unary(grpcClient, method.localName, request).then(() => OK, fromGrpc);
+            count(judge(`gRPC ${method.name} as ${caller} ${shown}`, overGrpc, accepted));
+            for (const [transport, client] of connectClients) {
+              const call = (client as unknown as Record<string, (request: unknown, options?: object) => unknown>)[method.localName]!;
+              let answer: Answer;
+              if (method.methodKind === "server_streaming") {
+                const abort = new AbortController();
+                answer = await firstOfStream(call(request, { signal: abort.signal }) as AsyncIterable<unknown>, abort);
+              } else {
+                answer = await (call(request) as Promise<unknown>).then(() => OK, fromConnect);
+              }
+              count(judge(`${transport} ${method.name} as ${caller} ${shown}`, answer, accepted));
             }
-            count(judge(`${transport} ${method.name} as ${caller} ${shown}`, answer, accepted));
-          }
-        }),
-        { numRuns: RUNS, seed: SEED },
-      );
-    });
+          }),
+          { numRuns: RUNS, seed: SEED },
+        );
+      },
+    );
 
     it("when the encoded request is mutated byte by byte (gRPC, gRPC-Web) or character by character (Connect JSON), then it is refused as malformed or handled", async () => {
       // A valid request to start from, in both encodings.
@@ -153,9 +168,17 @@ describe("hostile input over gRPC, Connect JSON and gRPC-Web", () => {
       await fc.assert(
         fc.asyncProperty(mutatedBytes(binary), mutatedText(json), async (bytes, text) => {
           const accepted = ACCEPTED.admin;
-          judge(`gRPC ${method.name} bytes ${bytes.toString("hex")}`, await rawGrpc(app.grpcPort, method, frame(bytes), adminToken), accepted);
+          judge(
+            `gRPC ${method.name} bytes ${bytes.toString("hex")}`,
+            await rawGrpc(app.grpcPort, method, frame(bytes), adminToken),
+            accepted,
+          );
           if (method.methodKind !== "unary") return;
-          judge(`gRPC-Web ${method.name} bytes ${bytes.toString("hex")}`, await rawGrpcWeb(baseUrl, method, frame(bytes), adminToken), accepted);
+          judge(
+            `gRPC-Web ${method.name} bytes ${bytes.toString("hex")}`,
+            await rawGrpcWeb(baseUrl, method, frame(bytes), adminToken),
+            accepted,
+          );
           judge(`Connect ${method.name} ${text}`, await rawConnect(baseUrl, method, text, adminToken), accepted);
         }),
         { numRuns: RUNS, seed: SEED },
@@ -183,7 +206,12 @@ describe("hostile input over gRPC, Connect JSON and gRPC-Web", () => {
       // grpc-js reads a frame flagged compressed without a grpc-encoding as uncompressed: the (missing) order is looked up.
       ["the compressed flag without an encoding", frame(valid, { flags: 1 }), new Set([Code.NotFound]), invalid],
       ["a length prefix of 4 GiB", frame(valid, { length: 0xffffffff }), tooBig, invalid],
-      ["bytes that are not protobuf", frame(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])), invalid, invalid],
+      [
+        "bytes that are not protobuf",
+        frame(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01])),
+        invalid,
+        invalid,
+      ],
       ["a message over the size limit", frame(Buffer.alloc(300 * 1024, 0x0a)), tooBig, tooBig],
     ];
     it.each(cases)("when gRPC and gRPC-Web get %s, then each answers the refusal stated", async (what, body, overGrpc, overGrpcWeb) => {
@@ -192,7 +220,7 @@ describe("hostile input over gRPC, Connect JSON and gRPC-Web", () => {
     });
 
     const connectCases: [string, Buffer | string, string, Set<number>][] = [
-      ["JSON that does not parse", "{\"orderId\": ", "application/json", invalid],
+      ["JSON that does not parse", '{"orderId": ', "application/json", invalid],
       ["a JSON array", "[1,2,3]", "application/json", invalid],
       // Unknown JSON fields are ignored (as connect-node does); the order id is then refused by validation.
       ["an unknown field", '{"orderId":"x","dropTables":true}', "application/json", invalid],
@@ -205,7 +233,11 @@ describe("hostile input over gRPC, Connect JSON and gRPC-Web", () => {
     });
 
     it("when a token is garbage, then UNAUTHENTICATED on every transport, whatever the body", async () => {
-      const garbage = fc.string({ minLength: 1, maxLength: 300, unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)) });
+      const garbage = fc.string({
+        minLength: 1,
+        maxLength: 300,
+        unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)),
+      });
       const bodies = fc.oneof(
         arbitraryMessage(method.input).map((request) => Buffer.from(toBinary(method.input, create(method.input, request as never)))),
         mutatedBytes(valid),

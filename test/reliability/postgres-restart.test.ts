@@ -57,7 +57,11 @@ describe("PostgreSQL restarts while orders are placed", () => {
     const worker = async () => {
       while (running) {
         const at = phase;
-        const outcome = await unary<{ order: { id: string } }>(client, "createOrder", createOrderRequest({ items: [{ productId: "prod-socks", quantity: 1 }] })).then(
+        const outcome = await unary<{ order: { id: string } }>(
+          client,
+          "createOrder",
+          createOrderRequest({ items: [{ productId: "prod-socks", quantity: 1 }] }),
+        ).then(
           (response) => (acknowledged.push(response.order.id), judge(undefined)),
           (error: grpc.ServiceError) => judge(error),
         );
@@ -89,17 +93,23 @@ describe("PostgreSQL restarts while orders are placed", () => {
     phase = "back";
     const before = acknowledged.length;
     for (let i = 0; acknowledged.length < before + 20; i++) {
-      if (i > 300) throw new Error(`no order accepted within 30 s of PostgreSQL's return: ${JSON.stringify(Object.fromEntries(codes.back))}`);
+      if (i > 300)
+        throw new Error(`no order accepted within 30 s of PostgreSQL's return: ${JSON.stringify(Object.fromEntries(codes.back))}`);
       await sleep(100);
     }
     running = false;
     await Promise.all(workers);
-    console.info(`postgres restart: ${JSON.stringify(Object.fromEntries(Object.entries(codes).map(([k, v]) => [k, Object.fromEntries(v)])))}`);
+    console.info(
+      `postgres restart: ${JSON.stringify(Object.fromEntries(Object.entries(codes).map(([k, v]) => [k, Object.fromEntries(v)])))}`,
+    );
 
     // A transaction whose BEGIN, COMMIT or ROLLBACK met the dead connection must still give it back.
     // The relay, the sweeper and readiness checks borrow one now and then, so a leak is one that
     // stays in use, not one seen in use once.
-    const inUse = async () => Number(/^db_pool_connections\{state="in_use"\} (\d+)$/m.exec(await (await fetch(`http://127.0.0.1:${app!.httpPort}/metrics`)).text())?.[1]);
+    const inUse = async () =>
+      Number(
+        /^db_pool_connections\{state="in_use"\} (\d+)$/m.exec(await (await fetch(`http://127.0.0.1:${app!.httpPort}/metrics`)).text())?.[1],
+      );
     const settled = Date.now() + 5_000;
     let borrowed = await inUse();
     while (borrowed !== 0 && Date.now() < settled) borrowed = await sleep(50).then(inUse);

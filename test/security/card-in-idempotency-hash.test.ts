@@ -13,7 +13,9 @@ const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest(
 const hmac = (bytes: Uint8Array) => createHmac("sha256", HASH_KEY).update(bytes).digest("hex");
 
 async function storedHash(databaseUrl: string, requestId: string): Promise<string | undefined> {
-  const rows = await query<{ request_hash: string }>(databaseUrl, `select request_hash from idempotency_records where key like $1`, [`%${requestId}%`]);
+  const rows = await query<{ request_hash: string }>(databaseUrl, `select request_hash from idempotency_records where key like $1`, [
+    `%${requestId}%`,
+  ]);
   return rows[0]?.request_hash;
 }
 
@@ -32,7 +34,9 @@ describe("attack: linking the idempotency records to a card", () => {
     expect(stored).toBeDefined();
 
     const guesses = ["tok_1N3T00LkdIwHu7ix", "tok_visa"].flatMap((paymentToken) =>
-      ["4242", "0000"].map((last4) => binary({ ...request, paymentMethod: { method: { case: "card", value: { ...card, paymentToken, last4 } } } })),
+      ["4242", "0000"].map((last4) =>
+        binary({ ...request, paymentMethod: { method: { case: "card", value: { ...card, paymentToken, last4 } } } }),
+      ),
     );
     for (const guess of guesses) expect(stored).not.toBe(sha256(guess));
     expect(stored).not.toBe(hmac(binary(request)));
@@ -43,14 +47,21 @@ describe("attack: linking the idempotency records to a card", () => {
   it("when the same request id comes back with a new token (tokens are single use), then it is the same request", async () => {
     const request = createOrderRequest();
     const first = await app.connect(OrderService).createOrder(request);
-    const retry = await app.connect(OrderService).createOrder({ ...request, paymentMethod: { method: { case: "card", value: { paymentToken: "tok_retry", brand: "VISA", last4: "4242" } } } });
+    const retry = await app.connect(OrderService).createOrder({
+      ...request,
+      paymentMethod: { method: { case: "card", value: { paymentToken: "tok_retry", brand: "VISA", last4: "4242" } } },
+    });
     expect(retry.order?.id).toBe(first.order?.id);
   });
 });
 
 describe("idempotency records are not kept forever", () => {
   it("when a record is older than IDEMPOTENCY_RETENTION_MS, then the periodic purge deletes it", async () => {
-    const app = await startTestApp({ IDEMPOTENCY_HASH_KEY: HASH_KEY, IDEMPOTENCY_RETENTION_MS: "1000", IDEMPOTENCY_PURGE_INTERVAL_MS: "200" });
+    const app = await startTestApp({
+      IDEMPOTENCY_HASH_KEY: HASH_KEY,
+      IDEMPOTENCY_RETENTION_MS: "1000",
+      IDEMPOTENCY_PURGE_INTERVAL_MS: "200",
+    });
     try {
       const request = createOrderRequest();
       await app.connect(OrderService).createOrder(request);

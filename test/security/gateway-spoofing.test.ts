@@ -10,11 +10,16 @@ import { problems } from "../support/config-problems.js";
 
 const GATEWAY_SECRET = "gateway-shared-secret-0123456789abcdef";
 
-
 describe("attack: a peer that is not the gateway sends the gateway's identity headers", () => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await startTestApp({ AUTH_MODE: "gateway", GATEWAY_SECRET, JWT_SECRET: "", RATE_LIMIT_PER_SECOND: "5", AUTH_FAILURES_PER_MINUTE: "10" });
+    app = await startTestApp({
+      AUTH_MODE: "gateway",
+      GATEWAY_SECRET,
+      JWT_SECRET: "",
+      RATE_LIMIT_PER_SECOND: "5",
+      AUTH_FAILURES_PER_MINUTE: "10",
+    });
   });
   afterAll(() => app?.stop());
 
@@ -28,7 +33,9 @@ describe("attack: a peer that is not the gateway sends the gateway's identity he
     const metadata = new grpc.Metadata();
     Object.entries(staff).forEach(([key, value]) => metadata.set(key, value));
     const client = app.grpcClient(OrderService, "");
-    const grpcError = await new Promise<grpc.ServiceError>((resolve) => client.listOrders!({}, metadata, (error: grpc.ServiceError) => resolve(error)));
+    const grpcError = await new Promise<grpc.ServiceError>((resolve) =>
+      client.listOrders!({}, metadata, (error: grpc.ServiceError) => resolve(error)),
+    );
     expect(grpcError.code).toBe(grpc.status.UNAUTHENTICATED);
     await expect(unary(client, "listOrders", {})).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
   });
@@ -41,7 +48,13 @@ describe("attack: a peer that is not the gateway sends the gateway's identity he
   });
 
   it("when one peer rotates x-user-id to escape the rate limit, then it is refused, and after 10 failures its calls are RESOURCE_EXHAUSTED while the gateway still passes", async () => {
-    const fresh = await startTestApp({ AUTH_MODE: "gateway", GATEWAY_SECRET, JWT_SECRET: "", RATE_LIMIT_PER_SECOND: "5", AUTH_FAILURES_PER_MINUTE: "10" });
+    const fresh = await startTestApp({
+      AUTH_MODE: "gateway",
+      GATEWAY_SECRET,
+      JWT_SECRET: "",
+      RATE_LIMIT_PER_SECOND: "5",
+      AUTH_FAILURES_PER_MINUTE: "10",
+    });
     try {
       const call = (headers: Record<string, string>) => fresh.connect(OrderService, "").listOrders({}, { headers });
       const codes: Code[] = [];
@@ -60,8 +73,16 @@ describe("attack: a peer that is not the gateway sends the gateway's identity he
 
 describe("gateway mode configuration", () => {
   it("when production runs in gateway mode without GATEWAY_SECRET, then start-up refuses; a short secret is refused anywhere", () => {
-    const production = { APP_ENV: "production", DATABASE_URL: "postgres://db/orders", CORS_ORIGINS: "https://shop.example.com", IDEMPOTENCY_HASH_KEY: "k".repeat(32), ALLOW_SIMULATED_PAYMENTS: "true" };
-    expect(problems({ ...production, AUTH_MODE: "gateway" })).toEqual(["GATEWAY_SECRET: production in gateway mode needs GATEWAY_SECRET, the proof a call came through the gateway"]);
+    const production = {
+      APP_ENV: "production",
+      DATABASE_URL: "postgres://db/orders",
+      CORS_ORIGINS: "https://shop.example.com",
+      IDEMPOTENCY_HASH_KEY: "k".repeat(32),
+      ALLOW_SIMULATED_PAYMENTS: "true",
+    };
+    expect(problems({ ...production, AUTH_MODE: "gateway" })).toEqual([
+      "GATEWAY_SECRET: production in gateway mode needs GATEWAY_SECRET, the proof a call came through the gateway",
+    ]);
     expect(problems({ ...production, AUTH_MODE: "gateway", GATEWAY_SECRET })).toEqual([]);
     expect(problems({ AUTH_MODE: "gateway", GATEWAY_SECRET: "short" })[0]).toMatch(/^GATEWAY_SECRET: must be at least 32 characters/);
   });

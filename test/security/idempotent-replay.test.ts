@@ -26,7 +26,11 @@ function shapeOf(error: unknown, id: string) {
   };
 }
 
-const outcome = <T>(promise: Promise<T>) => promise.then((value) => ({ value }), (error: unknown) => ({ error }));
+const outcome = <T>(promise: Promise<T>) =>
+  promise.then(
+    (value) => ({ value }),
+    (error: unknown) => ({ error }),
+  );
 
 describe("attack: reading another customer's order by replaying their request id", () => {
   let app: TestApp;
@@ -50,7 +54,10 @@ describe("attack: reading another customer's order by replaying their request id
     const order = await place();
     await call(tokens.alice, order, "cancel-r1");
     const replay = await outcome(call(tokens.bob, order, "cancel-r1"));
-    expect("error" in replay, `Bob received ${JSON.stringify((replay as { value: unknown }).value, (_, v) => (typeof v === "bigint" ? String(v) : v))}`).toBe(true);
+    expect(
+      "error" in replay,
+      `Bob received ${JSON.stringify((replay as { value: unknown }).value, (_, v) => (typeof v === "bigint" ? String(v) : v))}`,
+    ).toBe(true);
     const unknown = { ...order, id: randomUUID() };
     const missing = await outcome(call(tokens.bob, unknown, randomUUID()));
     expect(shapeOf((replay as { error: unknown }).error, order.id)).toEqual(shapeOf((missing as { error: unknown }).error, unknown.id));
@@ -62,7 +69,9 @@ describe("attack: reading another customer's order by replaying their request id
     await unary(app.grpcClient(OrderService, tokens.alice), "cancelOrder", request);
     const replay = await unary(app.grpcClient(OrderService, tokens.bob), "cancelOrder", request).catch((e: grpc.ServiceError) => e);
     const unknownId = randomUUID();
-    const missing = await unary(app.grpcClient(OrderService, tokens.bob), "cancelOrder", { ...request, orderId: unknownId }).catch((e: grpc.ServiceError) => e);
+    const missing = await unary(app.grpcClient(OrderService, tokens.bob), "cancelOrder", { ...request, orderId: unknownId }).catch(
+      (e: grpc.ServiceError) => e,
+    );
     expect(replay).toBeInstanceOf(Error);
     const shape = (e: grpc.ServiceError, id: string) => ({ code: e.code, details: e.details.replaceAll(id, "<id>") });
     expect(shape(replay as grpc.ServiceError, order.id)).toEqual(shape(missing as grpc.ServiceError, unknownId));
@@ -72,7 +81,9 @@ describe("attack: reading another customer's order by replaying their request id
     const order = await place();
     await orders(tokens.alice).cancelOrder({ requestId: "cancel-r2", orderId: order.id, reason: "changed my mind" });
     await orders(adminToken).deleteOrder({ requestId: randomUUID(), orderId: order.id });
-    const replay = await outcome(orders(tokens.alice).cancelOrder({ requestId: "cancel-r2", orderId: order.id, reason: "changed my mind" }));
+    const replay = await outcome(
+      orders(tokens.alice).cancelOrder({ requestId: "cancel-r2", orderId: order.id, reason: "changed my mind" }),
+    );
     expect("error" in replay).toBe(true);
     const unknownId = randomUUID();
     const missing = await outcome(orders(tokens.alice).cancelOrder({ requestId: randomUUID(), orderId: unknownId, reason: "x" }));
@@ -96,9 +107,19 @@ describe("attack: reading another customer's order by replaying their request id
   });
 
   it.each<[string, (bearer: string) => Promise<unknown>]>([
-    ["AddItem", (b: string) => app.connect(CartService, b).addItem({ requestId: randomUUID(), userId: ALICE, productId: "prod-mug", quantity: 1 })],
-    ["UpdateItemQuantity", (b: string) => app.connect(CartService, b).updateItemQuantity({ requestId: randomUUID(), userId: ALICE, productId: "prod-mug", quantity: 3 })],
-    ["RemoveItem", (b: string) => app.connect(CartService, b).removeItem({ requestId: randomUUID(), userId: ALICE, productId: "prod-mug" })],
+    [
+      "AddItem",
+      (b: string) => app.connect(CartService, b).addItem({ requestId: randomUUID(), userId: ALICE, productId: "prod-mug", quantity: 1 }),
+    ],
+    [
+      "UpdateItemQuantity",
+      (b: string) =>
+        app.connect(CartService, b).updateItemQuantity({ requestId: randomUUID(), userId: ALICE, productId: "prod-mug", quantity: 3 }),
+    ],
+    [
+      "RemoveItem",
+      (b: string) => app.connect(CartService, b).removeItem({ requestId: randomUUID(), userId: ALICE, productId: "prod-mug" }),
+    ],
     ["ClearCart", (b: string) => app.connect(CartService, b).clearCart({ requestId: randomUUID(), userId: ALICE })],
   ])("cart %s: when Bob repeats Alice's edit on her cart, then he gets what a missing cart gets", async (_, call) => {
     await app.connect(CartService, tokens.alice).addItem({ requestId: randomUUID(), productId: "prod-mug", quantity: 1 });
@@ -110,12 +131,25 @@ describe("attack: reading another customer's order by replaying their request id
   });
 
   /** Staff RPCs: one operator's stored answer is theirs; another operator's replay is a request of its own. */
-  const staffRpcs: [string, (order: Order) => Promise<void>, (bearer: string, order: Order, requestId: string) => Promise<{ order?: Order } | object>][] = [
+  const staffRpcs: [
+    string,
+    (order: Order) => Promise<void>,
+    (bearer: string, order: Order, requestId: string) => Promise<{ order?: Order } | object>,
+  ][] = [
     ["UpdateOrder", async () => undefined, (b, o, r) => orders(b).updateOrder({ requestId: r, orderId: o.id, notes: "ring twice" })],
-    ["UpdateOrderStatus", async () => undefined, (b, o, r) => orders(b).updateOrderStatus({ requestId: r, orderId: o.id, status: OrderStatus.CONFIRMED })],
+    [
+      "UpdateOrderStatus",
+      async () => undefined,
+      (b, o, r) => orders(b).updateOrderStatus({ requestId: r, orderId: o.id, status: OrderStatus.CONFIRMED }),
+    ],
     [
       "RefundOrder",
-      async (o) => void (await orders(adminToken).payOrder({ requestId: randomUUID(), orderId: o.id, paymentMethod: createOrderRequest().paymentMethod })),
+      async (o) =>
+        void (await orders(adminToken).payOrder({
+          requestId: randomUUID(),
+          orderId: o.id,
+          paymentMethod: createOrderRequest().paymentMethod,
+        })),
       (b, o, r) => orders(b).refundOrder({ requestId: r, orderId: o.id, reason: "damaged" }),
     ],
     [
@@ -125,28 +159,44 @@ describe("attack: reading another customer's order by replaying their request id
     ],
     [
       "UpdateOrderItemStatus",
-      async (o) => void (await orders(adminToken).updateOrderStatus({ requestId: randomUUID(), orderId: o.id, status: OrderStatus.CONFIRMED })),
+      async (o) =>
+        void (await orders(adminToken).updateOrderStatus({ requestId: randomUUID(), orderId: o.id, status: OrderStatus.CONFIRMED })),
       (b, o, r) => orders(b).updateOrderItemStatus({ requestId: r, orderId: o.id, itemId: o.items[0]!.id, status: ItemStatus.PROCESSING }),
     ],
-    ["AddOrderItem", async () => undefined, (b, o, r) => orders(b).addOrderItem({ requestId: r, orderId: o.id, item: { productId: "prod-cap", quantity: 1 } })],
-    ["UpdateOrderItemQuantity", async () => undefined, (b, o, r) => orders(b).updateOrderItemQuantity({ requestId: r, orderId: o.id, itemId: o.items[0]!.id, quantity: 3 })],
-    ["RemoveOrderItem", async () => undefined, (b, o, r) => orders(b).removeOrderItem({ requestId: r, orderId: o.id, itemId: o.items[1]!.id })],
+    [
+      "AddOrderItem",
+      async () => undefined,
+      (b, o, r) => orders(b).addOrderItem({ requestId: r, orderId: o.id, item: { productId: "prod-cap", quantity: 1 } }),
+    ],
+    [
+      "UpdateOrderItemQuantity",
+      async () => undefined,
+      (b, o, r) => orders(b).updateOrderItemQuantity({ requestId: r, orderId: o.id, itemId: o.items[0]!.id, quantity: 3 }),
+    ],
+    [
+      "RemoveOrderItem",
+      async () => undefined,
+      (b, o, r) => orders(b).removeOrderItem({ requestId: r, orderId: o.id, itemId: o.items[1]!.id }),
+    ],
   ];
 
-  it.each(staffRpcs)("%s: when the owner or another operator replays an operator's request id, then neither receives the stored answer", async (_, prepare, call) => {
-    const order = await place();
-    await prepare(order);
-    const first = (await call(adminToken, order, "staff-r1")) as { order?: Order };
-    const byOwner = await outcome(call(tokens.alice, order, "staff-r1"));
-    expect("error" in byOwner && shapeOf(byOwner.error, order.id).code).toBe(7);
-    // The stored answer would show the order as it was; move it on so a fresh answer is told apart.
-    if (first.order) await orders(adminToken).updateOrder({ requestId: randomUUID(), orderId: order.id, notes: "moved on" });
-    const byOther = await outcome(call(tokens.admin2, order, "staff-r1"));
-    if ("value" in byOther) {
-      expect(first.order, "another operator received the stored answer").toBeDefined();
-      expect((byOther.value as { order?: Order }).order?.version).toBeGreaterThan(first.order!.version);
-    } else {
-      expect(ConnectError.from(byOther.error).code).toBeGreaterThan(0);
-    }
-  });
+  it.each(staffRpcs)(
+    "%s: when the owner or another operator replays an operator's request id, then neither receives the stored answer",
+    async (_, prepare, call) => {
+      const order = await place();
+      await prepare(order);
+      const first = (await call(adminToken, order, "staff-r1")) as { order?: Order };
+      const byOwner = await outcome(call(tokens.alice, order, "staff-r1"));
+      expect("error" in byOwner && shapeOf(byOwner.error, order.id).code).toBe(7);
+      // The stored answer would show the order as it was; move it on so a fresh answer is told apart.
+      if (first.order) await orders(adminToken).updateOrder({ requestId: randomUUID(), orderId: order.id, notes: "moved on" });
+      const byOther = await outcome(call(tokens.admin2, order, "staff-r1"));
+      if ("value" in byOther) {
+        expect(first.order, "another operator received the stored answer").toBeDefined();
+        expect((byOther.value as { order?: Order }).order?.version).toBeGreaterThan(first.order!.version);
+      } else {
+        expect(ConnectError.from(byOther.error).code).toBeGreaterThan(0);
+      }
+    },
+  );
 });

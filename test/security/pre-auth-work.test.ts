@@ -19,7 +19,9 @@ function liveBytes(): number {
 }
 
 /** A CreateOrder request of about 1 MiB (its notes); well-formed, so only authentication can refuse it. */
-const bigMessage = frame(toBinary(CreateOrderRequestSchema, create(CreateOrderRequestSchema, { requestId: "r-1", notes: "x".repeat(MiB) })));
+const bigMessage = frame(
+  toBinary(CreateOrderRequestSchema, create(CreateOrderRequestSchema, { requestId: "r-1", notes: "x".repeat(MiB) })),
+);
 
 interface StreamedAttack {
   /** grpc-status, when the server answered. */
@@ -32,7 +34,14 @@ interface StreamedAttack {
 }
 
 /** Opens a gRPC call with the given headers and streams `messages` messages (1 MiB unless given) into it, pausing `pauseMs` after each, before ending it. */
-async function streamInto(port: number, method: string, headers: Record<string, string>, messages: number, body = bigMessage, pauseMs = 0): Promise<StreamedAttack> {
+async function streamInto(
+  port: number,
+  method: string,
+  headers: Record<string, string>,
+  messages: number,
+  body = bigMessage,
+  pauseMs = 0,
+): Promise<StreamedAttack> {
   const before = liveBytes();
   const session = http2.connect(`http://127.0.0.1:${port}`);
   session.on("error", () => undefined);
@@ -59,7 +68,12 @@ async function streamInto(port: number, method: string, headers: Record<string, 
   for (let i = 0; i < messages && !stream.closed && code === undefined; i++) {
     const flushed = stream.write(body);
     sent += body.length;
-    if (!flushed) await Promise.race([new Promise((resolve) => stream.once("drain", resolve)), answered, new Promise((resolve) => setTimeout(resolve, 2_000))]);
+    if (!flushed)
+      await Promise.race([
+        new Promise((resolve) => stream.once("drain", resolve)),
+        answered,
+        new Promise((resolve) => setTimeout(resolve, 2_000)),
+      ]);
     if (pauseMs) await Promise.race([answered, new Promise((resolve) => setTimeout(resolve, pauseMs))]);
   }
   const growthWhileOpen = liveBytes() - before;
@@ -94,7 +108,14 @@ describe("attack: making the service read and hold request bodies before it know
 
   it("when an authenticated caller sends a second message on a unary call, then INVALID_ARGUMENT ends it at once", async () => {
     const small = frame(toBinary(CreateOrderRequestSchema, create(CreateOrderRequestSchema, { requestId: "r-2" })));
-    const attack = await streamInto(app.grpcPort, "/shop.order.v1.OrderService/CreateOrder", { authorization: `Bearer ${await token("two-messages")}` }, 8, small, 200);
+    const attack = await streamInto(
+      app.grpcPort,
+      "/shop.order.v1.OrderService/CreateOrder",
+      { authorization: `Bearer ${await token("two-messages")}` },
+      8,
+      small,
+      200,
+    );
     expect(attack.code).toBe(3);
     expect(attack.answeredBeforeEnd).toBe(true);
     expect(attack.sentBeforeAnswer).toBeLessThanOrEqual(2 * small.length);
@@ -107,13 +128,19 @@ describe("attack: making the service read and hold request bodies before it know
     const answer = await new Promise<{ status: number; body: string; sentBeforeAnswer: number }>((resolve, reject) => {
       let sent = 0;
       const request = http.request(
-        { host: "127.0.0.1", port: app.httpPort, method: "POST", path: "/shop.order.v1.OrderService/CreateOrder", headers: { "content-type": contentType, "content-length": 2 * MiB } },
+        {
+          host: "127.0.0.1",
+          port: app.httpPort,
+          method: "POST",
+          path: "/shop.order.v1.OrderService/CreateOrder",
+          headers: { "content-type": contentType, "content-length": 2 * MiB },
+        },
         (response) => {
           const sentBeforeAnswer = sent;
           let body = "";
           response.on("data", (chunk) => (body += chunk));
           response.on("end", () => {
-            resolve({ status: response.statusCode!, body: body + (response.headers["grpc-status"] ?? ""), sentBeforeAnswer });
+            resolve({ status: response.statusCode!, body: body + String(response.headers["grpc-status"] ?? ""), sentBeforeAnswer });
             request.destroy();
           });
         },

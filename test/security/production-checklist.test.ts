@@ -7,7 +7,6 @@ import { startTestApp, type TestApp } from "../support/test-app.js";
 import { ADMIN_USER, TEST_JWT_SECRET, token } from "../support/tokens.js";
 import { problems } from "../support/config-problems.js";
 
-
 /** Everything production insists on, each set the way a careful operator would. */
 const PRODUCTION = {
   APP_ENV: "production",
@@ -31,13 +30,18 @@ describe("attack: a hurried operator ships development conveniences to productio
     ["DATABASE_URL", "production needs DATABASE_URL; the embedded PostgreSQL is for development"],
     ["CORS_ORIGINS", "production needs the browser origins allowed to call, listed explicitly"],
     ["IDEMPOTENCY_HASH_KEY", "production needs IDEMPOTENCY_HASH_KEY (32+ characters) to key request hashes"],
-    ["ALLOW_SIMULATED_PAYMENTS", "without PAYMENT_SERVICE_URL payments are simulated (any token is captured, no money moves); production needs PAYMENT_SERVICE_URL, or ALLOW_SIMULATED_PAYMENTS=true to run them"],
+    [
+      "ALLOW_SIMULATED_PAYMENTS",
+      "without PAYMENT_SERVICE_URL payments are simulated (any token is captured, no money moves); production needs PAYMENT_SERVICE_URL, or ALLOW_SIMULATED_PAYMENTS=true to run them",
+    ],
   ] as const)("when production leaves out %s, then start-up refuses and says why", (name, message) => {
     expect(problems(without(name))).toEqual([`${name}: ${message}`]);
   });
 
   it("when production allows any origin with CORS_ORIGINS=*, then start-up refuses", () => {
-    expect(problems({ ...PRODUCTION, CORS_ORIGINS: "*" })).toEqual(['CORS_ORIGINS: "*" is not allowed in production; list the shop\'s origins (got "*")']);
+    expect(problems({ ...PRODUCTION, CORS_ORIGINS: "*" })).toEqual([
+      'CORS_ORIGINS: "*" is not allowed in production; list the shop\'s origins (got "*")',
+    ]);
   });
 
   it("when production names a Payment service, then simulated payments need no permission; a URL that is not one is refused", () => {

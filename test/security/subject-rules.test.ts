@@ -27,10 +27,13 @@ describe("attack: a subject that authentication accepts and the user id rule ref
     expect(overGrpc.cart.userId).toBe("ann@example.com");
   });
 
-  it.each(["ann example", "ann|x", "a".repeat(129), "ann/../bob"])("when the subject is %j, then authentication refuses it, as the user id rule would", async (subject) => {
-    const error = await failure(app.connect(CartService, await token(subject)).getCart({}));
-    expect(error.code).toBe(Code.Unauthenticated);
-    const asField = await failure(app.connect(CartService).getCart({ userId: subject }));
-    expect(asField.code).toBe(Code.InvalidArgument);
-  });
+  it.each(["ann example", "ann|x", "a".repeat(129), "ann/../bob"])(
+    "when the subject is %j, then authentication refuses it, as the user id rule would",
+    async (subject) => {
+      const error = await failure(app.connect(CartService, await token(subject)).getCart({}));
+      expect(error.code).toBe(Code.Unauthenticated);
+      const asField = await failure(app.connect(CartService).getCart({ userId: subject }));
+      expect(asField.code).toBe(Code.InvalidArgument);
+    },
+  );
 });

@@ -13,12 +13,16 @@ const now = () => Math.floor(Date.now() / 1000);
 
 /** An admin token with exactly the time claims given (none unless asked). */
 function adminWith(claims: { exp?: number; nbf?: number }): Promise<string> {
-  const jwt = new SignJWT({ roles: ["admin"] }).setProtectedHeader({ alg: "HS256" }).setSubject("ops-x").setIssuer("order-service").setAudience("order-service").setIssuedAt();
+  const jwt = new SignJWT({ roles: ["admin"] })
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject("ops-x")
+    .setIssuer("order-service")
+    .setAudience("order-service")
+    .setIssuedAt();
   if (claims.exp !== undefined) jwt.setExpirationTime(claims.exp);
   if (claims.nbf !== undefined) jwt.setNotBefore(claims.nbf);
   return jwt.sign(new TextEncoder().encode(TEST_JWT_SECRET));
 }
-
 
 describe("attack: tokens that never expire or are not yet valid", () => {
   let app: TestApp;
@@ -34,7 +38,9 @@ describe("attack: tokens that never expire or are not yet valid", () => {
     const error = await failure(listWith(bearer));
     expect(error.code).toBe(Code.Unauthenticated);
     expect(error.rawMessage).toContain('"exp"');
-    await expect(unary(app.grpcClient(OrderService, bearer), "listOrders", {})).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+    await expect(unary(app.grpcClient(OrderService, bearer), "listOrders", {})).rejects.toMatchObject({
+      code: grpc.status.UNAUTHENTICATED,
+    });
   });
 
   it("when a token is not valid before five minutes from now, then it is UNAUTHENTICATED", async () => {
@@ -52,7 +58,9 @@ describe("attack: tokens that never expire or are not yet valid", () => {
   it("when JWT_CLOCK_TOLERANCE_S is 0, then a token expired 10 s ago is refused", async () => {
     const strict = await startTestApp({ JWT_CLOCK_TOLERANCE_S: "0" });
     try {
-      expect((await failure(strict.connect(OrderService, await adminWith({ exp: now() - 10 })).listOrders({}))).code).toBe(Code.Unauthenticated);
+      expect((await failure(strict.connect(OrderService, await adminWith({ exp: now() - 10 })).listOrders({}))).code).toBe(
+        Code.Unauthenticated,
+      );
     } finally {
       await strict.stop();
     }

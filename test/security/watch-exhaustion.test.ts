@@ -21,7 +21,10 @@ function firstOfGrpcStream(stream: grpc.ClientReadableStream<unknown>): Promise<
   });
 }
 
-async function collect(stream: AsyncIterable<WatchOrderResponse>, until?: (r: WatchOrderResponse) => boolean): Promise<WatchOrderResponse[]> {
+async function collect(
+  stream: AsyncIterable<WatchOrderResponse>,
+  until?: (r: WatchOrderResponse) => boolean,
+): Promise<WatchOrderResponse[]> {
   const seen: WatchOrderResponse[] = [];
   for await (const response of stream) {
     seen.push(response);
@@ -41,7 +44,9 @@ describe("attack: exhausting the service with WatchOrder streams", () => {
     const attacker = await token("stream-hog");
     const order = (await app.connect(OrderService).createOrder(createOrderRequest({ userId: "stream-hog" }))).order!;
     const Constructor = grpc.makeGenericClientConstructor(grpcServiceDefinition(OrderService), "OrderService");
-    const client = new Constructor(`127.0.0.1:${app.grpcPort}`, grpc.credentials.createInsecure(), { interceptors: grpcAuthorize(attacker) }) as grpc.Client & Record<string, Function>;
+    const client = new Constructor(`127.0.0.1:${app.grpcPort}`, grpc.credentials.createInsecure(), {
+      interceptors: grpcAuthorize(attacker),
+    });
     const streams: grpc.ClientReadableStream<unknown>[] = Array.from({ length: 2_000 }, () => client.watchOrder!({ orderId: order.id }));
     try {
       const outcomes = await Promise.all(streams.map(firstOfGrpcStream));
@@ -63,12 +68,17 @@ describe("attack: exhausting the service with WatchOrder streams", () => {
       client.close();
     }
     // Cancelled streams give their places back.
-    await expect.poll(async () => {
-      const controller = new AbortController();
-      const seen = await collect(app.connect(OrderService, attacker).watchOrder({ orderId: order.id }, { signal: controller.signal }), () => true).catch(() => []);
-      controller.abort();
-      return seen.length;
-    }).toBe(1);
+    await expect
+      .poll(async () => {
+        const controller = new AbortController();
+        const seen = await collect(
+          app.connect(OrderService, attacker).watchOrder({ orderId: order.id }, { signal: controller.signal }),
+          () => true,
+        ).catch(() => []);
+        controller.abort();
+        return seen.length;
+      })
+      .toBe(1);
   });
 
   it("when many callers together reach WATCH_MAX_STREAMS, then the next stream is RESOURCE_EXHAUSTED whoever asks", async () => {

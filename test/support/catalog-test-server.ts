@@ -8,7 +8,8 @@ import { ProductService, type ProductSchema } from "../../gen/shop/product/v1/pr
 import { addConnectService } from "../../src/platform/grpc-adapter.js";
 
 /** "late": answers after `ms` even if the caller gave up, and does the work anyway (outcome unknown to the caller). */
-export type Behaviour = { kind: "ok" } | { kind: "hang" } | { kind: "fail"; code: Code } | { kind: "delay"; ms: number } | { kind: "late"; ms: number };
+export type Behaviour =
+  { kind: "ok" } | { kind: "hang" } | { kind: "fail"; code: Code } | { kind: "delay"; ms: number } | { kind: "late"; ms: number };
 /** Kept for the foundation tests' wording. */
 export type ProductBehaviour = Behaviour;
 
@@ -80,15 +81,22 @@ export async function startInventoryTestServer(stock: Record<string, number> = {
       .filter((line) => (stock[line.productId] ?? 0) < line.quantity)
       .map((line) => ({ productId: line.productId, requested: line.quantity, available: stock[line.productId] ?? 0 }));
     if (shortages.length) {
-      throw new ConnectError("insufficient stock", Code.FailedPrecondition, undefined, [{ desc: InsufficientStockSchema, value: { shortages } }]);
+      throw new ConnectError("insufficient stock", Code.FailedPrecondition, undefined, [
+        { desc: InsufficientStockSchema, value: { shortages } },
+      ]);
     }
     for (const line of lines) stock[line.productId]! -= line.quantity;
   };
-  const giveBack = (lines: StockLine[] = []) => lines.forEach((line) => (stock[line.productId] = (stock[line.productId] ?? 0) + line.quantity));
+  const giveBack = (lines: StockLine[] = []) =>
+    lines.forEach((line) => (stock[line.productId] = (stock[line.productId] ?? 0) + line.quantity));
   const server = await serve(InventoryService, {
     async checkAvailability(request, context) {
       await script.play(context.signal);
-      const lines = request.lines.map((line) => ({ productId: line.productId, requested: line.quantity, available: stock[line.productId] ?? 0 }));
+      const lines = request.lines.map((line) => ({
+        productId: line.productId,
+        requested: line.quantity,
+        available: stock[line.productId] ?? 0,
+      }));
       return { lines, allAvailable: lines.every((line) => line.available >= line.requested) };
     },
     async reserveStock(request, context) {

@@ -12,12 +12,20 @@ export async function query<T = Record<string, unknown>>(databaseUrl: string, te
 }
 
 export async function stockOf(databaseUrl: string, productId: string): Promise<{ available: number; reserved: number }> {
-  const [row] = await query<{ available: number; reserved: number }>(databaseUrl, `select available, reserved from catalog_products where id = $1`, [productId]);
+  const [row] = await query<{ available: number; reserved: number }>(
+    databaseUrl,
+    `select available, reserved from catalog_products where id = $1`,
+    [productId],
+  );
   return row!;
 }
 
 /** Event types written to the outbox for one order, oldest first. */
 export async function eventTypes(databaseUrl: string, orderId: string): Promise<string[]> {
-  const rows = await query<{ event_type: string }>(databaseUrl, `select event_type from outbox_events where aggregate_id = $1 order by id`, [orderId]);
+  const rows = await query<{ event_type: string }>(
+    databaseUrl,
+    `select event_type from outbox_events where aggregate_id = $1 order by id`,
+    [orderId],
+  );
   return rows.map((row) => row.event_type.replace("shop.order.v1.", ""));
 }

@@ -3,7 +3,11 @@ import { expect } from "vitest";
 import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 
 /** The error a call must fail with; a call that succeeds fails the test. */
-export const failure = (promise: Promise<unknown>) => promise.then(() => expect.fail("expected an error"), (e) => ConnectError.from(e));
+export const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => expect.fail("expected an error"),
+    (e) => ConnectError.from(e),
+  );
 
 /** google.rpc.ErrorInfo.reason of an error, e.g. "VERSION_MISMATCH". */
 export const reasonOf = (error: ConnectError) => error.findDetails(ErrorInfoSchema)[0]?.reason;

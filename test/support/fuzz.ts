@@ -25,11 +25,20 @@ function value(field: DescField, depth: number): fc.Arbitrary<unknown> {
   switch (field.fieldKind) {
     case "list": {
       const element =
-        field.listKind === "message" ? nested(field.message, depth) : field.listKind === "enum" ? enumValue(field.enum) : scalar(field.scalar);
+        field.listKind === "message"
+          ? nested(field.message, depth)
+          : field.listKind === "enum"
+            ? enumValue(field.enum)
+            : scalar(field.scalar);
       return fc.array(element, { maxLength: depth > 0 ? 6 : 0 });
     }
     case "map": {
-      const element = field.mapKind === "message" ? nested(field.message, depth) : field.mapKind === "enum" ? enumValue(field.enum) : scalar(field.scalar);
+      const element =
+        field.mapKind === "message"
+          ? nested(field.message, depth)
+          : field.mapKind === "enum"
+            ? enumValue(field.enum)
+            : scalar(field.scalar);
       return fc.dictionary(fc.string({ maxLength: 20 }), element, { maxKeys: 4 });
     }
     default:
@@ -45,7 +54,8 @@ function single(field: DescField, depth: number): fc.Arbitrary<unknown> {
 }
 
 function nested(message: DescMessage, depth: number): fc.Arbitrary<unknown> {
-  if (message.typeName === "google.protobuf.Timestamp") return fc.record({ seconds: fc.bigInt(-(2n ** 40n), 2n ** 40n), nanos: fc.integer({ min: -2, max: 1_000_000_001 }) });
+  if (message.typeName === "google.protobuf.Timestamp")
+    return fc.record({ seconds: fc.bigInt(-(2n ** 40n), 2n ** 40n), nanos: fc.integer({ min: -2, max: 1_000_000_001 }) });
   return depth > 0 ? arbitraryMessage(message, depth - 1) : fc.constant({});
 }
 
@@ -57,7 +67,18 @@ function scalar(type: ScalarType): fc.Arbitrary<unknown> {
       return fc.oneof(
         fc.string({ maxLength: 40, unit: "grapheme" }),
         fc.string({ maxLength: 3_000 }),
-        fc.constantFrom("", " ", "prod-mug", "USD", "00000000-0000-0000-0000-000000000000", "' or 1=1 --", "\u0000", "<script>", "%00", "ORD-2026-000001"),
+        fc.constantFrom(
+          "",
+          " ",
+          "prod-mug",
+          "USD",
+          "00000000-0000-0000-0000-000000000000",
+          "' or 1=1 --",
+          "\u0000",
+          "<script>",
+          "%00",
+          "ORD-2026-000001",
+        ),
       );
     case ScalarType.BOOL:
       return fc.boolean();
@@ -108,14 +129,23 @@ export const mutatedBytes = (valid: Uint8Array) =>
 /** Text mutations of a valid JSON body: the same idea for Connect's JSON. */
 export const mutatedText = (valid: string) =>
   fc
-    .array(fc.record({ at: fc.nat(), cut: fc.integer({ min: 0, max: 8 }), insert: fc.constantFrom("", "{", "}", "[", "]", '"', ",", ":", "null", "1e999", "-", "\\u0000", "true", '"x":') }), {
-      minLength: 1,
-      maxLength: 4,
-    })
-    .map((mutations) => mutations.reduce((text, m) => {
-      const at = text.length ? m.at % text.length : 0;
-      return text.slice(0, at) + m.insert + text.slice(at + m.cut);
-    }, valid));
+    .array(
+      fc.record({
+        at: fc.nat(),
+        cut: fc.integer({ min: 0, max: 8 }),
+        insert: fc.constantFrom("", "{", "}", "[", "]", '"', ",", ":", "null", "1e999", "-", "\\u0000", "true", '"x":'),
+      }),
+      {
+        minLength: 1,
+        maxLength: 4,
+      },
+    )
+    .map((mutations) =>
+      mutations.reduce((text, m) => {
+        const at = text.length ? m.at % text.length : 0;
+        return text.slice(0, at) + m.insert + text.slice(at + m.cut);
+      }, valid),
+    );
 
 /**
  * A valid request (made fresh by `valid`), as it is, or with one or two of its fields replaced
@@ -124,13 +154,19 @@ export const mutatedText = (valid: string) =>
  */
 export function nearValid(valid: () => Record<string, unknown>, desc: DescMessage): fc.Arbitrary<Record<string, unknown>> {
   const names = desc.members.map((member) => member.localName);
-  const bend = (count: number) => fc.tuple(fc.subarray(names, { minLength: Math.min(count, names.length), maxLength: Math.min(count, names.length) }), arbitraryMessage(desc));
-  return fc.oneof({ weight: 2, arbitrary: bend(0) }, { weight: 1, arbitrary: bend(1) }, { weight: 1, arbitrary: bend(2) }).map(([bent, random]) => {
-    const request = valid();
-    for (const name of bent) {
-      if (name in random) request[name] = random[name];
-      else delete request[name];
-    }
-    return request;
-  });
+  const bend = (count: number) =>
+    fc.tuple(
+      fc.subarray(names, { minLength: Math.min(count, names.length), maxLength: Math.min(count, names.length) }),
+      arbitraryMessage(desc),
+    );
+  return fc
+    .oneof({ weight: 2, arbitrary: bend(0) }, { weight: 1, arbitrary: bend(1) }, { weight: 1, arbitrary: bend(2) })
+    .map(([bent, random]) => {
+      const request = valid();
+      for (const name of bent) {
+        if (name in random) request[name] = random[name];
+        else delete request[name];
+      }
+      return request;
+    });
 }

@@ -37,7 +37,12 @@ export default async function setup(project: TestProject) {
 
   let kafkaBrokers = process.env.KAFKA_BROKERS;
   if (!kafkaBrokers) {
-    const env = { ...process.env, KAFKA_PORT: KAFKA_TEST_PORT, KAFKA_CONTROLLER_PORT: "19093", KAFKA_DIR: join(tmpdir(), "order-service-test-kafka") };
+    const env = {
+      ...process.env,
+      KAFKA_PORT: KAFKA_TEST_PORT,
+      KAFKA_CONTROLLER_PORT: "19093",
+      KAFKA_DIR: join(tmpdir(), "order-service-test-kafka"),
+    };
     execFileSync("bash", ["scripts/kafka.sh", "start"], { env, stdio: "inherit" });
     kafkaBrokers = `127.0.0.1:${KAFKA_TEST_PORT}`;
     stops.push(() => void execFileSync("bash", ["scripts/kafka.sh", "stop"], { env, stdio: "inherit" }));

@@ -21,6 +21,8 @@ export function kustomize(): string {
     execFileSync("go", ["install", `sigs.k8s.io/kustomize/kustomize/v5@${VERSION}`], { stdio: "inherit" });
     return gobin();
   } catch (error) {
-    throw new Error(`kustomize is needed to render deploy/kubernetes and could not be installed with Go (${String(error)}); set KUSTOMIZE to its path`);
+    throw new Error(
+      `kustomize is needed to render deploy/kubernetes and could not be installed with Go (${String(error)}); set KUSTOMIZE to its path`,
+    );
   }
 }

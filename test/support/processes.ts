@@ -53,7 +53,13 @@ export async function waitUntilReady(process: RunningProcess, url: string, timeo
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (process.child.exitCode !== null) break;
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
     await sleep(100);
   }
   throw new Error(`not ready at ${url}:\n${process.output.join("").slice(-3_000)}`);
@@ -63,7 +69,8 @@ export async function waitUntilReady(process: RunningProcess, url: string, timeo
 export async function waitForOutput(process: RunningProcess, text: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!process.output.join("").includes(text)) {
-    if (Date.now() > deadline || process.child.exitCode !== null) throw new Error(`never printed "${text}":\n${process.output.join("").slice(-3_000)}`);
+    if (Date.now() > deadline || process.child.exitCode !== null)
+      throw new Error(`never printed "${text}":\n${process.output.join("").slice(-3_000)}`);
     await sleep(100);
   }
 }

@@ -8,12 +8,16 @@ import { freePort, startTsProcess, waitForOutput, waitUntilReady, type RunningPr
 import { freshDatabase, grpcAuthorize } from "./test-app.js";
 import { adminToken, TEST_IDEMPOTENCY_KEY, TEST_JWT_SECRET } from "./tokens.js";
 
-export type GrpcClient = grpc.Client & Record<string, Function>;
+export type GrpcClient = InstanceType<ReturnType<typeof grpc.makeGenericClientConstructor>>;
 
 /** The reference Product and Inventory services in a process of their own, over `databaseUrl`'s catalog tables. */
 export async function startReferenceCatalog(databaseUrl: string, port?: number) {
   const catalogPort = port ?? (await freePort());
-  const catalog = startTsProcess("src/catalog/reference/main.ts", { DATABASE_URL: databaseUrl, CATALOG_GRPC_PORT: String(catalogPort), LOG_LEVEL: "info" });
+  const catalog = startTsProcess("src/catalog/reference/main.ts", {
+    DATABASE_URL: databaseUrl,
+    CATALOG_GRPC_PORT: String(catalogPort),
+    LOG_LEVEL: "info",
+  });
   await waitForOutput(catalog, "reference catalog ready");
   return { url: `http://127.0.0.1:${catalogPort}`, stop: () => catalog.kill("SIGTERM") };
 }
@@ -67,7 +71,7 @@ export async function startServiceStack(env: Record<string, string> = {}) {
         interceptors: grpcAuthorize(adminToken),
         "grpc.initial_reconnect_backoff_ms": 100,
         "grpc.max_reconnect_backoff_ms": 500,
-      }) as GrpcClient;
+      });
       clients.push(client);
       return client;
     },

@@ -23,7 +23,9 @@ export async function startTcpProxy(targetUrl: string) {
     client.on("close", () => upstream.destroy());
     upstream.on("close", () => client.destroy());
   });
-  const port = await new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as { port: number }).port)));
+  const port = await new Promise<number>((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve((server.address() as { port: number }).port)),
+  );
   return {
     url: `http://127.0.0.1:${port}`,
     setMode(next: "pass" | "reset" | "lose answers") {

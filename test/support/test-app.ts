@@ -19,7 +19,7 @@ export interface TestApp extends App {
   connect<S extends DescService>(service: S, bearer?: string): Client<S>;
   grpcWeb<S extends DescService>(service: S, bearer?: string): Client<S>;
   /** A plain @grpc/grpc-js client, as another Node microservice would use. */
-  grpcClient(service: DescService, bearer?: string): grpc.Client & Record<string, Function>;
+  grpcClient(service: DescService, bearer?: string): InstanceType<ReturnType<typeof grpc.makeGenericClientConstructor>>;
 }
 
 /** A database of its own for each test app, inside the one PostgreSQL the run shares. */
@@ -38,7 +38,10 @@ export async function freshDatabase(): Promise<string> {
  * Boots the real service in-process on random ports against the shared real servers. Pass
  * another app's `databaseUrl` to run a second instance on the same database.
  */
-export async function startTestApp(env: Record<string, string> = {}, options: { databaseUrl?: string; logLines?: string[] } = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: { databaseUrl?: string; logLines?: string[] } = {},
+): Promise<TestApp> {
   const databaseUrl = options.databaseUrl ?? (await freshDatabase());
   const topic = env.KAFKA_TOPIC ?? `orders.test.${randomBytes(4).toString("hex")}`;
   const config = loadConfig({
@@ -63,11 +66,15 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
     ...app,
     databaseUrl,
     topic,
-    connect: (service, bearer = adminToken) => createClient(service, createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors: authorize(bearer) })),
-    grpcWeb: (service, bearer = adminToken) => createClient(service, createGrpcWebTransport({ baseUrl, httpVersion: "1.1", interceptors: authorize(bearer) })),
+    connect: (service, bearer = adminToken) =>
+      createClient(service, createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors: authorize(bearer) })),
+    grpcWeb: (service, bearer = adminToken) =>
+      createClient(service, createGrpcWebTransport({ baseUrl, httpVersion: "1.1", interceptors: authorize(bearer) })),
     grpcClient(service, bearer = adminToken) {
       const Constructor = grpc.makeGenericClientConstructor(grpcServiceDefinition(service), service.name);
-      const client = new Constructor(`127.0.0.1:${app.grpcPort}`, grpc.credentials.createInsecure(), { interceptors: grpcAuthorize(bearer) });
+      const client = new Constructor(`127.0.0.1:${app.grpcPort}`, grpc.credentials.createInsecure(), {
+        interceptors: grpcAuthorize(bearer),
+      });
       clients.push(client);
       return client;
     },
@@ -97,7 +104,7 @@ export function grpcAuthorize(bearer: string): grpc.Interceptor[] {
 
 /** Promise wrapper for a grpc-js unary call that also returns the status on failure. */
 export function unary<T>(
-  client: grpc.Client & Record<string, Function>,
+  client: InstanceType<ReturnType<typeof grpc.makeGenericClientConstructor>>,
   method: string,
   request: unknown,
   options: grpc.CallOptions = { deadline: Date.now() + 10_000 },

@@ -7,7 +7,11 @@ export const TEST_JWT_SECRET = "test-secret-for-the-order-service-0123456789";
 export const TEST_IDEMPOTENCY_KEY = "test-idempotency-hash-key-0123456789abcdef";
 
 /** A token the test apps accept; override claims to make bad ones. */
-export async function token(userId: string, roles: string[] = ["customer"], options: { secret?: string; issuer?: string; audience?: string; expiresIn?: string | number } = {}) {
+export async function token(
+  userId: string,
+  roles: string[] = ["customer"],
+  options: { secret?: string; issuer?: string; audience?: string; expiresIn?: string | number } = {},
+) {
   return new SignJWT({ roles })
     .setProtectedHeader({ alg: "HS256" })
     .setSubject(userId)

@@ -48,7 +48,9 @@ describe("architecture", () => {
   });
 
   it("no code outside the aggregate sets an order's status", () => {
-    const setters = sources("src").filter((file) => file !== "src/orders/order.ts" && /\border\.status\s*=[^=]/.test(readFileSync(file, "utf8")));
+    const setters = sources("src").filter(
+      (file) => file !== "src/orders/order.ts" && /\border\.status\s*=[^=]/.test(readFileSync(file, "utf8")),
+    );
     expect(setters).toEqual([]);
   });
 });

@@ -24,15 +24,24 @@ describe("request hashes", () => {
     const expected = createHmac("sha256", key).update(toBinary(CreateOrderRequestSchema, request)).digest("hex");
     expect(requestHash(key, CreateOrderRequestSchema, request)).toBe(expected);
     expect(requestHash(new TextEncoder().encode("o".repeat(32)), CreateOrderRequestSchema, request)).not.toBe(expected);
-    expect(requestHash(key, CreateOrderRequestSchema, create(CreateOrderRequestSchema, { requestId: "r-1", notes: "y" }))).not.toBe(expected);
+    expect(requestHash(key, CreateOrderRequestSchema, create(CreateOrderRequestSchema, { requestId: "r-1", notes: "y" }))).not.toBe(
+      expected,
+    );
   });
 });
 
 describe("card data kept out of what is hashed", () => {
   it("when a request pays by card, then its token, brand and last four are emptied in a copy and the card stays named", () => {
-    const paying = create(PayOrderRequestSchema, { requestId: "r-1", orderId: "o-1", paymentMethod: { method: { case: "card", value: card } } });
+    const paying = create(PayOrderRequestSchema, {
+      requestId: "r-1",
+      orderId: "o-1",
+      paymentMethod: { method: { case: "card", value: card } },
+    });
     const stripped = withoutCardData(PayOrderRequestSchema, paying);
-    expect(stripped.paymentMethod?.method).toEqual({ case: "card", value: expect.objectContaining({ paymentToken: "", brand: "", last4: "" }) });
+    expect(stripped.paymentMethod?.method).toEqual({
+      case: "card",
+      value: expect.objectContaining({ paymentToken: "", brand: "", last4: "" }),
+    });
     expect(stripped.requestId).toBe("r-1");
     expect(paying.paymentMethod?.method.value).toMatchObject(card);
   });

@@ -7,9 +7,12 @@ const allowed = new Set(["PENDING>PROCESSING", "PENDING>CANCELLED", "PROCESSING>
 const pairs = ITEM_STATUSES.flatMap((from) => ITEM_STATUSES.map((to) => [from, to] as [ItemStatus, ItemStatus]));
 
 describe("item status transitions", () => {
-  it.each(pairs.filter(([from, to]) => allowed.has(`${from}>${to}`)))("when an item moves from %s to %s, then it is allowed", (from, to) => {
-    expect(transitionItem("item-1", from, to)).toBe(to);
-  });
+  it.each(pairs.filter(([from, to]) => allowed.has(`${from}>${to}`)))(
+    "when an item moves from %s to %s, then it is allowed",
+    (from, to) => {
+      expect(transitionItem("item-1", from, to)).toBe(to);
+    },
+  );
 
   it.each(pairs.filter(([from, to]) => !allowed.has(`${from}>${to}`)))("when an item moves from %s to %s, then it throws", (from, to) => {
     expect(() => transitionItem("item-1", from, to)).toThrow(IllegalItemTransitionError);
@@ -25,7 +28,9 @@ describe("what an illegal item move says", () => {
     const error = new IllegalItemTransitionError("item-9", "PENDING", "DELIVERED");
     expect(error.reason).toBe("ILLEGAL_ITEM_TRANSITION");
     expect(error.message).toBe('item "item-9" cannot move from PENDING to DELIVERED; from PENDING it can move to PROCESSING, CANCELLED');
-    expect(error.violations).toEqual([{ type: "ITEM_STATUS_TRANSITION", subject: "items/item-9", description: "PENDING->DELIVERED is not in the item transition table" }]);
+    expect(error.violations).toEqual([
+      { type: "ITEM_STATUS_TRANSITION", subject: "items/item-9", description: "PENDING->DELIVERED is not in the item transition table" },
+    ]);
   });
 
   it("when a final item is moved, then the error says it is final", () => {

@@ -30,13 +30,33 @@ describe("percentOf rounds half up to the minor unit", () => {
 
 describe("computeTotals", () => {
   it.each([
-    { name: "below the free-shipping threshold pays flat shipping", lines: [[1250, 2]], subtotal: 2500, tax: 200, shipping: 599, total: 3299 },
+    {
+      name: "below the free-shipping threshold pays flat shipping",
+      lines: [[1250, 2]],
+      subtotal: 2500,
+      tax: 200,
+      shipping: 599,
+      total: 3299,
+    },
     { name: "at the threshold ships free", lines: [[2500, 2]], subtotal: 5000, tax: 400, shipping: 0, total: 5400 },
     { name: "just below the threshold pays shipping", lines: [[4999, 1]], subtotal: 4999, tax: 400, shipping: 599, total: 5998 },
-    { name: "taxes the subtotal once, not each line", lines: [[1, 7], [6, 1]], subtotal: 13, tax: 1, shipping: 599, total: 613 },
+    {
+      name: "taxes the subtotal once, not each line",
+      lines: [
+        [1, 7],
+        [6, 1],
+      ],
+      subtotal: 13,
+      tax: 1,
+      shipping: 599,
+      total: 613,
+    },
     { name: "an empty basket costs nothing", lines: [], subtotal: 0, tax: 0, shipping: 0, total: 0 },
   ])("when the basket $name, then totals add up", ({ lines, subtotal, tax, shipping, total }) => {
-    const totals = computeTotals(lines.map(([price, quantity]) => ({ unitPrice: usd(price!), quantity: quantity! })), policy);
+    const totals = computeTotals(
+      lines.map(([price, quantity]) => ({ unitPrice: usd(price!), quantity: quantity! })),
+      policy,
+    );
     expect(totals).toEqual({ subtotal: usd(subtotal), tax: usd(tax), shipping: usd(shipping), total: usd(total) });
   });
 
@@ -89,6 +109,9 @@ describe("money on the wire and in stored lines", () => {
     const line = storedLine("USD", { unitPriceMinor: 1250n, quantity: 3 });
     expect(line).toEqual({ unitPrice: usd(1250), quantity: 3 });
     expect(lineTotal(line)).toEqual(usd(3750));
-    expect(linePricesToProto(line)).toEqual({ unitPrice: { currencyCode: "USD", amountMinor: 1250n }, lineTotal: { currencyCode: "USD", amountMinor: 3750n } });
+    expect(linePricesToProto(line)).toEqual({
+      unitPrice: { currencyCode: "USD", amountMinor: 1250n },
+      lineTotal: { currencyCode: "USD", amountMinor: 3750n },
+    });
   });
 });

@@ -11,11 +11,20 @@ import {
 
 /** The table from the design, written out independently of the implementation. */
 const allowed = new Set([
-  "PENDING>CONFIRMED", "PENDING>PAID", "PENDING>CANCELLED",
-  "CONFIRMED>PAID", "CONFIRMED>PROCESSING", "CONFIRMED>CANCELLED",
-  "PAID>PROCESSING", "PAID>CANCELLED", "PAID>REFUNDED",
-  "PROCESSING>SHIPPED", "PROCESSING>CANCELLED", "PROCESSING>REFUNDED",
-  "SHIPPED>DELIVERED", "SHIPPED>REFUNDED",
+  "PENDING>CONFIRMED",
+  "PENDING>PAID",
+  "PENDING>CANCELLED",
+  "CONFIRMED>PAID",
+  "CONFIRMED>PROCESSING",
+  "CONFIRMED>CANCELLED",
+  "PAID>PROCESSING",
+  "PAID>CANCELLED",
+  "PAID>REFUNDED",
+  "PROCESSING>SHIPPED",
+  "PROCESSING>CANCELLED",
+  "PROCESSING>REFUNDED",
+  "SHIPPED>DELIVERED",
+  "SHIPPED>REFUNDED",
   "DELIVERED>REFUNDED",
 ]);
 
@@ -41,7 +50,9 @@ describe("what an illegal move says", () => {
     expect(error.kind).toBe("failed_precondition");
     expect(error.reason).toBe("ILLEGAL_STATUS_TRANSITION");
     expect(error.message).toBe("an order cannot move from PENDING to SHIPPED; from PENDING it can move to CONFIRMED, PAID, CANCELLED");
-    expect(error.violations).toEqual([{ type: "STATUS_TRANSITION", subject: "PENDING->SHIPPED", description: "not in the transition table" }]);
+    expect(error.violations).toEqual([
+      { type: "STATUS_TRANSITION", subject: "PENDING->SHIPPED", description: "not in the transition table" },
+    ]);
   });
 
   it.each(["CANCELLED", "REFUNDED"] as const)("when a %s order is moved, then the error says it is terminal", (from) => {
@@ -50,10 +61,13 @@ describe("what an illegal move says", () => {
     expect(isSettled(from)).toBe(true);
   });
 
-  it.each(ORDER_STATUSES.filter((s) => !["CANCELLED", "REFUNDED"].includes(s)))("when an order is %s, then it is not terminal", (status) => {
-    expect(isTerminal(status)).toBe(false);
-    expect(canTransition(status, "REFUNDED") || canTransition(status, "CANCELLED")).toBe(true);
-  });
+  it.each(ORDER_STATUSES.filter((s) => !["CANCELLED", "REFUNDED"].includes(s)))(
+    "when an order is %s, then it is not terminal",
+    (status) => {
+      expect(isTerminal(status)).toBe(false);
+      expect(canTransition(status, "REFUNDED") || canTransition(status, "CANCELLED")).toBe(true);
+    },
+  );
 
   it("when an order is DELIVERED, then it is settled (WatchOrder ends) though a refund may still follow", () => {
     expect(isSettled("DELIVERED")).toBe(true);

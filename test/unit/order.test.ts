@@ -2,7 +2,14 @@ import { describe, expect, it } from "vitest";
 import { money } from "../../src/money/money.js";
 import type { PricingPolicy } from "../../src/money/totals.js";
 import { MAX_ITEMS, Order, type NewItem, type NewOrder, type OrderView } from "../../src/orders/order.js";
-import { ALLOWED_IN, IllegalTransitionError, ORDER_STATUSES, ORDER_TRANSITIONS, StatusForbidsError, type OrderStatus } from "../../src/orders/order-status.js";
+import {
+  ALLOWED_IN,
+  IllegalTransitionError,
+  ORDER_STATUSES,
+  ORDER_TRANSITIONS,
+  StatusForbidsError,
+  type OrderStatus,
+} from "../../src/orders/order-status.js";
 import { DomainError } from "../../src/platform/domain-errors.js";
 
 const pricing: PricingPolicy = { currency: "USD", taxRateBps: 800, freeShippingThresholdMinor: 5000n, flatShippingMinor: 599n };
@@ -57,7 +64,15 @@ describe("placing an order", () => {
   it("when an order is placed, then it is PENDING, priced by the policy, and says so once", () => {
     const order = Order.place(newOrder(), pricing, by);
     const view = order.view;
-    expect(view).toMatchObject({ status: "PENDING", paymentStatus: "PENDING", version: 1, subtotalMinor: 3000n, taxMinor: 240n, shippingMinor: 599n, totalMinor: 3839n });
+    expect(view).toMatchObject({
+      status: "PENDING",
+      paymentStatus: "PENDING",
+      version: 1,
+      subtotalMinor: 3000n,
+      taxMinor: 240n,
+      shippingMinor: 599n,
+      totalMinor: 3839n,
+    });
     expect(view.items.map((line) => [line.id, line.position, line.status, line.unitPriceMinor])).toEqual([
       ["item-1", 0, "PENDING", 1000n],
       ["item-2", 1, "PENDING", 1000n],
@@ -108,7 +123,8 @@ const DESIGN: Record<Exclude<keyof typeof ALLOWED_IN, "hold stock">, string> = {
 describe("the guards read one table", () => {
   const attempts: Record<keyof typeof ALLOWED_IN, (order: Order) => unknown> = {
     "edit items": (order) => order.changeQuantity("item-1", 3, pricing),
-    "change the shipping address": (order) => order.update({ shippingAddress: { line1: "2 Elm St", line2: "", city: "X", state: "", postalCode: "1", countryCode: "US" } }),
+    "change the shipping address": (order) =>
+      order.update({ shippingAddress: { line1: "2 Elm St", line2: "", city: "X", state: "", postalCode: "1", countryCode: "US" } }),
     "change tracking": (order) => order.update({ carrier: "UPS" }),
     pay: (order) => order.checkPayable({ type: "CASH_ON_DELIVERY", display: "" }),
     "delete the order": (order) => order.delete("tidy", by),
@@ -181,21 +197,24 @@ describe("moves through the transition table", () => {
     expect(order.status).toBe(ORDER_TRANSITIONS[from].includes("PAID") ? "PAID" : from);
   });
 
-  it.each(pairs.filter(([, to]) => to !== "PAID"))("when an order in %s is moved to %s, then it moves exactly when the table allows", (from, to) => {
-    const order = orderIn(from, to === "REFUNDED" ? captured : {});
-    const legal = ORDER_TRANSITIONS[from].includes(to);
-    if (legal) {
-      move(order, to);
-      expect(order.status).toBe(to);
-      const { statusChanges, events } = order.takeEvents();
-      expect(statusChanges).toEqual([{ fromStatus: from, toStatus: to, changedAt: at, actor: "staff-1", reason: expect.any(String) }]);
-      expect(events).toContainEqual(expect.objectContaining({ type: "OrderStatusChanged", from, to }));
-    } else {
-      const before = order.view;
-      expect(() => move(order, to)).toThrow(IllegalTransitionError);
-      expect(order.view).toEqual(before);
-    }
-  });
+  it.each(pairs.filter(([, to]) => to !== "PAID"))(
+    "when an order in %s is moved to %s, then it moves exactly when the table allows",
+    (from, to) => {
+      const order = orderIn(from, to === "REFUNDED" ? captured : {});
+      const legal = ORDER_TRANSITIONS[from].includes(to);
+      if (legal) {
+        move(order, to);
+        expect(order.status).toBe(to);
+        const { statusChanges, events } = order.takeEvents();
+        expect(statusChanges).toEqual([{ fromStatus: from, toStatus: to, changedAt: at, actor: "staff-1", reason: expect.any(String) }]);
+        expect(events).toContainEqual(expect.objectContaining({ type: "OrderStatusChanged", from, to }));
+      } else {
+        const before = order.view;
+        expect(() => move(order, to)).toThrow(IllegalTransitionError);
+        expect(order.view).toEqual(before);
+      }
+    },
+  );
 });
 
 describe("effects the order asks for", () => {
@@ -222,7 +241,9 @@ describe("effects the order asks for", () => {
 
   it("when a shipped order is refunded, then the money goes back and no stock is released (it left the warehouse)", () => {
     const order = orderIn("SHIPPED", captured);
-    expect(order.refund("damaged", by)).toEqual([{ kind: "refund payment", orderId: "order-1", transactionId: "tx-1", amount: money("USD", 3839n) }]);
+    expect(order.refund("damaged", by)).toEqual([
+      { kind: "refund payment", orderId: "order-1", transactionId: "tx-1", amount: money("USD", 3839n) },
+    ]);
     expect(order.takeEvents().events.at(-1)).toEqual({ type: "OrderRefunded", reason: "damaged", amount: money("USD", 3839n) });
   });
 
@@ -253,7 +274,10 @@ describe("effects the order asks for", () => {
 
   it("when an order is delivered, then its shipped items are delivered and, with every item final, it completes", () => {
     const shipped = orderIn("SHIPPED");
-    const order = Order.restore({ ...shipped.view, items: shipped.view.items.map((line, n) => ({ ...line, status: n ? "SHIPPED" : "CANCELLED" })) });
+    const order = Order.restore({
+      ...shipped.view,
+      items: shipped.view.items.map((line, n) => ({ ...line, status: n ? "SHIPPED" : "CANCELLED" })),
+    });
     order.deliver("", by);
     expect(order.view.items.map((line) => line.status)).toEqual(["CANCELLED", "DELIVERED"]);
     expect(order.takeEvents().events.map((event) => event.type)).toEqual(["OrderStatusChanged", "OrderDelivered", "OrderCompleted"]);
@@ -293,7 +317,9 @@ describe("items", () => {
         ],
       },
     ]);
-    expect(order.takeEvents().events).toEqual([{ type: "OrderItemsChanged", totals: expect.objectContaining({ total: money("USD", 4379n) }) }]);
+    expect(order.takeEvents().events).toEqual([
+      { type: "OrderItemsChanged", totals: expect.objectContaining({ total: money("USD", 4379n) }) },
+    ]);
   });
 
   it("when a product already in the order is added, then ITEM_ALREADY_IN_ORDER", () => {
@@ -301,9 +327,17 @@ describe("items", () => {
   });
 
   it(`when an order already holds ${MAX_ITEMS} items, then another is TOO_MANY_ITEMS`, () => {
-    const full = orderIn("PENDING", {}, Array.from({ length: MAX_ITEMS }, (_, n) => item(n)));
+    const full = orderIn(
+      "PENDING",
+      {},
+      Array.from({ length: MAX_ITEMS }, (_, n) => item(n)),
+    );
     expect(reasonOf(() => full.addItem(item(MAX_ITEMS), pricing))).toBe("TOO_MANY_ITEMS");
-    const almost = orderIn("PENDING", {}, Array.from({ length: MAX_ITEMS - 1 }, (_, n) => item(n)));
+    const almost = orderIn(
+      "PENDING",
+      {},
+      Array.from({ length: MAX_ITEMS - 1 }, (_, n) => item(n)),
+    );
     expect(() => almost.addItem(item(MAX_ITEMS), pricing)).not.toThrow();
   });
 
@@ -338,7 +372,15 @@ describe("item fulfilment", () => {
   it("when one item is cancelled, then the reservation shrinks to the rest (and can be set back)", () => {
     const order = orderIn("PAID");
     expect(order.changeItemStatus("item-1", "CANCELLED", by)).toEqual([
-      { kind: "adjust stock", reservationId: "order-1", lines: [{ productId: "prod-2", quantity: 1 }], previous: [{ productId: "prod-1", quantity: 2 }, { productId: "prod-2", quantity: 1 }] },
+      {
+        kind: "adjust stock",
+        reservationId: "order-1",
+        lines: [{ productId: "prod-2", quantity: 1 }],
+        previous: [
+          { productId: "prod-1", quantity: 2 },
+          { productId: "prod-2", quantity: 1 },
+        ],
+      },
     ]);
     expect(order.takeEvents().events).toEqual([{ type: "OrderItemStatusChanged", itemId: "item-1", from: "PENDING", to: "CANCELLED" }]);
   });
@@ -372,7 +414,15 @@ describe("payment", () => {
   it("when a pending order's payment is captured, then it is PAID and says how much", () => {
     const order = orderIn("PENDING");
     order.paymentCaptured({ type: "CARD", display: "Visa •••• 4242", token: "tok" }, "tx-9", later);
-    expect(order.view).toMatchObject({ status: "PAID", paymentStatus: "CAPTURED", paymentTransactionId: "tx-9", paymentMethod: "CARD", paymentDisplay: "Visa •••• 4242", paymentUpdatedAt: later.at, paymentFailureReason: "" });
+    expect(order.view).toMatchObject({
+      status: "PAID",
+      paymentStatus: "CAPTURED",
+      paymentTransactionId: "tx-9",
+      paymentMethod: "CARD",
+      paymentDisplay: "Visa •••• 4242",
+      paymentUpdatedAt: later.at,
+      paymentFailureReason: "",
+    });
     expect(order.takeEvents().events.at(-1)).toEqual({ type: "OrderPaid", amount: money("USD", 3839n) });
   });
 

@@ -32,10 +32,18 @@ describe("paying by card, with a token from the provider", () => {
     ["a token with a space", card({ paymentToken: "tok_12 34" }), TOKEN_HINT],
     ["a token with a dash", card({ paymentToken: "tok_12-34" }), TOKEN_HINT],
     ["a token before which something stands", card({ paymentToken: "xtok_1234" }), TOKEN_HINT],
-    ["a token of 256 characters", card({ paymentToken: `tok_${"a".repeat(252)}` }), "pm.card.payment_token: must be at most 255 characters"],
+    [
+      "a token of 256 characters",
+      card({ paymentToken: `tok_${"a".repeat(252)}` }),
+      "pm.card.payment_token: must be at most 255 characters",
+    ],
     ["no brand", card({ brand: "" }), "pm.card.brand: is required"],
     ["a lower-case brand", card({ brand: "visa" }), 'pm.card.brand: must be the card brand in capitals, e.g. "VISA"'],
-    ["a brand starting with a space-like symbol", card({ brand: "_VISA" }), 'pm.card.brand: must be the card brand in capitals, e.g. "VISA"'],
+    [
+      "a brand starting with a space-like symbol",
+      card({ brand: "_VISA" }),
+      'pm.card.brand: must be the card brand in capitals, e.g. "VISA"',
+    ],
     ["a brand with a digit", card({ brand: "VISA2" }), 'pm.card.brand: must be the card brand in capitals, e.g. "VISA"'],
     ["a brand of 21 characters", card({ brand: "V".repeat(21) }), "pm.card.brand: must be at most 20 characters"],
     ["three last digits", card({ last4: "242" }), "pm.card.last4: must be at least 4 characters"],
@@ -48,10 +56,22 @@ describe("paying by card, with a token from the provider", () => {
 
 describe("other ways to pay", () => {
   it.each([
-    [{ case: "upi", value: { vpa: "ann.lee-1@okbank" } }, { type: "UPI", display: "ann.lee-1@okbank" }],
-    [{ case: "netBanking", value: { bankCode: "HDFC0001" } }, { type: "NET_BANKING", display: "HDFC0001" }],
-    [{ case: "cashOnDelivery", value: {} }, { type: "CASH_ON_DELIVERY", display: "Cash on delivery" }],
-    [{ case: "wallet", value: { provider: "paytm", walletId: "w-1" } }, { type: "WALLET", display: "paytm" }],
+    [
+      { case: "upi", value: { vpa: "ann.lee-1@okbank" } },
+      { type: "UPI", display: "ann.lee-1@okbank" },
+    ],
+    [
+      { case: "netBanking", value: { bankCode: "HDFC0001" } },
+      { type: "NET_BANKING", display: "HDFC0001" },
+    ],
+    [
+      { case: "cashOnDelivery", value: {} },
+      { type: "CASH_ON_DELIVERY", display: "Cash on delivery" },
+    ],
+    [
+      { case: "wallet", value: { provider: "paytm", walletId: "w-1" } },
+      { type: "WALLET", display: "paytm" },
+    ],
   ])("when paying with %j, then the method and its label are kept", (method, parsed) => {
     expect(parse(method as never)).toEqual({ parsed, problems: [] });
   });
@@ -77,6 +97,9 @@ describe("other ways to pay", () => {
   });
 
   it("when no way to pay is given, then it is required and named", () => {
-    expect(parse(undefined)).toEqual({ parsed: undefined, problems: ["pm: is required: one of card, upi, net_banking, cash_on_delivery, wallet"] });
+    expect(parse(undefined)).toEqual({
+      parsed: undefined,
+      problems: ["pm: is required: one of card, upi, net_banking, cash_on_delivery, wallet"],
+    });
   });
 });

@@ -35,7 +35,10 @@ function contextFor(methodName: "getOrder" | "watchOrder", admitted = true) {
     requestMethod: "POST",
     url: `/${OrderService.typeName}/${method.name}`,
     requestSignal: new AbortController().signal,
-    contextValues: createContextValues().set(admissionKey, admitted ? { principal: { userId: "u1", roles: ["customer"] } } : { refused: new ConnectError("no", Code.Unauthenticated) }),
+    contextValues: createContextValues().set(
+      admissionKey,
+      admitted ? { principal: { userId: "u1", roles: ["customer"] } } : { refused: new ConnectError("no", Code.Unauthenticated) },
+    ),
   });
 }
 
@@ -56,7 +59,9 @@ function recorder(log: string[]): Layer[] {
 describe("the call chain", () => {
   it("when a unary call fails, then layers enter outermost first, exit innermost first, and all see the mapped status", async () => {
     const log: string[] = [];
-    const impl = handlersOf(serve(OrderService, { getOrder: async () => Promise.reject(new NotFoundError("order", "o1")) }, deps(), recorder(log)));
+    const impl = handlersOf(
+      serve(OrderService, { getOrder: async () => Promise.reject(new NotFoundError("order", "o1")) }, deps(), recorder(log)),
+    );
     await expect(Promise.resolve(impl.getOrder!({} as never, contextFor("getOrder")))).rejects.toMatchObject({ code: Code.NotFound });
     expect(log).toEqual(["enter outer GetOrder GetOrder", "enter inner GetOrder GetOrder", "exit inner NotFound", "exit outer NotFound"]);
   });
@@ -75,7 +80,9 @@ describe("the call chain", () => {
     const d = deps();
     let ran = false;
     const impl = handlersOf(serve(OrderService, { getOrder: async () => ((ran = true), {}) }, d));
-    await expect(Promise.resolve(impl.getOrder!({} as never, contextFor("getOrder", false)))).rejects.toMatchObject({ code: Code.Unauthenticated });
+    await expect(Promise.resolve(impl.getOrder!({} as never, contextFor("getOrder", false)))).rejects.toMatchObject({
+      code: Code.Unauthenticated,
+    });
     expect(ran).toBe(false);
     expect(d.callLimit.inProgress).toBe(0);
   });
@@ -83,7 +90,7 @@ describe("the call chain", () => {
   it("when unary calls exceed the limit, then the excess is UNAVAILABLE, and the limit is given back after each call", async () => {
     const d = deps();
     let release!: () => void;
-    const impl = handlersOf(serve(OrderService, { getOrder: () => new Promise((resolve) => (release = () => resolve({})) ) }, d));
+    const impl = handlersOf(serve(OrderService, { getOrder: () => new Promise((resolve) => (release = () => resolve({}))) }, d));
     const first = impl.getOrder!({} as never, contextFor("getOrder"));
     await expect(Promise.resolve(impl.getOrder!({} as never, contextFor("getOrder")))).rejects.toMatchObject({ code: Code.Unavailable });
     release();

@@ -31,7 +31,12 @@ const decoded = await new Promise((resolve) => {
     eachMessage: async ({ message }) => {
       if (message.key?.toString() !== order.id) return;
       const event = decodeOrderEvent(message.value, String(message.headers["content-type"]));
-      resolve({ ceType: String(message.headers.ce_type), eventType: eventTypeOf(event), orderId: event.orderId, version: String(event.orderVersion) });
+      resolve({
+        ceType: String(message.headers.ce_type),
+        eventType: eventTypeOf(event),
+        orderId: event.orderId,
+        version: String(event.orderVersion),
+      });
     },
   });
 });

@@ -23,7 +23,12 @@ const log = createLogger(process.env.LOG_LEVEL ?? "info");
 const orm = await openOrm({ url, poolMax: Number(process.env.DB_POOL_MAX ?? 10), log });
 await migrate(orm, url, log);
 
-const options = { host: process.env.HOST ?? "127.0.0.1", port: Number(process.env.CATALOG_GRPC_PORT ?? 50061), maxMessageBytes: 4 << 20, log };
+const options = {
+  host: process.env.HOST ?? "127.0.0.1",
+  port: Number(process.env.CATALOG_GRPC_PORT ?? 50061),
+  maxMessageBytes: 4 << 20,
+  log,
+};
 const server = createGrpcServer(options);
 addConnectService(server, ProductService, referenceProductService(orm));
 addConnectService(server, InventoryService, referenceInventoryService(orm));

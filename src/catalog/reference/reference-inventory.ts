@@ -35,10 +35,7 @@ async function take(em: EntityManager, lines: readonly ReservationLine[]): Promi
       [line.quantity, line.quantity, line.productId, line.quantity],
     );
     if (rows.length === 0) {
-      const [current] = await em.execute<{ available: number }[]>(
-        `select available from catalog_products where id = ?`,
-        [line.productId],
-      );
+      const [current] = await em.execute<{ available: number }[]>(`select available from catalog_products where id = ?`, [line.productId]);
       shortages.push({ productId: line.productId, requested: line.quantity, available: current?.available ?? 0 });
     }
   }

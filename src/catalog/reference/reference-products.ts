@@ -38,11 +38,13 @@ export function referenceProductService(orm: MikroORM) {
     },
     async listProducts(request) {
       const pageSize = Math.min(Math.max(request.pageSize || 20, 1), 100);
-      const products = await orm.em.fork().find(
-        CatalogProduct,
-        { active: true, ...(request.pageToken ? { id: { $gt: request.pageToken } } : {}) },
-        { orderBy: { id: "asc" }, limit: pageSize + 1 },
-      );
+      const products = await orm.em
+        .fork()
+        .find(
+          CatalogProduct,
+          { active: true, ...(request.pageToken ? { id: { $gt: request.pageToken } } : {}) },
+          { orderBy: { id: "asc" }, limit: pageSize + 1 },
+        );
       const page = products.slice(0, pageSize);
       return {
         products: page.map(toProto),

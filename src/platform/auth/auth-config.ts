@@ -31,12 +31,21 @@ export function createAuthenticator(config: Config, log: Logger): Authenticator 
   if (auth.secret) return new JwtAuthenticator({ secret: new TextEncoder().encode(auth.secret) }, rules);
   if (auth.jwksUrl) return new JwtAuthenticator({ jwksUrl: auth.jwksUrl }, rules);
   const dev = developmentKey(config.database.dataDir, DEVELOPMENT_JWT_KEY);
-  log.warn({ keyFile: dev.path, created: dev.created }, "development signing key in use (no JWT_SECRET or JWT_JWKS_URL); `npm run token` prints tokens for it");
+  log.warn(
+    { keyFile: dev.path, created: dev.created },
+    "development signing key in use (no JWT_SECRET or JWT_JWKS_URL); `npm run token` prints tokens for it",
+  );
   return new JwtAuthenticator({ secret: dev.key }, rules);
 }
 
 /** A development token for `npm run token` and the development page, signed with the development key. */
-export function signDevelopmentToken(config: Config, key: Uint8Array, userId: string, roles: readonly string[], ttl = "1h"): Promise<string> {
+export function signDevelopmentToken(
+  config: Config,
+  key: Uint8Array,
+  userId: string,
+  roles: readonly string[],
+  ttl = "1h",
+): Promise<string> {
   return new SignJWT({ roles: [...roles] })
     .setProtectedHeader({ alg: "HS256" })
     .setSubject(userId)

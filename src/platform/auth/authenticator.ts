@@ -25,8 +25,8 @@ export interface JwtRules {
 }
 
 function rolesFrom(claim: unknown): Role[] {
-  const names = Array.isArray(claim) ? claim : typeof claim === "string" ? claim.split(/[\s,]+/) : [];
-  const roles = names.filter((name): name is Role => (ROLES as readonly string[]).includes(name));
+  const names: unknown[] = Array.isArray(claim) ? claim : typeof claim === "string" ? claim.split(/[\s,]+/) : [];
+  const roles = names.filter((name): name is Role => typeof name === "string" && (ROLES as readonly string[]).includes(name));
   return roles.length ? roles : ["customer"];
 }
 
