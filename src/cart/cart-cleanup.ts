@@ -7,7 +7,7 @@ import { deleteExpiredCarts } from "./cart-store.js";
 export function startCartCleanup(orm: MikroORM, intervalMs: number, log: Logger): () => Promise<void> {
   return runEvery(intervalMs, async () => {
     try {
-      const deleted = await deleteExpiredCarts(orm.em.fork());
+      const deleted = await deleteExpiredCarts(orm.em.fork(), new Date());
       if (deleted) log.info({ carts: deleted }, "expired carts deleted");
     } catch (error) {
       log.warn({ err: error }, "cart cleanup failed; it runs again at the next interval");

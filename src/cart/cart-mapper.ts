@@ -3,10 +3,9 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { CartItemSchema, CartSchema } from "../../gen/shop/cart/v1/cart_pb.js";
 import { linePricesToProto, toMoneyProto } from "../money/money-proto.js";
 import { computeTotals, storedLine, type PricingPolicy } from "../money/totals.js";
-import { isExpired } from "./cart-store.js";
-import type { Cart, CartItem } from "./cart.entity.js";
+import { isExpired, type CartLineView, type CartView } from "./cart.js";
 
-function itemToProto(item: CartItem, currency: string): MessageInitShape<typeof CartItemSchema> {
+function itemToProto(item: CartLineView, currency: string): MessageInitShape<typeof CartItemSchema> {
   return {
     productId: item.productId,
     sku: item.sku,
@@ -18,8 +17,8 @@ function itemToProto(item: CartItem, currency: string): MessageInitShape<typeof 
 }
 
 /** Totals are estimates with the order's rules; Checkout prices for real. No cart is an empty one at version 0. */
-export function cartToProto(userId: string, cart: Cart | null, pricing: PricingPolicy, now: Date): MessageInitShape<typeof CartSchema> {
-  const live = cart && !isExpired(cart, now) ? cart.items.getItems() : [];
+export function cartToProto(userId: string, cart: CartView | null, pricing: PricingPolicy, now: Date): MessageInitShape<typeof CartSchema> {
+  const live = cart && !isExpired(cart, now) ? cart.lines : [];
   const totals = computeTotals(
     live.map((item) => storedLine(pricing.currency, item)),
     pricing,

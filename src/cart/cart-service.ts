@@ -1,5 +1,4 @@
 import { create, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
-import type { EntityManager } from "@mikro-orm/postgresql";
 import {
   AddItemRequestSchema,
   AddItemResponseSchema,
@@ -25,9 +24,8 @@ import type { CartDeps } from "./cart-deps.js";
 import { parseCheckout, parseClear, parseLine, parseUserId, type CartChange } from "./cart-input.js";
 import { cartToProto } from "./cart-mapper.js";
 import { findCart, mutateCart } from "./cart-store.js";
-import type { Cart } from "./cart.entity.js";
+import { requireSellable, type Cart, type CartView } from "./cart.js";
 import { checkout } from "./checkout.js";
-import { addToCart, clearCart, removeFromCart, requireSellable, setQuantity } from "./edit-cart.js";
 
 /** The request with the cart it is about: a customer's own, whatever they sent; staff name any. */
 function owned<R extends { userId: string }>(scope: RpcScope, request: R): R {
@@ -36,7 +34,7 @@ function owned<R extends { userId: string }>(scope: RpcScope, request: R): R {
 
 /** Thin handlers: proto in, use case, proto out. Errors are mapped by the RPC scope. */
 export function cartService(deps: CartDeps): ScopedImpl<typeof CartService> {
-  const respond = (userId: string, cart: Cart | null) => ({ cart: cartToProto(userId, cart, deps.pricing, deps.clock.now()) });
+  const respond = (userId: string, cart: CartView | null) => ({ cart: cartToProto(userId, cart, deps.pricing, deps.clock.now()) });
 
   /**
    * Every change of a cart: idempotent by request id (per RPC, caller and cart), so a retry after
@@ -49,7 +47,7 @@ export function cartService(deps: CartDeps): ScopedImpl<typeof CartService> {
     request: MessageShape<Req>,
     command: CartChange,
     prepare: () => Promise<T>,
-    edit: (cart: Cart, tx: EntityManager, prepared: T) => void,
+    edit: (cart: Cart, prepared: T) => void,
   ): Promise<MessageShape<Res>> {
     const call = {
       rpc: scope.rpc,
@@ -61,14 +59,14 @@ export function cartService(deps: CartDeps): ScopedImpl<typeof CartService> {
       beforeReplay: async () => undefined,
     };
     // Every cart change answers { cart }.
-    const answer = (cart: Cart) => create(responseSchema, respond(command.userId, cart) as unknown as MessageInitShape<Res>);
+    const answer = (cart: CartView) => create(responseSchema, respond(command.userId, cart) as unknown as MessageInitShape<Res>);
     return deps.idempotency.run(scope, call, async (record) => {
       const prepared = await prepare();
       await mutateCart(
         scope.em,
         deps,
         command,
-        (locked, tx) => edit(locked, tx, prepared),
+        (locked) => edit(locked, prepared),
         (tx, changed) => record(tx, answer(changed)),
       );
     });
@@ -87,8 +85,8 @@ export function cartService(deps: CartDeps): ScopedImpl<typeof CartService> {
         const { found } = await deps.catalog.getProducts([command.productId], scope.signal);
         return requireSellable(command.productId, found.get(command.productId));
       };
-      return change(scope, [AddItemRequestSchema, AddItemResponseSchema], request, command, lookUp, (cart, tx, product) =>
-        addToCart(cart, tx, product, command.quantity, deps.cart),
+      return change(scope, [AddItemRequestSchema, AddItemResponseSchema], request, command, lookUp, (cart, product) =>
+        cart.add(product, command.quantity, deps.cart),
       );
     },
 
@@ -98,24 +96,19 @@ export function cartService(deps: CartDeps): ScopedImpl<typeof CartService> {
         UpdateItemQuantityRequestSchema,
         UpdateItemQuantityResponseSchema,
       ];
-      return change(scope, schemas, request, command, nothing, (cart, tx) => setQuantity(cart, tx, command.productId, command.quantity));
+      return change(scope, schemas, request, command, nothing, (cart) => cart.setQuantity(command.productId, command.quantity));
     },
 
     removeItem(request, scope) {
       const command = parseLine(owned(scope, request), deps.cart, 0);
-      return change(scope, [RemoveItemRequestSchema, RemoveItemResponseSchema], request, command, nothing, (cart, tx) =>
-        removeFromCart(cart, tx, command.productId),
+      return change(scope, [RemoveItemRequestSchema, RemoveItemResponseSchema], request, command, nothing, (cart) =>
+        cart.remove(command.productId),
       );
     },
 
     clearCart(request, scope) {
-      return change(
-        scope,
-        [ClearCartRequestSchema, ClearCartResponseSchema],
-        request,
-        parseClear(owned(scope, request)),
-        nothing,
-        clearCart,
+      return change(scope, [ClearCartRequestSchema, ClearCartResponseSchema], request, parseClear(owned(scope, request)), nothing, (cart) =>
+        cart.clear(),
       );
     },
 

@@ -1,15 +1,21 @@
 import { LockMode, type EntityManager } from "@mikro-orm/postgresql";
+import { rowCodec } from "../db/row-codec.js";
 import { VersionConflictError } from "../platform/domain-errors.js";
 import type { CartDeps } from "./cart-deps.js";
-import { Cart } from "./cart.entity.js";
+import { Cart, type CartView } from "./cart.js";
+import { CartItemRow, CartRow, type CartFields, type CartLineFields } from "./cart.entity.js";
 
-/** A cart past its expiry is empty for every reader, even before the cleanup job removes it. */
-export function isExpired(cart: Cart, now: Date): boolean {
-  return cart.expiresAt.getTime() <= now.getTime();
+/* The one owner of the cart tables (carts, cart_items), through MikroORM; the one raw statement says why. */
+
+function viewOf(em: EntityManager, row: CartRow): CartView {
+  const carts = rowCodec<CartFields>(em, CartRow);
+  const lines = rowCodec<CartLineFields>(em, CartItemRow);
+  return { ...carts.fromEntity(row), lines: row.items.getItems().map((item) => lines.fromEntity(item)) };
 }
 
-export async function findCart(em: EntityManager, userId: string): Promise<Cart | null> {
-  return em.findOne(Cart, { userId }, { populate: ["items"] });
+export async function findCart(em: EntityManager, userId: string): Promise<CartView | null> {
+  const row = await em.findOne(CartRow, { userId }, { populate: ["items"] });
+  return row && viewOf(em, row);
 }
 
 export function checkVersion(cart: { userId: string; version: number }, expected: bigint | undefined): void {
@@ -20,57 +26,70 @@ export function checkVersion(cart: { userId: string; version: number }, expected
 
 /**
  * The one way a cart changes: create it if missing, lock its row (concurrent edits of one cart
- * run one after another, so no quantity is lost), check expected_version, apply, push the
- * expiry out, bump the version.
+ * run one after another, so no quantity is lost), check expected_version, let the aggregate
+ * change (an expired cart starts empty), store its lines, push the expiry out, bump the version.
  */
 export async function mutateCart(
   em: EntityManager,
   deps: CartDeps,
   target: { userId: string; expectedVersion?: bigint },
-  change: (cart: Cart, tx: EntityManager) => void,
-  beforeCommit?: (tx: EntityManager, cart: Cart) => Promise<void>,
-): Promise<Cart> {
+  change: (cart: Cart) => void,
+  beforeCommit?: (tx: EntityManager, cart: CartView) => Promise<void>,
+): Promise<CartView> {
   return em.transactional(async (tx) => {
     const now = deps.clock.now();
     const expiresAt = new Date(now.getTime() + deps.cart.ttlMs);
+    // Created if missing, left alone if not: the lock below needs the row. Raw because MikroORM's
+    // upsert with onConflictAction "ignore" reads the row back, a statement the lock makes anyway.
     await tx.execute(
       `insert into carts (user_id, currency, version, created_at, updated_at, expires_at) values (?, ?, 0, ?, ?, ?)
        on conflict (user_id) do nothing`,
       [target.userId, deps.pricing.currency, now, now, expiresAt],
     );
-    const cart = await tx.findOneOrFail(Cart, { userId: target.userId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
-    await tx.populate(cart, ["items"], { refresh: true });
-    checkVersion(cart, target.expectedVersion);
-    if (isExpired(cart, now)) {
-      for (const item of cart.items.getItems()) tx.remove(item);
-      cart.items.removeAll();
+    const row = await tx.findOneOrFail(CartRow, { userId: target.userId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+    await tx.populate(row, ["items"], { refresh: true });
+    checkVersion(row, target.expectedVersion);
+    const cart = Cart.restore(viewOf(tx, row));
+    if (cart.isExpired(now)) cart.clear();
+    change(cart);
+    const stored = new Map(row.items.getItems().map((item) => [item.productId, item]));
+    const { lines } = cart.view;
+    for (const line of lines) {
+      const item = stored.get(line.productId);
+      if (item) Object.assign(item, line);
+      else row.items.add(tx.create(CartItemRow, { ...line, cart: row }));
     }
-    change(cart, tx);
-    cart.version += 1;
-    cart.updatedAt = now;
-    cart.expiresAt = expiresAt;
-    // Flushed here, not at commit, so the returned cart carries its new version.
+    const kept = new Set(lines.map((line) => line.productId));
+    for (const item of stored.values()) {
+      if (kept.has(item.productId)) continue;
+      row.items.remove(item);
+      tx.remove(item);
+    }
+    Object.assign(row, { version: row.version + 1, updatedAt: now, expiresAt });
+    // Flushed here, not at commit, so the view carries the new version.
     await tx.flush();
-    await beforeCommit?.(tx, cart);
-    return cart;
+    cart.stored(row.version, now, expiresAt);
+    const view = cart.view;
+    await beforeCommit?.(tx, view);
+    return view;
   });
 }
 
-/** Inside the order's transaction: a cart edited since it was priced aborts the order. */
-export async function emptyCart(tx: EntityManager, cart: Cart, now: Date): Promise<void> {
-  const bumped = await tx.execute<{ version: number }[]>(
-    `update carts set version = version + 1, updated_at = ? where user_id = ? and version = ? returning version`,
-    [now, cart.userId, cart.version],
+/** Inside the order's transaction: a cart edited since it was priced aborts the order. One conditional update, no load. */
+export async function emptyCart(tx: EntityManager, cart: { userId: string; version: number }, now: Date): Promise<void> {
+  const bumped = await tx.nativeUpdate(
+    CartRow,
+    { userId: cart.userId, version: cart.version },
+    { version: cart.version + 1, updatedAt: now },
   );
-  if (bumped.length === 0) {
-    const [current] = await tx.execute<{ version: number }[]>(`select version from carts where user_id = ?`, [cart.userId]);
+  if (bumped === 0) {
+    const current = await tx.findOne(CartRow, { userId: cart.userId }, { fields: ["version"], disableIdentityMap: true });
     throw new VersionConflictError("cart", cart.userId, BigInt(cart.version), BigInt(current?.version ?? 0));
   }
-  await tx.execute(`delete from cart_items where cart_user_id = ?`, [cart.userId]);
+  await tx.nativeDelete(CartItemRow, { cart: cart.userId });
 }
 
 /** Carts nobody touched within their TTL, with their lines (the foreign key cascades); returns how many. */
-export async function deleteExpiredCarts(em: EntityManager): Promise<number> {
-  const deleted = await em.execute<unknown[]>(`delete from carts where expires_at <= now() returning user_id`);
-  return deleted.length;
+export async function deleteExpiredCarts(em: EntityManager, now: Date): Promise<number> {
+  return em.nativeDelete(CartRow, { expiresAt: { $lte: now } });
 }

@@ -1,4 +1,5 @@
 import { defineEntity, p } from "@mikro-orm/core";
+import type { Fields } from "../db/fields.js";
 
 /** One per user. Lines keep the product as it was when added (name, image, price snapshot). */
 const CartSchema = defineEntity({
@@ -13,18 +14,18 @@ const CartSchema = defineEntity({
     updatedAt: p.datetime(),
     // The cleanup job deletes by expiry.
     expiresAt: p.datetime().index("carts_expires_at"),
-    items: () => p.oneToMany(CartItem).mappedBy("cart").orderBy({ id: "asc" }),
+    items: () => p.oneToMany(CartItemRow).mappedBy("cart").orderBy({ id: "asc" }),
   },
 });
-export class Cart extends CartSchema.class {}
-CartSchema.setClass(Cart);
+export class CartRow extends CartSchema.class {}
+CartSchema.setClass(CartRow);
 
 const CartItemSchema = defineEntity({
   name: "CartItem",
   tableName: "cart_items",
   properties: {
     id: p.bigint().primary().autoincrement(),
-    cart: () => p.manyToOne(Cart).deleteRule("cascade"),
+    cart: () => p.manyToOne(CartRow).deleteRule("cascade"),
     productId: p.string(),
     sku: p.string(),
     name: p.string(),
@@ -38,5 +39,8 @@ const CartItemSchema = defineEntity({
     { name: "cart_items_unit_price_minor_check", expression: "unit_price_minor >= 0" },
   ],
 });
-export class CartItem extends CartItemSchema.class {}
-CartItemSchema.setClass(CartItem);
+export class CartItemRow extends CartItemSchema.class {}
+CartItemSchema.setClass(CartItemRow);
+
+export type CartFields = Fields<CartRow, "items">;
+export type CartLineFields = Fields<CartItemRow, "cart" | "id">;

@@ -7,9 +7,8 @@ import type { RpcScope } from "../platform/rpc-scope.js";
 import type { CartDeps } from "./cart-deps.js";
 import { CartChangedError, type AdjustmentReason, type CartAdjustment } from "./cart-errors.js";
 import type { CheckoutCommand } from "./cart-input.js";
-import { checkVersion, emptyCart, findCart, isExpired, mutateCart } from "./cart-store.js";
-import { removeLine } from "./edit-cart.js";
-import type { Cart } from "./cart.entity.js";
+import { checkVersion, emptyCart, findCart, mutateCart } from "./cart-store.js";
+import { isExpired, type CartView } from "./cart.js";
 
 /**
  * Re-validates every line against Product and Inventory. If anything moved, the cart is fixed
@@ -24,7 +23,7 @@ export async function checkout(
   beforeCommit: (tx: EntityManager, order: OrderView) => Promise<void>,
 ): Promise<OrderView> {
   const cart = await findCart(scope.em, command.userId);
-  if (!cart || isExpired(cart, deps.clock.now()) || cart.items.length === 0) {
+  if (!cart || isExpired(cart, deps.clock.now()) || cart.lines.length === 0) {
     throw new FailedPreconditionError("CART_EMPTY", "the cart is empty; add items before checking out", [
       { type: "CART", subject: `carts/${command.userId}`, description: "has no items" },
     ]);
@@ -33,13 +32,19 @@ export async function checkout(
 
   const adjustments = await revalidate(cart, deps, scope.signal);
   if (adjustments.length) {
-    const fixed = await mutateCart(scope.em, deps, { userId: cart.userId, expectedVersion: BigInt(cart.version) }, (locked, tx) =>
-      applyFixes(locked, tx, adjustments),
+    const fixed = await mutateCart(scope.em, deps, { userId: cart.userId, expectedVersion: BigInt(cart.version) }, (locked) =>
+      locked.fix(
+        adjustments.map((fix) => ({
+          productId: fix.productId,
+          newQuantity: fix.newQuantity,
+          newUnitPriceMinor: fix.newUnitPrice.amountMinor,
+        })),
+      ),
     );
     throw new CartChangedError(adjustments, fixed.version);
   }
 
-  const items = cart.items.getItems().map((item) => ({
+  const items = cart.lines.map((item) => ({
     productId: item.productId,
     quantity: item.quantity,
     expectedUnitPrice: money(deps.pricing.currency, item.unitPriceMinor),
@@ -52,8 +57,8 @@ export async function checkout(
   });
 }
 
-async function revalidate(cart: Cart, deps: CartDeps, signal: AbortSignal): Promise<CartAdjustment[]> {
-  const lines = cart.items.getItems();
+async function revalidate(cart: CartView, deps: CartDeps, signal: AbortSignal): Promise<CartAdjustment[]> {
+  const { lines } = cart;
   const { found } = await deps.catalog.getProducts(
     lines.map((line) => line.productId),
     signal,
@@ -94,13 +99,4 @@ async function revalidate(cart: Cart, deps: CartDeps, signal: AbortSignal): Prom
     }
   }
   return [...adjustments.values()];
-}
-
-function applyFixes(cart: Cart, tx: EntityManager, adjustments: readonly CartAdjustment[]): void {
-  for (const fix of adjustments) {
-    const line = cart.items.getItems().find((item) => item.productId === fix.productId);
-    if (!line) continue;
-    if (fix.newQuantity === 0) removeLine(cart, tx, line);
-    else Object.assign(line, { quantity: fix.newQuantity, unitPriceMinor: fix.newUnitPrice.amountMinor });
-  }
 }

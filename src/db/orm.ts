@@ -2,7 +2,7 @@ import { MikroORM } from "@mikro-orm/postgresql";
 import { Migrator } from "@mikro-orm/migrations";
 import pg from "pg";
 import type { Logger } from "pino";
-import { Cart, CartItem } from "../cart/cart.entity.js";
+import { CartItemRow, CartRow } from "../cart/cart.entity.js";
 import { CatalogProduct, StockReservation } from "../catalog/catalog.entity.js";
 import { IdempotencyRecord } from "../idempotency/idempotency.entity.js";
 import { migrations } from "../migrations/index.js";
@@ -18,8 +18,8 @@ export const entities = [
   IdempotencyRecord,
   CatalogProduct,
   StockReservation,
-  Cart,
-  CartItem,
+  CartRow,
+  CartItemRow,
   PendingReservation,
 ];
 

@@ -1,4 +1,5 @@
-import { defineEntity, p, type Opt } from "@mikro-orm/core";
+import { defineEntity, p } from "@mikro-orm/core";
+import type { Fields } from "../db/fields.js";
 import { PAYMENT_METHODS } from "../payments/payment-method.js";
 import { ORDER_STATUSES } from "./order-status.js";
 
@@ -115,13 +116,6 @@ const OrderStatusChangeSchema = defineEntity({
 });
 export class StatusChangeRow extends OrderStatusChangeSchema.class {}
 OrderStatusChangeSchema.setClass(StatusChangeRow);
-
-/** A row's fields as plain data: no relations, no methods, no MikroORM brands. */
-type Fields<T, Without extends string> = {
-  -readonly [
-    K in keyof T as K extends Without ? never : K extends string ? (T[K] extends (...args: never[]) => unknown ? never : K) : never
-  ]: T[K] extends Opt<infer U> ? U : T[K];
-};
 
 export type OrderFields = Fields<OrderRow, "items" | "history">;
 export type OrderItemFields = Fields<OrderItemRow, "order">;

@@ -53,7 +53,7 @@ export class NotFoundError extends DomainError {
     readonly resourceType: string,
     readonly resourceId: string,
   ) {
-    super("not_found", `${resourceType.toUpperCase()}_NOT_FOUND`, `${resourceType} "${resourceId}" not found`);
+    super("not_found", `${resourceType.toUpperCase().replace(/\W+/g, "_")}_NOT_FOUND`, `${resourceType} "${resourceId}" not found`);
   }
 }
 

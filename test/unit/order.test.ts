@@ -363,8 +363,8 @@ describe("items", () => {
   });
 
   it("when an unknown item is named, then NOT_FOUND", () => {
-    expect(() => orderIn("PENDING").changeQuantity("nope", 1, pricing)).toThrow(/order item/);
-    expect(() => orderIn("PAID").changeItemStatus("nope", "PROCESSING", by)).toThrow(/order item/);
+    expect(reasonOf(() => orderIn("PENDING").changeQuantity("nope", 1, pricing))).toBe("ORDER_ITEM_NOT_FOUND");
+    expect(reasonOf(() => orderIn("PAID").changeItemStatus("nope", "PROCESSING", by))).toBe("ORDER_ITEM_NOT_FOUND");
   });
 });
 
