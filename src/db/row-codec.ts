@@ -42,22 +42,32 @@ function buildCodec(meta: EntityMetadata): RowCodec<unknown> {
   const written = [...scalars.filter((prop) => !prop.autoincrement), ...references];
   const isJson = (prop: EntityProperty) => prop.runtimeType === "object" || prop.type === "json";
   const isBigint = (prop: EntityProperty) => prop.runtimeType === "bigint";
-  const read = (prop: EntityProperty, value: unknown): unknown => {
-    if (value === null || value === undefined) {
+  /** One reader per column, chosen once: rows are read on every call of the hot paths. */
+  const readerOf = (prop: EntityProperty): ((value: unknown) => unknown) => {
+    const column = `${meta.tableName}.${prop.fieldNames[0]}`;
+    const convert: (value: unknown) => unknown =
+      prop.runtimeType === "Date"
+        ? (value) => (value instanceof Date ? value : new Date(value as string))
+        : isBigint(prop)
+          ? (value) => BigInt(value as string)
+          : prop.runtimeType === "number"
+            ? Number
+            : isJson(prop)
+              ? (value) => (typeof value === "string" ? (JSON.parse(value) as unknown) : value)
+              : prop.enum && prop.items
+                ? (value) => {
+                    if (prop.items!.includes(value as string)) return value;
+                    throw new CorruptRowError(`${column} holds ${JSON.stringify(value)}, not one of ${prop.items!.join(", ")}`);
+                  }
+                : (value) => value;
+    return (value) => {
+      if (value !== null && value !== undefined) return convert(value);
       if (prop.nullable) return null;
-      throw new CorruptRowError(`${meta.tableName}.${prop.fieldNames[0]} is null`);
-    }
-    if (prop.runtimeType === "Date") return value instanceof Date ? value : new Date(value as string);
-    if (isBigint(prop)) return BigInt(value as string);
-    if (prop.runtimeType === "number") return Number(value);
-    if (isJson(prop)) return typeof value === "string" ? JSON.parse(value) : value;
-    if (prop.enum && prop.items && !prop.items.includes(value as string)) {
-      throw new CorruptRowError(
-        `${meta.tableName}.${prop.fieldNames[0]} holds ${JSON.stringify(value)}, not one of ${prop.items.join(", ")}`,
-      );
-    }
-    return value;
+      throw new CorruptRowError(`${column} is null`);
+    };
   };
+  const readers = scalars.map((prop) => ({ name: prop.name, column: prop.fieldNames[0]!, read: readerOf(prop) }));
+  const jsonObjects = new Map<string, string>();
   /** An absent value takes the column's declared default, as an insert through the entity would. */
   const write = (prop: EntityProperty, value: unknown): unknown => {
     if (value === undefined) value = prop.default ?? null;
@@ -69,11 +79,17 @@ function buildCodec(meta: EntityMetadata): RowCodec<unknown> {
     columns: written.map((prop) => prop.fieldNames[0]!),
     placeholders: `(${written.map((prop) => (isJson(prop) ? "?::jsonb" : "?")).join(", ")})`,
     values: (data) => written.map((prop) => write(prop, data[prop.name])),
-    jsonObject: (alias) =>
-      `json_build_object(${scalars.map((prop) => `'${prop.fieldNames[0]}', ${alias}.${prop.fieldNames[0]}${isBigint(prop) ? "::text" : ""}`).join(", ")})`,
+    jsonObject(alias) {
+      let sql = jsonObjects.get(alias);
+      if (sql === undefined) {
+        const pairs = scalars.map((prop) => `'${prop.fieldNames[0]}', ${alias}.${prop.fieldNames[0]}${isBigint(prop) ? "::text" : ""}`);
+        jsonObjects.set(alias, (sql = `json_build_object(${pairs.join(", ")})`));
+      }
+      return sql;
+    },
     fromRow(row) {
       const data: Row = {};
-      for (const prop of scalars) data[prop.name] = read(prop, row[prop.fieldNames[0]!]);
+      for (const { name, column, read } of readers) data[name] = read(row[column]);
       return data;
     },
     fromEntity(entity) {

@@ -31,11 +31,23 @@ function codecs(em: EntityManager) {
   };
 }
 
+/** The whole-order selects, built once per metadata: `select ... from orders o` for a where clause on `o`. */
+const selects = new WeakMap<object, { readonly plain: string; readonly withHistory: string }>();
+
 function selectOrders(em: EntityManager, withHistory: boolean): string {
-  const { orders, items, history } = codecs(em);
-  const lines = `coalesce((select json_agg(${items.jsonObject("i")} order by i.position) from ${items.table} i where i.order_id = o.id), '[]') as items`;
-  const changes = `coalesce((select json_agg(${history.jsonObject("h")} order by h.id) from ${history.table} h where h.order_id = o.id), '[]') as history`;
-  return `select o.*, ${lines}${withHistory ? `, ${changes}` : ""} from ${orders.table} o`;
+  const metadata = em.getMetadata();
+  let built = selects.get(metadata);
+  if (!built) {
+    const { orders, items, history } = codecs(em);
+    const lines = `coalesce((select json_agg(${items.jsonObject("i")} order by i.position) from ${items.table} i where i.order_id = o.id), '[]') as items`;
+    const changes = `coalesce((select json_agg(${history.jsonObject("h")} order by h.id) from ${history.table} h where h.order_id = o.id), '[]') as history`;
+    built = {
+      plain: `select o.*, ${lines} from ${orders.table} o`,
+      withHistory: `select o.*, ${lines}, ${changes} from ${orders.table} o`,
+    };
+    selects.set(metadata, built);
+  }
+  return withHistory ? built.withHistory : built.plain;
 }
 
 type Row = Record<string, unknown>;
