@@ -70,4 +70,29 @@ describe("SQL statements per call", () => {
     expect(cold.length, cold.join("\n")).toBeLessThanOrEqual(9);
     expect(warm.length, warm.join("\n")).toBeLessThanOrEqual(9);
   });
+
+  it("Cart Checkout commits within its budget of 11 statements (claim, the cart, its lines, the pending reservation with the order number, begin, taking the reservation, the rows, the cart version, its lines emptied, the response, commit)", async () => {
+    const fill = (userId: string) =>
+      carts
+        .addItem({ requestId: randomUUID(), userId, productId: "prod-mug", quantity: 1 })
+        .then(() => carts.addItem({ requestId: randomUUID(), userId, productId: "prod-tee", quantity: 1 }));
+    const checkout = (userId: string) => () =>
+      carts.checkout({
+        requestId: randomUUID(),
+        userId,
+        customer: { email: "ann@example.com", firstName: "Ann", lastName: "Lee" },
+        shippingAddress: { line1: "1 Main St", city: "Springfield", postalCode: "62701", countryCode: "US" },
+        paymentMethod: { method: { case: "cashOnDelivery", value: {} } },
+      });
+    await fill("user-3");
+    seen.length = 0;
+    await checkout("user-3")();
+    const cold = [...seen];
+    await fill("user-4");
+    seen.length = 0;
+    await checkout("user-4")();
+    const warm = [...seen];
+    expect(cold.length, cold.join("\n")).toBeLessThanOrEqual(11);
+    expect(warm.length, warm.join("\n")).toBeLessThanOrEqual(11);
+  });
 });
