@@ -9,25 +9,23 @@ import type { OrderView } from "./order.js";
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 
-type Filters = OrderFilters;
-
 export interface ListOrdersQuery {
-  readonly filters: Filters;
+  readonly filters: OrderFilters;
   readonly pageSize: number;
   readonly after?: { createdAt: Date; id: string };
   readonly includeTotalSize: boolean;
 }
 
 /** The token pins the filters it was issued for, so a changed filter cannot silently skip rows. */
-function fingerprint(filters: Filters): string {
+function fingerprint(filters: OrderFilters): string {
   return createHash("sha256").update(JSON.stringify(filters)).digest("base64url").slice(0, 16);
 }
 
-export function encodePageToken(order: OrderView, filters: Filters): string {
+export function encodePageToken(order: OrderView, filters: OrderFilters): string {
   return Buffer.from(JSON.stringify({ c: order.createdAt.toISOString(), i: order.id, f: fingerprint(filters) })).toString("base64url");
 }
 
-function decodePageToken(token: string, filters: Filters, v: Violations): ListOrdersQuery["after"] {
+function decodePageToken(token: string, filters: OrderFilters, v: Violations): ListOrdersQuery["after"] {
   try {
     const { c, i, f } = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { c: string; i: string; f: string };
     const createdAt = new Date(c);
@@ -50,7 +48,7 @@ export function parseListOrders(request: ListOrdersRequest): ListOrdersQuery {
     v.check(status !== OrderStatusProto.UNSPECIFIED && OrderStatusProto[status] !== undefined, `statuses[${i}]`, "must be a known status");
     return OrderStatusProto[status] as OrderStatus;
   });
-  const filters: Filters = {
+  const filters: OrderFilters = {
     statuses: [...new Set(statuses)].sort(),
     userId: request.userId ? v.text("user_id", request.userId, USER_ID) : "",
     customerEmail: v.text("customer_email", request.customerEmail, { max: 320 }).toLowerCase(),

@@ -65,8 +65,9 @@ export async function mutateOrder(
       throwIfExpired(scope.signal);
       await saveOrder(tx, locked, deps.topic, now);
       failAfterCommit = outcome?.failAfterCommit;
-      if (!failAfterCommit) await beforeCommit?.(tx, locked.view);
-      return locked.view;
+      const view = locked.view;
+      if (!failAfterCommit) await beforeCommit?.(tx, view);
+      return view;
     });
   } catch (error) {
     await compensate(undos, scope.log);

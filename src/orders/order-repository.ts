@@ -23,21 +23,12 @@ import type { OrderStatus } from "./order-status.js";
  * changed and bumps the version.
  */
 
-const codecsByMetadata = new WeakMap<object, ReturnType<typeof buildCodecs>>();
-
-function buildCodecs(em: EntityManager) {
+function codecs(em: EntityManager) {
   return {
     orders: rowCodec<OrderFields>(em, OrderRow),
     items: rowCodec<OrderItemFields>(em, OrderItemRow),
     history: rowCodec<StatusChangeFields>(em, StatusChangeRow),
   };
-}
-
-function codecs(em: EntityManager) {
-  const metadata = em.getMetadata();
-  let found = codecsByMetadata.get(metadata);
-  if (!found) codecsByMetadata.set(metadata, (found = buildCodecs(em)));
-  return found;
 }
 
 /** The whole-order selects, built once per metadata: `select ... from orders o` for a where clause on `o`. */

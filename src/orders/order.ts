@@ -1,3 +1,4 @@
+import type { StockLine } from "../catalog/catalog-ports.js";
 import { money, type Money } from "../money/money.js";
 import { computeTotals, storedLine, type PricingPolicy, type Totals } from "../money/totals.js";
 import type { PaymentMethod } from "../payments/payment-method.js";
@@ -18,11 +19,6 @@ export type OrderView = Readonly<OrderFields> & {
 export interface Change {
   readonly actor: string;
   readonly at: Date;
-}
-
-export interface StockLine {
-  readonly productId: string;
-  readonly quantity: number;
 }
 
 /** What a change needs done outside the order, in this order; the use case does it. */
@@ -192,12 +188,12 @@ export class Order {
         );
       }
     }
-    for (const [field, value] of [
-      ["tracking_number", update.trackingNumber],
-      ["carrier", update.carrier],
-      ["notes", update.notes],
+    for (const [field, key] of [
+      ["tracking_number", "trackingNumber"],
+      ["carrier", "carrier"],
+      ["notes", "notes"],
     ] as const) {
-      const key = ({ tracking_number: "trackingNumber", carrier: "carrier", notes: "notes" } as const)[field];
+      const value = update[key];
       if (value === undefined || value === this.#data[key]) continue;
       this.#data[key] = value;
       changed.push(field);

@@ -81,8 +81,9 @@ async function persist(
   return em.transactional(async (tx) => {
     await claimPending(tx, orderId);
     await insertOrder(tx, order, deps.topic);
-    await beforeCommit(tx, order.view);
-    return order.view;
+    const view = order.view;
+    await beforeCommit(tx, view);
+    return view;
   });
 }
 

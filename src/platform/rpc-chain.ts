@@ -37,6 +37,9 @@ export interface Layer {
   enter(scope: RpcScope, call: CallInfo): ((failure: ConnectError | undefined) => void) | void;
 }
 
+/** The gRPC code a call ended with, as metrics and the access log name it. */
+const codeName = (failure: ConnectError | undefined) => (failure ? Code[failure.code] : "OK");
+
 /**
  * The chain every call passes, outermost first: what observes calls (metrics, trace, access log)
  * sees refused ones too. The request id, deadline, caller and EntityManager fork are the scope
@@ -49,8 +52,7 @@ export function standardLayers(deps: ScopeDeps): Layer[] {
       enter(_scope, { service, method }) {
         deps.metrics?.started(service.typeName, method.name);
         const started = performance.now();
-        return (failure) =>
-          deps.metrics?.finished(service.typeName, method.name, failure ? Code[failure.code] : "OK", (performance.now() - started) / 1000);
+        return (failure) => deps.metrics?.finished(service.typeName, method.name, codeName(failure), (performance.now() - started) / 1000);
       },
     },
     {
@@ -65,8 +67,7 @@ export function standardLayers(deps: ScopeDeps): Layer[] {
       name: "access log",
       enter(scope) {
         const started = performance.now();
-        return (failure) =>
-          scope.log.info({ code: failure ? Code[failure.code] : "OK", ms: Math.round(performance.now() - started) }, "rpc");
+        return (failure) => scope.log.info({ code: codeName(failure), ms: Math.round(performance.now() - started) }, "rpc");
       },
     },
     {
@@ -153,19 +154,17 @@ async function* streamThrough(
   request: unknown,
   handler: (request: unknown, scope: RpcScope) => unknown,
 ) {
-  {
-    const scope = openScope(call.context, deps);
-    const exits: ((failure: ConnectError | undefined) => void)[] = [];
-    let failure: ConnectError | undefined;
-    try {
-      enterAll(layers, scope, call, exits);
-      yield* handler(request, scope) as AsyncIterable<unknown>;
-    } catch (error) {
-      failure = deps.toConnectError(error, scope.log);
-      throw failure;
-    } finally {
-      // Also when the caller leaves early: the generator is returned, and the stream's place freed.
-      exitAll(exits, failure);
-    }
+  const scope = openScope(call.context, deps);
+  const exits: ((failure: ConnectError | undefined) => void)[] = [];
+  let failure: ConnectError | undefined;
+  try {
+    enterAll(layers, scope, call, exits);
+    yield* handler(request, scope) as AsyncIterable<unknown>;
+  } catch (error) {
+    failure = deps.toConnectError(error, scope.log);
+    throw failure;
+  } finally {
+    // Also when the caller leaves early: the generator is returned, and the stream's place freed.
+    exitAll(exits, failure);
   }
 }

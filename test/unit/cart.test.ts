@@ -3,6 +3,7 @@ import type { ProductInfo } from "../../src/catalog/catalog-ports.js";
 import { money } from "../../src/money/money.js";
 import { Cart, isExpired, requireSellable, type CartView } from "../../src/cart/cart.js";
 import { DomainError } from "../../src/platform/domain-errors.js";
+import { thrownReason } from "../support/errors.js";
 
 const rules = { maxLines: 2, maxQuantity: 5 };
 const now = new Date("2026-11-28T10:00:00Z");
@@ -28,15 +29,6 @@ function cart(lines: CartView["lines"] = []): Cart {
   });
 }
 
-const reasonOf = (action: () => unknown) => {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof DomainError) return error.reason;
-    throw error;
-  }
-};
-
 describe("the cart aggregate", () => {
   it("when a product is added twice, then it is one line with both quantities and the latest snapshot", () => {
     const c = cart();
@@ -48,7 +40,7 @@ describe("the cart aggregate", () => {
   it("when a line would pass the per-product limit, then CART_LINE_LIMIT and nothing changes", () => {
     const c = cart();
     c.add(product("a"), 5, rules);
-    expect(reasonOf(() => c.add(product("a"), 1, rules))).toBe("CART_LINE_LIMIT");
+    expect(thrownReason(() => c.add(product("a"), 1, rules))).toBe("CART_LINE_LIMIT");
     expect(c.view.lines[0]!.quantity).toBe(5);
   });
 
@@ -56,7 +48,7 @@ describe("the cart aggregate", () => {
     const c = cart();
     c.add(product("a"), 1, rules);
     c.add(product("b"), 1, rules);
-    expect(reasonOf(() => c.add(product("c"), 1, rules))).toBe("CART_FULL");
+    expect(thrownReason(() => c.add(product("c"), 1, rules))).toBe("CART_FULL");
     expect(() => c.add(product("b"), 1, rules)).not.toThrow();
   });
 
@@ -67,8 +59,8 @@ describe("the cart aggregate", () => {
     expect(c.view.lines[0]!.quantity).toBe(4);
     c.setQuantity("a", 0);
     expect(c.view.lines).toEqual([]);
-    expect(reasonOf(() => c.setQuantity("a", 1))).toBe("CART_ITEM_NOT_FOUND");
-    expect(reasonOf(() => c.remove("a"))).toBe("CART_ITEM_NOT_FOUND");
+    expect(thrownReason(() => c.setQuantity("a", 1))).toBe("CART_ITEM_NOT_FOUND");
+    expect(thrownReason(() => c.remove("a"))).toBe("CART_ITEM_NOT_FOUND");
   });
 
   it("when checkout's fixes are applied, then lines are lowered, re-priced or removed, and unknown ones ignored", () => {

@@ -11,6 +11,7 @@ import {
   type OrderStatus,
 } from "../../src/orders/order-status.js";
 import { DomainError } from "../../src/platform/domain-errors.js";
+import { thrownReason } from "../support/errors.js";
 
 const pricing: PricingPolicy = { currency: "USD", taxRateBps: 800, freeShippingThresholdMinor: 5000n, flatShippingMinor: 599n };
 const at = new Date("2026-11-28T10:00:00Z");
@@ -49,16 +50,6 @@ function orderIn(status: OrderStatus, changes: Partial<OrderView> = {}, items?: 
 }
 
 const captured = { paymentStatus: "CAPTURED", paymentTransactionId: "tx-1" } as const;
-
-function reasonOf(action: () => unknown): string | undefined {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof DomainError) return error.reason;
-    throw error;
-  }
-  return undefined;
-}
 
 describe("placing an order", () => {
   it("when an order is placed, then it is PENDING, priced by the policy, and says so once", () => {
@@ -192,7 +183,7 @@ describe("moves through the transition table", () => {
   it.each(ORDER_STATUSES)("when the payment of an order in %s is captured, then it becomes PAID exactly when the table allows", (from) => {
     const order = orderIn(from);
     const pay = () => order.paymentCaptured({ type: "CASH_ON_DELIVERY", display: "" }, "tx-2", by);
-    if (from === "CANCELLED" || from === "REFUNDED") return expect(reasonOf(pay)).toBe("ORDER_CLOSED");
+    if (from === "CANCELLED" || from === "REFUNDED") return expect(thrownReason(pay)).toBe("ORDER_CLOSED");
     pay();
     expect(order.status).toBe(ORDER_TRANSITIONS[from].includes("PAID") ? "PAID" : from);
   });
@@ -254,7 +245,7 @@ describe("effects the order asks for", () => {
   });
 
   it("when an order with nothing captured is refunded, then NOTHING_TO_REFUND", () => {
-    expect(reasonOf(() => orderIn("PAID").refund("why", by))).toBe("NOTHING_TO_REFUND");
+    expect(thrownReason(() => orderIn("PAID").refund("why", by))).toBe("NOTHING_TO_REFUND");
   });
 
   it("when an order ships, then its reservation is committed, its open items ship and the tracking is kept", () => {
@@ -323,7 +314,7 @@ describe("items", () => {
   });
 
   it("when a product already in the order is added, then ITEM_ALREADY_IN_ORDER", () => {
-    expect(reasonOf(() => orderIn("PENDING").checkCanAddItem("prod-1"))).toBe("ITEM_ALREADY_IN_ORDER");
+    expect(thrownReason(() => orderIn("PENDING").checkCanAddItem("prod-1"))).toBe("ITEM_ALREADY_IN_ORDER");
   });
 
   it(`when an order already holds ${MAX_ITEMS} items, then another is TOO_MANY_ITEMS`, () => {
@@ -332,7 +323,7 @@ describe("items", () => {
       {},
       Array.from({ length: MAX_ITEMS }, (_, n) => item(n)),
     );
-    expect(reasonOf(() => full.addItem(item(MAX_ITEMS), pricing))).toBe("TOO_MANY_ITEMS");
+    expect(thrownReason(() => full.addItem(item(MAX_ITEMS), pricing))).toBe("TOO_MANY_ITEMS");
     const almost = orderIn(
       "PENDING",
       {},
@@ -359,12 +350,12 @@ describe("items", () => {
     order.removeItem("item-2", pricing);
     expect(order.view.items.map((line) => line.id)).toEqual(["item-1"]);
     expect(order.takeEvents().removedItemIds).toEqual(["item-2"]);
-    expect(reasonOf(() => order.removeItem("item-1", pricing))).toBe("LAST_ITEM");
+    expect(thrownReason(() => order.removeItem("item-1", pricing))).toBe("LAST_ITEM");
   });
 
   it("when an unknown item is named, then NOT_FOUND", () => {
-    expect(reasonOf(() => orderIn("PENDING").changeQuantity("nope", 1, pricing))).toBe("ORDER_ITEM_NOT_FOUND");
-    expect(reasonOf(() => orderIn("PAID").changeItemStatus("nope", "PROCESSING", by))).toBe("ORDER_ITEM_NOT_FOUND");
+    expect(thrownReason(() => orderIn("PENDING").changeQuantity("nope", 1, pricing))).toBe("ORDER_ITEM_NOT_FOUND");
+    expect(thrownReason(() => orderIn("PAID").changeItemStatus("nope", "PROCESSING", by))).toBe("ORDER_ITEM_NOT_FOUND");
   });
 });
 
@@ -403,8 +394,8 @@ describe("item fulfilment", () => {
   });
 
   it("when an item makes an illegal move, then ILLEGAL_ITEM_TRANSITION", () => {
-    expect(reasonOf(() => orderIn("PROCESSING").changeItemStatus("item-1", "DELIVERED", by))).toBe("ORDER_STATUS_FORBIDS");
-    expect(reasonOf(() => orderIn("PROCESSING").changeItemStatus("item-1", "SHIPPED", by))).toBe("ILLEGAL_ITEM_TRANSITION");
+    expect(thrownReason(() => orderIn("PROCESSING").changeItemStatus("item-1", "DELIVERED", by))).toBe("ORDER_STATUS_FORBIDS");
+    expect(thrownReason(() => orderIn("PROCESSING").changeItemStatus("item-1", "SHIPPED", by))).toBe("ILLEGAL_ITEM_TRANSITION");
   });
 });
 
@@ -441,7 +432,7 @@ describe("payment", () => {
   });
 
   it.each(["CAPTURED", "AUTHORIZED", "REFUNDED"] as const)("when the payment is already %s, then ALREADY_PAID", (paymentStatus) => {
-    expect(reasonOf(() => orderIn("PENDING", { paymentStatus }).checkPayable(cod))).toBe("ALREADY_PAID");
+    expect(thrownReason(() => orderIn("PENDING", { paymentStatus }).checkPayable(cod))).toBe("ALREADY_PAID");
   });
 
   it("when a card is to be paid without a token, then INVALID_ARGUMENT, whether stored or given", () => {
@@ -469,8 +460,8 @@ describe("details and deletion", () => {
   });
 
   it.each(["SHIPPED", "DELIVERED"] as const)("when the tracking number of a %s order is cleared, then TRACKING_REQUIRED", (status) => {
-    expect(reasonOf(() => orderIn(status, { trackingNumber: "1Z" }).update({ trackingNumber: "" }))).toBe("TRACKING_REQUIRED");
-    expect(reasonOf(() => orderIn("PROCESSING", { trackingNumber: "1Z" }).update({ trackingNumber: "" }))).toBeUndefined();
+    expect(thrownReason(() => orderIn(status, { trackingNumber: "1Z" }).update({ trackingNumber: "" }))).toBe("TRACKING_REQUIRED");
+    expect(thrownReason(() => orderIn("PROCESSING", { trackingNumber: "1Z" }).update({ trackingNumber: "" }))).toBeUndefined();
   });
 
   it("when a closed order is deleted, then it is marked deleted and says why", () => {
