@@ -1,7 +1,7 @@
 import { randomInt, randomUUID } from "node:crypto";
 import { CartService } from "../gen/shop/cart/v1/cart_pb.js";
 import { OrderService } from "../gen/shop/order/v1/order_pb.js";
-import { call } from "./bench-support.js";
+import { call, type Client } from "./bench-support.js";
 import type { Operation } from "./load.js";
 import { productId, type Stack } from "./stack.js";
 
@@ -38,6 +38,25 @@ export interface Scenarios {
   readonly createdOrderIds: string[];
 }
 
+/**
+ * CreateOrder and GetOrder against any OrderService (the service, or a floor in bench/floors/):
+ * createOrder adds each new order's id to `created`, getOrder reads a random one of them.
+ */
+export function orderOperations(orders: Client, created: string[]): { createOrder: Operation; getOrder: Operation } {
+  return {
+    async createOrder() {
+      const { order } = await call<{ order: { id: string } }>(orders, "createOrder", {
+        requestId: randomUUID(),
+        userId: shopper(),
+        items: threeItems(),
+        ...buyer,
+      });
+      created.push(order.id);
+    },
+    getOrder: () => call(orders, "getOrder", { orderId: created[randomInt(created.length)] }),
+  };
+}
+
 export function scenarios(stack: Stack): Scenarios {
   const orders = stack.client(OrderService);
   const carts = stack.client(CartService);
@@ -47,16 +66,7 @@ export function scenarios(stack: Stack): Scenarios {
   const mixCarts: string[] = [];
   let mixAdds = 0;
 
-  const createOrder: Operation = async () => {
-    const { order } = await call<{ order: { id: string } }>(orders, "createOrder", {
-      requestId: randomUUID(),
-      userId: shopper(),
-      items: threeItems(),
-      ...buyer,
-    });
-    created.push(order.id);
-  };
-  const getOrder: Operation = () => call(orders, "getOrder", { orderId: created[randomInt(created.length)] });
+  const { createOrder, getOrder } = orderOperations(orders, created);
   const listOrders: Operation = () => call(orders, "listOrders", { userId: shopper(), pageSize: 20 });
   const add = (userId: string, n: number) =>
     call(carts, "addItem", { requestId: randomUUID(), userId, productId: productId(n), quantity: 1 });

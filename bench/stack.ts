@@ -24,10 +24,26 @@ export interface Stack {
   readonly kafkaBroker: string;
   readonly topic: string;
   readonly servicePid: number;
+  readonly catalogAddress: string;
   readonly catalogPid: number;
+  /** Stops the service and starts it again with `overrides` on the production shape ("" unsets a variable). */
+  restartService(overrides: Record<string, string>): Promise<void>;
+  /** The service's HTTP port (Connect, gRPC-Web), e.g. http://127.0.0.1:8791. */
+  readonly httpUrl: string;
+  /** A bearer token for `subject` with role "service". */
+  token(subject?: string): Promise<string>;
   /** A grpc-js client calling as `subject` (role "service"); "bench" unless given. */
   client(service: DescService, subject?: string): Client;
   stop(): Promise<void>;
+}
+
+/** What runs before the service starts: the database, the catalog, and the service's topic. */
+export interface BeforeService {
+  readonly pgPort: number;
+  readonly databaseUrl: string;
+  readonly catalogAddress: string;
+  readonly catalogPid: number;
+  readonly topic: string;
 }
 
 /**
@@ -38,8 +54,8 @@ export interface Stack {
  * schema exists and before the service starts, so it finds the database to itself.
  */
 export async function startStack(
-  beforeService?: (pgPort: number) => Promise<void>,
-  serviceEnv: Record<string, string> = {},
+  beforeService?: (target: BeforeService) => Promise<void>,
+  serviceOverrides: Record<string, string> = {},
 ): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), "order-bench-"));
   // As root, embedded PostgreSQL runs initdb as another user, who must be able to enter the directory.
@@ -71,9 +87,9 @@ export async function startStack(
     // The catalog has applied the migrations; the database is there and idle.
     await waitForTable(db.url, "outbox_events");
     await seedCatalog(db.url);
-    await beforeService?.(PORTS.pg);
     const topic = "orders.bench";
-    const service = spawnLogged("dist/src/main.js", join(dir, "service.log"), {
+    await beforeService?.({ pgPort: PORTS.pg, databaseUrl: db.url, catalogAddress: `127.0.0.1:${PORTS.catalog}`, catalogPid: catalog.pid!, topic });
+    const serviceEnv = {
       APP_ENV: "production",
       DATABASE_URL: db.url,
       KAFKA_BROKERS: kafkaBroker,
@@ -93,10 +109,18 @@ export async function startStack(
       // As a deploy runs it (README, Configuration, "Memory"): without caps V8 sizes the heap for
       // this 24 GiB machine (a 128 MiB young generation) and RSS sits at hundreds of MiB.
       NODE_OPTIONS: process.env.BENCH_SERVICE_NODE_OPTIONS ?? SERVICE_NODE_OPTIONS,
-      ...serviceEnv,
-    });
+      ...serviceOverrides,
+    };
+    /** The service with `overrides` on top of the production shape; an empty value unsets a variable. */
+    const startService = async (overrides: Record<string, string>) => {
+      const env: Record<string, string | undefined> = { ...process.env, ...serviceEnv, ...overrides };
+      for (const [name, value] of Object.entries(env)) if (value === "") delete env[name];
+      const child = spawnLogged("dist/src/main.js", join(dir, "service.log"), env, false);
+      await waitReady(child, `http://127.0.0.1:${PORTS.http}/readyz`, dir);
+      return child;
+    };
+    let service = await startService({});
     stops.push(() => terminate(service));
-    await waitReady(service, `http://127.0.0.1:${PORTS.http}/readyz`, dir);
 
     // grpc-js holds the call's messages until start() passes it on, so the token may still be signing.
     const authorize =
@@ -117,7 +141,12 @@ export async function startStack(
       pgPort: PORTS.pg,
       kafkaBroker,
       topic,
-      servicePid: service.pid!,
+      catalogAddress: `127.0.0.1:${PORTS.catalog}`,
+      httpUrl: `http://127.0.0.1:${PORTS.http}`,
+      token: (subject = "bench") => serviceToken(subject),
+      get servicePid() {
+        return service.pid!;
+      },
       catalogPid: catalog.pid!,
       client(descriptor, subject = "bench") {
         const Constructor = grpc.makeGenericClientConstructor(grpcServiceDefinition(descriptor), descriptor.name);
@@ -125,6 +154,10 @@ export async function startStack(
         const client = new Constructor(`127.0.0.1:${PORTS.grpc}`, grpc.credentials.createInsecure(), { interceptors: [authorize(token)] });
         clients.push(client);
         return client;
+      },
+      async restartService(overrides) {
+        await terminate(service);
+        service = await startService(overrides);
       },
       stop,
     };
@@ -136,11 +169,12 @@ export async function startStack(
 
 export const SERVICE_NODE_OPTIONS = "--max-old-space-size=192 --max-semi-space-size=16";
 
-function spawnLogged(script: string, logFile: string, env: Record<string, string>): ChildProcess {
-  const log = openSync(logFile, "w");
+/** `env` is added to this process's environment, or with `inherit` false is the whole environment. */
+function spawnLogged(script: string, logFile: string, env: Record<string, string | undefined>, inherit = true): ChildProcess {
+  const log = openSync(logFile, "a");
   // BENCH_PROFILE=1 leaves V8 CPU profiles of the service and the catalog in bench/results/profiles.
   const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir=bench/results/profiles"] : [];
-  return spawn(process.execPath, [...profile, script], { env: { ...process.env, ...env }, stdio: ["ignore", log, log] });
+  return spawn(process.execPath, [...profile, script], { env: inherit ? { ...process.env, ...env } : env, stdio: ["ignore", log, log] });
 }
 
 async function waitReady(child: ChildProcess, url: string, dir: string) {

@@ -95,26 +95,30 @@ describe("Product and Inventory over real gRPC: retries, circuit breaker, cache,
     expect(await countRows(app, "orders")).toBe(0);
   });
 
-  it("when inventory is short, then FAILED_PRECONDITION lists each shortage with requested and available", async () => {
-    const { inventory, orders } = await setUp();
-    inventory.stock["prod-mug"] = 1;
-    inventory.stock["prod-tee"] = 0;
-    const error = await failure(
-      orders.createOrder(
-        createOrderRequest({
-          items: [
-            { productId: "prod-mug", quantity: 3 },
-            { productId: "prod-tee", quantity: 2 },
-          ],
-        }),
-      ),
-    );
-    expect(error.code).toBe(Code.FailedPrecondition);
-    expect(error.findDetails(InsufficientStockSchema)[0]?.shortages).toEqual([
-      expect.objectContaining({ productId: "prod-mug", requested: 3, available: 1 }),
-      expect.objectContaining({ productId: "prod-tee", requested: 2, available: 0 }),
-    ]);
-  });
+  // grpc-js is the default client; connect-node's is kept to measure against (DEPENDENCY_CLIENT).
+  it.each(["grpc-js", "connect-node"])(
+    "when inventory is short, then FAILED_PRECONDITION lists each shortage with requested and available (%s client)",
+    async (client) => {
+      const { inventory, orders } = await setUp({ DEPENDENCY_CLIENT: client });
+      inventory.stock["prod-mug"] = 1;
+      inventory.stock["prod-tee"] = 0;
+      const error = await failure(
+        orders.createOrder(
+          createOrderRequest({
+            items: [
+              { productId: "prod-mug", quantity: 3 },
+              { productId: "prod-tee", quantity: 2 },
+            ],
+          }),
+        ),
+      );
+      expect(error.code).toBe(Code.FailedPrecondition);
+      expect(error.findDetails(InsufficientStockSchema)[0]?.shortages).toEqual([
+        expect.objectContaining({ productId: "prod-mug", requested: 3, available: 1 }),
+        expect.objectContaining({ productId: "prod-tee", requested: 2, available: 0 }),
+      ]);
+    },
+  );
 
   it("when saving the order fails after stock was reserved, then the reservation is released", async () => {
     const { app, inventory, orders } = await setUp();

@@ -23,10 +23,10 @@ export function createCatalogClients(
   metrics?: DependencyMetrics,
 ): { catalog: ProductCatalog; inventory: Inventory } {
   const products: Transport = config.productServiceUrl
-    ? grpcTransport(config.productServiceUrl)
+    ? grpcTransport(config.productServiceUrl, config.client)
     : createRouterTransport(({ service }) => service(ProductService, referenceProductService(orm)));
   const inventory: Transport = config.inventoryServiceUrl
-    ? grpcTransport(config.inventoryServiceUrl)
+    ? grpcTransport(config.inventoryServiceUrl, config.client)
     : createRouterTransport(({ service }) => service(InventoryService, referenceInventoryService(orm)));
   const productClient = new GrpcProductCatalog(
     products,

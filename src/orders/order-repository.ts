@@ -31,10 +31,14 @@ function codecs(em: EntityManager) {
   };
 }
 
-/** The whole-order selects, built once per metadata: `select ... from orders o` for a where clause on `o`. */
+/**
+ * The whole-order selects, built once per metadata: `select ... from orders o` for a where clause
+ * on `o`. Exported for the benchmark's read floor (bench/floors/read-floor.ts), which sends the
+ * same statement.
+ */
 const selects = new WeakMap<object, { readonly plain: string; readonly withHistory: string }>();
 
-function selectOrders(em: EntityManager, withHistory: boolean): string {
+export function selectOrders(em: EntityManager, withHistory: boolean): string {
   const metadata = em.getMetadata();
   let built = selects.get(metadata);
   if (!built) {
