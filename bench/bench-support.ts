@@ -46,3 +46,31 @@ export const percentile = (sorted: number[], p: number) =>
 export const machine = () => `${cpus().length} cores, ${cpus()[0]?.model.trim()}, Node ${process.version}`;
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface RssSample {
+  readonly minute: number;
+  readonly rssMiB: number;
+}
+
+/** The process's RSS every 10 s until `stop`. */
+export function sampleRss(pid: () => number): { samples: RssSample[]; stop: () => void } {
+  const samples: RssSample[] = [];
+  const started = Date.now();
+  const timer = setInterval(() => samples.push({ minute: +((Date.now() - started) / 60_000).toFixed(2), rssMiB: memoryMiB(pid()).rss }), 10_000);
+  return { samples, stop: () => clearInterval(timer) };
+}
+
+/**
+ * How much RSS grew over the second half of the samples: the least-squares slope times the
+ * half's duration, so one spike at either end does not decide it.
+ */
+export function lastHalfGrowthMiB(samples: readonly RssSample[]): number {
+  const half = samples.slice(Math.floor(samples.length / 2));
+  if (half.length < 2) return 0;
+  const meanX = half.reduce((sum, s) => sum + s.minute, 0) / half.length;
+  const meanY = half.reduce((sum, s) => sum + s.rssMiB, 0) / half.length;
+  const slope =
+    half.reduce((sum, s) => sum + (s.minute - meanX) * (s.rssMiB - meanY), 0) / half.reduce((sum, s) => sum + (s.minute - meanX) ** 2, 0);
+  return +(slope * (half.at(-1)!.minute - half[0]!.minute)).toFixed(1);
+}
+

@@ -1,13 +1,19 @@
 /**
- * The benchmark: the limits of this machine, then every scenario against the service deployed as
- * production runs it (bench/stack.ts), each compared to its limit and to issue 8's targets.
- * Writes bench/results/bench-<date>.json and bench/results/latest.md, and prints the table.
+ * The benchmark: the limits of this machine and the floors (bench/floors/), then every scenario
+ * against the service deployed as production runs it (bench/stack.ts), the ablation of the
+ * production shape, a cross-check with ghz, and the storefront mix for 10 minutes; each compared
+ * to its limit and floor and to issue 22's targets. Writes bench/results/bench-<date>.json and
+ * bench/results/latest.md, and prints the tables.
  *
- *   npm run bench        about 6 minutes on 2 cores; BENCH_SECONDS (10) per measured run
+ *   npm run bench        about 22 minutes on 2 cores; BENCH_SECONDS (10) per measured run,
+ *                        BENCH_MIX_SECONDS (600) for the mix, BENCH_ABLATION_SECONDS (8), BENCH_GHZ_SECONDS (15)
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { cpuMs, machine, machineCpu, memoryMiB } from "./bench-support.js";
+import { ablation } from "./ablation.js";
+import { cpuMs, lastHalfGrowthMiB, machine, machineCpu, memoryMiB, sampleRss } from "./bench-support.js";
+import { measureFloors, type FloorRun } from "./floor-limits.js";
+import { ghzCrossCheck } from "./ghz.js";
 import { clearPgbenchRows, echoFloor, pgbenchCeiling } from "./limits.js";
 import { closedLoop, CONCURRENCY, openLoop, warmUp, type LoadOutcome, type Operation } from "./load.js";
 import { watchOrderCreated, writeOutboxAtRate } from "./outbox-lag.js";
@@ -16,7 +22,9 @@ import { MIX_RATE, scenarios } from "./scenarios.js";
 import { startStack, type Stack } from "./stack.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const MIX_SECONDS = Number(process.env.BENCH_MIX_SECONDS ?? 60);
+const MIX_SECONDS = Number(process.env.BENCH_MIX_SECONDS ?? 600);
+const ABLATION_SECONDS = Number(process.env.BENCH_ABLATION_SECONDS ?? 8);
+const GHZ_SECONDS = Number(process.env.BENCH_GHZ_SECONDS ?? 15);
 
 /** Runs one load against the stack and adds what the service spent on it. */
 async function measured(stack: Stack, scenario: string, load: () => Promise<LoadOutcome>): Promise<ScenarioRun> {
@@ -69,9 +77,12 @@ async function main() {
   const startedCpu = machineCpu();
   const floor = await echoFloor(SECONDS, CONCURRENCY);
   let ceilings: ReturnType<typeof pgbenchCeiling>[] = [];
-  const stack = await startStack(async (pgPort) => {
-    ceilings = [pgbenchCeiling(pgPort, SECONDS), pgbenchCeiling(pgPort, SECONDS, true)];
-    clearPgbenchRows(pgPort);
+  let floors: { read: FloorRun; write: FloorRun } | undefined;
+  // Before the service starts, so that nothing else runs: the relay would publish the floor's events.
+  const stack = await startStack(async (target) => {
+    ceilings = [pgbenchCeiling(target.pgPort, SECONDS), pgbenchCeiling(target.pgPort, SECONDS, true)];
+    floors = await measureFloors(target, SECONDS);
+    clearPgbenchRows(target.pgPort);
   });
   try {
     const lag = await watchOrderCreated(stack);
@@ -106,9 +117,15 @@ async function main() {
     const relay = await writeOutboxAtRate(stack, 500, SECONDS);
     const relayLag = await lag.lagOf(relay.keys);
 
+    const ghz = await ghzCrossCheck(stack, stack.grpcAddress, s.createdOrderIds, GHZ_SECONDS);
+    const ablated = await ablation(stack, s, ABLATION_SECONDS);
+
+    // Last, on the service ablation just restarted: memory after the mix is the mix's alone.
+    const rss = sampleRss(() => stack.servicePid);
     runs.push(await measured(stack, "Storefront mix", () => openLoop(MIX_RATE, MIX_SECONDS, s.mix)));
+    rss.stop();
     const { rss: afterMixRssMiB, peak: peakRssMiB } = memoryMiB(stack.servicePid);
-    const afterMix = { afterMixRssMiB, peakRssMiB };
+    const afterMix = { afterMixRssMiB, peakRssMiB, lastHalfGrowthMiB: lastHalfGrowthMiB(rss.samples) };
     await lag.stop();
 
     const report: BenchReport = {
@@ -116,6 +133,9 @@ async function main() {
       date: new Date().toISOString(),
       seconds: SECONDS,
       limits: { echo: floor, pgbench: ceilings[0]!, pgbenchWithoutNotify: ceilings[1]! },
+      floors: floors!,
+      ablation: ablated,
+      ghz,
       runs,
       outbox: [
         { load: `CreateOrder at its maximum (${runs[0]!.achievedPerSecond}/s), the relay sharing the box`, ...maxRateLag },

@@ -1,4 +1,8 @@
+import type { AblationRow } from "./ablation.js";
+import type { FloorRun } from "./floor-limits.js";
+import type { GhzRun } from "./ghz.js";
 import type { LoadOutcome } from "./load.js";
+import { targets } from "./targets.js";
 
 export interface ScenarioRun extends LoadOutcome {
   readonly scenario: string;
@@ -29,65 +33,14 @@ export interface BenchReport {
     readonly pgbench: { perSecond: number; averageLatencyMs: number; clients: number };
     readonly pgbenchWithoutNotify: { perSecond: number; averageLatencyMs: number; clients: number };
   };
+  readonly floors: { readonly read: FloorRun; readonly write: FloorRun };
+  readonly ablation: AblationRow[];
+  readonly ghz: GhzRun[];
   readonly runs: ScenarioRun[];
   readonly outbox: Lag[];
-  readonly memory: { afterMixRssMiB: number; peakRssMiB: number };
+  readonly memory: { afterMixRssMiB: number; peakRssMiB: number; lastHalfGrowthMiB: number };
   readonly totalSeconds: number;
   readonly stealPercent: number;
-}
-
-const maxOf = (report: BenchReport, scenario: string) => report.runs.find((r) => r.scenario === scenario && r.mode.startsWith("closed"));
-const openAt = (report: BenchReport, scenario: string, rate?: number) =>
-  report.runs.find((r) => r.scenario === scenario && r.mode === "open" && (rate === undefined || r.targetPerSecond === rate));
-
-/** Issue 8's targets, each with what this run measured. */
-export function targets(report: BenchReport) {
-  const create = maxOf(report, "CreateOrder (3 items)")!;
-  const createHalf = openAt(report, "CreateOrder (3 items)")!;
-  const get = maxOf(report, "GetOrder")!;
-  const get1000 = openAt(report, "GetOrder", 1000)!;
-  const [atMax, , idle] = report.outbox;
-  const pct = (a: number, b: number) => `${Math.round((100 * a) / b)}%`;
-  const failures = (run: ScenarioRun) =>
-    run.failed ? `; FAILED: ${Object.values(run.errors).reduce((a, b) => a + b, 0)} calls failed or shed` : "";
-  const lagMeasured = (lag: Lag) => `${lag.p99Ms} ms (${lag.load}; ${lag.missing} missing)`;
-  return [
-    {
-      target: "CreateOrder max >= 50% of the pgbench ceiling (the ceiling includes the reservation's statements)",
-      measured: `${create.achievedPerSecond}/s = ${pct(create.achievedPerSecond, report.limits.pgbench.perSecond)} of ${report.limits.pgbench.perSecond}${failures(create)}`,
-      met: !create.failed && create.achievedPerSecond >= report.limits.pgbench.perSecond / 2,
-    },
-    {
-      target: "CreateOrder p99 < 25 ms at half its max",
-      measured: `${createHalf.p99Ms} ms at ${createHalf.targetPerSecond}/s${failures(createHalf)}`,
-      met: !createHalf.failed && createHalf.p99Ms < 25,
-    },
-    {
-      target: "GetOrder max >= 40% of the grpc-js echo floor",
-      measured: `${get.achievedPerSecond}/s = ${pct(get.achievedPerSecond, report.limits.echo.perSecond)} of ${report.limits.echo.perSecond}${failures(get)}`,
-      met: !get.failed && get.achievedPerSecond >= report.limits.echo.perSecond * 0.4,
-    },
-    {
-      target: "GetOrder p99 < 10 ms at 1,000 calls/s",
-      measured: `${get1000.p99Ms} ms, ${get1000.achievedPerSecond}/s answered${failures(get1000)}`,
-      met: !get1000.failed && get1000.p99Ms < 10,
-    },
-    {
-      target: "Outbox commit-to-Kafka p99 < 100 ms, 500 events/s written to the outbox, service idle",
-      measured: lagMeasured(idle!),
-      met: idle!.p99Ms < 100 && idle!.missing === 0,
-    },
-    {
-      target: "Outbox commit-to-Kafka p99 < 100 ms at CreateOrder's maximum, the relay sharing the box",
-      measured: lagMeasured(atMax!),
-      met: atMax!.p99Ms < 100 && atMax!.missing === 0,
-    },
-    {
-      target: "RSS < 300 MiB after the mix (10-minute runs: npm run bench:soak)",
-      measured: `${report.memory.afterMixRssMiB} MiB (peak ${report.memory.peakRssMiB})`,
-      met: report.memory.afterMixRssMiB < 300,
-    },
-  ];
 }
 
 export function renderMarkdown(report: BenchReport): string {
@@ -112,6 +65,11 @@ export function renderMarkdown(report: BenchReport): string {
     `| pgbench, CreateOrder's statements with the reservation (database ceiling) | ${pgbench.perSecond} | ${pgbench.clients} clients, average ${pgbench.averageLatencyMs} ms |`,
     `| the same without the outbox NOTIFY trigger | ${pgbenchWithoutNotify.perSecond} | ${pgbenchWithoutNotify.clients} clients, average ${pgbenchWithoutNotify.averageLatencyMs} ms |`,
     "",
+    `| read floor: GetOrder with grpc-js, pg and protobuf-es only | ${report.floors.read.achievedPerSecond} | p50 ${report.floors.read.p50Ms} ms, p99 ${report.floors.read.p99Ms} ms, ${report.floors.read.cpuMsPerCall} ms CPU per call |`,
+    `| write floor: CreateOrder's statements with pg, the catalog over grpc-js | ${report.floors.write.achievedPerSecond} | p50 ${report.floors.write.p50Ms} ms, p99 ${report.floors.write.p99Ms} ms, ${report.floors.write.cpuMsPerCall} ms CPU per call, catalog ${report.floors.write.catalogCpuMsPerCall} ms per call |`,
+    "",
+    ...againstFloors(report),
+    "",
     "| Scenario | load | target/s | achieved/s | of limit | p50 ms | p90 ms | p99 ms | max ms | errors | service CPU ms /1000 calls | catalog CPU ms /1000 | busy cores | CPU steal % | service RSS MiB |",
     "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ...report.runs.map(
@@ -123,9 +81,62 @@ export function renderMarkdown(report: BenchReport): string {
     "|---|---|---|---|---|---|",
     ...report.outbox.map((l) => `| ${l.load} | ${l.events} | ${l.missing} | ${l.p50Ms} | ${l.p99Ms} | ${l.maxMs} |`),
     "",
+    ...ablationTable(report),
+    "",
+    ...ghzTable(report),
+    "",
     "| Target | measured | met |",
     "|---|---|---|",
     ...targets(report).map((t) => `| ${t.target} | ${t.measured} | ${t.met ? "yes" : "no"} |`),
     "",
   ].join("\n");
+}
+
+/** Each scenario's CPU per call and maximum against its floor, next to the older limits (echo, pgbench). */
+function againstFloors(report: BenchReport): string[] {
+  const { read, write } = report.floors;
+  const { echo, pgbench } = report.limits;
+  const row = (scenario: string, floor: FloorRun, older: string, olderPerSecond: number) => {
+    const run = report.runs.find((r) => r.scenario === scenario && r.mode.startsWith("closed"))!;
+    const cpu = run.serviceCpuMsPer1000 / 1000;
+    return `| ${scenario} | ${cpu} | ${floor.cpuMsPerCall} | ${(cpu / floor.cpuMsPerCall).toFixed(2)}x | ${run.achievedPerSecond} | ${floor.achievedPerSecond} | ${Math.round((100 * run.achievedPerSecond) / floor.achievedPerSecond)}% | ${Math.round((100 * run.achievedPerSecond) / olderPerSecond)}% of ${older} |`;
+  };
+  return [
+    "| Scenario | service CPU ms/call | floor CPU ms/call | CPU vs floor | max/s | floor max/s | max of floor's | max of the older limit |",
+    "|---|---|---|---|---|---|---|---|",
+    row("GetOrder", read, "the echo", echo.perSecond),
+    row("CreateOrder (3 items)", write, "pgbench", pgbench.perSecond),
+  ];
+}
+
+function ablationTable(report: BenchReport): string[] {
+  const base = (scenario: string) => report.ablation.find((r) => r.scenario === scenario)!;
+  const signed = (value: number) => `${value >= 0 ? "+" : ""}${value.toFixed(3)}`;
+  return [
+    "| Ablation: one change to the production shape | scenario | per second | service CPU ms/call | vs production shape | catalog CPU ms/call | service + catalog |",
+    "|---|---|---|---|---|---|---|",
+    ...report.ablation.map((r) => {
+      const b = base(r.scenario);
+      const both = r.serviceCpuMsPerCall + r.catalogCpuMsPerCall;
+      return `| ${r.toggle}${r.failed ? " (FAILED calls)" : ""} | ${r.scenario} | ${r.perSecond} | ${r.serviceCpuMsPerCall} | ${r === b ? "" : signed(r.serviceCpuMsPerCall - b.serviceCpuMsPerCall)} | ${r.catalogCpuMsPerCall} | ${both.toFixed(3)} |`;
+    }),
+  ];
+}
+
+/** ghz against bench/load.ts, the same scenario and concurrency; over 20% apart is flagged for the report to explain. */
+function ghzTable(report: BenchReport): string[] {
+  return [
+    "| Cross-check: ghz vs this generator (16 in flight) | ghz/s | ours/s | apart | ghz p50/p99 ms | ours p50/p99 ms | service CPU ms/call, ghz | ours | apart |",
+    "|---|---|---|---|---|---|---|---|---|",
+    ...report.ghz.map((g) => {
+      const ours = report.runs.find((r) => r.scenario.startsWith(g.scenario) && r.mode.startsWith("closed"))!;
+      const apart = (a: number, b: number) => {
+        const d = Math.abs(a - b) / Math.min(a, b);
+        return `${Math.round(100 * d)}%${d > 0.2 ? " (over 20%)" : ""}`;
+      };
+      const oursCpu = ours.serviceCpuMsPer1000 / 1000;
+      const errors = Object.keys(g.errors).length ? ` (errors ${JSON.stringify(g.errors)})` : "";
+      return `| ${g.scenario}${errors} | ${g.perSecond} | ${ours.achievedPerSecond} | ${apart(g.perSecond, ours.achievedPerSecond)} | ${g.p50Ms} / ${g.p99Ms} | ${ours.p50Ms} / ${ours.p99Ms} | ${g.serviceCpuMsPerCall} | ${oursCpu} | ${apart(g.serviceCpuMsPerCall, oursCpu)} |`;
+    }),
+  ];
 }

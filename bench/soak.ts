@@ -6,7 +6,7 @@
  *   npm run bench:soak     about 21 minutes
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { machine, memoryMiB } from "./bench-support.js";
+import { lastHalfGrowthMiB, machine, memoryMiB, sampleRss } from "./bench-support.js";
 import { openLoop } from "./load.js";
 import { MIX_RATE, scenarios } from "./scenarios.js";
 import { SERVICE_NODE_OPTIONS, startStack } from "./stack.js";
@@ -15,31 +15,12 @@ const MINUTES = Number(process.env.BENCH_SOAK_MINUTES ?? 10);
 /** Past its warm-up a service's RSS levels off (1.5-1.7 MiB of drift over the last half on 2026-11-22/23); more than this fails the soak. */
 const MAX_LAST_HALF_GROWTH_MIB = 8;
 
-/**
- * How much RSS grew over the second half of the samples: the least-squares slope times the
- * half's duration, so one spike at either end does not decide it.
- */
-function lastHalfGrowthMiB(samples: readonly { minute: number; rssMiB: number }[]): number {
-  const half = samples.slice(Math.floor(samples.length / 2));
-  if (half.length < 2) return 0;
-  const meanX = half.reduce((sum, s) => sum + s.minute, 0) / half.length;
-  const meanY = half.reduce((sum, s) => sum + s.rssMiB, 0) / half.length;
-  const slope =
-    half.reduce((sum, s) => sum + (s.minute - meanX) * (s.rssMiB - meanY), 0) / half.reduce((sum, s) => sum + (s.minute - meanX) ** 2, 0);
-  return +(slope * (half.at(-1)!.minute - half[0]!.minute)).toFixed(1);
-}
-
 async function main() {
   mkdirSync("bench/results", { recursive: true });
   const stack = await startStack();
   try {
     const s = scenarios(stack);
-    const samples: { minute: number; rssMiB: number }[] = [];
-    const started = Date.now();
-    const sampler = setInterval(
-      () => samples.push({ minute: +((Date.now() - started) / 60_000).toFixed(2), rssMiB: memoryMiB(stack.servicePid).rss }),
-      10_000,
-    );
+    const { samples, stop: stopSampling } = sampleRss(() => stack.servicePid);
     const runs = [];
     for (let run = 1; run <= 2; run++) {
       const outcome = await openLoop(MIX_RATE, MINUTES * 60, s.mix);
@@ -48,7 +29,7 @@ async function main() {
         `run ${run}: ${outcome.achievedPerSecond}/s p99 ${outcome.p99Ms} ms, errors ${JSON.stringify(outcome.errors)}, RSS ${runs.at(-1)!.rssAtEndMiB} MiB`,
       );
     }
-    clearInterval(sampler);
+    stopSampling();
     const growth = lastHalfGrowthMiB(samples);
     const verdict = growth <= MAX_LAST_HALF_GROWTH_MIB ? "steady" : "GROWING";
     const report = {

@@ -28,6 +28,8 @@ export interface Stack {
   readonly catalogPid: number;
   /** Stops the service and starts it again with `overrides` on the production shape ("" unsets a variable). */
   restartService(overrides: Record<string, string>): Promise<void>;
+  /** The service's gRPC port, e.g. 127.0.0.1:50791. */
+  readonly grpcAddress: string;
   /** The service's HTTP port (Connect, gRPC-Web), e.g. http://127.0.0.1:8791. */
   readonly httpUrl: string;
   /** A bearer token for `subject` with role "service". */
@@ -143,6 +145,7 @@ export async function startStack(
       topic,
       catalogAddress: `127.0.0.1:${PORTS.catalog}`,
       httpUrl: `http://127.0.0.1:${PORTS.http}`,
+      grpcAddress: `127.0.0.1:${PORTS.grpc}`,
       token: (subject = "bench") => serviceToken(subject),
       get servicePid() {
         return service.pid!;

@@ -1,0 +1,97 @@
+/**
+ * What each part of the production shape costs: the service restarted with one thing changed at
+ * a time, CreateOrder or GetOrder at their maximum (closed loop), CPU per call of the service and
+ * of the catalog. Every row is measured in the same run as its baseline, so the differences are.
+ */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import { OrderService } from "../gen/shop/order/v1/order_pb.js";
+import { cpuMs } from "./bench-support.js";
+import { closedLoop, CONCURRENCY, warmUp, type Operation } from "./load.js";
+import type { Scenarios } from "./scenarios.js";
+import type { Stack } from "./stack.js";
+
+export interface AblationRow {
+  readonly toggle: string;
+  readonly scenario: "CreateOrder" | "GetOrder";
+  readonly perSecond: number;
+  readonly failed: boolean;
+  readonly serviceCpuMsPerCall: number;
+  readonly catalogCpuMsPerCall: number;
+}
+
+interface Toggle {
+  readonly toggle: string;
+  readonly scenario: "CreateOrder" | "GetOrder";
+  readonly env?: Record<string, string>;
+  readonly op?: Operation;
+}
+
+/** An OTLP/HTTP collector that takes every export and keeps nothing: tracing on, at its cost to the service only. */
+async function traceSink() {
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on("end", () => response.writeHead(200, { "content-type": "application/x-protobuf" }).end());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`, close: () => server.close() };
+}
+
+/** GetOrder over the Connect protocol (HTTP/1.1, JSON-free binary), as a browser's Connect-Web client calls it. */
+function connectGetOrder(stack: Stack, orderIds: string[]): Operation {
+  const token = stack.token();
+  const transport = createConnectTransport({
+    baseUrl: stack.httpUrl,
+    httpVersion: "1.1",
+    useBinaryFormat: true,
+    interceptors: [(next) => async (request) => (request.header.set("authorization", `Bearer ${await token}`), next(request))],
+  });
+  const orders = createClient(OrderService, transport);
+  return (i) => orders.getOrder({ orderId: orderIds[Math.abs(i) % orderIds.length] });
+}
+
+export async function ablation(stack: Stack, s: Scenarios, seconds: number): Promise<AblationRow[]> {
+  const sink = await traceSink();
+  const toggles: Toggle[] = [
+    { toggle: "production shape", scenario: "CreateOrder" },
+    { toggle: "catalog in the service's process (no PRODUCT/INVENTORY_SERVICE_URL)", scenario: "CreateOrder", env: { PRODUCT_SERVICE_URL: "", INVENTORY_SERVICE_URL: "" } },
+    { toggle: "product cache hit (3 of 30 products, always cached)", scenario: "CreateOrder", op: s.createOrderOfFixedProducts },
+    { toggle: "product cache off (every lookup goes to Product)", scenario: "CreateOrder", env: { PRODUCT_CACHE_TTL_MS: "0" } },
+    { toggle: "catalog client connect-node instead of grpc-js", scenario: "CreateOrder", env: { DEPENDENCY_CLIENT: "connect-node" } },
+    { toggle: "Kafka relay off (no KAFKA_BROKERS)", scenario: "CreateOrder", env: { KAFKA_BROKERS: "" } },
+    { toggle: "production shape", scenario: "GetOrder" },
+    { toggle: "log level warn instead of info", scenario: "GetOrder", env: { LOG_LEVEL: "warn" } },
+    { toggle: "tracing exported (OTLP/HTTP to a local collector)", scenario: "GetOrder", env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: sink.url } },
+    { toggle: "Connect protocol (HTTP/1.1) instead of gRPC", scenario: "GetOrder", op: connectGetOrder(stack, s.createdOrderIds) },
+  ];
+  const rows: AblationRow[] = [];
+  let current = "{}";
+  try {
+    for (const toggle of toggles) {
+      const env = JSON.stringify(toggle.env ?? {});
+      if (env !== current) await stack.restartService(toggle.env ?? {});
+      current = env;
+      const op = toggle.op ?? (toggle.scenario === "CreateOrder" ? s.createOrder : s.getOrder);
+      await warmUp(CONCURRENCY, 2, op);
+      const [service, catalog] = [cpuMs(stack.servicePid), cpuMs(stack.catalogPid)];
+      const outcome = await closedLoop(CONCURRENCY, seconds, op);
+      const perCall = (ms: number) => +(ms / Math.max(outcome.ok, 1)).toFixed(3);
+      const row = {
+        toggle: toggle.toggle,
+        scenario: toggle.scenario,
+        perSecond: outcome.achievedPerSecond,
+        failed: outcome.failed,
+        serviceCpuMsPerCall: perCall(cpuMs(stack.servicePid) - service),
+        catalogCpuMsPerCall: perCall(cpuMs(stack.catalogPid) - catalog),
+      };
+      console.log(`ablation, ${row.scenario}, ${row.toggle}: ${row.perSecond}/s, service ${row.serviceCpuMsPerCall} ms, catalog ${row.catalogCpuMsPerCall} ms per call`);
+      rows.push(row);
+    }
+  } finally {
+    if (current !== "{}") await stack.restartService({});
+    sink.close();
+  }
+  return rows;
+}
