@@ -91,20 +91,23 @@ type Call = grpc.ServerReadableStream<unknown, unknown> | grpc.ServerDuplexStrea
 function contextFor(service: DescService, method: DescMethod, call: Call, admission: AdmissionOutcome): HandlerContext {
   const deadline = call.getDeadline();
   const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
+  // grpc-js reports "no deadline" as Infinity or as 0 depending on how the call arrived.
+  const until = Number.isFinite(deadlineMs) && deadlineMs > 0 ? deadlineMs : undefined;
   const abort = new AbortController();
   call.once("cancelled", () => abort.abort(new ConnectError("cancelled by the client", Code.Canceled)));
-  return createHandlerContext({
+  const context = createHandlerContext({
     service,
     method,
     protocolName: "grpc",
     requestMethod: "POST",
     url: `/${service.typeName}/${method.name}`,
-    // grpc-js reports "no deadline" as Infinity or as 0 depending on how the call arrived.
-    timeoutMs: Number.isFinite(deadlineMs) && deadlineMs > 0 ? deadlineMs - Date.now() : undefined,
     requestSignal: abort.signal,
     requestHeader: metadataToHeaders(call.metadata),
     contextValues: createContextValues().set(admissionKey, admission),
   });
+  // Without Connect's deadline timer, which outlives the call: the call's scope keeps the one
+  // deadline and clears it when the call ends (rpc-scope.ts).
+  return { ...context, timeoutMs: () => (until === undefined ? undefined : until - Date.now()) };
 }
 
 /** grpc-js names the peer "<address>:<port>". */

@@ -130,7 +130,7 @@ function unaryThrough(
   request: unknown,
   handler: (request: unknown, scope: RpcScope) => unknown,
 ) {
-  const scope = openScope(call.context, deps);
+  const { scope, close } = openScope(call.context, deps);
   // The handler runs in the call's span, so calls it makes to other services join the trace.
   return otelContext.with(trace.setSpan(otelContext.active(), scope.span), async () => {
     const exits: ((failure: ConnectError | undefined) => void)[] = [];
@@ -143,6 +143,8 @@ function unaryThrough(
       const failure = deps.toConnectError(error, scope.log);
       exitAll(exits, failure);
       throw failure;
+    } finally {
+      close();
     }
   });
 }
@@ -154,7 +156,7 @@ async function* streamThrough(
   request: unknown,
   handler: (request: unknown, scope: RpcScope) => unknown,
 ) {
-  const scope = openScope(call.context, deps);
+  const { scope, close } = openScope(call.context, deps);
   const exits: ((failure: ConnectError | undefined) => void)[] = [];
   let failure: ConnectError | undefined;
   try {
@@ -166,5 +168,6 @@ async function* streamThrough(
   } finally {
     // Also when the caller leaves early: the generator is returned, and the stream's place freed.
     exitAll(exits, failure);
+    close();
   }
 }

@@ -62,9 +62,11 @@ export function admissionOf(context: HandlerContext) {
 
 /**
  * What a call carries from its first layer to its handler, built once and never changed: its
- * request id, logger, deadline, caller, span, and an EntityManager of its own.
+ * request id, logger, deadline, caller, span, and an EntityManager of its own. `close` when the
+ * call has ended: its deadline timer and listeners go with it, instead of living (and firing) until
+ * the deadline, 10 s later by default; at 1,000 calls/s that was 10,000 timers and their calls' memory.
  */
-export function openScope(context: HandlerContext, deps: ScopeDeps): RpcScope {
+export function openScope(context: HandlerContext, deps: ScopeDeps): { scope: RpcScope; close: () => void } {
   const given = context.requestHeader.get("x-request-id");
   const requestId = given && requestIdPattern.test(given) ? given : randomUUID();
   context.responseHeader.set("x-request-id", requestId);
@@ -75,11 +77,12 @@ export function openScope(context: HandlerContext, deps: ScopeDeps): RpcScope {
   const asked = context.timeoutMs();
   const timeoutMs = asked === undefined ? (streaming ? undefined : deps.defaultTimeoutMs) : Math.min(asked, deps.maxTimeoutMs);
   const rpc = `${context.service.name}/${context.method.name}`;
-  return {
+  const signal = callSignal(context.signal, streaming ? deps.drain.signal : undefined, timeoutMs);
+  const scope: RpcScope = {
     rpc: context.method.name,
     requestId,
     log: deps.log.child({ requestId, rpc, protocol: context.protocolName, ...(principal.userId ? { userId: principal.userId } : {}) }),
-    signal: callSignal(context.signal, streaming ? deps.drain.signal : undefined, timeoutMs),
+    signal: signal.signal,
     deadline: timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs,
     em: deps.forkEntityManager(),
     principal,
@@ -94,12 +97,30 @@ export function openScope(context: HandlerContext, deps: ScopeDeps): RpcScope {
       contextFrom(context.requestHeader),
     ),
   };
+  return { scope, close: signal.close };
 }
 
 /** The caller going away, the deadline, and for streams the start of a shutdown: whichever comes first. */
-function callSignal(caller: AbortSignal, drain: AbortSignal | undefined, timeoutMs: number | undefined): AbortSignal {
-  const signals = [caller, ...(drain ? [drain] : []), ...(timeoutMs === undefined ? [] : [AbortSignal.timeout(Math.max(timeoutMs, 0))])];
-  return signals.length === 1 ? caller : AbortSignal.any(signals);
+function callSignal(caller: AbortSignal, drain: AbortSignal | undefined, timeoutMs: number | undefined) {
+  const controller = new AbortController();
+  const sources = drain ? [caller, drain] : [caller];
+  const close = () => {
+    clearTimeout(timer);
+    for (const source of sources) source.removeEventListener("abort", follow);
+  };
+  function follow(this: AbortSignal) {
+    close();
+    controller.abort(this.reason);
+  }
+  const timer =
+    timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => (close(), controller.abort(new DOMException("the call's deadline passed", "TimeoutError"))), Math.max(timeoutMs, 0));
+  for (const source of sources) {
+    if (source.aborted) follow.call(source);
+    else source.addEventListener("abort", follow);
+  }
+  return { signal: controller.signal, close };
 }
 
 /** For use cases: stop before a step that cannot be undone when the caller has given up. */

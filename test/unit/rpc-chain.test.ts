@@ -116,4 +116,12 @@ describe("the call chain", () => {
   it("the standard chain: observers outermost, then auth, drain and limits", () => {
     expect(standardLayers(deps()).map((layer) => layer.name)).toEqual(["metrics", "tracing", "access log", "auth", "drain", "limits"]);
   });
+
+  it("when calls end, then their deadline timers end with them instead of waiting out the deadline", async () => {
+    const handlers = handlersOf(serve(OrderService, { getOrder: () => Promise.resolve({}) }, deps(), []));
+    const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === "Timeout").length;
+    const before = timers();
+    for (let i = 0; i < 50; i++) await handlers.getOrder!({} as never, contextFor("getOrder"));
+    expect(timers() - before).toBeLessThan(5);
+  });
 });
