@@ -162,6 +162,21 @@ describe("foundation: one service over gRPC and Connect, on real PostgreSQL and 
 });
 
 describe("deadlines and unreachable dependencies", () => {
+  it("when a gRPC client cancels a call whose dependency hangs, then the service stops its call to the dependency at once", async () => {
+    const products = await startProductTestServer({ kind: "hang" });
+    const app = await startTestApp({ PRODUCT_SERVICE_URL: products.url, RPC_DEFAULT_TIMEOUT_MS: "30000", DEPENDENCY_TIMEOUT_MS: "30000" });
+    try {
+      const request = createOrderRequest({ items: [{ productId: "prod-mug", quantity: 1 }] });
+      const call = app.grpcClient(OrderService).createOrder!(request, new grpc.Metadata(), () => undefined) as grpc.ClientUnaryCall;
+      await expect.poll(() => products.script.calls, { timeout: 5_000 }).toBe(1);
+      call.cancel();
+      await expect.poll(() => products.script.aborted, { timeout: 1_500 }).toBe(1);
+    } finally {
+      await app.stop();
+      products.stop();
+    }
+  });
+
   it("when the client sends no deadline and a dependency hangs, then the server default deadline answers DEADLINE_EXCEEDED", async () => {
     const products = await startProductTestServer({ kind: "hang" });
     const app = await startTestApp({ PRODUCT_SERVICE_URL: products.url, RPC_DEFAULT_TIMEOUT_MS: "300", DEPENDENCY_TIMEOUT_MS: "10000" });

@@ -88,13 +88,20 @@ function deserializer(desc: DescMessage) {
 
 type Call = grpc.ServerReadableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>;
 
+/** Calls whose handler has finished. */
+const answered = new WeakSet<Call>();
+
 function contextFor(service: DescService, method: DescMethod, call: Call, admission: AdmissionOutcome): HandlerContext {
   const deadline = call.getDeadline();
   const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
   // grpc-js reports "no deadline" as Infinity or as 0 depending on how the call arrived.
   const until = Number.isFinite(deadlineMs) && deadlineMs > 0 ? deadlineMs : undefined;
   const abort = new AbortController();
-  call.once("cancelled", () => abort.abort(new ConnectError("cancelled by the client", Code.Canceled)));
+  // grpc-js reports "cancelled" also for calls already answered (measured: most unary calls);
+  // only a call still running has anything to stop, and the error (with its stack) is made only then.
+  call.once("cancelled", () => {
+    if (!answered.has(call)) abort.abort(new ConnectError("cancelled by the client", Code.Canceled));
+  });
   const context = createHandlerContext({
     service,
     method,
@@ -185,10 +192,14 @@ function respond(
     .then(() => impl(request, context))
     .then(
       (response) => {
+        answered.add(call);
         call.sendMetadata(headersToMetadata(context.responseHeader));
         callback(null, create(method.output, response as Record<string, unknown> | undefined), headersToMetadata(context.responseTrailer));
       },
-      (error: unknown) => callback(toServiceError(error, context)),
+      (error: unknown) => {
+        answered.add(call);
+        callback(toServiceError(error, context));
+      },
     );
 }
 

@@ -18,7 +18,10 @@ export interface RpcScope {
   /** The method's name, e.g. "CreateOrder". */
   readonly rpc: string;
   readonly requestId: string;
+  /** The call's logger: its lines carry `logFields`. Made on first use; most calls never log but their access line. */
   readonly log: Logger;
+  /** What identifies the call in its log lines: request id, method, protocol and the caller's user id. */
+  readonly logFields: Readonly<Record<string, string>>;
   /** Aborts at the call's deadline (the client's, or the server default when it sent none). */
   readonly signal: AbortSignal;
   /** Epoch milliseconds. */
@@ -78,10 +81,15 @@ export function openScope(context: HandlerContext, deps: ScopeDeps): { scope: Rp
   const timeoutMs = asked === undefined ? (streaming ? undefined : deps.defaultTimeoutMs) : Math.min(asked, deps.maxTimeoutMs);
   const rpc = `${context.service.name}/${context.method.name}`;
   const signal = callSignal(context.signal, streaming ? deps.drain.signal : undefined, timeoutMs);
+  const logFields = { requestId, rpc, protocol: context.protocolName, ...(principal.userId ? { userId: principal.userId } : {}) };
+  let log: Logger | undefined;
   const scope: RpcScope = {
     rpc: context.method.name,
     requestId,
-    log: deps.log.child({ requestId, rpc, protocol: context.protocolName, ...(principal.userId ? { userId: principal.userId } : {}) }),
+    get log() {
+      return (log ??= deps.log.child(logFields));
+    },
+    logFields,
     signal: signal.signal,
     deadline: timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs,
     em: deps.forkEntityManager(),

@@ -19,6 +19,8 @@ export type ProductBehaviour = Behaviour;
  */
 export class Script {
   calls = 0;
+  /** Calls whose caller went away (or timed out) while they were delayed or hanging. */
+  aborted = 0;
   readonly queue: Behaviour[] = [];
   constructor(public behaviour: Behaviour = { kind: "ok" }) {}
 
@@ -31,7 +33,14 @@ export class Script {
     const ms = behaviour.kind === "hang" ? 3_600_000 : behaviour.ms;
     await new Promise((resolve) => {
       const timer = setTimeout(resolve, ms);
-      signal.addEventListener("abort", () => clearTimeout(timer), { once: true });
+      signal.addEventListener(
+        "abort",
+        () => {
+          this.aborted++;
+          clearTimeout(timer);
+        },
+        { once: true },
+      );
     });
   }
 }
