@@ -4,6 +4,7 @@ import { VersionConflictError } from "../platform/domain-errors.js";
 import type { CartDeps } from "./cart-deps.js";
 import { Cart, type CartView } from "./cart.js";
 import { CartItemRow, CartRow, type CartFields, type CartLineFields } from "./cart.entity.js";
+import { query } from "../db/sql.js";
 
 /* The one owner of the cart tables (carts, cart_items), through MikroORM; each raw statement says why. */
 
@@ -41,7 +42,8 @@ export async function mutateCart(
     const expiresAt = new Date(now.getTime() + deps.cart.ttlMs);
     // Created if missing, left alone if not: the lock below needs the row. Raw because MikroORM's
     // upsert with onConflictAction "ignore" reads the row back, a statement the lock makes anyway.
-    await tx.execute(
+    await query(
+      tx,
       `insert into carts (user_id, currency, version, created_at, updated_at, expires_at) values (?, ?, 0, ?, ?, ?)
        on conflict (user_id) do nothing`,
       [target.userId, deps.pricing.currency, now, now, expiresAt],
@@ -81,15 +83,16 @@ export async function mutateCart(
  * building was put in front of them.
  */
 export async function emptyCart(tx: EntityManager, cart: { userId: string; version: number }, now: Date): Promise<void> {
-  const bumped = await tx.execute<{ version: number }[]>(
+  const bumped = await query<{ version: number }>(
+    tx,
     `update carts set version = version + 1, updated_at = ? where user_id = ? and version = ? returning version`,
     [now, cart.userId, cart.version],
   );
   if (bumped.length === 0) {
-    const [current] = await tx.execute<{ version: number }[]>(`select version from carts where user_id = ?`, [cart.userId]);
+    const [current] = await query<{ version: number }>(tx, `select version from carts where user_id = ?`, [cart.userId]);
     throw new VersionConflictError("cart", cart.userId, BigInt(cart.version), BigInt(current?.version ?? 0));
   }
-  await tx.execute(`delete from cart_items where cart_user_id = ?`, [cart.userId]);
+  await query(tx, `delete from cart_items where cart_user_id = ?`, [cart.userId]);
 }
 
 /** Carts nobody touched within their TTL, with their lines (the foreign key cascades); returns how many. */

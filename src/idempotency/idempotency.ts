@@ -4,6 +4,7 @@ import { newId } from "../platform/clock.js";
 import { AlreadyExistsError, DomainError } from "../platform/domain-errors.js";
 import { leaseSeconds } from "../platform/lease.js";
 import { idempotencyKey, requestHash } from "./request-key.js";
+import { query } from "../db/sql.js";
 
 const POLL_MS = 25;
 
@@ -80,7 +81,8 @@ async function idempotent<Req extends DescMessage, Res extends DescMessage>(
   const token = newId();
   for (;;) {
     if (await claim(em, key, hash, token, deadline)) break;
-    const existing = await em.execute<{ request_hash: string; response: Buffer | null }[]>(
+    const existing = await query<{ request_hash: string; response: Buffer | null }>(
+      em,
       `select request_hash, response from idempotency_records where key = ?`,
       [key],
     );
@@ -100,7 +102,8 @@ async function idempotent<Req extends DescMessage, Res extends DescMessage>(
 
   let recorded: MessageShape<Res> | undefined;
   const record: RecordResponse<Res> = async (tx, response) => {
-    const stored = await tx.execute<unknown[]>(
+    const stored = await query<unknown>(
+      tx,
       `update idempotency_records set response = ?, completed_at = now() where key = ? and claim_token = ? returning 1`,
       [Buffer.from(toBinary(call.responseSchema, response)), key, token],
     );
@@ -112,13 +115,14 @@ async function idempotent<Req extends DescMessage, Res extends DescMessage>(
     if (!recorded) throw new Error(`${key}: the work succeeded without recording its response`);
     return recorded;
   } catch (error) {
-    await em.execute(`delete from idempotency_records where key = ? and claim_token = ? and completed_at is null`, [key, token]);
+    await query(em, `delete from idempotency_records where key = ? and claim_token = ? and completed_at is null`, [key, token]);
     throw error;
   }
 }
 
 async function claim(em: EntityManager, key: string, hash: string, token: string, deadline: number): Promise<boolean> {
-  const claimed = await em.execute<unknown[]>(
+  const claimed = await query<unknown>(
+    em,
     `insert into idempotency_records (key, request_hash, created_at, claim_token, lease_until)
      values (?, ?, now(), ?, now() + make_interval(secs => ?))
      on conflict (key) do update

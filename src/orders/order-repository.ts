@@ -13,6 +13,7 @@ import {
 } from "./order.entity.js";
 import { Order, type OrderView } from "./order.js";
 import type { OrderStatus } from "./order-status.js";
+import { query } from "../db/sql.js";
 
 /*
  * The one owner of the order tables (orders, order_items, order_status_history). Whole-order
@@ -59,7 +60,7 @@ const json = (value: unknown): Row[] => (typeof value === "string" ? JSON.parse(
 
 async function queryOrders(em: EntityManager, sql: string, params: unknown[]): Promise<OrderView[]> {
   const { orders, items, history } = codecs(em);
-  const rows = await em.execute<Row[]>(sql, params);
+  const rows = await query<Row>(em, sql, params);
   return rows.map((row) => {
     // Filled in place: a page reads 20 orders, and a copy of each would be garbage at once.
     const order = orders.fromRow(row) as OrderFields & { items?: OrderView["items"]; history?: OrderView["history"] };
@@ -97,7 +98,8 @@ export async function assertOrderVisible(
 ): Promise<void> {
   const deleted = options.includeDeleted ? "" : " and deleted_at is null";
   const owner = options.ownerId ? " and user_id = ?" : "";
-  const rows = await em.execute<unknown[]>(
+  const rows = await query<unknown>(
+    em,
     `select 1 from orders where id = ?${deleted}${owner}`,
     options.ownerId ? [orderId, options.ownerId] : [orderId],
   );
@@ -143,7 +145,7 @@ export async function findOrderPage(
 
 export async function countOrders(em: EntityManager, filters: OrderFilters): Promise<bigint> {
   const base = where(filters);
-  const [row] = await em.execute<{ n: string }[]>(`select count(*) as n from orders o where ${base.sql}`, base.params);
+  const [row] = await query<{ n: string }>(em, `select count(*) as n from orders o where ${base.sql}`, base.params);
   return BigInt(row!.n);
 }
 
@@ -154,7 +156,8 @@ export async function insertOrder(tx: EntityManager, order: Order, topic: string
   const view = order.view;
   const outbox = outboxInsert(tx, outboxRecords(view, events, topic, view.createdAt));
   const rows = (codec: { placeholders: string }, count: number) => Array.from({ length: count }, () => codec.placeholders).join(", ");
-  await tx.execute(
+  await query(
+    tx,
     `with o as (insert into ${orders.table} (${orders.columns.join(", ")}) values ${orders.placeholders}),
      i as (insert into ${items.table} (${items.columns.join(", ")}) values ${rows(items, view.items.length)}),
      h as (insert into ${history.table} (${history.columns.join(", ")}) values ${rows(history, statusChanges.length)})

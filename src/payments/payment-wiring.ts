@@ -21,7 +21,9 @@ export function createPaymentGateway(config: Config, log: Logger, metrics?: Depe
       "no PAYMENT_SERVICE_URL in production (ALLOW_SIMULATED_PAYMENTS=true): payments are simulated, any token is captured and no money moves",
     );
   }
-  const transport = url ? grpcTransport(url, config.dependencies.client) : createRouterTransport(({ service }) => service(PaymentService, referencePaymentService()));
+  const transport = url
+    ? grpcTransport(url, config.dependencies.client)
+    : createRouterTransport(({ service }) => service(PaymentService, referencePaymentService()));
   return new GrpcPayments(
     transport,
     config.dependencies.timeoutMs,

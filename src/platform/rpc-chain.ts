@@ -70,7 +70,8 @@ export function standardLayers(deps: ScopeDeps): Layer[] {
       name: "access log",
       enter(scope) {
         const started = performance.now();
-        return (failure) => accessLog.info({ ...scope.logFields, code: codeName(failure), ms: Math.round(performance.now() - started) }, "rpc");
+        return (failure) =>
+          accessLog.info({ ...scope.logFields, code: codeName(failure), ms: Math.round(performance.now() - started) }, "rpc");
       },
     },
     {

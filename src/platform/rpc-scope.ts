@@ -123,7 +123,10 @@ function callSignal(caller: AbortSignal, drain: AbortSignal | undefined, timeout
   const timer =
     timeoutMs === undefined
       ? undefined
-      : setTimeout(() => (close(), controller.abort(new DOMException("the call's deadline passed", "TimeoutError"))), Math.max(timeoutMs, 0));
+      : setTimeout(
+          () => (close(), controller.abort(new DOMException("the call's deadline passed", "TimeoutError"))),
+          Math.max(timeoutMs, 0),
+        );
   for (const source of sources) {
     if (source.aborted) follow.call(source);
     else source.addEventListener("abort", follow);

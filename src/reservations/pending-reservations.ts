@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { Inventory } from "../catalog/catalog-ports.js";
 import { DomainError } from "../platform/domain-errors.js";
 import { leaseSeconds } from "../platform/lease.js";
+import { query } from "../db/sql.js";
 
 /**
  * A stock reservation is "pending" from just before it is asked of Inventory until the order
@@ -23,7 +24,8 @@ export class ReservationLapsedError extends DomainError {
 
 /** Records the reservation about to be asked for; returns the next order number in the same round trip. */
 export async function holdPending(em: EntityManager, reservationId: string, deadline: number): Promise<string> {
-  const [row] = await em.execute<{ seq: string }[]>(
+  const [row] = await query<{ seq: string }>(
+    em,
     `with held as (insert into pending_reservations (reservation_id, lease_until) values (?, now() + make_interval(secs => ?)))
      select nextval('order_number_seq') as seq`,
     [reservationId, leaseSeconds(deadline)],
@@ -33,7 +35,7 @@ export async function holdPending(em: EntityManager, reservationId: string, dead
 
 /** Inside the order's transaction: the order now owns the reservation. */
 export async function claimPending(tx: EntityManager, reservationId: string): Promise<void> {
-  const claimed = await tx.execute<unknown[]>(`delete from pending_reservations where reservation_id = ? and not abandoned returning 1`, [
+  const claimed = await query<unknown>(tx, `delete from pending_reservations where reservation_id = ? and not abandoned returning 1`, [
     reservationId,
   ]);
   if (claimed.length !== 1) throw new ReservationLapsedError();
@@ -42,7 +44,8 @@ export async function claimPending(tx: EntityManager, reservationId: string): Pr
 /** The order will not be written: release its reservation now, or leave it for the sweeper. */
 export async function abandonPending(em: EntityManager, inventory: Inventory, reservationId: string, log: Logger): Promise<void> {
   try {
-    const taken = await em.execute<{ reservation_id: string }[]>(
+    const taken = await query<{ reservation_id: string }>(
+      em,
       `update pending_reservations set abandoned = true, lease_until = now() + interval '5 seconds'
        where reservation_id = ? returning reservation_id`,
       [reservationId],
@@ -60,7 +63,8 @@ export async function abandonPending(em: EntityManager, inventory: Inventory, re
 
 /** Takes up to `limit` rows whose lease passed (backing off per attempt) and releases their reservations. */
 export async function sweepPending(em: EntityManager, inventory: Inventory, log: Logger, limit = 100): Promise<number> {
-  const taken = await em.execute<{ reservation_id: string }[]>(
+  const taken = await query<{ reservation_id: string }>(
+    em,
     `update pending_reservations
      set abandoned = true, release_attempts = release_attempts + 1,
          lease_until = now() + make_interval(secs => least(300, 5 * power(2, release_attempts)))
@@ -84,7 +88,7 @@ async function releaseAll(em: EntityManager, inventory: Inventory, ids: readonly
   for (const id of ids) {
     try {
       await inventory.release(id, AbortSignal.timeout(RELEASE_TIMEOUT_MS));
-      await em.execute(`delete from pending_reservations where reservation_id = ?`, [id]);
+      await query(em, `delete from pending_reservations where reservation_id = ?`, [id]);
       released++;
     } catch (error) {
       log.warn({ err: error, reservationId: id }, "release failed; retried later");

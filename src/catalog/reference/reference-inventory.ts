@@ -7,6 +7,7 @@ import {
   type StockLine,
 } from "../../../gen/shop/inventory/v1/inventory_pb.js";
 import { CatalogProduct, StockReservation, type ReservationLine } from "../catalog.entity.js";
+import { query } from "../../db/sql.js";
 
 const statusToProto = {
   HELD: ReservationStatus.HELD,
@@ -29,13 +30,14 @@ function normalize(lines: readonly StockLine[]): ReservationLine[] {
 async function take(em: EntityManager, lines: readonly ReservationLine[]): Promise<void> {
   const shortages = [];
   for (const line of lines) {
-    const rows = await em.execute<{ available: number }[]>(
+    const rows = await query<{ available: number }>(
+      em,
       `update catalog_products set available = available - ?, reserved = reserved + ?
        where id = ? and available >= ? returning available`,
       [line.quantity, line.quantity, line.productId, line.quantity],
     );
     if (rows.length === 0) {
-      const [current] = await em.execute<{ available: number }[]>(`select available from catalog_products where id = ?`, [line.productId]);
+      const [current] = await query<{ available: number }>(em, `select available from catalog_products where id = ?`, [line.productId]);
       shortages.push({ productId: line.productId, requested: line.quantity, available: current?.available ?? 0 });
     }
   }
@@ -48,7 +50,7 @@ async function take(em: EntityManager, lines: readonly ReservationLine[]): Promi
 
 async function giveBack(em: EntityManager, lines: readonly ReservationLine[]): Promise<void> {
   for (const line of lines) {
-    await em.execute(`update catalog_products set available = available + ?, reserved = reserved - ? where id = ?`, [
+    await query(em, `update catalog_products set available = available + ?, reserved = reserved - ? where id = ?`, [
       line.quantity,
       line.quantity,
       line.productId,
@@ -80,7 +82,8 @@ export function referenceInventoryService(orm: MikroORM): ServiceImpl<typeof Inv
       if (!request.reservationId) throw new ConnectError("reservation_id is required", Code.InvalidArgument);
       const lines = normalize(request.lines);
       return orm.em.fork().transactional(async (em) => {
-        const inserted = await em.execute<{ created_at: Date }[]>(
+        const inserted = await query<{ created_at: Date }>(
+          em,
           `insert into catalog_reservations (id, lines, status, created_at, updated_at)
            values (?, ?, 'HELD', now(), now()) on conflict (id) do nothing returning created_at`,
           [request.reservationId, JSON.stringify(lines)],
@@ -113,7 +116,8 @@ export function referenceInventoryService(orm: MikroORM): ServiceImpl<typeof Inv
       await orm.em.fork().transactional(async (em) => {
         // Releasing an id never reserved leaves a RELEASED mark, so a reserve with that id that
         // was still on its way (its caller gave up waiting) takes nothing when it arrives.
-        await em.execute(
+        await query(
+          em,
           `insert into catalog_reservations (id, lines, status, created_at, updated_at)
            values (?, '[]', 'RELEASED', now(), now()) on conflict (id) do nothing`,
           [request.reservationId],
@@ -136,7 +140,7 @@ export function referenceInventoryService(orm: MikroORM): ServiceImpl<typeof Inv
           throw new ConnectError(`reservation is ${reservation.status}`, Code.FailedPrecondition);
         }
         for (const line of reservation.lines) {
-          await em.execute(`update catalog_products set reserved = reserved - ? where id = ?`, [line.quantity, line.productId]);
+          await query(em, `update catalog_products set reserved = reserved - ? where id = ?`, [line.quantity, line.productId]);
         }
         reservation.status = "COMMITTED";
         reservation.updatedAt = new Date();
