@@ -16,11 +16,22 @@ import type { Stack } from "./stack.js";
 export interface AblationRow {
   readonly toggle: string;
   readonly scenario: "CreateOrder" | "GetOrder";
+  /** Means over the rounds. */
   readonly perSecond: number;
   readonly failed: boolean;
   readonly serviceCpuMsPerCall: number;
   readonly catalogCpuMsPerCall: number;
+  /** The service's CPU per call in each round: how far apart the same setting measured. */
+  readonly serviceCpuMsPerRound: number[];
 }
+
+/**
+ * Every setting is measured in each of ROUNDS passes over the list, so a drift of the machine
+ * during the run (measured here: the same setting 15% apart in one run) falls on every row alike.
+ */
+const ROUNDS = 2;
+/** A restarted service compiles its hot paths again; measured CPU per call settles after about 4 s. */
+const WARM_UP_SECONDS = 5;
 
 interface Toggle {
   readonly toggle: string;
@@ -56,42 +67,64 @@ export async function ablation(stack: Stack, s: Scenarios, seconds: number): Pro
   const sink = await traceSink();
   const toggles: Toggle[] = [
     { toggle: "production shape", scenario: "CreateOrder" },
-    { toggle: "catalog in the service's process (no PRODUCT/INVENTORY_SERVICE_URL)", scenario: "CreateOrder", env: { PRODUCT_SERVICE_URL: "", INVENTORY_SERVICE_URL: "" } },
+    {
+      toggle: "catalog in the service's process (no PRODUCT/INVENTORY_SERVICE_URL)",
+      scenario: "CreateOrder",
+      env: { PRODUCT_SERVICE_URL: "", INVENTORY_SERVICE_URL: "" },
+    },
     { toggle: "product cache hit (3 of 30 products, always cached)", scenario: "CreateOrder", op: s.createOrderOfFixedProducts },
     { toggle: "product cache off (every lookup goes to Product)", scenario: "CreateOrder", env: { PRODUCT_CACHE_TTL_MS: "0" } },
     { toggle: "catalog client connect-node instead of grpc-js", scenario: "CreateOrder", env: { DEPENDENCY_CLIENT: "connect-node" } },
     { toggle: "Kafka relay off (no KAFKA_BROKERS)", scenario: "CreateOrder", env: { KAFKA_BROKERS: "" } },
     { toggle: "production shape", scenario: "GetOrder" },
     { toggle: "log level warn instead of info", scenario: "GetOrder", env: { LOG_LEVEL: "warn" } },
-    { toggle: "tracing exported (OTLP/HTTP to a local collector)", scenario: "GetOrder", env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: sink.url } },
+    {
+      toggle: "tracing exported (OTLP/HTTP to a local collector)",
+      scenario: "GetOrder",
+      env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: sink.url },
+    },
     { toggle: "Connect protocol (HTTP/1.1) instead of gRPC", scenario: "GetOrder", op: connectGetOrder(stack, s.createdOrderIds) },
   ];
-  const rows: AblationRow[] = [];
+  const measured = new Map<Toggle, { perSecond: number; failed: boolean; service: number; catalog: number }[]>();
   let current = "{}";
   try {
-    for (const toggle of toggles) {
-      const env = JSON.stringify(toggle.env ?? {});
-      if (env !== current) await stack.restartService(toggle.env ?? {});
-      current = env;
-      const op = toggle.op ?? (toggle.scenario === "CreateOrder" ? s.createOrder : s.getOrder);
-      await warmUp(CONCURRENCY, 2, op);
-      const [service, catalog] = [cpuMs(stack.servicePid), cpuMs(stack.catalogPid)];
-      const outcome = await closedLoop(CONCURRENCY, seconds, op);
-      const perCall = (ms: number) => +(ms / Math.max(outcome.ok, 1)).toFixed(3);
-      const row = {
-        toggle: toggle.toggle,
-        scenario: toggle.scenario,
-        perSecond: outcome.achievedPerSecond,
-        failed: outcome.failed,
-        serviceCpuMsPerCall: perCall(cpuMs(stack.servicePid) - service),
-        catalogCpuMsPerCall: perCall(cpuMs(stack.catalogPid) - catalog),
-      };
-      console.log(`ablation, ${row.scenario}, ${row.toggle}: ${row.perSecond}/s, service ${row.serviceCpuMsPerCall} ms, catalog ${row.catalogCpuMsPerCall} ms per call`);
-      rows.push(row);
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const toggle of toggles) {
+        const env = JSON.stringify(toggle.env ?? {});
+        if (env !== current) await stack.restartService(toggle.env ?? {});
+        current = env;
+        const op = toggle.op ?? (toggle.scenario === "CreateOrder" ? s.createOrder : s.getOrder);
+        await warmUp(CONCURRENCY, WARM_UP_SECONDS, op);
+        const [service, catalog] = [cpuMs(stack.servicePid), cpuMs(stack.catalogPid)];
+        const outcome = await closedLoop(CONCURRENCY, seconds, op);
+        const perCall = (ms: number) => ms / Math.max(outcome.ok, 1);
+        const run = {
+          perSecond: outcome.achievedPerSecond,
+          failed: outcome.failed,
+          service: perCall(cpuMs(stack.servicePid) - service),
+          catalog: perCall(cpuMs(stack.catalogPid) - catalog),
+        };
+        console.log(
+          `ablation ${round + 1}/${ROUNDS}, ${toggle.scenario}, ${toggle.toggle}: ${run.perSecond}/s, service ${run.service.toFixed(3)} ms per call`,
+        );
+        measured.set(toggle, [...(measured.get(toggle) ?? []), run]);
+      }
     }
   } finally {
     if (current !== "{}") await stack.restartService({});
     sink.close();
   }
-  return rows;
+  const mean = (values: number[]) => +(values.reduce((a, b) => a + b, 0) / values.length).toFixed(3);
+  return toggles.map((toggle) => {
+    const runs = measured.get(toggle)!;
+    return {
+      toggle: toggle.toggle,
+      scenario: toggle.scenario,
+      perSecond: Math.round(mean(runs.map((r) => r.perSecond))),
+      failed: runs.some((r) => r.failed),
+      serviceCpuMsPerCall: mean(runs.map((r) => r.service)),
+      catalogCpuMsPerCall: mean(runs.map((r) => r.catalog)),
+      serviceCpuMsPerRound: runs.map((r) => +r.service.toFixed(3)),
+    };
+  });
 }

@@ -56,7 +56,10 @@ export interface RssSample {
 export function sampleRss(pid: () => number): { samples: RssSample[]; stop: () => void } {
   const samples: RssSample[] = [];
   const started = Date.now();
-  const timer = setInterval(() => samples.push({ minute: +((Date.now() - started) / 60_000).toFixed(2), rssMiB: memoryMiB(pid()).rss }), 10_000);
+  const timer = setInterval(
+    () => samples.push({ minute: +((Date.now() - started) / 60_000).toFixed(2), rssMiB: memoryMiB(pid()).rss }),
+    10_000,
+  );
   return { samples, stop: () => clearInterval(timer) };
 }
 
@@ -73,4 +76,3 @@ export function lastHalfGrowthMiB(samples: readonly RssSample[]): number {
     half.reduce((sum, s) => sum + (s.minute - meanX) * (s.rssMiB - meanY), 0) / half.reduce((sum, s) => sum + (s.minute - meanX) ** 2, 0);
   return +(slope * (half.at(-1)!.minute - half[0]!.minute)).toFixed(1);
 }
-

@@ -51,18 +51,33 @@ async function measureFloor(floor: string, pid: number, catalogPid: number, seco
  * does), then the read floor reads them back. Run before the service starts, on a database the
  * caller clears afterwards.
  */
-export async function measureFloors(target: { databaseUrl: string; catalogAddress: string; catalogPid: number; topic: string }, seconds: number) {
+export async function measureFloors(
+  target: { databaseUrl: string; catalogAddress: string; catalogPid: number; topic: string },
+  seconds: number,
+) {
   const created: string[] = [];
   const writer = await startFloor("write-floor.js", [target.databaseUrl, target.catalogAddress, target.topic]);
   let write: FloorRun;
   try {
-    write = await measureFloor("write floor (CreateOrder)", writer.pid, target.catalogPid, seconds, orderOperations(writer.client, created).createOrder);
+    write = await measureFloor(
+      "write floor (CreateOrder)",
+      writer.pid,
+      target.catalogPid,
+      seconds,
+      orderOperations(writer.client, created).createOrder,
+    );
   } finally {
     await writer.stop();
   }
   const reader = await startFloor("read-floor.js", [target.databaseUrl]);
   try {
-    const read = await measureFloor("read floor (GetOrder)", reader.pid, target.catalogPid, seconds, orderOperations(reader.client, created).getOrder);
+    const read = await measureFloor(
+      "read floor (GetOrder)",
+      reader.pid,
+      target.catalogPid,
+      seconds,
+      orderOperations(reader.client, created).getOrder,
+    );
     return { read, write };
   } finally {
     await reader.stop();

@@ -49,7 +49,10 @@ function protoset(dir: string): string {
   };
   add(file_shop_order_v1_order);
   const path = join(dir, "order.protoset");
-  writeFileSync(path, toBinary(FileDescriptorSetSchema, create(FileDescriptorSetSchema, { file: [...files.values()].map((f) => f.proto) })));
+  writeFileSync(
+    path,
+    toBinary(FileDescriptorSetSchema, create(FileDescriptorSetSchema, { file: [...files.values()].map((f) => f.proto) })),
+  );
   return path;
 }
 
@@ -121,7 +124,9 @@ export async function ghzCrossCheck(stack: Stack, address: string, orderIds: str
         p99Ms: at(99),
         serviceCpuMsPerCall: +(cpu / Math.max(ok, 1)).toFixed(3),
       });
-      console.log(`ghz ${scenario}: ${runs.at(-1)!.perSecond}/s, ${runs.at(-1)!.serviceCpuMsPerCall} ms service CPU per call, errors ${JSON.stringify(errors)}`);
+      console.log(
+        `ghz ${scenario}: ${runs.at(-1)!.perSecond}/s, ${runs.at(-1)!.serviceCpuMsPerCall} ms service CPU per call, errors ${JSON.stringify(errors)}`,
+      );
     }
     return runs;
   } finally {

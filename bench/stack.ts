@@ -90,7 +90,13 @@ export async function startStack(
     await waitForTable(db.url, "outbox_events");
     await seedCatalog(db.url);
     const topic = "orders.bench";
-    await beforeService?.({ pgPort: PORTS.pg, databaseUrl: db.url, catalogAddress: `127.0.0.1:${PORTS.catalog}`, catalogPid: catalog.pid!, topic });
+    await beforeService?.({
+      pgPort: PORTS.pg,
+      databaseUrl: db.url,
+      catalogAddress: `127.0.0.1:${PORTS.catalog}`,
+      catalogPid: catalog.pid!,
+      topic,
+    });
     const serviceEnv = {
       APP_ENV: "production",
       DATABASE_URL: db.url,

@@ -16,7 +16,8 @@ const openAt = (report: BenchReport, scenario: string, rate?: number) =>
 const cpu = (run: ScenarioRun) => run.serviceCpuMsPer1000 / 1000;
 const times = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 const pct = (a: number, b: number) => `${Math.round((100 * a) / b)}%`;
-const failures = (run: ScenarioRun) => (run.failed ? `; FAILED: ${Object.values(run.errors).reduce((a, b) => a + b, 0)} calls failed or shed` : "");
+const failures = (run: ScenarioRun) =>
+  run.failed ? `; FAILED: ${Object.values(run.errors).reduce((a, b) => a + b, 0)} calls failed or shed` : "";
 
 export function targets(report: BenchReport): TargetResult[] {
   const { read, write } = report.floors;

@@ -20,7 +20,7 @@ export function serveFloor(handlers: Handlers): void {
   const implementation: grpc.UntypedServiceImplementation = {};
   for (const [name, handle] of Object.entries(handlers)) {
     implementation[name] = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) =>
-      handle(call.request as never).then(
+      void handle(call.request as never).then(
         (response) => callback(null, response),
         (error: Error) => callback({ code: grpc.status.INTERNAL, details: error.message }),
       );

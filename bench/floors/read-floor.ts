@@ -21,7 +21,6 @@ await orm.close();
 const db = pool(url);
 
 // A row is whatever PostgreSQL sent; the floor trusts it, as a floor checks nothing.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Row = Record<string, any>;
 const statusOf = <E extends Record<string, unknown>>(values: E, name: string) => values[name as keyof E];
 
@@ -35,7 +34,12 @@ function toResponse(row: Row) {
       id: row.id,
       orderNumber: row.order_number,
       userId: row.user_id,
-      customer: { email: row.customer_email, firstName: row.customer_first_name, lastName: row.customer_last_name, phone: row.customer_phone },
+      customer: {
+        email: row.customer_email,
+        firstName: row.customer_first_name,
+        lastName: row.customer_last_name,
+        phone: row.customer_phone,
+      },
       items: items.map((item) => {
         const unit = BigInt(item.unit_price_minor);
         return {

@@ -154,7 +154,23 @@ async function createOrder(request: CreateOrderRequest) {
 
   const orderValues = [
     ...[orderId, orderNumber, request.userId, c.email, c.firstName, c.lastName, c.phone, JSON.stringify(address)],
-    ...["PENDING", "CASH_ON_DELIVERY", "", "PENDING", currency, subtotal, tax, shipping, total, request.notes, delivery, orderId, 1, now, now],
+    ...[
+      "PENDING",
+      "CASH_ON_DELIVERY",
+      "",
+      "PENDING",
+      currency,
+      subtotal,
+      tax,
+      shipping,
+      total,
+      request.notes,
+      delivery,
+      orderId,
+      1,
+      now,
+      now,
+    ],
   ];
   const itemValues = items.flatMap((item) => [
     ...[item.id, orderId, item.position, item.product.id, item.product.sku, item.product.name, item.product.imageUrl],

@@ -1,5 +1,5 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { CompiledQuery, type Kysely, type Transaction } from "kysely";
+import { CompiledQuery, type Transaction } from "kysely";
 
 /*
  * The hot paths' plain SQL, sent with its values bound by PostgreSQL ($1, $2, ...) in the
@@ -24,6 +24,6 @@ export function numberPlaceholders(sql: string): string {
 /** Runs `sql` (with `?` placeholders) and returns its rows. */
 export async function query<T = Record<string, unknown>>(em: EntityManager, sql: string, params: readonly unknown[] = []): Promise<T[]> {
   const client = em.getTransactionContext<Transaction<unknown>>() ?? em.getConnection().getClient<unknown>();
-  const result = await (client as Kysely<unknown>).executeQuery<T>(CompiledQuery.raw(numberPlaceholders(sql), [...params]));
+  const result = await client.executeQuery<T>(CompiledQuery.raw(numberPlaceholders(sql), [...params]));
   return result.rows;
 }

@@ -1,10 +1,11 @@
-import { fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import { fromBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { newId } from "../platform/clock.js";
 import { AlreadyExistsError, DomainError } from "../platform/domain-errors.js";
 import { leaseSeconds } from "../platform/lease.js";
 import { idempotencyKey, requestHash } from "./request-key.js";
 import { query } from "../db/sql.js";
+import { encodeOnce } from "../platform/encoded-once.js";
 
 const POLL_MS = 25;
 
@@ -105,7 +106,7 @@ async function idempotent<Req extends DescMessage, Res extends DescMessage>(
     const stored = await query<unknown>(
       tx,
       `update idempotency_records set response = ?, completed_at = now() where key = ? and claim_token = ? returning 1`,
-      [Buffer.from(toBinary(call.responseSchema, response)), key, token],
+      [Buffer.from(encodeOnce(call.responseSchema, response)), key, token],
     );
     if (stored.length !== 1) throw new ClaimLostError();
     recorded = response;

@@ -2,6 +2,7 @@ import * as grpc from "@grpc/grpc-js";
 import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, createContextValues, createHandlerContext, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
+import { encodedBefore } from "./encoded-once.js";
 import { admissionKey, peerAddress, type Admission, type AdmissionOutcome } from "./auth/admission.js";
 
 /** A Connect handler as grpc-js calls it: the request message and a HandlerContext built for the call. */
@@ -79,7 +80,11 @@ export function grpcServiceDefinition(service: DescService): grpc.ServiceDefinit
 }
 
 function serializer(desc: DescMessage) {
-  return (message: unknown) => Buffer.from(toBinary(desc, create(desc, message as never)));
+  return (message: unknown) => {
+    const complete = create(desc, message as never);
+    const bytes = encodedBefore(complete) ?? toBinary(desc, complete);
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  };
 }
 
 function deserializer(desc: DescMessage) {

@@ -1,9 +1,18 @@
 import { Gauge, Histogram, type Registry } from "prom-client";
 
-/** What every RPC reports, whatever transport carried it. */
+type Labels = "service" | "method" | "code";
+
+/**
+ * What every RPC reports, whatever transport carried it. Each method's series are looked up once
+ * and kept: prom-client hashes a labels object on every inc and observe.
+ */
 export class RpcMetrics {
-  private readonly duration: Histogram<"service" | "method" | "code">;
+  private readonly duration: Histogram<Labels>;
   private readonly inFlight: Gauge<"service" | "method">;
+  private readonly series = new Map<
+    string,
+    { inFlight: Gauge.Internal<"service" | "method">; byCode: Map<string, Histogram.Internal<Labels>> }
+  >();
 
   constructor(registry: Registry) {
     this.duration = new Histogram({
@@ -22,11 +31,21 @@ export class RpcMetrics {
   }
 
   started(service: string, method: string): void {
-    this.inFlight.inc({ service, method });
+    this.of(service, method).inFlight.inc();
   }
 
   finished(service: string, method: string, code: string, seconds: number): void {
-    this.inFlight.dec({ service, method });
-    this.duration.observe({ service, method, code }, seconds);
+    const series = this.of(service, method);
+    series.inFlight.dec();
+    let duration = series.byCode.get(code);
+    if (!duration) series.byCode.set(code, (duration = this.duration.labels({ service, method, code })));
+    duration.observe(seconds);
+  }
+
+  private of(service: string, method: string) {
+    const key = `${service}/${method}`;
+    let series = this.series.get(key);
+    if (!series) this.series.set(key, (series = { inFlight: this.inFlight.labels({ service, method }), byCode: new Map() }));
+    return series;
   }
 }

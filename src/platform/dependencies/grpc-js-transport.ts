@@ -26,8 +26,8 @@ export function grpcJsTransport(baseUrl: string, options: { idleTimeoutMs: numbe
       header: ConstructorParameters<typeof Headers>[0],
       input: Parameters<Transport["unary"]>[4],
     ): Promise<UnaryResponse<I, O>> {
-      let codec = codecs.get(method as DescMethodUnary);
-      if (!codec) codecs.set(method as DescMethodUnary, (codec = codecOf(method as DescMethodUnary)));
+      let codec = codecs.get(method);
+      if (!codec) codecs.set(method, (codec = codecOf(method)));
       const metadata = new grpc.Metadata();
       if (header) new Headers(header).forEach((value, key) => metadata.set(key, value));
       propagation.inject(context.active(), metadata, metadataSetter);
@@ -69,5 +69,5 @@ function connectErrorOf(error: grpc.ServiceError): ConnectError {
   const trailer = new Headers({ "grpc-status": String(error.code), "grpc-message": encodeURIComponent(error.details) });
   const [details] = error.metadata?.get("grpc-status-details-bin") ?? [];
   if (Buffer.isBuffer(details)) trailer.set("grpc-status-details-bin", details.toString("base64"));
-  return findTrailerError(trailer) ?? new ConnectError(error.details, error.code as number as Code, undefined, undefined, error);
+  return findTrailerError(trailer) ?? new ConnectError(error.details, error.code as number, undefined, undefined, error);
 }
