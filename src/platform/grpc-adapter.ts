@@ -96,7 +96,7 @@ type Call = grpc.ServerReadableStream<unknown, unknown> | grpc.ServerDuplexStrea
 /** Calls whose handler has finished. */
 const answered = new WeakSet<Call>();
 
-function contextFor(service: DescService, method: DescMethod, call: Call, admission: AdmissionOutcome): HandlerContext {
+function contextFor(service: DescService, method: DescMethod, call: Call, headers: Headers, admission: AdmissionOutcome): HandlerContext {
   const deadline = call.getDeadline();
   const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
   // grpc-js reports "no deadline" as Infinity or as 0 depending on how the call arrived.
@@ -114,7 +114,7 @@ function contextFor(service: DescService, method: DescMethod, call: Call, admiss
     requestMethod: "POST",
     url: `/${service.typeName}/${method.name}`,
     requestSignal: abort.signal,
-    requestHeader: metadataToHeaders(call.metadata),
+    requestHeader: headers,
     contextValues: createContextValues().set(admissionKey, admission),
   });
   // Without Connect's deadline timer, which outlives the call: the call's scope keeps the one
@@ -151,12 +151,13 @@ function admittedHandler(service: DescService, method: DescMethod, impl: Connect
     const run = (outcome: AdmissionOutcome, request: unknown) => {
       if (answered) return;
       answered = true;
-      const context = contextFor(service, method, call, outcome);
+      const context = contextFor(service, method, call, headers, outcome);
       if (streaming) stream(call as grpc.ServerDuplexStream<unknown, unknown>, method, impl!, request, context);
       else respond(call, method, impl!, request, callback!, context);
     };
     if (!impl) return refuse(unimplemented(method));
-    const admitted = admission ? admission.admit(metadataToHeaders(call.metadata), peerOf(call)) : Promise.resolve(UNCHECKED);
+    const headers = metadataToHeaders(call.metadata);
+    const admitted = admission ? admission.admit(headers, peerOf(call)) : Promise.resolve(UNCHECKED);
     void admitted.then((outcome) => {
       if ("refused" in outcome) run(outcome, create(method.input));
     });
