@@ -16,7 +16,7 @@ import type { Stack } from "./stack.js";
 export interface AblationRow {
   readonly toggle: string;
   readonly scenario: "CreateOrder" | "GetOrder";
-  /** Means over the rounds. */
+  /** Medians over the rounds. */
   readonly perSecond: number;
   readonly failed: boolean;
   readonly serviceCpuMsPerCall: number;
@@ -26,10 +26,11 @@ export interface AblationRow {
 }
 
 /**
- * Every setting is measured in each of ROUNDS passes over the list, so a drift of the machine
- * during the run (measured here: the same setting 15% apart in one run) falls on every row alike.
+ * Every setting is measured in each of ROUNDS passes over the list, the middle one in reverse
+ * order, and the median is reported: this machine drifts during a run (the same setting measured
+ * up to 25% apart within minutes on 2026-11-28), and a drift should fall on every row alike.
  */
-const ROUNDS = 2;
+const ROUNDS = 3;
 /** A restarted service compiles its hot paths again; measured CPU per call settles after about 4 s. */
 const WARM_UP_SECONDS = 5;
 
@@ -89,7 +90,7 @@ export async function ablation(stack: Stack, s: Scenarios, seconds: number): Pro
   let current = "{}";
   try {
     for (let round = 0; round < ROUNDS; round++) {
-      for (const toggle of toggles) {
+      for (const toggle of round % 2 === 1 ? [...toggles].reverse() : toggles) {
         const env = JSON.stringify(toggle.env ?? {});
         if (env !== current) await stack.restartService(toggle.env ?? {});
         current = env;
@@ -114,16 +115,16 @@ export async function ablation(stack: Stack, s: Scenarios, seconds: number): Pro
     if (current !== "{}") await stack.restartService({});
     sink.close();
   }
-  const mean = (values: number[]) => +(values.reduce((a, b) => a + b, 0) / values.length).toFixed(3);
+  const median = (values: number[]) => +[...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!.toFixed(3);
   return toggles.map((toggle) => {
     const runs = measured.get(toggle)!;
     return {
       toggle: toggle.toggle,
       scenario: toggle.scenario,
-      perSecond: Math.round(mean(runs.map((r) => r.perSecond))),
+      perSecond: Math.round(median(runs.map((r) => r.perSecond))),
       failed: runs.some((r) => r.failed),
-      serviceCpuMsPerCall: mean(runs.map((r) => r.service)),
-      catalogCpuMsPerCall: mean(runs.map((r) => r.catalog)),
+      serviceCpuMsPerCall: median(runs.map((r) => r.service)),
+      catalogCpuMsPerCall: median(runs.map((r) => r.catalog)),
       serviceCpuMsPerRound: runs.map((r) => +r.service.toFixed(3)),
     };
   });

@@ -5,7 +5,7 @@
  * to its limit and floor and to issue 22's targets. Writes bench/results/bench-<date>.json and
  * bench/results/latest.md, and prints the tables.
  *
- *   npm run bench        about 22 minutes on 2 cores; BENCH_SECONDS (10) per measured run,
+ *   npm run bench        about 30 minutes on 2 cores; BENCH_SECONDS (10) per measured run,
  *                        BENCH_MIX_SECONDS (600) for the mix, BENCH_ABLATION_SECONDS (8), BENCH_GHZ_SECONDS (15)
  */
 import { mkdirSync, writeFileSync } from "node:fs";

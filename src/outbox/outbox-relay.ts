@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { PgListener } from "../platform/pg-listener.js";
 import { toKafkaMessage, type EventEncoding, type OutboxRow } from "./cloudevents.js";
 import type { RelayObserver } from "./outbox-metrics.js";
+import { query } from "../db/sql.js";
 
 export interface RelayOptions {
   readonly batchSize: number;
@@ -143,9 +144,10 @@ export class OutboxRelay {
   /** Returns how many rows it published; 0 also when another relay holds the lock. */
   private async publishBatch(): Promise<number> {
     return this.orm.em.fork().transactional(async (tx) => {
-      const [lock] = await tx.execute<{ locked: boolean }[]>(`select pg_try_advisory_xact_lock(?) as locked`, [RELAY_LOCK_ID]);
+      const [lock] = await query<{ locked: boolean }>(tx, `select pg_try_advisory_xact_lock(?) as locked`, [RELAY_LOCK_ID]);
       if (!lock?.locked) return 0;
-      const rows = await tx.execute<Row[]>(
+      const rows = await query<Row>(
+        tx,
         `select id, event_id, topic, aggregate_id, event_type, payload, occurred_at, trace_parent
          from outbox_events where published_at is null order by id limit ?`,
         [this.options.batchSize],
@@ -158,8 +160,8 @@ export class OutboxRelay {
           messages: messages.map((row) => toKafkaMessage(row, this.options.source, this.options.encoding)),
         });
       }
-      await tx.execute(`update outbox_events set published_at = now(), attempts = attempts + 1 where id in (?)`, [
-        rows.map((row) => row.id),
+      await query(tx, `update outbox_events set published_at = now(), attempts = attempts + 1 where id = any(?::bigint[])`, [
+        rows.map((row) => String(row.id)),
       ]);
       this.state = { ...this.state, lastPublishedAt: new Date().toISOString(), lastError: undefined };
       this.observer.published(rows.length);
