@@ -57,7 +57,7 @@ export function renderMarkdown(report: BenchReport): string {
   return [
     `### Benchmark, ${report.date.slice(0, 10)}: ${report.machine}`,
     "",
-    `Service, PostgreSQL, Kafka (relay on), the reference Product/Inventory service (own process, over gRPC) and this load generator all on one machine; JWT auth, logging at info. ${report.seconds} s per run after a 2 s warm-up; whole run ${report.totalSeconds} s; CPU stolen by other guests of this VM: ${report.stealPercent}% over the whole run. Percentiles include failed calls (at their time to failure); a run with any failed or shed call is marked FAILED and meets no target.`,
+    `Service, PostgreSQL, Kafka (relay on), the reference Product/Inventory service (own process, over gRPC) and this load generator all on one machine; JWT auth, logging at info. ${report.seconds} s per run after a 4 s warm-up (15 s for the first scenario and each floor, fresh processes); whole run ${report.totalSeconds} s; CPU stolen by other guests of this VM: ${report.stealPercent}% over the whole run. Percentiles include failed calls (at their time to failure); a run with any failed or shed call is marked FAILED and meets no target.`,
     "",
     "| Limit | per second | detail |",
     "|---|---|---|",
