@@ -24,8 +24,7 @@ function selectCart(em: EntityManager): string {
   let sql = selects.get(em.getMetadata());
   if (!sql) {
     const { carts, lines } = codecs(em);
-    sql = `select c.*, coalesce((select json_agg(${lines.jsonObject("i")} order by i.id) from ${lines.table} i where i.cart_user_id = c.user_id), '[]') as lines
-      from ${carts.table} c where c.user_id = ?`;
+    sql = `select c.*, ${lines.jsonArray("i", "i.cart_user_id = c.user_id", "i.id")} as lines from ${carts.table} c where c.user_id = ?`;
     selects.set(em.getMetadata(), sql);
   }
   return sql;
@@ -35,14 +34,7 @@ async function readCart(em: EntityManager, userId: string): Promise<CartView | u
   const { carts, lines } = codecs(em);
   const [row] = await query<Record<string, unknown>>(em, selectCart(em), [userId]);
   if (!row) return undefined;
-  const stored = (typeof row.lines === "string" ? JSON.parse(row.lines) : row.lines) as Record<string, unknown>[];
-  return {
-    ...carts.fromRow(row),
-    lines: stored.map((item) => {
-      const { id: _id, ...line } = lines.fromRow(item);
-      return line;
-    }),
-  };
+  return { ...carts.fromRow(row), lines: lines.fromJsonArray(row.lines).map(({ id: _id, ...line }) => line) };
 }
 
 export async function findCart(em: EntityManager, userId: string): Promise<CartView | null> {
@@ -54,9 +46,6 @@ export function checkVersion(cart: { userId: string; version: number }, expected
     throw new VersionConflictError("cart", cart.userId, expected, BigInt(cart.version));
   }
 }
-
-const sameLine = (a: CartLineFields, b: CartLineFields) =>
-  a.quantity === b.quantity && a.unitPriceMinor === b.unitPriceMinor && a.sku === b.sku && a.name === b.name && a.imageUrl === b.imageUrl;
 
 /**
  * The one way a cart changes: create it if missing, lock its row (concurrent edits of one cart
@@ -106,13 +95,15 @@ async function storeLines(
   expiresAt: Date,
 ): Promise<number> {
   const { lines } = codecs(tx);
-  const stored = new Map(before.map((line) => [line.productId, line]));
+  // Compared as the columns they are written to, so a column added to the entity is compared too.
+  const columnsOf = (line: CartLineFields) => lines.values({ ...line, cart: userId });
+  const stored = new Map(before.map((line) => [line.productId, columnsOf(line)]));
   const written = after.filter((line) => {
     const old = stored.get(line.productId);
-    return !old || !sameLine(old, line);
+    return !old || columnsOf(line).some((value, k) => value !== old[k]);
   });
   const kept = after.map((line) => line.productId);
-  const dropped = before.length > kept.length || before.some((line) => !kept.includes(line.productId));
+  const dropped = before.some((line) => !kept.includes(line.productId));
   const changed = lines.columns.filter((column) => column !== "cart_user_id" && column !== "product_id");
   const steps = [
     ...(dropped ? [`gone as (delete from ${lines.table} where cart_user_id = ? and not (product_id = any(?::text[])))`] : []),
@@ -126,7 +117,7 @@ async function storeLines(
   const [row] = await query<{ version: number }>(
     tx,
     `${steps.length ? `with ${steps.join(", ")} ` : ""}update carts set version = version + 1, updated_at = ?, expires_at = ? where user_id = ? returning version`,
-    [...(dropped ? [userId, kept] : []), ...written.flatMap((line) => lines.values({ ...line, cart: userId })), now, expiresAt, userId],
+    [...(dropped ? [userId, kept] : []), ...written.flatMap(columnsOf), now, expiresAt, userId],
   );
   return row!.version;
 }

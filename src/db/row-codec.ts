@@ -19,8 +19,12 @@ export interface RowCodec<T> {
   values(data: T & Record<string, unknown>): unknown[];
   /** A row of `alias` as a JSON object keyed by column, bigints as text so none loses precision. */
   jsonObject(alias: string): string;
+  /** Rows of `alias` matching `where` as one JSON array column (`[]` for none), for a parent's select. */
+  jsonArray(alias: string, where: string, orderBy: string): string;
   /** A row as read (from a query or a `jsonObject`), as the entity's field names and types. */
   fromRow(row: Row): T;
+  /** The rows of a `jsonArray` column, which pg hands over parsed or as text. */
+  fromJsonArray(value: unknown): T[];
   /** A loaded entity's own fields, as plain data. */
   fromEntity(entity: object): T;
 }
@@ -87,10 +91,17 @@ function buildCodec(meta: EntityMetadata): RowCodec<unknown> {
       }
       return sql;
     },
+    jsonArray(alias, where, orderBy) {
+      return `coalesce((select json_agg(${this.jsonObject(alias)} order by ${orderBy}) from ${meta.tableName} ${alias} where ${where}), '[]')`;
+    },
     fromRow(row) {
       const data: Row = {};
       for (const { name, column, read } of readers) data[name] = read(row[column]);
       return data;
+    },
+    fromJsonArray(value) {
+      const rows = (typeof value === "string" ? JSON.parse(value) : value) as Row[];
+      return rows.map((row) => this.fromRow(row));
     },
     fromEntity(entity) {
       const data: Row = {};

@@ -44,8 +44,8 @@ export function selectOrders(em: EntityManager, withHistory: boolean): string {
   let built = selects.get(metadata);
   if (!built) {
     const { orders, items, history } = codecs(em);
-    const lines = `coalesce((select json_agg(${items.jsonObject("i")} order by i.position) from ${items.table} i where i.order_id = o.id), '[]') as items`;
-    const changes = `coalesce((select json_agg(${history.jsonObject("h")} order by h.id) from ${history.table} h where h.order_id = o.id), '[]') as history`;
+    const lines = `${items.jsonArray("i", "i.order_id = o.id", "i.position")} as items`;
+    const changes = `${history.jsonArray("h", "h.order_id = o.id", "h.id")} as history`;
     built = {
       plain: `select o.*, ${lines} from ${orders.table} o`,
       withHistory: `select o.*, ${lines}, ${changes} from ${orders.table} o`,
@@ -56,7 +56,6 @@ export function selectOrders(em: EntityManager, withHistory: boolean): string {
 }
 
 type Row = Record<string, unknown>;
-const json = (value: unknown): Row[] => (typeof value === "string" ? JSON.parse(value) : value) as Row[];
 
 async function queryOrders(em: EntityManager, sql: string, params: unknown[]): Promise<OrderView[]> {
   const { orders, items, history } = codecs(em);
@@ -64,8 +63,8 @@ async function queryOrders(em: EntityManager, sql: string, params: unknown[]): P
   return rows.map((row) => {
     // Filled in place: a page reads 20 orders, and a copy of each would be garbage at once.
     const order = orders.fromRow(row) as OrderFields & { items?: OrderView["items"]; history?: OrderView["history"] };
-    order.items = json(row.items).map((item) => items.fromRow(item));
-    if (row.history !== undefined) order.history = json(row.history).map((change) => history.fromRow(change));
+    order.items = items.fromJsonArray(row.items);
+    if (row.history !== undefined) order.history = history.fromJsonArray(row.history);
     return order as OrderView;
   });
 }

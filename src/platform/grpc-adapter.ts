@@ -94,7 +94,7 @@ function deserializer(desc: DescMessage) {
 type Call = grpc.ServerReadableStream<unknown, unknown> | grpc.ServerDuplexStream<unknown, unknown>;
 
 /** Calls whose handler has finished. */
-const answered = new WeakSet<Call>();
+const finished = new WeakSet<Call>();
 
 function contextFor(service: DescService, method: DescMethod, call: Call, headers: Headers, admission: AdmissionOutcome): HandlerContext {
   const deadline = call.getDeadline();
@@ -105,7 +105,7 @@ function contextFor(service: DescService, method: DescMethod, call: Call, header
   // grpc-js reports "cancelled" also for calls already answered (measured: most unary calls);
   // only a call still running has anything to stop, and the error (with its stack) is made only then.
   call.once("cancelled", () => {
-    if (!answered.has(call)) abort.abort(new ConnectError("cancelled by the client", Code.Canceled));
+    if (!finished.has(call)) abort.abort(new ConnectError("cancelled by the client", Code.Canceled));
   });
   const context = createHandlerContext({
     service,
@@ -198,12 +198,12 @@ function respond(
     .then(() => impl(request, context))
     .then(
       (response) => {
-        answered.add(call);
+        finished.add(call);
         call.sendMetadata(headersToMetadata(context.responseHeader));
         callback(null, create(method.output, response as Record<string, unknown> | undefined), headersToMetadata(context.responseTrailer));
       },
       (error: unknown) => {
-        answered.add(call);
+        finished.add(call);
         callback(toServiceError(error, context));
       },
     );

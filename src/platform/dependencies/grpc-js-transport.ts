@@ -1,8 +1,9 @@
-import { create, fromBinary, toBinary, type DescMessage, type DescMethodUnary } from "@bufbuild/protobuf";
+import type { DescMessage, DescMethodUnary, DescService, MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Transport, type UnaryResponse } from "@connectrpc/connect";
 import { findTrailerError } from "@connectrpc/connect/protocol-grpc";
 import * as grpc from "@grpc/grpc-js";
 import { context, propagation, type TextMapSetter } from "@opentelemetry/api";
+import { grpcServiceDefinition } from "../grpc-adapter.js";
 
 const metadataSetter: TextMapSetter<grpc.Metadata> = { set: (metadata, key, value) => metadata.set(key, value) };
 
@@ -17,7 +18,7 @@ export function grpcJsTransport(baseUrl: string, options: { idleTimeoutMs: numbe
   const url = new URL(baseUrl);
   const credentials = url.protocol === "https:" ? grpc.credentials.createSsl() : grpc.credentials.createInsecure();
   const client = new grpc.Client(url.host, credentials, { "grpc.client_idle_timeout_ms": options.idleTimeoutMs });
-  const codecs = new WeakMap<DescMethodUnary, ReturnType<typeof codecOf>>();
+  const definitions = new WeakMap<DescService, grpc.ServiceDefinition>();
   return {
     unary<I extends DescMessage, O extends DescMessage>(
       method: DescMethodUnary<I, O>,
@@ -26,24 +27,25 @@ export function grpcJsTransport(baseUrl: string, options: { idleTimeoutMs: numbe
       header: ConstructorParameters<typeof Headers>[0],
       input: Parameters<Transport["unary"]>[4],
     ): Promise<UnaryResponse<I, O>> {
-      let codec = codecs.get(method);
-      if (!codec) codecs.set(method, (codec = codecOf(method)));
+      let service = definitions.get(method.parent);
+      if (!service) definitions.set(method.parent, (service = grpcServiceDefinition(method.parent)));
+      const definition = service[method.localName] as grpc.MethodDefinition<unknown, MessageShape<O>>;
       const metadata = new grpc.Metadata();
       if (header) new Headers(header).forEach((value, key) => metadata.set(key, value));
       propagation.inject(context.active(), metadata, metadataSetter);
       return new Promise((resolve, reject) => {
         if (signal?.aborted) return reject(new ConnectError("the call was cancelled before it was sent", Code.Canceled));
         const call = client.makeUnaryRequest(
-          codec.path,
-          codec.serialize,
-          codec.deserialize,
-          create(method.input, input as never),
+          definition.path,
+          definition.requestSerialize,
+          definition.responseDeserialize,
+          input,
           metadata,
           { deadline: timeoutMs ? Date.now() + timeoutMs : Infinity },
           (error, message) => {
             signal?.removeEventListener("abort", cancel);
             if (error) return reject(connectErrorOf(error));
-            resolve({ stream: false, service: method.parent, method, header: new Headers(), message, trailer: new Headers() } as never);
+            resolve({ stream: false, service: method.parent, method, header: new Headers(), message: message!, trailer: new Headers() });
           },
         );
         const cancel = () => call.cancel();
@@ -53,14 +55,6 @@ export function grpcJsTransport(baseUrl: string, options: { idleTimeoutMs: numbe
     stream() {
       return Promise.reject(new ConnectError("this transport makes unary calls only", Code.Unimplemented));
     },
-  };
-}
-
-function codecOf(method: DescMethodUnary) {
-  return {
-    path: `/${method.parent.typeName}/${method.name}`,
-    serialize: (message: Parameters<typeof toBinary>[1]) => Buffer.from(toBinary(method.input, message as never)),
-    deserialize: (bytes: Buffer) => fromBinary(method.output, bytes),
   };
 }
 
