@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { OrderService } from "../gen/shop/order/v1/order_pb.js";
-import { cpuMs } from "./bench-support.js";
+import { cpuMeter } from "./bench-support.js";
 import { closedLoop, CONCURRENCY, warmUp, type Operation } from "./load.js";
 import type { Scenarios } from "./scenarios.js";
 import type { Stack } from "./stack.js";
@@ -96,15 +96,10 @@ export async function ablation(stack: Stack, s: Scenarios, seconds: number): Pro
         current = env;
         const op = toggle.op ?? (toggle.scenario === "CreateOrder" ? s.createOrder : s.getOrder);
         await warmUp(CONCURRENCY, WARM_UP_SECONDS, op);
-        const [service, catalog] = [cpuMs(stack.servicePid), cpuMs(stack.catalogPid)];
+        const cpu = cpuMeter(stack.servicePid, stack.catalogPid);
         const outcome = await closedLoop(CONCURRENCY, seconds, op);
-        const perCall = (ms: number) => ms / Math.max(outcome.ok, 1);
-        const run = {
-          perSecond: outcome.achievedPerSecond,
-          failed: outcome.failed,
-          service: perCall(cpuMs(stack.servicePid) - service),
-          catalog: perCall(cpuMs(stack.catalogPid) - catalog),
-        };
+        const [service, catalog] = cpu(outcome.ok) as [number, number];
+        const run = { perSecond: outcome.achievedPerSecond, failed: outcome.failed, service, catalog };
         console.log(
           `ablation ${round + 1}/${ROUNDS}, ${toggle.scenario}, ${toggle.toggle}: ${run.perSecond}/s, service ${run.service.toFixed(3)} ms per call`,
         );

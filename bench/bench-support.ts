@@ -18,6 +18,12 @@ export function cpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/** Starts counting the CPU of `pids`; the function it returns gives each one's ms per call since. */
+export function cpuMeter(...pids: number[]): (calls: number) => number[] {
+  const start = pids.map(cpuMs);
+  return (calls) => pids.map((pid, k) => (cpuMs(pid) - start[k]!) / Math.max(calls, 1));
+}
+
 /**
  * Busy, stolen and total jiffies of the whole machine, to report how many cores a run kept busy
  * and how much CPU the hypervisor gave to other guests (on a shared VM the same code measures

@@ -11,7 +11,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { ablation } from "./ablation.js";
-import { cpuMs, lastHalfGrowthMiB, machine, machineCpu, memoryMiB, sampleRss } from "./bench-support.js";
+import { cpuMeter, lastHalfGrowthMiB, machine, machineCpu, memoryMiB, sampleRss } from "./bench-support.js";
 import { measureFloors, type FloorRun } from "./floor-limits.js";
 import { ghzCrossCheck } from "./ghz.js";
 import { clearPgbenchRows, echoFloor, pgbenchCeiling } from "./limits.js";
@@ -35,17 +35,16 @@ const FIRST_WARM_UP_SECONDS = 15;
 
 /** Runs one load against the stack and adds what the service spent on it. */
 async function measured(stack: Stack, scenario: string, load: () => Promise<LoadOutcome>): Promise<ScenarioRun> {
-  const service = cpuMs(stack.servicePid);
-  const catalog = cpuMs(stack.catalogPid);
+  const cpu = cpuMeter(stack.servicePid, stack.catalogPid);
   const box = machineCpu();
   const outcome = await load();
   const after = machineCpu();
-  const perThousand = (ms: number) => +((ms / Math.max(outcome.ok, 1)) * 1000).toFixed(0);
+  const [service, catalog] = cpu(outcome.ok).map((ms) => Math.round(ms * 1000));
   const run: ScenarioRun = {
     scenario,
     ...outcome,
-    serviceCpuMsPer1000: perThousand(cpuMs(stack.servicePid) - service),
-    catalogCpuMsPer1000: perThousand(cpuMs(stack.catalogPid) - catalog),
+    serviceCpuMsPer1000: service!,
+    catalogCpuMsPer1000: catalog!,
     busyCores: +((cpus().length * (after.busy - box.busy)) / Math.max(after.total - box.total, 1)).toFixed(2),
     stealPercent: stealSince(box),
     serviceRssMiB: memoryMiB(stack.servicePid).rss,

@@ -8,7 +8,7 @@ import { once } from "node:events";
 import * as grpc from "@grpc/grpc-js";
 import { OrderService } from "../gen/shop/order/v1/order_pb.js";
 import { grpcServiceDefinition } from "../src/platform/grpc-adapter.js";
-import { cpuMs, type Client } from "./bench-support.js";
+import { cpuMeter, type Client } from "./bench-support.js";
 import { closedLoop, CONCURRENCY, warmUp, type LoadOutcome, type Operation } from "./load.js";
 import { orderOperations } from "./scenarios.js";
 
@@ -39,10 +39,10 @@ async function startFloor(script: string, args: string[]) {
 async function measureFloor(floor: string, pid: number, catalogPid: number, seconds: number, op: Operation): Promise<FloorRun> {
   // As long as the service's first scenario gets: a fresh process compiles its paths first.
   await warmUp(CONCURRENCY, 15, op);
-  const [own, catalog] = [cpuMs(pid), cpuMs(catalogPid)];
+  const cpu = cpuMeter(pid, catalogPid);
   const outcome = await closedLoop(CONCURRENCY, seconds, op);
-  const perCall = (ms: number) => +(ms / Math.max(outcome.ok, 1)).toFixed(3);
-  const run = { floor, ...outcome, cpuMsPerCall: perCall(cpuMs(pid) - own), catalogCpuMsPerCall: perCall(cpuMs(catalogPid) - catalog) };
+  const [own, catalog] = cpu(outcome.ok).map((ms) => +ms.toFixed(3));
+  const run = { floor, ...outcome, cpuMsPerCall: own!, catalogCpuMsPerCall: catalog! };
   console.log(`${floor}: ${run.achievedPerSecond}/s, ${run.cpuMsPerCall} ms CPU per call, errors ${JSON.stringify(run.errors)}`);
   return run;
 }

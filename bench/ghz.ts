@@ -11,7 +11,7 @@ import { join, resolve } from "node:path";
 import { create, toBinary, type DescFile } from "@bufbuild/protobuf";
 import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { file_shop_order_v1_order } from "../gen/shop/order/v1/order_pb.js";
-import { cpuMs } from "./bench-support.js";
+import { cpuMeter } from "./bench-support.js";
 import { CONCURRENCY } from "./load.js";
 import { PRODUCT_COUNT, type Stack } from "./stack.js";
 
@@ -101,9 +101,8 @@ export async function ghzCrossCheck(stack: Stack, address: string, orderIds: str
       ["GetOrder", ["--call", "shop.order.v1.OrderService/GetOrder", "-D", data]],
       ["CreateOrder", ["--call", "shop.order.v1.OrderService/CreateOrder", "-d", CREATE_ORDER]],
     ] as const) {
-      const before = cpuMs(stack.servicePid);
+      const cpu = cpuMeter(stack.servicePid);
       const report = await runGhz(bin, [...common, ...metadata, ...args, address]);
-      const cpu = cpuMs(stack.servicePid) - before;
       const { OK: ok = 0, ...errors } = report.statusCodeDistribution ?? {};
       // ghz ends a timed run by closing its connection under the calls still in flight (one per
       // worker); those are its own, not the service's.
@@ -122,7 +121,7 @@ export async function ghzCrossCheck(stack: Stack, address: string, orderIds: str
         errors,
         p50Ms: at(50),
         p99Ms: at(99),
-        serviceCpuMsPerCall: +(cpu / Math.max(ok, 1)).toFixed(3),
+        serviceCpuMsPerCall: +cpu(ok)[0]!.toFixed(3),
       });
       console.log(
         `ghz ${scenario}: ${runs.at(-1)!.perSecond}/s, ${runs.at(-1)!.serviceCpuMsPerCall} ms service CPU per call, errors ${JSON.stringify(errors)}`,

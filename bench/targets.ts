@@ -10,7 +10,9 @@ export interface TargetResult {
   readonly met: boolean;
 }
 
-const maxOf = (report: BenchReport, scenario: string) => report.runs.find((r) => r.scenario === scenario && r.mode.startsWith("closed"))!;
+/** A scenario's closed-loop run: its maximum, and the CPU per call compared everywhere. */
+export const maxOf = (report: BenchReport, scenario: string) =>
+  report.runs.find((r) => r.scenario === scenario && r.mode.startsWith("closed"))!;
 const openAt = (report: BenchReport, scenario: string, rate?: number) =>
   report.runs.find((r) => r.scenario === scenario && r.mode === "open" && (rate === undefined || r.targetPerSecond === rate))!;
 const cpu = (run: ScenarioRun) => run.serviceCpuMsPer1000 / 1000;
