@@ -39,10 +39,14 @@ function scalarSchema(type: ScalarType): Schema {
 
 /** A field's schema in canonical protobuf JSON; message types are collected into `schemas`. */
 function fieldSchema(field: DescField, schemas: Record<string, Schema>): Schema {
+  if (field.fieldKind === "map") {
+    // Maps in these contracts are string to string (variant attributes).
+    return { type: "object", additionalProperties: { type: "string" } };
+  }
   const single = (): Schema => {
     if (field.fieldKind === "scalar" || (field.fieldKind === "list" && field.listKind === "scalar")) return scalarSchema(field.scalar);
     if (field.enum) return { type: "string", enum: field.enum.values.map((v) => v.name) };
-    const message = field.message!;
+    const message = field.message;
     if (message.typeName === "google.protobuf.Timestamp") return { type: "string", format: "date-time" };
     collect(message, schemas);
     return ref(message.typeName);

@@ -26,6 +26,7 @@ type Call = (app: TestApp, bearer: string, order: Order) => Promise<unknown>;
 const OK: Expect = { code: 0 };
 const notFound = (what: string): Expect => ({ code: Code.NotFound, says: `${what} "` });
 const staffOnly: Expect = { code: Code.PermissionDenied, says: "only admin or service callers may" };
+const staffOrSeller: Expect = { code: Code.PermissionDenied, says: "only admin, service or seller callers may" };
 const precondition = (says: string): Expect => ({ code: Code.FailedPrecondition, says });
 
 const orders = (app: TestApp, bearer: string) => app.connect(OrderService, bearer);
@@ -96,10 +97,11 @@ const rpcs: [name: string, call: Call, forOther: Expect, forOwner: Expect, forAd
   [
     "UpdateOrderItemStatus",
     (app, b, o) => orders(app, b).updateOrderItemStatus({ requestId: rid(), orderId: o.id, itemId: o.items[0]!.id, status: 4 }),
-    staffOnly,
-    staffOnly,
+    staffOrSeller,
+    staffOrSeller,
     precondition("PENDING"),
   ],
+  ["ListOrderEvents", (app, b, o) => orders(app, b).listOrderEvents({ orderId: o.id }), staffOnly, staffOnly, OK],
   [
     "AddOrderItem",
     (app, b, o) => orders(app, b).addOrderItem({ requestId: rid(), orderId: o.id, item: { productId: "prod-cap", quantity: 1 } }),

@@ -132,7 +132,7 @@ describe("CartService: one cart per user, edited safely", () => {
     ]);
     expect((await carts.getCart({ userId })).cart).toMatchObject({ items: [], version: 3n });
     expect((await app.connect(OrderService).getOrder({ orderId: order.id })).order?.total).toEqual(usd(5891n));
-    expect(await eventTypes(app.databaseUrl, order.id)).toEqual(["OrderCreated"]);
+    expect(await eventTypes(app.databaseUrl, order.id)).toEqual(["OrderCreated", "OrderItemCreated", "OrderItemCreated"]);
   });
 
   it("when a checkout is repeated with its request id, then the same order returns; a new request id finds the cart empty", async () => {

@@ -31,6 +31,7 @@ const PINNED_TYPES = {
   orderItemsChanged: "shop.order.v1.OrderItemsChanged",
   orderItemStatusChanged: "shop.order.v1.OrderItemStatusChanged",
   orderDeleted: "shop.order.v1.OrderDeleted",
+  orderItemCreated: "shop.order.v1.OrderItemCreated",
 };
 
 describe("the events contract and its catalog", () => {

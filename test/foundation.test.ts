@@ -44,7 +44,7 @@ describe("foundation: one service over gRPC and Connect, on real PostgreSQL and 
       [created.order!.id],
     );
     await db.end();
-    expect(rows).toEqual([{ status: "PENDING", items: 2, history: 1, events: 1 }]);
+    expect(rows).toEqual([{ status: "PENDING", items: 2, history: 1, events: 3 }]);
   });
 
   it("when an order is created over Connect, then gRPC and gRPC-Web read it back", async () => {

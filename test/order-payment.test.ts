@@ -42,7 +42,14 @@ describe("payments through the built-in Payment service", () => {
       payment: { status: PaymentStatus.CAPTURED, failureReason: "", display: "VISA •••• 4242" },
     });
     expect(paid.payment?.transactionId).toMatch(/^ch_/);
-    expect(await eventTypes(app.databaseUrl, order.id)).toEqual(["OrderCreated", "OrderPaymentFailed", "OrderStatusChanged", "OrderPaid"]);
+    expect(await eventTypes(app.databaseUrl, order.id)).toEqual([
+      "OrderCreated",
+      "OrderItemCreated",
+      "OrderItemCreated",
+      "OrderPaymentFailed",
+      "OrderStatusChanged",
+      "OrderPaid",
+    ]);
   });
 
   it("when funds are insufficient, then the decline code says so", async () => {

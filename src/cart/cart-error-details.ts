@@ -8,6 +8,7 @@ export const cartErrorDetails: DetailEncoder = (error) => {
   if (!(error instanceof CartChangedError)) return [];
   const adjustments = error.adjustments.map((a) => ({
     productId: a.productId,
+    variantId: a.variantId,
     reason: CartAdjustments_Reason[a.reason],
     oldUnitPrice: toMoneyProto(a.oldUnitPrice),
     newUnitPrice: toMoneyProto(a.newUnitPrice),

@@ -1,3 +1,4 @@
+import { lineKey } from "../catalog/sellable.js";
 import type { Money } from "../money/money.js";
 import { DomainError } from "../platform/domain-errors.js";
 
@@ -5,6 +6,8 @@ export type AdjustmentReason = "REPRICED" | "OUT_OF_STOCK" | "SHORT_OF_STOCK" | 
 
 export interface CartAdjustment {
   readonly productId: string;
+  /** '' for products without variants. */
+  readonly variantId: string;
   readonly reason: AdjustmentReason;
   readonly oldUnitPrice: Money;
   readonly newUnitPrice: Money;
@@ -22,7 +25,7 @@ export class CartChangedError extends DomainError {
     super(
       "aborted",
       "CART_CHANGED",
-      `the cart was updated and no order was placed: ${adjustments.map((a) => `${a.productId} ${a.reason.toLowerCase().replaceAll("_", " ")}`).join(", ")}; review it and check out again`,
+      `the cart was updated and no order was placed: ${adjustments.map((a) => `${lineKey(a)} ${a.reason.toLowerCase().replaceAll("_", " ")}`).join(", ")}; review it and check out again`,
       { cart_version: String(cartVersion) },
     );
   }

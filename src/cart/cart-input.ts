@@ -23,6 +23,7 @@ export interface CartChange extends CartTarget {
 
 export interface LineCommand extends CartChange {
   readonly productId: string;
+  readonly variantId: string;
   readonly quantity: number;
 }
 
@@ -72,6 +73,7 @@ export function parseLine(
     requestId: v.text("request_id", request.requestId, REQUEST_ID),
     userId: v.text("user_id", request.userId, USER_ID),
     productId: v.text("product_id", request.productId, RESOURCE_ID),
+    variantId: request.variantId ? v.text("variant_id", request.variantId, RESOURCE_ID) : "",
     quantity,
     expectedVersion: request.expectedVersion,
   });

@@ -13,6 +13,9 @@ function itemToProto(item: CartLineView, currency: string): MessageInitShape<typ
     quantity: item.quantity,
     ...linePricesToProto(storedLine(currency, item)),
     imageUrl: item.imageUrl,
+    variantId: item.variantId,
+    sellerId: item.sellerId,
+    variantAttributes: item.variantAttributes,
   };
 }
 

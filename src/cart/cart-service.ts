@@ -17,7 +17,7 @@ import { assertOrderVisible } from "../orders/order-repository.js";
 import { orderToProto } from "../orders/order-mapper.js";
 import { withoutCardData } from "../payments/card-data.js";
 import type { OrderView } from "../orders/order.js";
-import { actingFor, ownerOf } from "../platform/auth/principal.js";
+import { actingFor, ownerOf, refuseSeller } from "../platform/auth/principal.js";
 import type { ScopedImpl } from "../platform/rpc-chain.js";
 import type { RpcScope } from "../platform/rpc-scope.js";
 import type { CartDeps } from "./cart-deps.js";
@@ -29,6 +29,7 @@ import { checkout } from "./checkout.js";
 
 /** The request with the cart it is about: a customer's own, whatever they sent; staff name any. */
 function owned<R extends { userId: string }>(scope: RpcScope, request: R): R {
+  refuseSeller(scope.principal, "use carts");
   return { ...request, userId: actingFor(scope.principal, request.userId, "cart") };
 }
 
@@ -83,7 +84,7 @@ export function cartService(deps: CartDeps): ScopedImpl<typeof CartService> {
       const command = parseLine(owned(scope, request), deps.cart, 1);
       const lookUp = async () => {
         const { found } = await deps.catalog.getProducts([command.productId], scope.signal);
-        return requireSellable(command.productId, found.get(command.productId));
+        return requireSellable(command, found.get(command.productId));
       };
       return change(scope, [AddItemRequestSchema, AddItemResponseSchema], request, command, lookUp, (cart, product) =>
         cart.add(product, command.quantity, deps.cart),
@@ -96,14 +97,12 @@ export function cartService(deps: CartDeps): ScopedImpl<typeof CartService> {
         UpdateItemQuantityRequestSchema,
         UpdateItemQuantityResponseSchema,
       ];
-      return change(scope, schemas, request, command, nothing, (cart) => cart.setQuantity(command.productId, command.quantity));
+      return change(scope, schemas, request, command, nothing, (cart) => cart.setQuantity(command, command.quantity));
     },
 
     removeItem(request, scope) {
       const command = parseLine(owned(scope, request), deps.cart, 0);
-      return change(scope, [RemoveItemRequestSchema, RemoveItemResponseSchema], request, command, nothing, (cart) =>
-        cart.remove(command.productId),
-      );
+      return change(scope, [RemoveItemRequestSchema, RemoveItemResponseSchema], request, command, nothing, (cart) => cart.remove(command));
     },
 
     clearCart(request, scope) {

@@ -97,20 +97,25 @@ async function storeLines(
   const { lines } = codecs(tx);
   // Compared as the columns they are written to, so a column added to the entity is compared too.
   const columnsOf = (line: CartLineFields) => lines.values({ ...line, cart: userId });
-  const stored = new Map(before.map((line) => [line.productId, columnsOf(line)]));
+  // A line is one product and variant; the key joins the two as the delete below does.
+  const keyOf = (line: CartLineFields) => `${line.productId}\u001f${line.variantId}`;
+  const stored = new Map(before.map((line) => [keyOf(line), columnsOf(line)]));
   const written = after.filter((line) => {
-    const old = stored.get(line.productId);
+    const old = stored.get(keyOf(line));
     return !old || columnsOf(line).some((value, k) => value !== old[k]);
   });
-  const kept = after.map((line) => line.productId);
-  const dropped = before.some((line) => !kept.includes(line.productId));
-  const changed = lines.columns.filter((column) => column !== "cart_user_id" && column !== "product_id");
+  const kept = after.map(keyOf);
+  const dropped = before.some((line) => !kept.includes(keyOf(line)));
+  const key = ["cart_user_id", "product_id", "variant_id"];
+  const changed = lines.columns.filter((column) => !key.includes(column));
   const steps = [
-    ...(dropped ? [`gone as (delete from ${lines.table} where cart_user_id = ? and not (product_id = any(?::text[])))`] : []),
+    ...(dropped
+      ? [`gone as (delete from ${lines.table} where cart_user_id = ? and not (product_id || chr(31) || variant_id = any(?::text[])))`]
+      : []),
     ...(written.length
       ? [
           `put as (insert into ${lines.table} (${lines.columns.join(", ")}) values ${written.map(() => lines.placeholders).join(", ")}
-           on conflict (cart_user_id, product_id) do update set ${changed.map((column) => `${column} = excluded.${column}`).join(", ")})`,
+           on conflict (${key.join(", ")}) do update set ${changed.map((column) => `${column} = excluded.${column}`).join(", ")})`,
         ]
       : []),
   ];

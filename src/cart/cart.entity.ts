@@ -32,8 +32,11 @@ const CartItemSchema = defineEntity({
     imageUrl: p.string().length(1024).default(""),
     quantity: p.integer(),
     unitPriceMinor: p.bigint(),
+    variantId: p.string().default(""),
+    sellerId: p.string().default(""),
+    variantAttributes: p.json<Record<string, string>>().default("{}"),
   },
-  uniques: [{ name: "cart_items_one_line_per_product", properties: ["cart", "productId"] }],
+  uniques: [{ name: "cart_items_one_line_per_variant", properties: ["cart", "productId", "variantId"] }],
   checks: [
     { name: "cart_items_quantity_check", expression: "quantity > 0" },
     { name: "cart_items_unit_price_minor_check", expression: "unit_price_minor >= 0" },

@@ -1,5 +1,6 @@
 import type { ProductInfo } from "../catalog/catalog-ports.js";
-import { InactiveProductsError, UnknownProductsError } from "../catalog/catalog-errors.js";
+import { InactiveProductsError, UnknownProductsError, VariantChoiceError } from "../catalog/catalog-errors.js";
+import { lineKey, sellableOf, type Sellable } from "../catalog/sellable.js";
 import { LimitExceededError, NotFoundError } from "../platform/domain-errors.js";
 import type { CartFields, CartLineFields } from "./cart.entity.js";
 
@@ -17,6 +18,7 @@ export interface CartRules {
 /** A line's fix found at checkout: a new quantity (0 removes it) and the price to keep. */
 export interface LineFix {
   readonly productId: string;
+  readonly variantId: string;
   readonly newQuantity: number;
   readonly newUnitPriceMinor: bigint;
 }
@@ -26,11 +28,19 @@ export function isExpired(cart: { readonly expiresAt: Date }, now: Date): boolea
   return cart.expiresAt.getTime() <= now.getTime();
 }
 
-/** Only products on sale go into a cart; the caller looks the product up before the cart is locked. */
-export function requireSellable(productId: string, product: ProductInfo | undefined): ProductInfo {
-  if (!product) throw new UnknownProductsError([productId]);
-  if (!product.active) throw new InactiveProductsError([productId]);
-  return product;
+/** A cart line is one product, or one variant of it. */
+export interface LineRef {
+  readonly productId: string;
+  readonly variantId: string;
+}
+
+/** Only products on sale go into a cart, by variant where they have variants; looked up before the cart is locked. */
+export function requireSellable(line: LineRef, product: ProductInfo | undefined): Sellable {
+  if (!product) throw new UnknownProductsError([line.productId]);
+  const sellable = sellableOf(product, line.variantId);
+  if ("problem" in sellable) throw new VariantChoiceError([{ field: "variant_id", description: sellable.problem }]);
+  if (!sellable.active) throw new InactiveProductsError([lineKey(sellable)]);
+  return sellable;
 }
 
 /**
@@ -59,35 +69,42 @@ export class Cart {
     return isExpired(this.#data, now);
   }
 
-  /** Adds to the line of the same product, or starts one; the snapshot takes the product as it is now. */
-  add(product: ProductInfo, quantity: number, rules: CartRules): void {
-    const line = this.#line(product.id);
+  /** Adds to the line of the same product and variant, or starts one; the snapshot takes it as it is now. */
+  add(product: Sellable, quantity: number, rules: CartRules): void {
+    const line = this.#line(product);
     const total = (line?.quantity ?? 0) + quantity;
     if (total > rules.maxQuantity) {
       throw new LimitExceededError(
         "CART_LINE_LIMIT",
-        `products/${product.id}`,
+        `products/${lineKey(product)}`,
         `at most ${rules.maxQuantity} of one product per cart (would be ${total})`,
       );
     }
     if (!line && this.#lines.length >= rules.maxLines) {
       throw new LimitExceededError("CART_FULL", `carts/${this.#data.userId}`, `a cart holds at most ${rules.maxLines} different products`);
     }
-    const snapshot = { sku: product.sku, name: product.name, imageUrl: product.imageUrl, unitPriceMinor: product.price.amountMinor };
+    const snapshot = {
+      sku: product.sku,
+      name: product.name,
+      imageUrl: product.imageUrl,
+      unitPriceMinor: product.price.amountMinor,
+      sellerId: product.sellerId,
+      variantAttributes: { ...product.attributes },
+    };
     if (line) Object.assign(line, snapshot, { quantity: total });
-    else this.#lines.push({ productId: product.id, quantity, ...snapshot });
+    else this.#lines.push({ productId: product.productId, variantId: product.variantId, quantity, ...snapshot });
   }
 
   /** 0 removes the line. */
-  setQuantity(productId: string, quantity: number): void {
-    const line = this.#require(productId);
-    if (quantity === 0) this.remove(productId);
+  setQuantity(ref: LineRef, quantity: number): void {
+    const line = this.#require(ref);
+    if (quantity === 0) this.remove(ref);
     else line.quantity = quantity;
   }
 
-  remove(productId: string): void {
-    this.#require(productId);
-    this.#lines = this.#lines.filter((line) => line.productId !== productId);
+  remove(ref: LineRef): void {
+    const line = this.#require(ref);
+    this.#lines = this.#lines.filter((candidate) => candidate !== line);
   }
 
   clear(): void {
@@ -97,9 +114,9 @@ export class Cart {
   /** What checkout found moved: lines lowered, re-priced or (at 0) removed. */
   fix(fixes: readonly LineFix[]): void {
     for (const fix of fixes) {
-      const line = this.#line(fix.productId);
+      const line = this.#line(fix);
       if (!line) continue;
-      if (fix.newQuantity === 0) this.remove(fix.productId);
+      if (fix.newQuantity === 0) this.remove(fix);
       else Object.assign(line, { quantity: fix.newQuantity, unitPriceMinor: fix.newUnitPriceMinor });
     }
   }
@@ -109,13 +126,13 @@ export class Cart {
     Object.assign(this.#data, { version, updatedAt, expiresAt });
   }
 
-  #line(productId: string): CartLineFields | undefined {
-    return this.#lines.find((line) => line.productId === productId);
+  #line(ref: LineRef): CartLineFields | undefined {
+    return this.#lines.find((line) => line.productId === ref.productId && line.variantId === ref.variantId);
   }
 
-  #require(productId: string): CartLineFields {
-    const line = this.#line(productId);
-    if (!line) throw new NotFoundError("cart item", productId);
+  #require(ref: LineRef): CartLineFields {
+    const line = this.#line(ref);
+    if (!line) throw new NotFoundError("cart item", lineKey(ref));
     return line;
   }
 }

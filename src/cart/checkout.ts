@@ -1,4 +1,6 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
+import type { StockLine } from "../catalog/catalog-ports.js";
+import { lineKey, sellableOf } from "../catalog/sellable.js";
 import { equals, money } from "../money/money.js";
 import type { OrderView } from "../orders/order.js";
 import { placeOrder } from "../orders/place-order.js";
@@ -36,6 +38,7 @@ export async function checkout(
       locked.fix(
         adjustments.map((fix) => ({
           productId: fix.productId,
+          variantId: fix.variantId,
           newQuantity: fix.newQuantity,
           newUnitPriceMinor: fix.newUnitPrice.amountMinor,
         })),
@@ -46,6 +49,7 @@ export async function checkout(
 
   const items = cart.lines.map((item) => ({
     productId: item.productId,
+    variantId: item.variantId,
     quantity: item.quantity,
     expectedUnitPrice: money(deps.pricing.currency, item.unitPriceMinor),
   }));
@@ -57,19 +61,19 @@ export async function checkout(
   });
 }
 
+/** Every line checked per product and variant: price, on sale, and stock, each fix recorded once. */
 async function revalidate(cart: CartView, deps: CartDeps, signal: AbortSignal): Promise<CartAdjustment[]> {
   const { lines } = cart;
-  const { found } = await deps.catalog.getProducts(
-    lines.map((line) => line.productId),
-    signal,
-  );
+  const { found } = await deps.catalog.getProducts([...new Set(lines.map((line) => line.productId))], signal);
   const adjustments = new Map<string, CartAdjustment>();
-  const adjust = (productId: string, reason: AdjustmentReason, change: Partial<CartAdjustment> = {}) => {
-    const line = lines.find((candidate) => candidate.productId === productId)!;
+  const adjust = (ref: StockLine, reason: AdjustmentReason, change: Partial<CartAdjustment> = {}) => {
+    const key = lineKey(ref);
+    const line = lines.find((candidate) => lineKey(candidate) === key)!;
     const price = money(deps.pricing.currency, line.unitPriceMinor);
-    const previous = adjustments.get(productId);
-    adjustments.set(productId, {
-      productId,
+    const previous = adjustments.get(key);
+    adjustments.set(key, {
+      productId: line.productId,
+      variantId: line.variantId,
       reason,
       oldUnitPrice: price,
       newUnitPrice: previous?.newUnitPrice ?? price,
@@ -81,21 +85,22 @@ async function revalidate(cart: CartView, deps: CartDeps, signal: AbortSignal): 
 
   for (const line of lines) {
     const product = found.get(line.productId);
-    if (!product) adjust(line.productId, "UNKNOWN_PRODUCT", { newQuantity: 0 });
-    else if (!product.active) adjust(line.productId, "INACTIVE", { newQuantity: 0 });
-    else if (!equals(product.price, money(deps.pricing.currency, line.unitPriceMinor)))
-      adjust(line.productId, "REPRICED", { newUnitPrice: product.price });
+    const now = product && sellableOf(product, line.variantId);
+    // A variant the product no longer has is as gone as an unknown product.
+    if (!now || "problem" in now) adjust(line, "UNKNOWN_PRODUCT", { newQuantity: 0 });
+    else if (!now.active) adjust(line, "INACTIVE", { newQuantity: 0 });
+    else if (!equals(now.price, money(deps.pricing.currency, line.unitPriceMinor))) adjust(line, "REPRICED", { newUnitPrice: now.price });
   }
-  const sellable = lines.filter((line) => adjustments.get(line.productId)?.newQuantity !== 0);
+  const sellable = lines.filter((line) => adjustments.get(lineKey(line))?.newQuantity !== 0);
   if (sellable.length) {
     const availability = await deps.inventory.check(
-      sellable.map((line) => ({ productId: line.productId, quantity: line.quantity })),
+      sellable.map((line) => ({ productId: line.productId, variantId: line.variantId, quantity: line.quantity })),
       signal,
     );
     for (const stock of availability) {
       if (stock.available >= stock.quantity) continue;
       const available = Math.max(stock.available, 0);
-      adjust(stock.productId, available === 0 ? "OUT_OF_STOCK" : "SHORT_OF_STOCK", { newQuantity: available });
+      adjust(stock, available === 0 ? "OUT_OF_STOCK" : "SHORT_OF_STOCK", { newQuantity: available });
     }
   }
   return [...adjustments.values()];

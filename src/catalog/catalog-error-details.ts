@@ -13,11 +13,12 @@ export const catalogErrorDetails: DetailEncoder = (error) => {
   if (error instanceof UnknownProductsError) return [errorDetail(UnknownProductsSchema, { productIds: [...error.productIds] })];
   if (error instanceof InactiveProductsError) return [errorDetail(InactiveProductsSchema, { productIds: [...error.productIds] })];
   if (error instanceof InsufficientStockError) {
-    return [errorDetail(InsufficientStockSchema, { shortages: error.shortages.map((s) => ({ ...s })) })];
+    return [errorDetail(InsufficientStockSchema, { shortages: error.shortages.map((s) => ({ ...s, variantId: s.variantId ?? "" })) })];
   }
   if (error instanceof PriceMismatchError) {
     const lines = error.differences.map((d) => ({
       productId: d.productId,
+      variantId: d.variantId ?? "",
       expected: toMoneyProto(d.expected),
       actual: toMoneyProto(d.actual),
     }));

@@ -1,14 +1,17 @@
 import type { Money } from "../money/money.js";
-import { FailedPreconditionError, InvalidArgumentError } from "../platform/domain-errors.js";
+import { FailedPreconditionError, InvalidArgumentError, type FieldViolation } from "../platform/domain-errors.js";
+import { lineKey } from "./sellable.js";
 
 export interface Shortage {
   readonly productId: string;
+  readonly variantId?: string;
   readonly requested: number;
   readonly available: number;
 }
 
 export interface PriceDifference {
   readonly productId: string;
+  readonly variantId?: string;
   readonly expected: Money;
   readonly actual: Money;
 }
@@ -19,6 +22,13 @@ export class UnknownProductsError extends InvalidArgumentError {
       productIds.map((id) => ({ field: "items.product_id", description: `unknown product "${id}"` })),
       "UNKNOWN_PRODUCTS",
     );
+  }
+}
+
+/** A line named no variant of a product sold by variant, one it lacks, or one of a product without variants. */
+export class VariantChoiceError extends InvalidArgumentError {
+  constructor(violations: readonly FieldViolation[]) {
+    super(violations, "VARIANT_CHOICE");
   }
 }
 
@@ -36,10 +46,10 @@ export class InsufficientStockError extends FailedPreconditionError {
   constructor(readonly shortages: readonly Shortage[]) {
     super(
       "INSUFFICIENT_STOCK",
-      `insufficient stock for ${shortages.map((s) => `${s.productId} (requested ${s.requested}, available ${s.available})`).join(", ")}`,
+      `insufficient stock for ${shortages.map((s) => `${lineKey(s)} (requested ${s.requested}, available ${s.available})`).join(", ")}`,
       shortages.map((s) => ({
         type: "INSUFFICIENT_STOCK",
-        subject: `products/${s.productId}`,
+        subject: `products/${lineKey(s)}`,
         description: `requested ${s.requested}, available ${s.available}`,
       })),
     );
@@ -50,10 +60,10 @@ export class PriceMismatchError extends FailedPreconditionError {
   constructor(readonly differences: readonly PriceDifference[]) {
     super(
       "PRICE_MISMATCH",
-      `prices changed: ${differences.map((d) => `${d.productId} expected ${d.expected.amountMinor} but is ${d.actual.amountMinor} ${d.actual.currency}`).join(", ")}`,
+      `prices changed: ${differences.map((d) => `${lineKey(d)} expected ${d.expected.amountMinor} but is ${d.actual.amountMinor} ${d.actual.currency}`).join(", ")}`,
       differences.map((d) => ({
         type: "PRICE_MISMATCH",
-        subject: `products/${d.productId}`,
+        subject: `products/${lineKey(d)}`,
         description: `expected ${d.expected.amountMinor}, actual ${d.actual.amountMinor} ${d.actual.currency} minor units`,
       })),
     );

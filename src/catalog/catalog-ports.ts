@@ -1,5 +1,14 @@
 import type { Money } from "../money/money.js";
 
+/** A sellable version of a product (size, colour...) with its own sku, price and stock. */
+export interface VariantInfo {
+  readonly id: string;
+  readonly sku: string;
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly price: Money;
+  readonly active: boolean;
+}
+
 export interface ProductInfo {
   readonly id: string;
   readonly sku: string;
@@ -7,10 +16,17 @@ export interface ProductInfo {
   readonly price: Money;
   readonly active: boolean;
   readonly imageUrl: string;
+  /** The marketplace seller that ships it; '' where the Product service names none. */
+  readonly sellerId: string;
+  /** Empty for products sold as one thing; otherwise a line must name one of these. */
+  readonly variants: readonly VariantInfo[];
 }
 
+/** Stock is kept per product, or per variant for products with variants. */
 export interface StockLine {
   readonly productId: string;
+  /** '' or absent for products without variants. */
+  readonly variantId?: string;
   readonly quantity: number;
 }
 

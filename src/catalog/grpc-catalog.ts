@@ -28,10 +28,26 @@ export class GrpcProductCatalog implements ProductCatalog {
     const found = new Map<string, ProductInfo>();
     for (const p of response.products) {
       if (!p.price) throw new DependencyUnavailableError("product service", `product "${p.id}" came without a price`);
-      found.set(p.id, { id: p.id, sku: p.sku, name: p.name, price: fromMoneyProto(p.price), active: p.active, imageUrl: p.imageUrl });
+      const variants = p.variants.map((variant) => {
+        if (!variant.price)
+          throw new DependencyUnavailableError("product service", `variant "${variant.id}" of "${p.id}" came without a price`);
+        return {
+          id: variant.id,
+          sku: variant.sku,
+          attributes: variant.attributes,
+          price: fromMoneyProto(variant.price),
+          active: variant.active,
+        };
+      });
+      const { id, sku, name, active, imageUrl, sellerId } = p;
+      found.set(id, { id, sku, name, price: fromMoneyProto(p.price), active, imageUrl, sellerId, variants });
     }
     return { found, missing: response.missingIds };
   }
+}
+
+function stockLineToProto(line: StockLine) {
+  return { productId: line.productId, variantId: line.variantId ?? "", quantity: line.quantity };
 }
 
 /** A short line is the caller's problem (FAILED_PRECONDITION), not the dependency's health. */
@@ -59,18 +75,26 @@ export class GrpcInventory implements Inventory {
 
   async check(lines: readonly StockLine[], signal: AbortSignal) {
     const response = await this.guard.safe(
-      (attempt) => this.client.checkAvailability({ lines: [...lines] }, callOptions(this.timeoutMs, attempt)),
+      (attempt) => this.client.checkAvailability({ lines: lines.map(stockLineToProto) }, callOptions(this.timeoutMs, attempt)),
       signal,
     );
-    return response.lines.map((line) => ({ productId: line.productId, quantity: line.requested, available: line.available }));
+    return response.lines.map((line) => ({
+      productId: line.productId,
+      variantId: line.variantId,
+      quantity: line.requested,
+      available: line.available,
+    }));
   }
 
   async reserve(reservationId: string, lines: readonly StockLine[], signal: AbortSignal) {
-    await this.takeStock((options) => this.client.reserveStock({ reservationId, lines: [...lines] }, options), signal);
+    await this.takeStock((options) => this.client.reserveStock({ reservationId, lines: lines.map(stockLineToProto) }, options), signal);
   }
 
   async adjust(reservationId: string, lines: readonly StockLine[], signal: AbortSignal) {
-    await this.takeStock((options) => this.client.adjustReservation({ reservationId, lines: [...lines] }, options), signal);
+    await this.takeStock(
+      (options) => this.client.adjustReservation({ reservationId, lines: lines.map(stockLineToProto) }, options),
+      signal,
+    );
   }
 
   /** Reserve and adjust may find stock short, which is an answer about the request, not a failure of the service. */

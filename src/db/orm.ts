@@ -3,7 +3,7 @@ import { Migrator } from "@mikro-orm/migrations";
 import pg from "pg";
 import type { Logger } from "pino";
 import { CartItemRow, CartRow } from "../cart/cart.entity.js";
-import { CatalogProduct, StockReservation } from "../catalog/catalog.entity.js";
+import { CatalogProduct, CatalogVariant, StockReservation } from "../catalog/catalog.entity.js";
 import { IdempotencyRecord } from "../idempotency/idempotency.entity.js";
 import { migrations } from "../migrations/index.js";
 import { OrderItemRow, OrderRow, StatusChangeRow } from "../orders/order.entity.js";
@@ -17,6 +17,7 @@ export const entities = [
   OutboxEvent,
   IdempotencyRecord,
   CatalogProduct,
+  CatalogVariant,
   StockReservation,
   CartRow,
   CartItemRow,

@@ -6,6 +6,7 @@ import { Migration20261122000400_outbox_notify } from "./Migration20261122000400
 import { Migration20261122000500_outbox_traceparent } from "./Migration20261122000500_outbox_traceparent.js";
 import { Migration20261123000000_reservation_leases } from "./Migration20261123000000_reservation_leases.js";
 import { Migration20261128000000_entity_names } from "./Migration20261128000000_entity_names.js";
+import { Migration20261128100000_marketplace } from "./Migration20261128100000_marketplace.js";
 
 /** Listed explicitly so the compiled service needs no file discovery. Append, never edit. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   { name: "Migration20261122000500_outbox_traceparent", class: Migration20261122000500_outbox_traceparent },
   { name: "Migration20261123000000_reservation_leases", class: Migration20261123000000_reservation_leases },
   { name: "Migration20261128000000_entity_names", class: Migration20261128000000_entity_names },
+  { name: "Migration20261128100000_marketplace", class: Migration20261128100000_marketplace },
 ];

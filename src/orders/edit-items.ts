@@ -1,11 +1,10 @@
 import type { AddOrderItemRequest, RemoveOrderItemRequest, UpdateOrderItemQuantityRequest } from "../../gen/shop/order/v1/order_pb.js";
-import { newId } from "../platform/clock.js";
 import { REQUEST_ID, UUID, Violations } from "../platform/validation.js";
 import { orderIdField } from "./order-id.js";
 import type { MutationContext, MutationTarget } from "./order-mutation.js";
 import type { Order } from "./order.js";
 import { MAX_QUANTITY, parseItem, type ItemRequest } from "./place-order-input.js";
-import { priceItems } from "./price-items.js";
+import { newItemOf, priceItems } from "./price-items.js";
 
 interface ItemCommand extends MutationTarget {
   readonly requestId: string;
@@ -62,17 +61,7 @@ export function parseRemoveItem(request: RemoveOrderItemRequest): RemoveItemComm
 
 /** A new line is priced from the catalog now; existing lines keep the price they were placed at. */
 export async function addItem(order: Order, command: AddItemCommand, context: MutationContext): Promise<void> {
-  order.checkCanAddItem(command.item.productId);
-  const [priced] = await priceItems([command.item], order.view.currency, context.deps.catalog, context.signal);
-  const { product, quantity, unitPrice } = priced!;
-  const item = {
-    id: newId(),
-    productId: product.id,
-    sku: product.sku,
-    name: product.name,
-    imageUrl: product.imageUrl,
-    quantity,
-    unitPrice,
-  };
-  await context.run(order.addItem(item, context.deps.pricing));
+  order.checkCanAddItem(command.item);
+  const [priced] = await priceItems([command.item], order.view.currency, context.deps.catalog, context.signal, () => "item");
+  await context.run(order.addItem(newItemOf(priced!), context.deps.pricing));
 }

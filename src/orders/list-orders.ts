@@ -2,18 +2,20 @@ import { createHash } from "node:crypto";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { OrderStatus as OrderStatusProto, type ListOrdersRequest } from "../../gen/shop/order/v1/order_pb.js";
 import { USER_ID, Violations } from "../platform/validation.js";
-import { countOrders, findOrderPage, type OrderFilters } from "./order-repository.js";
+import { countOrders, countOrdersByStatus, findOrderPage, type OrderFilters } from "./order-repository.js";
 import type { OrderStatus } from "./order-status.js";
 import type { OrderView } from "./order.js";
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
+const ORDER_NUMBER = { max: 32, pattern: /^[A-Za-z0-9-]*$/, hint: "must be an order number such as ORD-2026-000123" };
 
 export interface ListOrdersQuery {
   readonly filters: OrderFilters;
   readonly pageSize: number;
   readonly after?: { createdAt: Date; id: string };
   readonly includeTotalSize: boolean;
+  readonly includeStatusCounts: boolean;
 }
 
 /** The token pins the filters it was issued for, so a changed filter cannot silently skip rows. */
@@ -52,6 +54,8 @@ export function parseListOrders(request: ListOrdersRequest): ListOrdersQuery {
     statuses: [...new Set(statuses)].sort(),
     userId: request.userId ? v.text("user_id", request.userId, USER_ID) : "",
     customerEmail: v.text("customer_email", request.customerEmail, { max: 320 }).toLowerCase(),
+    sellerId: request.sellerId ? v.text("seller_id", request.sellerId, USER_ID) : "",
+    orderNumber: v.text("order_number", request.orderNumber, ORDER_NUMBER).toUpperCase(),
     createdAfter: v.timestamp("created_after", request.createdAfter),
     createdBefore: v.timestamp("created_before", request.createdBefore),
   };
@@ -66,6 +70,7 @@ export function parseListOrders(request: ListOrdersRequest): ListOrdersQuery {
     pageSize: Math.min(request.pageSize || DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
     after,
     includeTotalSize: request.includeTotalSize,
+    includeStatusCounts: request.includeStatusCounts,
   };
 }
 
@@ -78,5 +83,6 @@ export async function listOrders(em: EntityManager, query: ListOrdersQuery) {
     orders,
     nextPageToken: rows.length > query.pageSize && last ? encodePageToken(last, query.filters) : "",
     totalSize: query.includeTotalSize ? await countOrders(em, query.filters) : undefined,
+    statusCounts: query.includeStatusCounts ? await countOrdersByStatus(em, query.filters) : undefined,
   };
 }

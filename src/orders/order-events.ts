@@ -39,7 +39,16 @@ function lineItemsOf(order: OrderView): MessageInitShape<typeof LineItemSchema>[
     quantity: item.quantity,
     ...linePricesToProto(storedLine(order.currency, item)),
     status: ItemStatusEvent[item.status],
+    sellerId: item.sellerId,
+    variantId: item.variantId,
+    variantAttributes: item.variantAttributes,
   }));
+}
+
+function itemOf(order: OrderView, itemId: string) {
+  const item = order.items.find((candidate) => candidate.id === itemId);
+  if (!item) throw new Error(`event for item "${itemId}", which the order does not hold`);
+  return item;
 }
 
 /** The payload of one event; `order` is the order after the whole change. */
@@ -59,6 +68,24 @@ function payloadOf(event: OrderEvent, order: OrderView): EventPayload {
           customerEmail: order.customerEmail,
           shippingAddress: order.shippingAddress,
           estimatedDeliveryDate: { year, month, day },
+        },
+      };
+    }
+    case "OrderItemCreated": {
+      const item = itemOf(order, event.itemId);
+      return {
+        case: "orderItemCreated",
+        value: {
+          itemId: item.id,
+          sellerId: item.sellerId,
+          productId: item.productId,
+          variantId: item.variantId,
+          sku: item.sku,
+          name: item.name,
+          quantity: item.quantity,
+          unitPrice: amount(item.unitPriceMinor),
+          variantAttributes: item.variantAttributes,
+          status: ItemStatusEvent[item.status],
         },
       };
     }
@@ -91,11 +118,20 @@ function payloadOf(event: OrderEvent, order: OrderView): EventPayload {
           shipping: toMoneyProto(event.totals.shipping),
         },
       };
-    case "OrderItemStatusChanged":
+    case "OrderItemStatusChanged": {
+      const { sellerId, productId, variantId } = itemOf(order, event.itemId);
       return {
         case: "orderItemStatusChanged",
-        value: { itemId: event.itemId, fromStatus: ItemStatusEvent[event.from], toStatus: ItemStatusEvent[event.to] },
+        value: {
+          itemId: event.itemId,
+          fromStatus: ItemStatusEvent[event.from],
+          toStatus: ItemStatusEvent[event.to],
+          sellerId,
+          productId,
+          variantId,
+        },
       };
+    }
     case "OrderUpdated":
       return { case: "orderUpdated", value: { changedFields: event.changedFields } };
     case "OrderDeleted":

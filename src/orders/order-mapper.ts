@@ -40,6 +40,9 @@ export function itemToProto(item: OrderItemView, currency: string): MessageInitS
     ...linePricesToProto(storedLine(currency, item)),
     status: ItemStatus[item.status],
     imageUrl: item.imageUrl,
+    sellerId: item.sellerId,
+    variantId: item.variantId,
+    variantAttributes: item.variantAttributes,
   };
 }
 
@@ -97,14 +100,16 @@ export function orderToProto(order: OrderView): MessageInitShape<typeof OrderSch
 }
 
 /**
- * Needs the history read. A customer sees their own changes under their id and everyone else's
- * as "staff": operators' ids are not theirs to collect.
+ * Needs the history read. Staff see every actor; anyone else (`viewer`, the customer or seller
+ * asking) sees their own changes under their id and everyone else's as "staff": other people's
+ * ids are not theirs to collect.
  */
-export function trackingToProto(order: OrderView, audience: "owner" | "staff"): MessageInitShape<typeof GetOrderStatusResponseSchema> {
+export function trackingToProto(
+  order: OrderView,
+  viewer: "staff" | { userId: string },
+): MessageInitShape<typeof GetOrderStatusResponseSchema> {
   const shown = (change: StatusChangeView) =>
-    audience === "staff" || change.actor === order.userId
-      ? statusChangeToProto(change)
-      : { ...statusChangeToProto(change), actor: "staff" };
+    viewer === "staff" || change.actor === viewer.userId ? statusChangeToProto(change) : { ...statusChangeToProto(change), actor: "staff" };
   return {
     orderId: order.id,
     orderNumber: order.orderNumber,

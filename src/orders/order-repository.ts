@@ -69,22 +69,32 @@ async function queryOrders(em: EntityManager, sql: string, params: unknown[]): P
   });
 }
 
+/** Who reads: a customer's `ownerId` or a seller's `sellerId` narrows what exists for them; staff set neither. */
+export interface Reader {
+  readonly ownerId?: string;
+  readonly sellerId?: string;
+}
+
+/** An order holding at least one of the seller's items. */
+const SELLER_HAS_ITEMS = "exists (select 1 from order_items si where si.order_id = o.id and si.seller_id = ?)";
+
+function readerClause(reader: Reader): { sql: string; params: string[] } {
+  if (reader.ownerId) return { sql: " and o.user_id = ?", params: [reader.ownerId] };
+  if (reader.sellerId !== undefined) return { sql: ` and ${SELLER_HAS_ITEMS}`, params: [reader.sellerId] };
+  return { sql: "", params: [] };
+}
+
 /**
  * Soft-deleted orders are gone for every reader. A customer's `ownerId` makes other users'
- * orders look missing. The history is read only for callers that show it.
+ * orders look missing, as a seller's `sellerId` does orders without its items. The history is
+ * read only for callers that show it.
  */
-export async function findOrder(
-  em: EntityManager,
-  orderId: string,
-  options: { withHistory?: boolean; ownerId?: string } = {},
-): Promise<OrderView> {
-  const owner = options.ownerId ? " and o.user_id = ?" : "";
-  const params = options.ownerId ? [orderId, options.ownerId] : [orderId];
-  const [order] = await queryOrders(
-    em,
-    `${selectOrders(em, !!options.withHistory)} where o.id = ? and o.deleted_at is null${owner}`,
-    params,
-  );
+export async function findOrder(em: EntityManager, orderId: string, options: { withHistory?: boolean } & Reader = {}): Promise<OrderView> {
+  const reader = readerClause(options);
+  const [order] = await queryOrders(em, `${selectOrders(em, !!options.withHistory)} where o.id = ? and o.deleted_at is null${reader.sql}`, [
+    orderId,
+    ...reader.params,
+  ]);
   if (!order) throw new NotFoundError("order", orderId);
   return order;
 }
@@ -93,15 +103,11 @@ export async function findOrder(
 export async function assertOrderVisible(
   em: EntityManager,
   orderId: string,
-  options: { ownerId?: string; includeDeleted?: boolean },
+  options: Reader & { includeDeleted?: boolean },
 ): Promise<void> {
-  const deleted = options.includeDeleted ? "" : " and deleted_at is null";
-  const owner = options.ownerId ? " and user_id = ?" : "";
-  const rows = await query<unknown>(
-    em,
-    `select 1 from orders where id = ?${deleted}${owner}`,
-    options.ownerId ? [orderId, options.ownerId] : [orderId],
-  );
+  const deleted = options.includeDeleted ? "" : " and o.deleted_at is null";
+  const reader = readerClause(options);
+  const rows = await query<unknown>(em, `select 1 from orders o where o.id = ?${deleted}${reader.sql}`, [orderId, ...reader.params]);
   if (!rows.length) throw new NotFoundError("order", orderId);
 }
 
@@ -109,16 +115,21 @@ export interface OrderFilters {
   readonly statuses: readonly OrderStatus[];
   readonly userId: string;
   readonly customerEmail: string;
+  /** Orders holding at least one item of this seller. */
+  readonly sellerId: string;
+  readonly orderNumber: string;
   readonly createdAfter?: Date;
   readonly createdBefore?: Date;
 }
 
 /** The filters on `orders o`; `deleted_at is null` matches the keyset indexes. */
-function where(filters: OrderFilters): { sql: string; params: unknown[] } {
+function where(filters: OrderFilters, options: { statuses: boolean } = { statuses: true }): { sql: string; params: unknown[] } {
   const clauses = ["o.deleted_at is null"];
   const params: unknown[] = [];
   const add = (clause: string, ...values: unknown[]) => (clauses.push(clause), params.push(...values));
-  if (filters.statuses.length) add(`o.status in (${filters.statuses.map(() => "?").join(", ")})`, ...filters.statuses);
+  if (filters.sellerId) add(SELLER_HAS_ITEMS, filters.sellerId);
+  if (filters.orderNumber) add("o.order_number = ?", filters.orderNumber);
+  if (options.statuses && filters.statuses.length) add(`o.status in (${filters.statuses.map(() => "?").join(", ")})`, ...filters.statuses);
   if (filters.userId) add("o.user_id = ?", filters.userId);
   if (filters.customerEmail) add("o.customer_email = ?", filters.customerEmail);
   if (filters.createdAfter) add("o.created_at >= ?", filters.createdAfter);
@@ -148,6 +159,17 @@ export async function countOrders(em: EntityManager, filters: OrderFilters): Pro
   return BigInt(row!.n);
 }
 
+/** How many orders of each status the filters match, statuses aside: a dashboard's tabs. */
+export async function countOrdersByStatus(em: EntityManager, filters: OrderFilters): Promise<Map<OrderStatus, bigint>> {
+  const base = where(filters, { statuses: false });
+  const rows = await query<{ status: OrderStatus; n: string }>(
+    em,
+    `select o.status, count(*) as n from orders o where ${base.sql} group by o.status`,
+    base.params,
+  );
+  return new Map(rows.map((row) => [row.status, BigInt(row.n)]));
+}
+
 /** A new order's rows in one statement: the order, its items, its first history entry and its events. */
 export async function insertOrder(tx: EntityManager, order: Order, topic: string): Promise<void> {
   const { orders, items, history } = codecs(tx);
@@ -173,11 +195,9 @@ export async function insertOrder(tx: EntityManager, order: Order, topic: string
 /** The rows behind each order locked in a transaction, for `saveOrder`. */
 const lockedRows = new WeakMap<Order, OrderRow>();
 
-export interface LockTarget {
+export interface LockTarget extends Reader {
   readonly orderId: string;
   readonly expectedVersion?: bigint;
-  /** Set for customers: another user's order is NOT_FOUND, exactly like a missing one. */
-  readonly ownerId?: string;
 }
 
 /** Locks the order row for the transaction, so changes of one order happen one at a time. */
@@ -187,7 +207,10 @@ export async function lockOrder(tx: EntityManager, target: LockTarget): Promise<
     { id: target.orderId, deletedAt: null, ...(target.ownerId ? { userId: target.ownerId } : {}) },
     { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ["items"], strategy: "select-in" },
   );
-  if (!row) throw new NotFoundError("order", target.orderId);
+  // Set for customers and sellers: an order they may not see is NOT_FOUND, exactly like a missing one.
+  if (!row || (target.sellerId !== undefined && !row.items.getItems().some((item) => item.sellerId === target.sellerId))) {
+    throw new NotFoundError("order", target.orderId);
+  }
   const version = BigInt(row.version);
   if (target.expectedVersion !== undefined && target.expectedVersion !== version) {
     throw new VersionConflictError("order", row.id, target.expectedVersion, version);

@@ -1,7 +1,15 @@
 import { create, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import * as pb from "../../gen/shop/order/v1/order_pb.js";
 import { withoutCardData } from "../payments/card-data.js";
-import { actingFor, isStaff, ownerOf, requireStaff } from "../platform/auth/principal.js";
+import {
+  actingFor,
+  isStaff,
+  readerOf,
+  refuseSeller,
+  requireStaff,
+  requireStaffOrSeller,
+  type Principal,
+} from "../platform/auth/principal.js";
 import type { ScopedImpl } from "../platform/rpc-chain.js";
 import type { RpcScope } from "../platform/rpc-scope.js";
 import { changeStatus, parseChangeStatus } from "./change-status.js";
@@ -11,7 +19,9 @@ import { parseItemStatus } from "./item-fulfilment.js";
 import { listOrders, parseListOrders } from "./list-orders.js";
 import { parsePay, parseReasonCommand } from "./order-commands.js";
 import type { OrderDeps } from "./order-deps.js";
-import { orderToProto, trackingToProto } from "./order-mapper.js";
+import { orderToProto, orderStatusToProto, trackingToProto } from "./order-mapper.js";
+import { orderEventLog } from "./order-event-log.js";
+import { sellerItems, sellerOrderToProto } from "./seller-view.js";
 import { mutateOrder, type MutationTarget, type OrderChange } from "./order-mutation.js";
 import { payOrder } from "./order-payment.js";
 import { assertOrderVisible, findOrder } from "./order-repository.js";
@@ -23,9 +33,15 @@ import { parseWatchOrder, watchOrder } from "./watch-order.js";
 
 type Command = MutationTarget & { readonly requestId: string };
 
+/** The order as the caller may see it: whole for customers and staff, narrowed to its own items for a seller. */
+function present(principal: Principal) {
+  const { sellerId } = readerOf(principal);
+  return (order: OrderView) => (sellerId === undefined ? orderToProto(order) : sellerOrderToProto(order, sellerId));
+}
+
 /** Thin handlers: proto in, use case, proto out. Errors are mapped once, by the call chain (platform/rpc-chain.ts). */
 export function orderService(deps: OrderDeps): ScopedImpl<typeof pb.OrderService> {
-  const withOrder = (order: OrderView) => ({ order: orderToProto(order) });
+  const withOrder = (order: OrderView, principal: Principal) => ({ order: present(principal)(order) });
 
   /**
    * Every change to an existing order: idempotent by request id (per RPC, caller and order), then
@@ -36,13 +52,15 @@ export function orderService(deps: OrderDeps): ScopedImpl<typeof pb.OrderService
   function mutation<Req extends DescMessage, Res extends DescMessage>(
     requestSchema: Req,
     responseSchema: Res,
-    respond: (order: OrderView) => MessageInitShape<Res>,
-    allowed: "owner or staff" | "staff",
+    respond: (order: OrderView, principal: Principal) => MessageInitShape<Res>,
+    allowed: "owner or staff" | "staff" | "staff or seller",
   ) {
     return (request: MessageShape<Req>, scope: RpcScope, command: Command, change: OrderChange) => {
       const { rpc } = scope;
       if (allowed === "staff") requireStaff(scope.principal, `call ${rpc}`);
-      const target = { ...command, ownerId: ownerOf(scope.principal) };
+      if (allowed === "owner or staff") refuseSeller(scope.principal, `call ${rpc}`);
+      if (allowed === "staff or seller") requireStaffOrSeller(scope.principal, `call ${rpc}`);
+      const target = { ...command, ...readerOf(scope.principal) };
       const includeDeleted = rpc === pb.OrderService.method.deleteOrder.name;
       const call = {
         rpc,
@@ -51,31 +69,32 @@ export function orderService(deps: OrderDeps): ScopedImpl<typeof pb.OrderService
         requestSchema,
         request: withoutCardData(requestSchema, request),
         responseSchema,
-        beforeReplay: () => assertOrderVisible(scope.em, command.orderId, { ownerId: target.ownerId, includeDeleted }),
+        beforeReplay: () => assertOrderVisible(scope.em, command.orderId, { ...target, includeDeleted }),
       };
       return deps.idempotency.run(scope, call, (record) =>
-        mutateOrder(scope, deps, target, change, (tx, changed) => record(tx, create(responseSchema, respond(changed)))),
+        mutateOrder(scope, deps, target, change, (tx, changed) => record(tx, create(responseSchema, respond(changed, scope.principal)))),
       );
     };
   }
 
-  // Customers pay for and cancel their own orders; everything else is for staff (admin, service).
+  // Customers pay for and cancel their own orders; sellers move their own items; everything else is for staff (admin, service).
   const update = mutation(pb.UpdateOrderRequestSchema, pb.UpdateOrderResponseSchema, withOrder, "staff");
   const changeOrderStatus = mutation(pb.UpdateOrderStatusRequestSchema, pb.UpdateOrderStatusResponseSchema, withOrder, "staff");
   const pay = mutation(pb.PayOrderRequestSchema, pb.PayOrderResponseSchema, withOrder, "owner or staff");
   const cancel = mutation(pb.CancelOrderRequestSchema, pb.CancelOrderResponseSchema, withOrder, "owner or staff");
   const refund = mutation(pb.RefundOrderRequestSchema, pb.RefundOrderResponseSchema, withOrder, "staff");
   const remove = mutation(pb.DeleteOrderRequestSchema, pb.DeleteOrderResponseSchema, () => ({}), "staff");
-  const changeItem = mutation(pb.UpdateOrderItemStatusRequestSchema, pb.UpdateOrderItemStatusResponseSchema, withOrder, "staff");
+  const changeItem = mutation(pb.UpdateOrderItemStatusRequestSchema, pb.UpdateOrderItemStatusResponseSchema, withOrder, "staff or seller");
   const add = mutation(pb.AddOrderItemRequestSchema, pb.AddOrderItemResponseSchema, withOrder, "staff");
   const quantity = mutation(pb.UpdateOrderItemQuantityRequestSchema, pb.UpdateOrderItemQuantityResponseSchema, withOrder, "staff");
   const removeLine = mutation(pb.RemoveOrderItemRequestSchema, pb.RemoveOrderItemResponseSchema, withOrder, "staff");
 
   return {
     async createOrder(request, scope) {
+      refuseSeller(scope.principal, "place orders");
       const userId = actingFor(scope.principal, request.userId, "order");
       const command = parsePlaceOrder({ ...request, userId }, deps.pricing.currency);
-      const respond = (order: OrderView) => create(pb.CreateOrderResponseSchema, withOrder(order));
+      const respond = (order: OrderView) => create(pb.CreateOrderResponseSchema, withOrder(order, scope.principal));
       const call = {
         rpc: "CreateOrder",
         caller: scope.principal.userId,
@@ -83,35 +102,49 @@ export function orderService(deps: OrderDeps): ScopedImpl<typeof pb.OrderService
         requestSchema: pb.CreateOrderRequestSchema,
         request: withoutCardData(pb.CreateOrderRequestSchema, request),
         responseSchema: pb.CreateOrderResponseSchema,
-        beforeReplay: (stored: pb.CreateOrderResponse) =>
-          assertOrderVisible(scope.em, stored.order!.id, { ownerId: ownerOf(scope.principal) }),
+        beforeReplay: (stored: pb.CreateOrderResponse) => assertOrderVisible(scope.em, stored.order!.id, readerOf(scope.principal)),
       };
       return deps.idempotency.run(scope, call, (record) => placeOrder(command, scope, deps, (tx, order) => record(tx, respond(order))));
     },
 
     async getOrder(request, scope) {
-      return withOrder(await findOrder(scope.em, parseOrderId(request.orderId), { ownerId: ownerOf(scope.principal) }));
+      return withOrder(await findOrder(scope.em, parseOrderId(request.orderId), readerOf(scope.principal)), scope.principal);
     },
 
     async listOrders(request, scope) {
-      const owner = ownerOf(scope.principal);
-      // A customer sees only their own orders; asking for someone else's finds none.
-      if (owner && request.userId && request.userId !== owner) return { orders: [], nextPageToken: "" };
-      const page = await listOrders(scope.em, parseListOrders(owner ? { ...request, userId: owner } : request));
-      return { orders: page.orders.map(orderToProto), nextPageToken: page.nextPageToken, totalSize: page.totalSize };
+      const { ownerId, sellerId } = readerOf(scope.principal);
+      // Customers see only their own orders and sellers those holding their items; asking for someone else's finds none.
+      if (ownerId && request.userId && request.userId !== ownerId) return { orders: [], nextPageToken: "" };
+      if (sellerId !== undefined && request.sellerId && request.sellerId !== sellerId) return { orders: [], nextPageToken: "" };
+      const narrowed = { ...request, ...(ownerId ? { userId: ownerId } : {}), ...(sellerId !== undefined ? { sellerId } : {}) };
+      const page = await listOrders(scope.em, parseListOrders(narrowed));
+      return {
+        orders: page.orders.map(present(scope.principal)),
+        nextPageToken: page.nextPageToken,
+        totalSize: page.totalSize,
+        statusCounts: [...(page.statusCounts ?? [])].map(([status, count]) => ({ status: orderStatusToProto(status), count })),
+      };
     },
 
     async *watchOrder(request, scope) {
-      const target = { ...parseWatchOrder(request), ownerId: ownerOf(scope.principal) };
+      const target = { ...parseWatchOrder(request), ...readerOf(scope.principal) };
+      const shown = present(scope.principal);
       for await (const update of watchOrder(scope.em, target, deps.changes, deps.watch, scope.signal)) {
-        yield update.kind === "heartbeat" ? { heartbeat: true } : { order: orderToProto(update.order), eventType: update.eventType };
+        yield update.kind === "heartbeat" ? { heartbeat: true } : { order: shown(update.order), eventType: update.eventType };
       }
     },
 
     async getOrderStatus(request, scope) {
-      const ownerId = ownerOf(scope.principal);
-      const order = await findOrder(scope.em, parseOrderId(request.orderId), { withHistory: true, ownerId });
-      return trackingToProto(order, isStaff(scope.principal) ? "staff" : "owner");
+      const reader = readerOf(scope.principal);
+      const order = await findOrder(scope.em, parseOrderId(request.orderId), { withHistory: true, ...reader });
+      if (isStaff(scope.principal)) return trackingToProto(order, "staff");
+      const shown = reader.sellerId === undefined ? order : sellerItems(order, reader.sellerId);
+      return trackingToProto(shown, { userId: scope.principal.userId });
+    },
+
+    async listOrderEvents(request, scope) {
+      requireStaff(scope.principal, "read an order's events");
+      return orderEventLog(scope.em, parseOrderId(request.orderId));
     },
 
     updateOrder(request, scope) {
@@ -147,7 +180,10 @@ export function orderService(deps: OrderDeps): ScopedImpl<typeof pb.OrderService
 
     updateOrderItemStatus(request, scope) {
       const command = parseItemStatus(request);
-      return changeItem(request, scope, command, (order, ctx) => ctx.run(order.changeItemStatus(command.itemId, command.status, ctx.by)));
+      const { sellerId } = readerOf(scope.principal);
+      return changeItem(request, scope, command, (order, ctx) =>
+        ctx.run(order.changeItemStatus(command.itemId, command.status, ctx.by, sellerId)),
+      );
     },
 
     addOrderItem(request, scope) {

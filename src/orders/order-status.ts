@@ -28,7 +28,8 @@ export const ALLOWED_IN = {
   "mark an item PROCESSING": ["CONFIRMED", "PAID", "PROCESSING"],
   "mark an item CANCELLED": ["CONFIRMED", "PAID", "PROCESSING"],
   "mark an item SHIPPED": ["PROCESSING", "SHIPPED"],
-  "mark an item DELIVERED": ["SHIPPED"],
+  // Sellers ship and deliver their own items; the order follows once every item has.
+  "mark an item DELIVERED": ["PROCESSING", "SHIPPED"],
   /** The goods are still in the warehouse, held by the order's reservation. */
   "hold stock": ["PENDING", "CONFIRMED", "PAID", "PROCESSING"],
 } as const satisfies Record<string, readonly OrderStatus[]>;

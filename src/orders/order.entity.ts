@@ -90,8 +90,15 @@ const OrderItemSchema = defineEntity({
     quantity: p.integer(),
     unitPriceMinor: p.bigint(),
     status: p.enum(ITEM_STATUSES),
+    sellerId: p.string().default(""),
+    variantId: p.string().default(""),
+    variantAttributes: p.json<Record<string, string>>().default("{}"),
   },
-  indexes: [{ name: "order_items_order_id", properties: ["order"] }],
+  indexes: [
+    { name: "order_items_order_id", properties: ["order"] },
+    // A seller's orders are found through its items.
+    { name: "order_items_seller_id", properties: ["sellerId", "order"] },
+  ],
   checks: [
     { name: "order_items_quantity_check", expression: "quantity > 0" },
     { name: "order_items_unit_price_minor_check", expression: "unit_price_minor >= 0" },

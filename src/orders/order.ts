@@ -1,4 +1,5 @@
 import type { StockLine } from "../catalog/catalog-ports.js";
+import { lineKey } from "../catalog/sellable.js";
 import { money, type Money } from "../money/money.js";
 import { computeTotals, storedLine, type PricingPolicy, type Totals } from "../money/totals.js";
 import type { PaymentMethod } from "../payments/payment-method.js";
@@ -32,6 +33,7 @@ export type Effect =
 /** What happened to the order, in its own terms; the outbox adapter writes them as shop.order.events.v1. */
 export type OrderEvent =
   | { readonly type: "OrderCreated" }
+  | { readonly type: "OrderItemCreated"; readonly itemId: string }
   | { readonly type: "OrderStatusChanged"; readonly from: OrderStatus; readonly to: OrderStatus; readonly reason: string }
   | { readonly type: "OrderShipped"; readonly trackingNumber: string; readonly carrier: string }
   | { readonly type: "OrderDelivered" }
@@ -54,6 +56,10 @@ export interface NewItem {
   readonly imageUrl: string;
   readonly quantity: number;
   readonly unitPrice: Money;
+  readonly sellerId: string;
+  /** '' for products without variants; sku is then the product's. */
+  readonly variantId: string;
+  readonly variantAttributes: Readonly<Record<string, string>>;
 }
 
 export interface NewOrder {
@@ -136,7 +142,7 @@ export class Order {
       items: order.items.map((item, position) => ({ ...itemFields(item), position })),
     });
     placed.#changes.push({ fromStatus: null, toStatus: "PENDING", changedAt: by.at, actor: by.actor, reason: "placed" });
-    placed.#events.push({ type: "OrderCreated" });
+    placed.#events.push({ type: "OrderCreated" }, ...order.items.map((item) => ({ type: "OrderItemCreated" as const, itemId: item.id })));
     return placed;
   }
 
@@ -305,21 +311,23 @@ export class Order {
     this.#events.push({ type: "OrderPaid", amount: this.total });
   }
 
-  /** Throws unless `productId` can be added now; checked before the catalog is asked for its price. */
-  checkCanAddItem(productId: string): void {
+  /** Throws unless the line can be added now; checked before the catalog is asked for its price. */
+  checkCanAddItem(line: { productId: string; variantId: string }): void {
     this.#require("edit items");
-    if (this.#items.some((item) => item.productId === productId)) {
-      throw new AlreadyExistsError("ITEM_ALREADY_IN_ORDER", `"${productId}" is already in the order; change its quantity instead`);
+    const key = lineKey(line);
+    if (this.#items.some((item) => lineKey(item) === key)) {
+      throw new AlreadyExistsError("ITEM_ALREADY_IN_ORDER", `"${key}" is already in the order; change its quantity instead`);
     }
     if (this.#items.length >= MAX_ITEMS) throw new FailedPreconditionError("TOO_MANY_ITEMS", `an order holds at most ${MAX_ITEMS} items`);
   }
 
   /** A new line at today's price; existing lines keep the price they were placed at. */
   addItem(item: NewItem, pricing: PricingPolicy): Effect[] {
-    this.checkCanAddItem(item.productId);
+    this.checkCanAddItem(item);
     const before = this.#stockLines();
     const position = Math.max(...this.#items.map((line) => line.position)) + 1;
     this.#items.push({ ...itemFields(item), position });
+    this.#events.push({ type: "OrderItemCreated", itemId: item.id });
     return this.#reprice(before, pricing);
   }
 
@@ -347,11 +355,16 @@ export class Order {
   }
 
   /**
-   * Moves one item. A cancelled item gives its stock back while the reservation is held. When
-   * every item is final the order completes: DELIVERED if anything was delivered, else CANCELLED.
+   * Moves one item; `sellerId` narrows it to that seller's items (another seller's item is not
+   * found). A cancelled item gives its stock back while the reservation is held. The order
+   * follows its items, so sellers fulfil their own lines: the first item started moves a
+   * confirmed or paid order to PROCESSING; when every item left is shipped the order is SHIPPED
+   * (its stock committed); when every item is final it completes, DELIVERED if anything was
+   * delivered, else CANCELLED.
    */
-  changeItemStatus(itemId: string, to: Exclude<ItemStatus, "PENDING">, by: Change): Effect[] {
+  changeItemStatus(itemId: string, to: Exclude<ItemStatus, "PENDING">, by: Change, sellerId?: string): Effect[] {
     const item = this.#item(itemId);
+    if (sellerId !== undefined && item.sellerId !== sellerId) throw new NotFoundError("order item", itemId);
     this.#require(`mark an item ${to}`);
     const before = this.#stockLines();
     const from = item.status;
@@ -361,6 +374,19 @@ export class Order {
     const effects: Effect[] = [];
     if (to === "CANCELLED")
       effects.push({ kind: "adjust stock", reservationId: this.#data.reservationId, lines: this.#stockLines(), previous: before });
+    if (
+      to !== "CANCELLED" &&
+      this.status !== "PROCESSING" &&
+      canTransition(this.status, "PROCESSING") &&
+      isAllowed(this.status, "hold stock")
+    )
+      this.#moveTo("PROCESSING", "fulfilment started", by);
+    const live = this.#items.filter((line) => line.status !== "CANCELLED");
+    if (this.status === "PROCESSING" && live.every((line) => line.status === "SHIPPED" || line.status === "DELIVERED")) {
+      this.#moveTo("SHIPPED", "every item was shipped", by);
+      this.#events.push({ type: "OrderShipped", trackingNumber: this.#data.trackingNumber, carrier: this.#data.carrier });
+      effects.push({ kind: "commit stock", reservationId: this.#data.reservationId });
+    }
     if (this.status === "SHIPPED" && this.#items.every((line) => isFinalItem(line.status))) this.deliver("every item was delivered", by);
     return effects;
   }
@@ -383,8 +409,13 @@ export class Order {
     this.#events.push({ type: "OrderStatusChanged", from, to, reason });
   }
 
+  /** Each item moved is an event of its own, so a seller can follow its items from the topic alone. */
   #moveItems(from: readonly ItemStatus[], to: ItemStatus): void {
-    for (const item of this.#items) if (from.includes(item.status)) item.status = to;
+    for (const item of this.#items) {
+      if (!from.includes(item.status)) continue;
+      this.#events.push({ type: "OrderItemStatusChanged", itemId: item.id, from: item.status, to });
+      item.status = to;
+    }
   }
 
   #item(itemId: string): OrderItemFields {
@@ -397,7 +428,7 @@ export class Order {
   #stockLines(): StockLine[] {
     return this.#items
       .filter((item) => item.status !== "CANCELLED")
-      .map((item) => ({ productId: item.productId, quantity: item.quantity }));
+      .map((item) => ({ productId: item.productId, variantId: item.variantId, quantity: item.quantity }));
   }
 
   #reprice(before: StockLine[], pricing: PricingPolicy): Effect[] {

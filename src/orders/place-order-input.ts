@@ -1,3 +1,4 @@
+import { lineKey } from "../catalog/sellable.js";
 import type {
   CreateOrderRequest,
   Address as AddressProto,
@@ -21,6 +22,8 @@ export interface CustomerData {
 
 export interface ItemRequest {
   readonly productId: string;
+  /** '' unless the product is sold by variant. */
+  readonly variantId: string;
   readonly quantity: number;
   readonly expectedUnitPrice?: Money;
 }
@@ -87,13 +90,19 @@ export function parseAddress(input: AddressProto | undefined, field: string, v: 
 
 export function parseItem(item: OrderItemInput, field: string, currency: string, v: Violations): ItemRequest {
   const productId = v.text(`${field}.product_id`, item.productId, RESOURCE_ID);
+  const variantId = item.variantId ? v.text(`${field}.variant_id`, item.variantId, RESOURCE_ID) : "";
   v.check(item.quantity >= 1 && item.quantity <= MAX_QUANTITY, `${field}.quantity`, `must be between 1 and ${MAX_QUANTITY}`);
   const price = item.expectedUnitPrice;
   if (price) {
     v.check(price.currencyCode === currency, `${field}.expected_unit_price.currency_code`, `must be ${currency}`);
     v.check(price.amountMinor >= 0n, `${field}.expected_unit_price.amount_minor`, "must not be negative");
   }
-  return { productId, quantity: item.quantity, expectedUnitPrice: price ? money(price.currencyCode, price.amountMinor) : undefined };
+  return {
+    productId,
+    variantId,
+    quantity: item.quantity,
+    expectedUnitPrice: price ? money(price.currencyCode, price.amountMinor) : undefined,
+  };
 }
 
 function parseItems(request: CreateOrderRequest, currency: string, v: Violations): ItemRequest[] {
@@ -102,12 +111,9 @@ function parseItems(request: CreateOrderRequest, currency: string, v: Violations
   const seen = new Set<string>();
   return request.items.map((input, i) => {
     const item = parseItem(input, `items[${i}]`, currency, v);
-    v.check(
-      !seen.has(item.productId),
-      `items[${i}].product_id`,
-      `"${item.productId}" appears twice; send one line with the total quantity`,
-    );
-    seen.add(item.productId);
+    const key = lineKey(item);
+    v.check(!seen.has(key), `items[${i}].product_id`, `"${key}" appears twice; send one line with the total quantity`);
+    seen.add(key);
     return item;
   });
 }

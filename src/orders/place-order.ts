@@ -7,7 +7,7 @@ import { insertOrder } from "./order-repository.js";
 import { Order, type OrderView } from "./order.js";
 import { abandonPending, claimPending, holdPending } from "../reservations/pending-reservations.js";
 import type { PlaceOrderCommand } from "./place-order-input.js";
-import { priceItems, type PricedItem } from "./price-items.js";
+import { newItemOf, priceItems, type PricedItem } from "./price-items.js";
 
 interface Scope {
   readonly em: EntityManager;
@@ -31,7 +31,7 @@ export async function placeOrder(
 ): Promise<OrderView> {
   const items = await priceItems(command.items, command.currency, deps.catalog, scope.signal);
   const orderId = newId();
-  const lines = items.map((item) => ({ productId: item.product.id, quantity: item.quantity }));
+  const lines = items.map((item) => ({ productId: item.sellable.productId, variantId: item.sellable.variantId, quantity: item.quantity }));
   throwIfExpired(scope.signal);
   const sequence = await holdPending(scope.em, orderId, scope.deadline);
   try {
@@ -65,15 +65,7 @@ async function persist(
       currency: command.currency,
       notes: command.notes,
       estimatedDeliveryDate: addDays(now, deps.estimatedDeliveryDays),
-      items: items.map((item) => ({
-        id: newId(),
-        productId: item.product.id,
-        sku: item.product.sku,
-        name: item.product.name,
-        imageUrl: item.product.imageUrl,
-        quantity: item.quantity,
-        unitPrice: item.unitPrice,
-      })),
+      items: items.map(newItemOf),
     },
     deps.pricing,
     { actor: command.userId, at: now },

@@ -4,7 +4,7 @@ import { NotFoundError } from "../platform/domain-errors.js";
 import { Violations } from "../platform/validation.js";
 import { orderIdField } from "./order-id.js";
 import type { OrderChanges } from "./order-changes.js";
-import { findOrder } from "./order-repository.js";
+import { findOrder, type Reader } from "./order-repository.js";
 import type { OrderView } from "./order.js";
 import { isSettled } from "./order-status.js";
 
@@ -14,14 +14,13 @@ export type WatchUpdate =
   /** Nothing changed for a while: a keep-alive, so proxies do not cut the stream. */
   | { readonly kind: "heartbeat" };
 
-export interface WatchTarget {
+export interface WatchTarget extends Reader {
   readonly orderId: string;
-  readonly ownerId?: string;
   /** Resuming: the version the caller last received; the first update is sent only if the order moved past it. */
   readonly fromVersion?: bigint;
 }
 
-export function parseWatchOrder(request: WatchOrderRequest): Omit<WatchTarget, "ownerId"> {
+export function parseWatchOrder(request: WatchOrderRequest): Omit<WatchTarget, keyof Reader> {
   const v = new Violations();
   const orderId = orderIdField(v, request.orderId);
   v.check(request.fromVersion === undefined || request.fromVersion >= 0n, "from_version", "must not be negative");
@@ -57,7 +56,7 @@ export async function* watchOrder(
   signal.addEventListener("abort", onAbort);
   const endsAt = Date.now() + limits.maxLifetimeMs;
   try {
-    let order = await findOrder(em.fork(), target.orderId, { ownerId: target.ownerId });
+    let order = await findOrder(em.fork(), target.orderId, target);
     let seen = target.fromVersion ?? -1n;
     if (BigInt(order.version) > seen) yield { kind: "order", order, eventType: "" };
     seen = BigInt(order.version);
@@ -73,7 +72,7 @@ export async function* watchOrder(
       }
       const types = pending.splice(0).filter(Boolean);
       try {
-        order = await findOrder(em.fork(), target.orderId, { ownerId: target.ownerId });
+        order = await findOrder(em.fork(), target.orderId, target);
       } catch (error) {
         if (error instanceof NotFoundError) return;
         throw error;

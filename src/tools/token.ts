@@ -4,6 +4,7 @@
  * refuses when a key is configured: production tokens come from the identity provider.
  *
  *   npm run -s token -- --user user-1 --role customer [--ttl 1h]
+ *   npm run -s token -- --user shop-north-1 --role seller --seller seller-north
  */
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config.js";
@@ -11,13 +12,19 @@ import { developmentSigningKey, signDevelopmentToken } from "../platform/auth/au
 import { ROLES } from "../platform/auth/principal.js";
 
 const { values } = parseArgs({
-  options: { user: { type: "string" }, role: { type: "string", multiple: true }, ttl: { type: "string", default: "1h" } },
+  options: {
+    user: { type: "string" },
+    role: { type: "string", multiple: true },
+    seller: { type: "string" },
+    ttl: { type: "string", default: "1h" },
+  },
 });
 const roles = values.role ?? ["customer"];
 const unknown = roles.filter((role) => !(ROLES as readonly string[]).includes(role));
-if (!values.user || unknown.length) {
+const sellerMissing = roles.includes("seller") && !values.seller;
+if (!values.user || unknown.length || sellerMissing) {
   console.error(
-    `usage: npm run -s token -- --user <id> --role <${ROLES.join("|")}> [--role ...] [--ttl 1h]${unknown.length ? `\nunknown role: ${unknown.join(", ")}` : ""}`,
+    `usage: npm run -s token -- --user <id> --role <${ROLES.join("|")}> [--role ...] [--seller <seller id>] [--ttl 1h]${unknown.length ? `\nunknown role: ${unknown.join(", ")}` : ""}${sellerMissing ? "\nthe seller role needs --seller <seller id>" : ""}`,
   );
   process.exit(2);
 }
@@ -30,4 +37,4 @@ if (!key) {
   );
   process.exit(2);
 }
-console.log(await signDevelopmentToken(config, key, values.user, roles, values.ttl));
+console.log(await signDevelopmentToken(config, key, values.user, roles, values.ttl, values.seller));

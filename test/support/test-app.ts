@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
 import type { DescService } from "@bufbuild/protobuf";
 import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
-import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import pg from "pg";
 import { inject } from "vitest";
 import { startApp, type App } from "../../src/app.js";
@@ -18,6 +18,8 @@ export interface TestApp extends App {
   /** A Connect-protocol client over HTTP/1.1, as a browser app would use; admin unless given a token ("" for none). */
   connect<S extends DescService>(service: S, bearer?: string): Client<S>;
   grpcWeb<S extends DescService>(service: S, bearer?: string): Client<S>;
+  /** A typed client speaking gRPC (HTTP/2) to the gRPC port, as another microservice would. */
+  grpc<S extends DescService>(service: S, bearer?: string): Client<S>;
   /** A plain @grpc/grpc-js client, as another Node microservice would use. */
   grpcClient(service: DescService, bearer?: string): InstanceType<ReturnType<typeof grpc.makeGenericClientConstructor>>;
 }
@@ -70,6 +72,8 @@ export async function startTestApp(
       createClient(service, createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors: authorize(bearer) })),
     grpcWeb: (service, bearer = adminToken) =>
       createClient(service, createGrpcWebTransport({ baseUrl, httpVersion: "1.1", interceptors: authorize(bearer) })),
+    grpc: (service, bearer = adminToken) =>
+      createClient(service, createGrpcTransport({ baseUrl: `http://127.0.0.1:${app.grpcPort}`, interceptors: authorize(bearer) })),
     grpcClient(service, bearer = adminToken) {
       const Constructor = grpc.makeGenericClientConstructor(grpcServiceDefinition(service), service.name);
       const client = new Constructor(`127.0.0.1:${app.grpcPort}`, grpc.credentials.createInsecure(), {

@@ -10,9 +10,9 @@ export const TEST_IDEMPOTENCY_KEY = "test-idempotency-hash-key-0123456789abcdef"
 export async function token(
   userId: string,
   roles: string[] = ["customer"],
-  options: { secret?: string; issuer?: string; audience?: string; expiresIn?: string | number } = {},
+  options: { secret?: string; issuer?: string; audience?: string; expiresIn?: string | number; claims?: Record<string, unknown> } = {},
 ) {
-  return new SignJWT({ roles })
+  return new SignJWT({ roles, ...options.claims })
     .setProtectedHeader({ alg: "HS256" })
     .setSubject(userId)
     .setIssuer(options.issuer ?? "order-service")
@@ -25,3 +25,6 @@ export async function token(
 /** What the tests act as unless they say otherwise: an operator with the admin role. */
 export const ADMIN_USER = "ops-1";
 export const adminToken = await token(ADMIN_USER, ["admin"]);
+
+/** A marketplace seller's token: the seller role and the seller id it fulfils for. */
+export const sellerToken = (userId: string, sellerId: string) => token(userId, ["seller"], { claims: { seller_id: sellerId } });

@@ -22,6 +22,7 @@ export function validRequests(order: ExistingOrder): Record<string, () => Record
     getOrder: () => ({ orderId }),
     listOrders: () => ({ pageSize: 10 }),
     getOrderStatus: () => ({ orderId }),
+    listOrderEvents: () => ({ orderId }),
     watchOrder: () => ({ orderId }),
     updateOrder: () => ({ requestId: rid(), orderId, notes: "leave at the door" }),
     updateOrderStatus: () => ({ requestId: rid(), orderId, status: OrderStatus.CONFIRMED }),

@@ -32,7 +32,7 @@ describe("architecture", () => {
     order_status_history: ["src/orders/order-repository.ts"],
     carts: ["src/cart/cart-store.ts"],
     cart_items: ["src/cart/cart-store.ts"],
-    outbox_events: ["src/outbox/outbox-relay.ts"],
+    outbox_events: ["src/outbox/outbox-relay.ts", "src/outbox/outbox-log.ts"],
     idempotency_records: ["src/idempotency/idempotency.ts", "src/idempotency/idempotency-purge.ts"],
     pending_reservations: ["src/reservations/pending-reservations.ts"],
     catalog_products: ["src/catalog/reference/reference-inventory.ts"],

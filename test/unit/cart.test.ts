@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { Sellable } from "../../src/catalog/sellable.js";
 import type { ProductInfo } from "../../src/catalog/catalog-ports.js";
 import { money } from "../../src/money/money.js";
 import { Cart, isExpired, requireSellable, type CartView } from "../../src/cart/cart.js";
@@ -8,14 +9,28 @@ import { thrownReason } from "../support/errors.js";
 const rules = { maxLines: 2, maxQuantity: 5 };
 const now = new Date("2026-11-28T10:00:00Z");
 
-const product = (id: string, priceMinor = 1000n, active = true): ProductInfo => ({
-  id,
+const product = (id: string, priceMinor = 1000n, active = true): Sellable => ({
+  productId: id,
+  variantId: "",
+  sellerId: "seller-1",
   sku: `SKU-${id}`,
   name: `Product ${id}`,
   imageUrl: "",
   price: money("USD", priceMinor),
   active,
+  attributes: {},
 });
+const info = (id: string, active = true): ProductInfo => ({
+  id,
+  sku: `SKU-${id}`,
+  name: `Product ${id}`,
+  imageUrl: "",
+  price: money("USD", 1000n),
+  active,
+  sellerId: "seller-1",
+  variants: [],
+});
+const ref = (productId: string) => ({ productId, variantId: "" });
 
 function cart(lines: CartView["lines"] = []): Cart {
   return Cart.restore({
@@ -34,7 +49,19 @@ describe("the cart aggregate", () => {
     const c = cart();
     c.add(product("a", 1000n), 2, rules);
     c.add(product("a", 900n), 1, rules);
-    expect(c.view.lines).toEqual([{ productId: "a", sku: "SKU-a", name: "Product a", imageUrl: "", quantity: 3, unitPriceMinor: 900n }]);
+    expect(c.view.lines).toEqual([
+      {
+        productId: "a",
+        variantId: "",
+        sellerId: "seller-1",
+        variantAttributes: {},
+        sku: "SKU-a",
+        name: "Product a",
+        imageUrl: "",
+        quantity: 3,
+        unitPriceMinor: 900n,
+      },
+    ]);
   });
 
   it("when a line would pass the per-product limit, then CART_LINE_LIMIT and nothing changes", () => {
@@ -55,12 +82,12 @@ describe("the cart aggregate", () => {
   it("when a quantity is set to 0, then the line goes; a missing line is NOT_FOUND", () => {
     const c = cart();
     c.add(product("a"), 2, rules);
-    c.setQuantity("a", 4);
+    c.setQuantity(ref("a"), 4);
     expect(c.view.lines[0]!.quantity).toBe(4);
-    c.setQuantity("a", 0);
+    c.setQuantity(ref("a"), 0);
     expect(c.view.lines).toEqual([]);
-    expect(thrownReason(() => c.setQuantity("a", 1))).toBe("CART_ITEM_NOT_FOUND");
-    expect(thrownReason(() => c.remove("a"))).toBe("CART_ITEM_NOT_FOUND");
+    expect(thrownReason(() => c.setQuantity(ref("a"), 1))).toBe("CART_ITEM_NOT_FOUND");
+    expect(thrownReason(() => c.remove(ref("a")))).toBe("CART_ITEM_NOT_FOUND");
   });
 
   it("when checkout's fixes are applied, then lines are lowered, re-priced or removed, and unknown ones ignored", () => {
@@ -68,9 +95,9 @@ describe("the cart aggregate", () => {
     c.add(product("a"), 3, rules);
     c.add(product("b"), 1, rules);
     c.fix([
-      { productId: "a", newQuantity: 1, newUnitPriceMinor: 1200n },
-      { productId: "b", newQuantity: 0, newUnitPriceMinor: 1000n },
-      { productId: "zzz", newQuantity: 0, newUnitPriceMinor: 0n },
+      { productId: "a", variantId: "", newQuantity: 1, newUnitPriceMinor: 1200n },
+      { productId: "b", variantId: "", newQuantity: 0, newUnitPriceMinor: 1000n },
+      { productId: "zzz", variantId: "", newQuantity: 0, newUnitPriceMinor: 0n },
     ]);
     expect(c.view.lines.map((line) => [line.productId, line.quantity, line.unitPriceMinor])).toEqual([["a", 1, 1200n]]);
   });
@@ -99,8 +126,8 @@ describe("the cart aggregate", () => {
   });
 
   it("only products on sale go in: unknown is UNKNOWN_PRODUCTS, inactive INACTIVE_PRODUCTS", () => {
-    expect(() => requireSellable("x", undefined)).toThrow(DomainError);
-    expect(() => requireSellable("x", product("x", 1n, false))).toThrow(DomainError);
-    expect(requireSellable("x", product("x")).id).toBe("x");
+    expect(() => requireSellable(ref("x"), undefined)).toThrow(DomainError);
+    expect(() => requireSellable(ref("x"), info("x", false))).toThrow(DomainError);
+    expect(requireSellable(ref("x"), info("x")).productId).toBe("x");
   });
 });

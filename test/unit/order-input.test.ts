@@ -233,6 +233,7 @@ describe("cart input", () => {
       requestId: "r-1",
       userId: "u-1",
       productId: "prod-mug",
+      variantId: "",
       quantity: 99,
       expectedVersion: 3n,
     });
@@ -272,6 +273,7 @@ describe("cart input", () => {
       requestId: "r-2",
       userId: "u-1",
       productId: "prod-mug",
+      variantId: "",
       quantity: 0,
       expectedVersion: undefined,
     });

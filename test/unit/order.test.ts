@@ -26,6 +26,9 @@ const item = (n: number, quantity = 1, unitPriceMinor = 1000n): NewItem => ({
   imageUrl: "",
   quantity,
   unitPrice: money("USD", unitPriceMinor),
+  sellerId: `seller-${n % 2}`,
+  variantId: "",
+  variantAttributes: {},
 });
 
 const newOrder = (items: NewItem[] = [item(1, 2), item(2)]): NewOrder => ({
@@ -70,7 +73,11 @@ describe("placing an order", () => {
     ]);
     expect(view.reservationId).toBe("order-1");
     const taken = order.takeEvents();
-    expect(taken.events).toEqual([{ type: "OrderCreated" }]);
+    expect(taken.events).toEqual([
+      { type: "OrderCreated" },
+      { type: "OrderItemCreated", itemId: "item-1" },
+      { type: "OrderItemCreated", itemId: "item-2" },
+    ]);
     expect(taken.statusChanges).toEqual([{ fromStatus: null, toStatus: "PENDING", changedAt: at, actor: "staff-1", reason: "placed" }]);
     expect(order.takeEvents()).toEqual({ events: [], statusChanges: [], removedItemIds: [] });
   });
@@ -107,7 +114,7 @@ const DESIGN: Record<Exclude<keyof typeof ALLOWED_IN, "hold stock">, string> = {
   "mark an item PROCESSING": "CONFIRMED PAID PROCESSING",
   "mark an item CANCELLED": "CONFIRMED PAID PROCESSING",
   "mark an item SHIPPED": "PROCESSING SHIPPED",
-  "mark an item DELIVERED": "SHIPPED",
+  "mark an item DELIVERED": "PROCESSING SHIPPED",
 };
 
 /** Every status against every guarded action: the aggregate refuses exactly what the design leaves out. */
@@ -216,6 +223,8 @@ describe("effects the order asks for", () => {
     expect(order.view.items.map((line) => line.status)).toEqual(["CANCELLED", "CANCELLED"]);
     expect(order.takeEvents().events).toEqual([
       { type: "OrderStatusChanged", from: "CONFIRMED", to: "CANCELLED", reason: "changed my mind" },
+      { type: "OrderItemStatusChanged", itemId: "item-1", from: "PENDING", to: "CANCELLED" },
+      { type: "OrderItemStatusChanged", itemId: "item-2", from: "PENDING", to: "CANCELLED" },
       { type: "OrderCancelled", reason: "changed my mind", refunded: false },
     ]);
   });
@@ -271,7 +280,12 @@ describe("effects the order asks for", () => {
     });
     order.deliver("", by);
     expect(order.view.items.map((line) => line.status)).toEqual(["CANCELLED", "DELIVERED"]);
-    expect(order.takeEvents().events.map((event) => event.type)).toEqual(["OrderStatusChanged", "OrderDelivered", "OrderCompleted"]);
+    expect(order.takeEvents().events.map((event) => event.type)).toEqual([
+      "OrderStatusChanged",
+      "OrderItemStatusChanged",
+      "OrderDelivered",
+      "OrderCompleted",
+    ]);
   });
 
   it("when an order is delivered with an item still open, then it does not complete", () => {
@@ -298,23 +312,24 @@ describe("items", () => {
         kind: "adjust stock",
         reservationId: "order-1",
         lines: [
-          { productId: "prod-1", quantity: 2 },
-          { productId: "prod-2", quantity: 1 },
-          { productId: "prod-3", quantity: 1 },
+          { productId: "prod-1", variantId: "", quantity: 2 },
+          { productId: "prod-2", variantId: "", quantity: 1 },
+          { productId: "prod-3", variantId: "", quantity: 1 },
         ],
         previous: [
-          { productId: "prod-1", quantity: 2 },
-          { productId: "prod-2", quantity: 1 },
+          { productId: "prod-1", variantId: "", quantity: 2 },
+          { productId: "prod-2", variantId: "", quantity: 1 },
         ],
       },
     ]);
     expect(order.takeEvents().events).toEqual([
+      { type: "OrderItemCreated", itemId: "item-3" },
       { type: "OrderItemsChanged", totals: expect.objectContaining({ total: money("USD", 4379n) }) },
     ]);
   });
 
   it("when a product already in the order is added, then ITEM_ALREADY_IN_ORDER", () => {
-    expect(thrownReason(() => orderIn("PENDING").checkCanAddItem("prod-1"))).toBe("ITEM_ALREADY_IN_ORDER");
+    expect(thrownReason(() => orderIn("PENDING").checkCanAddItem({ productId: "prod-1", variantId: "" }))).toBe("ITEM_ALREADY_IN_ORDER");
   });
 
   it(`when an order already holds ${MAX_ITEMS} items, then another is TOO_MANY_ITEMS`, () => {
@@ -366,10 +381,10 @@ describe("item fulfilment", () => {
       {
         kind: "adjust stock",
         reservationId: "order-1",
-        lines: [{ productId: "prod-2", quantity: 1 }],
+        lines: [{ productId: "prod-2", variantId: "", quantity: 1 }],
         previous: [
-          { productId: "prod-1", quantity: 2 },
-          { productId: "prod-2", quantity: 1 },
+          { productId: "prod-1", variantId: "", quantity: 2 },
+          { productId: "prod-2", variantId: "", quantity: 1 },
         ],
       },
     ]);
@@ -394,8 +409,44 @@ describe("item fulfilment", () => {
   });
 
   it("when an item makes an illegal move, then ILLEGAL_ITEM_TRANSITION", () => {
-    expect(thrownReason(() => orderIn("PROCESSING").changeItemStatus("item-1", "DELIVERED", by))).toBe("ORDER_STATUS_FORBIDS");
+    expect(thrownReason(() => orderIn("CONFIRMED").changeItemStatus("item-1", "DELIVERED", by))).toBe("ORDER_STATUS_FORBIDS");
+    expect(thrownReason(() => orderIn("PROCESSING").changeItemStatus("item-1", "DELIVERED", by))).toBe("ILLEGAL_ITEM_TRANSITION");
     expect(thrownReason(() => orderIn("PROCESSING").changeItemStatus("item-1", "SHIPPED", by))).toBe("ILLEGAL_ITEM_TRANSITION");
+  });
+});
+
+describe("items fulfilled by their sellers", () => {
+  // item-1 is seller-1's, item-2 seller-0's.
+  it("when a seller moves another seller's item, then it is not found and nothing moves", () => {
+    const order = orderIn("CONFIRMED");
+    expect(thrownReason(() => order.changeItemStatus("item-2", "PROCESSING", by, "seller-1"))).toBe("ORDER_ITEM_NOT_FOUND");
+    expect(order.view.items.map((line) => line.status)).toEqual(["PENDING", "PENDING"]);
+    expect(order.takeEvents().events).toEqual([]);
+  });
+
+  it("when the first item starts moving, then a confirmed order is PROCESSING; the other seller's item stays PENDING", () => {
+    const order = orderIn("CONFIRMED");
+    order.changeItemStatus("item-1", "PROCESSING", by, "seller-1");
+    expect(order.status).toBe("PROCESSING");
+    expect(order.view.items.map((line) => line.status)).toEqual(["PROCESSING", "PENDING"]);
+  });
+
+  it("when one seller has delivered and the other has not shipped, then the order is open; when both are final, it completes", () => {
+    const order = orderIn("CONFIRMED");
+    for (const to of ["PROCESSING", "SHIPPED", "DELIVERED"] as const) order.changeItemStatus("item-1", to, by, "seller-1");
+    expect(order.status).toBe("PROCESSING");
+    order.changeItemStatus("item-2", "PROCESSING", by, "seller-0");
+    expect(order.changeItemStatus("item-2", "SHIPPED", by, "seller-0")).toEqual([{ kind: "commit stock", reservationId: "order-1" }]);
+    expect(order.status).toBe("SHIPPED");
+    expect(order.takeEvents().events.map((event) => event.type)).not.toContain("OrderCompleted");
+    order.changeItemStatus("item-2", "DELIVERED", by, "seller-0");
+    expect(order.status).toBe("DELIVERED");
+    expect(
+      order
+        .takeEvents()
+        .events.map((event) => event.type)
+        .slice(-2),
+    ).toEqual(["OrderDelivered", "OrderCompleted"]);
   });
 });
 

@@ -6,7 +6,7 @@ import {
   type InventoryService,
   type StockLine,
 } from "../../../gen/shop/inventory/v1/inventory_pb.js";
-import { CatalogProduct, StockReservation, type ReservationLine } from "../catalog.entity.js";
+import { StockReservation, type ReservationLine } from "../catalog.entity.js";
 import { query } from "../../db/sql.js";
 
 const statusToProto = {
@@ -15,30 +15,45 @@ const statusToProto = {
   RELEASED: ReservationStatus.RELEASED,
 } as const;
 
-/** Same product twice becomes one line; sorted so concurrent reservations lock rows in one order. */
+/** Same product and variant twice becomes one line; sorted so concurrent reservations lock rows in one order. */
 function normalize(lines: readonly StockLine[]): ReservationLine[] {
-  const totals = new Map<string, number>();
+  const totals = new Map<string, ReservationLine>();
   for (const line of lines) {
     if (!line.productId || line.quantity <= 0) {
       throw new ConnectError("every line needs a product_id and a positive quantity", Code.InvalidArgument);
     }
-    totals.set(line.productId, (totals.get(line.productId) ?? 0) + line.quantity);
+    const key = `${line.productId}/${line.variantId}`;
+    const total = totals.get(key)?.quantity ?? 0;
+    totals.set(key, { productId: line.productId, variantId: line.variantId, quantity: total + line.quantity });
   }
-  return [...totals].sort(([a], [b]) => a.localeCompare(b)).map(([productId, quantity]) => ({ productId, quantity }));
+  return [...totals].sort(([a], [b]) => a.localeCompare(b)).map(([, line]) => line);
+}
+
+/** Stock is kept per variant for products with variants, per product otherwise. */
+function stockRow(line: ReservationLine): { table: string; where: string; params: string[] } {
+  return line.variantId
+    ? { table: "catalog_variants", where: "id = ? and product_id = ?", params: [line.variantId, line.productId] }
+    : { table: "catalog_products", where: "id = ?", params: [line.productId] };
+}
+
+async function availableOf(em: EntityManager, line: ReservationLine): Promise<number> {
+  const row = stockRow(line);
+  const [current] = await query<{ available: number }>(em, `select available from ${row.table} where ${row.where}`, row.params);
+  return current?.available ?? 0;
 }
 
 async function take(em: EntityManager, lines: readonly ReservationLine[]): Promise<void> {
   const shortages = [];
   for (const line of lines) {
+    const row = stockRow(line);
     const rows = await query<{ available: number }>(
       em,
-      `update catalog_products set available = available - ?, reserved = reserved + ?
-       where id = ? and available >= ? returning available`,
-      [line.quantity, line.quantity, line.productId, line.quantity],
+      `update ${row.table} set available = available - ?, reserved = reserved + ?
+       where ${row.where} and available >= ? returning available`,
+      [line.quantity, line.quantity, ...row.params, line.quantity],
     );
     if (rows.length === 0) {
-      const [current] = await query<{ available: number }>(em, `select available from catalog_products where id = ?`, [line.productId]);
-      shortages.push({ productId: line.productId, requested: line.quantity, available: current?.available ?? 0 });
+      shortages.push({ ...line, variantId: line.variantId ?? "", requested: line.quantity, available: await availableOf(em, line) });
     }
   }
   if (shortages.length) {
@@ -50,10 +65,11 @@ async function take(em: EntityManager, lines: readonly ReservationLine[]): Promi
 
 async function giveBack(em: EntityManager, lines: readonly ReservationLine[]): Promise<void> {
   for (const line of lines) {
-    await query(em, `update catalog_products set available = available + ?, reserved = reserved - ? where id = ?`, [
+    const row = stockRow(line);
+    await query(em, `update ${row.table} set available = available + ?, reserved = reserved - ? where ${row.where}`, [
       line.quantity,
       line.quantity,
-      line.productId,
+      ...row.params,
     ]);
   }
 }
@@ -72,9 +88,11 @@ export function referenceInventoryService(orm: MikroORM): ServiceImpl<typeof Inv
   return {
     async checkAvailability(request) {
       const lines = normalize(request.lines);
-      const rows = await orm.em.fork().find(CatalogProduct, { id: { $in: lines.map((l) => l.productId) } });
-      const available = new Map(rows.map((r) => [r.id, r.available]));
-      const result = lines.map((l) => ({ ...l, requested: l.quantity, available: available.get(l.productId) ?? 0 }));
+      const em = orm.em.fork();
+      const result = [];
+      for (const line of lines) {
+        result.push({ ...line, variantId: line.variantId ?? "", requested: line.quantity, available: await availableOf(em, line) });
+      }
       return { lines: result, allAvailable: result.every((l) => l.available >= l.requested) };
     },
 
@@ -140,7 +158,8 @@ export function referenceInventoryService(orm: MikroORM): ServiceImpl<typeof Inv
           throw new ConnectError(`reservation is ${reservation.status}`, Code.FailedPrecondition);
         }
         for (const line of reservation.lines) {
-          await query(em, `update catalog_products set reserved = reserved - ? where id = ?`, [line.quantity, line.productId]);
+          const row = stockRow(line);
+          await query(em, `update ${row.table} set reserved = reserved - ? where ${row.where}`, [line.quantity, ...row.params]);
         }
         reservation.status = "COMMITTED";
         reservation.updatedAt = new Date();

@@ -45,8 +45,9 @@ export function signDevelopmentToken(
   userId: string,
   roles: readonly string[],
   ttl = "1h",
+  sellerId?: string,
 ): Promise<string> {
-  return new SignJWT({ roles: [...roles] })
+  return new SignJWT({ roles: [...roles], ...(sellerId ? { seller_id: sellerId } : {}) })
     .setProtectedHeader({ alg: "HS256" })
     .setSubject(userId)
     .setIssuer(config.auth.issuer)

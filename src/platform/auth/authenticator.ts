@@ -30,11 +30,17 @@ function rolesFrom(claim: unknown): Role[] {
   return roles.length ? roles : ["customer"];
 }
 
-function principalOf(userId: unknown, roles: unknown): Principal {
+function principalOf(userId: unknown, roles: unknown, sellerId?: unknown): Principal {
   if (typeof userId !== "string" || !isUserId(userId)) {
     throw new UnauthenticatedError("the caller's user id must be 1-128 letters, digits, or . _ : @ -");
   }
-  return { userId, roles: rolesFrom(roles) };
+  const granted = rolesFrom(roles);
+  if (!granted.includes("seller")) return { userId, roles: granted };
+  // A seller is narrowed to its own items: without a seller id there is nothing to narrow to.
+  if (typeof sellerId !== "string" || !isUserId(sellerId)) {
+    throw new UnauthenticatedError("a seller's token must carry a seller_id claim of 1-128 letters, digits, or . _ : @ -");
+  }
+  return { userId, roles: granted, sellerId };
 }
 
 /** A verified token is trusted again without verifying for at most this long, and never past its expiry. */
@@ -84,7 +90,7 @@ export class JwtAuthenticator implements Authenticator {
     } catch (error) {
       throw new UnauthenticatedError(`invalid token: ${describe(error)}`);
     }
-    const principal = principalOf(payload.sub, payload.roles ?? payload.role);
+    const principal = principalOf(payload.sub, payload.roles ?? payload.role, payload.seller_id);
     const expiresAt = Math.min(Date.now() + VERIFIED_TTL_MS, (payload.exp! + this.rules.clockToleranceS) * 1000);
     this.verified.set(token, { principal, expiresAt });
     return principal;
@@ -142,7 +148,7 @@ export class GatewayAuthenticator implements Authenticator {
     }
     const userId = headers.get("x-user-id");
     if (!userId) throw new UnauthenticatedError("x-user-id is missing: the gateway did not authenticate this call");
-    return principalOf(userId, headers.get("x-user-roles") ?? "");
+    return principalOf(userId, headers.get("x-user-roles") ?? "", headers.get("x-seller-id") ?? undefined);
   }
 }
 

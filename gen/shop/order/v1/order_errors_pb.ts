@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shop/order/v1/order_errors.proto.
  */
 export const file_shop_order_v1_order_errors: GenFile = /*@__PURE__*/
-  fileDesc("CiBzaG9wL29yZGVyL3YxL29yZGVyX2Vycm9ycy5wcm90bxINc2hvcC5vcmRlci52MSKXAQoRSW5zdWZmaWNpZW50U3RvY2sSPAoJc2hvcnRhZ2VzGAEgAygLMikuc2hvcC5vcmRlci52MS5JbnN1ZmZpY2llbnRTdG9jay5TaG9ydGFnZRpECghTaG9ydGFnZRISCgpwcm9kdWN0X2lkGAEgASgJEhEKCXJlcXVlc3RlZBgCIAEoBRIRCglhdmFpbGFibGUYAyABKAUiqwEKDVByaWNlTWlzbWF0Y2gSMAoFbGluZXMYASADKAsyIS5zaG9wLm9yZGVyLnYxLlByaWNlTWlzbWF0Y2guTGluZRpoCgRMaW5lEhIKCnByb2R1Y3RfaWQYASABKAkSJgoIZXhwZWN0ZWQYAiABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5EiQKBmFjdHVhbBgDIAEoCzIULnNob3AubW9uZXkudjEuTW9uZXkiJgoPVW5rbm93blByb2R1Y3RzEhMKC3Byb2R1Y3RfaWRzGAEgAygJIicKEEluYWN0aXZlUHJvZHVjdHMSEwoLcHJvZHVjdF9pZHMYASADKAliBnByb3RvMw", [file_shop_money_v1_money]);
+  fileDesc("CiBzaG9wL29yZGVyL3YxL29yZGVyX2Vycm9ycy5wcm90bxINc2hvcC5vcmRlci52MSKrAQoRSW5zdWZmaWNpZW50U3RvY2sSPAoJc2hvcnRhZ2VzGAEgAygLMikuc2hvcC5vcmRlci52MS5JbnN1ZmZpY2llbnRTdG9jay5TaG9ydGFnZRpYCghTaG9ydGFnZRISCgpwcm9kdWN0X2lkGAEgASgJEhEKCXJlcXVlc3RlZBgCIAEoBRIRCglhdmFpbGFibGUYAyABKAUSEgoKdmFyaWFudF9pZBgEIAEoCSK/AQoNUHJpY2VNaXNtYXRjaBIwCgVsaW5lcxgBIAMoCzIhLnNob3Aub3JkZXIudjEuUHJpY2VNaXNtYXRjaC5MaW5lGnwKBExpbmUSEgoKcHJvZHVjdF9pZBgBIAEoCRImCghleHBlY3RlZBgCIAEoCzIULnNob3AubW9uZXkudjEuTW9uZXkSJAoGYWN0dWFsGAMgASgLMhQuc2hvcC5tb25leS52MS5Nb25leRISCgp2YXJpYW50X2lkGAQgASgJIiYKD1Vua25vd25Qcm9kdWN0cxITCgtwcm9kdWN0X2lkcxgBIAMoCSInChBJbmFjdGl2ZVByb2R1Y3RzEhMKC3Byb2R1Y3RfaWRzGAEgAygJYgZwcm90bzM", [file_shop_money_v1_money]);
 
 /**
  * With FAILED_PRECONDITION: the stock that was short, per product.
@@ -51,6 +51,11 @@ export type InsufficientStock_Shortage = Message<"shop.order.v1.InsufficientStoc
    * @generated from field: int32 available = 3;
    */
   available: number;
+
+  /**
+   * @generated from field: string variant_id = 4;
+   */
+  variantId: string;
 };
 
 /**
@@ -97,6 +102,11 @@ export type PriceMismatch_Line = Message<"shop.order.v1.PriceMismatch.Line"> & {
    * @generated from field: shop.money.v1.Money actual = 3;
    */
   actual?: Money | undefined;
+
+  /**
+   * @generated from field: string variant_id = 4;
+   */
+  variantId: string;
 };
 
 /**

@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shop/order/v1/order.proto.
  */
 export const file_shop_order_v1_order: GenFile = /*@__PURE__*/
-  fileDesc("ChlzaG9wL29yZGVyL3YxL29yZGVyLnByb3RvEg1zaG9wLm9yZGVyLnYxImMKCEN1c3RvbWVyEhIKBWVtYWlsGAEgASgJQgPgQQISFwoKZmlyc3RfbmFtZRgCIAEoCUID4EECEhYKCWxhc3RfbmFtZRgDIAEoCUID4EECEhIKBXBob25lGAQgASgJQgPgQQEijQEKB0FkZHJlc3MSEgoFbGluZTEYASABKAlCA+BBAhISCgVsaW5lMhgCIAEoCUID4EEBEhEKBGNpdHkYAyABKAlCA+BBAhISCgVzdGF0ZRgEIAEoCUID4EEBEhgKC3Bvc3RhbF9jb2RlGAUgASgJQgPgQQISGQoMY291bnRyeV9jb2RlGAYgASgJQgPgQQIipAEKC0NhcmRQYXltZW50EhoKDXBheW1lbnRfdG9rZW4YBiABKAlCA+BBBBISCgVicmFuZBgHIAEoCUID4EECEhIKBWxhc3Q0GAggASgJQgPgQQJKBAgBEAJKBAgCEANKBAgDEARKBAgEEAVKBAgFEAZSBm51bWJlclIMZXhwaXJ5X21vbnRoUgtleHBpcnlfeWVhclIDY3Z2Ugtob2xkZXJfbmFtZSIeCgpVcGlQYXltZW50EhAKA3ZwYRgBIAEoCUID4EECIisKEU5ldEJhbmtpbmdQYXltZW50EhYKCWJhbmtfY29kZRgBIAEoCUID4EECIhAKDkNhc2hPbkRlbGl2ZXJ5Ij4KDVdhbGxldFBheW1lbnQSFQoIcHJvdmlkZXIYASABKAlCA+BBAhIWCgl3YWxsZXRfaWQYAiABKAlCA+BBAiKTAgoNUGF5bWVudE1ldGhvZBIqCgRjYXJkGAEgASgLMhouc2hvcC5vcmRlci52MS5DYXJkUGF5bWVudEgAEigKA3VwaRgCIAEoCzIZLnNob3Aub3JkZXIudjEuVXBpUGF5bWVudEgAEjcKC25ldF9iYW5raW5nGAMgASgLMiAuc2hvcC5vcmRlci52MS5OZXRCYW5raW5nUGF5bWVudEgAEjkKEGNhc2hfb25fZGVsaXZlcnkYBCABKAsyHS5zaG9wLm9yZGVyLnYxLkNhc2hPbkRlbGl2ZXJ5SAASLgoGd2FsbGV0GAUgASgLMhwuc2hvcC5vcmRlci52MS5XYWxsZXRQYXltZW50SABCCAoGbWV0aG9kIqQCCgdQYXltZW50EjUKBm1ldGhvZBgBIAEoDjIgLnNob3Aub3JkZXIudjEuUGF5bWVudE1ldGhvZFR5cGVCA+BBAxIxCgZzdGF0dXMYAiABKA4yHC5zaG9wLm9yZGVyLnYxLlBheW1lbnRTdGF0dXNCA+BBAxIUCgdkaXNwbGF5GAMgASgJQgPgQQMSGwoOdHJhbnNhY3Rpb25faWQYBCABKAlCA+BBAxIpCgZhbW91bnQYBSABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5QgPgQQMSGwoOZmFpbHVyZV9yZWFzb24YBiABKAlCA+BBAxI0Cgt1cGRhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAyKSAgoJT3JkZXJJdGVtEg8KAmlkGAEgASgJQgPgQQMSFwoKcHJvZHVjdF9pZBgCIAEoCUID4EEFEhAKA3NrdRgDIAEoCUID4EEDEhEKBG5hbWUYBCABKAlCA+BBAxIQCghxdWFudGl0eRgFIAEoBRItCgp1bml0X3ByaWNlGAYgASgLMhQuc2hvcC5tb25leS52MS5Nb25leUID4EEDEi0KCmxpbmVfdG90YWwYByABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5QgPgQQMSLgoGc3RhdHVzGAggASgOMhkuc2hvcC5vcmRlci52MS5JdGVtU3RhdHVzQgPgQQMSFgoJaW1hZ2VfdXJsGAkgASgJQgPgQQMi1wEKDFN0YXR1c0NoYW5nZRI0Cgtmcm9tX3N0YXR1cxgBIAEoDjIaLnNob3Aub3JkZXIudjEuT3JkZXJTdGF0dXNCA+BBAxIyCgl0b19zdGF0dXMYAiABKA4yGi5zaG9wLm9yZGVyLnYxLk9yZGVyU3RhdHVzQgPgQQMSNAoLY2hhbmdlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSEgoFYWN0b3IYBCABKAlCA+BBAxITCgZyZWFzb24YBSABKAlCA+BBAyLvBQoFT3JkZXISDwoCaWQYASABKAlCA+BBAxIZCgxvcmRlcl9udW1iZXIYAiABKAlCA+BBAxIUCgd1c2VyX2lkGAMgASgJQgPgQQUSLgoIY3VzdG9tZXIYBCABKAsyFy5zaG9wLm9yZGVyLnYxLkN1c3RvbWVyQgPgQQUSJwoFaXRlbXMYBSADKAsyGC5zaG9wLm9yZGVyLnYxLk9yZGVySXRlbRIwChBzaGlwcGluZ19hZGRyZXNzGAYgASgLMhYuc2hvcC5vcmRlci52MS5BZGRyZXNzEiwKB3BheW1lbnQYByABKAsyFi5zaG9wLm9yZGVyLnYxLlBheW1lbnRCA+BBAxIvCgZzdGF0dXMYCCABKA4yGi5zaG9wLm9yZGVyLnYxLk9yZGVyU3RhdHVzQgPgQQMSKwoIc3VidG90YWwYCSABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5QgPgQQMSJgoDdGF4GAogASgLMhQuc2hvcC5tb25leS52MS5Nb25leUID4EEDEisKCHNoaXBwaW5nGAsgASgLMhQuc2hvcC5tb25leS52MS5Nb25leUID4EEDEigKBXRvdGFsGAwgASgLMhQuc2hvcC5tb25leS52MS5Nb25leUID4EEDEg0KBW5vdGVzGA0gASgJEhcKD3RyYWNraW5nX251bWJlchgOIAEoCRIPCgdjYXJyaWVyGA8gASgJEjcKF2VzdGltYXRlZF9kZWxpdmVyeV9kYXRlGBAgASgLMhEuZ29vZ2xlLnR5cGUuRGF0ZUID4EEDEhoKDWNhbmNlbF9yZWFzb24YESABKAlCA+BBAxIUCgd2ZXJzaW9uGBIgASgDQgPgQQMSNAoLY3JlYXRlX3RpbWUYEyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSNAoLdXBkYXRlX3RpbWUYFCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMilQEKDk9yZGVySXRlbUlucHV0EhcKCnByb2R1Y3RfaWQYASABKAlCA+BBAhIVCghxdWFudGl0eRgCIAEoBUID4EECEjsKE2V4cGVjdGVkX3VuaXRfcHJpY2UYAyABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5QgPgQQFIAIgBAUIWChRfZXhwZWN0ZWRfdW5pdF9wcmljZSLIAgoSQ3JlYXRlT3JkZXJSZXF1ZXN0EhcKCnJlcXVlc3RfaWQYASABKAlCA+BBAhIUCgd1c2VyX2lkGAIgASgJQgPgQQESLgoIY3VzdG9tZXIYAyABKAsyFy5zaG9wLm9yZGVyLnYxLkN1c3RvbWVyQgPgQQISMQoFaXRlbXMYBCADKAsyHS5zaG9wLm9yZGVyLnYxLk9yZGVySXRlbUlucHV0QgPgQQISNQoQc2hpcHBpbmdfYWRkcmVzcxgFIAEoCzIWLnNob3Aub3JkZXIudjEuQWRkcmVzc0ID4EECEjkKDnBheW1lbnRfbWV0aG9kGAYgASgLMhwuc2hvcC5vcmRlci52MS5QYXltZW50TWV0aG9kQgPgQQISEgoFbm90ZXMYByABKAlCA+BBARIaCg1jdXJyZW5jeV9jb2RlGAggASgJQgPgQQEiOgoTQ3JlYXRlT3JkZXJSZXNwb25zZRIjCgVvcmRlchgBIAEoCzIULnNob3Aub3JkZXIudjEuT3JkZXIiKAoPR2V0T3JkZXJSZXF1ZXN0EhUKCG9yZGVyX2lkGAEgASgJQgPgQQIiNwoQR2V0T3JkZXJSZXNwb25zZRIjCgVvcmRlchgBIAEoCzIULnNob3Aub3JkZXIudjEuT3JkZXIilAIKEUxpc3RPcmRlcnNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJEiwKCHN0YXR1c2VzGAMgAygOMhouc2hvcC5vcmRlci52MS5PcmRlclN0YXR1cxIPCgd1c2VyX2lkGAQgASgJEhYKDmN1c3RvbWVyX2VtYWlsGAUgASgJEjEKDWNyZWF0ZWRfYWZ0ZXIYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmNyZWF0ZWRfYmVmb3JlGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIaChJpbmNsdWRlX3RvdGFsX3NpemUYCCABKAgiewoSTGlzdE9yZGVyc1Jlc3BvbnNlEiQKBm9yZGVycxgBIAMoCzIULnNob3Aub3JkZXIudjEuT3JkZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhcKCnRvdGFsX3NpemUYAyABKANIAIgBAUINCgtfdG90YWxfc2l6ZSKhAgoSVXBkYXRlT3JkZXJSZXF1ZXN0EhcKCnJlcXVlc3RfaWQYASABKAlCA+BBAhIVCghvcmRlcl9pZBgCIAEoCUID4EECEiIKEGV4cGVjdGVkX3ZlcnNpb24YAyABKANCA+BBAUgAiAEBEhIKBW5vdGVzGAQgASgJSAGIAQESHAoPdHJhY2tpbmdfbnVtYmVyGAUgASgJSAKIAQESFAoHY2FycmllchgGIAEoCUgDiAEBEjAKEHNoaXBwaW5nX2FkZHJlc3MYByABKAsyFi5zaG9wLm9yZGVyLnYxLkFkZHJlc3NCEwoRX2V4cGVjdGVkX3ZlcnNpb25CCAoGX25vdGVzQhIKEF90cmFja2luZ19udW1iZXJCCgoIX2NhcnJpZXIiOgoTVXBkYXRlT3JkZXJSZXNwb25zZRIjCgVvcmRlchgBIAEoCzIULnNob3Aub3JkZXIudjEuT3JkZXIi7gEKGFVwZGF0ZU9yZGVyU3RhdHVzUmVxdWVzdBIXCgpyZXF1ZXN0X2lkGAEgASgJQgPgQQISFQoIb3JkZXJfaWQYAiABKAlCA+BBAhIiChBleHBlY3RlZF92ZXJzaW9uGAMgASgDQgPgQQFIAIgBARIvCgZzdGF0dXMYBCABKA4yGi5zaG9wLm9yZGVyLnYxLk9yZGVyU3RhdHVzQgPgQQISDgoGcmVhc29uGAUgASgJEhcKD3RyYWNraW5nX251bWJlchgGIAEoCRIPCgdjYXJyaWVyGAcgASgJQhMKEV9leHBlY3RlZF92ZXJzaW9uIkAKGVVwZGF0ZU9yZGVyU3RhdHVzUmVzcG9uc2USIwoFb3JkZXIYASABKAsyFC5zaG9wLm9yZGVyLnYxLk9yZGVyIrUBCg9QYXlPcmRlclJlcXVlc3QSFwoKcmVxdWVzdF9pZBgBIAEoCUID4EECEhUKCG9yZGVyX2lkGAIgASgJQgPgQQISIgoQZXhwZWN0ZWRfdmVyc2lvbhgDIAEoA0ID4EEBSACIAQESOQoOcGF5bWVudF9tZXRob2QYBCABKAsyHC5zaG9wLm9yZGVyLnYxLlBheW1lbnRNZXRob2RCA+BBAUITChFfZXhwZWN0ZWRfdmVyc2lvbiI3ChBQYXlPcmRlclJlc3BvbnNlEiMKBW9yZGVyGAEgASgLMhQuc2hvcC5vcmRlci52MS5PcmRlciKSAQoSQ2FuY2VsT3JkZXJSZXF1ZXN0EhcKCnJlcXVlc3RfaWQYASABKAlCA+BBAhIVCghvcmRlcl9pZBgCIAEoCUID4EECEiIKEGV4cGVjdGVkX3ZlcnNpb24YAyABKANCA+BBAUgAiAEBEhMKBnJlYXNvbhgEIAEoCUID4EECQhMKEV9leHBlY3RlZF92ZXJzaW9uIjoKE0NhbmNlbE9yZGVyUmVzcG9uc2USIwoFb3JkZXIYASABKAsyFC5zaG9wLm9yZGVyLnYxLk9yZGVyIpIBChJSZWZ1bmRPcmRlclJlcXVlc3QSFwoKcmVxdWVzdF9pZBgBIAEoCUID4EECEhUKCG9yZGVyX2lkGAIgASgJQgPgQQISIgoQZXhwZWN0ZWRfdmVyc2lvbhgDIAEoA0ID4EEBSACIAQESEwoGcmVhc29uGAQgASgJQgPgQQJCEwoRX2V4cGVjdGVkX3ZlcnNpb24iOgoTUmVmdW5kT3JkZXJSZXNwb25zZRIjCgVvcmRlchgBIAEoCzIULnNob3Aub3JkZXIudjEuT3JkZXIikgEKEkRlbGV0ZU9yZGVyUmVxdWVzdBIXCgpyZXF1ZXN0X2lkGAEgASgJQgPgQQISFQoIb3JkZXJfaWQYAiABKAlCA+BBAhIiChBleHBlY3RlZF92ZXJzaW9uGAMgASgDQgPgQQFIAIgBARITCgZyZWFzb24YBCABKAlCA+BBAUITChFfZXhwZWN0ZWRfdmVyc2lvbiIVChNEZWxldGVPcmRlclJlc3BvbnNlIi4KFUdldE9yZGVyU3RhdHVzUmVxdWVzdBIVCghvcmRlcl9pZBgBIAEoCUID4EECItcCChZHZXRPcmRlclN0YXR1c1Jlc3BvbnNlEhAKCG9yZGVyX2lkGAEgASgJEhQKDG9yZGVyX251bWJlchgCIAEoCRIqCgZzdGF0dXMYAyABKA4yGi5zaG9wLm9yZGVyLnYxLk9yZGVyU3RhdHVzEjQKDnBheW1lbnRfc3RhdHVzGAQgASgOMhwuc2hvcC5vcmRlci52MS5QYXltZW50U3RhdHVzEiwKB2hpc3RvcnkYBSADKAsyGy5zaG9wLm9yZGVyLnYxLlN0YXR1c0NoYW5nZRIXCg90cmFja2luZ19udW1iZXIYBiABKAkSDwoHY2FycmllchgHIAEoCRIyChdlc3RpbWF0ZWRfZGVsaXZlcnlfZGF0ZRgIIAEoCzIRLmdvb2dsZS50eXBlLkRhdGUSJwoFaXRlbXMYCSADKAsyGC5zaG9wLm9yZGVyLnYxLk9yZGVySXRlbSLNAQocVXBkYXRlT3JkZXJJdGVtU3RhdHVzUmVxdWVzdBIXCgpyZXF1ZXN0X2lkGAEgASgJQgPgQQISFQoIb3JkZXJfaWQYAiABKAlCA+BBAhIiChBleHBlY3RlZF92ZXJzaW9uGAMgASgDQgPgQQFIAIgBARIUCgdpdGVtX2lkGAQgASgJQgPgQQISLgoGc3RhdHVzGAUgASgOMhkuc2hvcC5vcmRlci52MS5JdGVtU3RhdHVzQgPgQQJCEwoRX2V4cGVjdGVkX3ZlcnNpb24iRAodVXBkYXRlT3JkZXJJdGVtU3RhdHVzUmVzcG9uc2USIwoFb3JkZXIYASABKAsyFC5zaG9wLm9yZGVyLnYxLk9yZGVyIrABChNBZGRPcmRlckl0ZW1SZXF1ZXN0EhcKCnJlcXVlc3RfaWQYASABKAlCA+BBAhIVCghvcmRlcl9pZBgCIAEoCUID4EECEiIKEGV4cGVjdGVkX3ZlcnNpb24YAyABKANCA+BBAUgAiAEBEjAKBGl0ZW0YBCABKAsyHS5zaG9wLm9yZGVyLnYxLk9yZGVySXRlbUlucHV0QgPgQQJCEwoRX2V4cGVjdGVkX3ZlcnNpb24iOwoUQWRkT3JkZXJJdGVtUmVzcG9uc2USIwoFb3JkZXIYASABKAsyFC5zaG9wLm9yZGVyLnYxLk9yZGVyIrYBCh5VcGRhdGVPcmRlckl0ZW1RdWFudGl0eVJlcXVlc3QSFwoKcmVxdWVzdF9pZBgBIAEoCUID4EECEhUKCG9yZGVyX2lkGAIgASgJQgPgQQISIgoQZXhwZWN0ZWRfdmVyc2lvbhgDIAEoA0ID4EEBSACIAQESFAoHaXRlbV9pZBgEIAEoCUID4EECEhUKCHF1YW50aXR5GAUgASgFQgPgQQJCEwoRX2V4cGVjdGVkX3ZlcnNpb24iRgofVXBkYXRlT3JkZXJJdGVtUXVhbnRpdHlSZXNwb25zZRIjCgVvcmRlchgBIAEoCzIULnNob3Aub3JkZXIudjEuT3JkZXIilwEKFlJlbW92ZU9yZGVySXRlbVJlcXVlc3QSFwoKcmVxdWVzdF9pZBgBIAEoCUID4EECEhUKCG9yZGVyX2lkGAIgASgJQgPgQQISIgoQZXhwZWN0ZWRfdmVyc2lvbhgDIAEoA0ID4EEBSACIAQESFAoHaXRlbV9pZBgEIAEoCUID4EECQhMKEV9leHBlY3RlZF92ZXJzaW9uIj4KF1JlbW92ZU9yZGVySXRlbVJlc3BvbnNlEiMKBW9yZGVyGAEgASgLMhQuc2hvcC5vcmRlci52MS5PcmRlciJbChFXYXRjaE9yZGVyUmVxdWVzdBIVCghvcmRlcl9pZBgBIAEoCUID4EECEh4KDGZyb21fdmVyc2lvbhgCIAEoA0ID4EEBSACIAQFCDwoNX2Zyb21fdmVyc2lvbiJgChJXYXRjaE9yZGVyUmVzcG9uc2USIwoFb3JkZXIYASABKAsyFC5zaG9wLm9yZGVyLnYxLk9yZGVyEhIKCmV2ZW50X3R5cGUYAiABKAkSEQoJaGVhcnRiZWF0GAMgASgIKoICCgtPcmRlclN0YXR1cxIcChhPUkRFUl9TVEFUVVNfVU5TUEVDSUZJRUQQABIYChRPUkRFUl9TVEFUVVNfUEVORElORxABEhoKFk9SREVSX1NUQVRVU19DT05GSVJNRUQQAhIVChFPUkRFUl9TVEFUVVNfUEFJRBADEhsKF09SREVSX1NUQVRVU19QUk9DRVNTSU5HEAQSGAoUT1JERVJfU1RBVFVTX1NISVBQRUQQBRIaChZPUkRFUl9TVEFUVVNfREVMSVZFUkVEEAYSGgoWT1JERVJfU1RBVFVTX0NBTkNFTExFRBAHEhkKFU9SREVSX1NUQVRVU19SRUZVTkRFRBAIKr8BCg1QYXltZW50U3RhdHVzEh4KGlBBWU1FTlRfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGgoWUEFZTUVOVF9TVEFUVVNfUEVORElORxABEh0KGVBBWU1FTlRfU1RBVFVTX0FVVEhPUklaRUQQAhIbChdQQVlNRU5UX1NUQVRVU19DQVBUVVJFRBADEhkKFVBBWU1FTlRfU1RBVFVTX0ZBSUxFRBAEEhsKF1BBWU1FTlRfU1RBVFVTX1JFRlVOREVEEAUqrQEKCkl0ZW1TdGF0dXMSGwoXSVRFTV9TVEFUVVNfVU5TUEVDSUZJRUQQABIXChNJVEVNX1NUQVRVU19QRU5ESU5HEAESGgoWSVRFTV9TVEFUVVNfUFJPQ0VTU0lORxACEhcKE0lURU1fU1RBVFVTX1NISVBQRUQQAxIZChVJVEVNX1NUQVRVU19ERUxJVkVSRUQQBBIZChVJVEVNX1NUQVRVU19DQU5DRUxMRUQQBSriAQoRUGF5bWVudE1ldGhvZFR5cGUSIwofUEFZTUVOVF9NRVRIT0RfVFlQRV9VTlNQRUNJRklFRBAAEhwKGFBBWU1FTlRfTUVUSE9EX1RZUEVfQ0FSRBABEhsKF1BBWU1FTlRfTUVUSE9EX1RZUEVfVVBJEAISIwofUEFZTUVOVF9NRVRIT0RfVFlQRV9ORVRfQkFOS0lORxADEigKJFBBWU1FTlRfTUVUSE9EX1RZUEVfQ0FTSF9PTl9ERUxJVkVSWRAEEh4KGlBBWU1FTlRfTUVUSE9EX1RZUEVfV0FMTEVUEAUy7goKDE9yZGVyU2VydmljZRJUCgtDcmVhdGVPcmRlchIhLnNob3Aub3JkZXIudjEuQ3JlYXRlT3JkZXJSZXF1ZXN0GiIuc2hvcC5vcmRlci52MS5DcmVhdGVPcmRlclJlc3BvbnNlEksKCEdldE9yZGVyEh4uc2hvcC5vcmRlci52MS5HZXRPcmRlclJlcXVlc3QaHy5zaG9wLm9yZGVyLnYxLkdldE9yZGVyUmVzcG9uc2USUQoKTGlzdE9yZGVycxIgLnNob3Aub3JkZXIudjEuTGlzdE9yZGVyc1JlcXVlc3QaIS5zaG9wLm9yZGVyLnYxLkxpc3RPcmRlcnNSZXNwb25zZRJUCgtVcGRhdGVPcmRlchIhLnNob3Aub3JkZXIudjEuVXBkYXRlT3JkZXJSZXF1ZXN0GiIuc2hvcC5vcmRlci52MS5VcGRhdGVPcmRlclJlc3BvbnNlEmYKEVVwZGF0ZU9yZGVyU3RhdHVzEicuc2hvcC5vcmRlci52MS5VcGRhdGVPcmRlclN0YXR1c1JlcXVlc3QaKC5zaG9wLm9yZGVyLnYxLlVwZGF0ZU9yZGVyU3RhdHVzUmVzcG9uc2USSwoIUGF5T3JkZXISHi5zaG9wLm9yZGVyLnYxLlBheU9yZGVyUmVxdWVzdBofLnNob3Aub3JkZXIudjEuUGF5T3JkZXJSZXNwb25zZRJUCgtDYW5jZWxPcmRlchIhLnNob3Aub3JkZXIudjEuQ2FuY2VsT3JkZXJSZXF1ZXN0GiIuc2hvcC5vcmRlci52MS5DYW5jZWxPcmRlclJlc3BvbnNlElQKC1JlZnVuZE9yZGVyEiEuc2hvcC5vcmRlci52MS5SZWZ1bmRPcmRlclJlcXVlc3QaIi5zaG9wLm9yZGVyLnYxLlJlZnVuZE9yZGVyUmVzcG9uc2USVAoLRGVsZXRlT3JkZXISIS5zaG9wLm9yZGVyLnYxLkRlbGV0ZU9yZGVyUmVxdWVzdBoiLnNob3Aub3JkZXIudjEuRGVsZXRlT3JkZXJSZXNwb25zZRJdCg5HZXRPcmRlclN0YXR1cxIkLnNob3Aub3JkZXIudjEuR2V0T3JkZXJTdGF0dXNSZXF1ZXN0GiUuc2hvcC5vcmRlci52MS5HZXRPcmRlclN0YXR1c1Jlc3BvbnNlEnIKFVVwZGF0ZU9yZGVySXRlbVN0YXR1cxIrLnNob3Aub3JkZXIudjEuVXBkYXRlT3JkZXJJdGVtU3RhdHVzUmVxdWVzdBosLnNob3Aub3JkZXIudjEuVXBkYXRlT3JkZXJJdGVtU3RhdHVzUmVzcG9uc2USVwoMQWRkT3JkZXJJdGVtEiIuc2hvcC5vcmRlci52MS5BZGRPcmRlckl0ZW1SZXF1ZXN0GiMuc2hvcC5vcmRlci52MS5BZGRPcmRlckl0ZW1SZXNwb25zZRJ4ChdVcGRhdGVPcmRlckl0ZW1RdWFudGl0eRItLnNob3Aub3JkZXIudjEuVXBkYXRlT3JkZXJJdGVtUXVhbnRpdHlSZXF1ZXN0Gi4uc2hvcC5vcmRlci52MS5VcGRhdGVPcmRlckl0ZW1RdWFudGl0eVJlc3BvbnNlEmAKD1JlbW92ZU9yZGVySXRlbRIlLnNob3Aub3JkZXIudjEuUmVtb3ZlT3JkZXJJdGVtUmVxdWVzdBomLnNob3Aub3JkZXIudjEuUmVtb3ZlT3JkZXJJdGVtUmVzcG9uc2USUwoKV2F0Y2hPcmRlchIgLnNob3Aub3JkZXIudjEuV2F0Y2hPcmRlclJlcXVlc3QaIS5zaG9wLm9yZGVyLnYxLldhdGNoT3JkZXJSZXNwb25zZTABYgZwcm90bzM", [file_google_api_field_behavior, file_google_protobuf_timestamp, file_google_type_date, file_shop_money_v1_money]);
+  fileDesc("ChlzaG9wL29yZGVyL3YxL29yZGVyLnByb3RvEg1zaG9wLm9yZGVyLnYxImMKCEN1c3RvbWVyEhIKBWVtYWlsGAEgASgJQgPgQQISFwoKZmlyc3RfbmFtZRgCIAEoCUID4EECEhYKCWxhc3RfbmFtZRgDIAEoCUID4EECEhIKBXBob25lGAQgASgJQgPgQQEijQEKB0FkZHJlc3MSEgoFbGluZTEYASABKAlCA+BBAhISCgVsaW5lMhgCIAEoCUID4EEBEhEKBGNpdHkYAyABKAlCA+BBAhISCgVzdGF0ZRgEIAEoCUID4EEBEhgKC3Bvc3RhbF9jb2RlGAUgASgJQgPgQQISGQoMY291bnRyeV9jb2RlGAYgASgJQgPgQQIipAEKC0NhcmRQYXltZW50EhoKDXBheW1lbnRfdG9rZW4YBiABKAlCA+BBBBISCgVicmFuZBgHIAEoCUID4EECEhIKBWxhc3Q0GAggASgJQgPgQQJKBAgBEAJKBAgCEANKBAgDEARKBAgEEAVKBAgFEAZSBm51bWJlclIMZXhwaXJ5X21vbnRoUgtleHBpcnlfeWVhclIDY3Z2Ugtob2xkZXJfbmFtZSIeCgpVcGlQYXltZW50EhAKA3ZwYRgBIAEoCUID4EECIisKEU5ldEJhbmtpbmdQYXltZW50EhYKCWJhbmtfY29kZRgBIAEoCUID4EECIhAKDkNhc2hPbkRlbGl2ZXJ5Ij4KDVdhbGxldFBheW1lbnQSFQoIcHJvdmlkZXIYASABKAlCA+BBAhIWCgl3YWxsZXRfaWQYAiABKAlCA+BBAiKTAgoNUGF5bWVudE1ldGhvZBIqCgRjYXJkGAEgASgLMhouc2hvcC5vcmRlci52MS5DYXJkUGF5bWVudEgAEigKA3VwaRgCIAEoCzIZLnNob3Aub3JkZXIudjEuVXBpUGF5bWVudEgAEjcKC25ldF9iYW5raW5nGAMgASgLMiAuc2hvcC5vcmRlci52MS5OZXRCYW5raW5nUGF5bWVudEgAEjkKEGNhc2hfb25fZGVsaXZlcnkYBCABKAsyHS5zaG9wLm9yZGVyLnYxLkNhc2hPbkRlbGl2ZXJ5SAASLgoGd2FsbGV0GAUgASgLMhwuc2hvcC5vcmRlci52MS5XYWxsZXRQYXltZW50SABCCAoGbWV0aG9kIqQCCgdQYXltZW50EjUKBm1ldGhvZBgBIAEoDjIgLnNob3Aub3JkZXIudjEuUGF5bWVudE1ldGhvZFR5cGVCA+BBAxIxCgZzdGF0dXMYAiABKA4yHC5zaG9wLm9yZGVyLnYxLlBheW1lbnRTdGF0dXNCA+BBAxIUCgdkaXNwbGF5GAMgASgJQgPgQQMSGwoOdHJhbnNhY3Rpb25faWQYBCABKAlCA+BBAxIpCgZhbW91bnQYBSABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5QgPgQQMSGwoOZmFpbHVyZV9yZWFzb24YBiABKAlCA+BBAxI0Cgt1cGRhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAyLPAwoJT3JkZXJJdGVtEg8KAmlkGAEgASgJQgPgQQMSFwoKcHJvZHVjdF9pZBgCIAEoCUID4EEFEhAKA3NrdRgDIAEoCUID4EEDEhEKBG5hbWUYBCABKAlCA+BBAxIQCghxdWFudGl0eRgFIAEoBRItCgp1bml0X3ByaWNlGAYgASgLMhQuc2hvcC5tb25leS52MS5Nb25leUID4EEDEi0KCmxpbmVfdG90YWwYByABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5QgPgQQMSLgoGc3RhdHVzGAggASgOMhkuc2hvcC5vcmRlci52MS5JdGVtU3RhdHVzQgPgQQMSFgoJaW1hZ2VfdXJsGAkgASgJQgPgQQMSFgoJc2VsbGVyX2lkGAogASgJQgPgQQMSFwoKdmFyaWFudF9pZBgLIAEoCUID4EEFElAKEnZhcmlhbnRfYXR0cmlidXRlcxgMIAMoCzIvLnNob3Aub3JkZXIudjEuT3JkZXJJdGVtLlZhcmlhbnRBdHRyaWJ1dGVzRW50cnlCA+BBAxo4ChZWYXJpYW50QXR0cmlidXRlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi1wEKDFN0YXR1c0NoYW5nZRI0Cgtmcm9tX3N0YXR1cxgBIAEoDjIaLnNob3Aub3JkZXIudjEuT3JkZXJTdGF0dXNCA+BBAxIyCgl0b19zdGF0dXMYAiABKA4yGi5zaG9wLm9yZGVyLnYxLk9yZGVyU3RhdHVzQgPgQQMSNAoLY2hhbmdlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSEgoFYWN0b3IYBCABKAlCA+BBAxITCgZyZWFzb24YBSABKAlCA+BBAyLvBQoFT3JkZXISDwoCaWQYASABKAlCA+BBAxIZCgxvcmRlcl9udW1iZXIYAiABKAlCA+BBAxIUCgd1c2VyX2lkGAMgASgJQgPgQQUSLgoIY3VzdG9tZXIYBCABKAsyFy5zaG9wLm9yZGVyLnYxLkN1c3RvbWVyQgPgQQUSJwoFaXRlbXMYBSADKAsyGC5zaG9wLm9yZGVyLnYxLk9yZGVySXRlbRIwChBzaGlwcGluZ19hZGRyZXNzGAYgASgLMhYuc2hvcC5vcmRlci52MS5BZGRyZXNzEiwKB3BheW1lbnQYByABKAsyFi5zaG9wLm9yZGVyLnYxLlBheW1lbnRCA+BBAxIvCgZzdGF0dXMYCCABKA4yGi5zaG9wLm9yZGVyLnYxLk9yZGVyU3RhdHVzQgPgQQMSKwoIc3VidG90YWwYCSABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5QgPgQQMSJgoDdGF4GAogASgLMhQuc2hvcC5tb25leS52MS5Nb25leUID4EEDEisKCHNoaXBwaW5nGAsgASgLMhQuc2hvcC5tb25leS52MS5Nb25leUID4EEDEigKBXRvdGFsGAwgASgLMhQuc2hvcC5tb25leS52MS5Nb25leUID4EEDEg0KBW5vdGVzGA0gASgJEhcKD3RyYWNraW5nX251bWJlchgOIAEoCRIPCgdjYXJyaWVyGA8gASgJEjcKF2VzdGltYXRlZF9kZWxpdmVyeV9kYXRlGBAgASgLMhEuZ29vZ2xlLnR5cGUuRGF0ZUID4EEDEhoKDWNhbmNlbF9yZWFzb24YESABKAlCA+BBAxIUCgd2ZXJzaW9uGBIgASgDQgPgQQMSNAoLY3JlYXRlX3RpbWUYEyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSNAoLdXBkYXRlX3RpbWUYFCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMirgEKDk9yZGVySXRlbUlucHV0EhcKCnByb2R1Y3RfaWQYASABKAlCA+BBAhIVCghxdWFudGl0eRgCIAEoBUID4EECEjsKE2V4cGVjdGVkX3VuaXRfcHJpY2UYAyABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5QgPgQQFIAIgBARIXCgp2YXJpYW50X2lkGAQgASgJQgPgQQFCFgoUX2V4cGVjdGVkX3VuaXRfcHJpY2UiyAIKEkNyZWF0ZU9yZGVyUmVxdWVzdBIXCgpyZXF1ZXN0X2lkGAEgASgJQgPgQQISFAoHdXNlcl9pZBgCIAEoCUID4EEBEi4KCGN1c3RvbWVyGAMgASgLMhcuc2hvcC5vcmRlci52MS5DdXN0b21lckID4EECEjEKBWl0ZW1zGAQgAygLMh0uc2hvcC5vcmRlci52MS5PcmRlckl0ZW1JbnB1dEID4EECEjUKEHNoaXBwaW5nX2FkZHJlc3MYBSABKAsyFi5zaG9wLm9yZGVyLnYxLkFkZHJlc3NCA+BBAhI5Cg5wYXltZW50X21ldGhvZBgGIAEoCzIcLnNob3Aub3JkZXIudjEuUGF5bWVudE1ldGhvZEID4EECEhIKBW5vdGVzGAcgASgJQgPgQQESGgoNY3VycmVuY3lfY29kZRgIIAEoCUID4EEBIjoKE0NyZWF0ZU9yZGVyUmVzcG9uc2USIwoFb3JkZXIYASABKAsyFC5zaG9wLm9yZGVyLnYxLk9yZGVyIigKD0dldE9yZGVyUmVxdWVzdBIVCghvcmRlcl9pZBgBIAEoCUID4EECIjcKEEdldE9yZGVyUmVzcG9uc2USIwoFb3JkZXIYASABKAsyFC5zaG9wLm9yZGVyLnYxLk9yZGVyItwCChFMaXN0T3JkZXJzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIsCghzdGF0dXNlcxgDIAMoDjIaLnNob3Aub3JkZXIudjEuT3JkZXJTdGF0dXMSDwoHdXNlcl9pZBgEIAEoCRIWCg5jdXN0b21lcl9lbWFpbBgFIAEoCRIxCg1jcmVhdGVkX2FmdGVyGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5jcmVhdGVkX2JlZm9yZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGgoSaW5jbHVkZV90b3RhbF9zaXplGAggASgIEhEKCXNlbGxlcl9pZBgJIAEoCRIUCgxvcmRlcl9udW1iZXIYCiABKAkSHQoVaW5jbHVkZV9zdGF0dXNfY291bnRzGAsgASgIIkgKC1N0YXR1c0NvdW50EioKBnN0YXR1cxgBIAEoDjIaLnNob3Aub3JkZXIudjEuT3JkZXJTdGF0dXMSDQoFY291bnQYAiABKAMirgEKEkxpc3RPcmRlcnNSZXNwb25zZRIkCgZvcmRlcnMYASADKAsyFC5zaG9wLm9yZGVyLnYxLk9yZGVyEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRIXCgp0b3RhbF9zaXplGAMgASgDSACIAQESMQoNc3RhdHVzX2NvdW50cxgEIAMoCzIaLnNob3Aub3JkZXIudjEuU3RhdHVzQ291bnRCDQoLX3RvdGFsX3NpemUiLwoWTGlzdE9yZGVyRXZlbnRzUmVxdWVzdBIVCghvcmRlcl9pZBgBIAEoCUID4EECIsgBChBPcmRlckV2ZW50UmVjb3JkEhAKCGV2ZW50X2lkGAEgASgJEgwKBHR5cGUYAiABKAkSDQoFdG9waWMYAyABKAkSLgoKb2NjdXJfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcHVibGlzaGVkGAUgASgIEjAKDHB1Ymxpc2hfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIYXR0ZW1wdHMYByABKAUiSgoXTGlzdE9yZGVyRXZlbnRzUmVzcG9uc2USLwoGZXZlbnRzGAEgAygLMh8uc2hvcC5vcmRlci52MS5PcmRlckV2ZW50UmVjb3JkIqECChJVcGRhdGVPcmRlclJlcXVlc3QSFwoKcmVxdWVzdF9pZBgBIAEoCUID4EECEhUKCG9yZGVyX2lkGAIgASgJQgPgQQISIgoQZXhwZWN0ZWRfdmVyc2lvbhgDIAEoA0ID4EEBSACIAQESEgoFbm90ZXMYBCABKAlIAYgBARIcCg90cmFja2luZ19udW1iZXIYBSABKAlIAogBARIUCgdjYXJyaWVyGAYgASgJSAOIAQESMAoQc2hpcHBpbmdfYWRkcmVzcxgHIAEoCzIWLnNob3Aub3JkZXIudjEuQWRkcmVzc0ITChFfZXhwZWN0ZWRfdmVyc2lvbkIICgZfbm90ZXNCEgoQX3RyYWNraW5nX251bWJlckIKCghfY2FycmllciI6ChNVcGRhdGVPcmRlclJlc3BvbnNlEiMKBW9yZGVyGAEgASgLMhQuc2hvcC5vcmRlci52MS5PcmRlciLuAQoYVXBkYXRlT3JkZXJTdGF0dXNSZXF1ZXN0EhcKCnJlcXVlc3RfaWQYASABKAlCA+BBAhIVCghvcmRlcl9pZBgCIAEoCUID4EECEiIKEGV4cGVjdGVkX3ZlcnNpb24YAyABKANCA+BBAUgAiAEBEi8KBnN0YXR1cxgEIAEoDjIaLnNob3Aub3JkZXIudjEuT3JkZXJTdGF0dXNCA+BBAhIOCgZyZWFzb24YBSABKAkSFwoPdHJhY2tpbmdfbnVtYmVyGAYgASgJEg8KB2NhcnJpZXIYByABKAlCEwoRX2V4cGVjdGVkX3ZlcnNpb24iQAoZVXBkYXRlT3JkZXJTdGF0dXNSZXNwb25zZRIjCgVvcmRlchgBIAEoCzIULnNob3Aub3JkZXIudjEuT3JkZXIitQEKD1BheU9yZGVyUmVxdWVzdBIXCgpyZXF1ZXN0X2lkGAEgASgJQgPgQQISFQoIb3JkZXJfaWQYAiABKAlCA+BBAhIiChBleHBlY3RlZF92ZXJzaW9uGAMgASgDQgPgQQFIAIgBARI5Cg5wYXltZW50X21ldGhvZBgEIAEoCzIcLnNob3Aub3JkZXIudjEuUGF5bWVudE1ldGhvZEID4EEBQhMKEV9leHBlY3RlZF92ZXJzaW9uIjcKEFBheU9yZGVyUmVzcG9uc2USIwoFb3JkZXIYASABKAsyFC5zaG9wLm9yZGVyLnYxLk9yZGVyIpIBChJDYW5jZWxPcmRlclJlcXVlc3QSFwoKcmVxdWVzdF9pZBgBIAEoCUID4EECEhUKCG9yZGVyX2lkGAIgASgJQgPgQQISIgoQZXhwZWN0ZWRfdmVyc2lvbhgDIAEoA0ID4EEBSACIAQESEwoGcmVhc29uGAQgASgJQgPgQQJCEwoRX2V4cGVjdGVkX3ZlcnNpb24iOgoTQ2FuY2VsT3JkZXJSZXNwb25zZRIjCgVvcmRlchgBIAEoCzIULnNob3Aub3JkZXIudjEuT3JkZXIikgEKElJlZnVuZE9yZGVyUmVxdWVzdBIXCgpyZXF1ZXN0X2lkGAEgASgJQgPgQQISFQoIb3JkZXJfaWQYAiABKAlCA+BBAhIiChBleHBlY3RlZF92ZXJzaW9uGAMgASgDQgPgQQFIAIgBARITCgZyZWFzb24YBCABKAlCA+BBAkITChFfZXhwZWN0ZWRfdmVyc2lvbiI6ChNSZWZ1bmRPcmRlclJlc3BvbnNlEiMKBW9yZGVyGAEgASgLMhQuc2hvcC5vcmRlci52MS5PcmRlciKSAQoSRGVsZXRlT3JkZXJSZXF1ZXN0EhcKCnJlcXVlc3RfaWQYASABKAlCA+BBAhIVCghvcmRlcl9pZBgCIAEoCUID4EECEiIKEGV4cGVjdGVkX3ZlcnNpb24YAyABKANCA+BBAUgAiAEBEhMKBnJlYXNvbhgEIAEoCUID4EEBQhMKEV9leHBlY3RlZF92ZXJzaW9uIhUKE0RlbGV0ZU9yZGVyUmVzcG9uc2UiLgoVR2V0T3JkZXJTdGF0dXNSZXF1ZXN0EhUKCG9yZGVyX2lkGAEgASgJQgPgQQIi1wIKFkdldE9yZGVyU3RhdHVzUmVzcG9uc2USEAoIb3JkZXJfaWQYASABKAkSFAoMb3JkZXJfbnVtYmVyGAIgASgJEioKBnN0YXR1cxgDIAEoDjIaLnNob3Aub3JkZXIudjEuT3JkZXJTdGF0dXMSNAoOcGF5bWVudF9zdGF0dXMYBCABKA4yHC5zaG9wLm9yZGVyLnYxLlBheW1lbnRTdGF0dXMSLAoHaGlzdG9yeRgFIAMoCzIbLnNob3Aub3JkZXIudjEuU3RhdHVzQ2hhbmdlEhcKD3RyYWNraW5nX251bWJlchgGIAEoCRIPCgdjYXJyaWVyGAcgASgJEjIKF2VzdGltYXRlZF9kZWxpdmVyeV9kYXRlGAggASgLMhEuZ29vZ2xlLnR5cGUuRGF0ZRInCgVpdGVtcxgJIAMoCzIYLnNob3Aub3JkZXIudjEuT3JkZXJJdGVtIs0BChxVcGRhdGVPcmRlckl0ZW1TdGF0dXNSZXF1ZXN0EhcKCnJlcXVlc3RfaWQYASABKAlCA+BBAhIVCghvcmRlcl9pZBgCIAEoCUID4EECEiIKEGV4cGVjdGVkX3ZlcnNpb24YAyABKANCA+BBAUgAiAEBEhQKB2l0ZW1faWQYBCABKAlCA+BBAhIuCgZzdGF0dXMYBSABKA4yGS5zaG9wLm9yZGVyLnYxLkl0ZW1TdGF0dXNCA+BBAkITChFfZXhwZWN0ZWRfdmVyc2lvbiJECh1VcGRhdGVPcmRlckl0ZW1TdGF0dXNSZXNwb25zZRIjCgVvcmRlchgBIAEoCzIULnNob3Aub3JkZXIudjEuT3JkZXIisAEKE0FkZE9yZGVySXRlbVJlcXVlc3QSFwoKcmVxdWVzdF9pZBgBIAEoCUID4EECEhUKCG9yZGVyX2lkGAIgASgJQgPgQQISIgoQZXhwZWN0ZWRfdmVyc2lvbhgDIAEoA0ID4EEBSACIAQESMAoEaXRlbRgEIAEoCzIdLnNob3Aub3JkZXIudjEuT3JkZXJJdGVtSW5wdXRCA+BBAkITChFfZXhwZWN0ZWRfdmVyc2lvbiI7ChRBZGRPcmRlckl0ZW1SZXNwb25zZRIjCgVvcmRlchgBIAEoCzIULnNob3Aub3JkZXIudjEuT3JkZXIitgEKHlVwZGF0ZU9yZGVySXRlbVF1YW50aXR5UmVxdWVzdBIXCgpyZXF1ZXN0X2lkGAEgASgJQgPgQQISFQoIb3JkZXJfaWQYAiABKAlCA+BBAhIiChBleHBlY3RlZF92ZXJzaW9uGAMgASgDQgPgQQFIAIgBARIUCgdpdGVtX2lkGAQgASgJQgPgQQISFQoIcXVhbnRpdHkYBSABKAVCA+BBAkITChFfZXhwZWN0ZWRfdmVyc2lvbiJGCh9VcGRhdGVPcmRlckl0ZW1RdWFudGl0eVJlc3BvbnNlEiMKBW9yZGVyGAEgASgLMhQuc2hvcC5vcmRlci52MS5PcmRlciKXAQoWUmVtb3ZlT3JkZXJJdGVtUmVxdWVzdBIXCgpyZXF1ZXN0X2lkGAEgASgJQgPgQQISFQoIb3JkZXJfaWQYAiABKAlCA+BBAhIiChBleHBlY3RlZF92ZXJzaW9uGAMgASgDQgPgQQFIAIgBARIUCgdpdGVtX2lkGAQgASgJQgPgQQJCEwoRX2V4cGVjdGVkX3ZlcnNpb24iPgoXUmVtb3ZlT3JkZXJJdGVtUmVzcG9uc2USIwoFb3JkZXIYASABKAsyFC5zaG9wLm9yZGVyLnYxLk9yZGVyIlsKEVdhdGNoT3JkZXJSZXF1ZXN0EhUKCG9yZGVyX2lkGAEgASgJQgPgQQISHgoMZnJvbV92ZXJzaW9uGAIgASgDQgPgQQFIAIgBAUIPCg1fZnJvbV92ZXJzaW9uImAKEldhdGNoT3JkZXJSZXNwb25zZRIjCgVvcmRlchgBIAEoCzIULnNob3Aub3JkZXIudjEuT3JkZXISEgoKZXZlbnRfdHlwZRgCIAEoCRIRCgloZWFydGJlYXQYAyABKAgqggIKC09yZGVyU3RhdHVzEhwKGE9SREVSX1NUQVRVU19VTlNQRUNJRklFRBAAEhgKFE9SREVSX1NUQVRVU19QRU5ESU5HEAESGgoWT1JERVJfU1RBVFVTX0NPTkZJUk1FRBACEhUKEU9SREVSX1NUQVRVU19QQUlEEAMSGwoXT1JERVJfU1RBVFVTX1BST0NFU1NJTkcQBBIYChRPUkRFUl9TVEFUVVNfU0hJUFBFRBAFEhoKFk9SREVSX1NUQVRVU19ERUxJVkVSRUQQBhIaChZPUkRFUl9TVEFUVVNfQ0FOQ0VMTEVEEAcSGQoVT1JERVJfU1RBVFVTX1JFRlVOREVEEAgqvwEKDVBheW1lbnRTdGF0dXMSHgoaUEFZTUVOVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIaChZQQVlNRU5UX1NUQVRVU19QRU5ESU5HEAESHQoZUEFZTUVOVF9TVEFUVVNfQVVUSE9SSVpFRBACEhsKF1BBWU1FTlRfU1RBVFVTX0NBUFRVUkVEEAMSGQoVUEFZTUVOVF9TVEFUVVNfRkFJTEVEEAQSGwoXUEFZTUVOVF9TVEFUVVNfUkVGVU5ERUQQBSqtAQoKSXRlbVN0YXR1cxIbChdJVEVNX1NUQVRVU19VTlNQRUNJRklFRBAAEhcKE0lURU1fU1RBVFVTX1BFTkRJTkcQARIaChZJVEVNX1NUQVRVU19QUk9DRVNTSU5HEAISFwoTSVRFTV9TVEFUVVNfU0hJUFBFRBADEhkKFUlURU1fU1RBVFVTX0RFTElWRVJFRBAEEhkKFUlURU1fU1RBVFVTX0NBTkNFTExFRBAFKuIBChFQYXltZW50TWV0aG9kVHlwZRIjCh9QQVlNRU5UX01FVEhPRF9UWVBFX1VOU1BFQ0lGSUVEEAASHAoYUEFZTUVOVF9NRVRIT0RfVFlQRV9DQVJEEAESGwoXUEFZTUVOVF9NRVRIT0RfVFlQRV9VUEkQAhIjCh9QQVlNRU5UX01FVEhPRF9UWVBFX05FVF9CQU5LSU5HEAMSKAokUEFZTUVOVF9NRVRIT0RfVFlQRV9DQVNIX09OX0RFTElWRVJZEAQSHgoaUEFZTUVOVF9NRVRIT0RfVFlQRV9XQUxMRVQQBTLQCwoMT3JkZXJTZXJ2aWNlElQKC0NyZWF0ZU9yZGVyEiEuc2hvcC5vcmRlci52MS5DcmVhdGVPcmRlclJlcXVlc3QaIi5zaG9wLm9yZGVyLnYxLkNyZWF0ZU9yZGVyUmVzcG9uc2USSwoIR2V0T3JkZXISHi5zaG9wLm9yZGVyLnYxLkdldE9yZGVyUmVxdWVzdBofLnNob3Aub3JkZXIudjEuR2V0T3JkZXJSZXNwb25zZRJRCgpMaXN0T3JkZXJzEiAuc2hvcC5vcmRlci52MS5MaXN0T3JkZXJzUmVxdWVzdBohLnNob3Aub3JkZXIudjEuTGlzdE9yZGVyc1Jlc3BvbnNlElQKC1VwZGF0ZU9yZGVyEiEuc2hvcC5vcmRlci52MS5VcGRhdGVPcmRlclJlcXVlc3QaIi5zaG9wLm9yZGVyLnYxLlVwZGF0ZU9yZGVyUmVzcG9uc2USZgoRVXBkYXRlT3JkZXJTdGF0dXMSJy5zaG9wLm9yZGVyLnYxLlVwZGF0ZU9yZGVyU3RhdHVzUmVxdWVzdBooLnNob3Aub3JkZXIudjEuVXBkYXRlT3JkZXJTdGF0dXNSZXNwb25zZRJLCghQYXlPcmRlchIeLnNob3Aub3JkZXIudjEuUGF5T3JkZXJSZXF1ZXN0Gh8uc2hvcC5vcmRlci52MS5QYXlPcmRlclJlc3BvbnNlElQKC0NhbmNlbE9yZGVyEiEuc2hvcC5vcmRlci52MS5DYW5jZWxPcmRlclJlcXVlc3QaIi5zaG9wLm9yZGVyLnYxLkNhbmNlbE9yZGVyUmVzcG9uc2USVAoLUmVmdW5kT3JkZXISIS5zaG9wLm9yZGVyLnYxLlJlZnVuZE9yZGVyUmVxdWVzdBoiLnNob3Aub3JkZXIudjEuUmVmdW5kT3JkZXJSZXNwb25zZRJUCgtEZWxldGVPcmRlchIhLnNob3Aub3JkZXIudjEuRGVsZXRlT3JkZXJSZXF1ZXN0GiIuc2hvcC5vcmRlci52MS5EZWxldGVPcmRlclJlc3BvbnNlEl0KDkdldE9yZGVyU3RhdHVzEiQuc2hvcC5vcmRlci52MS5HZXRPcmRlclN0YXR1c1JlcXVlc3QaJS5zaG9wLm9yZGVyLnYxLkdldE9yZGVyU3RhdHVzUmVzcG9uc2UScgoVVXBkYXRlT3JkZXJJdGVtU3RhdHVzEisuc2hvcC5vcmRlci52MS5VcGRhdGVPcmRlckl0ZW1TdGF0dXNSZXF1ZXN0Giwuc2hvcC5vcmRlci52MS5VcGRhdGVPcmRlckl0ZW1TdGF0dXNSZXNwb25zZRJXCgxBZGRPcmRlckl0ZW0SIi5zaG9wLm9yZGVyLnYxLkFkZE9yZGVySXRlbVJlcXVlc3QaIy5zaG9wLm9yZGVyLnYxLkFkZE9yZGVySXRlbVJlc3BvbnNlEngKF1VwZGF0ZU9yZGVySXRlbVF1YW50aXR5Ei0uc2hvcC5vcmRlci52MS5VcGRhdGVPcmRlckl0ZW1RdWFudGl0eVJlcXVlc3QaLi5zaG9wLm9yZGVyLnYxLlVwZGF0ZU9yZGVySXRlbVF1YW50aXR5UmVzcG9uc2USYAoPUmVtb3ZlT3JkZXJJdGVtEiUuc2hvcC5vcmRlci52MS5SZW1vdmVPcmRlckl0ZW1SZXF1ZXN0GiYuc2hvcC5vcmRlci52MS5SZW1vdmVPcmRlckl0ZW1SZXNwb25zZRJTCgpXYXRjaE9yZGVyEiAuc2hvcC5vcmRlci52MS5XYXRjaE9yZGVyUmVxdWVzdBohLnNob3Aub3JkZXIudjEuV2F0Y2hPcmRlclJlc3BvbnNlMAESYAoPTGlzdE9yZGVyRXZlbnRzEiUuc2hvcC5vcmRlci52MS5MaXN0T3JkZXJFdmVudHNSZXF1ZXN0GiYuc2hvcC5vcmRlci52MS5MaXN0T3JkZXJFdmVudHNSZXNwb25zZWIGcHJvdG8z", [file_google_api_field_behavior, file_google_protobuf_timestamp, file_google_type_date, file_shop_money_v1_money]);
 
 /**
  * @generated from message shop.order.v1.Customer
@@ -350,6 +350,25 @@ export type OrderItem = Message<"shop.order.v1.OrderItem"> & {
    * @generated from field: string image_url = 9;
    */
   imageUrl: string;
+
+  /**
+   * The seller that ships this item; a seller's token sees and moves only its own items.
+   *
+   * @generated from field: string seller_id = 10;
+   */
+  sellerId: string;
+
+  /**
+   * The variant bought, for products with variants; sku is then the variant's.
+   *
+   * @generated from field: string variant_id = 11;
+   */
+  variantId: string;
+
+  /**
+   * @generated from field: map<string, string> variant_attributes = 12;
+   */
+  variantAttributes: { [key: string]: string };
 };
 
 /**
@@ -534,6 +553,13 @@ export type OrderItemInput = Message<"shop.order.v1.OrderItemInput"> & {
    * @generated from field: optional shop.money.v1.Money expected_unit_price = 3;
    */
   expectedUnitPrice?: Money | undefined;
+
+  /**
+   * Required when the product has variants, refused when it has none.
+   *
+   * @generated from field: string variant_id = 4;
+   */
+  variantId: string;
 };
 
 /**
@@ -705,6 +731,27 @@ export type ListOrdersRequest = Message<"shop.order.v1.ListOrdersRequest"> & {
    * @generated from field: bool include_total_size = 8;
    */
   includeTotalSize: boolean;
+
+  /**
+   * Orders holding at least one item of this seller (staff only; a seller's own token is always narrowed to its id).
+   *
+   * @generated from field: string seller_id = 9;
+   */
+  sellerId: string;
+
+  /**
+   * Exact order number, such as ORD-20261128-000001.
+   *
+   * @generated from field: string order_number = 10;
+   */
+  orderNumber: string;
+
+  /**
+   * Counts per status of the orders the other filters match (statuses aside), for dashboards.
+   *
+   * @generated from field: bool include_status_counts = 11;
+   */
+  includeStatusCounts: boolean;
 };
 
 /**
@@ -713,6 +760,28 @@ export type ListOrdersRequest = Message<"shop.order.v1.ListOrdersRequest"> & {
  */
 export const ListOrdersRequestSchema: GenMessage<ListOrdersRequest> = /*@__PURE__*/
   messageDesc(file_shop_order_v1_order, 17);
+
+/**
+ * @generated from message shop.order.v1.StatusCount
+ */
+export type StatusCount = Message<"shop.order.v1.StatusCount"> & {
+  /**
+   * @generated from field: shop.order.v1.OrderStatus status = 1;
+   */
+  status: OrderStatus;
+
+  /**
+   * @generated from field: int64 count = 2;
+   */
+  count: bigint;
+};
+
+/**
+ * Describes the message shop.order.v1.StatusCount.
+ * Use `create(StatusCountSchema)` to create a new message.
+ */
+export const StatusCountSchema: GenMessage<StatusCount> = /*@__PURE__*/
+  messageDesc(file_shop_order_v1_order, 18);
 
 /**
  * @generated from message shop.order.v1.ListOrdersResponse
@@ -736,6 +805,11 @@ export type ListOrdersResponse = Message<"shop.order.v1.ListOrdersResponse"> & {
    * @generated from field: optional int64 total_size = 3;
    */
   totalSize?: bigint | undefined;
+
+  /**
+   * @generated from field: repeated shop.order.v1.StatusCount status_counts = 4;
+   */
+  statusCounts: StatusCount[];
 };
 
 /**
@@ -743,7 +817,94 @@ export type ListOrdersResponse = Message<"shop.order.v1.ListOrdersResponse"> & {
  * Use `create(ListOrdersResponseSchema)` to create a new message.
  */
 export const ListOrdersResponseSchema: GenMessage<ListOrdersResponse> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_order, 18);
+  messageDesc(file_shop_order_v1_order, 19);
+
+/**
+ * @generated from message shop.order.v1.ListOrderEventsRequest
+ */
+export type ListOrderEventsRequest = Message<"shop.order.v1.ListOrderEventsRequest"> & {
+  /**
+   * @generated from field: string order_id = 1;
+   */
+  orderId: string;
+};
+
+/**
+ * Describes the message shop.order.v1.ListOrderEventsRequest.
+ * Use `create(ListOrderEventsRequestSchema)` to create a new message.
+ */
+export const ListOrderEventsRequestSchema: GenMessage<ListOrderEventsRequest> = /*@__PURE__*/
+  messageDesc(file_shop_order_v1_order, 20);
+
+/**
+ * One event written to the transactional outbox for an order.
+ *
+ * @generated from message shop.order.v1.OrderEventRecord
+ */
+export type OrderEventRecord = Message<"shop.order.v1.OrderEventRecord"> & {
+  /**
+   * @generated from field: string event_id = 1;
+   */
+  eventId: string;
+
+  /**
+   * The CloudEvents type, such as shop.order.v1.OrderCreated.
+   *
+   * @generated from field: string type = 2;
+   */
+  type: string;
+
+  /**
+   * @generated from field: string topic = 3;
+   */
+  topic: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp occur_time = 4;
+   */
+  occurTime?: Timestamp | undefined;
+
+  /**
+   * False until the relay has delivered it to Kafka.
+   *
+   * @generated from field: bool published = 5;
+   */
+  published: boolean;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp publish_time = 6;
+   */
+  publishTime?: Timestamp | undefined;
+
+  /**
+   * @generated from field: int32 attempts = 7;
+   */
+  attempts: number;
+};
+
+/**
+ * Describes the message shop.order.v1.OrderEventRecord.
+ * Use `create(OrderEventRecordSchema)` to create a new message.
+ */
+export const OrderEventRecordSchema: GenMessage<OrderEventRecord> = /*@__PURE__*/
+  messageDesc(file_shop_order_v1_order, 21);
+
+/**
+ * @generated from message shop.order.v1.ListOrderEventsResponse
+ */
+export type ListOrderEventsResponse = Message<"shop.order.v1.ListOrderEventsResponse"> & {
+  /**
+   * @generated from field: repeated shop.order.v1.OrderEventRecord events = 1;
+   */
+  events: OrderEventRecord[];
+};
+
+/**
+ * Describes the message shop.order.v1.ListOrderEventsResponse.
+ * Use `create(ListOrderEventsResponseSchema)` to create a new message.
+ */
+export const ListOrderEventsResponseSchema: GenMessage<ListOrderEventsResponse> = /*@__PURE__*/
+  messageDesc(file_shop_order_v1_order, 22);
 
 /**
  * @generated from message shop.order.v1.UpdateOrderRequest
@@ -794,7 +955,7 @@ export type UpdateOrderRequest = Message<"shop.order.v1.UpdateOrderRequest"> & {
  * Use `create(UpdateOrderRequestSchema)` to create a new message.
  */
 export const UpdateOrderRequestSchema: GenMessage<UpdateOrderRequest> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_order, 19);
+  messageDesc(file_shop_order_v1_order, 23);
 
 /**
  * @generated from message shop.order.v1.UpdateOrderResponse
@@ -811,7 +972,7 @@ export type UpdateOrderResponse = Message<"shop.order.v1.UpdateOrderResponse"> &
  * Use `create(UpdateOrderResponseSchema)` to create a new message.
  */
 export const UpdateOrderResponseSchema: GenMessage<UpdateOrderResponse> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_order, 20);
+  messageDesc(file_shop_order_v1_order, 24);
 
 /**
  * @generated from message shop.order.v1.UpdateOrderStatusRequest
@@ -860,7 +1021,7 @@ export type UpdateOrderStatusRequest = Message<"shop.order.v1.UpdateOrderStatusR
  * Use `create(UpdateOrderStatusRequestSchema)` to create a new message.
  */
 export const UpdateOrderStatusRequestSchema: GenMessage<UpdateOrderStatusRequest> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_order, 21);
+  messageDesc(file_shop_order_v1_order, 25);
 
 /**
  * @generated from message shop.order.v1.UpdateOrderStatusResponse
@@ -877,7 +1038,7 @@ export type UpdateOrderStatusResponse = Message<"shop.order.v1.UpdateOrderStatus
  * Use `create(UpdateOrderStatusResponseSchema)` to create a new message.
  */
 export const UpdateOrderStatusResponseSchema: GenMessage<UpdateOrderStatusResponse> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_order, 22);
+  messageDesc(file_shop_order_v1_order, 26);
 
 /**
  * @generated from message shop.order.v1.PayOrderRequest
@@ -911,7 +1072,7 @@ export type PayOrderRequest = Message<"shop.order.v1.PayOrderRequest"> & {
  * Use `create(PayOrderRequestSchema)` to create a new message.
  */
 export const PayOrderRequestSchema: GenMessage<PayOrderRequest> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_order, 23);
+  messageDesc(file_shop_order_v1_order, 27);
 
 /**
  * @generated from message shop.order.v1.PayOrderResponse
@@ -928,7 +1089,7 @@ export type PayOrderResponse = Message<"shop.order.v1.PayOrderResponse"> & {
  * Use `create(PayOrderResponseSchema)` to create a new message.
  */
 export const PayOrderResponseSchema: GenMessage<PayOrderResponse> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_order, 24);
+  messageDesc(file_shop_order_v1_order, 28);
 
 /**
  * @generated from message shop.order.v1.CancelOrderRequest
@@ -960,7 +1121,7 @@ export type CancelOrderRequest = Message<"shop.order.v1.CancelOrderRequest"> & {
  * Use `create(CancelOrderRequestSchema)` to create a new message.
  */
 export const CancelOrderRequestSchema: GenMessage<CancelOrderRequest> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_order, 25);
+  messageDesc(file_shop_order_v1_order, 29);
 
 /**
  * @generated from message shop.order.v1.CancelOrderResponse
@@ -977,7 +1138,7 @@ export type CancelOrderResponse = Message<"shop.order.v1.CancelOrderResponse"> &
  * Use `create(CancelOrderResponseSchema)` to create a new message.
  */
 export const CancelOrderResponseSchema: GenMessage<CancelOrderResponse> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_order, 26);
+  messageDesc(file_shop_order_v1_order, 30);
 
 /**
  * @generated from message shop.order.v1.RefundOrderRequest
@@ -1009,7 +1170,7 @@ export type RefundOrderRequest = Message<"shop.order.v1.RefundOrderRequest"> & {
  * Use `create(RefundOrderRequestSchema)` to create a new message.
  */
 export const RefundOrderRequestSchema: GenMessage<RefundOrderRequest> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_order, 27);
+  messageDesc(file_shop_order_v1_order, 31);
 
 /**
  * @generated from message shop.order.v1.RefundOrderResponse
@@ -1026,7 +1187,7 @@ export type RefundOrderResponse = Message<"shop.order.v1.RefundOrderResponse"> &
  * Use `create(RefundOrderResponseSchema)` to create a new message.
  */
 export const RefundOrderResponseSchema: GenMessage<RefundOrderResponse> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_order, 28);
+  messageDesc(file_shop_order_v1_order, 32);
 
 /**
  * @generated from message shop.order.v1.DeleteOrderRequest
@@ -1058,7 +1219,7 @@ export type DeleteOrderRequest = Message<"shop.order.v1.DeleteOrderRequest"> & {
  * Use `create(DeleteOrderRequestSchema)` to create a new message.
  */
 export const DeleteOrderRequestSchema: GenMessage<DeleteOrderRequest> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_order, 29);
+  messageDesc(file_shop_order_v1_order, 33);
 
 /**
  * @generated from message shop.order.v1.DeleteOrderResponse
@@ -1071,7 +1232,7 @@ export type DeleteOrderResponse = Message<"shop.order.v1.DeleteOrderResponse"> &
  * Use `create(DeleteOrderResponseSchema)` to create a new message.
  */
 export const DeleteOrderResponseSchema: GenMessage<DeleteOrderResponse> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_order, 30);
+  messageDesc(file_shop_order_v1_order, 34);
 
 /**
  * @generated from message shop.order.v1.GetOrderStatusRequest
@@ -1088,7 +1249,7 @@ export type GetOrderStatusRequest = Message<"shop.order.v1.GetOrderStatusRequest
  * Use `create(GetOrderStatusRequestSchema)` to create a new message.
  */
 export const GetOrderStatusRequestSchema: GenMessage<GetOrderStatusRequest> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_order, 31);
+  messageDesc(file_shop_order_v1_order, 35);
 
 /**
  * @generated from message shop.order.v1.GetOrderStatusResponse
@@ -1145,7 +1306,7 @@ export type GetOrderStatusResponse = Message<"shop.order.v1.GetOrderStatusRespon
  * Use `create(GetOrderStatusResponseSchema)` to create a new message.
  */
 export const GetOrderStatusResponseSchema: GenMessage<GetOrderStatusResponse> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_order, 32);
+  messageDesc(file_shop_order_v1_order, 36);
 
 /**
  * @generated from message shop.order.v1.UpdateOrderItemStatusRequest
@@ -1182,7 +1343,7 @@ export type UpdateOrderItemStatusRequest = Message<"shop.order.v1.UpdateOrderIte
  * Use `create(UpdateOrderItemStatusRequestSchema)` to create a new message.
  */
 export const UpdateOrderItemStatusRequestSchema: GenMessage<UpdateOrderItemStatusRequest> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_order, 33);
+  messageDesc(file_shop_order_v1_order, 37);
 
 /**
  * @generated from message shop.order.v1.UpdateOrderItemStatusResponse
@@ -1199,7 +1360,7 @@ export type UpdateOrderItemStatusResponse = Message<"shop.order.v1.UpdateOrderIt
  * Use `create(UpdateOrderItemStatusResponseSchema)` to create a new message.
  */
 export const UpdateOrderItemStatusResponseSchema: GenMessage<UpdateOrderItemStatusResponse> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_order, 34);
+  messageDesc(file_shop_order_v1_order, 38);
 
 /**
  * @generated from message shop.order.v1.AddOrderItemRequest
@@ -1231,7 +1392,7 @@ export type AddOrderItemRequest = Message<"shop.order.v1.AddOrderItemRequest"> &
  * Use `create(AddOrderItemRequestSchema)` to create a new message.
  */
 export const AddOrderItemRequestSchema: GenMessage<AddOrderItemRequest> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_order, 35);
+  messageDesc(file_shop_order_v1_order, 39);
 
 /**
  * @generated from message shop.order.v1.AddOrderItemResponse
@@ -1248,7 +1409,7 @@ export type AddOrderItemResponse = Message<"shop.order.v1.AddOrderItemResponse">
  * Use `create(AddOrderItemResponseSchema)` to create a new message.
  */
 export const AddOrderItemResponseSchema: GenMessage<AddOrderItemResponse> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_order, 36);
+  messageDesc(file_shop_order_v1_order, 40);
 
 /**
  * @generated from message shop.order.v1.UpdateOrderItemQuantityRequest
@@ -1285,7 +1446,7 @@ export type UpdateOrderItemQuantityRequest = Message<"shop.order.v1.UpdateOrderI
  * Use `create(UpdateOrderItemQuantityRequestSchema)` to create a new message.
  */
 export const UpdateOrderItemQuantityRequestSchema: GenMessage<UpdateOrderItemQuantityRequest> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_order, 37);
+  messageDesc(file_shop_order_v1_order, 41);
 
 /**
  * @generated from message shop.order.v1.UpdateOrderItemQuantityResponse
@@ -1302,7 +1463,7 @@ export type UpdateOrderItemQuantityResponse = Message<"shop.order.v1.UpdateOrder
  * Use `create(UpdateOrderItemQuantityResponseSchema)` to create a new message.
  */
 export const UpdateOrderItemQuantityResponseSchema: GenMessage<UpdateOrderItemQuantityResponse> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_order, 38);
+  messageDesc(file_shop_order_v1_order, 42);
 
 /**
  * @generated from message shop.order.v1.RemoveOrderItemRequest
@@ -1334,7 +1495,7 @@ export type RemoveOrderItemRequest = Message<"shop.order.v1.RemoveOrderItemReque
  * Use `create(RemoveOrderItemRequestSchema)` to create a new message.
  */
 export const RemoveOrderItemRequestSchema: GenMessage<RemoveOrderItemRequest> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_order, 39);
+  messageDesc(file_shop_order_v1_order, 43);
 
 /**
  * @generated from message shop.order.v1.RemoveOrderItemResponse
@@ -1351,7 +1512,7 @@ export type RemoveOrderItemResponse = Message<"shop.order.v1.RemoveOrderItemResp
  * Use `create(RemoveOrderItemResponseSchema)` to create a new message.
  */
 export const RemoveOrderItemResponseSchema: GenMessage<RemoveOrderItemResponse> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_order, 40);
+  messageDesc(file_shop_order_v1_order, 44);
 
 /**
  * @generated from message shop.order.v1.WatchOrderRequest
@@ -1376,7 +1537,7 @@ export type WatchOrderRequest = Message<"shop.order.v1.WatchOrderRequest"> & {
  * Use `create(WatchOrderRequestSchema)` to create a new message.
  */
 export const WatchOrderRequestSchema: GenMessage<WatchOrderRequest> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_order, 41);
+  messageDesc(file_shop_order_v1_order, 45);
 
 /**
  * @generated from message shop.order.v1.WatchOrderResponse
@@ -1409,7 +1570,7 @@ export type WatchOrderResponse = Message<"shop.order.v1.WatchOrderResponse"> & {
  * Use `create(WatchOrderResponseSchema)` to create a new message.
  */
 export const WatchOrderResponseSchema: GenMessage<WatchOrderResponse> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_order, 42);
+  messageDesc(file_shop_order_v1_order, 46);
 
 /**
  * @generated from enum shop.order.v1.OrderStatus
@@ -1748,6 +1909,16 @@ export const OrderService: GenService<{
     methodKind: "server_streaming";
     input: typeof WatchOrderRequestSchema;
     output: typeof WatchOrderResponseSchema;
+  },
+  /**
+   * The events written for an order, oldest first, with their delivery state. Staff only.
+   *
+   * @generated from rpc shop.order.v1.OrderService.ListOrderEvents
+   */
+  listOrderEvents: {
+    methodKind: "unary";
+    input: typeof ListOrderEventsRequestSchema;
+    output: typeof ListOrderEventsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_shop_order_v1_order, 0);

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shop/product/v1/product.proto.
  */
 export const file_shop_product_v1_product: GenFile = /*@__PURE__*/
-  fileDesc("Ch1zaG9wL3Byb2R1Y3QvdjEvcHJvZHVjdC5wcm90bxIPc2hvcC5wcm9kdWN0LnYxIo0BCgdQcm9kdWN0EgoKAmlkGAEgASgJEgsKA3NrdRgCIAEoCRIMCgRuYW1lGAMgASgJEhMKC2Rlc2NyaXB0aW9uGAQgASgJEiMKBXByaWNlGAUgASgLMhQuc2hvcC5tb25leS52MS5Nb25leRIOCgZhY3RpdmUYBiABKAgSEQoJaW1hZ2VfdXJsGAcgASgJIh8KEUdldFByb2R1Y3RSZXF1ZXN0EgoKAmlkGAEgASgJIj8KEkdldFByb2R1Y3RSZXNwb25zZRIpCgdwcm9kdWN0GAEgASgLMhguc2hvcC5wcm9kdWN0LnYxLlByb2R1Y3QiJgoXQmF0Y2hHZXRQcm9kdWN0c1JlcXVlc3QSCwoDaWRzGAEgAygJIlsKGEJhdGNoR2V0UHJvZHVjdHNSZXNwb25zZRIqCghwcm9kdWN0cxgBIAMoCzIYLnNob3AucHJvZHVjdC52MS5Qcm9kdWN0EhMKC21pc3NpbmdfaWRzGAIgAygJIjwKE0xpc3RQcm9kdWN0c1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkiWwoUTGlzdFByb2R1Y3RzUmVzcG9uc2USKgoIcHJvZHVjdHMYASADKAsyGC5zaG9wLnByb2R1Y3QudjEuUHJvZHVjdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkyrQIKDlByb2R1Y3RTZXJ2aWNlElUKCkdldFByb2R1Y3QSIi5zaG9wLnByb2R1Y3QudjEuR2V0UHJvZHVjdFJlcXVlc3QaIy5zaG9wLnByb2R1Y3QudjEuR2V0UHJvZHVjdFJlc3BvbnNlEmcKEEJhdGNoR2V0UHJvZHVjdHMSKC5zaG9wLnByb2R1Y3QudjEuQmF0Y2hHZXRQcm9kdWN0c1JlcXVlc3QaKS5zaG9wLnByb2R1Y3QudjEuQmF0Y2hHZXRQcm9kdWN0c1Jlc3BvbnNlElsKDExpc3RQcm9kdWN0cxIkLnNob3AucHJvZHVjdC52MS5MaXN0UHJvZHVjdHNSZXF1ZXN0GiUuc2hvcC5wcm9kdWN0LnYxLkxpc3RQcm9kdWN0c1Jlc3BvbnNlYgZwcm90bzM", [file_shop_money_v1_money]);
+  fileDesc("Ch1zaG9wL3Byb2R1Y3QvdjEvcHJvZHVjdC5wcm90bxIPc2hvcC5wcm9kdWN0LnYxItMBCgdQcm9kdWN0EgoKAmlkGAEgASgJEgsKA3NrdRgCIAEoCRIMCgRuYW1lGAMgASgJEhMKC2Rlc2NyaXB0aW9uGAQgASgJEiMKBXByaWNlGAUgASgLMhQuc2hvcC5tb25leS52MS5Nb25leRIOCgZhY3RpdmUYBiABKAgSEQoJaW1hZ2VfdXJsGAcgASgJEhEKCXNlbGxlcl9pZBgIIAEoCRIxCgh2YXJpYW50cxgJIAMoCzIfLnNob3AucHJvZHVjdC52MS5Qcm9kdWN0VmFyaWFudCLWAQoOUHJvZHVjdFZhcmlhbnQSCgoCaWQYASABKAkSCwoDc2t1GAIgASgJEkMKCmF0dHJpYnV0ZXMYAyADKAsyLy5zaG9wLnByb2R1Y3QudjEuUHJvZHVjdFZhcmlhbnQuQXR0cmlidXRlc0VudHJ5EiMKBXByaWNlGAQgASgLMhQuc2hvcC5tb25leS52MS5Nb25leRIOCgZhY3RpdmUYBSABKAgaMQoPQXR0cmlidXRlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiHwoRR2V0UHJvZHVjdFJlcXVlc3QSCgoCaWQYASABKAkiPwoSR2V0UHJvZHVjdFJlc3BvbnNlEikKB3Byb2R1Y3QYASABKAsyGC5zaG9wLnByb2R1Y3QudjEuUHJvZHVjdCImChdCYXRjaEdldFByb2R1Y3RzUmVxdWVzdBILCgNpZHMYASADKAkiWwoYQmF0Y2hHZXRQcm9kdWN0c1Jlc3BvbnNlEioKCHByb2R1Y3RzGAEgAygLMhguc2hvcC5wcm9kdWN0LnYxLlByb2R1Y3QSEwoLbWlzc2luZ19pZHMYAiADKAkiPAoTTGlzdFByb2R1Y3RzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCSJbChRMaXN0UHJvZHVjdHNSZXNwb25zZRIqCghwcm9kdWN0cxgBIAMoCzIYLnNob3AucHJvZHVjdC52MS5Qcm9kdWN0EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCTKtAgoOUHJvZHVjdFNlcnZpY2USVQoKR2V0UHJvZHVjdBIiLnNob3AucHJvZHVjdC52MS5HZXRQcm9kdWN0UmVxdWVzdBojLnNob3AucHJvZHVjdC52MS5HZXRQcm9kdWN0UmVzcG9uc2USZwoQQmF0Y2hHZXRQcm9kdWN0cxIoLnNob3AucHJvZHVjdC52MS5CYXRjaEdldFByb2R1Y3RzUmVxdWVzdBopLnNob3AucHJvZHVjdC52MS5CYXRjaEdldFByb2R1Y3RzUmVzcG9uc2USWwoMTGlzdFByb2R1Y3RzEiQuc2hvcC5wcm9kdWN0LnYxLkxpc3RQcm9kdWN0c1JlcXVlc3QaJS5zaG9wLnByb2R1Y3QudjEuTGlzdFByb2R1Y3RzUmVzcG9uc2ViBnByb3RvMw", [file_shop_money_v1_money]);
 
 /**
  * @generated from message shop.product.v1.Product
@@ -54,6 +54,21 @@ export type Product = Message<"shop.product.v1.Product"> & {
    * @generated from field: string image_url = 7;
    */
   imageUrl: string;
+
+  /**
+   * The marketplace seller (shop) that sells the product and ships it.
+   *
+   * @generated from field: string seller_id = 8;
+   */
+  sellerId: string;
+
+  /**
+   * Sellable versions of the product (size, colour...). A product with variants is bought by
+   * variant: its own price and active flag are those of the variant chosen.
+   *
+   * @generated from field: repeated shop.product.v1.ProductVariant variants = 9;
+   */
+  variants: ProductVariant[];
 };
 
 /**
@@ -62,6 +77,45 @@ export type Product = Message<"shop.product.v1.Product"> & {
  */
 export const ProductSchema: GenMessage<Product> = /*@__PURE__*/
   messageDesc(file_shop_product_v1_product, 0);
+
+/**
+ * @generated from message shop.product.v1.ProductVariant
+ */
+export type ProductVariant = Message<"shop.product.v1.ProductVariant"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string sku = 2;
+   */
+  sku: string;
+
+  /**
+   * Such as {"size": "M", "colour": "black"}.
+   *
+   * @generated from field: map<string, string> attributes = 3;
+   */
+  attributes: { [key: string]: string };
+
+  /**
+   * @generated from field: shop.money.v1.Money price = 4;
+   */
+  price?: Money | undefined;
+
+  /**
+   * @generated from field: bool active = 5;
+   */
+  active: boolean;
+};
+
+/**
+ * Describes the message shop.product.v1.ProductVariant.
+ * Use `create(ProductVariantSchema)` to create a new message.
+ */
+export const ProductVariantSchema: GenMessage<ProductVariant> = /*@__PURE__*/
+  messageDesc(file_shop_product_v1_product, 1);
 
 /**
  * @generated from message shop.product.v1.GetProductRequest
@@ -78,7 +132,7 @@ export type GetProductRequest = Message<"shop.product.v1.GetProductRequest"> & {
  * Use `create(GetProductRequestSchema)` to create a new message.
  */
 export const GetProductRequestSchema: GenMessage<GetProductRequest> = /*@__PURE__*/
-  messageDesc(file_shop_product_v1_product, 1);
+  messageDesc(file_shop_product_v1_product, 2);
 
 /**
  * @generated from message shop.product.v1.GetProductResponse
@@ -95,7 +149,7 @@ export type GetProductResponse = Message<"shop.product.v1.GetProductResponse"> &
  * Use `create(GetProductResponseSchema)` to create a new message.
  */
 export const GetProductResponseSchema: GenMessage<GetProductResponse> = /*@__PURE__*/
-  messageDesc(file_shop_product_v1_product, 2);
+  messageDesc(file_shop_product_v1_product, 3);
 
 /**
  * @generated from message shop.product.v1.BatchGetProductsRequest
@@ -114,7 +168,7 @@ export type BatchGetProductsRequest = Message<"shop.product.v1.BatchGetProductsR
  * Use `create(BatchGetProductsRequestSchema)` to create a new message.
  */
 export const BatchGetProductsRequestSchema: GenMessage<BatchGetProductsRequest> = /*@__PURE__*/
-  messageDesc(file_shop_product_v1_product, 3);
+  messageDesc(file_shop_product_v1_product, 4);
 
 /**
  * @generated from message shop.product.v1.BatchGetProductsResponse
@@ -136,7 +190,7 @@ export type BatchGetProductsResponse = Message<"shop.product.v1.BatchGetProducts
  * Use `create(BatchGetProductsResponseSchema)` to create a new message.
  */
 export const BatchGetProductsResponseSchema: GenMessage<BatchGetProductsResponse> = /*@__PURE__*/
-  messageDesc(file_shop_product_v1_product, 4);
+  messageDesc(file_shop_product_v1_product, 5);
 
 /**
  * @generated from message shop.product.v1.ListProductsRequest
@@ -158,7 +212,7 @@ export type ListProductsRequest = Message<"shop.product.v1.ListProductsRequest">
  * Use `create(ListProductsRequestSchema)` to create a new message.
  */
 export const ListProductsRequestSchema: GenMessage<ListProductsRequest> = /*@__PURE__*/
-  messageDesc(file_shop_product_v1_product, 5);
+  messageDesc(file_shop_product_v1_product, 6);
 
 /**
  * @generated from message shop.product.v1.ListProductsResponse
@@ -180,7 +234,7 @@ export type ListProductsResponse = Message<"shop.product.v1.ListProductsResponse
  * Use `create(ListProductsResponseSchema)` to create a new message.
  */
 export const ListProductsResponseSchema: GenMessage<ListProductsResponse> = /*@__PURE__*/
-  messageDesc(file_shop_product_v1_product, 6);
+  messageDesc(file_shop_product_v1_product, 7);
 
 /**
  * The product catalog, owned by the Product service. The order service calls it to check that
