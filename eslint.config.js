@@ -7,6 +7,7 @@ export default tseslint.config(
   {
     ignores: [
       "src/web/vite.config.ts",
+      "src/console/vite.config.ts",
       "gen/**",
       "dist/**",
       "packages/order-api/dist/**",
@@ -57,5 +58,10 @@ export default tseslint.config(
     // The browser page has its own tsconfig (DOM types).
     files: ["src/web/**"],
     languageOptions: { parserOptions: { projectService: false, project: ["src/web/tsconfig.json"] } },
+  },
+  {
+    // So has the staff console.
+    files: ["src/console/**"],
+    languageOptions: { parserOptions: { projectService: false, project: ["src/console/tsconfig.json"] } },
   },
 );

@@ -167,6 +167,17 @@ async function main() {
   );
   const overConnect = (await connect.createOrder(order("connect") as never)).order!;
   console.log(`${overConnect.orderNumber} ${overConnect.id}`);
+  step("the staff console at /console/");
+  const page = await fetch(`http://127.0.0.1:${PORTS.http}/console/`);
+  const html = await page.text();
+  if (
+    page.status !== 200 ||
+    !html.includes("Orders console") ||
+    !page.headers.get("content-security-policy")?.includes("frame-ancestors 'none'")
+  ) {
+    throw new Error(`/console/ answered ${page.status} without the console page or its headers`);
+  }
+  console.log(`200, ${html.length} bytes, ${page.headers.get("content-security-policy")?.split(";")[0]}`);
 
   step(`OrderCreated of both on Kafka (${topic})`);
   const wanted = new Set([overGrpc.order.id, overConnect.id]);

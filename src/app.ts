@@ -35,6 +35,7 @@ import { installTracing } from "./platform/tracing.js";
 import { RpcMetrics } from "./platform/rpc-metrics.js";
 import { PgListener } from "./platform/pg-listener.js";
 import { closeHttpServer, createAdminServer, createHttpServer, listen, type HttpServer } from "./platform/http-server.js";
+import { consoleFiles } from "./platform/console-files.js";
 import { reflectionService } from "./platform/reflection.js";
 import { serve, type Served } from "./platform/rpc-chain.js";
 import { createErrorMapper } from "./platform/error-mapper.js";
@@ -181,6 +182,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     },
     admission,
     development,
+    console: consoleFiles(config.consoleDir),
     health: healthSnapshot,
     metrics: metricsOnHttpPort ? exposition : undefined,
     log,

@@ -46,6 +46,8 @@ const fields = z.object({
   WATCH_HEARTBEAT_MS: positiveInt.default(15_000),
   // The built development page (npm run build); served only when APP_ENV is development.
   WEB_DIR: z.string().min(1).default("dist/web"),
+  // The built staff console (npm run build), served at /console in every environment; "" turns it off.
+  CONSOLE_DIR: z.string().default("dist/console"),
   // A separate HTTP port for /metrics (and the health endpoints); unset keeps /metrics on HTTP_PORT in development, off in production.
   ADMIN_PORT: port.optional(),
   GRPC_REFLECTION: flag.optional(),
@@ -182,6 +184,7 @@ function toConfig(env: z.infer<typeof schema>) {
     maxCallsInProgress: env.MAX_CALLS_IN_PROGRESS,
     environment: env.APP_ENV,
     webDir: env.WEB_DIR,
+    consoleDir: env.CONSOLE_DIR,
     adminPort: env.ADMIN_PORT,
     grpcReflection: env.GRPC_REFLECTION ?? env.APP_ENV === "development",
     watch: {

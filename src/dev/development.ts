@@ -9,7 +9,7 @@ import type { ScopeDeps } from "../platform/rpc-scope.js";
 
 /**
  * What a development instance adds for the browser page (src/web): the built page itself, a
- * token for any development user (customer role, signed with the development key), and the
+ * token for any development user (customer, or admin for the staff console; signed with the development key), and the
  * reference catalog over Connect so the page can browse it. Only when the instance checks tokens
  * with the development key: never in production, never when any key is configured.
  */
@@ -21,7 +21,7 @@ export function developmentTools(config: Config, orm: MikroORM, scopeDeps: Scope
     : [serve(ProductService, referenceProductService(orm), scopeDeps)];
   return {
     webDir: existsSync(config.webDir) ? config.webDir : undefined,
-    tokenFor: (userId: string) => signDevelopmentToken(config, key, userId, ["customer"]),
+    tokenFor: (userId: string, role: "customer" | "admin") => signDevelopmentToken(config, key, userId, [role]),
     browserServices,
   };
 }

@@ -11,6 +11,7 @@ import { admitFirst } from "./admit-first.js";
 import { peerAddress, peerAddressKey, type Admission } from "./auth/admission.js";
 import { strictRequests } from "./strict-requests.js";
 import { isUserId, USER_ID } from "./validation.js";
+import type { ConsoleHandler } from "./console-files.js";
 
 export interface HttpServerOptions {
   readonly host: string;
@@ -22,7 +23,9 @@ export interface HttpServerOptions {
   readonly admission: Admission;
   readonly health: () => HealthSnapshot;
   /** Development only: the built browser page, and tokens for development users (asked from this machine only). */
-  readonly development?: { readonly webDir?: string; readonly tokenFor: (userId: string) => Promise<string> };
+  readonly development?: { readonly webDir?: string; readonly tokenFor: (userId: string, role: "customer" | "admin") => Promise<string> };
+  /** The staff console at /console, when it was built. */
+  readonly console?: ConsoleHandler;
   /** Prometheus exposition for /metrics; undefined when /metrics is not served on this port. */
   readonly metrics?: Metrics;
   readonly log: Logger;
@@ -64,11 +67,15 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   const handler = (request: Request, response: Response) => {
     corsMiddleware(request, response, () => {
       if (serveOperations(request, response, options)) return;
+      if (options.console?.(request as http.IncomingMessage, response as http.ServerResponse)) return;
       const development = options.development;
       if (development && request.method === "GET" && request.url?.startsWith("/dev/token") && isLoopback(request.socket.remoteAddress)) {
-        const userId = new URL(request.url, "http://localhost").searchParams.get("user") ?? "";
+        const query = new URL(request.url, "http://localhost").searchParams;
+        const userId = query.get("user") ?? "";
+        const role = query.get("role") ?? "customer";
         if (!isUserId(userId)) return json(response, 400, { error: `user ${USER_ID.hint}` });
-        development.tokenFor(userId).then(
+        if (role !== "customer" && role !== "admin") return json(response, 400, { error: "role must be customer or admin" });
+        development.tokenFor(userId, role).then(
           (token) => json(response, 200, { token }),
           () => json(response, 500, { error: "could not sign" }),
         );

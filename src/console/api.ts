@@ -1,0 +1,68 @@
+import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-web";
+import { BadRequestSchema, ErrorInfoSchema, PreconditionFailureSchema } from "../../gen/google/rpc/error_details_pb.js";
+import { OrderService } from "../../gen/shop/order/v1/order_pb.js";
+
+const TOKEN_KEY = "orders-console-token";
+
+/** The bearer token staff signed in with; kept for the browser tab only. Empty behind a gateway. */
+export const session = {
+  get token(): string {
+    return sessionStorage.getItem(TOKEN_KEY) ?? "";
+  },
+  set token(value: string) {
+    if (value) sessionStorage.setItem(TOKEN_KEY, value);
+    else sessionStorage.removeItem(TOKEN_KEY);
+  },
+};
+
+const authorize: Interceptor = (next) => (request) => {
+  const token = session.token;
+  if (token) request.header.set("authorization", `Bearer ${token}`);
+  return next(request);
+};
+
+/** Connect-Web to the port the console was served from. */
+export const orders = createClient(OrderService, createConnectTransport({ baseUrl: location.origin, interceptors: [authorize] }));
+
+export interface Problem {
+  readonly code: Code;
+  readonly summary: string;
+  readonly details: string[];
+}
+
+/** What the service said, readable: the code and reason, its message, and each field or precondition it named. */
+export function problemOf(error: unknown): Problem {
+  const e = ConnectError.from(error);
+  const reason = e.findDetails(ErrorInfoSchema)[0]?.reason;
+  const fields = e.findDetails(BadRequestSchema).flatMap((d) => d.fieldViolations.map((v) => `${v.field}: ${v.description}`));
+  const preconditions = e.findDetails(PreconditionFailureSchema).flatMap((d) => d.violations.map((v) => `${v.subject}: ${v.description}`));
+  const code = Code[e.code] ?? "Unknown";
+  return { code: e.code, summary: `${e.rawMessage} (${code}${reason ? `, ${reason}` : ""})`, details: [...fields, ...preconditions] };
+}
+
+/** The zero UUID names no order: staff are told NOT_FOUND, anyone else PERMISSION_DENIED. */
+const NO_ORDER = "00000000-0000-0000-0000-000000000000";
+
+export type Access = { readonly ok: true } | { readonly ok: false; readonly problem: Problem };
+
+/** Asks the service whether this session may use the console, with a staff-only call. */
+export async function checkAccess(): Promise<Access> {
+  try {
+    await orders.listOrderEvents({ orderId: NO_ORDER });
+    return { ok: true };
+  } catch (error) {
+    const problem = problemOf(error);
+    return problem.code === Code.NotFound ? { ok: true } : { ok: false, problem };
+  }
+}
+
+/** The signed-in user's id as the token says, for the header only (the service decides what it may do). */
+export function tokenSubject(token: string): string {
+  try {
+    const payload = JSON.parse(atob(token.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/"))) as { sub?: unknown };
+    return typeof payload.sub === "string" ? payload.sub : "";
+  } catch {
+    return "";
+  }
+}
