@@ -46,8 +46,8 @@ const fields = z.object({
   WATCH_HEARTBEAT_MS: positiveInt.default(15_000),
   // The built development page (npm run build); served only when APP_ENV is development.
   WEB_DIR: z.string().min(1).default("dist/web"),
-  // The built staff console (npm run build), served at /console in every environment; "" turns it off.
-  CONSOLE_DIR: z.string().default("dist/console"),
+  // The built staff console (npm run build), served at /console in every environment where the directory exists.
+  CONSOLE_DIR: z.string().min(1).default("dist/console"),
   // A separate HTTP port for /metrics (and the health endpoints); unset keeps /metrics on HTTP_PORT in development, off in production.
   ADMIN_PORT: port.optional(),
   GRPC_REFLECTION: flag.optional(),

@@ -201,6 +201,38 @@ describe("the staff console in headless Chromium, against the real service", () 
     }
   }, 90_000);
 
+  it("when more orders match than a page holds, then Older and Newer walk the keyset pages", async () => {
+    const userId = `console-many-${rid().slice(0, 6)}`;
+    const placed: Order[] = [];
+    for (let i = 0; i < 21; i++) placed.push(await place(userId, [{ productId: "prod-notebook", quantity: 1 }]));
+    const page = await desk.newPage();
+    try {
+      await signIn(page, adminToken);
+      await page.getByLabel("User", { exact: true }).fill(userId);
+      await page.getByRole("button", { name: "Search" }).click();
+      const numbers = () => page.locator("table.orders tbody th a").allTextContents();
+      await expect.poll(numbers).toEqual(
+        placed
+          .slice(1)
+          .reverse()
+          .map((o) => o.orderNumber),
+      );
+      expect(await page.locator(".summary").textContent()).toContain("21 orders match");
+      await page.getByRole("link", { name: "Older →" }).click();
+      await expect.poll(numbers).toEqual([placed[0]!.orderNumber]);
+      expect(await page.getByRole("link", { name: "Older →" }).count()).toBe(0);
+      await page.getByRole("link", { name: "← Newer" }).click();
+      await expect.poll(numbers).toEqual(
+        placed
+          .slice(1)
+          .reverse()
+          .map((o) => o.orderNumber),
+      );
+    } finally {
+      await page.close();
+    }
+  });
+
   it("when the console is used 390 px wide, then nothing overflows the screen and the order page reads top to bottom", async () => {
     const order = await place("console-phone");
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });

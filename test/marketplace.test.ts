@@ -146,6 +146,29 @@ describe("marketplace: sellers, variants and items per seller", () => {
     expect((await south.listOrders({ pageSize: 100 })).orders.map((o) => o.id)).toContain(southOnly.id);
   });
 
+  it("when staff filter by seller or order number and ask for counts per status, then only matching orders come, counted by status", async () => {
+    const northOnly = await place([{ productId: "prod-mug", quantity: 1 }]);
+    const southOnly = await confirm(await place([{ productId: "prod-lamp", quantity: 1 }]));
+    const listed = await admin.listOrders({ sellerId: "seller-south", pageSize: 100, includeStatusCounts: true, includeTotalSize: true });
+    const ids = listed.orders.map((o) => o.id);
+    expect(ids).toContain(southOnly.id);
+    expect(ids).not.toContain(northOnly.id);
+    expect(listed.orders.every((o) => o.items.some((item) => item.sellerId === "seller-south"))).toBe(true);
+    const counted = listed.statusCounts.reduce((sum, c) => sum + c.count, 0n);
+    expect(counted).toBe(listed.totalSize);
+    expect(listed.statusCounts.find((c) => c.status === OrderStatus.CONFIRMED)?.count).toBeGreaterThanOrEqual(1n);
+    const confirmedOnly = await admin.listOrders({
+      sellerId: "seller-south",
+      statuses: [OrderStatus.CONFIRMED],
+      includeStatusCounts: true,
+    });
+    expect(confirmedOnly.orders.every((o) => o.status === OrderStatus.CONFIRMED)).toBe(true);
+    expect(confirmedOnly.statusCounts).toEqual(listed.statusCounts);
+    const byNumber = await admin.listOrders({ orderNumber: northOnly.orderNumber.toLowerCase() });
+    expect(byNumber.orders.map((o) => o.id)).toEqual([northOnly.id]);
+    expect((await failure(admin.listOrders({ orderNumber: "ORD 1; drop" }))).code).toBe(Code.InvalidArgument);
+  });
+
   it("when a seller asks for an order without its items, then NOT_FOUND, as for a missing order", async () => {
     const southOnly = await place([{ productId: "prod-lamp", quantity: 1 }]);
     expect((await failure(north.getOrder({ orderId: southOnly.id }))).code).toBe(Code.NotFound);
@@ -177,6 +200,17 @@ describe("marketplace: sellers, variants and items per seller", () => {
       app.grpc(CartService, await sellerToken("shop-north-clerk", "seller-north")).getCart({}),
     ];
     for (const call of denied) expect((await failure(call)).code).toBe(Code.PermissionDenied);
+  });
+
+  it("when a customer's token carries a seller_id claim without the seller role, then the claim is ignored: still only the customer's own orders", async () => {
+    const mine = await place([{ productId: "prod-mug", quantity: 1 }]);
+    const other = (await admin.createOrder(createOrderRequest({ userId: "someone-else", items: [{ productId: "prod-mug", quantity: 1 }] })))
+      .order!;
+    const forged = app.grpc(OrderService, await token(CUSTOMER, ["customer"], { claims: { seller_id: "seller-north" } }));
+    const ids = (await forged.listOrders({ pageSize: 100 })).orders.map((o) => o.id);
+    expect(ids).toContain(mine.id);
+    expect(ids).not.toContain(other.id);
+    expect((await failure(forged.getOrder({ orderId: other.id }))).code).toBe(Code.NotFound);
   });
 
   it("when a token claims the seller role without a seller id, then UNAUTHENTICATED", async () => {
