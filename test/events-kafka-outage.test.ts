@@ -77,9 +77,15 @@ describe("Kafka down for 30 s while orders are placed and cancelled", () => {
     expect(waiting!.n).toBeGreaterThan(50);
 
     // Expected from what the clients did and were told, not from the outbox: the event contract
-    // says a placed order emits OrderCreated, and a cancel OrderStatusChanged then OrderCancelled.
-    const CREATED = ["shop.order.v1.OrderCreated"];
-    const CANCELLED = [...CREATED, "shop.order.v1.OrderStatusChanged", "shop.order.v1.OrderCancelled"];
+    // says a placed order emits OrderCreated and an OrderItemCreated for its one item, and a cancel
+    // OrderStatusChanged, the item's OrderItemStatusChanged, then OrderCancelled.
+    const CREATED = ["shop.order.v1.OrderCreated", "shop.order.v1.OrderItemCreated"];
+    const CANCELLED = [
+      ...CREATED,
+      "shop.order.v1.OrderStatusChanged",
+      "shop.order.v1.OrderItemStatusChanged",
+      "shop.order.v1.OrderCancelled",
+    ];
     const expected = new Map([...told].map(([orderId, { cancelled }]) => [orderId, cancelled ? CANCELLED : CREATED]));
     const wanted = [...expected.values()].reduce((sum, types) => sum + types.length, 0);
     const consumer = await startConsumer(`127.0.0.1:${PORT}`, topic);

@@ -374,20 +374,15 @@ export class Order {
     const effects: Effect[] = [];
     if (to === "CANCELLED")
       effects.push({ kind: "adjust stock", reservationId: this.#data.reservationId, lines: this.#stockLines(), previous: before });
-    if (
-      to !== "CANCELLED" &&
-      this.status !== "PROCESSING" &&
-      canTransition(this.status, "PROCESSING") &&
-      isAllowed(this.status, "hold stock")
-    )
-      this.#moveTo("PROCESSING", "fulfilment started", by);
+    if (to !== "CANCELLED" && canTransition(this.status, "PROCESSING")) this.#moveTo("PROCESSING", "fulfilment started", by);
     const live = this.#items.filter((line) => line.status !== "CANCELLED");
     if (this.status === "PROCESSING" && live.every((line) => line.status === "SHIPPED" || line.status === "DELIVERED")) {
       this.#moveTo("SHIPPED", "every item was shipped", by);
       this.#events.push({ type: "OrderShipped", trackingNumber: this.#data.trackingNumber, carrier: this.#data.carrier });
       effects.push({ kind: "commit stock", reservationId: this.#data.reservationId });
     }
-    if (this.status === "SHIPPED" && this.#items.every((line) => isFinalItem(line.status))) this.deliver("every item was delivered", by);
+    // Items are final only once shipped (so is the order, by now) or cancelled (all cancelled returned above).
+    if (this.#items.every((line) => isFinalItem(line.status))) this.deliver("every item was delivered", by);
     return effects;
   }
 

@@ -431,6 +431,21 @@ describe("items fulfilled by their sellers", () => {
     expect(order.view.items.map((line) => line.status)).toEqual(["PROCESSING", "PENDING"]);
   });
 
+  it("when the items left are shipped and the rest cancelled, then the order is SHIPPED by its items and its stock committed", () => {
+    const order = orderIn("PAID");
+    order.changeItemStatus("item-2", "CANCELLED", by, "seller-0");
+    order.changeItemStatus("item-1", "PROCESSING", by, "seller-1");
+    const effects = order.changeItemStatus("item-1", "SHIPPED", by, "seller-1");
+    expect(effects).toEqual([{ kind: "commit stock", reservationId: "order-1" }]);
+    expect(order.status).toBe("SHIPPED");
+    const { events, statusChanges } = order.takeEvents();
+    expect(statusChanges.map((change) => [change.toStatus, change.reason])).toEqual([
+      ["PROCESSING", "fulfilment started"],
+      ["SHIPPED", "every item was shipped"],
+    ]);
+    expect(events.at(-1)).toEqual({ type: "OrderShipped", trackingNumber: "", carrier: "" });
+  });
+
   it("when one seller has delivered and the other has not shipped, then the order is open; when both are final, it completes", () => {
     const order = orderIn("CONFIRMED");
     for (const to of ["PROCESSING", "SHIPPED", "DELIVERED"] as const) order.changeItemStatus("item-1", to, by, "seller-1");
