@@ -14,6 +14,7 @@ export default tseslint.config(
       "packages/order-api/gen/**",
       "reports/**",
       ".stryker-tmp/**",
+      "scratch/**",
       "node_modules/**",
       "**/*.js",
       "**/*.mjs",

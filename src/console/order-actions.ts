@@ -28,10 +28,12 @@ function form(title: string, ...children: (Node | null)[]): { form: HTMLFormElem
 /** Change status (a tracking number and carrier for SHIPPED), cancel, refund: each with its confirmation. */
 export function statusActions(state: OrderState, changed: Changed): HTMLElement {
   const { order } = state;
+  // No status is preselected: the order's own would go stale as it moves, and sending it is never a move.
   const next = h(
     "select",
-    { name: "status" },
-    ...ORDER_STATUSES.map((s) => h("option", { value: String(s), selected: s === order.status }, orderStatus(s))),
+    { name: "status", required: true },
+    h("option", { value: "", disabled: true, selected: true }, "Choose a status"),
+    ...ORDER_STATUSES.map((s) => h("option", { value: String(s) }, orderStatus(s))),
   );
   const shipsNow = () => next.value === String(OrderStatus.SHIPPED);
   const tracking = input("tracking", order.trackingNumber);
