@@ -1,7 +1,8 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { MoneySchema } from "../../gen/shop/money/v1/money_pb.js";
 import { CustomerSchema, OrderSchema } from "../../gen/shop/order/v1/order_pb.js";
-import { money } from "../money/money.js";
+import { sum } from "../money/money.js";
+import { lineTotal, storedLine } from "../money/totals.js";
 import { toMoneyProto } from "../money/money-proto.js";
 import { orderToProto } from "./order-mapper.js";
 import type { OrderView } from "./order.js";
@@ -19,7 +20,10 @@ export function sellerItems(order: OrderView, sellerId: string): OrderView {
 export function sellerOrderToProto(order: OrderView, sellerId: string): MessageInitShape<typeof OrderSchema> {
   const own = sellerItems(order, sellerId);
   const shown = create(OrderSchema, orderToProto(own));
-  const subtotal = own.items.reduce((sum, item) => sum + item.unitPriceMinor * BigInt(item.quantity), 0n);
+  const subtotal = sum(
+    order.currency,
+    own.items.map((item) => lineTotal(storedLine(order.currency, item))),
+  );
   shown.userId = "";
   shown.customer = create(CustomerSchema, {
     firstName: order.customerFirstName,
@@ -27,7 +31,7 @@ export function sellerOrderToProto(order: OrderView, sellerId: string): MessageI
     phone: order.customerPhone,
   });
   shown.payment = undefined;
-  shown.subtotal = create(MoneySchema, toMoneyProto(money(order.currency, subtotal)));
+  shown.subtotal = create(MoneySchema, toMoneyProto(subtotal));
   shown.tax = shown.shipping = shown.total = undefined;
   return shown;
 }

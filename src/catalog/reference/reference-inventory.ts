@@ -8,6 +8,7 @@ import {
 } from "../../../gen/shop/inventory/v1/inventory_pb.js";
 import { StockReservation, type ReservationLine } from "../catalog.entity.js";
 import { query } from "../../db/sql.js";
+import { lineKey } from "../sellable.js";
 
 const statusToProto = {
   HELD: ReservationStatus.HELD,
@@ -22,7 +23,7 @@ function normalize(lines: readonly StockLine[]): ReservationLine[] {
     if (!line.productId || line.quantity <= 0) {
       throw new ConnectError("every line needs a product_id and a positive quantity", Code.InvalidArgument);
     }
-    const key = `${line.productId}/${line.variantId}`;
+    const key = lineKey(line);
     const total = totals.get(key)?.quantity ?? 0;
     totals.set(key, { productId: line.productId, variantId: line.variantId, quantity: total + line.quantity });
   }
@@ -36,10 +37,11 @@ function stockRow(line: ReservationLine): { table: string; where: string; params
     : { table: "catalog_products", where: "id = ?", params: [line.productId] };
 }
 
-async function availableOf(em: EntityManager, line: ReservationLine): Promise<number> {
+/** A line as the contract's Availability: what was asked, and what can be reserved now. */
+async function availabilityOf(em: EntityManager, line: ReservationLine) {
   const row = stockRow(line);
   const [current] = await query<{ available: number }>(em, `select available from ${row.table} where ${row.where}`, row.params);
-  return current?.available ?? 0;
+  return { productId: line.productId, variantId: line.variantId ?? "", requested: line.quantity, available: current?.available ?? 0 };
 }
 
 async function take(em: EntityManager, lines: readonly ReservationLine[]): Promise<void> {
@@ -53,7 +55,7 @@ async function take(em: EntityManager, lines: readonly ReservationLine[]): Promi
       [line.quantity, line.quantity, ...row.params, line.quantity],
     );
     if (rows.length === 0) {
-      shortages.push({ ...line, variantId: line.variantId ?? "", requested: line.quantity, available: await availableOf(em, line) });
+      shortages.push(await availabilityOf(em, line));
     }
   }
   if (shortages.length) {
@@ -91,7 +93,7 @@ export function referenceInventoryService(orm: MikroORM): ServiceImpl<typeof Inv
       const em = orm.em.fork();
       const result = [];
       for (const line of lines) {
-        result.push({ ...line, variantId: line.variantId ?? "", requested: line.quantity, available: await availableOf(em, line) });
+        result.push(await availabilityOf(em, line));
       }
       return { lines: result, allAvailable: result.every((l) => l.available >= l.requested) };
     },
