@@ -1,7 +1,7 @@
 import { create, toBinary, toJsonString } from "@bufbuild/protobuf";
 import type { UniversalHandler, UniversalServerRequest } from "@connectrpc/connect/protocol";
 import { admissionKey, peerAddressKey, type Admission } from "./auth/admission.js";
-import { once } from "./strict-requests.js";
+import { envelope, once } from "./strict-requests.js";
 
 /**
  * Admits the caller of a Connect or gRPC-Web call from its headers before its body is read. A
@@ -31,11 +31,4 @@ function withEmptyMessage(request: UniversalServerRequest, handler: UniversalHan
   const header = new Headers(request.header);
   for (const name of ["content-length", "content-encoding", "grpc-encoding", "connect-content-encoding"]) header.delete(name);
   return { ...request, header, body: once(body) };
-}
-
-function envelope(message: Uint8Array): Uint8Array {
-  const framed = new Uint8Array(5 + message.length);
-  new DataView(framed.buffer).setUint32(1, message.length);
-  framed.set(message, 5);
-  return framed;
 }

@@ -39,12 +39,25 @@ export class DomainError extends Error {
   }
 }
 
+/** At most this many violations are sent; the rest are counted ("and N more"). */
+export const MAX_VIOLATIONS = 50;
+/** Fields and descriptions are cut to this many characters, so an answer stays small whatever was asked. */
+const MAX_VIOLATION_TEXT = 200;
+
+function clip(text: string): string {
+  return text.length > MAX_VIOLATION_TEXT ? `${text.slice(0, MAX_VIOLATION_TEXT - 1)}…` : text;
+}
+
 export class InvalidArgumentError extends DomainError {
-  constructor(
-    readonly violations: readonly FieldViolation[],
-    reason = "INVALID_ARGUMENT",
-  ) {
-    super("invalid_argument", reason, violations.map((v) => `${v.field}: ${v.description}`).join("; "));
+  readonly violations: readonly FieldViolation[];
+
+  /** `total`: how many there were, when the caller kept only the first ones. */
+  constructor(violations: readonly FieldViolation[], reason = "INVALID_ARGUMENT", total = violations.length) {
+    const kept = violations.slice(0, MAX_VIOLATIONS).map((v) => ({ field: clip(v.field), description: clip(v.description) }));
+    const more = total - kept.length;
+    const text = kept.map((v) => (v.field ? `${v.field}: ${v.description}` : v.description)).join("; ");
+    super("invalid_argument", reason, more > 0 ? `${text}; and ${more} more` : text, more > 0 ? { violation_count: String(total) } : {});
+    this.violations = kept;
   }
 }
 

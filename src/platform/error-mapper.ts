@@ -22,6 +22,16 @@ import {
 
 export const ERROR_DOMAIN = "orders.shop.internal";
 
+/**
+ * The message travels in the grpc-message header, which clients cap (grpc-js: 16 KiB of headers in
+ * all); the details carry every violation, so the message is cut short rather than the answer lost.
+ */
+const MAX_MESSAGE_CHARS = 1_000;
+
+function headline(message: string): string {
+  return message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS - 1)}…` : message;
+}
+
 const codes: Record<ErrorKind, Code> = {
   invalid_argument: Code.InvalidArgument,
   not_found: Code.NotFound,
@@ -59,7 +69,7 @@ export function createErrorMapper(encoders: readonly DetailEncoder[] = []): Erro
     if (error instanceof ConnectError) return error;
     if (error instanceof DomainError) {
       const details = [...detailsOf(error), ...encoders.flatMap((encode) => encode(error))];
-      return new ConnectError(error.message, codes[error.kind], undefined, details);
+      return new ConnectError(headline(error.message), codes[error.kind], undefined, details);
     }
     if (isDatabaseUnavailable(error)) {
       log.warn({ err: error }, "database unavailable");

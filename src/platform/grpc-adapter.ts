@@ -4,6 +4,9 @@ import { Code, ConnectError, createContextValues, createHandlerContext, type Han
 import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { encodedBefore } from "./encoded-once.js";
 import { admissionKey, peerAddress, type Admission, type AdmissionOutcome } from "./auth/admission.js";
+import { InvalidArgumentError } from "./domain-errors.js";
+import { countBinary } from "./request-limits.js";
+import { requestProblemKey } from "./strict-requests.js";
 
 /** A Connect handler as grpc-js calls it: the request message and a HandlerContext built for the call. */
 type ConnectHandler = (request: unknown, context: HandlerContext) => unknown;
@@ -47,10 +50,21 @@ class Malformed {
   constructor(readonly reason: string) {}
 }
 
+/** A request holding more elements than its contract allows: answered through the call chain, with details. */
+class OverLimit {
+  constructor(readonly error: InvalidArgumentError) {}
+}
+
+/**
+ * Lists are counted on the wire against their maximums before anything is decoded, and unknown
+ * fields are skipped rather than kept, so that decoding allocates no more than the contract allows.
+ */
 function lenientDeserializer(desc: DescMessage) {
   return (bytes: Buffer) => {
+    const over = countBinary(desc, bytes);
+    if (over.length) return new OverLimit(new InvalidArgumentError(over));
     try {
-      return fromBinary(desc, bytes);
+      return fromBinary(desc, bytes, { readUnknownFields: false });
     } catch (error) {
       return new Malformed(`the request is not a valid ${desc.typeName}: ${(error as Error).message}`);
     }
@@ -96,7 +110,14 @@ type Call = grpc.ServerReadableStream<unknown, unknown> | grpc.ServerDuplexStrea
 /** Calls whose handler has finished. */
 const finished = new WeakSet<Call>();
 
-function contextFor(service: DescService, method: DescMethod, call: Call, headers: Headers, admission: AdmissionOutcome): HandlerContext {
+function contextFor(
+  service: DescService,
+  method: DescMethod,
+  call: Call,
+  headers: Headers,
+  admission: AdmissionOutcome,
+  problem: OverLimit | undefined,
+): HandlerContext {
   const deadline = call.getDeadline();
   const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
   // grpc-js reports "no deadline" as Infinity or as 0 depending on how the call arrived.
@@ -115,7 +136,7 @@ function contextFor(service: DescService, method: DescMethod, call: Call, header
     url: `/${service.typeName}/${method.name}`,
     requestSignal: abort.signal,
     requestHeader: headers,
-    contextValues: createContextValues().set(admissionKey, admission),
+    contextValues: createContextValues().set(admissionKey, admission).set(requestProblemKey, problem?.error),
   });
   // Without Connect's deadline timer, which outlives the call: the call's scope keeps the one
   // deadline and clears it when the call ends (rpc-scope.ts).
@@ -151,7 +172,9 @@ function admittedHandler(service: DescService, method: DescMethod, impl: Connect
     const run = (outcome: AdmissionOutcome, request: unknown) => {
       if (answered) return;
       answered = true;
-      const context = contextFor(service, method, call, headers, outcome);
+      const problem = request instanceof OverLimit ? request : undefined;
+      const context = contextFor(service, method, call, headers, outcome, problem);
+      if (problem) request = create(method.input);
       if (streaming) stream(call as grpc.ServerDuplexStream<unknown, unknown>, method, impl!, request, context);
       else respond(call, method, impl!, request, callback!, context);
     };

@@ -10,6 +10,7 @@ import { Code, type ConnectError, type HandlerContext, type ServiceImpl } from "
 import { context as otelContext, SpanStatusCode, trace } from "@opentelemetry/api";
 import { OverloadedError } from "./domain-errors.js";
 import { admissionOf, openScope, type RpcScope, type ScopeDeps } from "./rpc-scope.js";
+import { requestProblemKey } from "./strict-requests.js";
 
 /** A handler gets its request and the call's scope; nothing reaches into a shared context. */
 export type ScopedHandler<M extends DescMethod> =
@@ -80,6 +81,14 @@ export function standardLayers(deps: ScopeDeps): Layer[] {
       enter(_scope, { context }) {
         const outcome = admissionOf(context);
         if ("refused" in outcome) throw outcome.refused;
+      },
+    },
+    {
+      // A request the transport refused before decoding it (strict-requests.ts): over a list's maximum, too large, or not parsing.
+      name: "request",
+      enter(_scope, { context }) {
+        const problem = context.values.get(requestProblemKey);
+        if (problem) throw problem;
       },
     },
     { name: "drain", enter: () => deps.drain.throwIfDraining() },

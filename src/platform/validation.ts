@@ -1,18 +1,20 @@
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
-import { InvalidArgumentError, type FieldViolation } from "./domain-errors.js";
+import { InvalidArgumentError, MAX_VIOLATIONS, type FieldViolation } from "./domain-errors.js";
 
 const MIN_TIMESTAMP_SECONDS = -62_135_596_800n;
 const MAX_TIMESTAMP_SECONDS = 253_402_300_799n;
 
 /**
  * Collects every problem in a request before rejecting it, so a client fixes them in one round
- * trip. Field paths use the proto field names, as google.rpc.BadRequest expects.
+ * trip. Field paths use the proto field names, as google.rpc.BadRequest expects. Past
+ * MAX_VIOLATIONS they are only counted: what a refusal holds does not grow with the request.
  */
 export class Violations {
   private readonly list: FieldViolation[] = [];
+  private total = 0;
 
   add(field: string, description: string): void {
-    this.list.push({ field, description });
+    if (++this.total <= MAX_VIOLATIONS) this.list.push({ field, description });
   }
 
   /** Records a violation unless `ok`; returns `ok` so callers can skip dependent checks. */
@@ -48,7 +50,7 @@ export class Violations {
   }
 
   throwIfAny(): void {
-    if (this.list.length) throw new InvalidArgumentError(this.list);
+    if (this.total) throw new InvalidArgumentError(this.list, undefined, this.total);
   }
 }
 

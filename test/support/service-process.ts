@@ -56,6 +56,7 @@ export async function startServiceStack(env: Record<string, string> = {}) {
     databaseUrl,
     topic,
     httpPort,
+    grpcPort,
     get service() {
       return service;
     },

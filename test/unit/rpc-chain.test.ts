@@ -113,8 +113,8 @@ describe("the call chain", () => {
     expect(d.streamLimit.openStreams).toBe(0);
   });
 
-  it("the standard chain: observers outermost, then auth, drain and limits", () => {
-    expect(standardLayers(deps()).map((layer) => layer.name)).toEqual(["metrics", "tracing", "access log", "auth", "drain", "limits"]);
+  it("the standard chain: observers outermost, then auth, the refused request, drain and limits", () => {
+    expect(standardLayers(deps()).map((layer) => layer.name)).toEqual(["metrics", "tracing", "access log", "auth", "request", "drain", "limits"]);
   });
 
   it("when calls end, then their deadline timers end with them instead of waiting out the deadline", async () => {
