@@ -4,7 +4,11 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     // Minutes long: `npm run test:long` (CI runs both).
-    exclude: ["test/reliability/stock-conservation.test.ts", "test/events-kafka-outage.test.ts"],
+    exclude: [
+      "test/reliability/stock-conservation.test.ts",
+      "test/events-kafka-outage.test.ts",
+      "test/security/auth-failure-flood.test.ts",
+    ],
     globalSetup: ["test/support/global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 120_000,

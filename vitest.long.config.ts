@@ -9,7 +9,12 @@ import base from "./vitest.config.js";
 export default defineConfig({
   test: {
     ...base.test,
-    include: ["test/reliability/stock-conservation.test.ts", "test/reliability/hostile-input.test.ts", "test/events-kafka-outage.test.ts"],
+    include: [
+      "test/reliability/stock-conservation.test.ts",
+      "test/reliability/hostile-input.test.ts",
+      "test/events-kafka-outage.test.ts",
+      "test/security/auth-failure-flood.test.ts",
+    ],
     exclude: [],
     fileParallelism: false,
   },

@@ -102,6 +102,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   const admission = new Admission(createAuthenticator(config, log), {
     callsPerSecond: config.rateLimitPerSecond,
     failuresPerMinute: config.auth.failuresPerMinute,
+    trustedProxies: config.auth.trustedProxies,
   });
   const callLimit = new CallLimit(config.maxCallsInProgress);
   const streamLimit = new StreamLimit(config.watch.maxStreams, config.watch.maxStreamsPerCaller);

@@ -1,3 +1,4 @@
+import proxyaddr from "proxy-addr";
 import { z } from "zod";
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -32,8 +33,10 @@ const fields = z.object({
   JWT_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(300).default(30),
   // Gateway mode: the header x-gateway-secret must carry this, proving the call came through the gateway.
   GATEWAY_SECRET: key.optional(),
-  // Failed authentications per peer address per minute before its unproven calls are refused; 0: no limit.
+  // Failed authentications per client address per minute before its failing calls get RESOURCE_EXHAUSTED; 0: no limit.
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).default(60),
+  // Proxies whose X-Forwarded-For names the client (addresses, CIDRs, or loopback, linklocal, uniquelocal); unset: the socket's peer.
+  TRUSTED_PROXIES: list.optional(),
   RPC_MAX_TIMEOUT_MS: positiveInt.default(60_000),
   // Calls per second per caller; 0 turns the limit off.
   RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(0).default(100),
@@ -120,6 +123,11 @@ const schema = fields.superRefine((env, problems) => {
   if (Boolean(env.TLS_CERT_FILE) !== Boolean(env.TLS_KEY_FILE))
     problem("TLS_CERT_FILE", "TLS_CERT_FILE and TLS_KEY_FILE must be set together");
   if (env.JWT_SECRET && env.JWT_JWKS_URL) problem("JWT_JWKS_URL", "set JWT_SECRET or JWT_JWKS_URL, not both");
+  try {
+    proxyaddr.compile(env.TRUSTED_PROXIES ?? []);
+  } catch (error) {
+    problem("TRUSTED_PROXIES", `must list addresses or CIDRs: ${(error as Error).message}`);
+  }
   if (env.APP_ENV === "production") productionChecklist(env, problem);
 });
 
@@ -203,6 +211,7 @@ function toConfig(env: z.infer<typeof schema>) {
       clockToleranceS: env.JWT_CLOCK_TOLERANCE_S,
       gatewaySecret: env.GATEWAY_SECRET,
       failuresPerMinute: env.AUTH_FAILURES_PER_MINUTE,
+      trustedProxies: env.TRUSTED_PROXIES ?? [],
     },
     idempotency: {
       hashKey: env.IDEMPOTENCY_HASH_KEY,

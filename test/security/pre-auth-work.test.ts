@@ -154,7 +154,7 @@ describe("attack: making the service read and hold request bodies before it know
     expect(answer.body).toMatch(/"code":"unauthenticated"|grpc-status: 16/);
   });
 
-  it("when one peer keeps sending bad tokens, then after AUTH_FAILURES_PER_MINUTE its unverified calls are RESOURCE_EXHAUSTED, while a token it proved before still works", async () => {
+  it("when one peer keeps sending bad tokens, then after AUTH_FAILURES_PER_MINUTE its failing calls are RESOURCE_EXHAUSTED, while valid tokens, known or new, still pass", async () => {
     const limited = await startTestApp({ AUTH_FAILURES_PER_MINUTE: "5" });
     try {
       const good = limited.connect(OrderService, await token("honest-user"));
@@ -167,8 +167,7 @@ describe("attack: making the service read and hold request bodies before it know
       expect(refused.code).toBe(Code.ResourceExhausted);
       expect(reasonOf(refused)).toBe("AUTHENTICATION_FAILURES");
       await expect(good.listOrders({})).resolves.toBeDefined();
-      const fresh = await failure(limited.connect(OrderService, await token("new-user")).listOrders({}));
-      expect(fresh.code).toBe(Code.ResourceExhausted);
+      await expect(limited.connect(OrderService, await token("new-user")).listOrders({})).resolves.toBeDefined();
     } finally {
       await limited.stop();
     }

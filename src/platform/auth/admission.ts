@@ -1,5 +1,6 @@
 import { createContextKey } from "@connectrpc/connect";
-import { RateLimiterMemory, type RateLimiterRes } from "rate-limiter-flexible";
+import proxyaddr from "proxy-addr";
+import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { RateLimitedError, UnauthenticatedError } from "../domain-errors.js";
 import type { Authenticator } from "./authenticator.js";
 import type { Principal } from "./principal.js";
@@ -16,26 +17,37 @@ export const peerAddressKey = createContextKey<string>("", { description: "peer 
 export interface AdmissionLimits {
   /** Calls per second per caller; 0: no limit. */
   readonly callsPerSecond: number;
-  /** Failed authentications per peer address per minute; 0: no limit. */
+  /** Failed authentications per client address per minute; 0: no limit. */
   readonly failuresPerMinute: number;
+  /**
+   * The proxies (addresses, CIDRs, or proxy-addr's names such as "loopback") whose
+   * X-Forwarded-For is believed; empty: the socket's peer is the client.
+   */
+  readonly trustedProxies: readonly string[];
 }
 
 /**
  * Decides from the headers alone who is calling and whether they may call now, so that a caller
- * who may not is refused before the transport reads the body. A peer address that keeps failing
- * authentication is refused without verifying anything more, except for callers it already proved
- * (behind a NAT or a sidecar, one bad client must not lock out the good ones).
+ * who may not is refused before the transport reads the body.
+ *
+ * Every token is verified before any limit is looked at (HS256 and cached JWKS keys cost
+ * microseconds, and a token seen before is a cache hit): a valid token is never refused because
+ * someone else failed from the same address, which behind an ingress, a NAT or a sidecar is
+ * every caller's. Only failing calls are limited: past `failuresPerMinute` from one client address
+ * they get RESOURCE_EXHAUSTED with a retry delay instead of UNAUTHENTICATED.
  */
 export class Admission {
   private readonly perCaller: RateLimiterMemory | undefined;
   private readonly failures: RateLimiterMemory | undefined;
+  private readonly trust: ((address: string, hop: number) => boolean) | undefined;
 
   constructor(
     private readonly authenticator: Authenticator,
-    private readonly limits: AdmissionLimits,
+    limits: AdmissionLimits,
   ) {
     this.perCaller = limits.callsPerSecond > 0 ? new RateLimiterMemory({ points: limits.callsPerSecond, duration: 1 }) : undefined;
     this.failures = limits.failuresPerMinute > 0 ? new RateLimiterMemory({ points: limits.failuresPerMinute, duration: 60 }) : undefined;
+    this.trust = limits.trustedProxies.length ? proxyaddr.compile([...limits.trustedProxies]) : undefined;
   }
 
   /** Never rejects: a refusal is an outcome, carried to the handler so that it is logged and mapped like any error. */
@@ -50,18 +62,28 @@ export class Admission {
   }
 
   private async authenticate(headers: Headers, peer: string): Promise<Principal> {
-    const failed = this.failures && (await this.failures.get(peer));
-    if (failed && failed.consumedPoints >= this.limits.failuresPerMinute) {
-      const known = this.authenticator.recall(headers);
-      if (known) return known;
-      throw new RateLimitedError(failed.msBeforeNext, "AUTHENTICATION_FAILURES", "too many failed authentications from this address");
-    }
     try {
       return await this.authenticator.authenticate(headers);
     } catch (error) {
-      if (error instanceof UnauthenticatedError) await this.failures?.penalty(peer);
+      if (!(error instanceof UnauthenticatedError) || !this.failures) throw error;
+      const limited = await this.failures.consume(this.clientAddress(peer, headers)).then(
+        () => undefined,
+        (rejection: unknown) => rejection,
+      );
+      if (limited instanceof RateLimiterRes) {
+        throw new RateLimitedError(limited.msBeforeNext, "AUTHENTICATION_FAILURES", "too many failed authentications from this address");
+      }
+      if (limited) throw limited;
       throw error;
     }
+  }
+
+  /** The client's address: the socket's peer, or, when that is a trusted proxy, the address it forwarded for. */
+  clientAddress(peer: string, headers: Headers): string {
+    if (!this.trust) return peer;
+    const forwardedFor = headers.get("x-forwarded-for") ?? undefined;
+    const request = { headers: { "x-forwarded-for": forwardedFor }, connection: { remoteAddress: peer }, socket: { remoteAddress: peer } };
+    return peerAddress(proxyaddr(request as unknown as Parameters<typeof proxyaddr>[0], this.trust));
   }
 
   private async chargeCall(userId: string): Promise<void> {

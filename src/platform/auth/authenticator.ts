@@ -7,12 +7,6 @@ import { ROLES, type Principal, type Role } from "./principal.js";
 
 export interface Authenticator {
   authenticate(headers: Headers): Promise<Principal>;
-  /**
-   * The caller, when it can be told without new verification work (a token verified before, the
-   * gateway's secret); undefined otherwise. Lets a peer that keeps failing be refused cheaply
-   * while callers it already proved keep working.
-   */
-  recall(headers: Headers): Principal | undefined;
 }
 
 export type JwtKey = { readonly secret: Uint8Array } | { readonly jwksUrl: string };
@@ -66,18 +60,12 @@ export class JwtAuthenticator implements Authenticator {
     this.algorithms = "secret" in key ? ["HS256"] : ["RS256", "ES256", "PS256", "EdDSA"];
   }
 
-  recall(headers: Headers): Principal | undefined {
-    const token = bearerOf(headers);
-    const known = token ? this.verified.get(token) : undefined;
-    return known && known.expiresAt > Date.now() ? known.principal : undefined;
-  }
-
   async authenticate(headers: Headers): Promise<Principal> {
     const token = bearerOf(headers);
     if (token === undefined) throw new UnauthenticatedError("an authorization header with a bearer token is required");
     if (!token) throw new UnauthenticatedError('the authorization header must be "Bearer <JWT>"');
-    const known = this.recall(headers);
-    if (known) return known;
+    const known = this.verified.get(token);
+    if (known && known.expiresAt > Date.now()) return known.principal;
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.key as Parameters<typeof jwtVerify>[1], {
@@ -130,19 +118,7 @@ export class GatewayAuthenticator implements Authenticator {
     this.secretDigest = secret === undefined ? undefined : digest(secret);
   }
 
-  recall(headers: Headers): Principal | undefined {
-    try {
-      return this.identify(headers);
-    } catch {
-      return undefined;
-    }
-  }
-
   async authenticate(headers: Headers): Promise<Principal> {
-    return this.identify(headers);
-  }
-
-  private identify(headers: Headers): Principal {
     if (this.secretDigest && !timingSafeEqual(digest(headers.get(GATEWAY_SECRET_HEADER) ?? ""), this.secretDigest)) {
       throw new UnauthenticatedError(`${GATEWAY_SECRET_HEADER} is missing or wrong: this call did not come through the gateway`);
     }
