@@ -333,7 +333,7 @@ describe("limits", () => {
       const items = Array.from({ length: 51 }, (_, i) => ({ productId: `prod-${i}`, quantity: 1 }));
       const error = await client.createOrder(createOrderRequest({ items })).catch((e) => ConnectError.from(e));
       expect((error as ConnectError).code).toBe(Code.InvalidArgument);
-      expect((error as ConnectError).rawMessage).toContain("items: must have at most 50 items");
+      expect((error as ConnectError).rawMessage).toContain("items: must hold at most 50 items; got 51");
     } finally {
       await app.stop();
     }

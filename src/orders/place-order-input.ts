@@ -107,7 +107,7 @@ export function parseItem(item: OrderItemInput, field: string, currency: string,
 
 function parseItems(request: CreateOrderRequest, currency: string, v: Violations): ItemRequest[] {
   if (!v.check(request.items.length > 0, "items", "must have at least one item")) return [];
-  if (!v.check(request.items.length <= MAX_ITEMS, "items", `must have at most ${MAX_ITEMS} items`)) return [];
+  if (!v.check(request.items.length <= MAX_ITEMS, "items", `must hold at most ${MAX_ITEMS} items; got ${request.items.length}`)) return [];
   const seen = new Set<string>();
   return request.items.map((input, i) => {
     const item = parseItem(input, `items[${i}]`, currency, v);

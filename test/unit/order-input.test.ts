@@ -167,7 +167,7 @@ describe("CreateOrder input", () => {
     [
       "51 items",
       { items: Array.from({ length: MAX_ITEMS + 1 }, (_, i) => ({ productId: `p-${i}`, quantity: 1 })) },
-      ["items: must have at most 50 items"],
+      ["items: must hold at most 50 items; got 51"],
     ],
     ["quantity 0", { items: [{ productId: "prod-mug", quantity: 0 }] }, ["items[0].quantity: must be between 1 and 999"]],
     ["quantity 1000", { items: [{ productId: "prod-mug", quantity: MAX_QUANTITY + 1 }] }, ["items[0].quantity: must be between 1 and 999"]],

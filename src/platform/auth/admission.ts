@@ -68,12 +68,15 @@ export class Admission {
       if (!(error instanceof UnauthenticatedError) || !this.failures) throw error;
       const limited = await this.failures.consume(this.clientAddress(peer, headers)).then(
         () => undefined,
-        (rejection: unknown) => rejection,
+        (rejection: unknown) => {
+          // The limiter rejects with its result when the points are spent, and with an Error when it fails.
+          if (rejection instanceof RateLimiterRes) return rejection;
+          throw rejection;
+        },
       );
-      if (limited instanceof RateLimiterRes) {
+      if (limited) {
         throw new RateLimitedError(limited.msBeforeNext, "AUTHENTICATION_FAILURES", "too many failed authentications from this address");
       }
-      if (limited) throw limited;
       throw error;
     }
   }
