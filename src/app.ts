@@ -24,6 +24,8 @@ import { registerOutboxMetrics } from "./outbox/outbox-metrics.js";
 import { OutboxRelay } from "./outbox/outbox-relay.js";
 import { systemClock } from "./platform/clock.js";
 import { Admission } from "./platform/auth/admission.js";
+import { CART_ACCESS } from "./cart/cart-access.js";
+import { ORDER_ACCESS } from "./orders/order-access.js";
 import { createAuthenticator } from "./platform/auth/auth-config.js";
 import { developmentKey } from "./platform/development-keys.js";
 import { addConnectService } from "./platform/grpc-adapter.js";
@@ -134,8 +136,8 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     watch: { maxLifetimeMs: config.watch.maxLifetimeMs, heartbeatMs: config.watch.heartbeatMs },
   };
   const services: Served[] = [
-    serve(OrderService, orderService(orderDeps), scopeDeps),
-    serve(CartService, cartService({ ...orderDeps, cart: config.cart }), scopeDeps),
+    serve(OrderService, orderService(orderDeps), ORDER_ACCESS, scopeDeps),
+    serve(CartService, cartService({ ...orderDeps, cart: config.cart }), CART_ACCESS, scopeDeps),
   ];
   const stopCartCleanup = startCartCleanup(orm, config.cart.cleanupIntervalMs, log);
   const stopReservationSweeper = startReservationSweeper(orm, inventory, config.reservationSweepMs, log);

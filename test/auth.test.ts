@@ -25,8 +25,8 @@ type Call = (app: TestApp, bearer: string, order: Order) => Promise<unknown>;
 
 const OK: Expect = { code: 0 };
 const notFound = (what: string): Expect => ({ code: Code.NotFound, says: `${what} "` });
-const staffOnly: Expect = { code: Code.PermissionDenied, says: "only admin or service callers may" };
-const staffOrSeller: Expect = { code: Code.PermissionDenied, says: "only admin, service or seller callers may" };
+const staffOnly: Expect = { code: Code.PermissionDenied, says: "only staff (admin, service) may call" };
+const staffOrSeller: Expect = { code: Code.PermissionDenied, says: "only sellers or staff (admin, service) may call" };
 const precondition = (says: string): Expect => ({ code: Code.FailedPrecondition, says });
 
 const orders = (app: TestApp, bearer: string) => app.connect(OrderService, bearer);

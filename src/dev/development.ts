@@ -6,6 +6,11 @@ import type { Config } from "../config.js";
 import { developmentSigningKey, signDevelopmentToken } from "../platform/auth/auth-config.js";
 import { serve, type Served } from "../platform/rpc-chain.js";
 import type { ScopeDeps } from "../platform/rpc-scope.js";
+import type { AccessTable } from "../platform/auth/visibility.js";
+
+const EVERYONE = { customer: true, seller: true, staff: true };
+/** The reference catalog, for the development page to browse: anyone signed in reads it. */
+const CATALOG_ACCESS: AccessTable<typeof ProductService> = { getProduct: EVERYONE, batchGetProducts: EVERYONE, listProducts: EVERYONE };
 
 /**
  * What a development instance adds for the browser page (src/web): the built page itself, a
@@ -18,7 +23,7 @@ export function developmentTools(config: Config, orm: MikroORM, scopeDeps: Scope
   if (!key) return undefined;
   const browserServices: Served[] = config.dependencies.productServiceUrl
     ? []
-    : [serve(ProductService, referenceProductService(orm), scopeDeps)];
+    : [serve(ProductService, referenceProductService(orm), CATALOG_ACCESS, scopeDeps)];
   return {
     webDir: existsSync(config.webDir) ? config.webDir : undefined,
     tokenFor: (userId: string, role: "customer" | "admin") => signDevelopmentToken(config, key, userId, [role]),

@@ -100,16 +100,24 @@ export function orderToProto(order: OrderView): MessageInitShape<typeof OrderSch
 }
 
 /**
- * Needs the history read. Staff see every actor; anyone else (`viewer`, the customer or seller
- * asking) sees their own changes under their id and everyone else's as "staff": other people's
- * ids are not theirs to collect.
+ * Who made a change, as someone other than staff may see it: their own id, or the role of whoever
+ * else it was ("customer" for the order's buyer, otherwise "staff"); other people's ids are not
+ * theirs to collect.
  */
+function actorAs(viewerId: string, order: OrderView, actor: string): string {
+  if (actor === viewerId) return actor;
+  return actor === order.userId ? "customer" : "staff";
+}
+
+/** Needs the history read. Staff see every actor; anyone else (`viewer`, the customer or seller asking) sees them as actorAs says. */
 export function trackingToProto(
   order: OrderView,
   viewer: "staff" | { userId: string },
 ): MessageInitShape<typeof GetOrderStatusResponseSchema> {
   const shown = (change: StatusChangeView) =>
-    viewer === "staff" || change.actor === viewer.userId ? statusChangeToProto(change) : { ...statusChangeToProto(change), actor: "staff" };
+    viewer === "staff"
+      ? statusChangeToProto(change)
+      : { ...statusChangeToProto(change), actor: actorAs(viewer.userId, order, change.actor) };
   return {
     orderId: order.id,
     orderNumber: order.orderNumber,

@@ -1,15 +1,8 @@
 import { create, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import * as pb from "../../gen/shop/order/v1/order_pb.js";
 import { withoutCardData } from "../payments/card-data.js";
-import {
-  actingFor,
-  isStaff,
-  readerOf,
-  refuseSeller,
-  requireStaff,
-  requireStaffOrSeller,
-  type Principal,
-} from "../platform/auth/principal.js";
+import { actingFor, readerOf, type Principal } from "../platform/auth/principal.js";
+import { keepVisible, refuseFilters, viewerOf } from "../platform/auth/visibility.js";
 import type { ScopedImpl } from "../platform/rpc-chain.js";
 import type { RpcScope } from "../platform/rpc-scope.js";
 import { changeStatus, parseChangeStatus } from "./change-status.js";
@@ -22,6 +15,7 @@ import type { OrderDeps } from "./order-deps.js";
 import { orderToProto, orderStatusToProto, trackingToProto } from "./order-mapper.js";
 import { orderEventLog } from "./order-event-log.js";
 import { sellerItems, sellerOrderToProto } from "./seller-view.js";
+import { LIST_ORDERS_FILTERS, ORDER_VISIBILITY } from "./order-access.js";
 import { mutateOrder, type MutationTarget, type OrderChange } from "./order-mutation.js";
 import { payOrder } from "./order-payment.js";
 import { assertOrderVisible, findOrder } from "./order-repository.js";
@@ -33,10 +27,20 @@ import { parseWatchOrder, watchOrder } from "./watch-order.js";
 
 type Command = MutationTarget & { readonly requestId: string };
 
-/** The order as the caller may see it: whole for customers and staff, narrowed to its own items for a seller. */
+/**
+ * The order as the caller may see it: narrowed to its own items for a seller, then every field the
+ * visibility table (order-access.ts) does not grant the caller's role cleared.
+ */
 function present(principal: Principal) {
   const { sellerId } = readerOf(principal);
-  return (order: OrderView) => (sellerId === undefined ? orderToProto(order) : sellerOrderToProto(order, sellerId));
+  const viewer = viewerOf(principal);
+  return (order: OrderView) =>
+    keepVisible(
+      ORDER_VISIBILITY,
+      pb.OrderSchema,
+      sellerId === undefined ? orderToProto(order) : sellerOrderToProto(order, sellerId),
+      viewer,
+    );
 }
 
 /** Thin handlers: proto in, use case, proto out. Errors are mapped once, by the call chain (platform/rpc-chain.ts). */
@@ -53,13 +57,9 @@ export function orderService(deps: OrderDeps): ScopedImpl<typeof pb.OrderService
     requestSchema: Req,
     responseSchema: Res,
     respond: (order: OrderView, principal: Principal) => MessageInitShape<Res>,
-    allowed: "owner or staff" | "staff" | "staff or seller",
   ) {
     return (request: MessageShape<Req>, scope: RpcScope, command: Command, change: OrderChange) => {
       const { rpc } = scope;
-      if (allowed === "staff") requireStaff(scope.principal, `call ${rpc}`);
-      if (allowed === "owner or staff") refuseSeller(scope.principal, `call ${rpc}`);
-      if (allowed === "staff or seller") requireStaffOrSeller(scope.principal, `call ${rpc}`);
       const target = { ...command, ...readerOf(scope.principal) };
       const includeDeleted = rpc === pb.OrderService.method.deleteOrder.name;
       const call = {
@@ -77,21 +77,20 @@ export function orderService(deps: OrderDeps): ScopedImpl<typeof pb.OrderService
     };
   }
 
-  // Customers pay for and cancel their own orders; sellers move their own items; everything else is for staff (admin, service).
-  const update = mutation(pb.UpdateOrderRequestSchema, pb.UpdateOrderResponseSchema, withOrder, "staff");
-  const changeOrderStatus = mutation(pb.UpdateOrderStatusRequestSchema, pb.UpdateOrderStatusResponseSchema, withOrder, "staff");
-  const pay = mutation(pb.PayOrderRequestSchema, pb.PayOrderResponseSchema, withOrder, "owner or staff");
-  const cancel = mutation(pb.CancelOrderRequestSchema, pb.CancelOrderResponseSchema, withOrder, "owner or staff");
-  const refund = mutation(pb.RefundOrderRequestSchema, pb.RefundOrderResponseSchema, withOrder, "staff");
-  const remove = mutation(pb.DeleteOrderRequestSchema, pb.DeleteOrderResponseSchema, () => ({}), "staff");
-  const changeItem = mutation(pb.UpdateOrderItemStatusRequestSchema, pb.UpdateOrderItemStatusResponseSchema, withOrder, "staff or seller");
-  const add = mutation(pb.AddOrderItemRequestSchema, pb.AddOrderItemResponseSchema, withOrder, "staff");
-  const quantity = mutation(pb.UpdateOrderItemQuantityRequestSchema, pb.UpdateOrderItemQuantityResponseSchema, withOrder, "staff");
-  const removeLine = mutation(pb.RemoveOrderItemRequestSchema, pb.RemoveOrderItemResponseSchema, withOrder, "staff");
+  // Who may call each of these is ORDER_ACCESS, checked by the call chain before any handler runs.
+  const update = mutation(pb.UpdateOrderRequestSchema, pb.UpdateOrderResponseSchema, withOrder);
+  const changeOrderStatus = mutation(pb.UpdateOrderStatusRequestSchema, pb.UpdateOrderStatusResponseSchema, withOrder);
+  const pay = mutation(pb.PayOrderRequestSchema, pb.PayOrderResponseSchema, withOrder);
+  const cancel = mutation(pb.CancelOrderRequestSchema, pb.CancelOrderResponseSchema, withOrder);
+  const refund = mutation(pb.RefundOrderRequestSchema, pb.RefundOrderResponseSchema, withOrder);
+  const remove = mutation(pb.DeleteOrderRequestSchema, pb.DeleteOrderResponseSchema, () => ({}));
+  const changeItem = mutation(pb.UpdateOrderItemStatusRequestSchema, pb.UpdateOrderItemStatusResponseSchema, withOrder);
+  const add = mutation(pb.AddOrderItemRequestSchema, pb.AddOrderItemResponseSchema, withOrder);
+  const quantity = mutation(pb.UpdateOrderItemQuantityRequestSchema, pb.UpdateOrderItemQuantityResponseSchema, withOrder);
+  const removeLine = mutation(pb.RemoveOrderItemRequestSchema, pb.RemoveOrderItemResponseSchema, withOrder);
 
   return {
     async createOrder(request, scope) {
-      refuseSeller(scope.principal, "place orders");
       const userId = actingFor(scope.principal, request.userId, "order");
       const command = parsePlaceOrder({ ...request, userId }, deps.pricing.currency);
       const respond = (order: OrderView) => create(pb.CreateOrderResponseSchema, withOrder(order, scope.principal));
@@ -112,6 +111,7 @@ export function orderService(deps: OrderDeps): ScopedImpl<typeof pb.OrderService
     },
 
     async listOrders(request, scope) {
+      refuseFilters(LIST_ORDERS_FILTERS, pb.ListOrdersRequestSchema, request, viewerOf(scope.principal));
       const { ownerId, sellerId } = readerOf(scope.principal);
       // Customers see only their own orders and sellers those holding their items; asking for someone else's finds none.
       if (ownerId && request.userId && request.userId !== ownerId) return { orders: [], nextPageToken: "" };
@@ -136,14 +136,14 @@ export function orderService(deps: OrderDeps): ScopedImpl<typeof pb.OrderService
 
     async getOrderStatus(request, scope) {
       const reader = readerOf(scope.principal);
+      const viewer = viewerOf(scope.principal);
       const order = await findOrder(scope.em, parseOrderId(request.orderId), { withHistory: true, ...reader });
-      if (isStaff(scope.principal)) return trackingToProto(order, "staff");
       const shown = reader.sellerId === undefined ? order : sellerItems(order, reader.sellerId);
-      return trackingToProto(shown, { userId: scope.principal.userId });
+      const tracking = trackingToProto(shown, viewer === "staff" ? "staff" : { userId: scope.principal.userId });
+      return keepVisible(ORDER_VISIBILITY, pb.GetOrderStatusResponseSchema, tracking, viewer);
     },
 
     async listOrderEvents(request, scope) {
-      requireStaff(scope.principal, "read an order's events");
       return orderEventLog(scope.em, parseOrderId(request.orderId));
     },
 

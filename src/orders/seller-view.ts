@@ -1,6 +1,6 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { MoneySchema } from "../../gen/shop/money/v1/money_pb.js";
-import { CustomerSchema, OrderSchema } from "../../gen/shop/order/v1/order_pb.js";
+import { OrderSchema } from "../../gen/shop/order/v1/order_pb.js";
 import { sum } from "../money/money.js";
 import { lineTotal, storedLine } from "../money/totals.js";
 import { toMoneyProto } from "../money/money-proto.js";
@@ -13,25 +13,17 @@ export function sellerItems(order: OrderView, sellerId: string): OrderView {
 }
 
 /**
- * What a seller sees of an order: its own items, and what shipping them takes (the customer's
- * name and phone, the address, the notes). Never the payment, the customer's email or user id,
- * the order's totals or other sellers' lines; `subtotal` is the sum of the seller's own lines.
+ * An order narrowed to one seller: its own lines, and `subtotal` the sum of them. Which other
+ * fields a seller is sent (the customer's name and phone, the address, no payment or totals) is
+ * the visibility table's (order-access.ts), applied after this.
  */
 export function sellerOrderToProto(order: OrderView, sellerId: string): MessageInitShape<typeof OrderSchema> {
   const own = sellerItems(order, sellerId);
-  const shown = create(OrderSchema, orderToProto(own));
   const subtotal = sum(
     order.currency,
     own.items.map((item) => lineTotal(storedLine(order.currency, item))),
   );
-  shown.userId = "";
-  shown.customer = create(CustomerSchema, {
-    firstName: order.customerFirstName,
-    lastName: order.customerLastName,
-    phone: order.customerPhone,
-  });
-  shown.payment = undefined;
+  const shown = create(OrderSchema, orderToProto(own));
   shown.subtotal = create(MoneySchema, toMoneyProto(subtotal));
-  shown.tax = shown.shipping = shown.total = undefined;
   return shown;
 }

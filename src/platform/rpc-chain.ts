@@ -11,6 +11,7 @@ import { context as otelContext, SpanStatusCode, trace } from "@opentelemetry/ap
 import { OverloadedError } from "./domain-errors.js";
 import { admissionOf, openScope, type RpcScope, type ScopeDeps } from "./rpc-scope.js";
 import { requestProblemKey } from "./strict-requests.js";
+import { requireAccess, viewerOf, type AccessTable, type ByViewer } from "./auth/visibility.js";
 
 /** A handler gets its request and the call's scope; nothing reaches into a shared context. */
 export type ScopedHandler<M extends DescMethod> =
@@ -46,7 +47,7 @@ const codeName = (failure: ConnectError | undefined) => (failure ? Code[failure.
  * sees refused ones too. The request id, deadline, caller and EntityManager fork are the scope
  * itself, built once per call (rpc-scope.ts).
  */
-export function standardLayers(deps: ScopeDeps): Layer[] {
+export function standardLayers(deps: ScopeDeps, access: AccessRows): Layer[] {
   // The access line's fields are all known and none is secret, so it skips the redaction every
   // other line passes (logger.ts), which cost ten times the line itself (9 of 10 µs, measured here).
   const accessLog = deps.log.child({}, { redact: [] });
@@ -84,6 +85,13 @@ export function standardLayers(deps: ScopeDeps): Layer[] {
       },
     },
     {
+      // Who may call what is one table per service (e.g. orders/order-access.ts), read here and nowhere else.
+      name: "access",
+      enter(scope, { method }) {
+        requireAccess(access[method.localName] ?? NOBODY, viewerOf(scope.principal), method.name);
+      },
+    },
+    {
       // A request the transport refused before decoding it (strict-requests.ts): over a list's maximum, too large, or not parsing.
       name: "request",
       enter(_scope, { context }) {
@@ -109,8 +117,21 @@ export function standardLayers(deps: ScopeDeps): Layer[] {
 /** A service with its handlers, for either transport, without naming (or casting away) its type. */
 export type Served = <R>(use: <S extends DescService>(service: S, impl: Partial<ServiceImpl<S>>) => R) => R;
 
-/** Runs every method of `impl` through `layers`, mapping errors to gRPC statuses once, at the end. */
-export function serve<S extends DescService>(service: S, impl: ScopedImpl<S>, deps: ScopeDeps, layers = standardLayers(deps)): Served {
+/** A service's access table, as the chain reads it: a method without a row is refused to everyone. */
+type AccessRows = Readonly<Record<string, ByViewer | undefined>>;
+const NOBODY: ByViewer = { customer: false, seller: false, staff: false };
+
+/**
+ * Runs every method of `impl` through `layers`, mapping errors to gRPC statuses once, at the end.
+ * `access` says who may call each method; it is required, so no service is served without one.
+ */
+export function serve<S extends DescService>(
+  service: S,
+  impl: ScopedImpl<S>,
+  access: AccessTable<S>,
+  deps: ScopeDeps,
+  layers = standardLayers(deps, access),
+): Served {
   const handlers: Record<string, unknown> = {};
   for (const method of service.methods) {
     const handler = impl[method.localName as keyof S["method"]] as ((request: unknown, scope: RpcScope) => unknown) | undefined;

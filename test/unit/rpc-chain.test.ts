@@ -11,6 +11,7 @@ import { serve, standardLayers, type Layer } from "../../src/platform/rpc-chain.
 import type { ScopeDeps } from "../../src/platform/rpc-scope.js";
 import { StreamLimit } from "../../src/platform/stream-limit.js";
 import { NotFoundError } from "../../src/platform/domain-errors.js";
+import { ORDER_ACCESS } from "../../src/orders/order-access.js";
 
 /** The chain alone, on hand-made calls: no transport, no database (the handlers touch neither). */
 function deps(): ScopeDeps {
@@ -60,7 +61,7 @@ describe("the call chain", () => {
   it("when a unary call fails, then layers enter outermost first, exit innermost first, and all see the mapped status", async () => {
     const log: string[] = [];
     const impl = handlersOf(
-      serve(OrderService, { getOrder: async () => Promise.reject(new NotFoundError("order", "o1")) }, deps(), recorder(log)),
+      serve(OrderService, { getOrder: async () => Promise.reject(new NotFoundError("order", "o1")) }, ORDER_ACCESS, deps(), recorder(log)),
     );
     await expect(Promise.resolve(impl.getOrder!({} as never, contextFor("getOrder")))).rejects.toMatchObject({ code: Code.NotFound });
     expect(log).toEqual(["enter outer GetOrder GetOrder", "enter inner GetOrder GetOrder", "exit inner NotFound", "exit outer NotFound"]);
@@ -71,7 +72,7 @@ describe("the call chain", () => {
     async function* forever() {
       for (;;) yield { heartbeat: true };
     }
-    const impl = handlersOf(serve(OrderService, { watchOrder: forever }, deps(), recorder(log)));
+    const impl = handlersOf(serve(OrderService, { watchOrder: forever }, ORDER_ACCESS, deps(), recorder(log)));
     for await (const _ of impl.watchOrder!({} as never, contextFor("watchOrder"))) break;
     expect(log).toEqual(["enter outer WatchOrder WatchOrder", "enter inner WatchOrder WatchOrder", "exit inner OK", "exit outer OK"]);
   });
@@ -79,7 +80,7 @@ describe("the call chain", () => {
   it("when a call is refused by auth, then the handler never runs and the observers still see it", async () => {
     const d = deps();
     let ran = false;
-    const impl = handlersOf(serve(OrderService, { getOrder: async () => ((ran = true), {}) }, d));
+    const impl = handlersOf(serve(OrderService, { getOrder: async () => ((ran = true), {}) }, ORDER_ACCESS, d));
     await expect(Promise.resolve(impl.getOrder!({} as never, contextFor("getOrder", false)))).rejects.toMatchObject({
       code: Code.Unauthenticated,
     });
@@ -90,7 +91,9 @@ describe("the call chain", () => {
   it("when unary calls exceed the limit, then the excess is UNAVAILABLE, and the limit is given back after each call", async () => {
     const d = deps();
     let release!: () => void;
-    const impl = handlersOf(serve(OrderService, { getOrder: () => new Promise((resolve) => (release = () => resolve({}))) }, d));
+    const impl = handlersOf(
+      serve(OrderService, { getOrder: () => new Promise((resolve) => (release = () => resolve({}))) }, ORDER_ACCESS, d),
+    );
     const first = impl.getOrder!({} as never, contextFor("getOrder"));
     await expect(Promise.resolve(impl.getOrder!({} as never, contextFor("getOrder")))).rejects.toMatchObject({ code: Code.Unavailable });
     release();
@@ -104,7 +107,7 @@ describe("the call chain", () => {
       yield { heartbeat: true };
       await new Promise(() => undefined);
     }
-    const impl = handlersOf(serve(OrderService, { watchOrder: one }, d));
+    const impl = handlersOf(serve(OrderService, { watchOrder: one }, ORDER_ACCESS, d));
     const first = impl.watchOrder!({} as never, contextFor("watchOrder"))[Symbol.asyncIterator]();
     await first.next();
     const second = impl.watchOrder!({} as never, contextFor("watchOrder"))[Symbol.asyncIterator]();
@@ -113,12 +116,21 @@ describe("the call chain", () => {
     expect(d.streamLimit.openStreams).toBe(0);
   });
 
-  it("the standard chain: observers outermost, then auth, the refused request, drain and limits", () => {
-    expect(standardLayers(deps()).map((layer) => layer.name)).toEqual(["metrics", "tracing", "access log", "auth", "request", "drain", "limits"]);
+  it("the standard chain: observers outermost, then auth, access, the refused request, drain and limits", () => {
+    expect(standardLayers(deps(), ORDER_ACCESS).map((layer) => layer.name)).toEqual([
+      "metrics",
+      "tracing",
+      "access log",
+      "auth",
+      "access",
+      "request",
+      "drain",
+      "limits",
+    ]);
   });
 
   it("when calls end, then their deadline timers end with them instead of waiting out the deadline", async () => {
-    const handlers = handlersOf(serve(OrderService, { getOrder: () => Promise.resolve({}) }, deps(), []));
+    const handlers = handlersOf(serve(OrderService, { getOrder: () => Promise.resolve({}) }, ORDER_ACCESS, deps(), []));
     const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === "Timeout").length;
     const before = timers();
     for (let i = 0; i < 50; i++) await handlers.getOrder!({} as never, contextFor("getOrder"));

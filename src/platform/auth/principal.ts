@@ -16,35 +16,10 @@ export function isStaff(principal: Principal): boolean {
   return principal.roles.includes("admin") || principal.roles.includes("service");
 }
 
-export function requireStaff(principal: Principal, action: string): void {
-  if (!isStaff(principal)) throw new PermissionDeniedError(`only admin or service callers may ${action}`);
-}
-
-/** Item fulfilment: staff move any item, a seller its own; customers none. */
-export function requireStaffOrSeller(principal: Principal, action: string): void {
-  if (!isStaff(principal) && principal.sellerId === undefined) {
-    throw new PermissionDeniedError(`only admin, service or seller callers may ${action}`);
-  }
-}
-
-/** A seller's reads are narrowed to its own items; undefined for everyone else (staff see all). */
-export function sellerOf(principal: Principal): string | undefined {
-  return isStaff(principal) ? undefined : principal.sellerId;
-}
-
-/**
- * Sellers fulfil their items and read the orders holding them, nothing more: they place no
- * orders, keep no carts and make no other change.
- */
-export function refuseSeller(principal: Principal, action: string): void {
-  if (sellerOf(principal) !== undefined) {
-    throw new PermissionDeniedError(`a seller token cannot ${action}; sellers may read their orders and move their own items`);
-  }
-}
-
 /** What the caller may see of orders: a customer its own, a seller those holding its items, staff all. */
 export function readerOf(principal: Principal): { readonly ownerId?: string; readonly sellerId?: string } {
-  const sellerId = sellerOf(principal);
+  // A seller's reads are narrowed to its own items; staff see all.
+  const sellerId = isStaff(principal) ? undefined : principal.sellerId;
   return sellerId !== undefined ? { sellerId } : { ownerId: ownerOf(principal) };
 }
 

@@ -1,0 +1,123 @@
+import { readFileSync } from "node:fs";
+import { create, isFieldSet, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import { describe, expect, it } from "vitest";
+import { CartService } from "../../gen/shop/cart/v1/cart_pb.js";
+import { ListOrdersRequestSchema, OrderSchema, OrderService } from "../../gen/shop/order/v1/order_pb.js";
+import { accessMarkdown, answeredMessages, SECURITY_DOC } from "../../scripts/access-doc.js";
+import { CART_ACCESS, CART_VISIBILITY } from "../../src/cart/cart-access.js";
+import { LIST_ORDERS_FILTERS, ORDER_ACCESS, ORDER_VISIBILITY } from "../../src/orders/order-access.js";
+import { PermissionDeniedError } from "../../src/platform/domain-errors.js";
+import { keepVisible, refuseFilters, VIEWERS, type ByViewer, type VisibilityTable } from "../../src/platform/auth/visibility.js";
+
+const services = [
+  { service: OrderService, access: ORDER_ACCESS as Record<string, ByViewer | undefined> },
+  { service: CartService, access: CART_ACCESS as Record<string, ByViewer | undefined> },
+];
+
+const complete = (rule: ByViewer | undefined) => rule !== undefined && VIEWERS.every((viewer) => rule[viewer] !== undefined);
+
+describe("the access and visibility tables, walked from the descriptors", () => {
+  it("every RPC of every service has an access rule for each role", () => {
+    const missing = services.flatMap(({ service, access }) =>
+      service.methods.filter((method) => !complete(access[method.localName])).map((method) => `${service.name}.${method.name}`),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it("every field of every message an RPC answers with, at any depth, has a visibility rule for each role", () => {
+    const missing = answeredMessages(services.map(({ service }) => service)).flatMap((desc) =>
+      desc.fields
+        .filter((field) => !complete(CART_VISIBILITY[desc.typeName]?.[field.name]))
+        .map((field) => `${desc.typeName}.${field.name}`),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it("the tables name no message or field the contract does not have", () => {
+    const known = new Map(answeredMessages(services.map(({ service }) => service)).map((desc) => [desc.typeName, desc]));
+    const stale = Object.entries(CART_VISIBILITY).flatMap(([typeName, fields]) =>
+      Object.keys(fields)
+        .filter((name) => !known.get(typeName)?.fields.some((field) => field.name === name))
+        .map((name) => `${typeName}.${name}`),
+    );
+    expect(stale).toEqual([]);
+    expect(Object.keys(LIST_ORDERS_FILTERS).filter((name) => !ListOrdersRequestSchema.fields.some((f) => f.name === name))).toEqual([]);
+  });
+
+  it("every field of ListOrdersRequest has a filter rule for each role", () => {
+    expect(ListOrdersRequestSchema.fields.filter((field) => !complete(LIST_ORDERS_FILTERS[field.name])).map((f) => f.name)).toEqual([]);
+  });
+
+  it("docs/security.md shows the tables as the code has them", () => {
+    expect(readFileSync(SECURITY_DOC, "utf8"), "stale: npm run -s docs:access").toContain(accessMarkdown());
+  });
+});
+
+/** Every field of `desc` set, recursively, so that clearing any one shows. */
+function filled<D extends DescMessage>(desc: D, depth = 0): MessageShape<D> {
+  const message = create(desc) as Record<string, unknown>;
+  for (const field of desc.fields) {
+    const value = (() => {
+      if (field.message) return depth < 3 ? filled(field.message, depth + 1) : create(field.message);
+      if (field.enum) return 1;
+      if (field.scalar === 9) return "x";
+      if (field.scalar === 8) return true;
+      if ([3, 4, 6, 16, 18].includes(field.scalar)) return 1n;
+      return 1;
+    })();
+    if (field.fieldKind === "list") message[field.localName] = [value];
+    else if (field.fieldKind === "map") message[field.localName] = { k: field.mapKind === "message" ? value : "v" };
+    else message[field.localName] = value;
+  }
+  return message as MessageShape<D>;
+}
+
+/** Fields set in `message` that the table does not grant `viewer`, by path. */
+function leaks(
+  table: VisibilityTable,
+  desc: DescMessage,
+  message: Record<string, unknown>,
+  viewer: (typeof VIEWERS)[number],
+  path = "",
+): string[] {
+  return desc.fields.flatMap((field) => {
+    const at = `${path}${field.name}`;
+    if (!isFieldSet(message as MessageShape<DescMessage>, field)) return [];
+    if ((table[desc.typeName]?.[field.name]?.[viewer] ?? false) === false) return [at];
+    if (field.message && !table[field.message.typeName]) return [];
+    if (field.fieldKind === "message")
+      return leaks(table, field.message, message[field.localName] as Record<string, unknown>, viewer, `${at}.`);
+    if (field.fieldKind === "list" && field.listKind === "message")
+      return (message[field.localName] as Record<string, unknown>[]).flatMap((e) => leaks(table, field.message, e, viewer, `${at}[].`));
+    return [];
+  });
+}
+
+describe("keepVisible: what a role is sent", () => {
+  it.each(VIEWERS)(
+    "when an order with every field set is shown to a %s, then nothing it may not see is left and all it may see is kept",
+    (viewer) => {
+      const shown = keepVisible(ORDER_VISIBILITY, OrderSchema, filled(OrderSchema), viewer);
+      expect(leaks(ORDER_VISIBILITY, OrderSchema, shown as never, viewer)).toEqual([]);
+      const kept = OrderSchema.fields.filter((field) => isFieldSet(shown, field)).map((field) => field.name);
+      const granted = OrderSchema.fields.filter((field) => ORDER_VISIBILITY["shop.order.v1.Order"]![field.name]![viewer] !== false);
+      expect(kept).toEqual(granted.map((field) => field.name));
+    },
+  );
+
+  it("when a field has no rule, then it is cleared for every role (fail closed)", () => {
+    const { notes: _dropped, ...withoutNotes } = ORDER_VISIBILITY["shop.order.v1.Order"]!;
+    const table = { ...ORDER_VISIBILITY, "shop.order.v1.Order": withoutNotes };
+    for (const viewer of VIEWERS) expect(keepVisible(table, OrderSchema, filled(OrderSchema), viewer).notes).toBe("");
+  });
+
+  it("when a seller filters ListOrders by who the customer is, then it is refused whatever the value", () => {
+    for (const filter of [{ customerEmail: "ann@example.com" }, { userId: "user-1" }]) {
+      const request = create(ListOrdersRequestSchema, filter);
+      expect(() => refuseFilters(LIST_ORDERS_FILTERS, ListOrdersRequestSchema, request, "seller")).toThrow(PermissionDeniedError);
+      expect(() => refuseFilters(LIST_ORDERS_FILTERS, ListOrdersRequestSchema, request, "customer")).not.toThrow();
+    }
+    const ordinary = create(ListOrdersRequestSchema, { statuses: [1], orderNumber: "ORD-1", sellerId: "seller-north" });
+    expect(() => refuseFilters(LIST_ORDERS_FILTERS, ListOrdersRequestSchema, ordinary, "seller")).not.toThrow();
+  });
+});
