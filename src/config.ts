@@ -16,7 +16,7 @@ const fields = z.object({
   HOST: z.string().min(1).default("0.0.0.0"),
   GRPC_PORT: port.default(50051),
   HTTP_PORT: port.default(8080),
-  // Development allows any origin when unset; production must list them.
+  // Unset: this service's own origins and the Vite dev server (development); production must list them.
   CORS_ORIGINS: list.optional(),
   TLS_CERT_FILE: z.string().optional(),
   TLS_KEY_FILE: z.string().optional(),
@@ -153,6 +153,11 @@ function productionChecklist(env: z.infer<typeof fields>, problem: (name: string
   }
 }
 
+/** What a development instance's own pages and the Vite dev server (port 5173) are served from; never "*". */
+function developmentOrigins(httpPort: number): string[] {
+  return [httpPort, 5173].flatMap((port) => [`http://localhost:${port}`, `http://127.0.0.1:${port}`]);
+}
+
 export type Config = ReturnType<typeof toConfig>;
 
 export class ConfigError extends Error {
@@ -183,7 +188,7 @@ function toConfig(env: z.infer<typeof schema>) {
     host: env.HOST,
     grpcPort: env.GRPC_PORT,
     httpPort: env.HTTP_PORT,
-    corsOrigins: env.CORS_ORIGINS ?? ["*"],
+    corsOrigins: env.CORS_ORIGINS ?? developmentOrigins(env.HTTP_PORT),
     tls: env.TLS_CERT_FILE && env.TLS_KEY_FILE ? { certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE } : undefined,
     maxMessageBytes: env.MAX_MESSAGE_BYTES,
     rpcDefaultTimeoutMs: env.RPC_DEFAULT_TIMEOUT_MS,

@@ -65,22 +65,11 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
 
   const page = options.development?.webDir ? sirv(options.development.webDir, { etag: true }) : undefined;
   const handler = (request: Request, response: Response) => {
+    // Before CORS, so that no page of another origin may read what it answers.
+    if (options.development && request.url?.startsWith("/dev/token")) return devToken(request, response, options.development);
     corsMiddleware(request, response, () => {
       if (serveOperations(request, response, options)) return;
       if (options.console?.(request as http.IncomingMessage, response as http.ServerResponse)) return;
-      const development = options.development;
-      if (development && request.method === "GET" && request.url?.startsWith("/dev/token") && isLoopback(request.socket.remoteAddress)) {
-        const query = new URL(request.url, "http://localhost").searchParams;
-        const userId = query.get("user") ?? "";
-        const role = query.get("role") ?? "customer";
-        if (!isUserId(userId)) return json(response, 400, { error: `user ${USER_ID.hint}` });
-        if (role !== "customer" && role !== "admin") return json(response, 400, { error: "role must be customer or admin" });
-        development.tokenFor(userId, role).then(
-          (token) => json(response, 200, { token }),
-          () => json(response, 500, { error: "could not sign" }),
-        );
-        return;
-      }
       if (page && request.method === "GET" && !request.url?.includes(".v1.")) {
         return page(request as http.IncomingMessage, response as http.ServerResponse, () => json(response, 404, { error: "not found" }));
       }
@@ -97,6 +86,34 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   const server = http.createServer(handler);
   server.keepAliveTimeout = 65_000;
   return server;
+}
+
+/**
+ * Development tokens, for the development page and the console on this machine only: the caller
+ * must be on loopback, and the Host it asked for must be a loopback name, or a page on another
+ * site could rebind its own name to 127.0.0.1 and read a token. No CORS headers: only a page of
+ * this origin can read the answer.
+ */
+function devToken(request: Request, response: Response, development: NonNullable<HttpServerOptions["development"]>): void {
+  if (request.method !== "GET" || !isLoopback(request.socket.remoteAddress) || !isLoopbackHost(request.headers.host)) {
+    return json(response, 404, { error: "not found" });
+  }
+  const query = new URL(request.url ?? "", "http://localhost").searchParams;
+  const userId = query.get("user") ?? "";
+  const role = query.get("role") ?? "customer";
+  if (!isUserId(userId)) return json(response, 400, { error: `user ${USER_ID.hint}` });
+  if (role !== "customer" && role !== "admin") return json(response, 400, { error: "role must be customer or admin" });
+  development.tokenFor(userId, role).then(
+    (token) => json(response, 200, { token }),
+    () => json(response, 500, { error: "could not sign" }),
+  );
+}
+
+/** localhost, 127.0.0.1 or [::1], with any port. */
+function isLoopbackHost(host: string | undefined): boolean {
+  if (!host) return false;
+  const name = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.split(":")[0];
+  return name === "localhost" || name === "127.0.0.1" || name === "[::1]";
 }
 
 /** /healthz, /readyz and (where served) /metrics; true when the request was one of them. */

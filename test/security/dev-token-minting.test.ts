@@ -2,7 +2,10 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
+import { createServer, get as httpGet, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { promisify } from "node:util";
+import { chromium, type Browser } from "playwright-core";
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CartService } from "../../gen/shop/cart/v1/cart_pb.js";
@@ -91,5 +94,69 @@ describe("attack: minting tokens from /dev/token", () => {
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("attack: a web page of another site takes a development admin token", () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "dev-key-"));
+  let app: TestApp;
+  let browser: Browser;
+  let evil: Server;
+  let evilOrigin: string;
+  beforeAll(async () => {
+    app = await startTestApp({ JWT_SECRET: "", DATA_DIR: dataDir });
+    // A page the developer visits, on another origin: it tries to read a token and spend it.
+    const target = `http://127.0.0.1:${app.httpPort}`;
+    const page = `<!doctype html><script>
+      fetch("${target}/dev/token?user=evil&role=admin")
+        .then((r) => r.text(), (e) => "blocked: " + e)
+        .then((text) => { document.title = "done"; document.body.textContent = text; });
+    </script>`;
+    evil = createServer((_request, response) => response.writeHead(200, { "content-type": "text/html" }).end(page));
+    await new Promise<void>((resolve) => evil.listen(0, "127.0.0.1", resolve));
+    evilOrigin = `http://localhost:${(evil.address() as AddressInfo).port}`;
+    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    evil?.close();
+    await app?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("when a page from another origin fetches /dev/token in Chromium, then it cannot read the token", async () => {
+    const page = await browser.newPage();
+    await page.goto(evilOrigin);
+    await expect.poll(() => page.title()).toBe("done");
+    const seen = await page.textContent("body");
+    expect(seen).toMatch(/^blocked: /);
+    expect(seen).not.toMatch(/ey[\w-]+\.ey/);
+    await page.close();
+  });
+
+  it("when /dev/token is asked with an Origin, then it answers without any CORS header", async () => {
+    const response = await fetch(`http://127.0.0.1:${app.httpPort}/dev/token?user=dev`, { headers: { origin: evilOrigin } });
+    expect(response.status).toBe(200);
+    expect([...response.headers.keys()].filter((name) => name.startsWith("access-control-"))).toEqual([]);
+  });
+
+  it("when a rebound name (Host: evil.example) reaches /dev/token from loopback, then it is not found", async () => {
+    const answer = await new Promise<number>((resolve, reject) =>
+      httpGet({ host: "127.0.0.1", port: app.httpPort, path: "/dev/token?user=evil&role=admin", headers: { host: "evil.example" } }, (r) =>
+        resolve(r.resume().statusCode!),
+      ).on("error", reject),
+    );
+    expect(answer).toBe(404);
+  });
+
+  it("when development runs without CORS_ORIGINS, then only its own origins and the Vite dev server may call from a browser, not any site", async () => {
+    const preflight = (origin: string) =>
+      fetch(`http://127.0.0.1:${app.httpPort}/shop.cart.v1.CartService/GetCart`, {
+        method: "OPTIONS",
+        headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type" },
+      }).then((r) => r.headers.get("access-control-allow-origin"));
+    expect(await preflight(evilOrigin)).toBeNull();
+    expect(await preflight("http://localhost:5173")).toBe("http://localhost:5173");
+    expect(await preflight("http://127.0.0.1:5173")).toBe("http://127.0.0.1:5173");
   });
 });
