@@ -24,6 +24,7 @@ import { registerOutboxMetrics } from "./outbox/outbox-metrics.js";
 import { OutboxRelay } from "./outbox/outbox-relay.js";
 import { systemClock } from "./platform/clock.js";
 import { Admission } from "./platform/auth/admission.js";
+import { KafkaDelivery } from "./outbox/kafka-delivery.js";
 import { CART_ACCESS } from "./cart/cart-access.js";
 import { ORDER_ACCESS } from "./orders/order-access.js";
 import { createAuthenticator } from "./platform/auth/auth-config.js";
@@ -94,7 +95,8 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   let relay: OutboxRelay | undefined;
   if (kafka) {
     const observer = registerOutboxMetrics(metrics, () => relay!.stats);
-    relay = new OutboxRelay(orm, kafka.producer, changes, config.outbox, log, observer);
+    const delivery = new KafkaDelivery(kafka.producer, kafka.admin, config.outbox.source, config.outbox.encoding);
+    relay = new OutboxRelay(orm, delivery, changes, config.outbox, log, observer);
   }
   relay?.start();
 

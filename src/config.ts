@@ -75,6 +75,10 @@ const fields = z.object({
   EVENT_SOURCE: z.string().min(1).default("/order-service"),
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(500),
   OUTBOX_POLL_MS: positiveInt.default(1_000),
+  // Refusals of one event by the broker (missing topic, record too large) before it is parked for staff to retry.
+  OUTBOX_MAX_ATTEMPTS: positiveInt.default(10),
+  // A refused event's first wait, doubling with each refusal up to 5 minutes; only its own order's later events wait with it.
+  OUTBOX_RETRY_BACKOFF_MS: positiveInt.default(1_000),
   OUTBOX_RETENTION_MS: positiveInt.default(7 * 24 * 3_600_000),
 
   // Request hashes are an HMAC with this key; development generates one in DATA_DIR.
@@ -237,6 +241,8 @@ function toConfig(env: z.infer<typeof schema>) {
     outbox: {
       batchSize: env.OUTBOX_BATCH_SIZE,
       pollMs: env.OUTBOX_POLL_MS,
+      maxAttempts: env.OUTBOX_MAX_ATTEMPTS,
+      retryBackoffMs: env.OUTBOX_RETRY_BACKOFF_MS,
       retentionMs: env.OUTBOX_RETENTION_MS,
       source: env.EVENT_SOURCE,
       encoding: env.EVENT_ENCODING,

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OrderService, OrderStatus, type Order } from "../gen/shop/order/v1/order_pb.js";
 import { createOrderRequest } from "./support/fixtures.js";
 import { startTestApp, type TestApp } from "./support/test-app.js";
-import { adminToken, token } from "./support/tokens.js";
+import { adminToken, sellerToken, token } from "./support/tokens.js";
+import { query } from "./support/db.js";
 
 /** Debian's Chromium, never a downloaded browser. */
 const CHROMIUM = "/usr/bin/chromium";
@@ -91,22 +92,41 @@ describe("the staff console in headless Chromium, against the real service", () 
     expect(redirect.status).toBe(308);
     const page = await fetch(base);
     expect(page.status).toBe(200);
-    expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
-    expect(page.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    // Each directive exactly: a policy that added 'unsafe-inline' or a foreign host to any of them fails.
+    const policy = Object.fromEntries(
+      page.headers
+        .get("content-security-policy")!
+        .split(";")
+        .map((directive) => directive.trim().split(/\s+/))
+        .map(([name, ...sources]) => [name, sources.sort()]),
+    );
+    expect(policy).toEqual({
+      "default-src": ["'self'"],
+      "script-src": ["'self'"],
+      "style-src": ["'self'"],
+      "img-src": ["'self'", "data:"],
+      "connect-src": ["'self'"],
+      "frame-ancestors": ["'none'"],
+      "base-uri": ["'none'"],
+      "form-action": ["'self'"],
+    });
     expect(page.headers.get("x-content-type-options")).toBe("nosniff");
     expect((await fetch(`${base}../console/nope.js`)).status).toBe(404);
   });
 
-  it("when a customer signs in, then the console refuses clearly and shows no orders", async () => {
+  it.each([
+    ["customer", () => token("console-customer")],
+    ["seller", () => sellerToken("console-seller", "seller-north")],
+  ])("when a %s signs in, then the console refuses clearly and shows no orders", async (role, bearer) => {
     const page = await desk.newPage();
     try {
-      await signIn(page, await token("console-customer"));
+      await signIn(page, await bearer());
       const alert = page.getByRole("alert");
       await expect.poll(() => alert.textContent()).toContain("for staff (admin) only");
       expect(await alert.textContent()).toContain("PermissionDenied");
       expect(await page.locator("table").count()).toBe(0);
       expect(await accessibilityProblems(page)).toEqual([]);
-      await page.screenshot({ path: join(ARTIFACTS, "console-refused-customer.png"), fullPage: true });
+      await page.screenshot({ path: join(ARTIFACTS, `console-refused-${role}.png`), fullPage: true });
     } finally {
       await page.close();
     }
@@ -200,6 +220,37 @@ describe("the staff console in headless Chromium, against the real service", () 
       await page.close();
     }
   }, 90_000);
+
+  it("when the broker refused an order's event for good, then the order page shows it parked with the reason, and staff release it", async () => {
+    const order = await place("console-parked");
+    await query(
+      app.databaseUrl,
+      `insert into outbox_events (event_id, topic, aggregate_id, event_type, payload, occurred_at, next_attempt_at, attempts, last_error, parked_at)
+       values ($1, 'orders.nowhere', $2, 'shop.order.v1.OrderStatusChanged', '\\x00', now(), now(), 10, 'topic "orders.nowhere" does not exist on the broker', now())`,
+      [rid(), order.id],
+    );
+    const page = await desk.newPage();
+    try {
+      await signIn(page, adminToken);
+      await page.goto(`${base}#/orders/${order.id}`);
+      const parked = page.locator(".pill.bad");
+      await expect.poll(() => parked.textContent()).toBe('parked: topic "orders.nowhere" does not exist on the broker');
+      expect(await accessibilityProblems(page)).toEqual([]);
+      await page.screenshot({ path: join(ARTIFACTS, "console-order-parked-event.png"), fullPage: true });
+      await page.getByRole("button", { name: "Retry parked events" }).click();
+      await expect
+        .poll(() => page.getByRole("status").allTextContents())
+        .toContain("Released: the relay sends them again, then this order's later events.");
+      expect(await parked.count()).toBe(0);
+      const [row] = await query<{ parked_at: Date | null }>(
+        app.databaseUrl,
+        `select parked_at from outbox_events where topic = 'orders.nowhere'`,
+      );
+      expect(row!.parked_at).toBeNull();
+    } finally {
+      await page.close();
+    }
+  });
 
   it("when more orders match than a page holds, then Older and Newer walk the keyset pages", async () => {
     const userId = `console-many-${rid().slice(0, 6)}`;

@@ -1,8 +1,14 @@
 import { Code } from "@connectrpc/connect";
-import { OrderStatus, type GetOrderStatusResponse, type ListOrderEventsResponse, type Order } from "../../gen/shop/order/v1/order_pb.js";
+import {
+  OrderStatus,
+  type GetOrderStatusResponse,
+  type ListOrderEventsResponse,
+  type Order,
+  type OrderEventRecord,
+} from "../../gen/shop/order/v1/order_pb.js";
 import { orders, problemOf } from "./api.js";
 import { h, show, table } from "./dom.js";
-import { problemBox } from "./feedback.js";
+import { act, problemBox } from "./feedback.js";
 import { attributes, itemStatus, money, orderStatus, paymentStatus, time } from "./format.js";
 import { addItemForm, detailsForm, itemControls, statusActions, type Changed, type OrderState } from "./order-actions.js";
 
@@ -76,26 +82,44 @@ function historyTable(status: GetOrderStatusResponse): HTMLElement {
   return table("Status history", ["When", "Change", "By", "Reason"], rows);
 }
 
-function eventsTable(log: ListOrderEventsResponse): HTMLElement {
-  const rows = log.events.map((event) =>
+/** Where an event stands on its way to Kafka: published, waiting, refused (retried by itself) or parked (for staff to retry). */
+function delivery(event: OrderEventRecord): HTMLElement {
+  if (event.published) return h("span", { class: "pill ok" }, `published ${time(event.publishTime)}`);
+  if (event.parked) return h("span", { class: "pill bad" }, `parked: ${event.lastError}`);
+  if (event.lastError) return h("span", { class: "pill wait" }, `refused, tried again ${time(event.nextAttemptTime)}: ${event.lastError}`);
+  return h("span", { class: "pill wait" }, "waiting for the relay");
+}
+
+function eventsTable(events: readonly OrderEventRecord[]): HTMLElement {
+  const rows = events.map((event) =>
     h(
       "tr",
       {},
       h("td", {}, time(event.occurTime)),
       h("td", {}, event.type.replace("shop.order.v1.", "")),
-      h(
-        "td",
-        {},
-        h(
-          "span",
-          { class: event.published ? "pill ok" : "pill wait" },
-          event.published ? `published ${time(event.publishTime)}` : "waiting for the relay",
-        ),
-      ),
+      h("td", {}, delivery(event)),
       h("td", { class: "num" }, event.attempts),
     ),
   );
   return table("Events written for this order", ["Written", "Event", "Kafka", "Attempts"], rows);
+}
+
+/** The events, and when the broker refused some for good (parked), the button that releases them. */
+function eventsSection(orderId: string, log: ListOrderEventsResponse): HTMLElement {
+  const slot = h("div", {}, eventsTable(log.events));
+  if (!log.events.some((event) => event.parked)) return slot;
+  const message = h("div", { class: "message-slot", "aria-live": "polite" });
+  const retry = h("button", { type: "button" }, "Retry parked events");
+  retry.addEventListener("click", () => {
+    void act(
+      message,
+      "Released: the relay sends them again, then this order's later events.",
+      async () => show(slot, eventsTable((await orders.retryOrderEvents({ requestId: crypto.randomUUID(), orderId })).events)),
+      retry,
+    );
+  });
+  const why = "The broker refused a parked event every time; fix the cause (a missing topic, a size limit), then retry.";
+  return h("div", {}, slot, h("p", {}, why), retry, message);
 }
 
 const section = (id: string, title: string, extra = "") => {
@@ -150,7 +174,7 @@ export function orderPage(main: HTMLElement, orderId: string, signal: AbortSigna
         orders.listOrderEvents({ orderId }, { signal }),
       ]);
       show(history.body, historyTable(status));
-      show(events.body, eventsTable(log));
+      show(events.body, eventsSection(orderId, log));
     } catch (error) {
       if (!signal.aborted) show(message, problemBox(problemOf(error), "Part of the order could not be read"));
     }

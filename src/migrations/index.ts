@@ -7,6 +7,7 @@ import { Migration20261122000500_outbox_traceparent } from "./Migration202611220
 import { Migration20261123000000_reservation_leases } from "./Migration20261123000000_reservation_leases.js";
 import { Migration20261128000000_entity_names } from "./Migration20261128000000_entity_names.js";
 import { Migration20261128100000_marketplace } from "./Migration20261128100000_marketplace.js";
+import { Migration20261204000000_outbox_parking } from "./Migration20261204000000_outbox_parking.js";
 
 /** Listed explicitly so the compiled service needs no file discovery. Append, never edit. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   { name: "Migration20261123000000_reservation_leases", class: Migration20261123000000_reservation_leases },
   { name: "Migration20261128000000_entity_names", class: Migration20261128000000_entity_names },
   { name: "Migration20261128100000_marketplace", class: Migration20261128100000_marketplace },
+  { name: "Migration20261204000000_outbox_parking", class: Migration20261204000000_outbox_parking },
 ];

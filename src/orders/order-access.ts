@@ -30,6 +30,7 @@ export const ORDER_ACCESS: AccessTable<typeof OrderService> = {
   updateOrderItemQuantity: STAFF,
   removeOrderItem: STAFF,
   listOrderEvents: STAFF,
+  retryOrderEvents: STAFF,
 };
 
 /**
@@ -130,6 +131,9 @@ export const ORDER_VISIBILITY: VisibilityTable = {
     published: STAFF,
     publish_time: STAFF,
     attempts: STAFF,
+    parked: STAFF,
+    last_error: STAFF,
+    next_attempt_time: STAFF,
   },
   "shop.order.v1.CreateOrderResponse": { order: ALL },
   "shop.order.v1.GetOrderResponse": { order: ALL },
@@ -157,4 +161,5 @@ export const ORDER_VISIBILITY: VisibilityTable = {
   "shop.order.v1.RemoveOrderItemResponse": { order: ALL },
   "shop.order.v1.WatchOrderResponse": { order: ALL, event_type: ALL, heartbeat: ALL },
   "shop.order.v1.ListOrderEventsResponse": { events: STAFF },
+  "shop.order.v1.RetryOrderEventsResponse": { retried_count: STAFF, events: STAFF },
 };

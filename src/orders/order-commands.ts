@@ -43,3 +43,15 @@ export function parsePay(request: PayOrderRequest): PayCommand {
   v.throwIfAny();
   return command;
 }
+
+export interface RetryEventsCommand {
+  readonly requestId: string;
+  readonly orderId: string;
+}
+
+export function parseRetryEvents(request: { requestId: string; orderId: string }): RetryEventsCommand {
+  const v = new Violations();
+  const command = { requestId: v.text("request_id", request.requestId, REQUEST_ID), orderId: orderIdField(v, request.orderId) };
+  v.throwIfAny();
+  return command;
+}

@@ -10,10 +10,10 @@ import { addItem, parseAddItem, parseChangeQuantity, parseRemoveItem } from "./e
 import { parseOrderId } from "./order-id.js";
 import { parseItemStatus } from "./item-fulfilment.js";
 import { listOrders, parseListOrders } from "./list-orders.js";
-import { parsePay, parseReasonCommand } from "./order-commands.js";
+import { parsePay, parseReasonCommand, parseRetryEvents } from "./order-commands.js";
 import type { OrderDeps } from "./order-deps.js";
 import { orderToProto, orderStatusToProto, trackingToProto } from "./order-mapper.js";
-import { orderEventLog } from "./order-event-log.js";
+import { orderEventLog, retryOrderEvents } from "./order-event-log.js";
 import { sellerItems, sellerOrderToProto } from "./seller-view.js";
 import { LIST_ORDERS_FILTERS, ORDER_VISIBILITY } from "./order-access.js";
 import { mutateOrder, type MutationTarget, type OrderChange } from "./order-mutation.js";
@@ -145,6 +145,24 @@ export function orderService(deps: OrderDeps): ScopedImpl<typeof pb.OrderService
 
     async listOrderEvents(request, scope) {
       return orderEventLog(scope.em, parseOrderId(request.orderId));
+    },
+
+    async retryOrderEvents(request, scope) {
+      const command = parseRetryEvents(request);
+      const call = {
+        rpc: scope.rpc,
+        caller: scope.principal.userId,
+        parts: [command.orderId, command.requestId],
+        requestSchema: pb.RetryOrderEventsRequestSchema,
+        request,
+        responseSchema: pb.RetryOrderEventsResponseSchema,
+        beforeReplay: async () => undefined,
+      };
+      return deps.idempotency.run(scope, call, (record) =>
+        scope.em.transactional(async (tx) =>
+          record(tx, create(pb.RetryOrderEventsResponseSchema, await retryOrderEvents(tx, command.orderId))),
+        ),
+      );
     },
 
     updateOrder(request, scope) {

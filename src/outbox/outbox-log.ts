@@ -9,6 +9,11 @@ export interface LoggedEvent {
   readonly occurredAt: Date;
   readonly publishedAt: Date | null;
   readonly attempts: number;
+  readonly parked: boolean;
+  /** Why the broker last refused it; "" when it never did. */
+  readonly lastError: string;
+  /** When a refused, unparked event is tried again. */
+  readonly nextAttemptAt: Date | null;
 }
 
 /**
@@ -23,9 +28,15 @@ export async function eventsOf(em: EntityManager, aggregateId: string): Promise<
     occurred_at: Date;
     published_at: Date | null;
     attempts: number;
-  }>(em, `select event_id, event_type, topic, occurred_at, published_at, attempts from outbox_events where aggregate_id = ? order by id`, [
-    aggregateId,
-  ]);
+    parked_at: Date | null;
+    last_error: string;
+    next_attempt_at: Date;
+  }>(
+    em,
+    `select event_id, event_type, topic, occurred_at, published_at, attempts, parked_at, last_error, next_attempt_at
+     from outbox_events where aggregate_id = ? order by id`,
+    [aggregateId],
+  );
   return rows.map((row) => ({
     eventId: row.event_id,
     type: row.event_type,
@@ -33,5 +44,23 @@ export async function eventsOf(em: EntityManager, aggregateId: string): Promise<
     occurredAt: new Date(row.occurred_at),
     publishedAt: row.published_at === null ? null : new Date(row.published_at),
     attempts: row.attempts,
+    parked: row.parked_at !== null,
+    lastError: row.last_error,
+    nextAttemptAt: row.published_at === null && row.parked_at === null && row.last_error ? new Date(row.next_attempt_at) : null,
   }));
+}
+
+/**
+ * Releases an aggregate's parked events for the relay to send again, with fresh attempts, once
+ * their cause is fixed; they go in id order and the aggregate's later events follow. Returns how
+ * many were parked.
+ */
+export async function retryParked(em: EntityManager, aggregateId: string): Promise<number> {
+  const released = await query<{ id: string }>(
+    em,
+    `update outbox_events set parked_at = null, attempts = 0, next_attempt_at = now()
+     where aggregate_id = ? and parked_at is not null and published_at is null returning id`,
+    [aggregateId],
+  );
+  return released.length;
 }

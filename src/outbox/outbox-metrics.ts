@@ -4,6 +4,7 @@ import type { OutboxStats } from "./outbox-relay.js";
 export interface RelayObserver {
   published(count: number): void;
   failed(): void;
+  parked(): void;
 }
 
 /** Backlog and lag are read from the relay's last measurement when Prometheus scrapes. */
@@ -24,11 +25,24 @@ export function registerOutboxMetrics(registry: Registry, stats: () => OutboxSta
       this.set(stats().oldestUnpublishedMs / 1000);
     },
   });
+  new Gauge({
+    name: "outbox_parked_events",
+    help: "Events the broker refused OUTBOX_MAX_ATTEMPTS times, waiting for staff to retry them (RetryOrderEvents)",
+    registers: [registry],
+    collect() {
+      this.set(stats().parked);
+    },
+  });
+  const parked = new Counter({
+    name: "outbox_parked_events_total",
+    help: "Events parked since the process started",
+    registers: [registry],
+  });
   const published = new Counter({ name: "outbox_published_events_total", help: "Events published to Kafka", registers: [registry] });
   const failures = new Counter({
     name: "outbox_publish_failures_total",
     help: "Publish attempts that failed and were retried",
     registers: [registry],
   });
-  return { published: (count) => published.inc(count), failed: () => failures.inc() };
+  return { published: (count) => published.inc(count), failed: () => failures.inc(), parked: () => parked.inc() };
 }

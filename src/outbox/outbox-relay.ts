@@ -1,13 +1,17 @@
-import type { MikroORM } from "@mikro-orm/postgresql";
-import type { Producer } from "kafkajs";
+import type { EntityManager, MikroORM } from "@mikro-orm/postgresql";
 import type { Logger } from "pino";
 import type { PgListener } from "../platform/pg-listener.js";
-import { toKafkaMessage, type EventEncoding, type OutboxRow } from "./cloudevents.js";
+import type { EventEncoding, OutboxRow } from "./cloudevents.js";
+import type { Delivery, KafkaDelivery } from "./kafka-delivery.js";
 import type { RelayObserver } from "./outbox-metrics.js";
 import { query } from "../db/sql.js";
 
 export interface RelayOptions {
   readonly batchSize: number;
+  /** Refusals of one row by the broker before it is parked for staff to retry. */
+  readonly maxAttempts: number;
+  /** A refused row's first wait; it doubles with each refusal, up to MAX_ROW_BACKOFF_MS. */
+  readonly retryBackoffMs: number;
   /** Safety net for a missed NOTIFY, and how often backlog and lag are measured. */
   readonly pollMs: number;
   readonly retentionMs: number;
@@ -16,7 +20,10 @@ export interface RelayOptions {
 }
 
 export interface OutboxStats {
+  /** Events waiting to be published, parked ones aside. */
   readonly backlog: number;
+  /** Events the broker refused OUTBOX_MAX_ATTEMPTS times, waiting for staff to retry them. */
+  readonly parked: number;
   /** Age of the oldest unpublished event; 0 when there is none. */
   readonly oldestUnpublishedMs: number;
   readonly lastPublishedAt?: string;
@@ -26,10 +33,25 @@ export interface OutboxStats {
 /** Any fixed number shared by every instance: the relay that holds it publishes, the others wait. */
 const RELAY_LOCK_ID = 4_271_002;
 const MAX_BACKOFF_MS = 5_000;
+const MAX_ROW_BACKOFF_MS = 5 * 60_000;
 const CLEANUP_EVERY_MS = 60_000;
+
+/**
+ * Unpublished rows in id order, but none of an aggregate held back: one whose earlier row the broker
+ * refused and is waiting out its backoff, or is parked. Other aggregates go on.
+ */
+const READY_ROWS = `
+  select id, event_id, topic, aggregate_id, event_type, payload, occurred_at, trace_parent, attempts
+  from outbox_events
+  where published_at is null and parked_at is null and (attempts = 0 or next_attempt_at <= now())
+    and aggregate_id <> all (array(
+      select aggregate_id from outbox_events
+      where published_at is null and attempts > 0 and (parked_at is not null or next_attempt_at > now())))
+  order by id limit ?`;
 
 interface Row {
   id: string;
+  attempts: number;
   event_id: string;
   topic: string;
   aggregate_id: string;
@@ -45,7 +67,9 @@ interface Row {
  * relays at once and keep their order; a batch is marked published in the same transaction
  * after Kafka acknowledged it (acks=all, idempotent producer), so a crash in between repeats
  * it rather than losing it. Woken by NOTIFY on commit; polls as a fallback; backs off while
- * Kafka is down.
+ * Kafka is down. A row the broker refuses (its topic is missing, it is too large) holds back
+ * only its own aggregate: it is retried with a backoff of its own and, after `maxAttempts`,
+ * parked with its reason until staff retry it (outbox-retry.ts).
  */
 export class OutboxRelay {
   private draining = false;
@@ -54,16 +78,16 @@ export class OutboxRelay {
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
   private current: Promise<void> = Promise.resolve();
-  private state: OutboxStats = { backlog: 0, oldestUnpublishedMs: 0 };
+  private state: OutboxStats = { backlog: 0, parked: 0, oldestUnpublishedMs: 0 };
   private unsubscribe: (() => void)[] = [];
 
   constructor(
     private readonly orm: MikroORM,
-    private readonly producer: Producer,
+    private readonly kafka: KafkaDelivery,
     private readonly listener: PgListener,
     private readonly options: RelayOptions,
     private readonly log: Logger,
-    private readonly observer: RelayObserver = { published: () => undefined, failed: () => undefined },
+    private readonly observer: RelayObserver = { published: () => undefined, failed: () => undefined, parked: () => undefined },
   ) {}
 
   start(): void {
@@ -141,41 +165,63 @@ export class OutboxRelay {
     } while (this.again && !this.stopped);
   }
 
-  /** Returns how many rows it published; 0 also when another relay holds the lock. */
+  /** Returns how many rows it tried (published or refused); 0 also when another relay holds the lock. */
   private async publishBatch(): Promise<number> {
     return this.orm.em.fork().transactional(async (tx) => {
       const [lock] = await query<{ locked: boolean }>(tx, `select pg_try_advisory_xact_lock(?) as locked`, [RELAY_LOCK_ID]);
       if (!lock?.locked) return 0;
-      const rows = await query<Row>(
-        tx,
-        `select id, event_id, topic, aggregate_id, event_type, payload, occurred_at, trace_parent
-         from outbox_events where published_at is null order by id limit ?`,
-        [this.options.batchSize],
-      );
+      const rows = await query<Row>(tx, READY_ROWS, [this.options.batchSize]);
       if (!rows.length) return 0;
-      for (const [topic, messages] of byTopic(rows.map(toOutboxRow))) {
-        await this.producer.send({
-          topic,
-          acks: -1,
-          messages: messages.map((row) => toKafkaMessage(row, this.options.source, this.options.encoding)),
-        });
+      const delivery = await this.kafka.deliver(rows.map(toOutboxRow));
+      if (delivery.published.length) {
+        await query(tx, `update outbox_events set published_at = now(), attempts = attempts + 1 where id = any(?::bigint[])`, [
+          delivery.published.map((row) => row.id),
+        ]);
+        this.state = { ...this.state, lastPublishedAt: new Date().toISOString(), lastError: undefined };
+        this.observer.published(delivery.published.length);
       }
-      await query(tx, `update outbox_events set published_at = now(), attempts = attempts + 1 where id = any(?::bigint[])`, [
-        rows.map((row) => String(row.id)),
-      ]);
-      this.state = { ...this.state, lastPublishedAt: new Date().toISOString(), lastError: undefined };
-      this.observer.published(rows.length);
+      await this.markRefused(tx, rows, delivery.refused);
       return rows.length;
     });
   }
 
+  /** Each refused row waits out its own backoff, or is parked once it has used its attempts. */
+  private async markRefused(tx: EntityManager, rows: readonly Row[], refused: Delivery["refused"]): Promise<void> {
+    const attemptsOf = new Map(rows.map((row) => [String(row.id), row.attempts]));
+    for (const { row, reason } of refused) {
+      const attempts = (attemptsOf.get(row.id) ?? 0) + 1;
+      const park = attempts >= this.options.maxAttempts;
+      const waitMs = Math.min(this.options.retryBackoffMs * 2 ** (attempts - 1), MAX_ROW_BACKOFF_MS);
+      await query(
+        tx,
+        `update outbox_events set attempts = ?, last_error = ?, next_attempt_at = now() + make_interval(secs => ?),
+           parked_at = case when ? then now() end where id = ?`,
+        [attempts, reason, waitMs / 1000, park, row.id],
+      );
+      const fields = { eventId: row.eventId, aggregateId: row.aggregateId, topic: row.topic, attempts, reason };
+      if (park) {
+        this.observer.parked();
+        this.log.error(fields, "outbox event parked: the broker refused it every time; its order's later events wait for a retry by staff");
+      } else {
+        this.observer.failed();
+        this.log.warn({ ...fields, retryInMs: waitMs }, "the broker refused an outbox event; its order's later events wait, others go on");
+      }
+    }
+  }
+
   private async measure(): Promise<void> {
     try {
-      const [row] = await this.orm.em.fork().execute<{ backlog: number; oldest_ms: number | null }[]>(
-        `select count(*)::int as backlog, (extract(epoch from now() - min(occurred_at)) * 1000)::float8 as oldest_ms
+      const [row] = await this.orm.em.fork().execute<{ backlog: number; parked: number; oldest_ms: number | null }[]>(
+        `select count(*) filter (where parked_at is null)::int as backlog, count(parked_at)::int as parked,
+           (extract(epoch from now() - min(occurred_at) filter (where parked_at is null)) * 1000)::float8 as oldest_ms
          from outbox_events where published_at is null`,
       );
-      this.state = { ...this.state, backlog: row?.backlog ?? 0, oldestUnpublishedMs: Math.max(0, Math.round(row?.oldest_ms ?? 0)) };
+      this.state = {
+        ...this.state,
+        backlog: row?.backlog ?? 0,
+        parked: row?.parked ?? 0,
+        oldestUnpublishedMs: Math.max(0, Math.round(row?.oldest_ms ?? 0)),
+      };
     } catch (error) {
       this.log.warn({ err: error }, "could not measure the outbox backlog");
     }
@@ -205,11 +251,4 @@ function toOutboxRow(row: Row): OutboxRow {
     occurredAt: new Date(row.occurred_at),
     traceParent: row.trace_parent,
   };
-}
-
-/** Keeps row order within each topic. */
-function byTopic(rows: OutboxRow[]): Map<string, OutboxRow[]> {
-  const groups = new Map<string, OutboxRow[]>();
-  for (const row of rows) groups.set(row.topic, [...(groups.get(row.topic) ?? []), row]);
-  return groups;
 }

@@ -17,9 +17,12 @@ const OutboxEventSchema = defineEntity({
     payload: p.blob(),
     occurredAt: p.datetime(),
     publishedAt: p.datetime().nullable(),
+    /** Deliveries the broker refused (publishing counts one more); a failing row waits until nextAttemptAt. */
     attempts: p.integer().default(0),
     nextAttemptAt: p.datetime(),
     lastError: p.text().default(""),
+    /** Set after OUTBOX_MAX_ATTEMPTS refusals: the row and its aggregate's later rows wait for staff to retry. */
+    parkedAt: p.datetime().nullable(),
     traceParent: p.string().length(64).nullable(),
   },
   indexes: [
@@ -27,6 +30,10 @@ const OutboxEventSchema = defineEntity({
     {
       name: "outbox_events_pending",
       expression: `create index "outbox_events_pending" on "outbox_events" ("id") where "published_at" is null`,
+    },
+    {
+      name: "outbox_events_failing",
+      expression: `create index "outbox_events_failing" on "outbox_events" ("aggregate_id") where "published_at" is null and "attempts" > 0`,
     },
     {
       name: "outbox_events_published",

@@ -23,6 +23,7 @@ export function validRequests(order: ExistingOrder): Record<string, () => Record
     listOrders: () => ({ pageSize: 10 }),
     getOrderStatus: () => ({ orderId }),
     listOrderEvents: () => ({ orderId }),
+    retryOrderEvents: () => ({ requestId: rid(), orderId }),
     watchOrder: () => ({ orderId }),
     updateOrder: () => ({ requestId: rid(), orderId, notes: "leave at the door" }),
     updateOrderStatus: () => ({ requestId: rid(), orderId, status: OrderStatus.CONFIRMED }),
