@@ -31,7 +31,9 @@ if (process.argv[2] === "migrate") {
   process.exit();
 }
 const app = await startApp(config, log).catch(async (error: unknown) => {
-  log.fatal({ err: error }, "could not start");
+  // Whatever was thrown, the line names it: a library that rejects with nothing left "could not start" and no cause.
+  const err = error instanceof Error ? error : new Error(`rejected with ${String(error)}`);
+  log.fatal({ err }, `could not start: ${err.message}`);
   await new Promise((resolve) => log.flush(resolve));
   return process.exit(1);
 });
