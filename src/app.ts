@@ -100,6 +100,12 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   }
   relay?.start();
 
+  if (config.dependencies.plaintextInProduction.length) {
+    log.warn(
+      { urls: config.dependencies.plaintextInProduction },
+      "ALLOW_PLAINTEXT_DEPENDENCIES=true: these dependencies are called without TLS; only a mesh adding mTLS makes that safe",
+    );
+  }
   const dependencyMetrics = new DependencyMetrics(metrics);
   const { catalog, inventory } = createCatalogClients(config.dependencies, orm, dependencyMetrics);
   registerPoolMetrics(metrics, await orm.em.getConnection().getNativeClient());

@@ -89,6 +89,8 @@ const fields = z.object({
   // Unset: the built-in simulated Payment service (development; production only with ALLOW_SIMULATED_PAYMENTS).
   PAYMENT_SERVICE_URL: z.url({ protocol: /^https?$/ }).optional(),
   ALLOW_SIMULATED_PAYMENTS: flag.default(false),
+  // Production refuses http:// dependency URLs (payment tokens would cross the network in clear) unless a mesh adds mTLS and this says so.
+  ALLOW_PLAINTEXT_DEPENDENCIES: flag.default(false),
 
   PRODUCT_SERVICE_URL: z.url({ protocol: /^https?$/ }).optional(),
   INVENTORY_SERVICE_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -149,6 +151,16 @@ function productionChecklist(env: z.infer<typeof fields>, problem: (name: string
   else if (env.CORS_ORIGINS.includes("*")) problem("CORS_ORIGINS", '"*" is not allowed in production; list the shop\'s origins');
   if (!env.IDEMPOTENCY_HASH_KEY)
     problem("IDEMPOTENCY_HASH_KEY", "production needs IDEMPOTENCY_HASH_KEY (32+ characters) to key request hashes");
+  if (!env.ALLOW_PLAINTEXT_DEPENDENCIES) {
+    for (const name of ["PAYMENT_SERVICE_URL", "PRODUCT_SERVICE_URL", "INVENTORY_SERVICE_URL"] as const) {
+      if (env[name]?.startsWith("http:")) {
+        problem(
+          name,
+          "must be https in production (payment tokens and prices cross the network), or set ALLOW_PLAINTEXT_DEPENDENCIES=true where a mesh adds mTLS",
+        );
+      }
+    }
+  }
   if (!env.PAYMENT_SERVICE_URL && !env.ALLOW_SIMULATED_PAYMENTS) {
     problem(
       "ALLOW_SIMULATED_PAYMENTS",
@@ -251,6 +263,11 @@ function toConfig(env: z.infer<typeof schema>) {
       productServiceUrl: env.PRODUCT_SERVICE_URL,
       inventoryServiceUrl: env.INVENTORY_SERVICE_URL,
       paymentServiceUrl: env.PAYMENT_SERVICE_URL,
+      /** Production dependencies reached over http:// because ALLOW_PLAINTEXT_DEPENDENCIES says a mesh adds mTLS: warned at every start. */
+      plaintextInProduction:
+        env.APP_ENV === "production"
+          ? [env.PAYMENT_SERVICE_URL, env.PRODUCT_SERVICE_URL, env.INVENTORY_SERVICE_URL].filter((url) => url?.startsWith("http:"))
+          : [],
       timeoutMs: env.DEPENDENCY_TIMEOUT_MS,
       client: env.DEPENDENCY_CLIENT,
       resilience: {

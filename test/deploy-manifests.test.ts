@@ -10,6 +10,7 @@ import { parseAllDocuments, parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { CONFIG_VARIABLES, loadConfig } from "../src/config.js";
 import { kustomize } from "./support/kustomize.js";
+import { problems } from "./support/config-problems.js";
 
 /**
  * The Kubernetes manifests as kustomize renders them, each object validated against the
@@ -78,18 +79,36 @@ for (const [name, dir] of Object.entries(overlays)) {
       }
     });
 
-    it("the ConfigMap with the Secret's keys is a configuration the service accepts in production", () => {
-      const data = byKind(manifests, "ConfigMap").data as Record<string, string>;
-      const secrets = {
-        DATABASE_URL: "postgres://orders@db:5432/orders",
-        JWT_SECRET: "x".repeat(32),
-        IDEMPOTENCY_HASH_KEY: "y".repeat(32),
-      };
-      const withOrigins = name === "base" ? { CORS_ORIGINS: "https://shop.example.com", ALLOW_SIMULATED_PAYMENTS: "true" } : {};
-      const config = loadConfig({ ...data, ...withOrigins, ...secrets });
-      expect(config.environment).toBe("production");
-      expect(config.database.migrateAtStart).toBe(false);
-    });
+    const secrets = {
+      DATABASE_URL: "postgres://orders@db:5432/orders",
+      JWT_SECRET: "x".repeat(32),
+      IDEMPOTENCY_HASH_KEY: "y".repeat(32),
+    };
+
+    if (name === "base") {
+      it("the base ConfigMap with the Secret's keys is refused in production for exactly what an overlay must add: the shop's origins and its Payment service", () => {
+        const data = byKind(manifests, "ConfigMap").data as Record<string, string>;
+        expect(problems({ ...data, ...secrets }).map((problem) => problem.split(":")[0])).toEqual([
+          "CORS_ORIGINS",
+          "ALLOW_SIMULATED_PAYMENTS",
+        ]);
+      });
+    } else {
+      it("the ConfigMap as rendered, with the Secret's keys, is a configuration the service accepts in production", () => {
+        const data = byKind(manifests, "ConfigMap").data as Record<string, string>;
+        const config = loadConfig({ ...data, ...secrets });
+        expect(config.environment).toBe("production");
+        expect(config.database.migrateAtStart).toBe(false);
+      });
+
+      it("the same in gateway mode, with the gateway's secret in place of the JWT key, and refused without it", () => {
+        const data = { ...(byKind(manifests, "ConfigMap").data as Record<string, string>), AUTH_MODE: "gateway" };
+        const { JWT_SECRET: _jwt, ...gatewaySecrets } = { ...secrets, GATEWAY_SECRET: "g".repeat(32) };
+        expect(loadConfig({ ...data, ...gatewaySecrets }).auth.mode).toBe("gateway");
+        const { GATEWAY_SECRET: _gateway, ...withoutSecret } = gatewaySecrets;
+        expect(problems({ ...data, ...withoutSecret }).map((problem) => problem.split(":")[0])).toEqual(["GATEWAY_SECRET"]);
+      });
+    }
 
     it("the pods run as a numeric non-root user, read-only, without privileges or capabilities, under RuntimeDefault seccomp", () => {
       for (const workload of [byKind(manifests, "Deployment"), byKind(manifests, "Job")]) {

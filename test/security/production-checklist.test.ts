@@ -45,8 +45,31 @@ describe("attack: a hurried operator ships development conveniences to productio
   });
 
   it("when production names a Payment service, then simulated payments need no permission; a URL that is not one is refused", () => {
-    expect(problems({ ...without("ALLOW_SIMULATED_PAYMENTS"), PAYMENT_SERVICE_URL: "http://payments.internal:50051" })).toEqual([]);
+    expect(problems({ ...without("ALLOW_SIMULATED_PAYMENTS"), PAYMENT_SERVICE_URL: "https://payments.internal:50051" })).toEqual([]);
     expect(problems({ PAYMENT_SERVICE_URL: "payments" })[0]).toMatch(/^PAYMENT_SERVICE_URL: /);
+  });
+
+  it.each(["PAYMENT_SERVICE_URL", "PRODUCT_SERVICE_URL", "INVENTORY_SERVICE_URL"])(
+    "when production calls %s over http://, then start-up refuses: payment tokens would cross the network in clear",
+    (name) => {
+      expect(problems({ ...PRODUCTION, [name]: "http://dependency.internal:50051" })).toEqual([
+        `${name}: must be https in production (payment tokens and prices cross the network), or set ALLOW_PLAINTEXT_DEPENDENCIES=true where a mesh adds mTLS (got "http://dependency.internal:50051")`,
+      ]);
+      expect(problems({ ...PRODUCTION, [name]: "https://dependency.internal:50051" })).toEqual([]);
+      expect(problems({ ...PRODUCTION, [name]: "http://dependency.internal:50051", ALLOW_PLAINTEXT_DEPENDENCIES: "true" })).toEqual([]);
+      expect(problems({ [name]: "http://dependency.internal:50051" })).toEqual([]);
+    },
+  );
+
+  it("when a mesh is trusted with ALLOW_PLAINTEXT_DEPENDENCIES=true, then every start warns which dependencies go without TLS", async () => {
+    const lines: string[] = [];
+    const app = await startTestApp(
+      { ...without("DATABASE_URL"), PAYMENT_SERVICE_URL: "http://127.0.0.1:9", ALLOW_PLAINTEXT_DEPENDENCIES: "true" },
+      { logLines: lines },
+    );
+    await app.stop();
+    const warned = lines.map((line) => JSON.parse(line) as { level: number; msg: string; urls?: string[] }).find((l) => l.urls);
+    expect(warned).toMatchObject({ level: 40, urls: ["http://127.0.0.1:9"] });
   });
 
   describe("a production instance", () => {
