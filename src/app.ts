@@ -33,7 +33,7 @@ import { addConnectService } from "./platform/grpc-adapter.js";
 import { CallLimit } from "./platform/call-limit.js";
 import { bindGrpcServer, createGrpcServer, shutdownGrpcServer } from "./platform/grpc-server.js";
 import { Health, type DependencyCheck } from "./platform/health.js";
-import { createMetricsRegistry, registerPoolMetrics } from "./platform/metrics.js";
+import { createMetricsRegistry, registerAuthMetrics, registerPoolMetrics } from "./platform/metrics.js";
 import { installTracing } from "./platform/tracing.js";
 import { RpcMetrics } from "./platform/rpc-metrics.js";
 import { PgListener } from "./platform/pg-listener.js";
@@ -109,11 +109,15 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   const dependencyMetrics = new DependencyMetrics(metrics);
   const { catalog, inventory } = createCatalogClients(config.dependencies, orm, dependencyMetrics);
   registerPoolMetrics(metrics, await orm.em.getConnection().getNativeClient());
-  const admission = new Admission(createAuthenticator(config, log), {
-    callsPerSecond: config.rateLimitPerSecond,
-    failuresPerMinute: config.auth.failuresPerMinute,
-    trustedProxies: config.auth.trustedProxies,
-  });
+  const admission = new Admission(
+    createAuthenticator(config, log),
+    {
+      callsPerSecond: config.rateLimitPerSecond,
+      failuresPerMinute: config.auth.failuresPerMinute,
+      trustedProxies: config.auth.trustedProxies,
+    },
+    registerAuthMetrics(metrics),
+  );
   const callLimit = new CallLimit(config.maxCallsInProgress);
   const streamLimit = new StreamLimit(config.watch.maxStreams, config.watch.maxStreamsPerCaller);
   const drain = new Drain();

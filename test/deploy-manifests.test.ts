@@ -44,6 +44,9 @@ function validate(manifest: Manifest): void {
 }
 
 const byKind = (manifests: Manifest[], kind: string) => manifests.find((m) => m.kind === kind)! as never as Record<string, any>;
+/** The service's configuration (the other ConfigMap holds the alerting rules). */
+const serviceConfig = (manifests: Manifest[]) =>
+  manifests.find((m) => m.kind === "ConfigMap" && m.metadata.name === "order-service-config")! as never as Record<string, any>;
 const overlays = { base: "deploy/kubernetes/base", production: "deploy/kubernetes/overlays/production" };
 const SECRETS = ["DATABASE_URL", "JWT_SECRET", "GATEWAY_SECRET", "IDEMPOTENCY_HASH_KEY"];
 
@@ -53,6 +56,7 @@ for (const [name, dir] of Object.entries(overlays)) {
 
     it("every rendered object fits its Kubernetes schema", () => {
       expect(manifests.map((m) => m.kind).sort()).toEqual([
+        "ConfigMap",
         "ConfigMap",
         "Deployment",
         "HorizontalPodAutoscaler",
@@ -66,7 +70,7 @@ for (const [name, dir] of Object.entries(overlays)) {
     });
 
     it("the Deployment and the migration Job get every configuration variable, the secrets from the Secret", () => {
-      const config = byKind(manifests, "ConfigMap");
+      const config = serviceConfig(manifests);
       for (const workload of [byKind(manifests, "Deployment"), byKind(manifests, "Job")]) {
         const container = workload.spec.template.spec.containers[0];
         expect(container.envFrom).toEqual([{ configMapRef: { name: config.metadata.name } }]);
@@ -87,7 +91,7 @@ for (const [name, dir] of Object.entries(overlays)) {
 
     if (name === "base") {
       it("the base ConfigMap with the Secret's keys is refused in production for exactly what an overlay must add: the shop's origins and its Payment service", () => {
-        const data = byKind(manifests, "ConfigMap").data as Record<string, string>;
+        const data = serviceConfig(manifests).data as Record<string, string>;
         expect(problems({ ...data, ...secrets }).map((problem) => problem.split(":")[0])).toEqual([
           "CORS_ORIGINS",
           "ALLOW_SIMULATED_PAYMENTS",
@@ -95,14 +99,14 @@ for (const [name, dir] of Object.entries(overlays)) {
       });
     } else {
       it("the ConfigMap as rendered, with the Secret's keys, is a configuration the service accepts in production", () => {
-        const data = byKind(manifests, "ConfigMap").data as Record<string, string>;
+        const data = serviceConfig(manifests).data as Record<string, string>;
         const config = loadConfig({ ...data, ...secrets });
         expect(config.environment).toBe("production");
         expect(config.database.migrateAtStart).toBe(false);
       });
 
       it("the same in gateway mode, with the gateway's secret in place of the JWT key, and refused without it", () => {
-        const data = { ...(byKind(manifests, "ConfigMap").data as Record<string, string>), AUTH_MODE: "gateway" };
+        const data = { ...(serviceConfig(manifests).data as Record<string, string>), AUTH_MODE: "gateway" };
         const { JWT_SECRET: _jwt, ...gatewaySecrets } = { ...secrets, GATEWAY_SECRET: "g".repeat(32) };
         expect(loadConfig({ ...data, ...gatewaySecrets }).auth.mode).toBe("gateway");
         const { GATEWAY_SECRET: _gateway, ...withoutSecret } = gatewaySecrets;
@@ -153,6 +157,15 @@ for (const [name, dir] of Object.entries(overlays)) {
         expect(labels).toMatchObject(selector);
       }
       expect(service.spec.selector).toEqual(byKind(manifests, "Deployment").spec.selector.matchLabels);
+    });
+
+    it("the alerting rules ship as a ConfigMap labelled for Prometheus, holding the rules file promtool checks", () => {
+      const alerts = manifests.find((m) => m.kind === "ConfigMap" && m.metadata.name.startsWith("order-service-alerts-"))! as Record<
+        string,
+        any
+      >;
+      expect(alerts.metadata.labels["prometheus-rules"]).toBe("true");
+      expect(alerts.data["order-service.rules.yaml"]).toBe(readFileSync("deploy/kubernetes/base/alerts/order-service.rules.yaml", "utf8"));
     });
 
     it("the network policy lets in only the API ports from clients and metrics from monitoring, and out only to its dependencies", () => {

@@ -17,6 +17,10 @@ describe("Prometheus metrics at /metrics", () => {
       .connect(OrderService)
       .getOrder({ orderId: "not-a-uuid" })
       .catch(() => undefined);
+    await app
+      .connect(OrderService, "")
+      .getOrder({ orderId: created.order!.id })
+      .catch(() => undefined);
     const text = await (await fetch(`http://127.0.0.1:${app.httpPort}/metrics`)).text();
     const series = (pattern: string) => expect(text).toMatch(new RegExp(`^${pattern}`, "m"));
 
@@ -32,5 +36,7 @@ describe("Prometheus metrics at /metrics", () => {
     series(`outbox_backlog_events \\d+`);
     series(`outbox_oldest_unpublished_seconds [\\d.]+`);
     series(`nodejs_eventloop_lag_p99_seconds [\\d.e-]+`);
+    series(`auth_failures_total\\{outcome="unauthenticated"\\} 1`);
+    series(`outbox_parked_events 0`);
   });
 });

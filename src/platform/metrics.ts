@@ -1,5 +1,5 @@
 import type { Pool } from "pg";
-import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
 
 /** One Prometheus registry per service instance, with Node's process metrics; served at /metrics. */
 export function createMetricsRegistry(): Registry {
@@ -22,4 +22,16 @@ export function registerPoolMetrics(registry: Registry, pool: Pool): void {
       this.set({ state: "waiting" }, pool.waitingCount);
     },
   });
+}
+
+/** Failed authentications: refused as such, or past AUTH_FAILURES_PER_MINUTE from their address (limited). */
+export function registerAuthMetrics(registry: Registry): (outcome: "unauthenticated" | "limited") => void {
+  const failures = new Counter({
+    name: "auth_failures_total",
+    help: "Calls whose authentication failed, by outcome: unauthenticated, or limited (RESOURCE_EXHAUSTED past the failure limit)",
+    labelNames: ["outcome"],
+    registers: [registry],
+  });
+  const series = { unauthenticated: failures.labels({ outcome: "unauthenticated" }), limited: failures.labels({ outcome: "limited" }) };
+  return (outcome) => series[outcome].inc();
 }

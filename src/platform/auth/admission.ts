@@ -44,6 +44,7 @@ export class Admission {
   constructor(
     private readonly authenticator: Authenticator,
     limits: AdmissionLimits,
+    private readonly failed: (outcome: "unauthenticated" | "limited") => void = () => undefined,
   ) {
     this.perCaller = limits.callsPerSecond > 0 ? new RateLimiterMemory({ points: limits.callsPerSecond, duration: 1 }) : undefined;
     this.failures = limits.failuresPerMinute > 0 ? new RateLimiterMemory({ points: limits.failuresPerMinute, duration: 60 }) : undefined;
@@ -65,7 +66,11 @@ export class Admission {
     try {
       return await this.authenticator.authenticate(headers);
     } catch (error) {
-      if (!(error instanceof UnauthenticatedError) || !this.failures) throw error;
+      if (!(error instanceof UnauthenticatedError)) throw error;
+      if (!this.failures) {
+        this.failed("unauthenticated");
+        throw error;
+      }
       const limited = await this.failures.consume(this.clientAddress(peer, headers)).then(
         () => undefined,
         (rejection: unknown) => {
@@ -74,6 +79,7 @@ export class Admission {
           throw rejection;
         },
       );
+      this.failed(limited ? "limited" : "unauthenticated");
       if (limited) {
         throw new RateLimitedError(limited.msBeforeNext, "AUTHENTICATION_FAILURES", "too many failed authentications from this address");
       }
