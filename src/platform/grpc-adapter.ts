@@ -276,10 +276,11 @@ function toServiceError(error: unknown, context: HandlerContext): Partial<grpc.S
   };
 }
 
+/** Every value of every key, joined as HTTP joins a repeated header ("a, b"), binary values in base64. */
 function metadataToHeaders(metadata: grpc.Metadata): Headers {
   const headers = new Headers();
-  for (const [key, value] of Object.entries(metadata.getMap())) {
-    headers.set(key, typeof value === "string" ? value : value.toString("base64"));
+  for (const [key, values] of Object.entries(metadata.toJSON())) {
+    for (const value of values) headers.append(key, typeof value === "string" ? value : value.toString("base64"));
   }
   return headers;
 }
