@@ -7,7 +7,15 @@ import { accessMarkdown, answeredMessages, SECURITY_DOC } from "../../scripts/ac
 import { CART_ACCESS, CART_VISIBILITY } from "../../src/cart/cart-access.js";
 import { LIST_ORDERS_FILTERS, ORDER_ACCESS, ORDER_VISIBILITY } from "../../src/orders/order-access.js";
 import { PermissionDeniedError } from "../../src/platform/domain-errors.js";
-import { keepVisible, refuseFilters, VIEWERS, type ByViewer, type VisibilityTable } from "../../src/platform/auth/visibility.js";
+import {
+  keepVisible,
+  refuseFilters,
+  requireAccess,
+  viewerOf,
+  VIEWERS,
+  type ByViewer,
+  type VisibilityTable,
+} from "../../src/platform/auth/visibility.js";
 
 const services = [
   { service: OrderService, access: ORDER_ACCESS as Record<string, ByViewer | undefined> },
@@ -92,6 +100,32 @@ function leaks(
     return [];
   });
 }
+
+describe("who is who, and the refusals", () => {
+  it("when a caller is admin or service, then staff; with a seller id, a seller; otherwise a customer", () => {
+    expect(viewerOf({ userId: "u", roles: ["admin"] })).toBe("staff");
+    expect(viewerOf({ userId: "u", roles: ["service"], sellerId: "s" })).toBe("staff");
+    expect(viewerOf({ userId: "u", roles: ["seller"], sellerId: "s" })).toBe("seller");
+    expect(viewerOf({ userId: "u", roles: ["customer"] })).toBe("customer");
+  });
+
+  it("when a role the row does not grant calls, then PERMISSION_DENIED naming who may; the roles it grants pass", () => {
+    const row = ORDER_ACCESS.updateOrderItemStatus;
+    expect(() => requireAccess(row, "customer", "UpdateOrderItemStatus")).toThrow(
+      "only sellers or staff (admin, service) may call UpdateOrderItemStatus",
+    );
+    expect(() => requireAccess(row, "seller", "UpdateOrderItemStatus")).not.toThrow();
+    expect(() => requireAccess(row, "staff", "UpdateOrderItemStatus")).not.toThrow();
+    expect(() => requireAccess({ customer: false, seller: false, staff: false }, "staff", "X")).toThrow("only nobody may call X");
+  });
+
+  it("when a request sets a filter with no rule, then only staff may use it; unset filters are never refused", () => {
+    const request = create(ListOrdersRequestSchema, { customerEmail: "ann@example.com" });
+    expect(() => refuseFilters({}, ListOrdersRequestSchema, request, "customer")).toThrow("a customer cannot filter by customer_email");
+    expect(() => refuseFilters({}, ListOrdersRequestSchema, request, "staff")).not.toThrow();
+    expect(() => refuseFilters({}, ListOrdersRequestSchema, create(ListOrdersRequestSchema), "seller")).not.toThrow();
+  });
+});
 
 describe("keepVisible: what a role is sent", () => {
   it.each(VIEWERS)(
