@@ -6,7 +6,7 @@ export default defineConfig({
     // Minutes long: `npm run test:long` (CI runs both).
     exclude: [
       "test/reliability/stock-conservation.test.ts",
-      "test/events-kafka-outage.test.ts",
+      "test/events/kafka-outage.test.ts",
       "test/security/auth-failure-flood.test.ts",
     ],
     globalSetup: ["test/support/global-setup.ts"],

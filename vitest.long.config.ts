@@ -12,7 +12,7 @@ export default defineConfig({
     include: [
       "test/reliability/stock-conservation.test.ts",
       "test/reliability/hostile-input.test.ts",
-      "test/events-kafka-outage.test.ts",
+      "test/events/kafka-outage.test.ts",
       "test/security/auth-failure-flood.test.ts",
     ],
     exclude: [],

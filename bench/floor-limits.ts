@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import * as grpc from "@grpc/grpc-js";
 import { OrderService } from "../gen/shop/order/v1/order_pb.js";
-import { grpcServiceDefinition } from "../src/platform/grpc-adapter.js";
+import { grpcServiceDefinition } from "../src/platform/transport/grpc-adapter.js";
 import { cpuMeter, type Client } from "./bench-support.js";
 import { closedLoop, CONCURRENCY, warmUp, type LoadOutcome, type Operation } from "./load.js";
 import { orderOperations } from "./scenarios.js";

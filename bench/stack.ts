@@ -8,7 +8,7 @@ import { SignJWT } from "jose";
 import pg from "pg";
 import { pino } from "pino";
 import { startEmbeddedPostgres } from "../src/db/embedded-postgres.js";
-import { grpcServiceDefinition } from "../src/platform/grpc-adapter.js";
+import { grpcServiceDefinition } from "../src/platform/transport/grpc-adapter.js";
 import { sleep, type Client } from "./bench-support.js";
 
 const SECRET = "bench-secret-for-the-order-service-0123456789";

@@ -8,8 +8,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import type { DescMessage, DescService } from "@bufbuild/protobuf";
 import { CartService } from "../gen/shop/cart/v1/cart_pb.js";
 import { ListOrdersRequestSchema, OrderService } from "../gen/shop/order/v1/order_pb.js";
-import { CART_ACCESS, CART_VISIBILITY } from "../src/cart/cart-access.js";
-import { LIST_ORDERS_FILTERS, ORDER_ACCESS } from "../src/orders/order-access.js";
+import { CART_ACCESS, CART_VISIBILITY } from "../src/cart/rpc/cart-access.js";
+import { LIST_ORDERS_FILTERS, ORDER_ACCESS } from "../src/orders/rpc/order-access.js";
 import { VIEWERS, type ByViewer, type Grant, type VisibilityTable } from "../src/platform/auth/visibility.js";
 
 export const SECURITY_DOC = "docs/security.md";

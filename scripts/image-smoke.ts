@@ -21,8 +21,8 @@ import { pino } from "pino";
 import { HealthCheckResponse_ServingStatus, Health } from "../gen/health/v1/health_pb.js";
 import { OrderService } from "../gen/shop/order/v1/order_pb.js";
 import { startEmbeddedPostgres } from "../src/db/embedded-postgres.js";
-import { logProcessWarnings } from "../src/platform/process-warnings.js";
-import { grpcServiceDefinition } from "../src/platform/grpc-adapter.js";
+import { logProcessWarnings } from "../src/platform/observability/process-warnings.js";
+import { grpcServiceDefinition } from "../src/platform/transport/grpc-adapter.js";
 
 const run = promisify(execFile);
 const image = process.argv[2]!;

@@ -7,7 +7,7 @@ import { file_shop_order_events_v1_order_events } from "../gen/shop/order/events
 import { OrderService, file_shop_order_v1_order } from "../gen/shop/order/v1/order_pb.js";
 import { startReservationSweeper } from "./reservations/reservation-sweeper.js";
 import { startCartCleanup } from "./cart/cart-cleanup.js";
-import { cartService } from "./cart/cart-service.js";
+import { cartService } from "./cart/rpc/cart-service.js";
 import { createCatalogClients } from "./catalog/catalog-wiring.js";
 import { DependencyMetrics } from "./platform/dependencies/dependency-metrics.js";
 import type { Config } from "./config.js";
@@ -16,8 +16,8 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from "./db/embedded-post
 import { migrate, openOrm, requireMigrated } from "./db/orm.js";
 import { Idempotency } from "./idempotency/idempotency.js";
 import { startIdempotencyPurge } from "./idempotency/idempotency-purge.js";
-import { OrderChanges } from "./orders/order-changes.js";
-import { orderService } from "./orders/order-service.js";
+import { OrderNotifications } from "./orders/store/order-notifications.js";
+import { orderService } from "./orders/rpc/order-service.js";
 import { createPaymentGateway } from "./payments/payment-wiring.js";
 import { KafkaConnection } from "./outbox/kafka.js";
 import { registerOutboxMetrics } from "./outbox/outbox-metrics.js";
@@ -25,27 +25,27 @@ import { OutboxRelay } from "./outbox/outbox-relay.js";
 import { systemClock } from "./platform/clock.js";
 import { Admission } from "./platform/auth/admission.js";
 import { KafkaDelivery } from "./outbox/kafka-delivery.js";
-import { CART_ACCESS } from "./cart/cart-access.js";
-import { ORDER_ACCESS } from "./orders/order-access.js";
+import { CART_ACCESS } from "./cart/rpc/cart-access.js";
+import { ORDER_ACCESS } from "./orders/rpc/order-access.js";
 import { createAuthenticator } from "./platform/auth/auth-config.js";
 import { developmentKey } from "./platform/development-keys.js";
-import { addConnectService } from "./platform/grpc-adapter.js";
-import { CallLimit } from "./platform/call-limit.js";
-import { bindGrpcServer, createGrpcServer, shutdownGrpcServer } from "./platform/grpc-server.js";
-import { Health, type DependencyCheck } from "./platform/health.js";
-import { createMetricsRegistry, registerAuthMetrics, registerPoolMetrics } from "./platform/metrics.js";
-import { installTracing } from "./platform/tracing.js";
-import { RpcMetrics } from "./platform/rpc-metrics.js";
-import { PgListener } from "./platform/pg-listener.js";
-import { closeHttpServer, createAdminServer, createHttpServer, listen, type HttpServer } from "./platform/http-server.js";
-import { consoleFiles } from "./platform/console-files.js";
-import { reflectionService } from "./platform/reflection.js";
-import { serve, type Served } from "./platform/rpc-chain.js";
-import { createErrorMapper } from "./platform/error-mapper.js";
+import { addConnectService } from "./platform/transport/grpc-adapter.js";
+import { CallLimit } from "./platform/rpc/call-limit.js";
+import { bindGrpcServer, createGrpcServer, shutdownGrpcServer } from "./platform/transport/grpc-server.js";
+import { Health, type DependencyCheck } from "./platform/observability/health.js";
+import { createMetricsRegistry, registerAuthMetrics, registerPoolMetrics } from "./platform/observability/metrics.js";
+import { installTracing } from "./platform/observability/tracing.js";
+import { RpcMetrics } from "./platform/observability/rpc-metrics.js";
+import { PgListener } from "./db/pg-listener.js";
+import { closeHttpServer, createAdminServer, createHttpServer, listen, type HttpServer } from "./platform/transport/http-server.js";
+import { consoleFiles } from "./platform/transport/console-files.js";
+import { reflectionService } from "./platform/transport/reflection.js";
+import { serve, type Served } from "./platform/rpc/rpc-chain.js";
+import { createErrorMapper } from "./platform/errors/error-mapper.js";
 import { catalogErrorDetails } from "./catalog/catalog-error-details.js";
-import { cartErrorDetails } from "./cart/cart-error-details.js";
-import { StreamLimit } from "./platform/stream-limit.js";
-import { Drain, waitUntil } from "./platform/drain.js";
+import { cartErrorDetails } from "./cart/rpc/cart-error-details.js";
+import { StreamLimit } from "./platform/rpc/stream-limit.js";
+import { Drain, waitUntil } from "./platform/rpc/drain.js";
 
 export interface App {
   readonly grpcPort: number;
@@ -144,7 +144,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     topic: config.kafka?.topic ?? "orders.v1",
     estimatedDeliveryDays: config.estimatedDeliveryDays,
     idempotency: new Idempotency(hashKey),
-    changes: new OrderChanges(changes),
+    notifications: new OrderNotifications(changes),
     watch: { maxLifetimeMs: config.watch.maxLifetimeMs, heartbeatMs: config.watch.heartbeatMs },
   };
   const services: Served[] = [

@@ -2,9 +2,9 @@ import { pino } from "pino";
 import { startApp } from "./app.js";
 import { runMigrations } from "./db/migrate-command.js";
 import { ConfigError, loadConfig } from "./config.js";
-import { createLogger } from "./platform/logger.js";
-import { logProcessWarnings } from "./platform/process-warnings.js";
-import { shutdownTracing } from "./platform/tracing.js";
+import { createLogger } from "./platform/observability/logger.js";
+import { logProcessWarnings } from "./platform/observability/process-warnings.js";
+import { shutdownTracing } from "./platform/observability/tracing.js";
 
 const started = performance.now();
 let config;

@@ -8,7 +8,7 @@ import * as grpc from "@grpc/grpc-js";
 import pg from "pg";
 import { OrderService } from "../../gen/shop/order/v1/order_pb.js";
 import type { MoneySchema } from "../../gen/shop/money/v1/money_pb.js";
-import { grpcServiceDefinition } from "../../src/platform/grpc-adapter.js";
+import { grpcServiceDefinition } from "../../src/platform/transport/grpc-adapter.js";
 
 export type Handlers = Partial<Record<"getOrder" | "createOrder", (request: never) => Promise<unknown>>>;
 

@@ -10,7 +10,7 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { pino } from "pino";
 import { ItemStatus, OrderStatus, PaymentMethodType, PaymentStatus, type GetOrderRequest } from "../../gen/shop/order/v1/order_pb.js";
 import { openOrm } from "../../src/db/orm.js";
-import { selectOrders } from "../../src/orders/order-repository.js";
+import { selectOrders } from "../../src/orders/store/order-queries.js";
 import { money, pool, serveFloor } from "./floor-server.js";
 
 const url = process.argv[2]!;

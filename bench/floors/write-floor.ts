@@ -25,7 +25,7 @@ import {
   type CreateOrderRequest,
 } from "../../gen/shop/order/v1/order_pb.js";
 import { ProductService, type BatchGetProductsResponse } from "../../gen/shop/product/v1/product_pb.js";
-import { grpcServiceDefinition } from "../../src/platform/grpc-adapter.js";
+import { grpcServiceDefinition } from "../../src/platform/transport/grpc-adapter.js";
 import { money, pool, serveFloor } from "./floor-server.js";
 
 const [url, catalogAddress, topic] = process.argv.slice(2) as [string, string, string];

@@ -1,7 +1,7 @@
 import type { MikroORM } from "@mikro-orm/postgresql";
 import type { Logger } from "pino";
 import { runEvery } from "../platform/periodic.js";
-import { deleteExpiredCarts } from "./cart-store.js";
+import { deleteExpiredCarts } from "./store/cart-repository.js";
 
 /** Deletes carts nobody touched within their TTL (their lines go with them). Returns a stop function. */
 export function startCartCleanup(orm: MikroORM, intervalMs: number, log: Logger): () => Promise<void> {

@@ -2,15 +2,17 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { StockLine } from "../catalog/catalog-ports.js";
 import { lineKey, sellableOf } from "../catalog/sellable.js";
 import { equals, money } from "../money/money.js";
-import type { OrderView } from "../orders/order.js";
+import type { OrderView } from "../orders/domain/order.js";
 import { placeOrder } from "../orders/place-order.js";
-import { FailedPreconditionError } from "../platform/domain-errors.js";
-import type { RpcScope } from "../platform/rpc-scope.js";
+import { FailedPreconditionError } from "../platform/errors/domain-errors.js";
+import type { RpcScope } from "../platform/rpc/rpc-scope.js";
 import type { CartDeps } from "./cart-deps.js";
-import { CartChangedError, type AdjustmentReason, type CartAdjustment } from "./cart-errors.js";
-import type { CheckoutCommand } from "./cart-input.js";
-import { checkVersion, emptyCart, findCart, mutateCart } from "./cart-store.js";
-import { isExpired, type CartView } from "./cart.js";
+import { CartChangedError, type AdjustmentReason, type CartAdjustment } from "./domain/cart-errors.js";
+import type { CheckoutCommand } from "./rpc/cart-requests.js";
+import { mutateCart } from "./mutate-cart.js";
+import { findCart } from "./store/cart-queries.js";
+import { checkVersion, emptyCart } from "./store/cart-repository.js";
+import { isExpired, type CartView } from "./domain/cart.js";
 
 /**
  * Re-validates every line against Product and Inventory. If anything moved, the cart is fixed

@@ -5,7 +5,7 @@ import {
   UnknownProductsSchema,
 } from "../../gen/shop/order/v1/order_errors_pb.js";
 import { toMoneyProto } from "../money/money-proto.js";
-import { errorDetail, type DetailEncoder } from "../platform/error-mapper.js";
+import { errorDetail, type DetailEncoder } from "../platform/errors/error-mapper.js";
 import { InactiveProductsError, InsufficientStockError, PriceMismatchError, UnknownProductsError } from "./catalog-errors.js";
 
 /** The catalog's refusals as the details of shop/order/v1/order_errors.proto. */

@@ -1,5 +1,5 @@
 import type { Money } from "../money/money.js";
-import { FailedPreconditionError, InvalidArgumentError, type FieldViolation } from "../platform/domain-errors.js";
+import { FailedPreconditionError, InvalidArgumentError, type FieldViolation } from "../platform/errors/domain-errors.js";
 import { lineKey } from "./sellable.js";
 
 export interface Shortage {

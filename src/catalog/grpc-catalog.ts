@@ -3,7 +3,7 @@ import { InsufficientStockSchema, InventoryService } from "../../gen/shop/invent
 import { ProductService } from "../../gen/shop/product/v1/product_pb.js";
 import { fromMoneyProto } from "../money/money-proto.js";
 import { callOptions } from "../platform/dependencies/grpc-client.js";
-import { DependencyUnavailableError } from "../platform/domain-errors.js";
+import { DependencyUnavailableError } from "../platform/errors/domain-errors.js";
 import type { Inventory, ProductCatalog, ProductInfo, StockLine } from "./catalog-ports.js";
 import { InsufficientStockError } from "./catalog-errors.js";
 import type { DependencyGuard } from "../platform/dependencies/resilience.js";

@@ -1,5 +1,5 @@
 import { ConnectionException } from "@mikro-orm/core";
-import { hasNetworkCause } from "../platform/network-errors.js";
+import { hasNetworkCause } from "../platform/errors/network-errors.js";
 
 /** PostgreSQL codes for "the server is going away or not there": class 08, shutdown, starting up, full. */
 const UNAVAILABLE_CODES = /^(08...|57P01|57P02|57P03|53300)$/;

@@ -2,11 +2,11 @@ import { MikroORM } from "@mikro-orm/postgresql";
 import { Migrator } from "@mikro-orm/migrations";
 import pg from "pg";
 import type { Logger } from "pino";
-import { CartItemRow, CartRow } from "../cart/cart.entity.js";
+import { CartItemRow, CartRow } from "../cart/store/cart.entity.js";
 import { CatalogProduct, CatalogVariant, StockReservation } from "../catalog/catalog.entity.js";
 import { IdempotencyRecord } from "../idempotency/idempotency.entity.js";
 import { migrations } from "../migrations/index.js";
-import { OrderItemRow, OrderRow, StatusChangeRow } from "../orders/order.entity.js";
+import { OrderItemRow, OrderRow, StatusChangeRow } from "../orders/store/order.entity.js";
 import { OutboxEvent } from "../outbox/outbox.entity.js";
 import { PendingReservation } from "../reservations/pending-reservation.entity.js";
 

@@ -16,6 +16,8 @@ export interface RowCodec<T> {
   readonly columns: readonly string[];
   /** One row of an insert: `(?, ?, ?::jsonb, ...)`. */
   readonly placeholders: string;
+  /** The placeholder of one written column, for an update's `set`: `?`, or `?::jsonb`. */
+  placeholderOf(column: string): string;
   values(data: T & Record<string, unknown>): unknown[];
   /** A row of `alias` as a JSON object keyed by column, bigints as text so none loses precision. */
   jsonObject(alias: string): string;
@@ -82,6 +84,7 @@ function buildCodec(meta: EntityMetadata): RowCodec<unknown> {
     table: meta.tableName,
     columns: written.map((prop) => prop.fieldNames[0]!),
     placeholders: `(${written.map((prop) => (isJson(prop) ? "?::jsonb" : "?")).join(", ")})`,
+    placeholderOf: (column) => (written.some((prop) => prop.fieldNames[0] === column && isJson(prop)) ? "?::jsonb" : "?"),
     values: (data) => written.map((prop) => write(prop, data[prop.name])),
     jsonObject(alias) {
       let sql = jsonObjects.get(alias);

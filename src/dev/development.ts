@@ -4,8 +4,8 @@ import { ProductService } from "../../gen/shop/product/v1/product_pb.js";
 import { referenceProductService } from "../catalog/reference/reference-products.js";
 import type { Config } from "../config.js";
 import { developmentSigningKey, signDevelopmentToken } from "../platform/auth/auth-config.js";
-import { serve, type Served } from "../platform/rpc-chain.js";
-import type { ScopeDeps } from "../platform/rpc-scope.js";
+import { serve, type Served } from "../platform/rpc/rpc-chain.js";
+import type { ScopeDeps } from "../platform/rpc/rpc-scope.js";
 import type { AccessTable } from "../platform/auth/visibility.js";
 
 const EVERYONE = { customer: true, seller: true, staff: true };

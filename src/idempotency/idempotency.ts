@@ -1,11 +1,11 @@
 import { fromBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { newId } from "../platform/clock.js";
-import { AlreadyExistsError, DomainError } from "../platform/domain-errors.js";
+import { AlreadyExistsError, DomainError } from "../platform/errors/domain-errors.js";
 import { leaseSeconds } from "../platform/lease.js";
 import { idempotencyKey, requestHash } from "./request-key.js";
 import { query } from "../db/sql.js";
-import { encodeOnce } from "../platform/encoded-once.js";
+import { encodeOnce } from "../platform/transport/encoded-once.js";
 
 const POLL_MS = 25;
 

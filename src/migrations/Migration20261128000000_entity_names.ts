@@ -1,7 +1,7 @@
 import { Migration } from "@mikro-orm/migrations";
 
 /**
- * Brings the schema to what the entities declare, so test/schema-drift.test.ts can hold the two
+ * Brings the schema to what the entities declare, so test/ops/schema-drift.test.ts can hold the two
  * together: foreign keys get MikroORM's names (PostgreSQL named them `_fkey`), and the status
  * history accepts only known statuses, as orders and items already did.
  */

@@ -1,10 +1,6 @@
-import type { UpdateOrderStatusRequest } from "../../gen/shop/order/v1/order_pb.js";
-import { REQUEST_ID, Violations } from "../platform/validation.js";
-import { orderIdField } from "./order-id.js";
-import { orderStatusFromProto } from "./order-mapper.js";
-import type { MutationContext, MutationTarget } from "./order-mutation.js";
-import type { Order } from "./order.js";
-import type { OrderStatus } from "./order-status.js";
+import type { MutationContext, MutationTarget } from "./mutate-order.js";
+import type { Order } from "./domain/order.js";
+import type { OrderStatus } from "./domain/order-status.js";
 
 export interface ChangeStatusCommand extends MutationTarget {
   readonly requestId: string;
@@ -13,28 +9,6 @@ export interface ChangeStatusCommand extends MutationTarget {
   readonly reason: string;
   readonly trackingNumber: string;
   readonly carrier: string;
-}
-
-export const TRACKING_NUMBER = { max: 64, pattern: /^[A-Za-z0-9-]+$/, hint: "must be letters, digits or dashes" };
-export const CARRIER = { max: 64 };
-export const REASON = { max: 500 };
-
-export function parseChangeStatus(request: UpdateOrderStatusRequest): ChangeStatusCommand {
-  const v = new Violations();
-  const status = orderStatusFromProto(request.status);
-  v.check(status !== undefined, "status", "is required");
-  v.check(status !== "PAID", "status", "PAID follows a captured payment; use PayOrder");
-  const command = {
-    requestId: v.text("request_id", request.requestId, REQUEST_ID),
-    orderId: orderIdField(v, request.orderId),
-    expectedVersion: request.expectedVersion,
-    status: status as Exclude<OrderStatus, "PAID">,
-    reason: v.text("reason", request.reason, { ...REASON, min: status === "CANCELLED" || status === "REFUNDED" ? 1 : 0 }),
-    trackingNumber: v.text("tracking_number", request.trackingNumber, TRACKING_NUMBER),
-    carrier: v.text("carrier", request.carrier, CARRIER),
-  };
-  v.throwIfAny();
-  return command;
 }
 
 /**

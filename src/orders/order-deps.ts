@@ -3,7 +3,7 @@ import type { PricingPolicy } from "../money/totals.js";
 import type { PaymentGateway } from "../payments/payment-gateway.js";
 import type { Idempotency } from "../idempotency/idempotency.js";
 import type { Clock } from "../platform/clock.js";
-import type { OrderChanges } from "./order-changes.js";
+import type { OrderNotifications } from "./store/order-notifications.js";
 import type { WatchLimits } from "./watch-order.js";
 
 /** What the order use cases need from outside the domain, wired in main.ts. */
@@ -17,6 +17,6 @@ export interface OrderDeps {
   readonly estimatedDeliveryDays: number;
   readonly idempotency: Idempotency;
   /** Commits of order changes, from any instance (WatchOrder). */
-  readonly changes: OrderChanges;
+  readonly notifications: OrderNotifications;
   readonly watch: WatchLimits;
 }

@@ -7,7 +7,7 @@ import type {
   RetryOrderEventsResponseSchema,
 } from "../../gen/shop/order/v1/order_pb.js";
 import { eventsOf, retryParked } from "../outbox/outbox-log.js";
-import { assertOrderVisible } from "./order-repository.js";
+import { assertOrderVisible } from "./store/order-queries.js";
 
 async function eventRecords(em: EntityManager, orderId: string): Promise<MessageInitShape<typeof OrderEventRecordSchema>[]> {
   const events = await eventsOf(em, orderId);

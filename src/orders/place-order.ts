@@ -1,13 +1,32 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Logger } from "pino";
 import { newId } from "../platform/clock.js";
-import { throwIfExpired } from "../platform/rpc-scope.js";
+import { throwIfExpired } from "../platform/rpc/rpc-scope.js";
 import type { OrderDeps } from "./order-deps.js";
-import { insertOrder } from "./order-repository.js";
-import { Order, type OrderView } from "./order.js";
+import { insertOrder } from "./store/order-repository.js";
+import { Order, type OrderView } from "./domain/order.js";
 import { abandonPending, claimPending, holdPending } from "../reservations/pending-reservations.js";
-import type { PlaceOrderCommand } from "./place-order-input.js";
-import { newItemOf, priceItems, type PricedItem } from "./price-items.js";
+import type { AddressData } from "./domain/order-data.js";
+import type { PaymentMethod } from "../payments/payment-method.js";
+import { newItemOf, priceItems, type ItemRequest, type PricedItem } from "./price-items.js";
+
+export interface CustomerData {
+  readonly email: string;
+  readonly firstName: string;
+  readonly lastName: string;
+  readonly phone: string;
+}
+
+export interface PlaceOrderCommand {
+  readonly requestId: string;
+  readonly userId: string;
+  readonly customer: CustomerData;
+  readonly items: readonly ItemRequest[];
+  readonly shippingAddress: AddressData;
+  readonly payment: PaymentMethod;
+  readonly notes: string;
+  readonly currency: string;
+}
 
 interface Scope {
   readonly em: EntityManager;

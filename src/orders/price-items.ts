@@ -9,10 +9,18 @@ import {
 import { lineKey, sellableOf, type Sellable } from "../catalog/sellable.js";
 import { equals } from "../money/money.js";
 import type { Money } from "../money/money.js";
-import { DependencyUnavailableError } from "../platform/domain-errors.js";
+import { DependencyUnavailableError } from "../platform/errors/domain-errors.js";
 import { newId } from "../platform/clock.js";
-import type { NewItem } from "./order.js";
-import type { ItemRequest } from "./place-order-input.js";
+import type { NewItem } from "./domain/order.js";
+
+/** A line as a request names it, before the catalog prices it. */
+export interface ItemRequest {
+  readonly productId: string;
+  /** '' unless the product is sold by variant. */
+  readonly variantId: string;
+  readonly quantity: number;
+  readonly expectedUnitPrice?: Money;
+}
 
 export interface PricedItem {
   readonly sellable: Sellable;

@@ -1,12 +1,9 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
-import type { WatchOrderRequest } from "../../gen/shop/order/v1/order_pb.js";
-import { NotFoundError } from "../platform/domain-errors.js";
-import { Violations } from "../platform/validation.js";
-import { orderIdField } from "./order-id.js";
-import type { OrderChanges } from "./order-changes.js";
-import { findOrder, type Reader } from "./order-repository.js";
-import type { OrderView } from "./order.js";
-import { isSettled } from "./order-status.js";
+import { NotFoundError } from "../platform/errors/domain-errors.js";
+import type { OrderNotifications } from "./store/order-notifications.js";
+import { findOrder, type Reader } from "./store/order-queries.js";
+import type { OrderView } from "./domain/order.js";
+import { isSettled } from "./domain/order-status.js";
 
 export type WatchUpdate =
   /** The order as committed; `eventType` is the CloudEvents type of the change, empty for the first. */
@@ -18,14 +15,6 @@ export interface WatchTarget extends Reader {
   readonly orderId: string;
   /** Resuming: the version the caller last received; the first update is sent only if the order moved past it. */
   readonly fromVersion?: bigint;
-}
-
-export function parseWatchOrder(request: WatchOrderRequest): Omit<WatchTarget, keyof Reader> {
-  const v = new Violations();
-  const orderId = orderIdField(v, request.orderId);
-  v.check(request.fromVersion === undefined || request.fromVersion >= 0n, "from_version", "must not be negative");
-  v.throwIfAny();
-  return { orderId, fromVersion: request.fromVersion };
 }
 
 export interface WatchLimits {
@@ -42,13 +31,13 @@ export interface WatchLimits {
 export async function* watchOrder(
   em: EntityManager,
   target: WatchTarget,
-  changes: OrderChanges,
+  notifications: OrderNotifications,
   limits: WatchLimits,
   signal: AbortSignal,
 ): AsyncGenerator<WatchUpdate> {
   const pending: string[] = [];
   let wake: (() => void) | undefined;
-  const unsubscribe = changes.watch(target.orderId, (eventType) => {
+  const unsubscribe = notifications.watch(target.orderId, (eventType) => {
     pending.push(eventType);
     wake?.();
   });

@@ -1,6 +1,6 @@
 import type { EntityManager, MikroORM } from "@mikro-orm/postgresql";
 import type { Logger } from "pino";
-import type { PgListener } from "../platform/pg-listener.js";
+import type { PgListener } from "../db/pg-listener.js";
 import type { EventEncoding, OutboxRow } from "./cloudevents.js";
 import type { Delivery, KafkaDelivery } from "./kafka-delivery.js";
 import type { RelayObserver } from "./outbox-metrics.js";

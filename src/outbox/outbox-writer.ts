@@ -1,5 +1,5 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { activeTraceparent } from "../platform/tracing.js";
+import { activeTraceparent } from "../platform/observability/tracing.js";
 import { rowCodec } from "../db/row-codec.js";
 import { OutboxEvent } from "./outbox.entity.js";
 
@@ -27,14 +27,9 @@ export function outboxRow(event: EventRecord) {
   };
 }
 
-/** Adds the event to the caller's unit of work; it commits or rolls back with the business change. */
-export function enqueueEvent(em: EntityManager, event: EventRecord): void {
-  em.create(OutboxEvent, outboxRow(event));
-}
-
 /**
- * The outbox rows of `events` as the tail of a caller's one-statement insert (`insert into ...
- * values ...`): for writes measured to need a single round trip, such as placing an order.
+ * The outbox rows of `events` as one `insert into ... values ...`, for the caller to put in its own
+ * statement (a data-modifying CTE): the events commit or roll back with the business change.
  */
 export function outboxInsert(em: EntityManager, events: readonly EventRecord[]): { sql: string; params: unknown[] } {
   const codec = rowCodec<ReturnType<typeof outboxRow>>(em, OutboxEvent);

@@ -1,5 +1,5 @@
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
-import { InvalidArgumentError, MAX_VIOLATIONS, type FieldViolation } from "./domain-errors.js";
+import { InvalidArgumentError, MAX_VIOLATIONS, type FieldViolation } from "./errors/domain-errors.js";
 
 const MIN_TIMESTAMP_SECONDS = -62_135_596_800n;
 const MAX_TIMESTAMP_SECONDS = 253_402_300_799n;

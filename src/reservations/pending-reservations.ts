@@ -1,7 +1,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Logger } from "pino";
 import type { Inventory } from "../catalog/catalog-ports.js";
-import { DomainError } from "../platform/domain-errors.js";
+import { DomainError } from "../platform/errors/domain-errors.js";
 import { leaseSeconds } from "../platform/lease.js";
 import { query } from "../db/sql.js";
 

@@ -9,7 +9,7 @@ import { RetryInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { Health, HealthCheckResponse_ServingStatus } from "../../gen/health/v1/health_pb.js";
 import { OrderService } from "../../gen/shop/order/v1/order_pb.js";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "../../src/db/embedded-postgres.js";
-import { LIVENESS } from "../../src/platform/health.js";
+import { LIVENESS } from "../../src/platform/observability/health.js";
 import { query } from "../support/db.js";
 import { createOrderRequest } from "../support/fixtures.js";
 import { grpcDetails, grpcReason } from "../support/grpc-details.js";

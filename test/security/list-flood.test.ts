@@ -4,7 +4,7 @@ import { ScalarType, type DescField, type DescMessage, type DescMethod } from "@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CartService } from "../../gen/shop/cart/v1/cart_pb.js";
 import { OrderService } from "../../gen/shop/order/v1/order_pb.js";
-import { maxItemsOf } from "../../src/platform/request-limits.js";
+import { maxItemsOf } from "../../src/platform/transport/request-limits.js";
 import { frame } from "../support/raw-calls.js";
 import { startServiceStack } from "../support/service-process.js";
 import { token } from "../support/tokens.js";

@@ -11,7 +11,7 @@ import {
   PaymentStatus,
   type Order,
 } from "../../gen/shop/order/v1/order_pb.js";
-import { ORDER_VISIBILITY } from "../../src/orders/order-access.js";
+import { ORDER_VISIBILITY } from "../../src/orders/rpc/order-access.js";
 import type { Viewer } from "../../src/platform/auth/visibility.js";
 import { failure } from "../support/errors.js";
 import { createOrderRequest } from "../support/fixtures.js";

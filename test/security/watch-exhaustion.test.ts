@@ -9,7 +9,7 @@ import { createOrderRequest } from "../support/fixtures.js";
 import { grpcDetails } from "../support/grpc-details.js";
 import { grpcAuthorize, startTestApp, type TestApp } from "../support/test-app.js";
 import { token } from "../support/tokens.js";
-import { grpcServiceDefinition } from "../../src/platform/grpc-adapter.js";
+import { grpcServiceDefinition } from "../../src/platform/transport/grpc-adapter.js";
 
 const rid = () => randomUUID();
 

@@ -5,7 +5,7 @@ import { InsufficientStockSchema, InventoryService, type StockLine } from "../..
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { PaymentService } from "../../gen/shop/payment/v1/payment_pb.js";
 import { ProductService, type ProductSchema } from "../../gen/shop/product/v1/product_pb.js";
-import { addConnectService } from "../../src/platform/grpc-adapter.js";
+import { addConnectService } from "../../src/platform/transport/grpc-adapter.js";
 
 /** "late": answers after `ms` even if the caller gave up, and does the work anyway (outcome unknown to the caller). */
 export type Behaviour =

@@ -1,7 +1,7 @@
 import { ConnectError } from "@connectrpc/connect";
 import { expect } from "vitest";
 import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
-import { DomainError } from "../../src/platform/domain-errors.js";
+import { DomainError } from "../../src/platform/errors/domain-errors.js";
 
 /** The error a call must fail with; a call that succeeds fails the test. */
 export const failure = (promise: Promise<unknown>) =>

@@ -5,7 +5,7 @@ import { ProductService } from "../../gen/shop/product/v1/product_pb.js";
 import { openOrm } from "../../src/db/orm.js";
 import { referenceInventoryService } from "../../src/catalog/reference/reference-inventory.js";
 import { referenceProductService } from "../../src/catalog/reference/reference-products.js";
-import { addConnectService } from "../../src/platform/grpc-adapter.js";
+import { addConnectService } from "../../src/platform/transport/grpc-adapter.js";
 import { freshDatabase, startTestApp } from "./test-app.js";
 
 /**

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
 import type { DescService } from "@bufbuild/protobuf";
 import { inject } from "vitest";
-import { grpcServiceDefinition } from "../../src/platform/grpc-adapter.js";
+import { grpcServiceDefinition } from "../../src/platform/transport/grpc-adapter.js";
 import { query } from "./db.js";
 import { freePort, startTsProcess, waitForOutput, waitUntilReady, type RunningProcess } from "./processes.js";
 import { freshDatabase, grpcAuthorize } from "./test-app.js";

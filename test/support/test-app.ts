@@ -7,8 +7,8 @@ import pg from "pg";
 import { inject } from "vitest";
 import { startApp, type App } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
-import { grpcServiceDefinition } from "../../src/platform/grpc-adapter.js";
-import { createLogger } from "../../src/platform/logger.js";
+import { grpcServiceDefinition } from "../../src/platform/transport/grpc-adapter.js";
+import { createLogger } from "../../src/platform/observability/logger.js";
 import { adminToken, TEST_IDEMPOTENCY_KEY, TEST_JWT_SECRET } from "./tokens.js";
 
 export interface TestApp extends App {

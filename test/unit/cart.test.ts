@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { Sellable } from "../../src/catalog/sellable.js";
 import type { ProductInfo } from "../../src/catalog/catalog-ports.js";
 import { money } from "../../src/money/money.js";
-import { Cart, isExpired, requireSellable, type CartView } from "../../src/cart/cart.js";
-import { DomainError } from "../../src/platform/domain-errors.js";
+import { Cart, isExpired, requireSellable, type CartView } from "../../src/cart/domain/cart.js";
+import { DomainError } from "../../src/platform/errors/domain-errors.js";
 import { thrownReason } from "../support/errors.js";
 
 const rules = { maxLines: 2, maxQuantity: 5 };

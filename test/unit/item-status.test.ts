@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { IllegalItemTransitionError, isFinalItem, transitionItem, type ItemStatus } from "../../src/orders/item-status.js";
-import { ITEM_STATUSES } from "../../src/orders/order.entity.js";
+import {
+  IllegalItemTransitionError,
+  isFinalItem,
+  ITEM_STATUSES,
+  transitionItem,
+  type ItemStatus,
+} from "../../src/orders/domain/item-status.js";
 
 /** The per-item fulfilment table, written out independently of the implementation. */
 const allowed = new Set(["PENDING>PROCESSING", "PENDING>CANCELLED", "PROCESSING>SHIPPED", "PROCESSING>CANCELLED", "SHIPPED>DELIVERED"]);

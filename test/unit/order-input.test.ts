@@ -8,10 +8,10 @@ import {
   ClearCartRequestSchema,
 } from "../../gen/shop/cart/v1/cart_pb.js";
 import { CancelOrderRequestSchema, CreateOrderRequestSchema, PayOrderRequestSchema } from "../../gen/shop/order/v1/order_pb.js";
-import { parseCheckout, parseClear, parseLine, parseUserId } from "../../src/cart/cart-input.js";
-import { parsePay, parseReasonCommand } from "../../src/orders/order-commands.js";
-import { MAX_QUANTITY, parsePlaceOrder } from "../../src/orders/place-order-input.js";
-import { MAX_ITEMS } from "../../src/orders/order.js";
+import { parseCheckout, parseClear, parseLine, parseUserId } from "../../src/cart/rpc/cart-requests.js";
+import { parsePay, parseReasonCommand } from "../../src/orders/rpc/requests/change-requests.js";
+import { parsePlaceOrder } from "../../src/orders/rpc/requests/place-order-request.js";
+import { MAX_ITEMS, MAX_QUANTITY } from "../../src/orders/domain/order.js";
 import { createOrderRequest, type CreateOrderInit } from "../support/fixtures.js";
 import { violationsOf } from "./violations.js";
 

@@ -7,7 +7,7 @@ import {
   ORDER_STATUSES,
   transition,
   type OrderStatus,
-} from "../../src/orders/order-status.js";
+} from "../../src/orders/domain/order-status.js";
 
 /** The table from the design, written out independently of the implementation. */
 const allowed = new Set([

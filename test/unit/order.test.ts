@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { money } from "../../src/money/money.js";
 import type { PricingPolicy } from "../../src/money/totals.js";
-import { MAX_ITEMS, Order, type NewItem, type NewOrder, type OrderView } from "../../src/orders/order.js";
+import { MAX_ITEMS, Order, type NewItem, type NewOrder, type OrderView } from "../../src/orders/domain/order.js";
 import {
   ALLOWED_IN,
   IllegalTransitionError,
@@ -9,8 +9,8 @@ import {
   ORDER_TRANSITIONS,
   StatusForbidsError,
   type OrderStatus,
-} from "../../src/orders/order-status.js";
-import { DomainError } from "../../src/platform/domain-errors.js";
+} from "../../src/orders/domain/order-status.js";
+import { DomainError } from "../../src/platform/errors/domain-errors.js";
 import { thrownReason } from "../support/errors.js";
 
 const pricing: PricingPolicy = { currency: "USD", taxRateBps: 800, freeShippingThresholdMinor: 5000n, flatShippingMinor: 599n };

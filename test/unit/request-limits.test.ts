@@ -9,8 +9,8 @@ import {
   OrderService,
   OrderStatus,
 } from "../../gen/shop/order/v1/order_pb.js";
-import { InvalidArgumentError, MAX_VIOLATIONS } from "../../src/platform/domain-errors.js";
-import { countBinary, countJson, maxItemsOf } from "../../src/platform/request-limits.js";
+import { InvalidArgumentError, MAX_VIOLATIONS } from "../../src/platform/errors/domain-errors.js";
+import { countBinary, countJson, maxItemsOf } from "../../src/platform/transport/request-limits.js";
 import { Violations } from "../../src/platform/validation.js";
 
 const items = (n: number) => Array.from({ length: n }, (_, i) => ({ productId: `p-${i}`, quantity: 1 }));

@@ -4,14 +4,14 @@ import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { OrderService } from "../../gen/shop/order/v1/order_pb.js";
 import { admissionKey } from "../../src/platform/auth/admission.js";
-import { CallLimit } from "../../src/platform/call-limit.js";
-import { Drain } from "../../src/platform/drain.js";
-import { createErrorMapper } from "../../src/platform/error-mapper.js";
-import { serve, standardLayers, type Layer } from "../../src/platform/rpc-chain.js";
-import type { ScopeDeps } from "../../src/platform/rpc-scope.js";
-import { StreamLimit } from "../../src/platform/stream-limit.js";
-import { NotFoundError } from "../../src/platform/domain-errors.js";
-import { ORDER_ACCESS } from "../../src/orders/order-access.js";
+import { CallLimit } from "../../src/platform/rpc/call-limit.js";
+import { Drain } from "../../src/platform/rpc/drain.js";
+import { createErrorMapper } from "../../src/platform/errors/error-mapper.js";
+import { serve, standardLayers, type Layer } from "../../src/platform/rpc/rpc-chain.js";
+import type { ScopeDeps } from "../../src/platform/rpc/rpc-scope.js";
+import { StreamLimit } from "../../src/platform/rpc/stream-limit.js";
+import { NotFoundError } from "../../src/platform/errors/domain-errors.js";
+import { ORDER_ACCESS } from "../../src/orders/rpc/order-access.js";
 
 /** The chain alone, on hand-made calls: no transport, no database (the handlers touch neither). */
 function deps(): ScopeDeps {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { InvalidArgumentError } from "../../src/platform/domain-errors.js";
+import { InvalidArgumentError } from "../../src/platform/errors/domain-errors.js";
 import { isUserId, REQUEST_ID, RESOURCE_ID, USER_ID, UUID, Violations } from "../../src/platform/validation.js";
 import { violationsOf } from "./violations.js";
 

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from "../../src/platform/domain-errors.js";
+import { InvalidArgumentError } from "../../src/platform/errors/domain-errors.js";
 
 /** The field violations a parser refuses with, as "field: description"; [] when it accepts. */
 export function violationsOf(parse: () => unknown): string[] {

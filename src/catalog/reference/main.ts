@@ -8,9 +8,9 @@
 import { InventoryService } from "../../../gen/shop/inventory/v1/inventory_pb.js";
 import { ProductService } from "../../../gen/shop/product/v1/product_pb.js";
 import { migrate, openOrm } from "../../db/orm.js";
-import { addConnectService } from "../../platform/grpc-adapter.js";
-import { bindGrpcServer, createGrpcServer, shutdownGrpcServer } from "../../platform/grpc-server.js";
-import { createLogger } from "../../platform/logger.js";
+import { addConnectService } from "../../platform/transport/grpc-adapter.js";
+import { bindGrpcServer, createGrpcServer, shutdownGrpcServer } from "../../platform/transport/grpc-server.js";
+import { createLogger } from "../../platform/observability/logger.js";
 import { referenceInventoryService } from "./reference-inventory.js";
 import { referenceProductService } from "./reference-products.js";
 

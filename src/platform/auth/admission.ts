@@ -1,7 +1,7 @@
 import { createContextKey } from "@connectrpc/connect";
 import proxyaddr from "proxy-addr";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
-import { RateLimitedError, UnauthenticatedError } from "../domain-errors.js";
+import { RateLimitedError, UnauthenticatedError } from "../errors/domain-errors.js";
 import type { Authenticator } from "./authenticator.js";
 import type { Principal } from "./principal.js";
 

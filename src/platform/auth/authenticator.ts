@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from "jose";
 import { LRUCache } from "lru-cache";
-import { UnauthenticatedError } from "../domain-errors.js";
+import { UnauthenticatedError } from "../errors/domain-errors.js";
 import { isUserId } from "../validation.js";
 import { ROLES, type Principal, type Role } from "./principal.js";
 

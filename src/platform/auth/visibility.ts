@@ -1,6 +1,6 @@
 import { create, isFieldSet, type DescMessage, type DescService, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import { reflect, type ReflectMessage } from "@bufbuild/protobuf/reflect";
-import { PermissionDeniedError } from "../domain-errors.js";
+import { PermissionDeniedError } from "../errors/domain-errors.js";
 import { isStaff, type Principal } from "./principal.js";
 
 /** The three ways of seeing the service: staff (admin, service) see all, a seller its own items, a customer its own things. */

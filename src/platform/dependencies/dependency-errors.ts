@@ -1,5 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { DeadlineExceededError, DependencyUnavailableError, DomainError } from "../domain-errors.js";
+import { DeadlineExceededError, DependencyUnavailableError, DomainError } from "../errors/domain-errors.js";
 
 /**
  * Turns a failed call to another service into a domain error. Their INVALID_ARGUMENT or

@@ -1,6 +1,6 @@
 import type { Transport } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { propagateTrace } from "../tracing.js";
+import { propagateTrace } from "../observability/tracing.js";
 import { grpcJsTransport } from "./grpc-js-transport.js";
 
 /** Which HTTP/2 client calls other services (DEPENDENCY_CLIENT); grpc-js unless measuring the other. */

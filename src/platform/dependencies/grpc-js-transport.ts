@@ -3,7 +3,7 @@ import { Code, ConnectError, type Transport, type UnaryResponse } from "@connect
 import { findTrailerError } from "@connectrpc/connect/protocol-grpc";
 import * as grpc from "@grpc/grpc-js";
 import { context, propagation, type TextMapSetter } from "@opentelemetry/api";
-import { grpcServiceDefinition } from "../grpc-adapter.js";
+import { grpcServiceDefinition } from "../transport/grpc-adapter.js";
 
 const metadataSetter: TextMapSetter<grpc.Metadata> = { set: (metadata, key, value) => metadata.set(key, value) };
 

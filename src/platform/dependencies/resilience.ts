@@ -9,8 +9,8 @@ import {
   wrap,
   type IPolicy,
 } from "cockatiel";
-import { DependencyUnavailableError } from "../domain-errors.js";
-import { hasNetworkCause } from "../network-errors.js";
+import { DependencyUnavailableError } from "../errors/domain-errors.js";
+import { hasNetworkCause } from "../errors/network-errors.js";
 import { dependencyError } from "./dependency-errors.js";
 import type { DependencyMetrics } from "./dependency-metrics.js";
 

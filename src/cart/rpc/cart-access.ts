@@ -1,0 +1,51 @@
+import type { CartService } from "../../../gen/shop/cart/v1/cart_pb.js";
+import type { AccessTable, ByViewer, VisibilityTable } from "../../platform/auth/visibility.js";
+import { ORDER_VISIBILITY } from "../../orders/rpc/order-access.js";
+
+const ALL: ByViewer = { customer: true, seller: true, staff: true };
+/** A customer's own cart (another user's is NOT_FOUND); staff name any user's; sellers keep no carts. */
+const CART: ByViewer = { customer: "own cart", seller: false, staff: "any user's cart" };
+
+export const CART_ACCESS: AccessTable<typeof CartService> = {
+  getCart: CART,
+  addItem: CART,
+  updateItemQuantity: CART,
+  removeItem: CART,
+  clearCart: CART,
+  checkout: CART,
+};
+
+/** Each field of every message CartService answers with, by role (Checkout answers with an order: the order's table). */
+export const CART_VISIBILITY: VisibilityTable = {
+  ...ORDER_VISIBILITY,
+  "shop.cart.v1.Cart": {
+    user_id: ALL,
+    items: ALL,
+    subtotal: ALL,
+    tax: ALL,
+    shipping: ALL,
+    total: ALL,
+    item_count: ALL,
+    version: ALL,
+    update_time: ALL,
+    expire_time: ALL,
+  },
+  "shop.cart.v1.CartItem": {
+    product_id: ALL,
+    sku: ALL,
+    name: ALL,
+    quantity: ALL,
+    unit_price: ALL,
+    line_total: ALL,
+    image_url: ALL,
+    variant_id: ALL,
+    seller_id: ALL,
+    variant_attributes: ALL,
+  },
+  "shop.cart.v1.GetCartResponse": { cart: ALL },
+  "shop.cart.v1.AddItemResponse": { cart: ALL },
+  "shop.cart.v1.UpdateItemQuantityResponse": { cart: ALL },
+  "shop.cart.v1.RemoveItemResponse": { cart: ALL },
+  "shop.cart.v1.ClearCartResponse": { cart: ALL },
+  "shop.cart.v1.CheckoutResponse": { order: ALL },
+};

@@ -1,0 +1,20 @@
+import { CartAdjustments_Reason, CartAdjustmentsSchema } from "../../../gen/shop/cart/v1/cart_pb.js";
+import { toMoneyProto } from "../../money/money-proto.js";
+import { errorDetail, type DetailEncoder } from "../../platform/errors/error-mapper.js";
+import { CartChangedError } from "../domain/cart-errors.js";
+
+/** What checkout changed in the cart, as shop.cart.v1.CartAdjustments. */
+export const cartErrorDetails: DetailEncoder = (error) => {
+  if (!(error instanceof CartChangedError)) return [];
+  const adjustments = error.adjustments.map((a) => ({
+    productId: a.productId,
+    variantId: a.variantId,
+    reason: CartAdjustments_Reason[a.reason],
+    oldUnitPrice: toMoneyProto(a.oldUnitPrice),
+    newUnitPrice: toMoneyProto(a.newUnitPrice),
+    noLongerAvailable: a.newQuantity === 0,
+    oldQuantity: a.oldQuantity,
+    newQuantity: a.newQuantity,
+  }));
+  return [errorDetail(CartAdjustmentsSchema, { cartVersion: BigInt(error.cartVersion), adjustments })];
+};

@@ -1,0 +1,41 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { CartItemSchema, CartSchema } from "../../../gen/shop/cart/v1/cart_pb.js";
+import { linePricesToProto, toMoneyProto } from "../../money/money-proto.js";
+import { computeTotals, storedLine, type PricingPolicy } from "../../money/totals.js";
+import { isExpired, type CartLineView, type CartView } from "../domain/cart.js";
+
+function itemToProto(item: CartLineView, currency: string): MessageInitShape<typeof CartItemSchema> {
+  return {
+    productId: item.productId,
+    sku: item.sku,
+    name: item.name,
+    quantity: item.quantity,
+    ...linePricesToProto(storedLine(currency, item)),
+    imageUrl: item.imageUrl,
+    variantId: item.variantId,
+    sellerId: item.sellerId,
+    variantAttributes: item.variantAttributes,
+  };
+}
+
+/** Totals are estimates with the order's rules; Checkout prices for real. No cart is an empty one at version 0. */
+export function cartToProto(userId: string, cart: CartView | null, pricing: PricingPolicy, now: Date): MessageInitShape<typeof CartSchema> {
+  const live = cart && !isExpired(cart, now) ? cart.lines : [];
+  const totals = computeTotals(
+    live.map((item) => storedLine(pricing.currency, item)),
+    pricing,
+  );
+  return {
+    userId,
+    items: live.map((item) => itemToProto(item, pricing.currency)),
+    subtotal: toMoneyProto(totals.subtotal),
+    tax: toMoneyProto(totals.tax),
+    shipping: toMoneyProto(totals.shipping),
+    total: toMoneyProto(totals.total),
+    itemCount: live.reduce((count, item) => count + item.quantity, 0),
+    version: BigInt(cart?.version ?? 0),
+    updateTime: cart ? timestampFromDate(cart.updatedAt) : undefined,
+    expireTime: cart && live.length ? timestampFromDate(cart.expiresAt) : undefined,
+  };
+}

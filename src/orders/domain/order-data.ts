@@ -1,0 +1,75 @@
+import type { PaymentMethodType } from "../../payments/payment-method.js";
+import type { ItemStatus } from "./item-status.js";
+import type { OrderStatus } from "./order-status.js";
+
+export const PAYMENT_STATUSES = ["PENDING", "AUTHORIZED", "CAPTURED", "FAILED", "REFUNDED"] as const;
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+
+export interface AddressData {
+  line1: string;
+  line2: string;
+  city: string;
+  state: string;
+  postalCode: string;
+  countryCode: string;
+}
+
+/**
+ * What an order is, as plain data: the aggregate's state and what readers get. The tables
+ * (store/order.entity.ts) must hold exactly these fields; a compile-time check there says so.
+ */
+export interface OrderFields {
+  id: string;
+  orderNumber: string;
+  userId: string;
+  customerEmail: string;
+  customerFirstName: string;
+  customerLastName: string;
+  customerPhone: string;
+  shippingAddress: AddressData;
+  status: OrderStatus;
+  paymentMethod: PaymentMethodType;
+  paymentDisplay: string;
+  paymentStatus: PaymentStatus;
+  paymentTransactionId: string;
+  paymentFailureReason: string;
+  paymentUpdatedAt: Date | null;
+  currency: string;
+  subtotalMinor: bigint;
+  taxMinor: bigint;
+  shippingMinor: bigint;
+  totalMinor: bigint;
+  notes: string;
+  trackingNumber: string;
+  carrier: string;
+  estimatedDeliveryDate: string;
+  cancelReason: string;
+  reservationId: string;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+  deletedAt: Date | null;
+}
+
+export interface OrderItemFields {
+  id: string;
+  position: number;
+  productId: string;
+  sku: string;
+  name: string;
+  imageUrl: string;
+  quantity: number;
+  unitPriceMinor: bigint;
+  status: ItemStatus;
+  sellerId: string;
+  variantId: string;
+  variantAttributes: Record<string, string>;
+}
+
+export interface StatusChangeFields {
+  fromStatus: OrderStatus | null;
+  toStatus: OrderStatus;
+  changedAt: Date;
+  actor: string;
+  reason: string;
+}

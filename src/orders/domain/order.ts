@@ -1,0 +1,463 @@
+import type { StockLine } from "../../catalog/catalog-ports.js";
+import { lineKey } from "../../catalog/sellable.js";
+import { money, type Money } from "../../money/money.js";
+import { computeTotals, storedLine, type PricingPolicy, type Totals } from "../../money/totals.js";
+import type { PaymentMethod } from "../../payments/payment-method.js";
+import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../../platform/errors/domain-errors.js";
+import type { AuditStamp } from "./audit-stamp.js";
+import { isFinalItem, transitionItem, type ItemStatus } from "./item-status.js";
+import type { OrderFields, OrderItemFields, StatusChangeFields } from "./order-data.js";
+import { canTransition, isAllowed, StatusForbidsError, transition, type OrderAction, type OrderStatus } from "./order-status.js";
+
+export type OrderItemView = Readonly<OrderItemFields>;
+export type StatusChangeView = Readonly<StatusChangeFields>;
+/** An order as readers see it; `history` only where it was read. */
+export type OrderView = Readonly<OrderFields> & {
+  readonly items: readonly OrderItemView[];
+  readonly history?: readonly StatusChangeView[];
+};
+
+/** What a change needs done outside the order, in this order; the use case does it. */
+export type Effect =
+  | { readonly kind: "release stock"; readonly reservationId: string }
+  | { readonly kind: "commit stock"; readonly reservationId: string }
+  /** `previous` is set again if the change does not commit. */
+  | { readonly kind: "adjust stock"; readonly reservationId: string; readonly lines: StockLine[]; readonly previous: StockLine[] }
+  | { readonly kind: "refund payment"; readonly orderId: string; readonly transactionId: string; readonly amount: Money };
+
+/** What happened to the order, in its own terms; the outbox adapter writes them as shop.order.events.v1. */
+export type OrderEvent =
+  | { readonly type: "OrderCreated" }
+  | { readonly type: "OrderItemCreated"; readonly itemId: string }
+  | { readonly type: "OrderStatusChanged"; readonly from: OrderStatus; readonly to: OrderStatus; readonly reason: string }
+  | { readonly type: "OrderShipped"; readonly trackingNumber: string; readonly carrier: string }
+  | { readonly type: "OrderDelivered" }
+  | { readonly type: "OrderCompleted" }
+  | { readonly type: "OrderCancelled"; readonly reason: string; readonly refunded: boolean }
+  | { readonly type: "OrderRefunded"; readonly reason: string; readonly amount: Money }
+  | { readonly type: "OrderPaid"; readonly amount: Money }
+  | { readonly type: "OrderPaymentFailed"; readonly declineCode: string }
+  | { readonly type: "OrderItemsChanged"; readonly totals: Totals }
+  | { readonly type: "OrderItemStatusChanged"; readonly itemId: string; readonly from: ItemStatus; readonly to: ItemStatus }
+  | { readonly type: "OrderUpdated"; readonly changedFields: string[] }
+  | { readonly type: "OrderDeleted"; readonly reason: string };
+
+/** A line priced from the catalog, frozen into the order. */
+export interface NewItem {
+  readonly id: string;
+  readonly productId: string;
+  readonly sku: string;
+  readonly name: string;
+  readonly imageUrl: string;
+  readonly quantity: number;
+  readonly unitPrice: Money;
+  readonly sellerId: string;
+  /** '' for products without variants; sku is then the product's. */
+  readonly variantId: string;
+  readonly variantAttributes: Readonly<Record<string, string>>;
+}
+
+export interface NewOrder {
+  readonly id: string;
+  readonly orderNumber: string;
+  readonly userId: string;
+  readonly customer: { readonly email: string; readonly firstName: string; readonly lastName: string; readonly phone: string };
+  readonly shippingAddress: OrderFields["shippingAddress"];
+  readonly payment: PaymentMethod;
+  readonly currency: string;
+  readonly notes: string;
+  readonly estimatedDeliveryDate: string;
+  readonly items: readonly NewItem[];
+}
+
+export interface DetailsUpdate {
+  readonly notes?: string;
+  readonly trackingNumber?: string;
+  readonly carrier?: string;
+  readonly shippingAddress?: OrderFields["shippingAddress"];
+}
+
+/** An order holds at most this many lines, */
+export const MAX_ITEMS = 50;
+/** of at most this many units each. */
+export const MAX_QUANTITY = 999;
+
+/**
+ * The order aggregate: its methods are the only way an order changes. Each checks its guards
+ * against the status table (order-status.ts), records what happened as events and status
+ * history, and returns what must be done outside (stock, money) instead of doing it.
+ */
+export class Order {
+  readonly #data: OrderFields;
+  readonly #items: OrderItemFields[];
+  readonly #history: StatusChangeView[];
+  readonly #changes: StatusChangeView[] = [];
+  readonly #events: OrderEvent[] = [];
+  #removed: string[] = [];
+
+  private constructor(view: OrderView) {
+    const { items, history, ...data } = view;
+    this.#data = { ...data };
+    this.#items = items.map((item) => ({ ...item }));
+    this.#history = [...(history ?? [])];
+  }
+
+  /** A new order, PENDING, priced with `pricing`; its first history entry is "placed". */
+  static place(order: NewOrder, pricing: PricingPolicy, by: AuditStamp): Order {
+    const totals = computeTotals(
+      order.items.map((item) => ({ unitPrice: item.unitPrice, quantity: item.quantity })),
+      pricing,
+    );
+    const placed = new Order({
+      id: order.id,
+      orderNumber: order.orderNumber,
+      userId: order.userId,
+      customerEmail: order.customer.email,
+      customerFirstName: order.customer.firstName,
+      customerLastName: order.customer.lastName,
+      customerPhone: order.customer.phone,
+      shippingAddress: order.shippingAddress,
+      status: "PENDING",
+      paymentMethod: order.payment.type,
+      paymentDisplay: order.payment.display,
+      paymentStatus: "PENDING",
+      paymentTransactionId: "",
+      paymentFailureReason: "",
+      paymentUpdatedAt: null,
+      currency: order.currency,
+      ...totalsFields(totals),
+      notes: order.notes,
+      trackingNumber: "",
+      carrier: "",
+      estimatedDeliveryDate: order.estimatedDeliveryDate,
+      cancelReason: "",
+      reservationId: order.id,
+      version: 1,
+      createdAt: by.at,
+      updatedAt: by.at,
+      deletedAt: null,
+      items: order.items.map((item, position) => ({ ...itemFields(item), position })),
+    });
+    placed.#changes.push({ fromStatus: null, toStatus: "PENDING", changedAt: by.at, actor: by.actor, reason: "placed" });
+    placed.#events.push({ type: "OrderCreated" }, ...order.items.map((item) => ({ type: "OrderItemCreated" as const, itemId: item.id })));
+    return placed;
+  }
+
+  /** An order as it was stored. */
+  static restore(view: OrderView): Order {
+    return new Order(view);
+  }
+
+  get id(): string {
+    return this.#data.id;
+  }
+
+  get status(): OrderStatus {
+    return this.#data.status;
+  }
+
+  /** The order now, read-only: for responses, events and the repository. */
+  get view(): OrderView {
+    return { ...this.#data, items: this.#items.map((item) => ({ ...item })), history: [...this.#history, ...this.#changes] };
+  }
+
+  /** What happened since it was placed or restored, each once: the repository writes them with the order. */
+  takeEvents(): { readonly events: OrderEvent[]; readonly statusChanges: StatusChangeView[]; readonly removedItemIds: string[] } {
+    const taken = { events: this.#events.splice(0), statusChanges: this.#changes.splice(0), removedItemIds: this.#removed };
+    this.#history.push(...taken.statusChanges);
+    this.#removed = [];
+    return taken;
+  }
+
+  /** The repository's word that the change is stored: the new version, and when. */
+  stored(version: number, at: Date): void {
+    this.#data.version = version;
+    this.#data.updatedAt = at;
+  }
+
+  update(update: DetailsUpdate): void {
+    const changed: string[] = [];
+    if (update.shippingAddress) {
+      this.#require("change the shipping address");
+      if (JSON.stringify(this.#data.shippingAddress) !== JSON.stringify(update.shippingAddress)) changed.push("shipping_address");
+      this.#data.shippingAddress = update.shippingAddress;
+    }
+    if (update.trackingNumber !== undefined || update.carrier !== undefined) {
+      this.#require("change tracking");
+      if (update.trackingNumber === "" && (this.status === "SHIPPED" || this.status === "DELIVERED")) {
+        throw new FailedPreconditionError(
+          "TRACKING_REQUIRED",
+          "a shipped order keeps its tracking number; send a new one instead of clearing it",
+        );
+      }
+    }
+    for (const [field, key] of [
+      ["tracking_number", "trackingNumber"],
+      ["carrier", "carrier"],
+      ["notes", "notes"],
+    ] as const) {
+      const value = update[key];
+      if (value === undefined || value === this.#data[key]) continue;
+      this.#data[key] = value;
+      changed.push(field);
+    }
+    if (changed.length) this.#events.push({ type: "OrderUpdated", changedFields: changed });
+  }
+
+  /** A move that needs nothing besides itself (to CONFIRMED or PROCESSING); the table decides whether it is legal. */
+  advance(to: "PENDING" | "CONFIRMED" | "PROCESSING", reason: string, by: AuditStamp): void {
+    this.#moveTo(to, reason, by);
+    if (to === "PROCESSING") this.#moveItems(["PENDING"], "PROCESSING");
+  }
+
+  /** SHIPPED needs a tracking number, given now or earlier; the reserved stock has left, so it is committed. */
+  ship(shipment: { trackingNumber: string; carrier: string }, reason: string, by: AuditStamp): Effect[] {
+    const trackingNumber = shipment.trackingNumber || this.#data.trackingNumber;
+    if (!trackingNumber)
+      throw new InvalidArgumentError([{ field: "tracking_number", description: "is required to ship an order that has none" }]);
+    this.#moveTo("SHIPPED", reason, by);
+    this.#data.trackingNumber = trackingNumber;
+    this.#data.carrier = shipment.carrier || this.#data.carrier;
+    this.#moveItems(["PENDING", "PROCESSING"], "SHIPPED");
+    this.#events.push({ type: "OrderShipped", trackingNumber, carrier: this.#data.carrier });
+    return [{ kind: "commit stock", reservationId: this.#data.reservationId }];
+  }
+
+  deliver(reason: string, by: AuditStamp): void {
+    this.#moveTo("DELIVERED", reason, by);
+    this.#moveItems(["SHIPPED"], "DELIVERED");
+    this.#events.push({ type: "OrderDelivered" });
+    if (this.#items.every((item) => isFinalItem(item.status))) this.#events.push({ type: "OrderCompleted" });
+  }
+
+  /** Before shipping only (the table says so): the reservation is released and a captured payment refunded. */
+  cancel(reason: string, by: AuditStamp): Effect[] {
+    this.#moveTo("CANCELLED", reason, by);
+    const refund = this.#refundCaptured(by);
+    this.#moveItems(["PENDING", "PROCESSING"], "CANCELLED");
+    this.#data.cancelReason = reason;
+    this.#events.push({ type: "OrderCancelled", reason, refunded: refund.length > 0 });
+    return [...refund, { kind: "release stock", reservationId: this.#data.reservationId }];
+  }
+
+  /** Gives the captured payment back; goods not yet shipped go back to stock, shipped ones come back through returns. */
+  refund(reason: string, by: AuditStamp): Effect[] {
+    const stockHeld = isAllowed(this.status, "hold stock");
+    this.#moveTo("REFUNDED", reason, by);
+    const { paymentStatus } = this.#data;
+    if (paymentStatus !== "CAPTURED") {
+      throw new FailedPreconditionError(
+        "NOTHING_TO_REFUND",
+        `the payment is ${paymentStatus}, nothing was captured; cancel the order instead`,
+        [{ type: "PAYMENT", subject: `orders/${this.id}`, description: `payment is ${paymentStatus}` }],
+      );
+    }
+    const effects = this.#refundCaptured(by);
+    if (stockHeld) effects.push({ kind: "release stock", reservationId: this.#data.reservationId });
+    this.#moveItems(["PENDING", "PROCESSING"], "CANCELLED");
+    this.#events.push({ type: "OrderRefunded", reason, amount: this.total });
+    return effects;
+  }
+
+  get total(): Money {
+    return money(this.#data.currency, this.#data.totalMinor);
+  }
+
+  /** Card tokens are single use and never stored, so paying by card needs a new token; other methods reuse what was given at placement. */
+  paymentMethod(given: PaymentMethod | undefined): PaymentMethod {
+    if (given) return given;
+    if (this.#data.paymentMethod === "CARD") {
+      throw new InvalidArgumentError([
+        { field: "payment_method", description: "a card payment needs a new payment_token: tokens are single use and never stored" },
+      ]);
+    }
+    return { type: this.#data.paymentMethod, display: this.#data.paymentDisplay };
+  }
+
+  /** Throws unless the order can be paid with `method` now; checked before the Payment service is asked. */
+  checkPayable(method: PaymentMethod): void {
+    if (!isAllowed(this.status, "pay")) throw new FailedPreconditionError("ORDER_CLOSED", `the order is ${this.status} and cannot be paid`);
+    const { paymentStatus } = this.#data;
+    if (paymentStatus === "CAPTURED" || paymentStatus === "AUTHORIZED" || paymentStatus === "REFUNDED") {
+      throw new FailedPreconditionError("ALREADY_PAID", `the payment is already ${paymentStatus}`);
+    }
+    if (method.type === "CARD" && !method.token) {
+      throw new InvalidArgumentError([
+        { field: "payment_method.card.payment_token", description: "is required to pay by card: tokens are single use and never stored" },
+      ]);
+    }
+  }
+
+  /** A declined attempt is kept: payment FAILED with its reason. */
+  paymentDeclined(method: PaymentMethod, declineCode: string, by: AuditStamp): void {
+    this.checkPayable(method);
+    this.#setPaymentMethod(method, by);
+    this.#data.paymentStatus = "FAILED";
+    this.#data.paymentFailureReason = declineCode;
+    this.#events.push({ type: "OrderPaymentFailed", declineCode });
+  }
+
+  /** Captured: payment CAPTURED and, where the table allows, the order PAID. */
+  paymentCaptured(method: PaymentMethod, transactionId: string, by: AuditStamp): void {
+    this.checkPayable(method);
+    this.#setPaymentMethod(method, by);
+    this.#data.paymentStatus = "CAPTURED";
+    this.#data.paymentTransactionId = transactionId;
+    this.#data.paymentFailureReason = "";
+    if (canTransition(this.status, "PAID")) this.#moveTo("PAID", "payment captured", by);
+    this.#events.push({ type: "OrderPaid", amount: this.total });
+  }
+
+  /** Throws unless the line can be added now; checked before the catalog is asked for its price. */
+  checkCanAddItem(line: { productId: string; variantId: string }): void {
+    this.#require("edit items");
+    const key = lineKey(line);
+    if (this.#items.some((item) => lineKey(item) === key)) {
+      throw new AlreadyExistsError("ITEM_ALREADY_IN_ORDER", `"${key}" is already in the order; change its quantity instead`);
+    }
+    if (this.#items.length >= MAX_ITEMS) throw new FailedPreconditionError("TOO_MANY_ITEMS", `an order holds at most ${MAX_ITEMS} items`);
+  }
+
+  /** A new line at today's price; existing lines keep the price they were placed at. */
+  addItem(item: NewItem, pricing: PricingPolicy): Effect[] {
+    this.checkCanAddItem(item);
+    const before = this.#stockLines();
+    const position = Math.max(...this.#items.map((line) => line.position)) + 1;
+    this.#items.push({ ...itemFields(item), position });
+    this.#events.push({ type: "OrderItemCreated", itemId: item.id });
+    return this.#reprice(before, pricing);
+  }
+
+  changeQuantity(itemId: string, quantity: number, pricing: PricingPolicy): Effect[] {
+    this.#require("edit items");
+    const item = this.#item(itemId);
+    if (item.quantity === quantity) return [];
+    const before = this.#stockLines();
+    item.quantity = quantity;
+    return this.#reprice(before, pricing);
+  }
+
+  removeItem(itemId: string, pricing: PricingPolicy): Effect[] {
+    this.#require("edit items");
+    const item = this.#item(itemId);
+    if (this.#items.length === 1) {
+      throw new FailedPreconditionError("LAST_ITEM", "an order needs at least one item; cancel the order instead", [
+        { type: "ORDER_ITEMS", subject: `orders/${this.id}`, description: "would be empty" },
+      ]);
+    }
+    const before = this.#stockLines();
+    this.#items.splice(this.#items.indexOf(item), 1);
+    this.#removed.push(item.id);
+    return this.#reprice(before, pricing);
+  }
+
+  /**
+   * Moves one item; `sellerId` narrows it to that seller's items (another seller's item is not
+   * found). A cancelled item gives its stock back while the reservation is held. The order
+   * follows its items, so sellers fulfil their own lines: the first item started moves a
+   * confirmed or paid order to PROCESSING; when every item left is shipped the order is SHIPPED
+   * (its stock committed); when every item is final it completes, DELIVERED if anything was
+   * delivered, else CANCELLED.
+   */
+  changeItemStatus(itemId: string, to: Exclude<ItemStatus, "PENDING">, by: AuditStamp, sellerId?: string): Effect[] {
+    const item = this.#item(itemId);
+    if (sellerId !== undefined && item.sellerId !== sellerId) throw new NotFoundError("order item", itemId);
+    this.#require(`mark an item ${to}`);
+    const before = this.#stockLines();
+    const from = item.status;
+    item.status = transitionItem(item.id, from, to);
+    this.#events.push({ type: "OrderItemStatusChanged", itemId: item.id, from, to });
+    if (!this.#stockLines().length) return this.cancel("every item was cancelled", by);
+    const effects: Effect[] = [];
+    if (to === "CANCELLED")
+      effects.push({ kind: "adjust stock", reservationId: this.#data.reservationId, lines: this.#stockLines(), previous: before });
+    if (to !== "CANCELLED" && canTransition(this.status, "PROCESSING")) this.#moveTo("PROCESSING", "fulfilment started", by);
+    const live = this.#items.filter((line) => line.status !== "CANCELLED");
+    if (this.status === "PROCESSING" && live.every((line) => line.status === "SHIPPED" || line.status === "DELIVERED")) {
+      this.#moveTo("SHIPPED", "every item was shipped", by);
+      this.#events.push({ type: "OrderShipped", trackingNumber: this.#data.trackingNumber, carrier: this.#data.carrier });
+      effects.push({ kind: "commit stock", reservationId: this.#data.reservationId });
+    }
+    // Items are final only once shipped (so is the order, by now) or cancelled (all cancelled returned above).
+    if (this.#items.every((line) => isFinalItem(line.status))) this.deliver("every item was delivered", by);
+    return effects;
+  }
+
+  /** Soft delete: readers no longer see it; rows, history and events stay for audit. Closed orders only. */
+  delete(reason: string, by: AuditStamp): void {
+    this.#require("delete the order");
+    this.#data.deletedAt = by.at;
+    this.#events.push({ type: "OrderDeleted", reason });
+  }
+
+  #require(action: OrderAction): void {
+    if (!isAllowed(this.status, action)) throw new StatusForbidsError(this.id, this.status, action);
+  }
+
+  #moveTo(to: OrderStatus, reason: string, by: AuditStamp): void {
+    const from = this.#data.status;
+    this.#data.status = transition(from, to);
+    this.#changes.push({ fromStatus: from, toStatus: to, changedAt: by.at, actor: by.actor, reason });
+    this.#events.push({ type: "OrderStatusChanged", from, to, reason });
+  }
+
+  /** Each item moved is an event of its own, so a seller can follow its items from the topic alone. */
+  #moveItems(from: readonly ItemStatus[], to: ItemStatus): void {
+    for (const item of this.#items) {
+      if (!from.includes(item.status)) continue;
+      this.#events.push({ type: "OrderItemStatusChanged", itemId: item.id, from: item.status, to });
+      item.status = to;
+    }
+  }
+
+  #item(itemId: string): OrderItemFields {
+    const item = this.#items.find((candidate) => candidate.id === itemId);
+    if (!item) throw new NotFoundError("order item", itemId);
+    return item;
+  }
+
+  /** The lines the reservation holds: every item not cancelled. */
+  #stockLines(): StockLine[] {
+    return this.#items
+      .filter((item) => item.status !== "CANCELLED")
+      .map((item) => ({ productId: item.productId, variantId: item.variantId, quantity: item.quantity }));
+  }
+
+  #reprice(before: StockLine[], pricing: PricingPolicy): Effect[] {
+    const totals = computeTotals(
+      this.#items.map((item) => storedLine(this.#data.currency, item)),
+      pricing,
+    );
+    Object.assign(this.#data, totalsFields(totals));
+    this.#events.push({ type: "OrderItemsChanged", totals });
+    return [{ kind: "adjust stock", reservationId: this.#data.reservationId, lines: this.#stockLines(), previous: before }];
+  }
+
+  /** Refunds the whole captured amount, once per order whatever the path (cancel or refund). */
+  #refundCaptured(by: AuditStamp): Effect[] {
+    if (this.#data.paymentStatus !== "CAPTURED") return [];
+    this.#data.paymentStatus = "REFUNDED";
+    this.#data.paymentUpdatedAt = by.at;
+    return [{ kind: "refund payment", orderId: this.id, transactionId: this.#data.paymentTransactionId, amount: this.total }];
+  }
+
+  #setPaymentMethod(method: PaymentMethod, by: AuditStamp): void {
+    this.#data.paymentMethod = method.type;
+    this.#data.paymentDisplay = method.display;
+    this.#data.paymentUpdatedAt = by.at;
+  }
+}
+
+function totalsFields(totals: Totals) {
+  return {
+    subtotalMinor: totals.subtotal.amountMinor,
+    taxMinor: totals.tax.amountMinor,
+    shippingMinor: totals.shipping.amountMinor,
+    totalMinor: totals.total.amountMinor,
+  };
+}
+
+function itemFields(item: NewItem): Omit<OrderItemFields, "position"> {
+  const { unitPrice, ...rest } = item;
+  return { ...rest, unitPriceMinor: unitPrice.amountMinor, status: "PENDING" };
+}

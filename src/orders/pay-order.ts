@@ -1,0 +1,43 @@
+import type { PaymentMethod } from "../payments/payment-method.js";
+import { FailedPreconditionError } from "../platform/errors/domain-errors.js";
+import type { ChangeOutcome, MutationContext } from "./mutate-order.js";
+import type { Order } from "./domain/order.js";
+
+export class PaymentDeclinedError extends FailedPreconditionError {
+  constructor(declineCode: string, message: string) {
+    super("PAYMENT_DECLINED", `payment declined: ${message}`, [{ type: "PAYMENT", subject: "payment", description: declineCode }]);
+  }
+}
+
+/**
+ * Authorizes and captures the total through the Payment service. Approved: the order records the
+ * capture. Declined: the attempt is kept (payment FAILED, reason, event) and the call fails with
+ * PAYMENT_DECLINED. A hold or capture whose transaction does not commit is voided or refunded.
+ */
+export async function payOrder(
+  order: Order,
+  given: PaymentMethod | undefined,
+  idempotencyKey: string,
+  context: MutationContext,
+): Promise<ChangeOutcome> {
+  const method = order.paymentMethod(given);
+  order.checkPayable(method);
+  const amount = order.total;
+  const { payments } = context.deps;
+  const authorization = await payments.authorize({ idempotencyKey, orderId: order.id, amount, method }, context.signal);
+  if (!authorization.approved) {
+    order.paymentDeclined(method, authorization.declineCode, context.by);
+    return { failAfterCommit: new PaymentDeclinedError(authorization.declineCode, authorization.message) };
+  }
+  // Whatever stops the change from committing gives the money back: the hold is voided, or the capture refunded.
+  const captured: { transactionId?: string } = {};
+  context.onRollback(async (signal) => {
+    const { transactionId } = captured;
+    if (transactionId) await payments.refund({ idempotencyKey: `undo:${idempotencyKey}`, transactionId, amount }, signal);
+    else await payments.void({ idempotencyKey: `void:${idempotencyKey}`, authorizationId: authorization.authorizationId }, signal);
+  });
+  const capture = { idempotencyKey: `capture:${idempotencyKey}`, authorizationId: authorization.authorizationId, amount };
+  captured.transactionId = (await payments.capture(capture, context.signal)).transactionId;
+  order.paymentCaptured(method, captured.transactionId, context.by);
+  return {};
+}

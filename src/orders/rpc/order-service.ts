@@ -1,0 +1,260 @@
+import { create, type DescMessage, type DescMethodUnary, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import * as pb from "../../../gen/shop/order/v1/order_pb.js";
+import { withoutCardData } from "../../payments/card-data.js";
+import type { Principal } from "../../platform/auth/principal.js";
+import { keepVisible, refuseFilters, viewerOf } from "../../platform/auth/visibility.js";
+import type { ScopedImpl } from "../../platform/rpc/rpc-chain.js";
+import type { RpcScope } from "../../platform/rpc/rpc-scope.js";
+import { changeStatus } from "../change-status.js";
+import type { OrderView } from "../domain/order.js";
+import { addItem } from "../edit-items.js";
+import { listOrders } from "../list-orders.js";
+import { mutateOrder, type OrderMutation } from "../mutate-order.js";
+import type { OrderDeps } from "../order-deps.js";
+import { orderEventLog, retryOrderEvents } from "../order-event-log.js";
+import { payOrder } from "../pay-order.js";
+import { placeOrder } from "../place-order.js";
+import { assertOrderVisible, findOrder } from "../store/order-queries.js";
+import { watchOrder } from "../watch-order.js";
+import { LIST_ORDERS_FILTERS, ORDER_VISIBILITY } from "./order-access.js";
+import { buyerOf, readerOf } from "./order-callers.js";
+import { orderStatusToProto, orderToProto, trackingToProto } from "./order-mapper.js";
+import {
+  parseAddItem,
+  parseChangeQuantity,
+  parseChangeStatus,
+  parseItemStatus,
+  parsePay,
+  parseReasonCommand,
+  parseRemoveItem,
+  parseRetryEvents,
+  parseUpdateOrder,
+} from "./requests/change-requests.js";
+import type { ChangeTarget } from "./requests/field-rules.js";
+import { parseOrderId } from "./requests/field-rules.js";
+import { parsePlaceOrder } from "./requests/place-order-request.js";
+import { parseListOrders, parseWatchOrder } from "./requests/read-requests.js";
+import { sellerItems, sellerOrderToProto } from "./seller-view.js";
+
+/**
+ * The order as the caller may see it: narrowed to its own items for a seller, then every field the
+ * visibility table (order-access.ts) does not grant the caller's role cleared.
+ */
+function present(principal: Principal) {
+  const { sellerId } = readerOf(principal);
+  const viewer = viewerOf(principal);
+  return (order: OrderView) =>
+    keepVisible(
+      ORDER_VISIBILITY,
+      pb.OrderSchema,
+      sellerId === undefined ? orderToProto(order) : sellerOrderToProto(order, sellerId),
+      viewer,
+    );
+}
+
+const withOrder = (order: OrderView, principal: Principal) => ({ order: present(principal)(order) });
+const nothing = () => ({});
+
+/**
+ * Thin handlers: proto in, use case, proto out. Who may call each is ORDER_ACCESS, checked by the
+ * call chain before any handler runs; errors are mapped once, by the chain (platform/rpc/rpc-chain.ts).
+ */
+export function orderService(deps: OrderDeps): ScopedImpl<typeof pb.OrderService> {
+  /**
+   * Every change to an existing order, named by its method: idempotent by request id (per RPC,
+   * caller and order), then one locked, versioned transaction in which the response is recorded.
+   * A stored response is replayed only while the caller may still see the order (a deleted order
+   * stays visible to the retry of its own deletion).
+   */
+  function mutate<I extends DescMessage, O extends DescMessage>(
+    method: DescMethodUnary<I, O>,
+    request: MessageShape<I>,
+    scope: RpcScope,
+    command: ChangeTarget,
+    mutation: OrderMutation,
+    respond: (order: OrderView, principal: Principal) => MessageInitShape<O>,
+  ): Promise<MessageShape<O>> {
+    const target = { ...command, ...readerOf(scope.principal) };
+    const includeDeleted = method === (pb.OrderService.method.deleteOrder as DescMethodUnary);
+    const call = {
+      rpc: method.name,
+      caller: scope.principal.userId,
+      parts: [command.orderId, command.requestId],
+      requestSchema: method.input,
+      request: withoutCardData(method.input, request),
+      responseSchema: method.output,
+      beforeReplay: () => assertOrderVisible(scope.em, command.orderId, { ...target, includeDeleted }),
+    };
+    return deps.idempotency.run(scope, call, (record) =>
+      mutateOrder(scope, deps, target, mutation, (tx, changed) => record(tx, create(method.output, respond(changed, scope.principal)))),
+    );
+  }
+
+  return {
+    async createOrder(request, scope) {
+      const userId = buyerOf(scope.principal, request.userId);
+      const command = parsePlaceOrder({ ...request, userId }, deps.pricing.currency);
+      const method = pb.OrderService.method.createOrder;
+      const respond = (order: OrderView) => create(method.output, withOrder(order, scope.principal));
+      const call = {
+        rpc: method.name,
+        caller: scope.principal.userId,
+        parts: [command.userId, command.requestId],
+        requestSchema: method.input,
+        request: withoutCardData(method.input, request),
+        responseSchema: method.output,
+        beforeReplay: (stored: pb.CreateOrderResponse) => assertOrderVisible(scope.em, stored.order!.id, readerOf(scope.principal)),
+      };
+      return deps.idempotency.run(scope, call, (record) => placeOrder(command, scope, deps, (tx, order) => record(tx, respond(order))));
+    },
+
+    async getOrder(request, scope) {
+      return withOrder(await findOrder(scope.em, parseOrderId(request.orderId), readerOf(scope.principal)), scope.principal);
+    },
+
+    async listOrders(request, scope) {
+      refuseFilters(LIST_ORDERS_FILTERS, pb.ListOrdersRequestSchema, request, viewerOf(scope.principal));
+      const { ownerId, sellerId } = readerOf(scope.principal);
+      // Customers see only their own orders and sellers those holding their items; asking for someone else's finds none.
+      if (ownerId && request.userId && request.userId !== ownerId) return { orders: [], nextPageToken: "" };
+      if (sellerId !== undefined && request.sellerId && request.sellerId !== sellerId) return { orders: [], nextPageToken: "" };
+      const narrowed = { ...request, ...(ownerId ? { userId: ownerId } : {}), ...(sellerId !== undefined ? { sellerId } : {}) };
+      const page = await listOrders(scope.em, parseListOrders(narrowed));
+      return {
+        orders: page.orders.map(present(scope.principal)),
+        nextPageToken: page.nextPageToken,
+        totalSize: page.totalSize,
+        statusCounts: [...(page.statusCounts ?? [])].map(([status, count]) => ({ status: orderStatusToProto(status), count })),
+      };
+    },
+
+    async *watchOrder(request, scope) {
+      const target = { ...parseWatchOrder(request), ...readerOf(scope.principal) };
+      const shown = present(scope.principal);
+      for await (const update of watchOrder(scope.em, target, deps.notifications, deps.watch, scope.signal)) {
+        yield update.kind === "heartbeat" ? { heartbeat: true } : { order: shown(update.order), eventType: update.eventType };
+      }
+    },
+
+    async getOrderStatus(request, scope) {
+      const reader = readerOf(scope.principal);
+      const viewer = viewerOf(scope.principal);
+      const order = await findOrder(scope.em, parseOrderId(request.orderId), { withHistory: true, ...reader });
+      const shown = reader.sellerId === undefined ? order : sellerItems(order, reader.sellerId);
+      const tracking = trackingToProto(shown, viewer === "staff" ? "staff" : { userId: scope.principal.userId });
+      return keepVisible(ORDER_VISIBILITY, pb.GetOrderStatusResponseSchema, tracking, viewer);
+    },
+
+    async listOrderEvents(request, scope) {
+      return orderEventLog(scope.em, parseOrderId(request.orderId));
+    },
+
+    async retryOrderEvents(request, scope) {
+      const command = parseRetryEvents(request);
+      const call = {
+        rpc: scope.rpc,
+        caller: scope.principal.userId,
+        parts: [command.orderId, command.requestId],
+        requestSchema: pb.RetryOrderEventsRequestSchema,
+        request,
+        responseSchema: pb.RetryOrderEventsResponseSchema,
+        beforeReplay: async () => undefined,
+      };
+      return deps.idempotency.run(scope, call, (record) =>
+        scope.em.transactional(async (tx) =>
+          record(tx, create(pb.RetryOrderEventsResponseSchema, await retryOrderEvents(tx, command.orderId))),
+        ),
+      );
+    },
+
+    updateOrder(request, scope) {
+      const command = parseUpdateOrder(request);
+      return mutate(pb.OrderService.method.updateOrder, request, scope, command, (order) => order.update(command), withOrder);
+    },
+
+    updateOrderStatus(request, scope) {
+      const command = parseChangeStatus(request);
+      return mutate(
+        pb.OrderService.method.updateOrderStatus,
+        request,
+        scope,
+        command,
+        (order, ctx) => changeStatus(order, command, ctx),
+        withOrder,
+      );
+    },
+
+    payOrder(request, scope) {
+      const command = parsePay(request);
+      const key = `pay:${command.orderId}:${command.requestId}`;
+      return mutate(
+        pb.OrderService.method.payOrder,
+        request,
+        scope,
+        command,
+        (order, ctx) => payOrder(order, command.method, key, ctx),
+        withOrder,
+      );
+    },
+
+    cancelOrder(request, scope) {
+      const command = parseReasonCommand(request, { reasonRequired: true });
+      return mutate(
+        pb.OrderService.method.cancelOrder,
+        request,
+        scope,
+        command,
+        (order, ctx) => ctx.run(order.cancel(command.reason, ctx.by)),
+        withOrder,
+      );
+    },
+
+    refundOrder(request, scope) {
+      const command = parseReasonCommand(request, { reasonRequired: true });
+      return mutate(
+        pb.OrderService.method.refundOrder,
+        request,
+        scope,
+        command,
+        (order, ctx) => ctx.run(order.refund(command.reason, ctx.by)),
+        withOrder,
+      );
+    },
+
+    deleteOrder(request, scope) {
+      const command = parseReasonCommand(request, { reasonRequired: false });
+      return mutate(
+        pb.OrderService.method.deleteOrder,
+        request,
+        scope,
+        command,
+        (order, ctx) => order.delete(command.reason, ctx.by),
+        nothing,
+      );
+    },
+
+    updateOrderItemStatus(request, scope) {
+      const command = parseItemStatus(request);
+      const { sellerId } = readerOf(scope.principal);
+      const mutation: OrderMutation = (order, ctx) => ctx.run(order.changeItemStatus(command.itemId, command.status, ctx.by, sellerId));
+      return mutate(pb.OrderService.method.updateOrderItemStatus, request, scope, command, mutation, withOrder);
+    },
+
+    addOrderItem(request, scope) {
+      const command = parseAddItem(request, deps.pricing.currency);
+      return mutate(pb.OrderService.method.addOrderItem, request, scope, command, (order, ctx) => addItem(order, command, ctx), withOrder);
+    },
+
+    updateOrderItemQuantity(request, scope) {
+      const command = parseChangeQuantity(request);
+      const mutation: OrderMutation = (order, ctx) => ctx.run(order.changeQuantity(command.itemId, command.quantity, deps.pricing));
+      return mutate(pb.OrderService.method.updateOrderItemQuantity, request, scope, command, mutation, withOrder);
+    },
+
+    removeOrderItem(request, scope) {
+      const command = parseRemoveItem(request);
+      const mutation: OrderMutation = (order, ctx) => ctx.run(order.removeItem(command.itemId, deps.pricing));
+      return mutate(pb.OrderService.method.removeOrderItem, request, scope, command, mutation, withOrder);
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import { OrderStatus as OrderStatusProto, type ListOrdersRequest, type WatchOrderRequest } from "../../../../gen/shop/order/v1/order_pb.js";
+import { USER_ID, Violations } from "../../../platform/validation.js";
+import type { OrderStatus } from "../../domain/order-status.js";
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type ListOrdersQuery } from "../../list-orders.js";
+import { decodePageToken } from "../../page-token.js";
+import type { OrderFilters } from "../../store/order-queries.js";
+import type { WatchTarget } from "../../watch-order.js";
+import { ORDER_NUMBER, orderIdField } from "./field-rules.js";
+
+/** The parsers of the requests that read orders. */
+
+export function parseListOrders(request: ListOrdersRequest): ListOrdersQuery {
+  const v = new Violations();
+  v.check(request.pageSize >= 0, "page_size", "must not be negative");
+  const statuses = request.statuses.map((status, i) => {
+    v.check(status !== OrderStatusProto.UNSPECIFIED && OrderStatusProto[status] !== undefined, `statuses[${i}]`, "must be a known status");
+    return OrderStatusProto[status] as OrderStatus;
+  });
+  const filters: OrderFilters = {
+    statuses: [...new Set(statuses)].sort(),
+    userId: request.userId ? v.text("user_id", request.userId, USER_ID) : "",
+    customerEmail: v.text("customer_email", request.customerEmail, { max: 320 }).toLowerCase(),
+    sellerId: request.sellerId ? v.text("seller_id", request.sellerId, USER_ID) : "",
+    orderNumber: v.text("order_number", request.orderNumber, ORDER_NUMBER).toUpperCase(),
+    createdAfter: v.timestamp("created_after", request.createdAfter),
+    createdBefore: v.timestamp("created_before", request.createdBefore),
+  };
+  if (filters.createdAfter && filters.createdBefore) {
+    v.check(filters.createdAfter < filters.createdBefore, "created_before", "must be later than created_after");
+  }
+  const after = request.pageToken ? decodePageToken(request.pageToken, filters) : undefined;
+  if (typeof after === "string") v.add("page_token", after);
+  v.throwIfAny();
+  return {
+    filters,
+    // Larger sizes are lowered rather than refused, as AIP-158 suggests.
+    pageSize: Math.min(request.pageSize || DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
+    after: typeof after === "string" ? undefined : after,
+    includeTotalSize: request.includeTotalSize,
+    includeStatusCounts: request.includeStatusCounts,
+  };
+}
+
+export function parseWatchOrder(request: WatchOrderRequest): Pick<WatchTarget, "orderId" | "fromVersion"> {
+  const v = new Violations();
+  const orderId = orderIdField(v, request.orderId);
+  v.check(request.fromVersion === undefined || request.fromVersion >= 0n, "from_version", "must not be negative");
+  v.throwIfAny();
+  return { orderId, fromVersion: request.fromVersion };
+}

@@ -1,0 +1,128 @@
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { Parser } from "@asyncapi/parser";
+import { fromBinary, fromJsonString, getOption } from "@bufbuild/protobuf";
+import type { Client } from "@connectrpc/connect";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { event_type, OrderEventSchema, type OrderEvent } from "../../gen/shop/order/events/v1/order_events_pb.js";
+import { ItemStatus, OrderService, OrderStatus } from "../../gen/shop/order/v1/order_pb.js";
+import { asyncApiDocument, ASYNCAPI_FILE } from "../../scripts/asyncapi.js";
+import { createOrderRequest } from "../support/fixtures.js";
+import { startConsumer, type Received } from "../support/kafka-consumer.js";
+import { startTestApp, type TestApp } from "../support/test-app.js";
+
+const rid = () => randomUUID();
+const catalog = JSON.parse(readFileSync(ASYNCAPI_FILE, "utf8")) as {
+  components: { messages: Record<string, { name: string; headers: { properties: { ce_dataschema: { const: string } } } }> };
+};
+
+/** Every ce_type in use, written out: a rename of a message or a field must not change one. */
+const PINNED_TYPES = {
+  orderCreated: "shop.order.v1.OrderCreated",
+  orderUpdated: "shop.order.v1.OrderUpdated",
+  orderStatusChanged: "shop.order.v1.OrderStatusChanged",
+  orderPaid: "shop.order.v1.OrderPaid",
+  orderPaymentFailed: "shop.order.v1.OrderPaymentFailed",
+  orderCancelled: "shop.order.v1.OrderCancelled",
+  orderRefunded: "shop.order.v1.OrderRefunded",
+  orderShipped: "shop.order.v1.OrderShipped",
+  orderDelivered: "shop.order.v1.OrderDelivered",
+  orderCompleted: "shop.order.v1.OrderCompleted",
+  orderItemsChanged: "shop.order.v1.OrderItemsChanged",
+  orderItemStatusChanged: "shop.order.v1.OrderItemStatusChanged",
+  orderDeleted: "shop.order.v1.OrderDeleted",
+  orderItemCreated: "shop.order.v1.OrderItemCreated",
+};
+
+describe("the events contract and its catalog", () => {
+  it("when the ce_type constants are read from the contract, then each is the pinned value", () => {
+    const declared = Object.fromEntries(
+      OrderEventSchema.oneofs[0]!.fields.map((field) => [field.localName, getOption(field.message!, event_type)]),
+    );
+    expect(declared).toEqual(PINNED_TYPES);
+  });
+
+  it("when the AsyncAPI document is generated from the contract, then it is the committed one, and the AsyncAPI parser finds no problem", async () => {
+    expect(JSON.parse(readFileSync(ASYNCAPI_FILE, "utf8")), "docs/asyncapi.json is stale: npm run -s contracts:asyncapi").toEqual(
+      JSON.parse(JSON.stringify(asyncApiDocument())),
+    );
+    const { document, diagnostics } = await new Parser().parse(readFileSync(ASYNCAPI_FILE, "utf8"));
+    expect(diagnostics.filter((d) => d.severity <= 1).map((d) => `${d.code}: ${d.message} at ${d.path.join(".")}`)).toEqual([]);
+    expect(document?.messages().length).toBe(Object.keys(PINNED_TYPES).length);
+    expect(new Set(Object.values(catalog.components.messages).map((m) => m.name))).toEqual(new Set(Object.values(PINNED_TYPES)));
+  });
+});
+
+/** One order through every event type: created, updated, items changed, declined, paid, shipped, delivered, completed, refunded; another cancelled and deleted. */
+async function everyEventType(orders: Client<typeof OrderService>): Promise<string[]> {
+  const move = (orderId: string, status: OrderStatus, extra = {}) =>
+    orders.updateOrderStatus({ requestId: rid(), orderId, status, ...extra });
+  const a = (await orders.createOrder(createOrderRequest())).order!;
+  await orders.updateOrder({ requestId: rid(), orderId: a.id, notes: "ring twice" });
+  await orders.addOrderItem({ requestId: rid(), orderId: a.id, item: { productId: "prod-cap", quantity: 1 } });
+  await move(a.id, OrderStatus.CONFIRMED);
+  await orders
+    .payOrder({
+      requestId: rid(),
+      orderId: a.id,
+      paymentMethod: { method: { case: "card", value: { paymentToken: "tok_decline", brand: "VISA", last4: "0002" } } },
+    })
+    .catch(() => undefined);
+  await orders.payOrder({ requestId: rid(), orderId: a.id, paymentMethod: createOrderRequest().paymentMethod });
+  await move(a.id, OrderStatus.PROCESSING);
+  await move(a.id, OrderStatus.SHIPPED, { trackingNumber: "TRK-1", carrier: "UPS" });
+  await move(a.id, OrderStatus.DELIVERED);
+  await orders.refundOrder({ requestId: rid(), orderId: a.id, reason: "damaged" });
+  const b = (await orders.createOrder(createOrderRequest())).order!;
+  await move(b.id, OrderStatus.CONFIRMED);
+  await orders.updateOrderItemStatus({ requestId: rid(), orderId: b.id, itemId: b.items[0]!.id, status: ItemStatus.PROCESSING });
+  await orders.cancelOrder({ requestId: rid(), orderId: b.id, reason: "changed my mind" });
+  await orders.deleteOrder({ requestId: rid(), orderId: b.id });
+  return [a.id, b.id];
+}
+
+describe.each(["protobuf", "json"] as const)(
+  "a consumer that knows only the events package and the AsyncAPI document, %s encoding",
+  (encoding) => {
+    const topic = `orders.contract.${encoding}.${randomUUID().slice(0, 8)}`;
+    let app: TestApp;
+    beforeAll(async () => {
+      app = await startTestApp({ KAFKA_TOPIC: topic, EVENT_ENCODING: encoding });
+    });
+    afterAll(() => app?.stop());
+
+    /** Decodes by the content-type header, as the catalog says. */
+    const decode = (message: Received): OrderEvent =>
+      message.headers["content-type"] === "application/json"
+        ? fromJsonString(OrderEventSchema, message.value.toString(), { ignoreUnknownFields: true })
+        : fromBinary(OrderEventSchema, message.value);
+
+    it("when an order goes through every event type, then every type of the catalog arrives, decodes, and says what its headers say", async () => {
+      const consumer = await startConsumer(inject("kafkaBrokers"), topic);
+      try {
+        const ids = await everyEventType(app.connect(OrderService));
+        const types = new Set(Object.values(PINNED_TYPES));
+        const mine = (all: Received[]) => all.filter((m) => ids.includes(m.key));
+        const received = mine(await consumer.until((all) => new Set(mine(all).map((m) => m.headers.ce_type)).size >= types.size));
+        expect(new Set(received.map((m) => m.headers.ce_type))).toEqual(types);
+        for (const message of received) {
+          const event = decode(message);
+          const catalogued = Object.values(catalog.components.messages).find((m) => m.name === message.headers.ce_type)!;
+          expect(message.headers.ce_dataschema).toBe(catalogued.headers.properties.ce_dataschema.const);
+          expect(event.payload.case && PINNED_TYPES[event.payload.case]).toBe(message.headers.ce_type);
+          expect({ id: event.eventId, order: event.orderId }).toEqual({ id: message.headers.ce_id, order: message.key });
+          expect(event.orderVersion).toBeGreaterThan(0n);
+        }
+        const created = decode(received.find((m) => m.headers.ce_type === PINNED_TYPES.orderCreated)!);
+        expect(created.payload).toMatchObject({
+          case: "orderCreated",
+          value: { customerEmail: "ann@example.com", items: [{ productId: "prod-mug" }, { productId: "prod-tee" }] },
+        });
+        const paid = decode(received.find((m) => m.headers.ce_type === PINNED_TYPES.orderPaid)!);
+        expect(JSON.stringify(paid, (_, v) => (typeof v === "bigint" ? String(v) : v))).not.toMatch(/4242|tok_|VISA/);
+      } finally {
+        await consumer.stop();
+      }
+    });
+  },
+);

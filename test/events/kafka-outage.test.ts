@@ -1,0 +1,116 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OrderService } from "../../gen/shop/order/v1/order_pb.js";
+import { query } from "../support/db.js";
+import { createOrderRequest } from "../support/fixtures.js";
+import { startConsumer } from "../support/kafka-consumer.js";
+import { startTestApp, type TestApp } from "../support/test-app.js";
+
+/** A broker of this test's own, so stopping it does not disturb the other test files. */
+const PORT = "19292";
+const OUTAGE_MS = 30_000;
+const env = { ...process.env, KAFKA_PORT: PORT, KAFKA_CONTROLLER_PORT: "19293", KAFKA_DIR: mkdtempSync(join(tmpdir(), "kafka-outage-")) };
+// Not execFileSync: the service under test runs in this process, and a broker start blocking its
+// event loop for seconds would time its calls out and measure the test, not the outage.
+async function kafka(command: "start" | "stop") {
+  const script = spawn("bash", ["scripts/kafka.sh", command], { env, stdio: "inherit" });
+  const [code] = await once(script, "exit");
+  if (code !== 0) throw new Error(`scripts/kafka.sh ${command} exited with ${code}`);
+}
+
+describe("Kafka down for 30 s while orders are placed and cancelled", () => {
+  const topic = `orders.outage.${randomUUID().slice(0, 8)}`;
+  let app: TestApp;
+  beforeAll(async () => {
+    await kafka("start");
+    app = await startTestApp({ KAFKA_BROKERS: `127.0.0.1:${PORT}`, KAFKA_TOPIC: topic, OUTBOX_POLL_MS: "200" });
+    // Four buyers for 34 s keep half their orders; the reference catalog's 1,000 pairs may run out.
+    await query(app.databaseUrl, `update catalog_products set available = 1000000 where id = 'prod-socks'`);
+  }, 120_000);
+  afterAll(async () => {
+    await app?.stop();
+    await kafka("stop");
+    rmSync(env.KAFKA_DIR, { recursive: true, force: true });
+  });
+
+  it("then orders keep being accepted, the backlog drains after the restart, and each acknowledged order's events arrive complete and in order", async () => {
+    const orders = app.connect(OrderService);
+    /** What the clients were told: each acknowledged create, and whether its cancel was acknowledged too. */
+    const told = new Map<string, { cancelled: boolean }>();
+    let duringOutage = 0;
+    let down = false;
+    let running = true;
+    const worker = async (n: number) => {
+      for (let i = 0; running; i++) {
+        const { order } = await orders.createOrder(createOrderRequest({ items: [{ productId: "prod-socks", quantity: 1 }] }));
+        told.set(order!.id, { cancelled: false });
+        if (down) duringOutage++;
+        // Every other order is cancelled at once: its events must arrive created, then cancelled.
+        if ((n + i) % 2 === 0) {
+          await orders.cancelOrder({ requestId: randomUUID(), orderId: order!.id, reason: "test" });
+          told.set(order!.id, { cancelled: true });
+        }
+        await sleep(50);
+      }
+    };
+    const workers = Array.from({ length: 4 }, (_, n) => worker(n));
+    await sleep(2_000);
+    await kafka("stop");
+    down = true;
+    await sleep(OUTAGE_MS);
+    const [waiting] = await query<{ n: number }>(
+      app.databaseUrl,
+      `select count(*)::int as n from outbox_events where published_at is null`,
+    );
+    await kafka("start");
+    down = false;
+    await sleep(2_000);
+    running = false;
+    await Promise.all(workers);
+    expect(duringOutage).toBeGreaterThan(50);
+    expect(waiting!.n).toBeGreaterThan(50);
+
+    // Expected from what the clients did and were told, not from the outbox: the event contract
+    // says a placed order emits OrderCreated and an OrderItemCreated for its one item, and a cancel
+    // OrderStatusChanged, the item's OrderItemStatusChanged, then OrderCancelled.
+    const CREATED = ["shop.order.v1.OrderCreated", "shop.order.v1.OrderItemCreated"];
+    const CANCELLED = [
+      ...CREATED,
+      "shop.order.v1.OrderStatusChanged",
+      "shop.order.v1.OrderItemStatusChanged",
+      "shop.order.v1.OrderCancelled",
+    ];
+    const expected = new Map([...told].map(([orderId, { cancelled }]) => [orderId, cancelled ? CANCELLED : CREATED]));
+    const wanted = [...expected.values()].reduce((sum, types) => sum + types.length, 0);
+    const consumer = await startConsumer(`127.0.0.1:${PORT}`, topic);
+    try {
+      const received = await consumer.until((all) => new Set(all.map((m) => m.headers.ce_id)).size >= wanted, 120_000);
+      // Per order, each event's first arrival, in arrival order (a redelivery carries the same ce_id).
+      const arrived = new Map<string, string[]>();
+      const seen = new Set<string>();
+      for (const message of received) {
+        if (seen.has(message.headers.ce_id!)) continue;
+        seen.add(message.headers.ce_id!);
+        arrived.set(message.key, [...(arrived.get(message.key) ?? []), message.headers.ce_type!]);
+      }
+      console.info(
+        `kafka outage: ${told.size} orders (${duringOutage} during ${OUTAGE_MS / 1000} s down), ${wanted} events expected, ${waiting!.n} waiting at restart, ${received.length} records received`,
+      );
+      const wrong = [...expected].filter(([orderId, types]) => JSON.stringify(arrived.get(orderId)) !== JSON.stringify(types));
+      expect(
+        wrong.map(
+          ([orderId, types]) => `${orderId}: expected ${types.join(", ")}; arrived ${arrived.get(orderId)?.join(", ") ?? "nothing"}`,
+        ),
+      ).toEqual([]);
+      expect([...arrived.keys()].filter((orderId) => !expected.has(orderId))).toEqual([]);
+    } finally {
+      await consumer.stop();
+    }
+  }, 240_000);
+});
