@@ -30,7 +30,7 @@ export interface IdempotentCall<Req extends DescMessage, Res extends DescMessage
    * Runs before a stored response is given back and throws if the caller may no longer see what
    * it is about (an order deleted since, say), so a replay never shows more than a fresh call would.
    */
-  readonly beforeReplay: (response: MessageShape<Res>) => Promise<void>;
+  readonly beforeReplay: (response: MessageShape<Res>) => Promise<unknown>;
 }
 
 /** Call inside the work's own transaction, so the response is stored exactly when the work commits. */

@@ -196,7 +196,7 @@ describe("marketplace: sellers, variants and items per seller", () => {
   it("when a seller calls any RPC of any service but reading orders and moving its own items, then PERMISSION_DENIED, every RPC taken from the descriptors", async () => {
     const order = await confirm(await split());
     const requests = validRequests({ id: order.id, itemIds: order.items.map((item) => item.id) });
-    const sellerMay = ["GetOrder", "ListOrders", "GetOrderStatus", "WatchOrder", "UpdateOrderItemStatus"];
+    const sellerMay = ["GetOrder", "ListOrders", "GetOrderStatus", "GetOrderHistory", "WatchOrder", "UpdateOrderItemStatus"];
     const bearer = await sellerToken("shop-north-clerk", "seller-north");
     const answers: Record<string, string> = {};
     for (const service of [OrderService, CartService]) {

@@ -3,6 +3,7 @@ import { isFieldSet, type DescMessage, type MessageShape } from "@bufbuild/proto
 import { Code, type Client } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  GetOrderHistoryResponseSchema,
   GetOrderStatusResponseSchema,
   ItemStatus,
   OrderSchema,
@@ -103,6 +104,7 @@ describe("attack: a seller learns about customers what it may not see", () => {
     answers.push(["GetOrder (paid)", OrderSchema, (await north.getOrder({ orderId: fresh.id })).order!]);
     for (const listed of (await north.listOrders({ pageSize: 100 })).orders) answers.push(["ListOrders", OrderSchema, listed]);
     answers.push(["GetOrderStatus", GetOrderStatusResponseSchema, await north.getOrderStatus({ orderId: order.id })]);
+    answers.push(["GetOrderHistory", GetOrderHistoryResponseSchema, await north.getOrderHistory({ orderId: order.id })]);
     const moved = await north.updateOrderItemStatus({
       requestId: rid(),
       orderId: fresh.id,

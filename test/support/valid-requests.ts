@@ -22,6 +22,7 @@ export function validRequests(order: ExistingOrder): Record<string, () => Record
     getOrder: () => ({ orderId }),
     listOrders: () => ({ pageSize: 10 }),
     getOrderStatus: () => ({ orderId }),
+    getOrderHistory: () => ({ orderId, pageSize: 10 }),
     listOrderEvents: () => ({ orderId }),
     retryOrderEvents: () => ({ requestId: rid(), orderId }),
     watchOrder: () => ({ orderId }),

@@ -104,9 +104,20 @@ export function orderToProto(order: OrderView): MessageInitShape<typeof OrderSch
  * else it was ("customer" for the order's buyer, otherwise "staff"); other people's ids are not
  * theirs to collect.
  */
-function actorAs(viewerId: string, order: OrderView, actor: string): string {
+function actorAs(viewerId: string, order: Pick<OrderView, "userId">, actor: string): string {
   if (actor === viewerId) return actor;
   return actor === order.userId ? "customer" : "staff";
+}
+
+/** A status change as `viewer` may see it: staff see every actor, anyone else as actorAs says. */
+export function changeAsSeen(
+  order: Pick<OrderView, "userId">,
+  viewer: "staff" | { userId: string },
+): (change: StatusChangeView) => MessageInitShape<typeof StatusChangeSchema> {
+  return (change) =>
+    viewer === "staff"
+      ? statusChangeToProto(change)
+      : { ...statusChangeToProto(change), actor: actorAs(viewer.userId, order, change.actor) };
 }
 
 /** Needs the history read. Staff see every actor; anyone else (`viewer`, the customer or seller asking) sees them as actorAs says. */

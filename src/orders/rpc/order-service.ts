@@ -12,13 +12,14 @@ import { listOrders } from "../list-orders.js";
 import { mutateOrder, type OrderMutation } from "../mutate-order.js";
 import type { OrderDeps } from "../order-deps.js";
 import { orderEventLog, retryOrderEvents } from "../order-event-log.js";
+import { orderHistory } from "../order-history.js";
 import { payOrder } from "../pay-order.js";
 import { placeOrder } from "../place-order.js";
 import { assertOrderVisible, findOrder } from "../store/order-queries.js";
 import { watchOrder } from "../watch-order.js";
 import { LIST_ORDERS_FILTERS, ORDER_VISIBILITY } from "./order-access.js";
 import { buyerOf, readerOf } from "./order-callers.js";
-import { orderStatusToProto, orderToProto, trackingToProto } from "./order-mapper.js";
+import { changeAsSeen, orderStatusToProto, orderToProto, trackingToProto } from "./order-mapper.js";
 import {
   parseAddItem,
   parseChangeQuantity,
@@ -33,7 +34,7 @@ import {
 import type { ChangeTarget } from "./requests/field-rules.js";
 import { parseOrderId } from "./requests/field-rules.js";
 import { parsePlaceOrder } from "./requests/place-order-request.js";
-import { parseListOrders, parseWatchOrder } from "./requests/read-requests.js";
+import { historyPageToken, parseGetOrderHistory, parseListOrders, parseWatchOrder } from "./requests/read-requests.js";
 import { sellerItems, sellerOrderToProto } from "./seller-view.js";
 
 /**
@@ -143,6 +144,17 @@ export function orderService(deps: OrderDeps): ScopedImpl<typeof pb.OrderService
       const shown = reader.sellerId === undefined ? order : sellerItems(order, reader.sellerId);
       const tracking = trackingToProto(shown, viewer === "staff" ? "staff" : { userId: scope.principal.userId });
       return keepVisible(ORDER_VISIBILITY, pb.GetOrderStatusResponseSchema, tracking, viewer);
+    },
+
+    async getOrderHistory(request, scope) {
+      const viewer = viewerOf(scope.principal);
+      const page = await orderHistory(scope.em, readerOf(scope.principal), parseGetOrderHistory(request));
+      const seen = changeAsSeen({ userId: page.buyer }, viewer === "staff" ? "staff" : { userId: scope.principal.userId });
+      const answer = {
+        changes: page.changes.map(seen),
+        nextPageToken: page.nextAfterId === undefined ? "" : historyPageToken(request.orderId.toLowerCase(), page.nextAfterId),
+      };
+      return keepVisible(ORDER_VISIBILITY, pb.GetOrderHistoryResponseSchema, answer, viewer);
     },
 
     async listOrderEvents(request, scope) {

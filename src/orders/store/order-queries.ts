@@ -1,7 +1,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { query } from "../../db/sql.js";
 import { NotFoundError } from "../../platform/errors/domain-errors.js";
-import type { OrderView } from "../domain/order.js";
+import type { OrderView, StatusChangeView } from "../domain/order.js";
 import type { OrderFields } from "../domain/order-data.js";
 import type { OrderStatus } from "../domain/order-status.js";
 import { orderCodecs } from "./order-codecs.js";
@@ -80,16 +80,20 @@ export async function findOrder(em: EntityManager, orderId: string, options: { w
   return order;
 }
 
-/** NOT_FOUND unless the caller may see the order now; checked before a stored response is replayed. */
+/** NOT_FOUND unless the caller may see the order now (checked before a stored response is replayed); its buyer's user id. */
 export async function assertOrderVisible(
   em: EntityManager,
   orderId: string,
   options: Reader & { includeDeleted?: boolean },
-): Promise<void> {
+): Promise<{ readonly userId: string }> {
   const deleted = options.includeDeleted ? "" : " and o.deleted_at is null";
   const reader = readerClause(options);
-  const rows = await query<unknown>(em, `select 1 from orders o where o.id = ?${deleted}${reader.sql}`, [orderId, ...reader.params]);
-  if (!rows.length) throw new NotFoundError("order", orderId);
+  const [row] = await query<{ user_id: string }>(em, `select o.user_id from orders o where o.id = ?${deleted}${reader.sql}`, [
+    orderId,
+    ...reader.params,
+  ]);
+  if (!row) throw new NotFoundError("order", orderId);
+  return { userId: row.user_id };
 }
 
 export interface OrderFilters {
@@ -149,4 +153,21 @@ export async function countOrdersByStatus(em: EntityManager, filters: OrderFilte
     base.params,
   );
   return new Map(rows.map((row) => [row.status, BigInt(row.n)]));
+}
+
+/** One page of an order's status changes, oldest first, after the change `afterId`; each with its id for the next page. */
+export async function findHistoryPage(
+  em: EntityManager,
+  orderId: string,
+  limit: number,
+  afterId?: bigint,
+): Promise<{ id: bigint; change: StatusChangeView }[]> {
+  const { history } = orderCodecs(em);
+  const after = afterId === undefined ? "" : " and h.id > ?";
+  const rows = await query<Record<string, unknown>>(
+    em,
+    `select h.* from ${history.table} h where h.order_id = ?${after} order by h.id limit ?`,
+    [orderId, ...(afterId === undefined ? [] : [String(afterId)]), limit],
+  );
+  return rows.map((row) => ({ id: BigInt(row.id as string), change: history.fromRow(row) }));
 }

@@ -1,4 +1,10 @@
-import { OrderStatus as OrderStatusProto, type ListOrdersRequest, type WatchOrderRequest } from "../../../../gen/shop/order/v1/order_pb.js";
+import {
+  OrderStatus as OrderStatusProto,
+  type GetOrderHistoryRequest,
+  type ListOrdersRequest,
+  type WatchOrderRequest,
+} from "../../../../gen/shop/order/v1/order_pb.js";
+import { DEFAULT_HISTORY_PAGE, MAX_HISTORY_PAGE, type OrderHistoryQuery } from "../../order-history.js";
 import { USER_ID, Violations } from "../../../platform/validation.js";
 import type { OrderStatus } from "../../domain/order-status.js";
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type ListOrdersQuery } from "../../list-orders.js";
@@ -47,4 +53,28 @@ export function parseWatchOrder(request: WatchOrderRequest): Pick<WatchTarget, "
   v.check(request.fromVersion === undefined || request.fromVersion >= 0n, "from_version", "must not be negative");
   v.throwIfAny();
   return { orderId, fromVersion: request.fromVersion };
+}
+
+export function parseGetOrderHistory(request: GetOrderHistoryRequest): OrderHistoryQuery {
+  const v = new Violations();
+  const orderId = orderIdField(v, request.orderId);
+  v.check(request.pageSize >= 0, "page_size", "must not be negative");
+  const afterId = request.pageToken ? historyPageStart(request.pageToken, orderId) : undefined;
+  v.check(afterId !== null, "page_token", "is not a token this service issued for this order");
+  v.throwIfAny();
+  return { orderId, pageSize: Math.min(request.pageSize || DEFAULT_HISTORY_PAGE, MAX_HISTORY_PAGE), afterId: afterId ?? undefined };
+}
+
+/** A history page token: the order and the last change of the page, so a token cannot page another order. */
+export function historyPageToken(orderId: string, afterId: bigint): string {
+  return Buffer.from(JSON.stringify({ o: orderId, h: String(afterId) })).toString("base64url");
+}
+
+function historyPageStart(token: string, orderId: string): bigint | null {
+  try {
+    const { o, h } = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { o: unknown; h: unknown };
+    return o === orderId && typeof h === "string" && /^\d{1,19}$/.test(h) ? BigInt(h) : null;
+  } catch {
+    return null;
+  }
 }
