@@ -108,6 +108,8 @@ export async function startStack(
       IDEMPOTENCY_HASH_KEY: "bench-idempotency-hash-key-0123456789abcdef",
       CORS_ORIGINS: "https://shop.example.com",
       ALLOW_SIMULATED_PAYMENTS: "true",
+      // The reference catalog on loopback, over plaintext gRPC.
+      ALLOW_PLAINTEXT_DEPENDENCIES: "true",
       LOG_LEVEL: "info",
       HOST: "127.0.0.1",
       GRPC_PORT: String(PORTS.grpc),
