@@ -60,9 +60,10 @@ export async function echoFloor(seconds: number, concurrency: number) {
 /**
  * CreateOrder's statements as the service sends them (test/sql-statements.test.ts counts them):
  * the idempotency claim (token and lease), the pending reservation with the order number, the
- * reference Inventory's reservation of three products (its own transaction, rows locked in id
- * order as it does), then one transaction that takes the pending reservation, inserts the order's
- * rows in one statement and records the response. Response and event are about the size of a
+ * reference Inventory's reservation of three products (its own transaction: each product locked,
+ * its stock by location read and taken, in id order as it does), then one transaction that takes
+ * the pending reservation, inserts the order's rows (with its fulfilment order and its event) in
+ * one statement and records the response. Response and event are about the size of a
  * real one.
  */
 const CREATE_ORDER_SQL = String.raw`\set n random(1, 1000000000)
@@ -72,17 +73,25 @@ const CREATE_ORDER_SQL = String.raw`\set n random(1, 1000000000)
 INSERT INTO idempotency_records (key, request_hash, created_at, claim_token, lease_until) VALUES ('bench:' || :n || ':' || clock_timestamp(), 'h', now(), gen_random_uuid()::text, now() + interval '15 seconds') RETURNING quote_literal(key) AS rkey, quote_literal(claim_token) AS rtoken \gset
 WITH id AS (SELECT gen_random_uuid()::text AS v), held AS (INSERT INTO pending_reservations (reservation_id, lease_until) SELECT v, now() + interval '15 seconds' FROM id) SELECT quote_literal(v) AS qid, nextval('order_number_seq') AS seq FROM id \gset
 BEGIN;
-INSERT INTO catalog_reservations (id, lines, status, created_at, updated_at) VALUES (:qid, '[{"productId":"a","quantity":1},{"productId":"b","quantity":1},{"productId":"c","quantity":1}]', 'HELD', now(), now()) ON CONFLICT (id) DO NOTHING RETURNING created_at;
-UPDATE catalog_products SET available = available - 1, reserved = reserved + 1 WHERE id = 'bench-p-' || lpad(:p1::text, 4, '0') AND available >= 1 RETURNING available;
-UPDATE catalog_products SET available = available - 1, reserved = reserved + 1 WHERE id = 'bench-p-' || lpad(:p2::text, 4, '0') AND available >= 1 RETURNING available;
-UPDATE catalog_products SET available = available - 1, reserved = reserved + 1 WHERE id = 'bench-p-' || lpad(:p3::text, 4, '0') AND available >= 1 RETURNING available;
+INSERT INTO catalog_reservations (id, lines, allocations, status, created_at, updated_at) VALUES (:qid, '[{"productId":"a","quantity":1},{"productId":"b","quantity":1},{"productId":"c","quantity":1}]', '[]', 'HELD', now(), now()) ON CONFLICT (id) DO NOTHING RETURNING created_at;
+SELECT 1 FROM catalog_products WHERE id = 'bench-p-' || lpad(:p1::text, 4, '0') FOR UPDATE;
+SELECT s.location_id, l.seller_id, s.available, s.reserved FROM catalog_stock s JOIN catalog_locations l ON l.id = s.location_id WHERE s.product_id = 'bench-p-' || lpad(:p1::text, 4, '0') AND s.variant_id = '' ORDER BY l.position, l.id;
+WITH s AS (UPDATE catalog_stock SET available = available - 1, reserved = reserved + 1 WHERE location_id = 'main' AND product_id = 'bench-p-' || lpad(:p1::text, 4, '0') AND variant_id = '') UPDATE catalog_products SET available = available - 1, reserved = reserved + 1 WHERE id = 'bench-p-' || lpad(:p1::text, 4, '0');
+SELECT 1 FROM catalog_products WHERE id = 'bench-p-' || lpad(:p2::text, 4, '0') FOR UPDATE;
+SELECT s.location_id, l.seller_id, s.available, s.reserved FROM catalog_stock s JOIN catalog_locations l ON l.id = s.location_id WHERE s.product_id = 'bench-p-' || lpad(:p2::text, 4, '0') AND s.variant_id = '' ORDER BY l.position, l.id;
+WITH s AS (UPDATE catalog_stock SET available = available - 1, reserved = reserved + 1 WHERE location_id = 'main' AND product_id = 'bench-p-' || lpad(:p2::text, 4, '0') AND variant_id = '') UPDATE catalog_products SET available = available - 1, reserved = reserved + 1 WHERE id = 'bench-p-' || lpad(:p2::text, 4, '0');
+SELECT 1 FROM catalog_products WHERE id = 'bench-p-' || lpad(:p3::text, 4, '0') FOR UPDATE;
+SELECT s.location_id, l.seller_id, s.available, s.reserved FROM catalog_stock s JOIN catalog_locations l ON l.id = s.location_id WHERE s.product_id = 'bench-p-' || lpad(:p3::text, 4, '0') AND s.variant_id = '' ORDER BY l.position, l.id;
+WITH s AS (UPDATE catalog_stock SET available = available - 1, reserved = reserved + 1 WHERE location_id = 'main' AND product_id = 'bench-p-' || lpad(:p3::text, 4, '0') AND variant_id = '') UPDATE catalog_products SET available = available - 1, reserved = reserved + 1 WHERE id = 'bench-p-' || lpad(:p3::text, 4, '0');
+UPDATE catalog_reservations SET lines = '[{"productId":"a","quantity":1},{"productId":"b","quantity":1},{"productId":"c","quantity":1}]', allocations = '[{"productId":"a","variantId":"","locationId":"main","held":1,"committed":0},{"productId":"b","variantId":"","locationId":"main","held":1,"committed":0},{"productId":"c","variantId":"","locationId":"main","held":1,"committed":0}]', status = 'HELD', updated_at = now() WHERE id = :qid;
 COMMIT;
 BEGIN;
 DELETE FROM pending_reservations WHERE reservation_id = :qid AND NOT abandoned RETURNING 1;
 WITH o AS (INSERT INTO orders (id, order_number, user_id, customer_email, customer_first_name, customer_last_name, customer_phone, shipping_address, status, payment_method, payment_display, payment_status, currency, subtotal_minor, tax_minor, shipping_minor, total_minor, notes, estimated_delivery_date, reservation_id, version, created_at, updated_at) VALUES (:qid, 'ORD-2026-' || lpad(:seq::text, 6, '0'), 'bench-user', 'b@example.com', 'B', 'M', '', '{"line1":"1 Main St","city":"X","postalCode":"1","countryCode":"US"}', 'PENDING', 'CASH_ON_DELIVERY', '', 'PENDING', 'USD', 5549, 444, 0, 5993, '', '2026-11-27', :qid, 1, now(), now()) RETURNING id),
   i AS (INSERT INTO order_items (id, order_id, position, product_id, sku, name, image_url, quantity, unit_price_minor, status) VALUES (gen_random_uuid(), :qid, 0, 'prod-mug', 'MUG-001', 'Stoneware mug', '', 1, 1250, 'PENDING'), (gen_random_uuid(), :qid, 1, 'prod-tee', 'TEE-001', 'Organic cotton tee', '', 1, 2400, 'PENDING'), (gen_random_uuid(), :qid, 2, 'prod-cap', 'CAP-001', 'Canvas cap', '', 1, 1899, 'PENDING')),
-  h AS (INSERT INTO order_status_history (order_id, from_status, to_status, changed_at, actor, reason) SELECT id, NULL, 'PENDING', now(), 'bench-user', 'placed' FROM o)
-INSERT INTO outbox_events (event_id, topic, aggregate_id, event_type, payload, occurred_at, next_attempt_at, trace_parent) SELECT gen_random_uuid(), 'orders.v1', id, 'shop.order.v1.OrderCreated', decode(repeat('0a', 600), 'hex'), now(), now(), NULL FROM o;
+  h AS (INSERT INTO order_status_history (order_id, from_status, to_status, changed_at, actor, reason) SELECT id, NULL, 'PENDING', now(), 'bench-user', 'placed' FROM o),
+  f AS (INSERT INTO fulfillment_orders (id, order_id, seller_id, location_id, status, fulfill_at, version, created_at, updated_at, lines, holds) VALUES (gen_random_uuid(), :qid::uuid, '', 'main', 'OPEN', NULL, 1, now(), now(), '[{"id":"00000000-0000-4000-8000-000000000001","orderItemId":"00000000-0000-4000-8000-000000000002","productId":"prod-mug","variantId":"","quantity":1,"remaining":1},{"id":"00000000-0000-4000-8000-000000000003","orderItemId":"00000000-0000-4000-8000-000000000004","productId":"prod-tee","variantId":"","quantity":1,"remaining":1},{"id":"00000000-0000-4000-8000-000000000005","orderItemId":"00000000-0000-4000-8000-000000000006","productId":"prod-cap","variantId":"","quantity":1,"remaining":1}]', '[]'))
+INSERT INTO outbox_events (event_id, topic, aggregate_id, event_type, payload, occurred_at, next_attempt_at, trace_parent) SELECT gen_random_uuid(), 'orders.v1', id, t, decode(repeat('0a', 600), 'hex'), now(), now(), NULL FROM o, unnest(ARRAY['shop.order.v1.OrderCreated', 'shop.order.v1.FulfillmentOrderCreated']) t;
 UPDATE idempotency_records SET response = decode(repeat('0a', 600), 'hex'), completed_at = now() WHERE key = :rkey AND claim_token = :rtoken RETURNING 1;
 COMMIT;
 `;
@@ -101,9 +110,10 @@ function psql(pgPort: number, sql: string) {
 export function clearPgbenchRows(pgPort: number) {
   psql(
     pgPort,
-    "truncate outbox_events, order_status_history, order_items, orders, idempotency_records, pending_reservations, catalog_reservations",
+    "truncate outbox_events, order_status_history, order_items, orders, idempotency_records, pending_reservations, catalog_reservations, fulfillment_orders",
   );
   psql(pgPort, "update catalog_products set reserved = 0");
+  psql(pgPort, "update catalog_stock set reserved = 0");
 }
 
 /** pgbench with 8 clients; `withoutNotify` first disables the outbox trigger that wakes the relay. */

@@ -232,6 +232,12 @@ async function seedCatalog(url: string) {
        on conflict (id) do nothing`,
       [PRODUCT_COUNT],
     );
+    // The reference Inventory keeps stock per location: products of no seller sit at "main".
+    await db.query(
+      `insert into catalog_stock (location_id, product_id, variant_id, available)
+       select 'main', id, '', available from catalog_products where id like 'bench-p-%'
+       on conflict do nothing`,
+    );
   } finally {
     await db.end();
   }

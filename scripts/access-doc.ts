@@ -10,6 +10,8 @@ import { CartService } from "../gen/shop/cart/v1/cart_pb.js";
 import { ListOrdersRequestSchema, OrderService } from "../gen/shop/order/v1/order_pb.js";
 import { CART_ACCESS, CART_VISIBILITY } from "../src/cart/rpc/cart-access.js";
 import { LIST_ORDERS_FILTERS, ORDER_ACCESS } from "../src/orders/rpc/order-access.js";
+import { FULFILLMENT_ACCESS, FULFILLMENT_VISIBILITY } from "../src/fulfilment/rpc/fulfilment-access.js";
+import { FulfillmentService } from "../gen/shop/order/v1/fulfillment_pb.js";
 import { VIEWERS, type ByViewer, type Grant, type VisibilityTable } from "../src/platform/auth/visibility.js";
 
 export const SECURITY_DOC = "docs/security.md";
@@ -41,11 +43,16 @@ function visibilityRows(table: VisibilityTable, messages: readonly DescMessage[]
   });
 }
 
+/** Every served service with its access table, and every answered message's visibility: what the docs and tests walk. */
+export const SERVICES = [
+  { service: OrderService, access: ORDER_ACCESS as Record<string, ByViewer | undefined> },
+  { service: CartService, access: CART_ACCESS as Record<string, ByViewer | undefined> },
+  { service: FulfillmentService, access: FULFILLMENT_ACCESS as Record<string, ByViewer | undefined> },
+];
+export const VISIBILITY: VisibilityTable = { ...CART_VISIBILITY, ...FULFILLMENT_VISIBILITY };
+
 export function accessMarkdown(): string {
-  const services = [
-    { service: OrderService, access: ORDER_ACCESS as Record<string, ByViewer> },
-    { service: CartService, access: CART_ACCESS as Record<string, ByViewer> },
-  ];
+  const services = SERVICES;
   return [
     START,
     "### Who may call what",
@@ -61,7 +68,7 @@ export function accessMarkdown(): string {
     "### What each role is sent",
     "",
     ...header("field"),
-    ...visibilityRows(CART_VISIBILITY, answeredMessages([OrderService, CartService])),
+    ...visibilityRows(VISIBILITY, answeredMessages(SERVICES.map(({ service }) => service))),
     END,
   ].join("\n");
 }

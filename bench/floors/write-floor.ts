@@ -176,8 +176,18 @@ async function createOrder(request: CreateOrderRequest) {
     ...[item.id, orderId, item.position, item.product.id, item.product.sku, item.product.name, item.product.imageUrl],
     ...[item.quantity, item.unit, "PENDING"],
   ]);
+  // Its fulfilment order: the bench's products belong to no seller, so all of it ships from "main".
+  const fulfilmentLines = items.map((item) => ({
+    id: randomUUID(),
+    orderItemId: item.id,
+    productId: item.product.id,
+    variantId: "",
+    quantity: item.quantity,
+    remaining: item.quantity,
+  }));
   const historyAt = 1 + orderValues.length + itemValues.length;
-  const outboxAt = historyAt + 5;
+  const fulfilmentAt = historyAt + 5;
+  const outboxAt = fulfilmentAt + 4;
   const tx = await db.connect();
   try {
     await tx.query("begin");
@@ -186,14 +196,18 @@ async function createOrder(request: CreateOrderRequest) {
     await tx.query(
       `with o as (insert into orders (${ORDER_COLUMNS}) values ${placeholders(1, orderValues.length)}),
        i as (insert into order_items (${ITEM_COLUMNS}) values ${items.map((_, k) => placeholders(1 + orderValues.length + k * 10, 10)).join(", ")}),
-       h as (insert into order_status_history (order_id, from_status, to_status, changed_at, actor, reason) values ($${historyAt}, null, $${historyAt + 1}, $${historyAt + 2}, $${historyAt + 3}, $${historyAt + 4}))
+       h as (insert into order_status_history (order_id, from_status, to_status, changed_at, actor, reason) values ($${historyAt}, null, $${historyAt + 1}, $${historyAt + 2}, $${historyAt + 3}, $${historyAt + 4})),
+       f as (insert into fulfillment_orders (id, order_id, seller_id, location_id, status, fulfill_at, version, created_at, updated_at, lines, holds)
+             values ($${fulfilmentAt}, $${fulfilmentAt + 1}, '', 'main', 'OPEN', null, 1, $${fulfilmentAt + 2}, $${fulfilmentAt + 2}, $${fulfilmentAt + 3}::jsonb, '[]'))
        insert into outbox_events (event_id, topic, aggregate_id, event_type, payload, occurred_at, next_attempt_at, trace_parent)
-       values (${Array.from({ length: 8 }, (_, k) => `$${outboxAt + k}`).join(", ")})`,
+       values (${Array.from({ length: 8 }, (_, k) => `$${outboxAt + k}`).join(", ")}), (${Array.from({ length: 8 }, (_, k) => `$${outboxAt + 8 + k}`).join(", ")})`,
       [
         ...orderValues,
         ...itemValues,
         ...[orderId, "PENDING", now, request.userId, "placed"],
+        ...[randomUUID(), orderId, now, JSON.stringify(fulfilmentLines)],
         ...[eventId, topic, orderId, "shop.order.v1.OrderCreated", Buffer.from(event), now, now, null],
+        ...[randomUUID(), topic, orderId, "shop.order.v1.FulfillmentOrderCreated", Buffer.from(event.subarray(0, 200)), now, now, null],
       ],
     );
     const stored = await tx.query(

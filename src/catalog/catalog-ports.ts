@@ -41,14 +41,53 @@ export interface Availability extends StockLine {
   readonly available: number;
 }
 
+/** Units of one line held (or shipped) at one location. */
+export interface Allocation {
+  readonly productId: string;
+  /** '' for products without variants. */
+  readonly variantId: string;
+  readonly locationId: string;
+  readonly quantity: number;
+}
+
+/** A place a seller keeps stock and ships from. */
+export interface StockLocation {
+  readonly id: string;
+  readonly sellerId: string;
+  readonly name: string;
+}
+
+/** Units an operation names; its id makes a retry do nothing more and lets `undo` reverse exactly it. */
+export interface UnitsOperation {
+  readonly operationId: string;
+  readonly units: readonly Allocation[];
+}
+
+export interface MoveOperation extends UnitsOperation {
+  readonly toLocationId: string;
+}
+
 export interface Inventory {
   /** Read-only: how much of each line is available now. */
   check(lines: readonly StockLine[], signal: AbortSignal): Promise<Availability[]>;
-  /** All lines or none; throws InsufficientStockError with every shortage. */
-  reserve(reservationId: string, lines: readonly StockLine[], signal: AbortSignal): Promise<void>;
-  /** Replaces a held reservation's lines, all or nothing; InsufficientStockError when short. */
-  adjust(reservationId: string, lines: readonly StockLine[], signal: AbortSignal): Promise<void>;
+  /** All lines or none, each taken from its seller's locations in order; where the units are held. InsufficientStockError when short. */
+  reserve(reservationId: string, lines: readonly StockLine[], signal: AbortSignal): Promise<Allocation[]>;
+  /** Replaces a held reservation's lines, all or nothing; where the units are held after. InsufficientStockError when short. */
+  adjust(reservationId: string, lines: readonly StockLine[], signal: AbortSignal): Promise<Allocation[]>;
+  /** Gives back everything the reservation still holds. */
   release(reservationId: string, signal: AbortSignal): Promise<void>;
-  /** The goods left the warehouse: reserved stock becomes shipped stock. */
+  /** The goods left the warehouse: everything still held becomes shipped stock. */
   commit(reservationId: string, signal: AbortSignal): Promise<void>;
+  /** Gives back these held units. */
+  releaseUnits(reservationId: string, operation: UnitsOperation, signal: AbortSignal): Promise<void>;
+  /** These held units left the warehouse (a shipment). */
+  commitUnits(reservationId: string, operation: UnitsOperation, signal: AbortSignal): Promise<void>;
+  /** Committed units held again (a shipment cancelled before it left). */
+  uncommitUnits(reservationId: string, operation: UnitsOperation, signal: AbortSignal): Promise<void>;
+  /** Moves held units to another location of the same seller, all or none; InsufficientStockError when it is short. */
+  move(reservationId: string, operation: MoveOperation, signal: AbortSignal): Promise<void>;
+  /** Reverses the operation if it happened, and makes sure it never will if it has not: how a failed change takes its calls back. */
+  undo(reservationId: string, operationId: string, signal: AbortSignal): Promise<void>;
+  /** The seller's locations, in the order reservations take stock. */
+  locations(sellerId: string, signal: AbortSignal): Promise<StockLocation[]>;
 }

@@ -4,7 +4,7 @@ import { ProductService } from "../../gen/shop/product/v1/product_pb.js";
 import { fromMoneyProto } from "../money/money-proto.js";
 import { callOptions } from "../platform/dependencies/grpc-client.js";
 import { DependencyUnavailableError } from "../platform/errors/domain-errors.js";
-import type { Inventory, ProductCatalog, ProductInfo, StockLine } from "./catalog-ports.js";
+import type { Allocation, Inventory, MoveOperation, ProductCatalog, ProductInfo, StockLine, UnitsOperation } from "./catalog-ports.js";
 import { InsufficientStockError } from "./catalog-errors.js";
 import type { DependencyGuard } from "../platform/dependencies/resilience.js";
 
@@ -87,25 +87,34 @@ export class GrpcInventory implements Inventory {
   }
 
   async reserve(reservationId: string, lines: readonly StockLine[], signal: AbortSignal) {
-    await this.takeStock((options) => this.client.reserveStock({ reservationId, lines: lines.map(stockLineToProto) }, options), signal);
+    return this.takeStock((options) => this.client.reserveStock({ reservationId, lines: lines.map(stockLineToProto) }, options), signal);
   }
 
   async adjust(reservationId: string, lines: readonly StockLine[], signal: AbortSignal) {
-    await this.takeStock(
+    return this.takeStock(
       (options) => this.client.adjustReservation({ reservationId, lines: lines.map(stockLineToProto) }, options),
       signal,
     );
   }
 
-  /** Reserve and adjust may find stock short, which is an answer about the request, not a failure of the service. */
-  private async takeStock(call: (options: ReturnType<typeof callOptions>) => Promise<unknown>, signal: AbortSignal) {
-    await this.guard.safe(async (attempt) => {
+  /** Reserve, adjust and move may find stock short, which is an answer about the request, not a failure of the service. */
+  private async takeStock(
+    call: (options: ReturnType<typeof callOptions>) => Promise<{ reservation?: { allocations: readonly Allocation[] } }>,
+    signal: AbortSignal,
+  ): Promise<Allocation[]> {
+    const response = await this.guard.safe(async (attempt) => {
       try {
-        await call(callOptions(this.timeoutMs, attempt));
+        return await call(callOptions(this.timeoutMs, attempt));
       } catch (error) {
         throw shortageOf(error) ?? error;
       }
     }, signal);
+    return (response.reservation?.allocations ?? []).map(({ productId, variantId, locationId, quantity }) => ({
+      productId,
+      variantId,
+      locationId,
+      quantity,
+    }));
   }
 
   async release(reservationId: string, signal: AbortSignal) {
@@ -114,5 +123,38 @@ export class GrpcInventory implements Inventory {
 
   async commit(reservationId: string, signal: AbortSignal) {
     await this.guard.safe((attempt) => this.client.commitReservation({ reservationId }, callOptions(this.timeoutMs, attempt)), signal);
+  }
+
+  async releaseUnits(reservationId: string, { operationId, units }: UnitsOperation, signal: AbortSignal) {
+    const request = { reservationId, operationId, allocations: [...units] };
+    await this.guard.safe((attempt) => this.client.releaseReservation(request, callOptions(this.timeoutMs, attempt)), signal);
+  }
+
+  async commitUnits(reservationId: string, { operationId, units }: UnitsOperation, signal: AbortSignal) {
+    const request = { reservationId, operationId, allocations: [...units] };
+    await this.guard.safe((attempt) => this.client.commitReservation(request, callOptions(this.timeoutMs, attempt)), signal);
+  }
+
+  async uncommitUnits(reservationId: string, { operationId, units }: UnitsOperation, signal: AbortSignal) {
+    const request = { reservationId, operationId, allocations: [...units] };
+    await this.guard.safe((attempt) => this.client.uncommitReservation(request, callOptions(this.timeoutMs, attempt)), signal);
+  }
+
+  async move(reservationId: string, { operationId, units, toLocationId }: MoveOperation, signal: AbortSignal) {
+    const request = { reservationId, operationId, allocations: [...units], toLocationId };
+    await this.takeStock((options) => this.client.moveReservation(request, options), signal);
+  }
+
+  async undo(reservationId: string, operationId: string, signal: AbortSignal) {
+    const request = { reservationId, operationId };
+    await this.guard.safe((attempt) => this.client.undoReservationOperation(request, callOptions(this.timeoutMs, attempt)), signal);
+  }
+
+  async locations(sellerId: string, signal: AbortSignal) {
+    const response = await this.guard.safe(
+      (attempt) => this.client.listLocations({ sellerId }, callOptions(this.timeoutMs, attempt)),
+      signal,
+    );
+    return response.locations.map(({ id, sellerId: seller, name }) => ({ id, sellerId: seller, name }));
   }
 }

@@ -3,12 +3,20 @@ import { Migrator } from "@mikro-orm/migrations";
 import pg from "pg";
 import type { Logger } from "pino";
 import { CartItemRow, CartRow } from "../cart/store/cart.entity.js";
-import { CatalogProduct, CatalogVariant, StockReservation } from "../catalog/catalog.entity.js";
+import {
+  CatalogLocation,
+  CatalogProduct,
+  CatalogStock,
+  CatalogVariant,
+  ReservationOperation,
+  StockReservation,
+} from "../catalog/catalog.entity.js";
+import { FulfilmentOrderRow, ShipmentRow } from "../fulfilment/store/fulfilment.entity.js";
 import { IdempotencyRecord } from "../idempotency/idempotency.entity.js";
 import { migrations } from "../migrations/index.js";
 import { OrderItemRow, OrderRow, StatusChangeRow } from "../orders/store/order.entity.js";
 import { OutboxEvent } from "../outbox/outbox.entity.js";
-import { PendingReservation } from "../reservations/pending-reservation.entity.js";
+import { PendingReservation, PendingStockChange } from "../reservations/pending-reservation.entity.js";
 
 export const entities = [
   OrderRow,
@@ -18,10 +26,16 @@ export const entities = [
   IdempotencyRecord,
   CatalogProduct,
   CatalogVariant,
+  CatalogLocation,
+  CatalogStock,
   StockReservation,
+  ReservationOperation,
   CartRow,
   CartItemRow,
   PendingReservation,
+  PendingStockChange,
+  FulfilmentOrderRow,
+  ShipmentRow,
 ];
 
 export async function openOrm(options: { url: string; poolMax: number; log: Logger }): Promise<MikroORM> {

@@ -46,7 +46,9 @@ function buildCodec(meta: EntityMetadata): RowCodec<unknown> {
   );
   const references = meta.props.filter((prop) => prop.kind === ReferenceKind.MANY_TO_ONE && prop.fieldNames?.length === 1);
   const written = [...scalars.filter((prop) => !prop.autoincrement), ...references];
-  const isJson = (prop: EntityProperty) => prop.runtimeType === "object" || prop.type === "json";
+  // p.json() columns report type "JsonType" and runtime type "any": the column type says it. pg would send a JS array as a PostgreSQL array.
+  const isJson = (prop: EntityProperty) =>
+    prop.runtimeType === "object" || prop.type === "json" || prop.columnTypes?.some((type) => type === "json" || type === "jsonb") === true;
   const isBigint = (prop: EntityProperty) => prop.runtimeType === "bigint";
   /** One reader per column, chosen once: rows are read on every call of the hot paths. */
   const readerOf = (prop: EntityProperty): ((value: unknown) => unknown) => {

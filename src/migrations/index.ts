@@ -8,6 +8,8 @@ import { Migration20261123000000_reservation_leases } from "./Migration202611230
 import { Migration20261128000000_entity_names } from "./Migration20261128000000_entity_names.js";
 import { Migration20261128100000_marketplace } from "./Migration20261128100000_marketplace.js";
 import { Migration20261204000000_outbox_parking } from "./Migration20261204000000_outbox_parking.js";
+import { Migration20261204200000_fulfilment } from "./Migration20261204200000_fulfilment.js";
+import { Migration20261204100000_stock_locations } from "./Migration20261204100000_stock_locations.js";
 
 /** Listed explicitly so the compiled service needs no file discovery. Append, never edit. */
 export const migrations = [
@@ -21,4 +23,6 @@ export const migrations = [
   { name: "Migration20261128000000_entity_names", class: Migration20261128000000_entity_names },
   { name: "Migration20261128100000_marketplace", class: Migration20261128100000_marketplace },
   { name: "Migration20261204000000_outbox_parking", class: Migration20261204000000_outbox_parking },
+  { name: "Migration20261204100000_stock_locations", class: Migration20261204100000_stock_locations },
+  { name: "Migration20261204200000_fulfilment", class: Migration20261204200000_fulfilment },
 ];

@@ -1,5 +1,6 @@
 import type { MutationContext, MutationTarget } from "./mutate-order.js";
-import type { Order } from "./domain/order.js";
+import type { Effect, Order } from "./domain/order.js";
+import { checkReplannable, replanFulfilment } from "../fulfilment/replan-fulfilment.js";
 import { newItemOf, priceItems, type ItemRequest } from "./price-items.js";
 
 export interface AddItemCommand extends MutationTarget {
@@ -11,5 +12,16 @@ export interface AddItemCommand extends MutationTarget {
 export async function addItem(order: Order, command: AddItemCommand, context: MutationContext): Promise<void> {
   order.checkCanAddItem(command.item);
   const [priced] = await priceItems([command.item], order.view.currency, context.deps.catalog, context.signal, () => "item");
-  await context.run(order.addItem(newItemOf(priced!), context.deps.pricing));
+  await applyEdit(order, order.addItem(newItemOf(priced!), context.deps.pricing), context);
+}
+
+/**
+ * An edit's stock: refused once a parcel of the order exists; then the reservation is adjusted,
+ * and the fulfilment orders are planned again from where Inventory holds it now.
+ */
+export async function applyEdit(order: Order, effects: Effect[], context: MutationContext): Promise<void> {
+  const fulfilment = await context.fulfilment();
+  checkReplannable(fulfilment);
+  const { allocations } = await context.run(effects);
+  if (allocations) replanFulfilment(fulfilment, order.view, allocations, context.by);
 }

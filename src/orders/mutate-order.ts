@@ -1,4 +1,5 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
+import type { Allocation } from "../catalog/catalog-ports.js";
 import type { DomainError } from "../platform/errors/domain-errors.js";
 import type { RpcScope } from "../platform/rpc/rpc-scope.js";
 import { throwIfExpired } from "../platform/rpc/rpc-scope.js";
@@ -6,11 +7,19 @@ import type { OrderDeps } from "./order-deps.js";
 import { lockOrder, saveOrder, type LockTarget } from "./store/order-repository.js";
 import type { AuditStamp } from "./domain/audit-stamp.js";
 import type { Effect, Order, OrderView } from "./domain/order.js";
+import type { OrderStatus } from "./domain/order-status.js";
+import type { FulfilmentOrder } from "../fulfilment/domain/fulfilment-order.js";
+import { cancelFulfilment } from "../fulfilment/cancel-fulfilment.js";
+import { fulfilmentProgress, latestTracking } from "../fulfilment/fulfilment-progress.js";
+import { loadFulfilment, type LoadedFulfilment } from "../fulfilment/store/fulfilment-repository.js";
 
 /** Undo budget when the caller's own deadline is already spent. */
 const COMPENSATION_TIMEOUT_MS = 5_000;
 
 export type MutationTarget = LockTarget;
+
+/** Order statuses after which nothing more ships. */
+const ENDS_FULFILMENT: readonly OrderStatus[] = ["CANCELLED", "REFUNDED"];
 
 /** What a change gets besides the locked order. */
 export interface MutationContext {
@@ -18,8 +27,10 @@ export interface MutationContext {
   readonly by: AuditStamp;
   readonly signal: AbortSignal;
   readonly deps: OrderDeps;
-  /** Does what the order asked for outside itself (stock, money), in order. */
-  run(effects: readonly Effect[]): Promise<void>;
+  /** Does what the order asked for outside itself (stock, money), in order; where an adjusted reservation is held now. */
+  run(effects: readonly Effect[]): Promise<{ allocations?: Allocation[] }>;
+  /** The order's fulfilment orders, read once under the order's lock; stored with the order. */
+  fulfilment(): Promise<FulfilmentOrder[]>;
   /** Registers the undo of an outside effect (a capture, a reservation change) for when the transaction does not commit. */
   onRollback(undo: (signal: AbortSignal) => Promise<void>): void;
 }
@@ -54,18 +65,34 @@ export async function mutateOrder(
       const locked = await lockOrder(tx, target);
       const { order: aggregate } = locked;
       const now = deps.clock.now();
+      let fulfilment: Promise<LoadedFulfilment> | undefined;
+      let ended = false;
+      /** Once the order is cancelled or refunded, so are its fulfilment orders (cancel-fulfilment.ts). */
+      const endFulfilment = async () => {
+        if (ended || aggregate.status === locked.stored.status || !ENDS_FULFILMENT.includes(aggregate.status)) return;
+        ended = true;
+        cancelFulfilment(await context.fulfilment(), aggregate.status, context.by);
+      };
       const context: MutationContext = {
         by: { actor: scope.actor, at: now },
         signal: scope.signal,
         deps,
         onRollback,
+        fulfilment: async () => (await (fulfilment ??= loadFulfilment(tx, aggregate.id))).orders,
         run: async (effects) => {
-          for (const effect of effects) await perform(effect, deps, scope.signal, onRollback);
+          // Before a release or a refund, which cannot be taken back: the fulfilment may refuse the end.
+          await endFulfilment();
+          let allocations: Allocation[] | undefined;
+          for (const effect of effects) allocations = (await perform(effect, deps, scope.signal, onRollback)) ?? allocations;
+          return allocations ? { allocations } : {};
         },
       };
       const outcome = await mutation(aggregate, context);
+      await endFulfilment();
       throwIfExpired(scope.signal);
-      await saveOrder(tx, locked, deps.topic, now);
+      const loaded = fulfilment && (await fulfilment);
+      if (loaded) aggregate.followFulfilment(fulfilmentProgress(loaded.orders), latestTracking(loaded.orders), context.by);
+      await saveOrder(tx, locked, deps.topic, now, loaded);
       failAfterCommit = outcome?.failAfterCommit;
       const view = aggregate.view;
       if (!failAfterCommit) await beforeCommit?.(tx, view);
@@ -79,15 +106,19 @@ export async function mutateOrder(
   return order;
 }
 
-async function perform(effect: Effect, deps: OrderDeps, signal: AbortSignal, onRollback: MutationContext["onRollback"]): Promise<void> {
+async function perform(
+  effect: Effect,
+  deps: OrderDeps,
+  signal: AbortSignal,
+  onRollback: MutationContext["onRollback"],
+): Promise<Allocation[] | undefined> {
   switch (effect.kind) {
     case "release stock":
-      return deps.inventory.release(effect.reservationId, signal);
-    case "commit stock":
-      return deps.inventory.commit(effect.reservationId, signal);
+      await deps.inventory.release(effect.reservationId, signal);
+      return;
     case "adjust stock":
       // Registered first: a timed-out adjust may still have happened, and setting the old lines again is harmless.
-      onRollback((undoSignal) => deps.inventory.adjust(effect.reservationId, effect.previous, undoSignal));
+      onRollback(async (undoSignal) => void (await deps.inventory.adjust(effect.reservationId, effect.previous, undoSignal)));
       return deps.inventory.adjust(effect.reservationId, effect.lines, signal);
     case "refund payment":
       // Keyed by the order: whatever path refunds it (cancel or refund, or their retries), the money goes back once.

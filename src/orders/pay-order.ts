@@ -39,5 +39,7 @@ export async function payOrder(
   const capture = { idempotencyKey: `capture:${idempotencyKey}`, authorizationId: authorization.authorizationId, amount };
   captured.transactionId = (await payments.capture(capture, context.signal)).transactionId;
   order.paymentCaptured(method, captured.transactionId, context.by);
+  // Shippable from now on, with nobody having to release it.
+  for (const fulfilment of await context.fulfilment()) fulfilment.releasePaymentHold(context.by);
   return {};
 }

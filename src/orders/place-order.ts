@@ -8,6 +8,8 @@ import { Order, type OrderView } from "./domain/order.js";
 import { abandonPending, claimPending, holdPending } from "../reservations/pending-reservations.js";
 import type { AddressData } from "./domain/order-data.js";
 import type { PaymentMethod } from "../payments/payment-method.js";
+import type { Allocation } from "../catalog/catalog-ports.js";
+import { planFulfilment } from "../fulfilment/plan-fulfilment.js";
 import { newItemOf, priceItems, type ItemRequest, type PricedItem } from "./price-items.js";
 
 export interface CustomerData {
@@ -37,8 +39,8 @@ interface Scope {
 
 /**
  * Places an order: price from the catalog, reserve stock (keyed by the order id, recorded as
- * pending first), then write order, items, history and the OrderCreated event in one
- * statement, and the idempotent response with it in one transaction, which also takes the
+ * pending first), then write order, items, history, the fulfilment orders of where the stock was
+ * allocated and the OrderCreated event in one statement, and the idempotent response with it in one transaction, which also takes the
  * pending reservation. If anything fails from the reservation on (including a reserve whose
  * outcome is unknown), the reservation is released; if this process dies, the sweeper does it.
  */
@@ -54,9 +56,9 @@ export async function placeOrder(
   throwIfExpired(scope.signal);
   const sequence = await holdPending(scope.em, orderId, scope.deadline);
   try {
-    await deps.inventory.reserve(orderId, lines, scope.signal);
+    const allocations = await deps.inventory.reserve(orderId, lines, scope.signal);
     throwIfExpired(scope.signal);
-    return await persist(orderId, sequence, command, items, scope.em, deps, beforeCommit);
+    return await persist(orderId, sequence, command, items, allocations, scope.em, deps, beforeCommit);
   } catch (error) {
     await abandonPending(scope.em, deps.inventory, orderId, scope.log);
     throw error;
@@ -68,11 +70,13 @@ async function persist(
   sequence: string,
   command: PlaceOrderCommand,
   items: PricedItem[],
+  allocations: Allocation[],
   em: EntityManager,
   deps: OrderDeps,
   beforeCommit: (tx: EntityManager, order: OrderView) => Promise<void>,
 ): Promise<OrderView> {
   const now = deps.clock.now();
+  const by = { actor: command.userId, at: now };
   const order = Order.place(
     {
       id: orderId,
@@ -87,11 +91,12 @@ async function persist(
       items: items.map(newItemOf),
     },
     deps.pricing,
-    { actor: command.userId, at: now },
+    by,
   );
+  const fulfilment = planFulfilment(order.view, allocations, by);
   return em.transactional(async (tx) => {
     await claimPending(tx, orderId);
-    await insertOrder(tx, order, deps.topic);
+    await insertOrder(tx, order, fulfilment, deps.topic);
     const view = order.view;
     await beforeCommit(tx, view);
     return view;

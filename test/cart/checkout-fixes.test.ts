@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorInfoSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { CartAdjustments_Reason, CartAdjustmentsSchema, CartService } from "../../gen/shop/cart/v1/cart_pb.js";
 import { checkoutRequest } from "../support/cart-fixtures.js";
-import { query } from "../support/db.js";
+import { query, setStock } from "../support/db.js";
 import { startTestApp, type TestApp } from "../support/test-app.js";
 import { failure } from "../support/errors.js";
 import { startAppWithTestCatalog } from "../support/test-catalog-app.js";
@@ -29,10 +29,10 @@ describe("Checkout when the catalog or stock moved since the cart was filled", (
     ] as const) {
       await carts.addItem({ requestId: randomUUID(), userId, productId, quantity });
     }
-    await query(app.databaseUrl, `update catalog_products set available = 2 where id = 'prod-poster'`);
+    await setStock(app.databaseUrl, 2, { productId: "prod-poster" });
     await query(app.databaseUrl, `update catalog_products set price_minor = 4999 where id = 'prod-lamp'`);
     await query(app.databaseUrl, `update catalog_products set active = false where id = 'prod-cap'`);
-    await query(app.databaseUrl, `update catalog_products set available = 0 where id = 'prod-bottle'`);
+    await setStock(app.databaseUrl, 0, { productId: "prod-bottle" });
 
     const error = await failure(carts.checkout(checkoutRequest(userId, { expectedVersion: 5n })));
     expect(error.code).toBe(Code.Aborted);

@@ -6,6 +6,7 @@ import type { Client } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { event_type, OrderEventSchema, type OrderEvent } from "../../gen/shop/order/events/v1/order_events_pb.js";
 import { ItemStatus, OrderService, OrderStatus } from "../../gen/shop/order/v1/order_pb.js";
+import { FulfillmentService, HoldReason, ShipmentStatus } from "../../gen/shop/order/v1/fulfillment_pb.js";
 import { asyncApiDocument, ASYNCAPI_FILE } from "../../scripts/asyncapi.js";
 import { createOrderRequest } from "../support/fixtures.js";
 import { startConsumer, type Received } from "../support/kafka-consumer.js";
@@ -32,6 +33,19 @@ const PINNED_TYPES = {
   orderItemStatusChanged: "shop.order.v1.OrderItemStatusChanged",
   orderDeleted: "shop.order.v1.OrderDeleted",
   orderItemCreated: "shop.order.v1.OrderItemCreated",
+  fulfillmentOrderCreated: "shop.order.v1.FulfillmentOrderCreated",
+  fulfillmentOrderHeld: "shop.order.v1.FulfillmentOrderHeld",
+  fulfillmentOrderReleased: "shop.order.v1.FulfillmentOrderReleased",
+  fulfillmentOrderMoved: "shop.order.v1.FulfillmentOrderMoved",
+  fulfillmentOrderSplit: "shop.order.v1.FulfillmentOrderSplit",
+  fulfillmentOrderMerged: "shop.order.v1.FulfillmentOrderMerged",
+  fulfillmentOrderCancelled: "shop.order.v1.FulfillmentOrderCancelled",
+  shipmentCreated: "shop.order.v1.ShipmentCreated",
+  shipmentInTransit: "shop.order.v1.ShipmentInTransit",
+  shipmentDelivered: "shop.order.v1.ShipmentDelivered",
+  shipmentFailed: "shop.order.v1.ShipmentFailed",
+  shipmentCancelled: "shop.order.v1.ShipmentCancelled",
+  shipmentTrackingChanged: "shop.order.v1.ShipmentTrackingChanged",
 };
 
 describe("the events contract and its catalog", () => {
@@ -54,7 +68,7 @@ describe("the events contract and its catalog", () => {
 });
 
 /** One order through every event type: created, updated, items changed, declined, paid, shipped, delivered, completed, refunded; another cancelled and deleted. */
-async function everyEventType(orders: Client<typeof OrderService>): Promise<string[]> {
+async function everyEventType(orders: Client<typeof OrderService>, fulfilment: Client<typeof FulfillmentService>): Promise<string[]> {
   const move = (orderId: string, status: OrderStatus, extra = {}) =>
     orders.updateOrderStatus({ requestId: rid(), orderId, status, ...extra });
   const a = (await orders.createOrder(createOrderRequest())).order!;
@@ -78,7 +92,30 @@ async function everyEventType(orders: Client<typeof OrderService>): Promise<stri
   await orders.updateOrderItemStatus({ requestId: rid(), orderId: b.id, itemId: b.items[0]!.id, status: ItemStatus.PROCESSING });
   await orders.cancelOrder({ requestId: rid(), orderId: b.id, reason: "changed my mind" });
   await orders.deleteOrder({ requestId: rid(), orderId: b.id });
-  return [a.id, b.id];
+  // A third through every fulfilment event: split and merged back, held and released, moved, a parcel cancelled, one failed then delivered.
+  const upi = { method: { case: "upi" as const, value: { vpa: "ann@okbank" } } };
+  const c = (await orders.createOrder(createOrderRequest({ items: [{ productId: "prod-mug", quantity: 2 }], paymentMethod: upi }))).order!;
+  await move(c.id, OrderStatus.CONFIRMED);
+  const [fo] = (await fulfilment.listFulfillmentOrders({ orderId: c.id })).fulfillmentOrders;
+  const line = fo!.lines[0]!.id;
+  const fulfillmentOrderId = fo!.id;
+  const { split } = await fulfilment.splitFulfillmentOrder({
+    requestId: rid(),
+    fulfillmentOrderId,
+    lines: [{ lineId: line, quantity: 1 }],
+  });
+  await fulfilment.mergeFulfillmentOrders({ requestId: rid(), fulfillmentOrderId, otherFulfillmentOrderId: split!.id });
+  await fulfilment.holdFulfillmentOrder({ requestId: rid(), fulfillmentOrderId, reason: HoldReason.INCORRECT_ADDRESS });
+  await fulfilment.releaseFulfillmentOrder({ requestId: rid(), fulfillmentOrderId });
+  await fulfilment.moveFulfillmentOrder({ requestId: rid(), fulfillmentOrderId, locationId: "north-west" });
+  const ready = await fulfilment.createShipment({ requestId: rid(), fulfillmentOrderId, lines: [{ lineId: line, quantity: 2 }] });
+  await fulfilment.updateShipmentStatus({ requestId: rid(), shipmentId: ready.shipment!.id, status: ShipmentStatus.CANCELLED });
+  const parcel = await fulfilment.createShipment({ requestId: rid(), fulfillmentOrderId, trackingNumber: "TRK-2", handedOver: true });
+  const shipmentId = parcel.shipment!.id;
+  await fulfilment.updateShipmentTracking({ requestId: rid(), shipmentId, trackingNumber: "TRK-3", carrier: "DHL" });
+  await fulfilment.updateShipmentStatus({ requestId: rid(), shipmentId, status: ShipmentStatus.FAILED, reason: "nobody home" });
+  await fulfilment.updateShipmentStatus({ requestId: rid(), shipmentId, status: ShipmentStatus.DELIVERED });
+  return [a.id, b.id, c.id];
 }
 
 describe.each(["protobuf", "json"] as const)(
@@ -100,7 +137,7 @@ describe.each(["protobuf", "json"] as const)(
     it("when an order goes through every event type, then every type of the catalog arrives, decodes, and says what its headers say", async () => {
       const consumer = await startConsumer(inject("kafkaBrokers"), topic);
       try {
-        const ids = await everyEventType(app.connect(OrderService));
+        const ids = await everyEventType(app.connect(OrderService), app.connect(FulfillmentService));
         const types = new Set(Object.values(PINNED_TYPES));
         const mine = (all: Received[]) => all.filter((m) => ids.includes(m.key));
         const received = mine(await consumer.until((all) => new Set(mine(all).map((m) => m.headers.ce_type)).size >= types.size));

@@ -5,10 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BadRequestSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { FieldBehavior, field_behavior } from "../../gen/google/api/field_behavior_pb.js";
 import { CartService } from "../../gen/shop/cart/v1/cart_pb.js";
-import { OrderService } from "../../gen/shop/order/v1/order_pb.js";
+import { OrderService, OrderStatus } from "../../gen/shop/order/v1/order_pb.js";
+import { FulfillmentService } from "../../gen/shop/order/v1/fulfillment_pb.js";
 import { createOrderRequest } from "../support/fixtures.js";
 import { startTestApp, type TestApp } from "../support/test-app.js";
 import { validRequests } from "../support/valid-requests.js";
+import { SERVICES } from "../../scripts/access-doc.js";
 
 type Step = { field: DescField; index?: number };
 
@@ -44,7 +46,7 @@ function without(desc: DescMessage, init: object, steps: Step[]): Message {
   return message;
 }
 
-const methods = [OrderService, CartService].flatMap((service) =>
+const methods = SERVICES.map(({ service }) => service).flatMap((service) =>
   service.methods.filter((m) => m.methodKind === "unary" || m.methodKind === "server_streaming"),
 );
 
@@ -61,7 +63,25 @@ describe("field behaviour in the contract agrees with validation", () => {
   async function freshSeeds(): Promise<ReturnType<typeof validRequests>> {
     const placed = (await app.connect(OrderService).createOrder(createOrderRequest({ userId: "", paymentMethod: cash }))).order!;
     await app.connect(CartService).addItem({ requestId: crypto.randomUUID(), productId: "prod-mug", quantity: 1 });
-    const valid = validRequests({ id: placed.id, itemIds: placed.items.map((item) => item.id) });
+    // Its fulfilment order, confirmed and with a READY parcel of one unit: every FulfillmentService call meets real state.
+    await app
+      .connect(OrderService)
+      .updateOrderStatus({ requestId: crypto.randomUUID(), orderId: placed.id, status: OrderStatus.CONFIRMED });
+    const fulfilment = app.connect(FulfillmentService);
+    const [fo] = (await fulfilment.listFulfillmentOrders({ orderId: placed.id })).fulfillmentOrders;
+    const line = fo!.lines[0]!.id;
+    const { shipment } = await fulfilment.createShipment({
+      requestId: crypto.randomUUID(),
+      fulfillmentOrderId: fo!.id,
+      lines: [{ lineId: line, quantity: 1 }],
+    });
+    const valid = validRequests({
+      id: placed.id,
+      itemIds: placed.items.map((item) => item.id),
+      fulfillmentOrderId: fo!.id,
+      fulfillmentLineId: line,
+      shipmentId: shipment!.id,
+    });
     return { ...valid, payOrder: () => ({ ...valid.payOrder!(), paymentMethod: cash }) };
   }
 
@@ -113,6 +133,15 @@ describe("field behaviour in the contract agrees with validation", () => {
         "AddItem",
         "AddOrderItem",
         "CancelOrder",
+        "CreateShipment",
+        "HoldFulfillmentOrder",
+        "MergeFulfillmentOrders",
+        "MoveFulfillmentOrder",
+        "ReleaseFulfillmentOrder",
+        "ScheduleFulfillmentOrder",
+        "SplitFulfillmentOrder",
+        "UpdateShipmentStatus",
+        "UpdateShipmentTracking",
         "Checkout",
         "ClearCart",
         "CreateOrder",

@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OrderService } from "../../gen/shop/order/v1/order_pb.js";
-import { query } from "../support/db.js";
+import { query, setStock } from "../support/db.js";
 import { createOrderRequest } from "../support/fixtures.js";
 import { startConsumer } from "../support/kafka-consumer.js";
 import { startTestApp, type TestApp } from "../support/test-app.js";
@@ -31,7 +31,7 @@ describe("Kafka down for 30 s while orders are placed and cancelled", () => {
     await kafka("start");
     app = await startTestApp({ KAFKA_BROKERS: `127.0.0.1:${PORT}`, KAFKA_TOPIC: topic, OUTBOX_POLL_MS: "200" });
     // Four buyers for 34 s keep half their orders; the reference catalog's 1,000 pairs may run out.
-    await query(app.databaseUrl, `update catalog_products set available = 1000000 where id = 'prod-socks'`);
+    await setStock(app.databaseUrl, 1_000_000, { productId: "prod-socks" });
   }, 120_000);
   afterAll(async () => {
     await app?.stop();

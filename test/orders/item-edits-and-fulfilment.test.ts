@@ -130,7 +130,9 @@ describe("order items: edits while open, fulfilment per item", () => {
 
   it("when one item is cancelled and the other delivered, then its stock returns and the order completes as DELIVERED", async () => {
     const capBefore = await stockOf(app.databaseUrl, "prod-cap");
+    // UPI: a card order would wait for its capture before anything ships.
     let order = await place({
+      paymentMethod: { method: { case: "upi" as const, value: { vpa: "ann@okbank" } } },
       items: [
         { productId: "prod-cap", quantity: 2 },
         { productId: "prod-lamp", quantity: 1 },

@@ -1,7 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OrderService } from "../../gen/shop/order/v1/order_pb.js";
-import { query } from "../support/db.js";
+import { query, setStock } from "../support/db.js";
 import { reasonOf } from "../support/errors.js";
 import { createOrderRequest } from "../support/fixtures.js";
 import { startReferenceCatalog } from "../support/service-process.js";
@@ -33,7 +33,7 @@ describe.each(wirings)("no oversell, with %s", (_, wire) => {
   let stop: () => Promise<unknown>;
   beforeAll(async () => {
     ({ app, stop } = await wire());
-    await query(app.databaseUrl, `update catalog_products set available = 10, reserved = 0 where id = 'prod-poster'`);
+    await setStock(app.databaseUrl, 10, { productId: "prod-poster" });
   }, 120_000);
   afterAll(() => stop?.());
 

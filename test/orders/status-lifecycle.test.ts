@@ -162,7 +162,7 @@ describe("order lifecycle over Connect and gRPC, on real PostgreSQL", () => {
   });
 
   it("when cancel has no reason or the order has shipped, then INVALID_ARGUMENT or FAILED_PRECONDITION over gRPC", async () => {
-    const order = await place();
+    const order = await place({ paymentMethod: { method: { case: "upi" as const, value: { vpa: "ann@okbank" } } } });
     const noReason = await unary(app.grpcClient(OrderService), "cancelOrder", { requestId: rid(), orderId: order.id }).catch(
       (e: grpc.ServiceError) => e,
     );

@@ -3,7 +3,6 @@ import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CartService } from "../../gen/shop/cart/v1/cart_pb.js";
 import { OrderService } from "../../gen/shop/order/v1/order_pb.js";
 import { createOrderRequest } from "../support/fixtures.js";
 import { arbitraryMessage, mutatedBytes, mutatedText, nearValid } from "../support/fuzz.js";
@@ -11,6 +10,7 @@ import { frame, rawConnect, rawGrpc, rawGrpcWeb, type Answer } from "../support/
 import { startTestApp, unary, type TestApp } from "../support/test-app.js";
 import { adminToken, token } from "../support/tokens.js";
 import { validRequests, type ExistingOrder } from "../support/valid-requests.js";
+import { SERVICES } from "../../scripts/access-doc.js";
 
 /** Inputs per method, caller and transport; the long suite (npm run test:long) runs hundreds. */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 20);
@@ -33,7 +33,7 @@ const ACCEPTED = {
 };
 type Caller = keyof typeof ACCEPTED;
 
-const services: DescService[] = [OrderService, CartService];
+const services: DescService[] = SERVICES.map(({ service }) => service);
 const methods = services.flatMap((service) =>
   service.methods.filter((method) => method.methodKind === "unary" || method.methodKind === "server_streaming"),
 );

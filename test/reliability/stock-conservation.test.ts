@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CartService } from "../../gen/shop/cart/v1/cart_pb.js";
 import { OrderService } from "../../gen/shop/order/v1/order_pb.js";
 import { checkoutRequest } from "../support/cart-fixtures.js";
-import { query } from "../support/db.js";
+import { query, setStock } from "../support/db.js";
 import { grpcReason } from "../support/grpc-details.js";
 import { startServiceStack } from "../support/service-process.js";
 import { unary } from "../support/test-app.js";
@@ -70,7 +70,7 @@ describe("stock conservation under concurrent checkouts and cancellations", () =
   beforeAll(async () => {
     stack = await startServiceStack({ PRODUCT_CACHE_TTL_MS: "0" });
     for (const [id, available] of Object.entries(INITIAL)) {
-      await query(stack.databaseUrl, `update catalog_products set available = $2, reserved = 0 where id = $1`, [id, available]);
+      await setStock(stack.databaseUrl, available, { productId: id });
     }
     await stack.startService();
   }, 120_000);

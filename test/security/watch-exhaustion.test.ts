@@ -118,7 +118,10 @@ describe("WatchOrder ends, resumes and keeps idle streams alive", () => {
 
   it("when the order is DELIVERED, then the stream ends", async () => {
     const orders = app.connect(OrderService);
-    const order = (await orders.createOrder(createOrderRequest())).order!;
+    // UPI: a card order would wait for its capture before it ships.
+    const order = (
+      await orders.createOrder(createOrderRequest({ paymentMethod: { method: { case: "upi" as const, value: { vpa: "ann@okbank" } } } }))
+    ).order!;
     const watching = collect(orders.watchOrder({ orderId: order.id }));
     await new Promise((resolve) => setTimeout(resolve, 200));
     for (const status of [OrderStatus.CONFIRMED, OrderStatus.PROCESSING, OrderStatus.SHIPPED, OrderStatus.DELIVERED]) {

@@ -3,7 +3,7 @@ import * as grpc from "@grpc/grpc-js";
 import type { DescService } from "@bufbuild/protobuf";
 import { inject } from "vitest";
 import { grpcServiceDefinition } from "../../src/platform/transport/grpc-adapter.js";
-import { query } from "./db.js";
+import { setStock } from "./db.js";
 import { freePort, startTsProcess, waitForOutput, waitUntilReady, type RunningProcess } from "./processes.js";
 import { freshDatabase, grpcAuthorize } from "./test-app.js";
 import { adminToken, TEST_IDEMPOTENCY_KEY, TEST_JWT_SECRET } from "./tokens.js";
@@ -33,7 +33,7 @@ export async function startServiceStack(env: Record<string, string> = {}) {
   const topic = `orders.reliability.${randomBytes(4).toString("hex")}`;
   const catalog = await startReferenceCatalog(databaseUrl, catalogPort);
   // Plenty of every product: these tests are about faults, not about running out.
-  await query(databaseUrl, `update catalog_products set available = 1000000 where active`);
+  await setStock(databaseUrl, 1_000_000);
   const serviceEnv = {
     DATABASE_URL: databaseUrl,
     KAFKA_BROKERS: inject("kafkaBrokers"),

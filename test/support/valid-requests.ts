@@ -1,11 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { ItemStatus, OrderStatus } from "../../gen/shop/order/v1/order_pb.js";
+import { HoldReason, ShipmentStatus } from "../../gen/shop/order/v1/fulfillment_pb.js";
 import { checkoutRequest } from "./cart-fixtures.js";
 import { createOrderRequest } from "./fixtures.js";
 
 export interface ExistingOrder {
   readonly id: string;
   readonly itemIds: readonly string[];
+  /** One of its fulfilment orders, and one of its line ids; a made-up id (NOT_FOUND) when not given. */
+  readonly fulfillmentOrderId?: string;
+  readonly fulfillmentLineId?: string;
+  /** One of its shipments; made up when not given. */
+  readonly shipmentId?: string;
 }
 
 /**
@@ -17,6 +23,9 @@ export function validRequests(order: ExistingOrder): Record<string, () => Record
   const orderId = order.id;
   const itemId = order.itemIds[0];
   const rid = () => randomUUID();
+  const fulfillmentOrderId = order.fulfillmentOrderId ?? randomUUID();
+  const lineId = order.fulfillmentLineId ?? randomUUID();
+  const shipmentId = order.shipmentId ?? randomUUID();
   return {
     createOrder: () => createOrderRequest({ userId: "" }),
     getOrder: () => ({ orderId }),
@@ -42,5 +51,16 @@ export function validRequests(order: ExistingOrder): Record<string, () => Record
     removeItem: () => ({ requestId: rid(), productId: "prod-mug" }),
     clearCart: () => ({ requestId: rid() }),
     checkout: () => checkoutRequest(""),
+    listFulfillmentOrders: () => ({ orderId }),
+    holdFulfillmentOrder: () => ({ requestId: rid(), fulfillmentOrderId, reason: HoldReason.OTHER, note: "check the address" }),
+    releaseFulfillmentOrder: () => ({ requestId: rid(), fulfillmentOrderId }),
+    splitFulfillmentOrder: () => ({ requestId: rid(), fulfillmentOrderId, lines: [{ lineId, quantity: 1 }] }),
+    mergeFulfillmentOrders: () => ({ requestId: rid(), fulfillmentOrderId, otherFulfillmentOrderId: randomUUID() }),
+    moveFulfillmentOrder: () => ({ requestId: rid(), fulfillmentOrderId, locationId: "north-west" }),
+    scheduleFulfillmentOrder: () => ({ requestId: rid(), fulfillmentOrderId }),
+    createShipment: () => ({ requestId: rid(), fulfillmentOrderId, carrier: "UPS", trackingNumber: "1Z999" }),
+    updateShipmentStatus: () => ({ requestId: rid(), shipmentId, status: ShipmentStatus.IN_TRANSIT }),
+    updateShipmentTracking: () => ({ requestId: rid(), shipmentId, trackingNumber: "1Z999" }),
+    listShipments: () => ({ orderId }),
   };
 }

@@ -44,7 +44,8 @@ describe("foundation: one service over gRPC and Connect, on real PostgreSQL and 
       [created.order!.id],
     );
     await db.end();
-    expect(rows).toEqual([{ status: "PENDING", items: 2, history: 1, events: 3 }]);
+    // OrderCreated, an OrderItemCreated per item, and its fulfilment order's Created and (card) Held.
+    expect(rows).toEqual([{ status: "PENDING", items: 2, history: 1, events: 5 }]);
   });
 
   it("when an order is created over Connect, then gRPC and gRPC-Web read it back", async () => {

@@ -1,10 +1,8 @@
 import { readFileSync } from "node:fs";
 import { create, isFieldSet, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
-import { CartService } from "../../gen/shop/cart/v1/cart_pb.js";
-import { ListOrdersRequestSchema, OrderSchema, OrderService } from "../../gen/shop/order/v1/order_pb.js";
-import { accessMarkdown, answeredMessages, SECURITY_DOC } from "../../scripts/access-doc.js";
-import { CART_ACCESS, CART_VISIBILITY } from "../../src/cart/rpc/cart-access.js";
+import { ListOrdersRequestSchema, OrderSchema } from "../../gen/shop/order/v1/order_pb.js";
+import { accessMarkdown, answeredMessages, SECURITY_DOC, SERVICES, VISIBILITY } from "../../scripts/access-doc.js";
 import { LIST_ORDERS_FILTERS, ORDER_ACCESS, ORDER_VISIBILITY } from "../../src/orders/rpc/order-access.js";
 import { PermissionDeniedError } from "../../src/platform/errors/domain-errors.js";
 import {
@@ -17,26 +15,21 @@ import {
   type VisibilityTable,
 } from "../../src/platform/auth/visibility.js";
 
-const services = [
-  { service: OrderService, access: ORDER_ACCESS as Record<string, ByViewer | undefined> },
-  { service: CartService, access: CART_ACCESS as Record<string, ByViewer | undefined> },
-];
+const services = SERVICES;
 
 const complete = (rule: ByViewer | undefined) => rule !== undefined && VIEWERS.every((viewer) => rule[viewer] !== undefined);
 
 describe("the access and visibility tables, walked from the descriptors", () => {
   it("every field of every message an RPC answers with, at any depth, has a visibility rule for each role", () => {
     const missing = answeredMessages(services.map(({ service }) => service)).flatMap((desc) =>
-      desc.fields
-        .filter((field) => !complete(CART_VISIBILITY[desc.typeName]?.[field.name]))
-        .map((field) => `${desc.typeName}.${field.name}`),
+      desc.fields.filter((field) => !complete(VISIBILITY[desc.typeName]?.[field.name])).map((field) => `${desc.typeName}.${field.name}`),
     );
     expect(missing).toEqual([]);
   });
 
   it("the tables name no message or field the contract does not have", () => {
     const known = new Map(answeredMessages(services.map(({ service }) => service)).map((desc) => [desc.typeName, desc]));
-    const stale = Object.entries(CART_VISIBILITY).flatMap(([typeName, fields]) =>
+    const stale = Object.entries(VISIBILITY).flatMap(([typeName, fields]) =>
       Object.keys(fields)
         .filter((name) => !known.get(typeName)?.fields.some((field) => field.name === name))
         .map((name) => `${typeName}.${name}`),

@@ -115,6 +115,7 @@ const DESIGN: Record<Exclude<keyof typeof ALLOWED_IN, "hold stock">, string> = {
   "mark an item CANCELLED": "CONFIRMED PAID PROCESSING",
   "mark an item SHIPPED": "PROCESSING SHIPPED",
   "mark an item DELIVERED": "PROCESSING SHIPPED",
+  "ship items": "CONFIRMED PAID PROCESSING",
 };
 
 /** Every status against every guarded action: the aggregate refuses exactly what the design leaves out. */
@@ -130,6 +131,7 @@ describe("the guards read one table", () => {
     "mark an item CANCELLED": (order) => order.changeItemStatus("item-1", "CANCELLED", by),
     "mark an item SHIPPED": (order) => order.changeItemStatus("item-1", "SHIPPED", by),
     "mark an item DELIVERED": (order) => order.changeItemStatus("item-1", "DELIVERED", by),
+    "ship items": (order) => order.checkShippable(),
     "hold stock": () => undefined,
   };
   const cases = Object.keys(attempts)
@@ -257,9 +259,9 @@ describe("effects the order asks for", () => {
     expect(thrownReason(() => orderIn("PAID").refund("why", by))).toBe("NOTHING_TO_REFUND");
   });
 
-  it("when an order ships, then its reservation is committed, its open items ship and the tracking is kept", () => {
+  it("when an order ships, then its open items ship and the tracking is kept (the parcel carrying them commits their stock)", () => {
     const order = orderIn("PROCESSING", { carrier: "DHL" });
-    expect(order.ship({ trackingNumber: "1Z999", carrier: "" }, "", by)).toEqual([{ kind: "commit stock", reservationId: "order-1" }]);
+    order.ship({ trackingNumber: "1Z999", carrier: "" }, "", by);
     expect(order.view).toMatchObject({ status: "SHIPPED", trackingNumber: "1Z999", carrier: "DHL" });
     expect(order.view.items.map((line) => line.status)).toEqual(["SHIPPED", "SHIPPED"]);
     expect(order.takeEvents().events.at(-1)).toEqual({ type: "OrderShipped", trackingNumber: "1Z999", carrier: "DHL" });
@@ -269,7 +271,9 @@ describe("effects the order asks for", () => {
     const order = orderIn("PROCESSING");
     expect(() => order.ship({ trackingNumber: "", carrier: "" }, "", by)).toThrow(/tracking/);
     expect(order.status).toBe("PROCESSING");
-    expect(orderIn("PROCESSING", { trackingNumber: "EARLIER" }).ship({ trackingNumber: "", carrier: "UPS" }, "", by)).toHaveLength(1);
+    const earlier = orderIn("PROCESSING", { trackingNumber: "EARLIER" });
+    earlier.ship({ trackingNumber: "", carrier: "UPS" }, "", by);
+    expect([earlier.status, earlier.view.trackingNumber]).toEqual(["SHIPPED", "EARLIER"]);
   });
 
   it("when an order is delivered, then its shipped items are delivered and, with every item final, it completes", () => {
@@ -375,19 +379,9 @@ describe("items", () => {
 });
 
 describe("item fulfilment", () => {
-  it("when one item is cancelled, then the reservation shrinks to the rest (and can be set back)", () => {
+  it("when one item is cancelled, then the order asks for nothing itself: its fulfilment orders give the item's units back", () => {
     const order = orderIn("PAID");
-    expect(order.changeItemStatus("item-1", "CANCELLED", by)).toEqual([
-      {
-        kind: "adjust stock",
-        reservationId: "order-1",
-        lines: [{ productId: "prod-2", variantId: "", quantity: 1 }],
-        previous: [
-          { productId: "prod-1", variantId: "", quantity: 2 },
-          { productId: "prod-2", variantId: "", quantity: 1 },
-        ],
-      },
-    ]);
+    expect(order.changeItemStatus("item-1", "CANCELLED", by)).toEqual([]);
     expect(order.takeEvents().events).toEqual([{ type: "OrderItemStatusChanged", itemId: "item-1", from: "PENDING", to: "CANCELLED" }]);
   });
 
@@ -431,12 +425,11 @@ describe("items fulfilled by their sellers", () => {
     expect(order.view.items.map((line) => line.status)).toEqual(["PROCESSING", "PENDING"]);
   });
 
-  it("when the items left are shipped and the rest cancelled, then the order is SHIPPED by its items and its stock committed", () => {
+  it("when the items left are shipped and the rest cancelled, then the order is SHIPPED by its items", () => {
     const order = orderIn("PAID");
     order.changeItemStatus("item-2", "CANCELLED", by, "seller-0");
     order.changeItemStatus("item-1", "PROCESSING", by, "seller-1");
-    const effects = order.changeItemStatus("item-1", "SHIPPED", by, "seller-1");
-    expect(effects).toEqual([{ kind: "commit stock", reservationId: "order-1" }]);
+    expect(order.changeItemStatus("item-1", "SHIPPED", by, "seller-1")).toEqual([]);
     expect(order.status).toBe("SHIPPED");
     const { events, statusChanges } = order.takeEvents();
     expect(statusChanges.map((change) => [change.toStatus, change.reason])).toEqual([
@@ -451,7 +444,7 @@ describe("items fulfilled by their sellers", () => {
     for (const to of ["PROCESSING", "SHIPPED", "DELIVERED"] as const) order.changeItemStatus("item-1", to, by, "seller-1");
     expect(order.status).toBe("PROCESSING");
     order.changeItemStatus("item-2", "PROCESSING", by, "seller-0");
-    expect(order.changeItemStatus("item-2", "SHIPPED", by, "seller-0")).toEqual([{ kind: "commit stock", reservationId: "order-1" }]);
+    order.changeItemStatus("item-2", "SHIPPED", by, "seller-0");
     expect(order.status).toBe("SHIPPED");
     expect(order.takeEvents().events.map((event) => event.type)).not.toContain("OrderCompleted");
     order.changeItemStatus("item-2", "DELIVERED", by, "seller-0");
@@ -462,6 +455,87 @@ describe("items fulfilled by their sellers", () => {
         .events.map((event) => event.type)
         .slice(-2),
     ).toEqual(["OrderDelivered", "OrderCompleted"]);
+  });
+});
+
+describe("the order follows its shipments", () => {
+  // item-1: 2 units (seller-1), item-2: 1 unit (seller-0).
+  const progress = (entries: [string, number, number][]) =>
+    new Map(entries.map(([id, shipped, delivered]) => [id, { shipped, delivered }]));
+  const parcel = { trackingNumber: "1Z-PARCEL", carrier: "UPS" };
+
+  it("when nothing is handed over, then nothing moves and the quantities stay zero", () => {
+    const order = orderIn("CONFIRMED");
+    order.followFulfilment(progress([]), undefined, by);
+    expect([order.status, order.partiallyShipped, order.takeEvents().events]).toEqual(["CONFIRMED", false, []]);
+  });
+
+  it("when 1 of 2 units is handed over, then a confirmed order is PROCESSING and partly shipped; its items have not shipped", () => {
+    const order = orderIn("CONFIRMED");
+    order.followFulfilment(progress([["item-1", 1, 0]]), parcel, by);
+    expect([order.status, order.partiallyShipped]).toEqual(["PROCESSING", true]);
+    expect(order.view.items.map((line) => [line.status, line.shippedQuantity])).toEqual([
+      ["PROCESSING", 1],
+      ["PROCESSING", 0],
+    ]);
+  });
+
+  it("when every unit is handed over, then the items and the order are SHIPPED with the last parcel's tracking; all delivered, DELIVERED", () => {
+    const order = orderIn("PAID");
+    order.followFulfilment(
+      progress([
+        ["item-1", 2, 0],
+        ["item-2", 1, 0],
+      ]),
+      parcel,
+      by,
+    );
+    expect([order.status, order.partiallyShipped, order.view.trackingNumber]).toEqual(["SHIPPED", false, "1Z-PARCEL"]);
+    expect(order.view.items.map((line) => line.status)).toEqual(["SHIPPED", "SHIPPED"]);
+    order.followFulfilment(
+      progress([
+        ["item-1", 2, 2],
+        ["item-2", 1, 0],
+      ]),
+      parcel,
+      later,
+    );
+    expect([order.status, order.view.items.map((line) => line.status)]).toEqual(["SHIPPED", ["DELIVERED", "SHIPPED"]]);
+    order.followFulfilment(
+      progress([
+        ["item-1", 2, 2],
+        ["item-2", 1, 1],
+      ]),
+      parcel,
+      later,
+    );
+    expect(order.status).toBe("DELIVERED");
+    expect(
+      order
+        .takeEvents()
+        .events.map((event) => event.type)
+        .slice(-2),
+    ).toEqual(["OrderDelivered", "OrderCompleted"]);
+  });
+
+  it("when the order has its own tracking, then shipping by parcels keeps it", () => {
+    const order = orderIn("PROCESSING", { trackingNumber: "OWN-1", carrier: "DHL" });
+    order.followFulfilment(
+      progress([
+        ["item-1", 2, 0],
+        ["item-2", 1, 0],
+      ]),
+      parcel,
+      by,
+    );
+    expect([order.view.trackingNumber, order.view.carrier]).toEqual(["OWN-1", "DHL"]);
+  });
+
+  it("when only parcels may leave: CONFIRMED, PAID and PROCESSING orders", () => {
+    for (const status of ORDER_STATUSES) {
+      const allowed = ["CONFIRMED", "PAID", "PROCESSING"].includes(status);
+      expect(thrownReason(() => orderIn(status).checkShippable())).toBe(allowed ? undefined : "ORDER_STATUS_FORBIDS");
+    }
   });
 });
 

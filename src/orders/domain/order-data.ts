@@ -64,6 +64,10 @@ export interface OrderItemFields {
   sellerId: string;
   variantId: string;
   variantAttributes: Record<string, string>;
+  /** Units in shipments handed to a carrier (fulfilment follows them, fulfilment/). */
+  shippedQuantity: number;
+  /** Units in delivered shipments. */
+  deliveredQuantity: number;
 }
 
 export interface StatusChangeFields {

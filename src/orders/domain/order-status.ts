@@ -30,6 +30,8 @@ export const ALLOWED_IN = {
   "mark an item SHIPPED": ["PROCESSING", "SHIPPED"],
   // Sellers ship and deliver their own items; the order follows once every item has.
   "mark an item DELIVERED": ["PROCESSING", "SHIPPED"],
+  /** Parcels leave: confirmed or paid orders, and those whose fulfilment has started. */
+  "ship items": ["CONFIRMED", "PAID", "PROCESSING"],
   /** The goods are still in the warehouse, held by the order's reservation. */
   "hold stock": ["PENDING", "CONFIRMED", "PAID", "PROCESSING"],
 } as const satisfies Record<string, readonly OrderStatus[]>;

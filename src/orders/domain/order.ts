@@ -20,7 +20,6 @@ export type OrderView = Readonly<OrderFields> & {
 /** What a change needs done outside the order, in this order; the use case does it. */
 export type Effect =
   | { readonly kind: "release stock"; readonly reservationId: string }
-  | { readonly kind: "commit stock"; readonly reservationId: string }
   /** `previous` is set again if the change does not commit. */
   | { readonly kind: "adjust stock"; readonly reservationId: string; readonly lines: StockLine[]; readonly previous: StockLine[] }
   | { readonly kind: "refund payment"; readonly orderId: string; readonly transactionId: string; readonly amount: Money };
@@ -41,6 +40,17 @@ export type OrderEvent =
   | { readonly type: "OrderItemStatusChanged"; readonly itemId: string; readonly from: ItemStatus; readonly to: ItemStatus }
   | { readonly type: "OrderUpdated"; readonly changedFields: string[] }
   | { readonly type: "OrderDeleted"; readonly reason: string };
+
+/** Units of each item handed to a carrier and delivered, over every shipment of the order (fulfilment/fulfilment-progress.ts). */
+export type ItemProgress = ReadonlyMap<string, { readonly shipped: number; readonly delivered: number }>;
+
+/** Some units of a live item are with a carrier while the order has not shipped as a whole. */
+export function partiallyShipped(order: Pick<OrderView, "status" | "items">): boolean {
+  return (
+    (order.status === "PROCESSING" || order.status === "PAID" || order.status === "CONFIRMED") &&
+    order.items.some((item) => item.status !== "CANCELLED" && item.shippedQuantity > 0)
+  );
+}
 
 /** A line priced from the catalog, frozen into the order. */
 export interface NewItem {
@@ -210,8 +220,8 @@ export class Order {
     if (to === "PROCESSING") this.#moveItems(["PENDING"], "PROCESSING");
   }
 
-  /** SHIPPED needs a tracking number, given now or earlier; the reserved stock has left, so it is committed. */
-  ship(shipment: { trackingNumber: string; carrier: string }, reason: string, by: AuditStamp): Effect[] {
+  /** SHIPPED needs a tracking number, given now or earlier. Its stock is committed by the shipment that carries it (fulfilment). */
+  ship(shipment: { trackingNumber: string; carrier: string }, reason: string, by: AuditStamp): void {
     const trackingNumber = shipment.trackingNumber || this.#data.trackingNumber;
     if (!trackingNumber)
       throw new InvalidArgumentError([{ field: "tracking_number", description: "is required to ship an order that has none" }]);
@@ -220,7 +230,6 @@ export class Order {
     this.#data.carrier = shipment.carrier || this.#data.carrier;
     this.#moveItems(["PENDING", "PROCESSING"], "SHIPPED");
     this.#events.push({ type: "OrderShipped", trackingNumber, carrier: this.#data.carrier });
-    return [{ kind: "commit stock", reservationId: this.#data.reservationId }];
   }
 
   deliver(reason: string, by: AuditStamp): void {
@@ -353,34 +362,68 @@ export class Order {
 
   /**
    * Moves one item; `sellerId` narrows it to that seller's items (another seller's item is not
-   * found). A cancelled item gives its stock back while the reservation is held. The order
+   * found). A cancelled item's stock goes back through its fulfilment orders (fulfilment/). The order
    * follows its items, so sellers fulfil their own lines: the first item started moves a
    * confirmed or paid order to PROCESSING; when every item left is shipped the order is SHIPPED
-   * (its stock committed); when every item is final it completes, DELIVERED if anything was
+   * (the shipments carrying them commit their stock); when every item is final it completes, DELIVERED if anything was
    * delivered, else CANCELLED.
    */
   changeItemStatus(itemId: string, to: Exclude<ItemStatus, "PENDING">, by: AuditStamp, sellerId?: string): Effect[] {
     const item = this.#item(itemId);
     if (sellerId !== undefined && item.sellerId !== sellerId) throw new NotFoundError("order item", itemId);
     this.#require(`mark an item ${to}`);
-    const before = this.#stockLines();
     const from = item.status;
     item.status = transitionItem(item.id, from, to);
     this.#events.push({ type: "OrderItemStatusChanged", itemId: item.id, from, to });
     if (!this.#stockLines().length) return this.cancel("every item was cancelled", by);
-    const effects: Effect[] = [];
-    if (to === "CANCELLED")
-      effects.push({ kind: "adjust stock", reservationId: this.#data.reservationId, lines: this.#stockLines(), previous: before });
     if (to !== "CANCELLED" && canTransition(this.status, "PROCESSING")) this.#moveTo("PROCESSING", "fulfilment started", by);
     const live = this.#items.filter((line) => line.status !== "CANCELLED");
     if (this.status === "PROCESSING" && live.every((line) => line.status === "SHIPPED" || line.status === "DELIVERED")) {
       this.#moveTo("SHIPPED", "every item was shipped", by);
       this.#events.push({ type: "OrderShipped", trackingNumber: this.#data.trackingNumber, carrier: this.#data.carrier });
-      effects.push({ kind: "commit stock", reservationId: this.#data.reservationId });
     }
     // Items are final only once shipped (so is the order, by now) or cancelled (all cancelled returned above).
     if (this.#items.every((line) => isFinalItem(line.status))) this.deliver("every item was delivered", by);
-    return effects;
+    return [];
+  }
+
+  /**
+   * The order follows its fulfilment (`progress`: units of each item handed to a carrier, and
+   * delivered). The first parcel handed over moves a confirmed or paid order to PROCESSING. An
+   * item is SHIPPED once all its units were handed over and DELIVERED once all were delivered;
+   * the order is SHIPPED when every live item has shipped (with the latest parcel's tracking when
+   * it had none) and DELIVERED when every one is delivered. Until then it stays PROCESSING, and
+   * `partiallyShipped` says some units are on their way.
+   */
+  followFulfilment(progress: ItemProgress, latest: { trackingNumber: string; carrier: string } | undefined, by: AuditStamp): void {
+    const live = this.#items.filter((item) => item.status !== "CANCELLED");
+    for (const item of live) {
+      const { shipped, delivered } = progress.get(item.id) ?? { shipped: 0, delivered: 0 };
+      item.shippedQuantity = shipped;
+      item.deliveredQuantity = delivered;
+    }
+    if (!live.some((item) => item.shippedQuantity > 0)) return;
+    if (this.status === "CONFIRMED" || this.status === "PAID") this.advance("PROCESSING", "fulfilment started", by);
+    for (const item of live) {
+      if (item.shippedQuantity >= item.quantity) this.#stepItem(item, ["PENDING", "PROCESSING"], "SHIPPED");
+      if (item.deliveredQuantity >= item.quantity) this.#stepItem(item, ["SHIPPED"], "DELIVERED");
+    }
+    if (this.status === "PROCESSING" && live.every((item) => item.status === "SHIPPED" || item.status === "DELIVERED")) {
+      if (!this.#data.trackingNumber && latest) Object.assign(this.#data, latest);
+      this.#moveTo("SHIPPED", "every item was shipped", by);
+      this.#events.push({ type: "OrderShipped", trackingNumber: this.#data.trackingNumber, carrier: this.#data.carrier });
+    }
+    if (this.status === "SHIPPED" && live.every((item) => item.status === "DELIVERED")) this.deliver("every item was delivered", by);
+  }
+
+  /** Some units are with a carrier, not all: the order stays PROCESSING meanwhile. */
+  get partiallyShipped(): boolean {
+    return partiallyShipped(this.view);
+  }
+
+  /** Throws unless a parcel of this order may leave now (fulfilment orders decide which units). */
+  checkShippable(): void {
+    this.#require("ship items");
   }
 
   /** Soft delete: readers no longer see it; rows, history and events stay for audit. Closed orders only. */
@@ -408,6 +451,15 @@ export class Order {
       this.#events.push({ type: "OrderItemStatusChanged", itemId: item.id, from: item.status, to });
       item.status = to;
     }
+  }
+
+  /** Moves an item to `to` through the item table, an event per step, when it is in one of `from`. */
+  #stepItem(item: OrderItemFields, from: readonly ItemStatus[], to: ItemStatus): void {
+    if (!from.includes(item.status)) return;
+    if (item.status === "PENDING" && to !== "PROCESSING") this.#stepItem(item, ["PENDING"], "PROCESSING");
+    const was = item.status;
+    item.status = transitionItem(item.id, was, to);
+    this.#events.push({ type: "OrderItemStatusChanged", itemId: item.id, from: was, to });
   }
 
   #item(itemId: string): OrderItemFields {
@@ -459,5 +511,5 @@ function totalsFields(totals: Totals) {
 
 function itemFields(item: NewItem): Omit<OrderItemFields, "position"> {
   const { unitPrice, ...rest } = item;
-  return { ...rest, unitPriceMinor: unitPrice.amountMinor, status: "PENDING" };
+  return { ...rest, unitPriceMinor: unitPrice.amountMinor, status: "PENDING", shippedQuantity: 0, deliveredQuantity: 0 };
 }

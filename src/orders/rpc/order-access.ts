@@ -77,6 +77,7 @@ export const ORDER_VISIBILITY: VisibilityTable = {
     version: ALL,
     create_time: ALL,
     update_time: ALL,
+    partially_shipped: ALL,
   },
   "shop.order.v1.Customer": {
     email: NOT_SELLER,
@@ -105,6 +106,8 @@ export const ORDER_VISIBILITY: VisibilityTable = {
     seller_id: ALL,
     variant_id: ALL,
     variant_attributes: ALL,
+    shipped_quantity: ALL,
+    delivered_quantity: ALL,
   },
   "shop.order.v1.Payment": {
     method: NOT_SELLER,

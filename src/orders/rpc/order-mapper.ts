@@ -14,6 +14,7 @@ import {
 import { money } from "../../money/money.js";
 import { linePricesToProto, toMoneyProto } from "../../money/money-proto.js";
 import { storedLine } from "../../money/totals.js";
+import { partiallyShipped } from "../domain/order.js";
 import type { OrderItemView, OrderView, StatusChangeView } from "../domain/order.js";
 import type { OrderStatus } from "../domain/order-status.js";
 
@@ -43,6 +44,8 @@ export function itemToProto(item: OrderItemView, currency: string): MessageInitS
     sellerId: item.sellerId,
     variantId: item.variantId,
     variantAttributes: item.variantAttributes,
+    shippedQuantity: item.shippedQuantity,
+    deliveredQuantity: item.deliveredQuantity,
   };
 }
 
@@ -96,6 +99,7 @@ export function orderToProto(order: OrderView): MessageInitShape<typeof OrderSch
     version: BigInt(order.version),
     createTime: timestampFromDate(order.createdAt),
     updateTime: timestampFromDate(order.updatedAt),
+    partiallyShipped: partiallyShipped(order),
   };
 }
 

@@ -5,9 +5,10 @@ import type { Principal } from "../../platform/auth/principal.js";
 import { keepVisible, refuseFilters, viewerOf } from "../../platform/auth/visibility.js";
 import type { ScopedImpl } from "../../platform/rpc/rpc-chain.js";
 import type { RpcScope } from "../../platform/rpc/rpc-scope.js";
-import { changeStatus } from "../change-status.js";
+import { changeItemStatus, changeStatus } from "../change-status.js";
+import { mutateFulfilment, type FulfilmentMutation } from "../../fulfilment/mutate-fulfilment.js";
 import type { OrderView } from "../domain/order.js";
-import { addItem } from "../edit-items.js";
+import { addItem, applyEdit } from "../edit-items.js";
 import { listOrders } from "../list-orders.js";
 import { mutateOrder, type OrderMutation } from "../mutate-order.js";
 import type { OrderDeps } from "../order-deps.js";
@@ -53,6 +54,15 @@ function present(principal: Principal) {
     );
 }
 
+/** How a change runs: mutateOrder, or mutateFulfilment for changes that ship (their stock operations recorded first). */
+type Runner = (
+  scope: RpcScope,
+  deps: OrderDeps,
+  target: Parameters<typeof mutateOrder>[2],
+  mutation: OrderMutation,
+  beforeCommit: Parameters<typeof mutateOrder>[4],
+) => Promise<OrderView>;
+
 const withOrder = (order: OrderView, principal: Principal) => ({ order: present(principal)(order) });
 const nothing = () => ({});
 
@@ -74,6 +84,7 @@ export function orderService(deps: OrderDeps): ScopedImpl<typeof pb.OrderService
     command: ChangeTarget,
     mutation: OrderMutation,
     respond: (order: OrderView, principal: Principal) => MessageInitShape<O>,
+    run: Runner = mutateOrder,
   ): Promise<MessageShape<O>> {
     const target = { ...command, ...readerOf(scope.principal) };
     const includeDeleted = method === (pb.OrderService.method.deleteOrder as DescMethodUnary);
@@ -87,7 +98,21 @@ export function orderService(deps: OrderDeps): ScopedImpl<typeof pb.OrderService
       beforeReplay: () => assertOrderVisible(scope.em, command.orderId, { ...target, includeDeleted }),
     };
     return deps.idempotency.run(scope, call, (record) =>
-      mutateOrder(scope, deps, target, mutation, (tx, changed) => record(tx, create(method.output, respond(changed, scope.principal)))),
+      run(scope, deps, target, mutation, (tx, changed) => record(tx, create(method.output, respond(changed, scope.principal)))),
+    );
+  }
+
+  /** A change that may ship, deliver or drop units of the fulfilment orders: their stock operations are recorded first (mutate-fulfilment.ts). */
+  function fulfil<I extends DescMessage, O extends DescMessage>(
+    method: DescMethodUnary<I, O>,
+    request: MessageShape<I>,
+    scope: RpcScope,
+    command: ChangeTarget,
+    mutation: FulfilmentMutation,
+    respond: (order: OrderView, principal: Principal) => MessageInitShape<O>,
+  ): Promise<MessageShape<O>> {
+    return mutate(method, request, scope, command, mutation as OrderMutation, respond, (s, d, target, m, before) =>
+      mutateFulfilment(s, d, target, m as FulfilmentMutation, before),
     );
   }
 
@@ -186,7 +211,7 @@ export function orderService(deps: OrderDeps): ScopedImpl<typeof pb.OrderService
 
     updateOrderStatus(request, scope) {
       const command = parseChangeStatus(request);
-      return mutate(
+      return fulfil(
         pb.OrderService.method.updateOrderStatus,
         request,
         scope,
@@ -216,7 +241,7 @@ export function orderService(deps: OrderDeps): ScopedImpl<typeof pb.OrderService
         request,
         scope,
         command,
-        (order, ctx) => ctx.run(order.cancel(command.reason, ctx.by)),
+        async (order, ctx) => void (await ctx.run(order.cancel(command.reason, ctx.by))),
         withOrder,
       );
     },
@@ -228,7 +253,7 @@ export function orderService(deps: OrderDeps): ScopedImpl<typeof pb.OrderService
         request,
         scope,
         command,
-        (order, ctx) => ctx.run(order.refund(command.reason, ctx.by)),
+        async (order, ctx) => void (await ctx.run(order.refund(command.reason, ctx.by))),
         withOrder,
       );
     },
@@ -248,8 +273,8 @@ export function orderService(deps: OrderDeps): ScopedImpl<typeof pb.OrderService
     updateOrderItemStatus(request, scope) {
       const command = parseItemStatus(request);
       const { sellerId } = readerOf(scope.principal);
-      const mutation: OrderMutation = (order, ctx) => ctx.run(order.changeItemStatus(command.itemId, command.status, ctx.by, sellerId));
-      return mutate(pb.OrderService.method.updateOrderItemStatus, request, scope, command, mutation, withOrder);
+      const mutation: FulfilmentMutation = (order, ctx) => changeItemStatus(order, command, sellerId, ctx);
+      return fulfil(pb.OrderService.method.updateOrderItemStatus, request, scope, command, mutation, withOrder);
     },
 
     addOrderItem(request, scope) {
@@ -259,13 +284,14 @@ export function orderService(deps: OrderDeps): ScopedImpl<typeof pb.OrderService
 
     updateOrderItemQuantity(request, scope) {
       const command = parseChangeQuantity(request);
-      const mutation: OrderMutation = (order, ctx) => ctx.run(order.changeQuantity(command.itemId, command.quantity, deps.pricing));
+      const mutation: OrderMutation = (order, ctx) =>
+        applyEdit(order, order.changeQuantity(command.itemId, command.quantity, deps.pricing), ctx);
       return mutate(pb.OrderService.method.updateOrderItemQuantity, request, scope, command, mutation, withOrder);
     },
 
     removeOrderItem(request, scope) {
       const command = parseRemoveItem(request);
-      const mutation: OrderMutation = (order, ctx) => ctx.run(order.removeItem(command.itemId, deps.pricing));
+      const mutation: OrderMutation = (order, ctx) => applyEdit(order, order.removeItem(command.itemId, deps.pricing), ctx);
       return mutate(pb.OrderService.method.removeOrderItem, request, scope, command, mutation, withOrder);
     },
   };

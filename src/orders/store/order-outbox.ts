@@ -19,7 +19,7 @@ import type { OrderEvent, OrderView } from "../domain/order.js";
  * shop.order.events.v1 says. The only place order events meet protobuf.
  */
 
-type EventPayload = NonNullable<MessageInitShape<typeof OrderEventSchema>["payload"]>;
+export type EventPayload = NonNullable<MessageInitShape<typeof OrderEventSchema>["payload"]>;
 
 /** Each payload's CloudEvents type, as the contract declares it (the event_type option), by oneof case. */
 const EVENT_TYPES = new Map(
@@ -144,8 +144,17 @@ function payloadOf(event: OrderEvent, order: OrderView): EventPayload {
  * carries the order's new status and version.
  */
 export function outboxRecords(order: OrderView, events: readonly OrderEvent[], topic: string, at: Date): EventRecord[] {
-  return events.map((event) => {
-    const payload = payloadOf(event, order);
+  return recordsOf(
+    order,
+    events.map((event) => payloadOf(event, order)),
+    topic,
+    at,
+  );
+}
+
+/** Payloads (the order's own, or its fulfilment's) in the order's envelope: its id as the key, its new status and version. */
+export function recordsOf(order: OrderView, payloads: readonly EventPayload[], topic: string, at: Date): EventRecord[] {
+  return payloads.map((payload) => {
     const eventId = newId();
     const message = create(OrderEventSchema, {
       eventId,

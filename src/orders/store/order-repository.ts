@@ -2,9 +2,12 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import { query } from "../../db/sql.js";
 import { outboxInsert } from "../../outbox/outbox-writer.js";
 import { NotFoundError, VersionConflictError } from "../../platform/errors/domain-errors.js";
+import type { FulfilmentOrder } from "../../fulfilment/domain/fulfilment-order.js";
+import { fulfilmentPayloads } from "../../fulfilment/store/fulfilment-outbox.js";
+import { fulfilmentSteps, newFulfilmentSteps, type LoadedFulfilment } from "../../fulfilment/store/fulfilment-repository.js";
 import { Order, type OrderView } from "../domain/order.js";
 import { orderCodecs } from "./order-codecs.js";
-import { outboxRecords } from "./order-outbox.js";
+import { outboxRecords, recordsOf, type EventPayload } from "./order-outbox.js";
 import { queryOrders, readerClause, selectOrders, type Reader } from "./order-queries.js";
 
 /*
@@ -14,22 +17,32 @@ import { queryOrders, readerClause, selectOrders, type Reader } from "./order-qu
  * does. Reads are order-queries.ts's.
  */
 
-/** A new order's rows in one statement: the order, its items, its first history entry and its events. */
-export async function insertOrder(tx: EntityManager, order: Order, topic: string): Promise<void> {
+/** A new order's rows in one statement: the order, its items, its first history entry, its fulfilment orders and its events. */
+export async function insertOrder(tx: EntityManager, order: Order, fulfilment: readonly FulfilmentOrder[], topic: string): Promise<void> {
   const { orders, items, history } = orderCodecs(tx);
   const { events, statusChanges } = order.takeEvents();
   const view = order.view;
-  const outbox = outboxInsert(tx, outboxRecords(view, events, topic, view.createdAt));
+  const shipping = newFulfilmentSteps(tx, fulfilment);
+  const payloads = fulfilmentPayloads(
+    fulfilment.flatMap((each) => each.takeEvents()),
+    new Map(fulfilment.map((each) => [each.id, each.view])),
+  );
+  const outbox = outboxInsert(tx, [
+    ...outboxRecords(view, events, topic, view.createdAt),
+    ...recordsOf(view, payloads, topic, view.createdAt),
+  ]);
   await query(
     tx,
     `with o as (insert into ${orders.table} (${orders.columns.join(", ")}) values ${orders.placeholders}),
      i as (insert into ${items.table} (${items.columns.join(", ")}) values ${repeat(items.placeholders, view.items.length)}),
      h as (insert into ${history.table} (${history.columns.join(", ")}) values ${repeat(history.placeholders, statusChanges.length)})
+     ${shipping.sql.map((step) => `, ${step}`).join("")}
      ${outbox.sql}`,
     [
       ...orders.values(view),
       ...view.items.flatMap((item) => items.values({ ...item, order: view.id })),
       ...statusChanges.flatMap((change) => history.values({ ...change, order: view.id })),
+      ...shipping.params,
       ...outbox.params,
     ],
   );
@@ -74,13 +87,21 @@ export async function lockOrder(tx: EntityManager, target: LockTarget): Promise<
 
 /**
  * Stores a locked order's change in one statement: the columns of the order that changed (and its
- * version, one up), its items added or changed, those removed, its new history and its events.
- * Nothing is written when the change made no event.
+ * version, one up), its items added or changed, those removed, its new history, its fulfilment
+ * orders and shipments that changed (when they were read) and the events of both. Nothing is
+ * written when the change made no event.
  */
-export async function saveOrder(tx: EntityManager, locked: LockedOrder, topic: string, now: Date): Promise<void> {
+export async function saveOrder(
+  tx: EntityManager,
+  locked: LockedOrder,
+  topic: string,
+  now: Date,
+  fulfilment?: LoadedFulfilment,
+): Promise<void> {
   const { order, stored } = locked;
   const { events, statusChanges, removedItemIds } = order.takeEvents();
-  if (!events.length) return;
+  const fulfilmentEvents = fulfilment?.orders.flatMap((each) => each.takeEvents()) ?? [];
+  if (!events.length && !fulfilmentEvents.length) return;
   const { orders, items, history } = orderCodecs(tx);
   // The row is locked: the version this writes is the stored one plus one, so the events can carry it.
   order.stored(stored.version + 1, now);
@@ -119,7 +140,15 @@ export async function saveOrder(tx: EntityManager, locked: LockedOrder, topic: s
       statusChanges.flatMap((change) => history.values({ ...change, order: view.id })),
     );
   }
-  const outbox = outboxInsert(tx, outboxRecords(view, events, topic, now));
+  let payloads: EventPayload[] = [];
+  if (fulfilment) {
+    const also = fulfilmentSteps(tx, fulfilment.orders, fulfilment.stored, now);
+    steps.push(...also.sql);
+    params.push(...also.params);
+    payloads = fulfilmentPayloads(fulfilmentEvents, new Map(fulfilment.orders.map((each) => [each.id, each.view])));
+  }
+  // The order's own events last: a change's last event names it (WatchOrder's event_type).
+  const outbox = outboxInsert(tx, [...recordsOf(view, payloads, topic, now), ...outboxRecords(view, events, topic, now)]);
   step(`e as (${outbox.sql})`, outbox.params);
 
   const [row] = await query<{ version: number }>(tx, `with ${steps.join(",\n")} select version from o`, params);

@@ -89,6 +89,8 @@ const OrderItemSchema = defineEntity({
     sellerId: p.string().default(""),
     variantId: p.string().default(""),
     variantAttributes: p.json<Record<string, string>>().default("{}"),
+    shippedQuantity: p.integer().default(0),
+    deliveredQuantity: p.integer().default(0),
   },
   indexes: [
     { name: "order_items_order_id", properties: ["order"] },

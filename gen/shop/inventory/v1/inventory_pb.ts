@@ -12,7 +12,70 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shop/inventory/v1/inventory.proto.
  */
 export const file_shop_inventory_v1_inventory: GenFile = /*@__PURE__*/
-  fileDesc("CiFzaG9wL2ludmVudG9yeS92MS9pbnZlbnRvcnkucHJvdG8SEXNob3AuaW52ZW50b3J5LnYxIkUKCVN0b2NrTGluZRISCgpwcm9kdWN0X2lkGAEgASgJEhAKCHF1YW50aXR5GAIgASgFEhIKCnZhcmlhbnRfaWQYAyABKAkiXAoMQXZhaWxhYmlsaXR5EhIKCnByb2R1Y3RfaWQYASABKAkSEQoJcmVxdWVzdGVkGAIgASgFEhEKCWF2YWlsYWJsZRgDIAEoBRISCgp2YXJpYW50X2lkGAQgASgJIq0BCgtSZXNlcnZhdGlvbhIKCgJpZBgBIAEoCRIrCgVsaW5lcxgCIAMoCzIcLnNob3AuaW52ZW50b3J5LnYxLlN0b2NrTGluZRI0CgZzdGF0dXMYAyABKA4yJC5zaG9wLmludmVudG9yeS52MS5SZXNlcnZhdGlvblN0YXR1cxIvCgtjcmVhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiRwoRSW5zdWZmaWNpZW50U3RvY2sSMgoJc2hvcnRhZ2VzGAEgAygLMh8uc2hvcC5pbnZlbnRvcnkudjEuQXZhaWxhYmlsaXR5IkcKGENoZWNrQXZhaWxhYmlsaXR5UmVxdWVzdBIrCgVsaW5lcxgBIAMoCzIcLnNob3AuaW52ZW50b3J5LnYxLlN0b2NrTGluZSJiChlDaGVja0F2YWlsYWJpbGl0eVJlc3BvbnNlEi4KBWxpbmVzGAEgAygLMh8uc2hvcC5pbnZlbnRvcnkudjEuQXZhaWxhYmlsaXR5EhUKDWFsbF9hdmFpbGFibGUYAiABKAgiWgoTUmVzZXJ2ZVN0b2NrUmVxdWVzdBIWCg5yZXNlcnZhdGlvbl9pZBgBIAEoCRIrCgVsaW5lcxgCIAMoCzIcLnNob3AuaW52ZW50b3J5LnYxLlN0b2NrTGluZSJLChRSZXNlcnZlU3RvY2tSZXNwb25zZRIzCgtyZXNlcnZhdGlvbhgBIAEoCzIeLnNob3AuaW52ZW50b3J5LnYxLlJlc2VydmF0aW9uIl8KGEFkanVzdFJlc2VydmF0aW9uUmVxdWVzdBIWCg5yZXNlcnZhdGlvbl9pZBgBIAEoCRIrCgVsaW5lcxgCIAMoCzIcLnNob3AuaW52ZW50b3J5LnYxLlN0b2NrTGluZSJQChlBZGp1c3RSZXNlcnZhdGlvblJlc3BvbnNlEjMKC3Jlc2VydmF0aW9uGAEgASgLMh4uc2hvcC5pbnZlbnRvcnkudjEuUmVzZXJ2YXRpb24iMwoZUmVsZWFzZVJlc2VydmF0aW9uUmVxdWVzdBIWCg5yZXNlcnZhdGlvbl9pZBgBIAEoCSIcChpSZWxlYXNlUmVzZXJ2YXRpb25SZXNwb25zZSIyChhDb21taXRSZXNlcnZhdGlvblJlcXVlc3QSFgoOcmVzZXJ2YXRpb25faWQYASABKAkiGwoZQ29tbWl0UmVzZXJ2YXRpb25SZXNwb25zZSqXAQoRUmVzZXJ2YXRpb25TdGF0dXMSIgoeUkVTRVJWQVRJT05fU1RBVFVTX1VOU1BFQ0lGSUVEEAASGwoXUkVTRVJWQVRJT05fU1RBVFVTX0hFTEQQARIgChxSRVNFUlZBVElPTl9TVEFUVVNfQ09NTUlUVEVEEAISHwobUkVTRVJWQVRJT05fU1RBVFVTX1JFTEVBU0VEEAMytgQKEEludmVudG9yeVNlcnZpY2USbgoRQ2hlY2tBdmFpbGFiaWxpdHkSKy5zaG9wLmludmVudG9yeS52MS5DaGVja0F2YWlsYWJpbGl0eVJlcXVlc3QaLC5zaG9wLmludmVudG9yeS52MS5DaGVja0F2YWlsYWJpbGl0eVJlc3BvbnNlEl8KDFJlc2VydmVTdG9jaxImLnNob3AuaW52ZW50b3J5LnYxLlJlc2VydmVTdG9ja1JlcXVlc3QaJy5zaG9wLmludmVudG9yeS52MS5SZXNlcnZlU3RvY2tSZXNwb25zZRJuChFBZGp1c3RSZXNlcnZhdGlvbhIrLnNob3AuaW52ZW50b3J5LnYxLkFkanVzdFJlc2VydmF0aW9uUmVxdWVzdBosLnNob3AuaW52ZW50b3J5LnYxLkFkanVzdFJlc2VydmF0aW9uUmVzcG9uc2UScQoSUmVsZWFzZVJlc2VydmF0aW9uEiwuc2hvcC5pbnZlbnRvcnkudjEuUmVsZWFzZVJlc2VydmF0aW9uUmVxdWVzdBotLnNob3AuaW52ZW50b3J5LnYxLlJlbGVhc2VSZXNlcnZhdGlvblJlc3BvbnNlEm4KEUNvbW1pdFJlc2VydmF0aW9uEisuc2hvcC5pbnZlbnRvcnkudjEuQ29tbWl0UmVzZXJ2YXRpb25SZXF1ZXN0Giwuc2hvcC5pbnZlbnRvcnkudjEuQ29tbWl0UmVzZXJ2YXRpb25SZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("CiFzaG9wL2ludmVudG9yeS92MS9pbnZlbnRvcnkucHJvdG8SEXNob3AuaW52ZW50b3J5LnYxIjcKCExvY2F0aW9uEgoKAmlkGAEgASgJEhEKCXNlbGxlcl9pZBgCIAEoCRIMCgRuYW1lGAMgASgJIlsKCkFsbG9jYXRpb24SEgoKcHJvZHVjdF9pZBgBIAEoCRISCgp2YXJpYW50X2lkGAIgASgJEhMKC2xvY2F0aW9uX2lkGAMgASgJEhAKCHF1YW50aXR5GAQgASgFIkUKCVN0b2NrTGluZRISCgpwcm9kdWN0X2lkGAEgASgJEhAKCHF1YW50aXR5GAIgASgFEhIKCnZhcmlhbnRfaWQYAyABKAkiXAoMQXZhaWxhYmlsaXR5EhIKCnByb2R1Y3RfaWQYASABKAkSEQoJcmVxdWVzdGVkGAIgASgFEhEKCWF2YWlsYWJsZRgDIAEoBRISCgp2YXJpYW50X2lkGAQgASgJIuEBCgtSZXNlcnZhdGlvbhIKCgJpZBgBIAEoCRIrCgVsaW5lcxgCIAMoCzIcLnNob3AuaW52ZW50b3J5LnYxLlN0b2NrTGluZRI0CgZzdGF0dXMYAyABKA4yJC5zaG9wLmludmVudG9yeS52MS5SZXNlcnZhdGlvblN0YXR1cxIvCgtjcmVhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoLYWxsb2NhdGlvbnMYBSADKAsyHS5zaG9wLmludmVudG9yeS52MS5BbGxvY2F0aW9uIkcKEUluc3VmZmljaWVudFN0b2NrEjIKCXNob3J0YWdlcxgBIAMoCzIfLnNob3AuaW52ZW50b3J5LnYxLkF2YWlsYWJpbGl0eSJHChhDaGVja0F2YWlsYWJpbGl0eVJlcXVlc3QSKwoFbGluZXMYASADKAsyHC5zaG9wLmludmVudG9yeS52MS5TdG9ja0xpbmUiYgoZQ2hlY2tBdmFpbGFiaWxpdHlSZXNwb25zZRIuCgVsaW5lcxgBIAMoCzIfLnNob3AuaW52ZW50b3J5LnYxLkF2YWlsYWJpbGl0eRIVCg1hbGxfYXZhaWxhYmxlGAIgASgIIloKE1Jlc2VydmVTdG9ja1JlcXVlc3QSFgoOcmVzZXJ2YXRpb25faWQYASABKAkSKwoFbGluZXMYAiADKAsyHC5zaG9wLmludmVudG9yeS52MS5TdG9ja0xpbmUiSwoUUmVzZXJ2ZVN0b2NrUmVzcG9uc2USMwoLcmVzZXJ2YXRpb24YASABKAsyHi5zaG9wLmludmVudG9yeS52MS5SZXNlcnZhdGlvbiJfChhBZGp1c3RSZXNlcnZhdGlvblJlcXVlc3QSFgoOcmVzZXJ2YXRpb25faWQYASABKAkSKwoFbGluZXMYAiADKAsyHC5zaG9wLmludmVudG9yeS52MS5TdG9ja0xpbmUiUAoZQWRqdXN0UmVzZXJ2YXRpb25SZXNwb25zZRIzCgtyZXNlcnZhdGlvbhgBIAEoCzIeLnNob3AuaW52ZW50b3J5LnYxLlJlc2VydmF0aW9uIn0KGVJlbGVhc2VSZXNlcnZhdGlvblJlcXVlc3QSFgoOcmVzZXJ2YXRpb25faWQYASABKAkSMgoLYWxsb2NhdGlvbnMYAiADKAsyHS5zaG9wLmludmVudG9yeS52MS5BbGxvY2F0aW9uEhQKDG9wZXJhdGlvbl9pZBgDIAEoCSIcChpSZWxlYXNlUmVzZXJ2YXRpb25SZXNwb25zZSJ8ChhDb21taXRSZXNlcnZhdGlvblJlcXVlc3QSFgoOcmVzZXJ2YXRpb25faWQYASABKAkSMgoLYWxsb2NhdGlvbnMYAiADKAsyHS5zaG9wLmludmVudG9yeS52MS5BbGxvY2F0aW9uEhQKDG9wZXJhdGlvbl9pZBgDIAEoCSIbChlDb21taXRSZXNlcnZhdGlvblJlc3BvbnNlIn4KGlVuY29tbWl0UmVzZXJ2YXRpb25SZXF1ZXN0EhYKDnJlc2VydmF0aW9uX2lkGAEgASgJEjIKC2FsbG9jYXRpb25zGAIgAygLMh0uc2hvcC5pbnZlbnRvcnkudjEuQWxsb2NhdGlvbhIUCgxvcGVyYXRpb25faWQYAyABKAkiHQobVW5jb21taXRSZXNlcnZhdGlvblJlc3BvbnNlIpIBChZNb3ZlUmVzZXJ2YXRpb25SZXF1ZXN0EhYKDnJlc2VydmF0aW9uX2lkGAEgASgJEjIKC2FsbG9jYXRpb25zGAIgAygLMh0uc2hvcC5pbnZlbnRvcnkudjEuQWxsb2NhdGlvbhIWCg50b19sb2NhdGlvbl9pZBgDIAEoCRIUCgxvcGVyYXRpb25faWQYBCABKAkiTgoXTW92ZVJlc2VydmF0aW9uUmVzcG9uc2USMwoLcmVzZXJ2YXRpb24YASABKAsyHi5zaG9wLmludmVudG9yeS52MS5SZXNlcnZhdGlvbiJPCh9VbmRvUmVzZXJ2YXRpb25PcGVyYXRpb25SZXF1ZXN0EhYKDnJlc2VydmF0aW9uX2lkGAEgASgJEhQKDG9wZXJhdGlvbl9pZBgCIAEoCSIiCiBVbmRvUmVzZXJ2YXRpb25PcGVyYXRpb25SZXNwb25zZSIpChRMaXN0TG9jYXRpb25zUmVxdWVzdBIRCglzZWxsZXJfaWQYASABKAkiRwoVTGlzdExvY2F0aW9uc1Jlc3BvbnNlEi4KCWxvY2F0aW9ucxgBIAMoCzIbLnNob3AuaW52ZW50b3J5LnYxLkxvY2F0aW9uKpcBChFSZXNlcnZhdGlvblN0YXR1cxIiCh5SRVNFUlZBVElPTl9TVEFUVVNfVU5TUEVDSUZJRUQQABIbChdSRVNFUlZBVElPTl9TVEFUVVNfSEVMRBABEiAKHFJFU0VSVkFUSU9OX1NUQVRVU19DT01NSVRURUQQAhIfChtSRVNFUlZBVElPTl9TVEFUVVNfUkVMRUFTRUQQAzKACAoQSW52ZW50b3J5U2VydmljZRJuChFDaGVja0F2YWlsYWJpbGl0eRIrLnNob3AuaW52ZW50b3J5LnYxLkNoZWNrQXZhaWxhYmlsaXR5UmVxdWVzdBosLnNob3AuaW52ZW50b3J5LnYxLkNoZWNrQXZhaWxhYmlsaXR5UmVzcG9uc2USXwoMUmVzZXJ2ZVN0b2NrEiYuc2hvcC5pbnZlbnRvcnkudjEuUmVzZXJ2ZVN0b2NrUmVxdWVzdBonLnNob3AuaW52ZW50b3J5LnYxLlJlc2VydmVTdG9ja1Jlc3BvbnNlEm4KEUFkanVzdFJlc2VydmF0aW9uEisuc2hvcC5pbnZlbnRvcnkudjEuQWRqdXN0UmVzZXJ2YXRpb25SZXF1ZXN0Giwuc2hvcC5pbnZlbnRvcnkudjEuQWRqdXN0UmVzZXJ2YXRpb25SZXNwb25zZRJxChJSZWxlYXNlUmVzZXJ2YXRpb24SLC5zaG9wLmludmVudG9yeS52MS5SZWxlYXNlUmVzZXJ2YXRpb25SZXF1ZXN0Gi0uc2hvcC5pbnZlbnRvcnkudjEuUmVsZWFzZVJlc2VydmF0aW9uUmVzcG9uc2USbgoRQ29tbWl0UmVzZXJ2YXRpb24SKy5zaG9wLmludmVudG9yeS52MS5Db21taXRSZXNlcnZhdGlvblJlcXVlc3QaLC5zaG9wLmludmVudG9yeS52MS5Db21taXRSZXNlcnZhdGlvblJlc3BvbnNlEnQKE1VuY29tbWl0UmVzZXJ2YXRpb24SLS5zaG9wLmludmVudG9yeS52MS5VbmNvbW1pdFJlc2VydmF0aW9uUmVxdWVzdBouLnNob3AuaW52ZW50b3J5LnYxLlVuY29tbWl0UmVzZXJ2YXRpb25SZXNwb25zZRJoCg9Nb3ZlUmVzZXJ2YXRpb24SKS5zaG9wLmludmVudG9yeS52MS5Nb3ZlUmVzZXJ2YXRpb25SZXF1ZXN0Giouc2hvcC5pbnZlbnRvcnkudjEuTW92ZVJlc2VydmF0aW9uUmVzcG9uc2USgwEKGFVuZG9SZXNlcnZhdGlvbk9wZXJhdGlvbhIyLnNob3AuaW52ZW50b3J5LnYxLlVuZG9SZXNlcnZhdGlvbk9wZXJhdGlvblJlcXVlc3QaMy5zaG9wLmludmVudG9yeS52MS5VbmRvUmVzZXJ2YXRpb25PcGVyYXRpb25SZXNwb25zZRJiCg1MaXN0TG9jYXRpb25zEicuc2hvcC5pbnZlbnRvcnkudjEuTGlzdExvY2F0aW9uc1JlcXVlc3QaKC5zaG9wLmludmVudG9yeS52MS5MaXN0TG9jYXRpb25zUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp]);
+
+/**
+ * A place stock is kept and shipped from.
+ *
+ * @generated from message shop.inventory.v1.Location
+ */
+export type Location = Message<"shop.inventory.v1.Location"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string seller_id = 2;
+   */
+  sellerId: string;
+
+  /**
+   * @generated from field: string name = 3;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message shop.inventory.v1.Location.
+ * Use `create(LocationSchema)` to create a new message.
+ */
+export const LocationSchema: GenMessage<Location> = /*@__PURE__*/
+  messageDesc(file_shop_inventory_v1_inventory, 0);
+
+/**
+ * Where units of a reservation's line are held (or were committed).
+ *
+ * @generated from message shop.inventory.v1.Allocation
+ */
+export type Allocation = Message<"shop.inventory.v1.Allocation"> & {
+  /**
+   * @generated from field: string product_id = 1;
+   */
+  productId: string;
+
+  /**
+   * @generated from field: string variant_id = 2;
+   */
+  variantId: string;
+
+  /**
+   * @generated from field: string location_id = 3;
+   */
+  locationId: string;
+
+  /**
+   * @generated from field: int32 quantity = 4;
+   */
+  quantity: number;
+};
+
+/**
+ * Describes the message shop.inventory.v1.Allocation.
+ * Use `create(AllocationSchema)` to create a new message.
+ */
+export const AllocationSchema: GenMessage<Allocation> = /*@__PURE__*/
+  messageDesc(file_shop_inventory_v1_inventory, 1);
 
 /**
  * @generated from message shop.inventory.v1.StockLine
@@ -41,7 +104,7 @@ export type StockLine = Message<"shop.inventory.v1.StockLine"> & {
  * Use `create(StockLineSchema)` to create a new message.
  */
 export const StockLineSchema: GenMessage<StockLine> = /*@__PURE__*/
-  messageDesc(file_shop_inventory_v1_inventory, 0);
+  messageDesc(file_shop_inventory_v1_inventory, 2);
 
 /**
  * @generated from message shop.inventory.v1.Availability
@@ -73,7 +136,7 @@ export type Availability = Message<"shop.inventory.v1.Availability"> & {
  * Use `create(AvailabilitySchema)` to create a new message.
  */
 export const AvailabilitySchema: GenMessage<Availability> = /*@__PURE__*/
-  messageDesc(file_shop_inventory_v1_inventory, 1);
+  messageDesc(file_shop_inventory_v1_inventory, 3);
 
 /**
  * @generated from message shop.inventory.v1.Reservation
@@ -98,6 +161,13 @@ export type Reservation = Message<"shop.inventory.v1.Reservation"> & {
    * @generated from field: google.protobuf.Timestamp create_time = 4;
    */
   createTime?: Timestamp | undefined;
+
+  /**
+   * Where the lines' units are held now, by location; a line may be split across several.
+   *
+   * @generated from field: repeated shop.inventory.v1.Allocation allocations = 5;
+   */
+  allocations: Allocation[];
 };
 
 /**
@@ -105,7 +175,7 @@ export type Reservation = Message<"shop.inventory.v1.Reservation"> & {
  * Use `create(ReservationSchema)` to create a new message.
  */
 export const ReservationSchema: GenMessage<Reservation> = /*@__PURE__*/
-  messageDesc(file_shop_inventory_v1_inventory, 2);
+  messageDesc(file_shop_inventory_v1_inventory, 4);
 
 /**
  * Error detail sent with FAILED_PRECONDITION when stock is short.
@@ -124,7 +194,7 @@ export type InsufficientStock = Message<"shop.inventory.v1.InsufficientStock"> &
  * Use `create(InsufficientStockSchema)` to create a new message.
  */
 export const InsufficientStockSchema: GenMessage<InsufficientStock> = /*@__PURE__*/
-  messageDesc(file_shop_inventory_v1_inventory, 3);
+  messageDesc(file_shop_inventory_v1_inventory, 5);
 
 /**
  * @generated from message shop.inventory.v1.CheckAvailabilityRequest
@@ -141,7 +211,7 @@ export type CheckAvailabilityRequest = Message<"shop.inventory.v1.CheckAvailabil
  * Use `create(CheckAvailabilityRequestSchema)` to create a new message.
  */
 export const CheckAvailabilityRequestSchema: GenMessage<CheckAvailabilityRequest> = /*@__PURE__*/
-  messageDesc(file_shop_inventory_v1_inventory, 4);
+  messageDesc(file_shop_inventory_v1_inventory, 6);
 
 /**
  * @generated from message shop.inventory.v1.CheckAvailabilityResponse
@@ -165,7 +235,7 @@ export type CheckAvailabilityResponse = Message<"shop.inventory.v1.CheckAvailabi
  * Use `create(CheckAvailabilityResponseSchema)` to create a new message.
  */
 export const CheckAvailabilityResponseSchema: GenMessage<CheckAvailabilityResponse> = /*@__PURE__*/
-  messageDesc(file_shop_inventory_v1_inventory, 5);
+  messageDesc(file_shop_inventory_v1_inventory, 7);
 
 /**
  * @generated from message shop.inventory.v1.ReserveStockRequest
@@ -189,7 +259,7 @@ export type ReserveStockRequest = Message<"shop.inventory.v1.ReserveStockRequest
  * Use `create(ReserveStockRequestSchema)` to create a new message.
  */
 export const ReserveStockRequestSchema: GenMessage<ReserveStockRequest> = /*@__PURE__*/
-  messageDesc(file_shop_inventory_v1_inventory, 6);
+  messageDesc(file_shop_inventory_v1_inventory, 8);
 
 /**
  * @generated from message shop.inventory.v1.ReserveStockResponse
@@ -206,7 +276,7 @@ export type ReserveStockResponse = Message<"shop.inventory.v1.ReserveStockRespon
  * Use `create(ReserveStockResponseSchema)` to create a new message.
  */
 export const ReserveStockResponseSchema: GenMessage<ReserveStockResponse> = /*@__PURE__*/
-  messageDesc(file_shop_inventory_v1_inventory, 7);
+  messageDesc(file_shop_inventory_v1_inventory, 9);
 
 /**
  * @generated from message shop.inventory.v1.AdjustReservationRequest
@@ -228,7 +298,7 @@ export type AdjustReservationRequest = Message<"shop.inventory.v1.AdjustReservat
  * Use `create(AdjustReservationRequestSchema)` to create a new message.
  */
 export const AdjustReservationRequestSchema: GenMessage<AdjustReservationRequest> = /*@__PURE__*/
-  messageDesc(file_shop_inventory_v1_inventory, 8);
+  messageDesc(file_shop_inventory_v1_inventory, 10);
 
 /**
  * @generated from message shop.inventory.v1.AdjustReservationResponse
@@ -245,7 +315,7 @@ export type AdjustReservationResponse = Message<"shop.inventory.v1.AdjustReserva
  * Use `create(AdjustReservationResponseSchema)` to create a new message.
  */
 export const AdjustReservationResponseSchema: GenMessage<AdjustReservationResponse> = /*@__PURE__*/
-  messageDesc(file_shop_inventory_v1_inventory, 9);
+  messageDesc(file_shop_inventory_v1_inventory, 11);
 
 /**
  * @generated from message shop.inventory.v1.ReleaseReservationRequest
@@ -255,6 +325,20 @@ export type ReleaseReservationRequest = Message<"shop.inventory.v1.ReleaseReserv
    * @generated from field: string reservation_id = 1;
    */
   reservationId: string;
+
+  /**
+   * Only these held units; empty releases everything still held. At most 200.
+   *
+   * @generated from field: repeated shop.inventory.v1.Allocation allocations = 2;
+   */
+  allocations: Allocation[];
+
+  /**
+   * Required with allocations: names this release for retries and UndoReservationOperation.
+   *
+   * @generated from field: string operation_id = 3;
+   */
+  operationId: string;
 };
 
 /**
@@ -262,7 +346,7 @@ export type ReleaseReservationRequest = Message<"shop.inventory.v1.ReleaseReserv
  * Use `create(ReleaseReservationRequestSchema)` to create a new message.
  */
 export const ReleaseReservationRequestSchema: GenMessage<ReleaseReservationRequest> = /*@__PURE__*/
-  messageDesc(file_shop_inventory_v1_inventory, 10);
+  messageDesc(file_shop_inventory_v1_inventory, 12);
 
 /**
  * @generated from message shop.inventory.v1.ReleaseReservationResponse
@@ -275,7 +359,7 @@ export type ReleaseReservationResponse = Message<"shop.inventory.v1.ReleaseReser
  * Use `create(ReleaseReservationResponseSchema)` to create a new message.
  */
 export const ReleaseReservationResponseSchema: GenMessage<ReleaseReservationResponse> = /*@__PURE__*/
-  messageDesc(file_shop_inventory_v1_inventory, 11);
+  messageDesc(file_shop_inventory_v1_inventory, 13);
 
 /**
  * @generated from message shop.inventory.v1.CommitReservationRequest
@@ -285,6 +369,20 @@ export type CommitReservationRequest = Message<"shop.inventory.v1.CommitReservat
    * @generated from field: string reservation_id = 1;
    */
   reservationId: string;
+
+  /**
+   * Only these held units; empty commits everything still held. At most 200.
+   *
+   * @generated from field: repeated shop.inventory.v1.Allocation allocations = 2;
+   */
+  allocations: Allocation[];
+
+  /**
+   * Required with allocations: names this commit for retries and UndoReservationOperation.
+   *
+   * @generated from field: string operation_id = 3;
+   */
+  operationId: string;
 };
 
 /**
@@ -292,7 +390,7 @@ export type CommitReservationRequest = Message<"shop.inventory.v1.CommitReservat
  * Use `create(CommitReservationRequestSchema)` to create a new message.
  */
 export const CommitReservationRequestSchema: GenMessage<CommitReservationRequest> = /*@__PURE__*/
-  messageDesc(file_shop_inventory_v1_inventory, 12);
+  messageDesc(file_shop_inventory_v1_inventory, 14);
 
 /**
  * @generated from message shop.inventory.v1.CommitReservationResponse
@@ -305,7 +403,173 @@ export type CommitReservationResponse = Message<"shop.inventory.v1.CommitReserva
  * Use `create(CommitReservationResponseSchema)` to create a new message.
  */
 export const CommitReservationResponseSchema: GenMessage<CommitReservationResponse> = /*@__PURE__*/
-  messageDesc(file_shop_inventory_v1_inventory, 13);
+  messageDesc(file_shop_inventory_v1_inventory, 15);
+
+/**
+ * @generated from message shop.inventory.v1.UncommitReservationRequest
+ */
+export type UncommitReservationRequest = Message<"shop.inventory.v1.UncommitReservationRequest"> & {
+  /**
+   * @generated from field: string reservation_id = 1;
+   */
+  reservationId: string;
+
+  /**
+   * Committed units to hold again. At most 200.
+   *
+   * @generated from field: repeated shop.inventory.v1.Allocation allocations = 2;
+   */
+  allocations: Allocation[];
+
+  /**
+   * @generated from field: string operation_id = 3;
+   */
+  operationId: string;
+};
+
+/**
+ * Describes the message shop.inventory.v1.UncommitReservationRequest.
+ * Use `create(UncommitReservationRequestSchema)` to create a new message.
+ */
+export const UncommitReservationRequestSchema: GenMessage<UncommitReservationRequest> = /*@__PURE__*/
+  messageDesc(file_shop_inventory_v1_inventory, 16);
+
+/**
+ * @generated from message shop.inventory.v1.UncommitReservationResponse
+ */
+export type UncommitReservationResponse = Message<"shop.inventory.v1.UncommitReservationResponse"> & {
+};
+
+/**
+ * Describes the message shop.inventory.v1.UncommitReservationResponse.
+ * Use `create(UncommitReservationResponseSchema)` to create a new message.
+ */
+export const UncommitReservationResponseSchema: GenMessage<UncommitReservationResponse> = /*@__PURE__*/
+  messageDesc(file_shop_inventory_v1_inventory, 17);
+
+/**
+ * @generated from message shop.inventory.v1.MoveReservationRequest
+ */
+export type MoveReservationRequest = Message<"shop.inventory.v1.MoveReservationRequest"> & {
+  /**
+   * @generated from field: string reservation_id = 1;
+   */
+  reservationId: string;
+
+  /**
+   * Held units, each at the location it is held now. At most 200.
+   *
+   * @generated from field: repeated shop.inventory.v1.Allocation allocations = 2;
+   */
+  allocations: Allocation[];
+
+  /**
+   * Where they are held from now on: a location of the same seller.
+   *
+   * @generated from field: string to_location_id = 3;
+   */
+  toLocationId: string;
+
+  /**
+   * @generated from field: string operation_id = 4;
+   */
+  operationId: string;
+};
+
+/**
+ * Describes the message shop.inventory.v1.MoveReservationRequest.
+ * Use `create(MoveReservationRequestSchema)` to create a new message.
+ */
+export const MoveReservationRequestSchema: GenMessage<MoveReservationRequest> = /*@__PURE__*/
+  messageDesc(file_shop_inventory_v1_inventory, 18);
+
+/**
+ * @generated from message shop.inventory.v1.MoveReservationResponse
+ */
+export type MoveReservationResponse = Message<"shop.inventory.v1.MoveReservationResponse"> & {
+  /**
+   * @generated from field: shop.inventory.v1.Reservation reservation = 1;
+   */
+  reservation?: Reservation | undefined;
+};
+
+/**
+ * Describes the message shop.inventory.v1.MoveReservationResponse.
+ * Use `create(MoveReservationResponseSchema)` to create a new message.
+ */
+export const MoveReservationResponseSchema: GenMessage<MoveReservationResponse> = /*@__PURE__*/
+  messageDesc(file_shop_inventory_v1_inventory, 19);
+
+/**
+ * @generated from message shop.inventory.v1.UndoReservationOperationRequest
+ */
+export type UndoReservationOperationRequest = Message<"shop.inventory.v1.UndoReservationOperationRequest"> & {
+  /**
+   * @generated from field: string reservation_id = 1;
+   */
+  reservationId: string;
+
+  /**
+   * @generated from field: string operation_id = 2;
+   */
+  operationId: string;
+};
+
+/**
+ * Describes the message shop.inventory.v1.UndoReservationOperationRequest.
+ * Use `create(UndoReservationOperationRequestSchema)` to create a new message.
+ */
+export const UndoReservationOperationRequestSchema: GenMessage<UndoReservationOperationRequest> = /*@__PURE__*/
+  messageDesc(file_shop_inventory_v1_inventory, 20);
+
+/**
+ * @generated from message shop.inventory.v1.UndoReservationOperationResponse
+ */
+export type UndoReservationOperationResponse = Message<"shop.inventory.v1.UndoReservationOperationResponse"> & {
+};
+
+/**
+ * Describes the message shop.inventory.v1.UndoReservationOperationResponse.
+ * Use `create(UndoReservationOperationResponseSchema)` to create a new message.
+ */
+export const UndoReservationOperationResponseSchema: GenMessage<UndoReservationOperationResponse> = /*@__PURE__*/
+  messageDesc(file_shop_inventory_v1_inventory, 21);
+
+/**
+ * @generated from message shop.inventory.v1.ListLocationsRequest
+ */
+export type ListLocationsRequest = Message<"shop.inventory.v1.ListLocationsRequest"> & {
+  /**
+   * Empty: every seller's.
+   *
+   * @generated from field: string seller_id = 1;
+   */
+  sellerId: string;
+};
+
+/**
+ * Describes the message shop.inventory.v1.ListLocationsRequest.
+ * Use `create(ListLocationsRequestSchema)` to create a new message.
+ */
+export const ListLocationsRequestSchema: GenMessage<ListLocationsRequest> = /*@__PURE__*/
+  messageDesc(file_shop_inventory_v1_inventory, 22);
+
+/**
+ * @generated from message shop.inventory.v1.ListLocationsResponse
+ */
+export type ListLocationsResponse = Message<"shop.inventory.v1.ListLocationsResponse"> & {
+  /**
+   * @generated from field: repeated shop.inventory.v1.Location locations = 1;
+   */
+  locations: Location[];
+};
+
+/**
+ * Describes the message shop.inventory.v1.ListLocationsResponse.
+ * Use `create(ListLocationsResponseSchema)` to create a new message.
+ */
+export const ListLocationsResponseSchema: GenMessage<ListLocationsResponse> = /*@__PURE__*/
+  messageDesc(file_shop_inventory_v1_inventory, 23);
 
 /**
  * @generated from enum shop.inventory.v1.ReservationStatus
@@ -339,8 +603,10 @@ export const ReservationStatusSchema: GenEnum<ReservationStatus> = /*@__PURE__*/
   enumDesc(file_shop_inventory_v1_inventory, 0);
 
 /**
- * Stock levels and reservations, owned by the Inventory service. An order reserves its stock
- * when it is placed, commits the reservation when it ships, and releases it when cancelled.
+ * Stock levels and reservations, owned by the Inventory service. Stock is kept per location (a
+ * seller's warehouses); a reservation is allocated to locations, and is committed (shipped),
+ * released or moved as a whole or by allocations. An order reserves its stock when it is placed,
+ * commits what each shipment takes, and releases what is left when it is cancelled.
  *
  * @generated from service shop.inventory.v1.InventoryService
  */
@@ -389,7 +655,8 @@ export const InventoryService: GenService<{
     output: typeof ReleaseReservationResponseSchema;
   },
   /**
-   * Turns reserved stock into shipped stock. Idempotent.
+   * Turns reserved stock into shipped stock: the allocations given, or everything still held.
+   * Idempotent: for the whole reservation by its id, by allocations by the operation id.
    *
    * @generated from rpc shop.inventory.v1.InventoryService.CommitReservation
    */
@@ -397,6 +664,51 @@ export const InventoryService: GenService<{
     methodKind: "unary";
     input: typeof CommitReservationRequestSchema;
     output: typeof CommitReservationResponseSchema;
+  },
+  /**
+   * Puts committed units back to held (a shipment cancelled before it left). Idempotent by the
+   * operation id.
+   *
+   * @generated from rpc shop.inventory.v1.InventoryService.UncommitReservation
+   */
+  uncommitReservation: {
+    methodKind: "unary";
+    input: typeof UncommitReservationRequestSchema;
+    output: typeof UncommitReservationResponseSchema;
+  },
+  /**
+   * Moves held units to another location of the same seller; all or nothing.
+   * FAILED_PRECONDITION with InsufficientStock when the target location is short. Idempotent by
+   * the operation id.
+   *
+   * @generated from rpc shop.inventory.v1.InventoryService.MoveReservation
+   */
+  moveReservation: {
+    methodKind: "unary";
+    input: typeof MoveReservationRequestSchema;
+    output: typeof MoveReservationResponseSchema;
+  },
+  /**
+   * Reverses the operation with this id (a commit, uncommit, move or release by allocations) if it
+   * was done, once; if it was not, it never will be: one arriving later does nothing. This is how a
+   * caller whose own change failed, or who does not know whether an operation arrived, takes it back.
+   *
+   * @generated from rpc shop.inventory.v1.InventoryService.UndoReservationOperation
+   */
+  undoReservationOperation: {
+    methodKind: "unary";
+    input: typeof UndoReservationOperationRequestSchema;
+    output: typeof UndoReservationOperationResponseSchema;
+  },
+  /**
+   * The stock locations of one seller, or of every seller.
+   *
+   * @generated from rpc shop.inventory.v1.InventoryService.ListLocations
+   */
+  listLocations: {
+    methodKind: "unary";
+    input: typeof ListLocationsRequestSchema;
+    output: typeof ListLocationsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_shop_inventory_v1_inventory, 0);

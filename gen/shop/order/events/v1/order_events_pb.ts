@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shop/order/events/v1/order_events.proto.
  */
 export const file_shop_order_events_v1_order_events: GenFile = /*@__PURE__*/
-  fileDesc("CidzaG9wL29yZGVyL2V2ZW50cy92MS9vcmRlcl9ldmVudHMucHJvdG8SFHNob3Aub3JkZXIuZXZlbnRzLnYxIqMJCgpPcmRlckV2ZW50EhAKCGV2ZW50X2lkGAEgASgJEi4KCm9jY3VyX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCG9yZGVyX2lkGAMgASgJEhQKDG9yZGVyX251bWJlchgEIAEoCRIPCgd1c2VyX2lkGAUgASgJEhUKDW9yZGVyX3ZlcnNpb24YBiABKAMSMQoGc3RhdHVzGAcgASgOMiEuc2hvcC5vcmRlci5ldmVudHMudjEuT3JkZXJTdGF0dXMSIwoFdG90YWwYCCABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5EjsKDW9yZGVyX2NyZWF0ZWQYCiABKAsyIi5zaG9wLm9yZGVyLmV2ZW50cy52MS5PcmRlckNyZWF0ZWRIABI7Cg1vcmRlcl91cGRhdGVkGAsgASgLMiIuc2hvcC5vcmRlci5ldmVudHMudjEuT3JkZXJVcGRhdGVkSAASSAoUb3JkZXJfc3RhdHVzX2NoYW5nZWQYDCABKAsyKC5zaG9wLm9yZGVyLmV2ZW50cy52MS5PcmRlclN0YXR1c0NoYW5nZWRIABI1CgpvcmRlcl9wYWlkGA0gASgLMh8uc2hvcC5vcmRlci5ldmVudHMudjEuT3JkZXJQYWlkSAASSAoUb3JkZXJfcGF5bWVudF9mYWlsZWQYDiABKAsyKC5zaG9wLm9yZGVyLmV2ZW50cy52MS5PcmRlclBheW1lbnRGYWlsZWRIABI/Cg9vcmRlcl9jYW5jZWxsZWQYDyABKAsyJC5zaG9wLm9yZGVyLmV2ZW50cy52MS5PcmRlckNhbmNlbGxlZEgAEj0KDm9yZGVyX3JlZnVuZGVkGBAgASgLMiMuc2hvcC5vcmRlci5ldmVudHMudjEuT3JkZXJSZWZ1bmRlZEgAEjsKDW9yZGVyX3NoaXBwZWQYESABKAsyIi5zaG9wLm9yZGVyLmV2ZW50cy52MS5PcmRlclNoaXBwZWRIABI/Cg9vcmRlcl9kZWxpdmVyZWQYEiABKAsyJC5zaG9wLm9yZGVyLmV2ZW50cy52MS5PcmRlckRlbGl2ZXJlZEgAEj8KD29yZGVyX2NvbXBsZXRlZBgTIAEoCzIkLnNob3Aub3JkZXIuZXZlbnRzLnYxLk9yZGVyQ29tcGxldGVkSAASRgoTb3JkZXJfaXRlbXNfY2hhbmdlZBgUIAEoCzInLnNob3Aub3JkZXIuZXZlbnRzLnYxLk9yZGVySXRlbXNDaGFuZ2VkSAASUQoZb3JkZXJfaXRlbV9zdGF0dXNfY2hhbmdlZBgVIAEoCzIsLnNob3Aub3JkZXIuZXZlbnRzLnYxLk9yZGVySXRlbVN0YXR1c0NoYW5nZWRIABI7Cg1vcmRlcl9kZWxldGVkGBYgASgLMiIuc2hvcC5vcmRlci5ldmVudHMudjEuT3JkZXJEZWxldGVkSAASRAoSb3JkZXJfaXRlbV9jcmVhdGVkGBcgASgLMiYuc2hvcC5vcmRlci5ldmVudHMudjEuT3JkZXJJdGVtQ3JlYXRlZEgAQgkKB3BheWxvYWQilgMKCExpbmVJdGVtEg8KB2l0ZW1faWQYASABKAkSEgoKcHJvZHVjdF9pZBgCIAEoCRILCgNza3UYAyABKAkSDAoEbmFtZRgEIAEoCRIQCghxdWFudGl0eRgFIAEoBRIoCgp1bml0X3ByaWNlGAYgASgLMhQuc2hvcC5tb25leS52MS5Nb25leRIoCgpsaW5lX3RvdGFsGAcgASgLMhQuc2hvcC5tb25leS52MS5Nb25leRIwCgZzdGF0dXMYCCABKA4yIC5zaG9wLm9yZGVyLmV2ZW50cy52MS5JdGVtU3RhdHVzEhEKCXNlbGxlcl9pZBgJIAEoCRISCgp2YXJpYW50X2lkGAogASgJElEKEnZhcmlhbnRfYXR0cmlidXRlcxgLIAMoCzI1LnNob3Aub3JkZXIuZXZlbnRzLnYxLkxpbmVJdGVtLlZhcmlhbnRBdHRyaWJ1dGVzRW50cnkaOAoWVmFyaWFudEF0dHJpYnV0ZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIncKD1NoaXBwaW5nQWRkcmVzcxINCgVsaW5lMRgBIAEoCRINCgVsaW5lMhgCIAEoCRIMCgRjaXR5GAMgASgJEg0KBXN0YXRlGAQgASgJEhMKC3Bvc3RhbF9jb2RlGAUgASgJEhQKDGNvdW50cnlfY29kZRgGIAEoCSLdAgoMT3JkZXJDcmVhdGVkEi0KBWl0ZW1zGAEgAygLMh4uc2hvcC5vcmRlci5ldmVudHMudjEuTGluZUl0ZW0SJgoIc3VidG90YWwYAiABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5EiEKA3RheBgDIAEoCzIULnNob3AubW9uZXkudjEuTW9uZXkSJgoIc2hpcHBpbmcYBCABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5EhYKDmN1c3RvbWVyX2VtYWlsGAUgASgJEj8KEHNoaXBwaW5nX2FkZHJlc3MYBiABKAsyJS5zaG9wLm9yZGVyLmV2ZW50cy52MS5TaGlwcGluZ0FkZHJlc3MSMgoXZXN0aW1hdGVkX2RlbGl2ZXJ5X2RhdGUYByABKAsyES5nb29nbGUudHlwZS5EYXRlOh7K8xgac2hvcC5vcmRlci52MS5PcmRlckNyZWF0ZWQiRgoMT3JkZXJVcGRhdGVkEhYKDmNoYW5nZWRfZmllbGRzGAEgAygJOh7K8xgac2hvcC5vcmRlci52MS5PcmRlclVwZGF0ZWQiuAEKEk9yZGVyU3RhdHVzQ2hhbmdlZBI2Cgtmcm9tX3N0YXR1cxgBIAEoDjIhLnNob3Aub3JkZXIuZXZlbnRzLnYxLk9yZGVyU3RhdHVzEjQKCXRvX3N0YXR1cxgCIAEoDjIhLnNob3Aub3JkZXIuZXZlbnRzLnYxLk9yZGVyU3RhdHVzEg4KBnJlYXNvbhgDIAEoCTokyvMYIHNob3Aub3JkZXIudjEuT3JkZXJTdGF0dXNDaGFuZ2VkIk4KCU9yZGVyUGFpZBIkCgZhbW91bnQYASABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5OhvK8xgXc2hvcC5vcmRlci52MS5PcmRlclBhaWQiUAoST3JkZXJQYXltZW50RmFpbGVkEhQKDGRlY2xpbmVfY29kZRgBIAEoCTokyvMYIHNob3Aub3JkZXIudjEuT3JkZXJQYXltZW50RmFpbGVkIlQKDk9yZGVyQ2FuY2VsbGVkEg4KBnJlYXNvbhgBIAEoCRIQCghyZWZ1bmRlZBgCIAEoCDogyvMYHHNob3Aub3JkZXIudjEuT3JkZXJDYW5jZWxsZWQiZgoNT3JkZXJSZWZ1bmRlZBIkCgZhbW91bnQYASABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5Eg4KBnJlYXNvbhgCIAEoCTofyvMYG3Nob3Aub3JkZXIudjEuT3JkZXJSZWZ1bmRlZCJYCgxPcmRlclNoaXBwZWQSFwoPdHJhY2tpbmdfbnVtYmVyGAEgASgJEg8KB2NhcnJpZXIYAiABKAk6HsrzGBpzaG9wLm9yZGVyLnYxLk9yZGVyU2hpcHBlZCIyCg5PcmRlckRlbGl2ZXJlZDogyvMYHHNob3Aub3JkZXIudjEuT3JkZXJEZWxpdmVyZWQiMgoOT3JkZXJDb21wbGV0ZWQ6IMrzGBxzaG9wLm9yZGVyLnYxLk9yZGVyQ29tcGxldGVkItoBChFPcmRlckl0ZW1zQ2hhbmdlZBItCgVpdGVtcxgBIAMoCzIeLnNob3Aub3JkZXIuZXZlbnRzLnYxLkxpbmVJdGVtEiYKCHN1YnRvdGFsGAIgASgLMhQuc2hvcC5tb25leS52MS5Nb25leRIhCgN0YXgYAyABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5EiYKCHNoaXBwaW5nGAQgASgLMhQuc2hvcC5tb25leS52MS5Nb25leTojyvMYH3Nob3Aub3JkZXIudjEuT3JkZXJJdGVtc0NoYW5nZWQi+gEKFk9yZGVySXRlbVN0YXR1c0NoYW5nZWQSDwoHaXRlbV9pZBgBIAEoCRI1Cgtmcm9tX3N0YXR1cxgCIAEoDjIgLnNob3Aub3JkZXIuZXZlbnRzLnYxLkl0ZW1TdGF0dXMSMwoJdG9fc3RhdHVzGAMgASgOMiAuc2hvcC5vcmRlci5ldmVudHMudjEuSXRlbVN0YXR1cxIRCglzZWxsZXJfaWQYBCABKAkSEgoKcHJvZHVjdF9pZBgFIAEoCRISCgp2YXJpYW50X2lkGAYgASgJOijK8xgkc2hvcC5vcmRlci52MS5PcmRlckl0ZW1TdGF0dXNDaGFuZ2VkIqADChBPcmRlckl0ZW1DcmVhdGVkEg8KB2l0ZW1faWQYASABKAkSEQoJc2VsbGVyX2lkGAIgASgJEhIKCnByb2R1Y3RfaWQYAyABKAkSEgoKdmFyaWFudF9pZBgEIAEoCRILCgNza3UYBSABKAkSDAoEbmFtZRgGIAEoCRIQCghxdWFudGl0eRgHIAEoBRIoCgp1bml0X3ByaWNlGAggASgLMhQuc2hvcC5tb25leS52MS5Nb25leRJZChJ2YXJpYW50X2F0dHJpYnV0ZXMYCSADKAsyPS5zaG9wLm9yZGVyLmV2ZW50cy52MS5PcmRlckl0ZW1DcmVhdGVkLlZhcmlhbnRBdHRyaWJ1dGVzRW50cnkSMAoGc3RhdHVzGAogASgOMiAuc2hvcC5vcmRlci5ldmVudHMudjEuSXRlbVN0YXR1cxo4ChZWYXJpYW50QXR0cmlidXRlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAE6IsrzGB5zaG9wLm9yZGVyLnYxLk9yZGVySXRlbUNyZWF0ZWQiPgoMT3JkZXJEZWxldGVkEg4KBnJlYXNvbhgBIAEoCToeyvMYGnNob3Aub3JkZXIudjEuT3JkZXJEZWxldGVkKoICCgtPcmRlclN0YXR1cxIcChhPUkRFUl9TVEFUVVNfVU5TUEVDSUZJRUQQABIYChRPUkRFUl9TVEFUVVNfUEVORElORxABEhoKFk9SREVSX1NUQVRVU19DT05GSVJNRUQQAhIVChFPUkRFUl9TVEFUVVNfUEFJRBADEhsKF09SREVSX1NUQVRVU19QUk9DRVNTSU5HEAQSGAoUT1JERVJfU1RBVFVTX1NISVBQRUQQBRIaChZPUkRFUl9TVEFUVVNfREVMSVZFUkVEEAYSGgoWT1JERVJfU1RBVFVTX0NBTkNFTExFRBAHEhkKFU9SREVSX1NUQVRVU19SRUZVTkRFRBAIKq0BCgpJdGVtU3RhdHVzEhsKF0lURU1fU1RBVFVTX1VOU1BFQ0lGSUVEEAASFwoTSVRFTV9TVEFUVVNfUEVORElORxABEhoKFklURU1fU1RBVFVTX1BST0NFU1NJTkcQAhIXChNJVEVNX1NUQVRVU19TSElQUEVEEAMSGQoVSVRFTV9TVEFUVVNfREVMSVZFUkVEEAQSGQoVSVRFTV9TVEFUVVNfQ0FOQ0VMTEVEEAU6QAoKZXZlbnRfdHlwZRIfLmdvb2dsZS5wcm90b2J1Zi5NZXNzYWdlT3B0aW9ucxi5jgMgASgJUglldmVudFR5cGViBnByb3RvMw", [file_google_protobuf_descriptor, file_google_protobuf_timestamp, file_google_type_date, file_shop_money_v1_money]);
+  fileDesc("CidzaG9wL29yZGVyL2V2ZW50cy92MS9vcmRlcl9ldmVudHMucHJvdG8SFHNob3Aub3JkZXIuZXZlbnRzLnYxIpMRCgpPcmRlckV2ZW50EhAKCGV2ZW50X2lkGAEgASgJEi4KCm9jY3VyX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCG9yZGVyX2lkGAMgASgJEhQKDG9yZGVyX251bWJlchgEIAEoCRIPCgd1c2VyX2lkGAUgASgJEhUKDW9yZGVyX3ZlcnNpb24YBiABKAMSMQoGc3RhdHVzGAcgASgOMiEuc2hvcC5vcmRlci5ldmVudHMudjEuT3JkZXJTdGF0dXMSIwoFdG90YWwYCCABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5EjsKDW9yZGVyX2NyZWF0ZWQYCiABKAsyIi5zaG9wLm9yZGVyLmV2ZW50cy52MS5PcmRlckNyZWF0ZWRIABI7Cg1vcmRlcl91cGRhdGVkGAsgASgLMiIuc2hvcC5vcmRlci5ldmVudHMudjEuT3JkZXJVcGRhdGVkSAASSAoUb3JkZXJfc3RhdHVzX2NoYW5nZWQYDCABKAsyKC5zaG9wLm9yZGVyLmV2ZW50cy52MS5PcmRlclN0YXR1c0NoYW5nZWRIABI1CgpvcmRlcl9wYWlkGA0gASgLMh8uc2hvcC5vcmRlci5ldmVudHMudjEuT3JkZXJQYWlkSAASSAoUb3JkZXJfcGF5bWVudF9mYWlsZWQYDiABKAsyKC5zaG9wLm9yZGVyLmV2ZW50cy52MS5PcmRlclBheW1lbnRGYWlsZWRIABI/Cg9vcmRlcl9jYW5jZWxsZWQYDyABKAsyJC5zaG9wLm9yZGVyLmV2ZW50cy52MS5PcmRlckNhbmNlbGxlZEgAEj0KDm9yZGVyX3JlZnVuZGVkGBAgASgLMiMuc2hvcC5vcmRlci5ldmVudHMudjEuT3JkZXJSZWZ1bmRlZEgAEjsKDW9yZGVyX3NoaXBwZWQYESABKAsyIi5zaG9wLm9yZGVyLmV2ZW50cy52MS5PcmRlclNoaXBwZWRIABI/Cg9vcmRlcl9kZWxpdmVyZWQYEiABKAsyJC5zaG9wLm9yZGVyLmV2ZW50cy52MS5PcmRlckRlbGl2ZXJlZEgAEj8KD29yZGVyX2NvbXBsZXRlZBgTIAEoCzIkLnNob3Aub3JkZXIuZXZlbnRzLnYxLk9yZGVyQ29tcGxldGVkSAASRgoTb3JkZXJfaXRlbXNfY2hhbmdlZBgUIAEoCzInLnNob3Aub3JkZXIuZXZlbnRzLnYxLk9yZGVySXRlbXNDaGFuZ2VkSAASUQoZb3JkZXJfaXRlbV9zdGF0dXNfY2hhbmdlZBgVIAEoCzIsLnNob3Aub3JkZXIuZXZlbnRzLnYxLk9yZGVySXRlbVN0YXR1c0NoYW5nZWRIABI7Cg1vcmRlcl9kZWxldGVkGBYgASgLMiIuc2hvcC5vcmRlci5ldmVudHMudjEuT3JkZXJEZWxldGVkSAASRAoSb3JkZXJfaXRlbV9jcmVhdGVkGBcgASgLMiYuc2hvcC5vcmRlci5ldmVudHMudjEuT3JkZXJJdGVtQ3JlYXRlZEgAElIKGWZ1bGZpbGxtZW50X29yZGVyX2NyZWF0ZWQYGCABKAsyLS5zaG9wLm9yZGVyLmV2ZW50cy52MS5GdWxmaWxsbWVudE9yZGVyQ3JlYXRlZEgAEkwKFmZ1bGZpbGxtZW50X29yZGVyX2hlbGQYGSABKAsyKi5zaG9wLm9yZGVyLmV2ZW50cy52MS5GdWxmaWxsbWVudE9yZGVySGVsZEgAElQKGmZ1bGZpbGxtZW50X29yZGVyX3JlbGVhc2VkGBogASgLMi4uc2hvcC5vcmRlci5ldmVudHMudjEuRnVsZmlsbG1lbnRPcmRlclJlbGVhc2VkSAASTgoXZnVsZmlsbG1lbnRfb3JkZXJfbW92ZWQYGyABKAsyKy5zaG9wLm9yZGVyLmV2ZW50cy52MS5GdWxmaWxsbWVudE9yZGVyTW92ZWRIABJOChdmdWxmaWxsbWVudF9vcmRlcl9zcGxpdBgcIAEoCzIrLnNob3Aub3JkZXIuZXZlbnRzLnYxLkZ1bGZpbGxtZW50T3JkZXJTcGxpdEgAElAKGGZ1bGZpbGxtZW50X29yZGVyX21lcmdlZBgdIAEoCzIsLnNob3Aub3JkZXIuZXZlbnRzLnYxLkZ1bGZpbGxtZW50T3JkZXJNZXJnZWRIABJWChtmdWxmaWxsbWVudF9vcmRlcl9jYW5jZWxsZWQYHiABKAsyLy5zaG9wLm9yZGVyLmV2ZW50cy52MS5GdWxmaWxsbWVudE9yZGVyQ2FuY2VsbGVkSAASQQoQc2hpcG1lbnRfY3JlYXRlZBgfIAEoCzIlLnNob3Aub3JkZXIuZXZlbnRzLnYxLlNoaXBtZW50Q3JlYXRlZEgAEkYKE3NoaXBtZW50X2luX3RyYW5zaXQYICABKAsyJy5zaG9wLm9yZGVyLmV2ZW50cy52MS5TaGlwbWVudEluVHJhbnNpdEgAEkUKEnNoaXBtZW50X2RlbGl2ZXJlZBghIAEoCzInLnNob3Aub3JkZXIuZXZlbnRzLnYxLlNoaXBtZW50RGVsaXZlcmVkSAASPwoPc2hpcG1lbnRfZmFpbGVkGCIgASgLMiQuc2hvcC5vcmRlci5ldmVudHMudjEuU2hpcG1lbnRGYWlsZWRIABJFChJzaGlwbWVudF9jYW5jZWxsZWQYIyABKAsyJy5zaG9wLm9yZGVyLmV2ZW50cy52MS5TaGlwbWVudENhbmNlbGxlZEgAElIKGXNoaXBtZW50X3RyYWNraW5nX2NoYW5nZWQYJCABKAsyLS5zaG9wLm9yZGVyLmV2ZW50cy52MS5TaGlwbWVudFRyYWNraW5nQ2hhbmdlZEgAQgkKB3BheWxvYWQilgMKCExpbmVJdGVtEg8KB2l0ZW1faWQYASABKAkSEgoKcHJvZHVjdF9pZBgCIAEoCRILCgNza3UYAyABKAkSDAoEbmFtZRgEIAEoCRIQCghxdWFudGl0eRgFIAEoBRIoCgp1bml0X3ByaWNlGAYgASgLMhQuc2hvcC5tb25leS52MS5Nb25leRIoCgpsaW5lX3RvdGFsGAcgASgLMhQuc2hvcC5tb25leS52MS5Nb25leRIwCgZzdGF0dXMYCCABKA4yIC5zaG9wLm9yZGVyLmV2ZW50cy52MS5JdGVtU3RhdHVzEhEKCXNlbGxlcl9pZBgJIAEoCRISCgp2YXJpYW50X2lkGAogASgJElEKEnZhcmlhbnRfYXR0cmlidXRlcxgLIAMoCzI1LnNob3Aub3JkZXIuZXZlbnRzLnYxLkxpbmVJdGVtLlZhcmlhbnRBdHRyaWJ1dGVzRW50cnkaOAoWVmFyaWFudEF0dHJpYnV0ZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIncKD1NoaXBwaW5nQWRkcmVzcxINCgVsaW5lMRgBIAEoCRINCgVsaW5lMhgCIAEoCRIMCgRjaXR5GAMgASgJEg0KBXN0YXRlGAQgASgJEhMKC3Bvc3RhbF9jb2RlGAUgASgJEhQKDGNvdW50cnlfY29kZRgGIAEoCSLdAgoMT3JkZXJDcmVhdGVkEi0KBWl0ZW1zGAEgAygLMh4uc2hvcC5vcmRlci5ldmVudHMudjEuTGluZUl0ZW0SJgoIc3VidG90YWwYAiABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5EiEKA3RheBgDIAEoCzIULnNob3AubW9uZXkudjEuTW9uZXkSJgoIc2hpcHBpbmcYBCABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5EhYKDmN1c3RvbWVyX2VtYWlsGAUgASgJEj8KEHNoaXBwaW5nX2FkZHJlc3MYBiABKAsyJS5zaG9wLm9yZGVyLmV2ZW50cy52MS5TaGlwcGluZ0FkZHJlc3MSMgoXZXN0aW1hdGVkX2RlbGl2ZXJ5X2RhdGUYByABKAsyES5nb29nbGUudHlwZS5EYXRlOh7K8xgac2hvcC5vcmRlci52MS5PcmRlckNyZWF0ZWQiRgoMT3JkZXJVcGRhdGVkEhYKDmNoYW5nZWRfZmllbGRzGAEgAygJOh7K8xgac2hvcC5vcmRlci52MS5PcmRlclVwZGF0ZWQiuAEKEk9yZGVyU3RhdHVzQ2hhbmdlZBI2Cgtmcm9tX3N0YXR1cxgBIAEoDjIhLnNob3Aub3JkZXIuZXZlbnRzLnYxLk9yZGVyU3RhdHVzEjQKCXRvX3N0YXR1cxgCIAEoDjIhLnNob3Aub3JkZXIuZXZlbnRzLnYxLk9yZGVyU3RhdHVzEg4KBnJlYXNvbhgDIAEoCTokyvMYIHNob3Aub3JkZXIudjEuT3JkZXJTdGF0dXNDaGFuZ2VkIk4KCU9yZGVyUGFpZBIkCgZhbW91bnQYASABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5OhvK8xgXc2hvcC5vcmRlci52MS5PcmRlclBhaWQiUAoST3JkZXJQYXltZW50RmFpbGVkEhQKDGRlY2xpbmVfY29kZRgBIAEoCTokyvMYIHNob3Aub3JkZXIudjEuT3JkZXJQYXltZW50RmFpbGVkIlQKDk9yZGVyQ2FuY2VsbGVkEg4KBnJlYXNvbhgBIAEoCRIQCghyZWZ1bmRlZBgCIAEoCDogyvMYHHNob3Aub3JkZXIudjEuT3JkZXJDYW5jZWxsZWQiZgoNT3JkZXJSZWZ1bmRlZBIkCgZhbW91bnQYASABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5Eg4KBnJlYXNvbhgCIAEoCTofyvMYG3Nob3Aub3JkZXIudjEuT3JkZXJSZWZ1bmRlZCJYCgxPcmRlclNoaXBwZWQSFwoPdHJhY2tpbmdfbnVtYmVyGAEgASgJEg8KB2NhcnJpZXIYAiABKAk6HsrzGBpzaG9wLm9yZGVyLnYxLk9yZGVyU2hpcHBlZCIyCg5PcmRlckRlbGl2ZXJlZDogyvMYHHNob3Aub3JkZXIudjEuT3JkZXJEZWxpdmVyZWQiMgoOT3JkZXJDb21wbGV0ZWQ6IMrzGBxzaG9wLm9yZGVyLnYxLk9yZGVyQ29tcGxldGVkItoBChFPcmRlckl0ZW1zQ2hhbmdlZBItCgVpdGVtcxgBIAMoCzIeLnNob3Aub3JkZXIuZXZlbnRzLnYxLkxpbmVJdGVtEiYKCHN1YnRvdGFsGAIgASgLMhQuc2hvcC5tb25leS52MS5Nb25leRIhCgN0YXgYAyABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5EiYKCHNoaXBwaW5nGAQgASgLMhQuc2hvcC5tb25leS52MS5Nb25leTojyvMYH3Nob3Aub3JkZXIudjEuT3JkZXJJdGVtc0NoYW5nZWQi+gEKFk9yZGVySXRlbVN0YXR1c0NoYW5nZWQSDwoHaXRlbV9pZBgBIAEoCRI1Cgtmcm9tX3N0YXR1cxgCIAEoDjIgLnNob3Aub3JkZXIuZXZlbnRzLnYxLkl0ZW1TdGF0dXMSMwoJdG9fc3RhdHVzGAMgASgOMiAuc2hvcC5vcmRlci5ldmVudHMudjEuSXRlbVN0YXR1cxIRCglzZWxsZXJfaWQYBCABKAkSEgoKcHJvZHVjdF9pZBgFIAEoCRISCgp2YXJpYW50X2lkGAYgASgJOijK8xgkc2hvcC5vcmRlci52MS5PcmRlckl0ZW1TdGF0dXNDaGFuZ2VkIqADChBPcmRlckl0ZW1DcmVhdGVkEg8KB2l0ZW1faWQYASABKAkSEQoJc2VsbGVyX2lkGAIgASgJEhIKCnByb2R1Y3RfaWQYAyABKAkSEgoKdmFyaWFudF9pZBgEIAEoCRILCgNza3UYBSABKAkSDAoEbmFtZRgGIAEoCRIQCghxdWFudGl0eRgHIAEoBRIoCgp1bml0X3ByaWNlGAggASgLMhQuc2hvcC5tb25leS52MS5Nb25leRJZChJ2YXJpYW50X2F0dHJpYnV0ZXMYCSADKAsyPS5zaG9wLm9yZGVyLmV2ZW50cy52MS5PcmRlckl0ZW1DcmVhdGVkLlZhcmlhbnRBdHRyaWJ1dGVzRW50cnkSMAoGc3RhdHVzGAogASgOMiAuc2hvcC5vcmRlci5ldmVudHMudjEuSXRlbVN0YXR1cxo4ChZWYXJpYW50QXR0cmlidXRlc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAE6IsrzGB5zaG9wLm9yZGVyLnYxLk9yZGVySXRlbUNyZWF0ZWQiPgoMT3JkZXJEZWxldGVkEg4KBnJlYXNvbhgBIAEoCToeyvMYGnNob3Aub3JkZXIudjEuT3JkZXJEZWxldGVkImIKD0Z1bGZpbGxtZW50TGluZRIVCg1vcmRlcl9pdGVtX2lkGAEgASgJEhIKCnByb2R1Y3RfaWQYAiABKAkSEgoKdmFyaWFudF9pZBgDIAEoCRIQCghxdWFudGl0eRgEIAEoBSLAAQoXRnVsZmlsbG1lbnRPcmRlckNyZWF0ZWQSHAoUZnVsZmlsbG1lbnRfb3JkZXJfaWQYASABKAkSEQoJc2VsbGVyX2lkGAIgASgJEhMKC2xvY2F0aW9uX2lkGAMgASgJEjQKBWxpbmVzGAQgAygLMiUuc2hvcC5vcmRlci5ldmVudHMudjEuRnVsZmlsbG1lbnRMaW5lOinK8xglc2hvcC5vcmRlci52MS5GdWxmaWxsbWVudE9yZGVyQ3JlYXRlZCKxAQoURnVsZmlsbG1lbnRPcmRlckhlbGQSHAoUZnVsZmlsbG1lbnRfb3JkZXJfaWQYASABKAkSEQoJc2VsbGVyX2lkGAIgASgJEg4KBmhhbmRsZRgDIAEoCRIwCgZyZWFzb24YBCABKA4yIC5zaG9wLm9yZGVyLmV2ZW50cy52MS5Ib2xkUmVhc29uOibK8xgic2hvcC5vcmRlci52MS5GdWxmaWxsbWVudE9yZGVySGVsZCKIAQoYRnVsZmlsbG1lbnRPcmRlclJlbGVhc2VkEhwKFGZ1bGZpbGxtZW50X29yZGVyX2lkGAEgASgJEhEKCXNlbGxlcl9pZBgCIAEoCRIPCgdoYW5kbGVzGAMgAygJOirK8xgmc2hvcC5vcmRlci52MS5GdWxmaWxsbWVudE9yZGVyUmVsZWFzZWQiowEKFUZ1bGZpbGxtZW50T3JkZXJNb3ZlZBIcChRmdWxmaWxsbWVudF9vcmRlcl9pZBgBIAEoCRIRCglzZWxsZXJfaWQYAiABKAkSGAoQZnJvbV9sb2NhdGlvbl9pZBgDIAEoCRIWCg50b19sb2NhdGlvbl9pZBgEIAEoCTonyvMYI3Nob3Aub3JkZXIudjEuRnVsZmlsbG1lbnRPcmRlck1vdmVkIskBChVGdWxmaWxsbWVudE9yZGVyU3BsaXQSHAoUZnVsZmlsbG1lbnRfb3JkZXJfaWQYASABKAkSEQoJc2VsbGVyX2lkGAIgASgJEiAKGG5ld19mdWxmaWxsbWVudF9vcmRlcl9pZBgDIAEoCRI0CgVsaW5lcxgEIAMoCzIlLnNob3Aub3JkZXIuZXZlbnRzLnYxLkZ1bGZpbGxtZW50TGluZTonyvMYI3Nob3Aub3JkZXIudjEuRnVsZmlsbG1lbnRPcmRlclNwbGl0Is4BChZGdWxmaWxsbWVudE9yZGVyTWVyZ2VkEhwKFGZ1bGZpbGxtZW50X29yZGVyX2lkGAEgASgJEhEKCXNlbGxlcl9pZBgCIAEoCRIjChttZXJnZWRfZnVsZmlsbG1lbnRfb3JkZXJfaWQYAyABKAkSNAoFbGluZXMYBCADKAsyJS5zaG9wLm9yZGVyLmV2ZW50cy52MS5GdWxmaWxsbWVudExpbmU6KMrzGCRzaG9wLm9yZGVyLnYxLkZ1bGZpbGxtZW50T3JkZXJNZXJnZWQieQoZRnVsZmlsbG1lbnRPcmRlckNhbmNlbGxlZBIcChRmdWxmaWxsbWVudF9vcmRlcl9pZBgBIAEoCRIRCglzZWxsZXJfaWQYAiABKAk6K8rzGCdzaG9wLm9yZGVyLnYxLkZ1bGZpbGxtZW50T3JkZXJDYW5jZWxsZWQi8AEKD1NoaXBtZW50Q3JlYXRlZBITCgtzaGlwbWVudF9pZBgBIAEoCRIcChRmdWxmaWxsbWVudF9vcmRlcl9pZBgCIAEoCRIRCglzZWxsZXJfaWQYAyABKAkSNAoFbGluZXMYBCADKAsyJS5zaG9wLm9yZGVyLmV2ZW50cy52MS5GdWxmaWxsbWVudExpbmUSDwoHY2FycmllchgFIAEoCRIXCg90cmFja2luZ19udW1iZXIYBiABKAkSFAoMdHJhY2tpbmdfdXJsGAcgASgJOiHK8xgdc2hvcC5vcmRlci52MS5TaGlwbWVudENyZWF0ZWQifgoRU2hpcG1lbnRJblRyYW5zaXQSEwoLc2hpcG1lbnRfaWQYASABKAkSHAoUZnVsZmlsbG1lbnRfb3JkZXJfaWQYAiABKAkSEQoJc2VsbGVyX2lkGAMgASgJOiPK8xgfc2hvcC5vcmRlci52MS5TaGlwbWVudEluVHJhbnNpdCJ+ChFTaGlwbWVudERlbGl2ZXJlZBITCgtzaGlwbWVudF9pZBgBIAEoCRIcChRmdWxmaWxsbWVudF9vcmRlcl9pZBgCIAEoCRIRCglzZWxsZXJfaWQYAyABKAk6I8rzGB9zaG9wLm9yZGVyLnYxLlNoaXBtZW50RGVsaXZlcmVkIogBCg5TaGlwbWVudEZhaWxlZBITCgtzaGlwbWVudF9pZBgBIAEoCRIcChRmdWxmaWxsbWVudF9vcmRlcl9pZBgCIAEoCRIRCglzZWxsZXJfaWQYAyABKAkSDgoGcmVhc29uGAQgASgJOiDK8xgcc2hvcC5vcmRlci52MS5TaGlwbWVudEZhaWxlZCJ+ChFTaGlwbWVudENhbmNlbGxlZBITCgtzaGlwbWVudF9pZBgBIAEoCRIcChRmdWxmaWxsbWVudF9vcmRlcl9pZBgCIAEoCRIRCglzZWxsZXJfaWQYAyABKAk6I8rzGB9zaG9wLm9yZGVyLnYxLlNoaXBtZW50Q2FuY2VsbGVkIsoBChdTaGlwbWVudFRyYWNraW5nQ2hhbmdlZBITCgtzaGlwbWVudF9pZBgBIAEoCRIcChRmdWxmaWxsbWVudF9vcmRlcl9pZBgCIAEoCRIRCglzZWxsZXJfaWQYAyABKAkSDwoHY2FycmllchgEIAEoCRIXCg90cmFja2luZ19udW1iZXIYBSABKAkSFAoMdHJhY2tpbmdfdXJsGAYgASgJOinK8xglc2hvcC5vcmRlci52MS5TaGlwbWVudFRyYWNraW5nQ2hhbmdlZCqCAgoLT3JkZXJTdGF0dXMSHAoYT1JERVJfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGAoUT1JERVJfU1RBVFVTX1BFTkRJTkcQARIaChZPUkRFUl9TVEFUVVNfQ09ORklSTUVEEAISFQoRT1JERVJfU1RBVFVTX1BBSUQQAxIbChdPUkRFUl9TVEFUVVNfUFJPQ0VTU0lORxAEEhgKFE9SREVSX1NUQVRVU19TSElQUEVEEAUSGgoWT1JERVJfU1RBVFVTX0RFTElWRVJFRBAGEhoKFk9SREVSX1NUQVRVU19DQU5DRUxMRUQQBxIZChVPUkRFUl9TVEFUVVNfUkVGVU5ERUQQCCqtAQoKSXRlbVN0YXR1cxIbChdJVEVNX1NUQVRVU19VTlNQRUNJRklFRBAAEhcKE0lURU1fU1RBVFVTX1BFTkRJTkcQARIaChZJVEVNX1NUQVRVU19QUk9DRVNTSU5HEAISFwoTSVRFTV9TVEFUVVNfU0hJUFBFRBADEhkKFUlURU1fU1RBVFVTX0RFTElWRVJFRBAEEhkKFUlURU1fU1RBVFVTX0NBTkNFTExFRBAFKtEBCgpIb2xkUmVhc29uEhsKF0hPTERfUkVBU09OX1VOU1BFQ0lGSUVEEAASIAocSE9MRF9SRUFTT05fQVdBSVRJTkdfUEFZTUVOVBABEiIKHkhPTERfUkVBU09OX0hJR0hfUklTS19PRl9GUkFVRBACEiEKHUhPTERfUkVBU09OX0lOQ09SUkVDVF9BRERSRVNTEAMSJgoiSE9MRF9SRUFTT05fSU5WRU5UT1JZX09VVF9PRl9TVE9DSxAEEhUKEUhPTERfUkVBU09OX09USEVSEAU6QAoKZXZlbnRfdHlwZRIfLmdvb2dsZS5wcm90b2J1Zi5NZXNzYWdlT3B0aW9ucxi5jgMgASgJUglldmVudFR5cGViBnByb3RvMw", [file_google_protobuf_descriptor, file_google_protobuf_timestamp, file_google_type_date, file_shop_money_v1_money]);
 
 /**
  * @generated from message shop.order.events.v1.OrderEvent
@@ -159,6 +159,84 @@ export type OrderEvent = Message<"shop.order.events.v1.OrderEvent"> & {
      */
     value: OrderItemCreated;
     case: "orderItemCreated";
+  } | {
+    /**
+     * @generated from field: shop.order.events.v1.FulfillmentOrderCreated fulfillment_order_created = 24;
+     */
+    value: FulfillmentOrderCreated;
+    case: "fulfillmentOrderCreated";
+  } | {
+    /**
+     * @generated from field: shop.order.events.v1.FulfillmentOrderHeld fulfillment_order_held = 25;
+     */
+    value: FulfillmentOrderHeld;
+    case: "fulfillmentOrderHeld";
+  } | {
+    /**
+     * @generated from field: shop.order.events.v1.FulfillmentOrderReleased fulfillment_order_released = 26;
+     */
+    value: FulfillmentOrderReleased;
+    case: "fulfillmentOrderReleased";
+  } | {
+    /**
+     * @generated from field: shop.order.events.v1.FulfillmentOrderMoved fulfillment_order_moved = 27;
+     */
+    value: FulfillmentOrderMoved;
+    case: "fulfillmentOrderMoved";
+  } | {
+    /**
+     * @generated from field: shop.order.events.v1.FulfillmentOrderSplit fulfillment_order_split = 28;
+     */
+    value: FulfillmentOrderSplit;
+    case: "fulfillmentOrderSplit";
+  } | {
+    /**
+     * @generated from field: shop.order.events.v1.FulfillmentOrderMerged fulfillment_order_merged = 29;
+     */
+    value: FulfillmentOrderMerged;
+    case: "fulfillmentOrderMerged";
+  } | {
+    /**
+     * @generated from field: shop.order.events.v1.FulfillmentOrderCancelled fulfillment_order_cancelled = 30;
+     */
+    value: FulfillmentOrderCancelled;
+    case: "fulfillmentOrderCancelled";
+  } | {
+    /**
+     * @generated from field: shop.order.events.v1.ShipmentCreated shipment_created = 31;
+     */
+    value: ShipmentCreated;
+    case: "shipmentCreated";
+  } | {
+    /**
+     * @generated from field: shop.order.events.v1.ShipmentInTransit shipment_in_transit = 32;
+     */
+    value: ShipmentInTransit;
+    case: "shipmentInTransit";
+  } | {
+    /**
+     * @generated from field: shop.order.events.v1.ShipmentDelivered shipment_delivered = 33;
+     */
+    value: ShipmentDelivered;
+    case: "shipmentDelivered";
+  } | {
+    /**
+     * @generated from field: shop.order.events.v1.ShipmentFailed shipment_failed = 34;
+     */
+    value: ShipmentFailed;
+    case: "shipmentFailed";
+  } | {
+    /**
+     * @generated from field: shop.order.events.v1.ShipmentCancelled shipment_cancelled = 35;
+     */
+    value: ShipmentCancelled;
+    case: "shipmentCancelled";
+  } | {
+    /**
+     * @generated from field: shop.order.events.v1.ShipmentTrackingChanged shipment_tracking_changed = 36;
+     */
+    value: ShipmentTrackingChanged;
+    case: "shipmentTrackingChanged";
   } | { case: undefined; value?: undefined };
 };
 
@@ -671,6 +749,463 @@ export const OrderDeletedSchema: GenMessage<OrderDeleted> = /*@__PURE__*/
   messageDesc(file_shop_order_events_v1_order_events, 16);
 
 /**
+ * Units of one order item a fulfillment order or a shipment carries.
+ *
+ * @generated from message shop.order.events.v1.FulfillmentLine
+ */
+export type FulfillmentLine = Message<"shop.order.events.v1.FulfillmentLine"> & {
+  /**
+   * @generated from field: string order_item_id = 1;
+   */
+  orderItemId: string;
+
+  /**
+   * @generated from field: string product_id = 2;
+   */
+  productId: string;
+
+  /**
+   * @generated from field: string variant_id = 3;
+   */
+  variantId: string;
+
+  /**
+   * @generated from field: int32 quantity = 4;
+   */
+  quantity: number;
+};
+
+/**
+ * Describes the message shop.order.events.v1.FulfillmentLine.
+ * Use `create(FulfillmentLineSchema)` to create a new message.
+ */
+export const FulfillmentLineSchema: GenMessage<FulfillmentLine> = /*@__PURE__*/
+  messageDesc(file_shop_order_events_v1_order_events, 17);
+
+/**
+ * A fulfillment order was made: at placement, or split off another.
+ *
+ * @generated from message shop.order.events.v1.FulfillmentOrderCreated
+ */
+export type FulfillmentOrderCreated = Message<"shop.order.events.v1.FulfillmentOrderCreated"> & {
+  /**
+   * @generated from field: string fulfillment_order_id = 1;
+   */
+  fulfillmentOrderId: string;
+
+  /**
+   * @generated from field: string seller_id = 2;
+   */
+  sellerId: string;
+
+  /**
+   * @generated from field: string location_id = 3;
+   */
+  locationId: string;
+
+  /**
+   * @generated from field: repeated shop.order.events.v1.FulfillmentLine lines = 4;
+   */
+  lines: FulfillmentLine[];
+};
+
+/**
+ * Describes the message shop.order.events.v1.FulfillmentOrderCreated.
+ * Use `create(FulfillmentOrderCreatedSchema)` to create a new message.
+ */
+export const FulfillmentOrderCreatedSchema: GenMessage<FulfillmentOrderCreated> = /*@__PURE__*/
+  messageDesc(file_shop_order_events_v1_order_events, 18);
+
+/**
+ * @generated from message shop.order.events.v1.FulfillmentOrderHeld
+ */
+export type FulfillmentOrderHeld = Message<"shop.order.events.v1.FulfillmentOrderHeld"> & {
+  /**
+   * @generated from field: string fulfillment_order_id = 1;
+   */
+  fulfillmentOrderId: string;
+
+  /**
+   * @generated from field: string seller_id = 2;
+   */
+  sellerId: string;
+
+  /**
+   * @generated from field: string handle = 3;
+   */
+  handle: string;
+
+  /**
+   * @generated from field: shop.order.events.v1.HoldReason reason = 4;
+   */
+  reason: HoldReason;
+};
+
+/**
+ * Describes the message shop.order.events.v1.FulfillmentOrderHeld.
+ * Use `create(FulfillmentOrderHeldSchema)` to create a new message.
+ */
+export const FulfillmentOrderHeldSchema: GenMessage<FulfillmentOrderHeld> = /*@__PURE__*/
+  messageDesc(file_shop_order_events_v1_order_events, 19);
+
+/**
+ * @generated from message shop.order.events.v1.FulfillmentOrderReleased
+ */
+export type FulfillmentOrderReleased = Message<"shop.order.events.v1.FulfillmentOrderReleased"> & {
+  /**
+   * @generated from field: string fulfillment_order_id = 1;
+   */
+  fulfillmentOrderId: string;
+
+  /**
+   * @generated from field: string seller_id = 2;
+   */
+  sellerId: string;
+
+  /**
+   * @generated from field: repeated string handles = 3;
+   */
+  handles: string[];
+};
+
+/**
+ * Describes the message shop.order.events.v1.FulfillmentOrderReleased.
+ * Use `create(FulfillmentOrderReleasedSchema)` to create a new message.
+ */
+export const FulfillmentOrderReleasedSchema: GenMessage<FulfillmentOrderReleased> = /*@__PURE__*/
+  messageDesc(file_shop_order_events_v1_order_events, 20);
+
+/**
+ * @generated from message shop.order.events.v1.FulfillmentOrderMoved
+ */
+export type FulfillmentOrderMoved = Message<"shop.order.events.v1.FulfillmentOrderMoved"> & {
+  /**
+   * @generated from field: string fulfillment_order_id = 1;
+   */
+  fulfillmentOrderId: string;
+
+  /**
+   * @generated from field: string seller_id = 2;
+   */
+  sellerId: string;
+
+  /**
+   * @generated from field: string from_location_id = 3;
+   */
+  fromLocationId: string;
+
+  /**
+   * @generated from field: string to_location_id = 4;
+   */
+  toLocationId: string;
+};
+
+/**
+ * Describes the message shop.order.events.v1.FulfillmentOrderMoved.
+ * Use `create(FulfillmentOrderMovedSchema)` to create a new message.
+ */
+export const FulfillmentOrderMovedSchema: GenMessage<FulfillmentOrderMoved> = /*@__PURE__*/
+  messageDesc(file_shop_order_events_v1_order_events, 21);
+
+/**
+ * Lines split off into a new fulfillment order (its FulfillmentOrderCreated follows).
+ *
+ * @generated from message shop.order.events.v1.FulfillmentOrderSplit
+ */
+export type FulfillmentOrderSplit = Message<"shop.order.events.v1.FulfillmentOrderSplit"> & {
+  /**
+   * @generated from field: string fulfillment_order_id = 1;
+   */
+  fulfillmentOrderId: string;
+
+  /**
+   * @generated from field: string seller_id = 2;
+   */
+  sellerId: string;
+
+  /**
+   * @generated from field: string new_fulfillment_order_id = 3;
+   */
+  newFulfillmentOrderId: string;
+
+  /**
+   * What this fulfillment order keeps.
+   *
+   * @generated from field: repeated shop.order.events.v1.FulfillmentLine lines = 4;
+   */
+  lines: FulfillmentLine[];
+};
+
+/**
+ * Describes the message shop.order.events.v1.FulfillmentOrderSplit.
+ * Use `create(FulfillmentOrderSplitSchema)` to create a new message.
+ */
+export const FulfillmentOrderSplitSchema: GenMessage<FulfillmentOrderSplit> = /*@__PURE__*/
+  messageDesc(file_shop_order_events_v1_order_events, 22);
+
+/**
+ * Another fulfillment order's lines merged into this one (the other is cancelled).
+ *
+ * @generated from message shop.order.events.v1.FulfillmentOrderMerged
+ */
+export type FulfillmentOrderMerged = Message<"shop.order.events.v1.FulfillmentOrderMerged"> & {
+  /**
+   * @generated from field: string fulfillment_order_id = 1;
+   */
+  fulfillmentOrderId: string;
+
+  /**
+   * @generated from field: string seller_id = 2;
+   */
+  sellerId: string;
+
+  /**
+   * @generated from field: string merged_fulfillment_order_id = 3;
+   */
+  mergedFulfillmentOrderId: string;
+
+  /**
+   * @generated from field: repeated shop.order.events.v1.FulfillmentLine lines = 4;
+   */
+  lines: FulfillmentLine[];
+};
+
+/**
+ * Describes the message shop.order.events.v1.FulfillmentOrderMerged.
+ * Use `create(FulfillmentOrderMergedSchema)` to create a new message.
+ */
+export const FulfillmentOrderMergedSchema: GenMessage<FulfillmentOrderMerged> = /*@__PURE__*/
+  messageDesc(file_shop_order_events_v1_order_events, 23);
+
+/**
+ * @generated from message shop.order.events.v1.FulfillmentOrderCancelled
+ */
+export type FulfillmentOrderCancelled = Message<"shop.order.events.v1.FulfillmentOrderCancelled"> & {
+  /**
+   * @generated from field: string fulfillment_order_id = 1;
+   */
+  fulfillmentOrderId: string;
+
+  /**
+   * @generated from field: string seller_id = 2;
+   */
+  sellerId: string;
+};
+
+/**
+ * Describes the message shop.order.events.v1.FulfillmentOrderCancelled.
+ * Use `create(FulfillmentOrderCancelledSchema)` to create a new message.
+ */
+export const FulfillmentOrderCancelledSchema: GenMessage<FulfillmentOrderCancelled> = /*@__PURE__*/
+  messageDesc(file_shop_order_events_v1_order_events, 24);
+
+/**
+ * A parcel, with what it carries and its tracking.
+ *
+ * @generated from message shop.order.events.v1.ShipmentCreated
+ */
+export type ShipmentCreated = Message<"shop.order.events.v1.ShipmentCreated"> & {
+  /**
+   * @generated from field: string shipment_id = 1;
+   */
+  shipmentId: string;
+
+  /**
+   * @generated from field: string fulfillment_order_id = 2;
+   */
+  fulfillmentOrderId: string;
+
+  /**
+   * @generated from field: string seller_id = 3;
+   */
+  sellerId: string;
+
+  /**
+   * @generated from field: repeated shop.order.events.v1.FulfillmentLine lines = 4;
+   */
+  lines: FulfillmentLine[];
+
+  /**
+   * @generated from field: string carrier = 5;
+   */
+  carrier: string;
+
+  /**
+   * @generated from field: string tracking_number = 6;
+   */
+  trackingNumber: string;
+
+  /**
+   * @generated from field: string tracking_url = 7;
+   */
+  trackingUrl: string;
+};
+
+/**
+ * Describes the message shop.order.events.v1.ShipmentCreated.
+ * Use `create(ShipmentCreatedSchema)` to create a new message.
+ */
+export const ShipmentCreatedSchema: GenMessage<ShipmentCreated> = /*@__PURE__*/
+  messageDesc(file_shop_order_events_v1_order_events, 25);
+
+/**
+ * @generated from message shop.order.events.v1.ShipmentInTransit
+ */
+export type ShipmentInTransit = Message<"shop.order.events.v1.ShipmentInTransit"> & {
+  /**
+   * @generated from field: string shipment_id = 1;
+   */
+  shipmentId: string;
+
+  /**
+   * @generated from field: string fulfillment_order_id = 2;
+   */
+  fulfillmentOrderId: string;
+
+  /**
+   * @generated from field: string seller_id = 3;
+   */
+  sellerId: string;
+};
+
+/**
+ * Describes the message shop.order.events.v1.ShipmentInTransit.
+ * Use `create(ShipmentInTransitSchema)` to create a new message.
+ */
+export const ShipmentInTransitSchema: GenMessage<ShipmentInTransit> = /*@__PURE__*/
+  messageDesc(file_shop_order_events_v1_order_events, 26);
+
+/**
+ * @generated from message shop.order.events.v1.ShipmentDelivered
+ */
+export type ShipmentDelivered = Message<"shop.order.events.v1.ShipmentDelivered"> & {
+  /**
+   * @generated from field: string shipment_id = 1;
+   */
+  shipmentId: string;
+
+  /**
+   * @generated from field: string fulfillment_order_id = 2;
+   */
+  fulfillmentOrderId: string;
+
+  /**
+   * @generated from field: string seller_id = 3;
+   */
+  sellerId: string;
+};
+
+/**
+ * Describes the message shop.order.events.v1.ShipmentDelivered.
+ * Use `create(ShipmentDeliveredSchema)` to create a new message.
+ */
+export const ShipmentDeliveredSchema: GenMessage<ShipmentDelivered> = /*@__PURE__*/
+  messageDesc(file_shop_order_events_v1_order_events, 27);
+
+/**
+ * @generated from message shop.order.events.v1.ShipmentFailed
+ */
+export type ShipmentFailed = Message<"shop.order.events.v1.ShipmentFailed"> & {
+  /**
+   * @generated from field: string shipment_id = 1;
+   */
+  shipmentId: string;
+
+  /**
+   * @generated from field: string fulfillment_order_id = 2;
+   */
+  fulfillmentOrderId: string;
+
+  /**
+   * @generated from field: string seller_id = 3;
+   */
+  sellerId: string;
+
+  /**
+   * @generated from field: string reason = 4;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message shop.order.events.v1.ShipmentFailed.
+ * Use `create(ShipmentFailedSchema)` to create a new message.
+ */
+export const ShipmentFailedSchema: GenMessage<ShipmentFailed> = /*@__PURE__*/
+  messageDesc(file_shop_order_events_v1_order_events, 28);
+
+/**
+ * Cancelled before it was handed over: its units went back to the fulfillment order.
+ *
+ * @generated from message shop.order.events.v1.ShipmentCancelled
+ */
+export type ShipmentCancelled = Message<"shop.order.events.v1.ShipmentCancelled"> & {
+  /**
+   * @generated from field: string shipment_id = 1;
+   */
+  shipmentId: string;
+
+  /**
+   * @generated from field: string fulfillment_order_id = 2;
+   */
+  fulfillmentOrderId: string;
+
+  /**
+   * @generated from field: string seller_id = 3;
+   */
+  sellerId: string;
+};
+
+/**
+ * Describes the message shop.order.events.v1.ShipmentCancelled.
+ * Use `create(ShipmentCancelledSchema)` to create a new message.
+ */
+export const ShipmentCancelledSchema: GenMessage<ShipmentCancelled> = /*@__PURE__*/
+  messageDesc(file_shop_order_events_v1_order_events, 29);
+
+/**
+ * @generated from message shop.order.events.v1.ShipmentTrackingChanged
+ */
+export type ShipmentTrackingChanged = Message<"shop.order.events.v1.ShipmentTrackingChanged"> & {
+  /**
+   * @generated from field: string shipment_id = 1;
+   */
+  shipmentId: string;
+
+  /**
+   * @generated from field: string fulfillment_order_id = 2;
+   */
+  fulfillmentOrderId: string;
+
+  /**
+   * @generated from field: string seller_id = 3;
+   */
+  sellerId: string;
+
+  /**
+   * @generated from field: string carrier = 4;
+   */
+  carrier: string;
+
+  /**
+   * @generated from field: string tracking_number = 5;
+   */
+  trackingNumber: string;
+
+  /**
+   * @generated from field: string tracking_url = 6;
+   */
+  trackingUrl: string;
+};
+
+/**
+ * Describes the message shop.order.events.v1.ShipmentTrackingChanged.
+ * Use `create(ShipmentTrackingChangedSchema)` to create a new message.
+ */
+export const ShipmentTrackingChangedSchema: GenMessage<ShipmentTrackingChanged> = /*@__PURE__*/
+  messageDesc(file_shop_order_events_v1_order_events, 30);
+
+/**
  * @generated from enum shop.order.events.v1.OrderStatus
  */
 export enum OrderStatus {
@@ -766,6 +1301,47 @@ export enum ItemStatus {
  */
 export const ItemStatusSchema: GenEnum<ItemStatus> = /*@__PURE__*/
   enumDesc(file_shop_order_events_v1_order_events, 1);
+
+/**
+ * @generated from enum shop.order.events.v1.HoldReason
+ */
+export enum HoldReason {
+  /**
+   * @generated from enum value: HOLD_REASON_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: HOLD_REASON_AWAITING_PAYMENT = 1;
+   */
+  AWAITING_PAYMENT = 1,
+
+  /**
+   * @generated from enum value: HOLD_REASON_HIGH_RISK_OF_FRAUD = 2;
+   */
+  HIGH_RISK_OF_FRAUD = 2,
+
+  /**
+   * @generated from enum value: HOLD_REASON_INCORRECT_ADDRESS = 3;
+   */
+  INCORRECT_ADDRESS = 3,
+
+  /**
+   * @generated from enum value: HOLD_REASON_INVENTORY_OUT_OF_STOCK = 4;
+   */
+  INVENTORY_OUT_OF_STOCK = 4,
+
+  /**
+   * @generated from enum value: HOLD_REASON_OTHER = 5;
+   */
+  OTHER = 5,
+}
+
+/**
+ * Describes the enum shop.order.events.v1.HoldReason.
+ */
+export const HoldReasonSchema: GenEnum<HoldReason> = /*@__PURE__*/
+  enumDesc(file_shop_order_events_v1_order_events, 2);
 
 /**
  * @generated from extension: string event_type = 51001;
