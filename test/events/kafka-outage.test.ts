@@ -78,10 +78,18 @@ describe("Kafka down for 30 s while orders are placed and cancelled", () => {
 
     // Expected from what the clients did and were told, not from the outbox: the event contract
     // says a placed order emits OrderCreated and an OrderItemCreated for its one item, and a cancel
-    // OrderStatusChanged, the item's OrderItemStatusChanged, then OrderCancelled.
-    const CREATED = ["shop.order.v1.OrderCreated", "shop.order.v1.OrderItemCreated"];
+    // OrderStatusChanged, the item's OrderItemStatusChanged, then OrderCancelled. Its fulfilment
+    // order's events are in the same stream: created and (a card order) held with it, cancelled
+    // with it, ahead of the cancel's own.
+    const CREATED = [
+      "shop.order.v1.OrderCreated",
+      "shop.order.v1.OrderItemCreated",
+      "shop.order.v1.FulfillmentOrderCreated",
+      "shop.order.v1.FulfillmentOrderHeld",
+    ];
     const CANCELLED = [
       ...CREATED,
+      "shop.order.v1.FulfillmentOrderCancelled",
       "shop.order.v1.OrderStatusChanged",
       "shop.order.v1.OrderItemStatusChanged",
       "shop.order.v1.OrderCancelled",
