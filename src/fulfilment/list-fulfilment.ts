@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
 import type { EntityManager } from "@mikro-orm/postgresql";
+import { decodePageToken, encodePageToken } from "../orders/page-token.js";
 import { InvalidArgumentError } from "../platform/errors/domain-errors.js";
 import type { FulfilmentOrderView } from "./domain/fulfilment-order.js";
 import type { FulfilmentStatus } from "./domain/fulfilment-status.js";
@@ -29,27 +29,11 @@ export async function listFulfilment(
 ): Promise<{ orders: FulfilmentOrderView[]; nextPageToken: string }> {
   if (query.orderId) return { orders: await findFulfilment(em, query.orderId, query.sellerId), nextPageToken: "" };
   const filters = { sellerId: query.sellerId, statuses: query.statuses.length ? query.statuses : QUEUE_STATUSES };
-  const fingerprint = createHash("sha256").update(JSON.stringify(filters)).digest("base64url").slice(0, 16);
-  const after = query.pageToken ? decode(query.pageToken, fingerprint) : undefined;
+  const after = query.pageToken ? decodePageToken(query.pageToken, filters) : undefined;
+  if (typeof after === "string") throw new InvalidArgumentError([{ field: "page_token", description: after }]);
   const page = await fulfilmentQueue(em, filters, query.pageSize + 1, after);
   const shown = page.slice(0, query.pageSize);
   const last = shown.at(-1);
-  const nextPageToken =
-    page.length > query.pageSize && last
-      ? Buffer.from(JSON.stringify({ c: last.createdAt.toISOString(), i: last.id, f: fingerprint })).toString("base64url")
-      : "";
+  const nextPageToken = page.length > query.pageSize && last ? encodePageToken(last, filters) : "";
   return { orders: shown, nextPageToken };
-}
-
-function decode(token: string, fingerprint: string): { createdAt: Date; id: string } {
-  let problem: string;
-  try {
-    const { c, i, f } = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { c: string; i: string; f: string };
-    const createdAt = new Date(c);
-    if (typeof i === "string" && !Number.isNaN(createdAt.getTime()) && f === fingerprint) return { createdAt, id: i };
-    problem = f === fingerprint ? "is not a token this service issued" : "was issued for different filters; keep them or start again";
-  } catch {
-    problem = "is not a token this service issued";
-  }
-  throw new InvalidArgumentError([{ field: "page_token", description: problem }]);
 }

@@ -36,12 +36,16 @@ export function fulfilmentService(deps: OrderDeps): ScopedImpl<typeof pb.Fulfill
    * order or shipment it names), then one locked transaction of the order (mutate-fulfilment.ts)
    * in which the answer is recorded. `orderOf` finds the order, NOT_FOUND for another seller's.
    */
-  function change<I extends DescMessage, O extends DescMessage>(
+  function change<
+    I extends DescMessage,
+    O extends DescMessage,
+    C extends { requestId: string; fulfillmentOrderId?: string; shipmentId?: string },
+  >(
     method: DescMethodUnary<I, O>,
     request: MessageShape<I>,
     scope: RpcScope,
-    command: { requestId: string; fulfillmentOrderId?: string; shipmentId?: string },
-    mutation: (touched: changes.Touched) => FulfilmentMutation,
+    command: C,
+    use: (command: C, actor: changes.Actor, touched: changes.Touched) => FulfilmentMutation,
     respond: (touched: changes.Touched) => MessageInitShape<O>,
   ): Promise<MessageShape<O>> {
     const actor = actorOf(scope.principal);
@@ -62,7 +66,7 @@ export function fulfilmentService(deps: OrderDeps): ScopedImpl<typeof pb.Fulfill
     return deps.idempotency.run(scope, call, async (record) => {
       const orderId = await orderOf();
       const touched: changes.Touched = [];
-      await mutateFulfilment(scope, deps, { orderId, ...readerOf(scope.principal) }, mutation(touched), (tx) =>
+      await mutateFulfilment(scope, deps, { orderId, ...readerOf(scope.principal) }, use(command, actor, touched), (tx) =>
         record(tx, shown(method.output, respond(touched), scope.principal)),
       );
     });
@@ -82,119 +86,97 @@ export function fulfilmentService(deps: OrderDeps): ScopedImpl<typeof pb.Fulfill
     },
 
     async holdFulfillmentOrder(request, scope) {
-      const command = parse.parseHold(request);
-      const actor = actorOf(scope.principal);
       return change(
         pb.FulfillmentService.method.holdFulfillmentOrder,
         request,
         scope,
-        command,
-        (touched) => changes.hold(command, actor, touched),
+        parse.parseHold(request),
+        changes.hold,
         ([held, remainder]) => ({ held: fo(held), remainder: fo(remainder) }),
       );
     },
 
     async releaseFulfillmentOrder(request, scope) {
-      const command = parse.parseRelease(request);
-      const actor = actorOf(scope.principal);
       return change(
         pb.FulfillmentService.method.releaseFulfillmentOrder,
         request,
         scope,
-        command,
-        (touched) => changes.release(command, actor, touched),
+        parse.parseRelease(request),
+        changes.release,
         ([released]) => ({ fulfillmentOrder: fo(released) }),
       );
     },
 
     async splitFulfillmentOrder(request, scope) {
-      const command = parse.parseSplit(request);
-      const actor = actorOf(scope.principal);
       return change(
         pb.FulfillmentService.method.splitFulfillmentOrder,
         request,
         scope,
-        command,
-        (touched) => changes.split(command, actor, touched),
+        parse.parseSplit(request),
+        changes.split,
         ([remainder, split]) => ({ remainder: fo(remainder), split: fo(split) }),
       );
     },
 
     async mergeFulfillmentOrders(request, scope) {
-      const command = parse.parseMerge(request);
-      const actor = actorOf(scope.principal);
       return change(
         pb.FulfillmentService.method.mergeFulfillmentOrders,
         request,
         scope,
-        command,
-        (touched) => changes.merge(command, actor, touched),
+        parse.parseMerge(request),
+        changes.merge,
         ([merged]) => ({ fulfillmentOrder: fo(merged) }),
       );
     },
 
     async moveFulfillmentOrder(request, scope) {
-      const command = parse.parseMove(request);
-      const actor = actorOf(scope.principal);
       return change(
         pb.FulfillmentService.method.moveFulfillmentOrder,
         request,
         scope,
-        command,
-        (touched) => changes.move(command, actor, touched),
+        parse.parseMove(request),
+        changes.move,
         ([moved]) => ({ fulfillmentOrder: fo(moved) }),
       );
     },
 
     async scheduleFulfillmentOrder(request, scope) {
-      const command = parse.parseSchedule(request);
-      const actor = actorOf(scope.principal);
       return change(
         pb.FulfillmentService.method.scheduleFulfillmentOrder,
         request,
         scope,
-        command,
-        (touched) => changes.schedule(command, actor, touched),
+        parse.parseSchedule(request),
+        changes.schedule,
         ([scheduled]) => ({ fulfillmentOrder: fo(scheduled) }),
       );
     },
 
     async createShipment(request, scope) {
-      const command = parse.parseShip(request);
-      const actor = actorOf(scope.principal);
       const made: { shipmentId?: string } = {};
-      return change(
-        pb.FulfillmentService.method.createShipment,
-        request,
-        scope,
-        command,
-        (touched) => changes.ship(command, actor, touched, made),
-        ([shipped]) => ({ shipment: shipmentOf(shipped, made.shipmentId), fulfillmentOrder: fo(shipped) }),
-      );
+      const use = (command: parse.ShipCommand, actor: changes.Actor, touched: changes.Touched) =>
+        changes.ship(command, actor, touched, made);
+      return change(pb.FulfillmentService.method.createShipment, request, scope, parse.parseShip(request), use, ([shipped]) => ({
+        shipment: shipmentOf(shipped, made.shipmentId),
+        fulfillmentOrder: fo(shipped),
+      }));
     },
 
     async updateShipmentStatus(request, scope) {
       const command = parse.parseShipmentStatus(request);
-      const actor = actorOf(scope.principal);
-      return change(
-        pb.FulfillmentService.method.updateShipmentStatus,
-        request,
-        scope,
-        command,
-        (touched) => changes.moveShipment(command, actor, touched),
-        ([moved]) => ({ shipment: shipmentOf(moved, command.shipmentId), fulfillmentOrder: fo(moved) }),
-      );
+      return change(pb.FulfillmentService.method.updateShipmentStatus, request, scope, command, changes.moveShipment, ([moved]) => ({
+        shipment: shipmentOf(moved, command.shipmentId),
+        fulfillmentOrder: fo(moved),
+      }));
     },
 
     async updateShipmentTracking(request, scope) {
       const command = parse.parseTracking(request);
-      const actor = actorOf(scope.principal);
       return change(
         pb.FulfillmentService.method.updateShipmentTracking,
         request,
         scope,
         command,
-        (touched) => changes.correctTracking(command, actor, touched),
+        changes.correctTracking,
         ([corrected]) => ({ shipment: shipmentOf(corrected, command.shipmentId) }),
       );
     },
