@@ -1,6 +1,7 @@
 import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { BadRequestSchema, ErrorInfoSchema, PreconditionFailureSchema } from "../../gen/google/rpc/error_details_pb.js";
+import { FulfillmentService } from "../../gen/shop/order/v1/fulfillment_pb.js";
 import { OrderService } from "../../gen/shop/order/v1/order_pb.js";
 
 const TOKEN_KEY = "orders-console-token";
@@ -23,7 +24,9 @@ const authorize: Interceptor = (next) => (request) => {
 };
 
 /** Connect-Web to the port the console was served from. */
-export const orders = createClient(OrderService, createConnectTransport({ baseUrl: location.origin, interceptors: [authorize] }));
+const transport = createConnectTransport({ baseUrl: location.origin, interceptors: [authorize] });
+export const orders = createClient(OrderService, transport);
+export const fulfilment = createClient(FulfillmentService, transport);
 
 export interface Problem {
   readonly code: Code;
@@ -44,16 +47,28 @@ export function problemOf(error: unknown): Problem {
 /** The zero UUID names no order: staff are told NOT_FOUND, anyone else PERMISSION_DENIED. */
 const NO_ORDER = "00000000-0000-0000-0000-000000000000";
 
-export type Access = { readonly ok: true } | { readonly ok: false; readonly problem: Problem };
+/** Staff see everything; a seller sees only its fulfilment queue. */
+export type Role = "staff" | "seller";
+export type Access = { readonly ok: true; readonly role: Role } | { readonly ok: false; readonly problem: Problem };
 
-/** Asks the service whether this session may use the console, with a staff-only call. */
+/**
+ * Asks the service what this session may do: a staff-only call first, then a seller's. The
+ * service decides; the answer only chooses which pages to draw.
+ */
 export async function checkAccess(): Promise<Access> {
   try {
     await orders.listOrderEvents({ orderId: NO_ORDER });
-    return { ok: true };
+    return { ok: true, role: "staff" };
   } catch (error) {
     const problem = problemOf(error);
-    return problem.code === Code.NotFound ? { ok: true } : { ok: false, problem };
+    if (problem.code === Code.NotFound) return { ok: true, role: "staff" };
+    if (problem.code !== Code.PermissionDenied) return { ok: false, problem };
+  }
+  try {
+    await fulfilment.listFulfillmentOrders({ pageSize: 1 });
+    return { ok: true, role: "seller" };
+  } catch (error) {
+    return { ok: false, problem: problemOf(error) };
   }
 }
 

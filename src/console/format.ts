@@ -1,5 +1,6 @@
 import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 import type { Money } from "../../gen/shop/money/v1/money_pb.js";
+import { FulfillmentOrderStatus, HoldReason, ShipmentStatus } from "../../gen/shop/order/v1/fulfillment_pb.js";
 import { ItemStatus, OrderStatus, PaymentStatus } from "../../gen/shop/order/v1/order_pb.js";
 
 export function money(value: Money | undefined): string {
@@ -18,6 +19,9 @@ const words = (name: string | undefined) => (name ? name.charAt(0) + name.slice(
 
 export const orderStatus = (status: OrderStatus) => words(OrderStatus[status]);
 export const itemStatus = (status: ItemStatus) => words(ItemStatus[status]);
+export const fulfilmentStatus = (status: FulfillmentOrderStatus) => words(FulfillmentOrderStatus[status]);
+export const holdReason = (reason: HoldReason) => words(HoldReason[reason]);
+export const shipmentStatus = (status: ShipmentStatus) => words(ShipmentStatus[status]);
 export const paymentStatus = (status: PaymentStatus | undefined) => words(status === undefined ? undefined : PaymentStatus[status]);
 
 /** Every order status but UNSPECIFIED, in the order of the lifecycle. */
@@ -38,3 +42,6 @@ export function attributes(values: Record<string, string>): string {
     .map(([name, value]) => `${name}: ${value}`)
     .join(", ");
 }
+
+/** The first block of a UUID: enough for an operator to tell a page's rows apart. */
+export const shortId = (id: string) => id.slice(0, 8);

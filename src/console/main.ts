@@ -1,7 +1,8 @@
 import { Code } from "@connectrpc/connect";
-import { checkAccess, session, tokenSubject } from "./api.js";
+import { checkAccess, session, tokenSubject, type Role } from "./api.js";
 import { byId, field, h, show } from "./dom.js";
 import { problemBox } from "./feedback.js";
+import { toShipPage } from "./fulfilment-list.js";
 import { orderPage } from "./order-page.js";
 import { ordersPage } from "./orders-list.js";
 
@@ -15,7 +16,7 @@ function signInPage(refusal?: HTMLElement): void {
     "form",
     { class: "panel sign-in", "aria-labelledby": "sign-in-title" },
     h("h1", { id: "sign-in-title" }, "Sign in"),
-    h("p", {}, "This console is for operations staff. Paste a bearer token with the admin role."),
+    h("p", {}, "This console is for operations staff and sellers. Paste a bearer token with the admin or seller role."),
     field("Bearer token", token),
     h("div", { class: "actions" }, h("button", { type: "submit" }, "Sign in")),
     h("div", { class: "message-slot" }, refusal ?? null),
@@ -47,7 +48,7 @@ function signedInAs(): void {
   byId("sign-out").hidden = !session.token;
 }
 
-let access: boolean | undefined;
+let access: Role | undefined;
 
 async function route(): Promise<void> {
   current.abort();
@@ -64,18 +65,22 @@ async function route(): Promise<void> {
       session.token = "";
       return signInPage(refused);
     }
-    access = true;
+    access = checked.role;
     signedInAs();
+    byId("nav-orders").hidden = access !== "staff";
+    byId("nav-to-ship").hidden = false;
   }
   const [path = "", query = ""] = location.hash.slice(1).split("?");
   const order = /^\/orders\/([0-9a-f-]{36})$/i.exec(path);
-  if (order) orderPage(main, order[1]!, current.signal);
+  // A seller's token reads only its fulfilment queue; the orders pages are staff's.
+  if (path === "/to-ship" || access === "seller") toShipPage(main, access, new URLSearchParams(query), current.signal);
+  else if (order) orderPage(main, order[1]!, current.signal);
   else ordersPage(main, new URLSearchParams(query), current.signal);
 }
 
 function refusalTitle(code: Code): string {
   // A valid token, but not an operator's.
-  if (code === Code.PermissionDenied) return "This account cannot use the console: it is for staff (admin) only";
+  if (code === Code.PermissionDenied) return "This account cannot use the console: it is for staff (admin) and sellers only";
   if (code === Code.Unauthenticated) return "The token was not accepted";
   return "The console could not reach the order service";
 }
@@ -83,6 +88,8 @@ function refusalTitle(code: Code): string {
 byId("sign-out").addEventListener("click", () => {
   session.token = "";
   access = undefined;
+  byId("nav-orders").hidden = true;
+  byId("nav-to-ship").hidden = true;
   location.hash = "#/orders";
   void route();
 });

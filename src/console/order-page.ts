@@ -9,6 +9,7 @@ import {
 import { orders, problemOf } from "./api.js";
 import { h, show, table } from "./dom.js";
 import { act, problemBox } from "./feedback.js";
+import { fulfilmentSection } from "./fulfilment-list.js";
 import { attributes, itemStatus, money, orderStatus, paymentStatus, time } from "./format.js";
 import { addItemForm, detailsForm, itemControls, statusActions, type Changed, type OrderState } from "./order-actions.js";
 
@@ -135,8 +136,9 @@ export function orderPage(main: HTMLElement, orderId: string, signal: AbortSigna
   const title = h("h1", {}, "Order");
   const live = h("p", { class: "live", role: "status" }, "Connecting…");
   const message = h("div", { class: "message-slot" });
-  const [items, facts, actions, details, history, events] = [
+  const [items, fulfilment, facts, actions, details, history, events] = [
     section("items", "Items", "wide"),
+    section("fulfilment", "Fulfilment: parcels, holds, where it ships from", "wide"),
     section("facts", "Summary"),
     section("actions", "Staff actions"),
     section("details", "Shipping and notes"),
@@ -150,6 +152,7 @@ export function orderPage(main: HTMLElement, orderId: string, signal: AbortSigna
     "div",
     { class: "order-grid" },
     items.element,
+    fulfilment.element,
     facts.element,
     actions.element,
     details.element,
@@ -165,6 +168,8 @@ export function orderPage(main: HTMLElement, orderId: string, signal: AbortSigna
       return shown!;
     },
   };
+  const work = fulfilmentSection(orderId, () => state.order, signal);
+  show(fulfilment.body, work.element);
   const itemsTableSlot = h("div", {});
   const itemsMessage = h("div", { class: "message-slot", "aria-live": "polite" });
   const sideData = async () => {
@@ -172,6 +177,7 @@ export function orderPage(main: HTMLElement, orderId: string, signal: AbortSigna
       const [status, log] = await Promise.all([
         orders.getOrderStatus({ orderId }, { signal }),
         orders.listOrderEvents({ orderId }, { signal }),
+        work.reload(),
       ]);
       show(history.body, historyTable(status));
       show(events.body, eventsSection(orderId, log));

@@ -114,23 +114,121 @@ describe("the staff console in headless Chromium, against the real service", () 
     expect((await fetch(`${base}../console/nope.js`)).status).toBe(404);
   });
 
-  it.each([
-    ["customer", () => token("console-customer")],
-    ["seller", () => sellerToken("console-seller", "seller-north")],
-  ])("when a %s signs in, then the console refuses clearly and shows no orders", async (role, bearer) => {
+  it("when a customer signs in, then the console refuses clearly and shows no orders", async () => {
     const page = await desk.newPage();
     try {
-      await signIn(page, await bearer());
+      await signIn(page, await token("console-customer"));
       const alert = page.getByRole("alert");
-      await expect.poll(() => alert.textContent()).toContain("for staff (admin) only");
+      await expect.poll(() => alert.textContent()).toContain("for staff (admin) and sellers only");
       expect(await alert.textContent()).toContain("PermissionDenied");
       expect(await page.locator("table").count()).toBe(0);
       expect(await accessibilityProblems(page)).toEqual([]);
-      await page.screenshot({ path: join(ARTIFACTS, `console-refused-${role}.png`), fullPage: true });
+      await page.screenshot({ path: join(ARTIFACTS, "console-refused-customer.png"), fullPage: true });
     } finally {
       await page.close();
     }
   });
+
+  it("when a seller signs in, then it sees only its own fulfilment orders, oldest first, ships one in two parcels and no orders page", async () => {
+    const first = await place(`console-q1-${rid().slice(0, 6)}`, [
+      { productId: "prod-mug", quantity: 2 },
+      { productId: "prod-socks", quantity: 1 },
+    ]);
+    const second = await place(`console-q2-${rid().slice(0, 6)}`, [{ productId: "prod-mug", quantity: 1 }]);
+    for (const order of [first, second]) {
+      await confirm(order);
+      await orders.payOrder({ requestId: rid(), orderId: order.id, paymentMethod: createOrderRequest().paymentMethod });
+    }
+    const page = await desk.newPage();
+    try {
+      await signIn(page, await sellerToken("north-clerk", "seller-north"));
+      await expect.poll(() => page.locator("h1").textContent()).toBe("Your fulfilment queue");
+      const cards = page.locator("article.fo");
+      await expect.poll(() => cards.count()).toBe(2);
+      // seller-south's socks are not here; the oldest order's mugs come first.
+      expect(await page.locator("main").textContent()).not.toContain("seller-south");
+      expect(await cards.first().locator(".fo-lines").textContent()).toContain("prod-mug");
+      expect(await cards.first().getByLabel("Units of prod-mug").inputValue()).toBe("2");
+      expect(await page.locator("#nav-orders").isHidden()).toBe(true);
+      expect(await accessibilityProblems(page)).toEqual([]);
+      await page.screenshot({ path: join(ARTIFACTS, "console-seller-queue.png"), fullPage: true });
+
+      // One of the two mugs in a first parcel: the card stays, in progress, with 1 to ship.
+      const card = cards.first();
+      await card.getByLabel("Units of prod-mug").fill("1");
+      await card.getByLabel("Carrier", { exact: true }).fill("UPS");
+      await card.getByLabel("Tracking number", { exact: true }).fill("1Z-CONSOLE-1");
+      await card.getByLabel("Tracking URL", { exact: true }).fill("https://track.example/1Z-CONSOLE-1");
+      await card.getByRole("button", { name: "Create shipment" }).click();
+      await expect.poll(() => card.locator(".fo-shipments").textContent()).toContain("1Z-CONSOLE-1 (UPS)");
+      expect(await card.locator(".fo-facts .status").textContent()).toBe("In progress");
+      expect(await card.locator(".message-slot").textContent()).toBe("Shipped.");
+      // The second parcel takes the last mug; the fulfilment order leaves the queue once reloaded.
+      await card.getByLabel("Tracking number", { exact: true }).fill("1Z-CONSOLE-2");
+      await card.getByRole("button", { name: "Create shipment" }).click();
+      await expect.poll(() => cards.count()).toBe(1);
+      const shipped = await orders.getOrder({ orderId: first.id });
+      expect(shipped.order!.items.map((item) => item.shippedQuantity)).toEqual([2, 0]);
+
+      // The orders pages are staff's: the link is not offered and the address shows the queue.
+      await page.goto(`${base}#/orders/${first.id}`);
+      await expect.poll(() => page.locator("h1").textContent()).toBe("Your fulfilment queue");
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("when staff hold, release and ship from the order page, then each card shows what the service did, and a bad tracking URL is refused with its reason", async () => {
+    const order = await place(`console-fo-${rid().slice(0, 6)}`, [
+      { productId: "prod-mug", quantity: 2 },
+      { productId: "prod-socks", quantity: 1 },
+    ]);
+    await confirm(order);
+    const page = await desk.newPage();
+    try {
+      await signIn(page, adminToken);
+      await page.goto(`${base}#/orders/${order.id}`);
+      const cards = page.locator("#fulfilment-title + .section-body article.fo");
+      await expect.poll(() => cards.count()).toBe(2);
+      const mugs = cards.filter({ hasText: "seller-north" });
+      // Card orders are held until the capture: the hold shows and nothing can ship yet.
+      expect(await mugs.locator(".fo-holds").textContent()).toContain("Awaiting payment");
+      expect(await mugs.getByRole("button", { name: "Create shipment" }).count()).toBe(0);
+      await orders.payOrder({ requestId: rid(), orderId: order.id, paymentMethod: createOrderRequest().paymentMethod });
+      await expect.poll(() => mugs.locator(".fo-facts .status").textContent()).toBe("Open");
+
+      await mugs.getByLabel("Hold reason").selectOption({ label: "Incorrect address" });
+      await mugs.getByLabel("Hold note").fill("flat number missing");
+      await mugs.getByRole("button", { name: "Hold", exact: true }).click();
+      await expect.poll(() => mugs.locator(".fo-facts .status").textContent()).toBe("On hold");
+      expect(await mugs.locator(".fo-holds").textContent()).toContain("flat number missing");
+      expect(await accessibilityProblems(page)).toEqual([]);
+      await page.screenshot({ path: join(ARTIFACTS, "console-fulfilment-held.png"), fullPage: true });
+      await mugs.getByRole("button", { name: "Release hold incorrect-address" }).click();
+      await expect.poll(() => mugs.locator(".fo-facts .status").textContent()).toBe("Open");
+
+      await mugs.getByLabel("Tracking number", { exact: true }).fill("1Z-STAFF-1");
+      await mugs.getByLabel("Tracking URL", { exact: true }).fill("http://track.example/1Z-STAFF-1");
+      await mugs.getByRole("button", { name: "Create shipment" }).click();
+      await expect.poll(() => mugs.locator(".problem").textContent()).toContain("tracking_url");
+      expect(await mugs.locator(".fo-shipments").count()).toBe(0);
+      await mugs.locator(".problem").scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(ARTIFACTS, "console-fulfilment-refused.png"), fullPage: true });
+
+      await mugs.getByLabel("Tracking URL", { exact: true }).fill("https://track.example/1Z-STAFF-1");
+      await mugs.getByRole("button", { name: "Create shipment" }).click();
+      await expect.poll(() => mugs.locator(".fo-shipments").textContent()).toContain("1Z-STAFF-1");
+      const parcel = mugs.locator(".fo-shipments tbody tr").first();
+      await parcel.getByLabel(/New status of parcel/).selectOption({ label: "Delivered" });
+      await parcel.getByRole("button", { name: "Apply" }).click();
+      await expect.poll(() => parcel.locator(".status").textContent()).toBe("Delivered");
+      await expect.poll(() => page.locator("table.items tbody tr td:nth-child(6)").allTextContents()).toEqual(["Delivered", "Processing"]);
+      expect(await accessibilityProblems(page)).toEqual([]);
+      await page.screenshot({ path: join(ARTIFACTS, "console-fulfilment-delivered.png"), fullPage: true });
+    } finally {
+      await page.close();
+    }
+  }, 60_000);
 
   it("when staff find an order, ship one seller's items, cancel a paid order and try a refused move, then each shows what the service did or why it refused", async () => {
     const split = await place(`console-ann-${rid().slice(0, 6)}`, [
@@ -300,6 +398,11 @@ describe("the staff console in headless Chromium, against the real service", () 
       expect(await overflow(page, 390)).toEqual({ scrollWidth: 390, wider: [] });
       expect(await accessibilityProblems(page)).toEqual([]);
       await page.screenshot({ path: join(ARTIFACTS, "console-order-390px.png"), fullPage: true });
+      await page.goto(`${base}#/to-ship`);
+      await expect.poll(() => page.locator("article.fo").count()).toBeGreaterThan(0);
+      expect(await overflow(page, 390)).toEqual({ scrollWidth: 390, wider: [] });
+      expect(await accessibilityProblems(page)).toEqual([]);
+      await page.screenshot({ path: join(ARTIFACTS, "console-queue-390px.png"), fullPage: true });
     } finally {
       await phone.close();
     }
