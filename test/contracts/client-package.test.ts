@@ -40,7 +40,7 @@ describe("the client package, installed by another project", () => {
     rmSync(project, { recursive: true, force: true });
   });
 
-  it("when its example places an order over gRPC and reads the event from Kafka, then both go through the package's types", async () => {
+  it("when its example places an order over gRPC, lists its shipments and reads the event from Kafka, then all three go through the package's types", async () => {
     const { stdout } = await run(process.execPath, ["place-and-consume.mjs"], {
       cwd: project,
       timeout: 60_000,
@@ -59,6 +59,7 @@ describe("the client package, installed by another project", () => {
       ceType: "shop.order.v1.OrderCreated",
       eventType: "shop.order.v1.OrderCreated",
       version: "1",
+      shipments: "0",
     });
   });
 });

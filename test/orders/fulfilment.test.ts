@@ -276,6 +276,34 @@ describe("fulfilment: shipments per seller and location", () => {
     expect((await stockAt(app.databaseUrl, "prod-mug"))["north-east"]).toEqual({ available: 98, reserved: 2 });
   });
 
+  it("when a seller reads its queue two at a time, then each of its open fulfilment orders comes once, oldest first; a token for other statuses is refused", async () => {
+    for (let i = 0; i < 3; i++) await place([{ productId: "prod-socks", quantity: 1 }]);
+    const whole = (await south.listFulfillmentOrders({ pageSize: 100 })).fulfillmentOrders;
+    expect(whole.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(whole.map((fo) => fo.sellerId))).toEqual(new Set(["seller-south"]));
+    const paged: FulfillmentOrder[] = [];
+    let pageToken = "";
+    let pages = 0;
+    do {
+      const page = await south.listFulfillmentOrders({ pageSize: 2, pageToken });
+      expect(page.fulfillmentOrders.length).toBeLessThanOrEqual(2);
+      paged.push(...page.fulfillmentOrders);
+      pageToken = page.nextPageToken;
+      pages++;
+    } while (pageToken && pages < 100);
+    expect(paged.map((fo) => fo.id)).toEqual(whole.map((fo) => fo.id));
+    const times = paged.map((fo) => Number(fo.createTime!.seconds) * 1e9 + fo.createTime!.nanos);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+
+    const first = await south.listFulfillmentOrders({ pageSize: 1 });
+    const refused = await failure(
+      south.listFulfillmentOrders({ pageSize: 1, pageToken: first.nextPageToken, statuses: [FulfillmentOrderStatus.ON_HOLD] }),
+    );
+    expect(refused.code).toBe(Code.InvalidArgument);
+    expect(refused.rawMessage).toContain("different filters");
+    expect((await failure(south.listFulfillmentOrders({ pageToken: "not-a-token" }))).code).toBe(Code.InvalidArgument);
+  });
+
   it("when a customer lists its order's shipments, then it sees tracking and never locations' ids or hold notes", async () => {
     // The customer fixture is user-1 (createOrderRequest); a customer token for it reads its own order.
     const order = await place([{ productId: "prod-mug", quantity: 1 }]);

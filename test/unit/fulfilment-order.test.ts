@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { FulfilmentOrder, MAX_HOLDS, MAX_SHIPMENTS, type FulfilmentOrderView } from "../../src/fulfilment/domain/fulfilment-order.js";
+import { FulfilmentOrder, MAX_HOLDS, MAX_SHIPMENTS } from "../../src/fulfilment/domain/fulfilment-order.js";
 import {
   FULFILMENT_ALLOWED_IN,
   FULFILMENT_STATUSES,
@@ -10,34 +10,7 @@ import {
 } from "../../src/fulfilment/domain/fulfilment-status.js";
 import { DomainError } from "../../src/platform/errors/domain-errors.js";
 import { thrownReason } from "../support/errors.js";
-
-const at = (minute: number) => new Date(Date.UTC(2026, 11, 4, 12, minute));
-const by = (minute = 0, actor = "ops-1") => ({ actor, at: at(minute) });
-let ids = 0;
-const id = () => `id-${++ids}`;
-
-/** An order's units of item-mug (3) and item-tee (1) at one location of seller-north. */
-function fresh(hold?: "AWAITING_PAYMENT"): FulfilmentOrder {
-  return FulfilmentOrder.create(
-    {
-      id: id(),
-      orderId: "order-1",
-      sellerId: "seller-north",
-      locationId: "north-east",
-      lines: [
-        { id: "line-mug", orderItemId: "item-mug", productId: "prod-mug", variantId: "", quantity: 3 },
-        { id: "line-tee", orderItemId: "item-tee", productId: "prod-tee", variantId: "", quantity: 1 },
-      ],
-    },
-    by(),
-    hold && { id: id(), reason: hold, note: "" },
-  );
-}
-
-const lines = (entries: [string, number][]) => new Map(entries);
-const ship = (fo: FulfilmentOrder, entries: [string, number][], handedOver = false, minute = 1) =>
-  fo.ship({ id: id(), lines: lines(entries), carrier: "UPS", trackingNumber: "1Z", trackingUrl: "", handedOver }, by(minute));
-const remaining = (view: FulfilmentOrderView) => Object.fromEntries(view.lines.map((line) => [line.orderItemId, line.remaining]));
+import { at, by, fresh, id, lines, remaining, ship } from "../support/fulfilment-fixtures.js";
 
 describe("the fulfilment status table", () => {
   /** Written out independently of the implementation, as docs/api.md states it. */

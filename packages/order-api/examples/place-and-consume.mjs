@@ -1,18 +1,21 @@
-// What another team's service does with @shop/order-api: place an order over gRPC, then read
-// its OrderCreated from Kafka and decode it (binary protobuf or JSON, by content-type).
+// What another team's service does with @shop/order-api: place an order over gRPC, read its
+// parcels (none yet) through FulfillmentService, then read its OrderCreated from Kafka and decode
+// it (binary protobuf or JSON, by content-type).
 //
 //   ORDER_SERVICE_URL=http://127.0.0.1:50051 ORDER_TOKEN=... KAFKA_BROKERS=127.0.0.1:9092 KAFKA_TOPIC=orders.v1 node place-and-consume.mjs
 import { randomUUID } from "node:crypto";
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { decodeOrderEvent, eventTypeOf, OrderService } from "@shop/order-api";
+import { decodeOrderEvent, eventTypeOf, FulfillmentService, OrderService } from "@shop/order-api";
 import { Kafka, logLevel } from "kafkajs";
 
 const authorize = (next) => (request) => {
   request.header.set("authorization", `Bearer ${process.env.ORDER_TOKEN}`);
   return next(request);
 };
-const orders = createClient(OrderService, createGrpcTransport({ baseUrl: process.env.ORDER_SERVICE_URL, interceptors: [authorize] }));
+const transport = createGrpcTransport({ baseUrl: process.env.ORDER_SERVICE_URL, interceptors: [authorize] });
+const orders = createClient(OrderService, transport);
+const fulfilment = createClient(FulfillmentService, transport);
 
 const { order } = await orders.createOrder({
   requestId: randomUUID(),
@@ -21,6 +24,8 @@ const { order } = await orders.createOrder({
   shippingAddress: { line1: "1 Main St", city: "Springfield", postalCode: "62701", countryCode: "US" },
   paymentMethod: { method: { case: "cashOnDelivery", value: {} } },
 });
+
+const { shipments } = await fulfilment.listShipments({ orderId: order.id });
 
 const kafka = new Kafka({ brokers: process.env.KAFKA_BROKERS.split(","), clientId: "example-consumer", logLevel: logLevel.NOTHING });
 const consumer = kafka.consumer({ groupId: `example-${randomUUID()}` });
@@ -41,4 +46,4 @@ const decoded = await new Promise((resolve) => {
   });
 });
 await consumer.disconnect();
-console.log(JSON.stringify({ placed: order.id, orderNumber: order.orderNumber, ...decoded }));
+console.log(JSON.stringify({ placed: order.id, orderNumber: order.orderNumber, shipments: String(shipments.length), ...decoded }));
