@@ -80,13 +80,8 @@ export function shipForm(fo: FulfillmentOrder, context: FulfilmentContext): HTML
   return form;
 }
 
-const HOLD_REASONS = [
-  HoldReason.HIGH_RISK_OF_FRAUD,
-  HoldReason.INCORRECT_ADDRESS,
-  HoldReason.INVENTORY_OUT_OF_STOCK,
-  HoldReason.AWAITING_PAYMENT,
-  HoldReason.OTHER,
-];
+/** AWAITING_PAYMENT is not offered: the payment places and releases it, and the service refuses it by hand. */
+const HOLD_REASONS = [HoldReason.HIGH_RISK_OF_FRAUD, HoldReason.INCORRECT_ADDRESS, HoldReason.INVENTORY_OUT_OF_STOCK, HoldReason.OTHER];
 
 /** Holds the whole fulfilment order with a reason and a note (holding some lines is the API's). */
 export function holdForm(fo: FulfillmentOrder, context: FulfilmentContext): HTMLElement {
