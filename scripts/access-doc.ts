@@ -12,6 +12,8 @@ import { CART_ACCESS, CART_VISIBILITY } from "../src/cart/rpc/cart-access.js";
 import { LIST_ORDERS_FILTERS, ORDER_ACCESS } from "../src/orders/rpc/order-access.js";
 import { FULFILLMENT_ACCESS, FULFILLMENT_VISIBILITY } from "../src/fulfilment/rpc/fulfilment-access.js";
 import { FulfillmentService } from "../gen/shop/order/v1/fulfillment_pb.js";
+import { OrderLedgerService } from "../gen/shop/order/v1/ledger_pb.js";
+import { LEDGER_ACCESS, LEDGER_VISIBILITY } from "../src/ledger/rpc/ledger-access.js";
 import { VIEWERS, type ByViewer, type Grant, type VisibilityTable } from "../src/platform/auth/visibility.js";
 
 export const SECURITY_DOC = "docs/security.md";
@@ -48,8 +50,9 @@ export const SERVICES = [
   { service: OrderService, access: ORDER_ACCESS as Record<string, ByViewer | undefined> },
   { service: CartService, access: CART_ACCESS as Record<string, ByViewer | undefined> },
   { service: FulfillmentService, access: FULFILLMENT_ACCESS as Record<string, ByViewer | undefined> },
+  { service: OrderLedgerService, access: LEDGER_ACCESS as Record<string, ByViewer | undefined> },
 ];
-export const VISIBILITY: VisibilityTable = { ...CART_VISIBILITY, ...FULFILLMENT_VISIBILITY };
+export const VISIBILITY: VisibilityTable = { ...CART_VISIBILITY, ...FULFILLMENT_VISIBILITY, ...LEDGER_VISIBILITY };
 
 export function accessMarkdown(): string {
   const services = SERVICES;

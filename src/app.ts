@@ -6,6 +6,7 @@ import { file_shop_order_v1_order_errors } from "../gen/shop/order/v1/order_erro
 import { file_shop_order_events_v1_order_events } from "../gen/shop/order/events/v1/order_events_pb.js";
 import { OrderService, file_shop_order_v1_order } from "../gen/shop/order/v1/order_pb.js";
 import { FulfillmentService, file_shop_order_v1_fulfillment } from "../gen/shop/order/v1/fulfillment_pb.js";
+import { OrderLedgerService, file_shop_order_v1_ledger } from "../gen/shop/order/v1/ledger_pb.js";
 import { startReservationSweeper } from "./reservations/reservation-sweeper.js";
 import { startCartCleanup } from "./cart/cart-cleanup.js";
 import { cartService } from "./cart/rpc/cart-service.js";
@@ -30,6 +31,8 @@ import { CART_ACCESS } from "./cart/rpc/cart-access.js";
 import { ORDER_ACCESS } from "./orders/rpc/order-access.js";
 import { FULFILLMENT_ACCESS } from "./fulfilment/rpc/fulfilment-access.js";
 import { fulfilmentService } from "./fulfilment/rpc/fulfilment-service.js";
+import { LEDGER_ACCESS } from "./ledger/rpc/ledger-access.js";
+import { ledgerService } from "./ledger/rpc/ledger-service.js";
 import { createAuthenticator } from "./platform/auth/auth-config.js";
 import { developmentKey } from "./platform/development-keys.js";
 import { addConnectService } from "./platform/transport/grpc-adapter.js";
@@ -154,6 +157,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     serve(OrderService, orderService(orderDeps), ORDER_ACCESS, scopeDeps),
     serve(CartService, cartService({ ...orderDeps, cart: config.cart }), CART_ACCESS, scopeDeps),
     serve(FulfillmentService, fulfilmentService(orderDeps), FULFILLMENT_ACCESS, scopeDeps),
+    serve(OrderLedgerService, ledgerService(orderDeps), LEDGER_ACCESS, scopeDeps),
   ];
   const stopCartCleanup = startCartCleanup(orm, config.cart.cleanupIntervalMs, log);
   const stopReservationSweeper = startReservationSweeper(orm, inventory, config.reservationSweepMs, log);
@@ -178,6 +182,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     reflectionService([
       file_shop_order_v1_order,
       file_shop_order_v1_fulfillment,
+      file_shop_order_v1_ledger,
       file_shop_order_events_v1_order_events,
       file_shop_order_v1_order_errors,
       file_shop_cart_v1_cart,

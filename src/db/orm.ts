@@ -13,6 +13,7 @@ import {
 } from "../catalog/catalog.entity.js";
 import { FulfilmentOrderRow, ShipmentRow } from "../fulfilment/store/fulfilment.entity.js";
 import { IdempotencyRecord } from "../idempotency/idempotency.entity.js";
+import { LedgerEntryRow } from "../ledger/store/ledger.entity.js";
 import { migrations } from "../migrations/index.js";
 import { OrderItemRow, OrderRow, StatusChangeRow } from "../orders/store/order.entity.js";
 import { OutboxEvent } from "../outbox/outbox.entity.js";
@@ -36,6 +37,7 @@ export const entities = [
   PendingStockChange,
   FulfilmentOrderRow,
   ShipmentRow,
+  LedgerEntryRow,
 ];
 
 export async function openOrm(options: { url: string; poolMax: number; log: Logger }): Promise<MikroORM> {

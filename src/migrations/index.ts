@@ -10,6 +10,7 @@ import { Migration20261128100000_marketplace } from "./Migration20261128100000_m
 import { Migration20261204000000_outbox_parking } from "./Migration20261204000000_outbox_parking.js";
 import { Migration20261204200000_fulfilment } from "./Migration20261204200000_fulfilment.js";
 import { Migration20261204100000_stock_locations } from "./Migration20261204100000_stock_locations.js";
+import { Migration20261205000000_money_ledger } from "./Migration20261205000000_money_ledger.js";
 
 /** Listed explicitly so the compiled service needs no file discovery. Append, never edit. */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   { name: "Migration20261204000000_outbox_parking", class: Migration20261204000000_outbox_parking },
   { name: "Migration20261204100000_stock_locations", class: Migration20261204100000_stock_locations },
   { name: "Migration20261204200000_fulfilment", class: Migration20261204200000_fulfilment },
+  { name: "Migration20261205000000_money_ledger", class: Migration20261205000000_money_ledger },
 ];

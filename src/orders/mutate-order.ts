@@ -83,7 +83,7 @@ export async function mutateOrder(
           // Before a release or a refund, which cannot be taken back: the fulfilment may refuse the end.
           await endFulfilment();
           let allocations: Allocation[] | undefined;
-          for (const effect of effects) allocations = (await perform(effect, deps, scope.signal, onRollback)) ?? allocations;
+          for (const effect of effects) allocations = (await perform(effect, aggregate, deps, scope.signal, onRollback)) ?? allocations;
           return allocations ? { allocations } : {};
         },
       };
@@ -108,6 +108,7 @@ export async function mutateOrder(
 
 async function perform(
   effect: Effect,
+  order: Order,
   deps: OrderDeps,
   signal: AbortSignal,
   onRollback: MutationContext["onRollback"],
@@ -120,13 +121,13 @@ async function perform(
       // Registered first: a timed-out adjust may still have happened, and setting the old lines again is harmless.
       onRollback(async (undoSignal) => void (await deps.inventory.adjust(effect.reservationId, effect.previous, undoSignal)));
       return deps.inventory.adjust(effect.reservationId, effect.lines, signal);
-    case "refund payment":
-      // Keyed by the order: whatever path refunds it (cancel or refund, or their retries), the money goes back once.
-      await deps.payments.refund(
-        { idempotencyKey: `refund:${effect.orderId}`, transactionId: effect.transactionId, amount: effect.amount },
-        signal,
-      );
+    case "refund payment": {
+      // The key is the ledger's (the order's for a whole-order refund): a retry of the change refunds once.
+      const { idempotencyKey, transactionId, amount } = effect;
+      const { refundId } = await deps.payments.refund({ idempotencyKey, transactionId, amount }, signal);
+      order.refundIssued(effect.entryId, refundId);
       return;
+    }
   }
 }
 

@@ -26,7 +26,7 @@ export async function payOrder(
   const { payments } = context.deps;
   const authorization = await payments.authorize({ idempotencyKey, orderId: order.id, amount, method }, context.signal);
   if (!authorization.approved) {
-    order.paymentDeclined(method, authorization.declineCode, context.by);
+    order.paymentDeclined(method, authorization.declineCode, { idempotencyKey, amount }, context.by);
     return { failAfterCommit: new PaymentDeclinedError(authorization.declineCode, authorization.message) };
   }
   // Whatever stops the change from committing gives the money back: the hold is voided, or the capture refunded.
@@ -38,7 +38,13 @@ export async function payOrder(
   });
   const capture = { idempotencyKey: `capture:${idempotencyKey}`, authorizationId: authorization.authorizationId, amount };
   captured.transactionId = (await payments.capture(capture, context.signal)).transactionId;
-  order.paymentCaptured(method, captured.transactionId, context.by);
+  const { authorizationId } = authorization;
+  const { transactionId } = captured;
+  order.paymentCaptured(
+    method,
+    { authorizationId, authorizeKey: idempotencyKey, transactionId, captureKey: capture.idempotencyKey, amount },
+    context.by,
+  );
   // Shippable from now on, with nobody having to release it.
   for (const fulfilment of await context.fulfilment()) fulfilment.releasePaymentHold(context.by);
   return {};

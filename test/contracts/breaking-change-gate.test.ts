@@ -37,7 +37,7 @@ describe("the breaking-change gate against contracts/baseline.binpb", () => {
 
   it("when an API field is renumbered, then the gate fails and names it", async () => {
     const verdict = await gateOn("shop/order/v1/order.proto", (text) =>
-      text.replace("string order_number = 2 [", "string order_number = 22 ["),
+      text.replace("string order_number = 2 [", "string order_number = 99 ["),
     );
     expect(verdict.passed).toBe(false);
     expect(verdict.output).toContain('Previously present field "2" with name "order_number" on message "Order" was deleted');

@@ -46,6 +46,8 @@ const PINNED_TYPES = {
   shipmentFailed: "shop.order.v1.ShipmentFailed",
   shipmentCancelled: "shop.order.v1.ShipmentCancelled",
   shipmentTrackingChanged: "shop.order.v1.ShipmentTrackingChanged",
+  paymentCaptured: "shop.order.v1.PaymentCaptured",
+  refundIssued: "shop.order.v1.RefundIssued",
 };
 
 describe("the events contract and its catalog", () => {

@@ -134,6 +134,7 @@ describe("field behaviour in the contract agrees with validation", () => {
         "AddOrderItem",
         "CancelOrder",
         "CreateShipment",
+        "IssueRefund",
         "HoldFulfillmentOrder",
         "MergeFulfillmentOrders",
         "MoveFulfillmentOrder",

@@ -48,6 +48,7 @@ describe("payments through the built-in Payment service", () => {
       "OrderItemCreated",
       "OrderPaymentFailed",
       "OrderStatusChanged",
+      "PaymentCaptured",
       "OrderPaid",
     ]);
   });

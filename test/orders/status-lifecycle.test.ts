@@ -119,6 +119,7 @@ describe("order lifecycle over Connect and gRPC, on real PostgreSQL", () => {
       "OrderItemCreated",
       "OrderStatusChanged",
       "OrderStatusChanged",
+      "PaymentCaptured",
       "OrderPaid",
       "OrderStatusChanged",
       "OrderItemStatusChanged",
@@ -185,7 +186,11 @@ describe("order lifecycle over Connect and gRPC, on real PostgreSQL", () => {
     const cancelled = (await orders.cancelOrder({ requestId: rid(), orderId: order.id, reason: "out of budget" })).order!;
     expect(cancelled).toMatchObject({ status: OrderStatus.CANCELLED, payment: { status: PaymentStatus.REFUNDED } });
     const types = await eventTypes(app.databaseUrl, order.id);
-    expect(types.filter((type) => type !== "OrderItemStatusChanged").slice(-2)).toEqual(["OrderStatusChanged", "OrderCancelled"]);
+    expect(types.filter((type) => type !== "OrderItemStatusChanged").slice(-3)).toEqual([
+      "OrderStatusChanged",
+      "RefundIssued",
+      "OrderCancelled",
+    ]);
   });
 
   it("when a paid order is refunded before shipping, then money and stock both go back", async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { ItemStatus, OrderStatus } from "../../gen/shop/order/v1/order_pb.js";
 import { HoldReason, ShipmentStatus } from "../../gen/shop/order/v1/fulfillment_pb.js";
+import { RefundCause } from "../../gen/shop/order/v1/ledger_pb.js";
 import { checkoutRequest } from "./cart-fixtures.js";
 import { createOrderRequest } from "./fixtures.js";
 
@@ -62,5 +63,13 @@ export function validRequests(order: ExistingOrder): Record<string, () => Record
     updateShipmentStatus: () => ({ requestId: rid(), shipmentId, status: ShipmentStatus.IN_TRANSIT }),
     updateShipmentTracking: () => ({ requestId: rid(), shipmentId, trackingNumber: "1Z999" }),
     listShipments: () => ({ orderId }),
+    listLedgerEntries: () => ({ orderId }),
+    issueRefund: () => ({
+      requestId: rid(),
+      orderId,
+      cause: RefundCause.SHIPPING,
+      amount: { currencyCode: "USD", amountMinor: 100n },
+      reason: "late",
+    }),
   };
 }

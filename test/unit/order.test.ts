@@ -52,7 +52,13 @@ function orderIn(status: OrderStatus, changes: Partial<OrderView> = {}, items?: 
   return Order.restore({ ...view, status, ...changes, items: changes.items ?? view.items });
 }
 
-const captured = { paymentStatus: "CAPTURED", paymentTransactionId: "tx-1" } as const;
+const captured = {
+  paymentStatus: "CAPTURED",
+  paymentTransactionId: "tx-1",
+  authorizedMinor: 3839n,
+  capturedMinor: 3839n,
+  ledgerEntries: 2,
+} as const;
 
 describe("placing an order", () => {
   it("when an order is placed, then it is PENDING, priced by the policy, and says so once", () => {
@@ -73,13 +79,14 @@ describe("placing an order", () => {
     ]);
     expect(view.reservationId).toBe("order-1");
     const taken = order.takeEvents();
+    expect(taken.ledgerEntries).toEqual([]);
     expect(taken.events).toEqual([
       { type: "OrderCreated" },
       { type: "OrderItemCreated", itemId: "item-1" },
       { type: "OrderItemCreated", itemId: "item-2" },
     ]);
     expect(taken.statusChanges).toEqual([{ fromStatus: null, toStatus: "PENDING", changedAt: at, actor: "staff-1", reason: "placed" }]);
-    expect(order.takeEvents()).toEqual({ events: [], statusChanges: [], removedItemIds: [] });
+    expect(order.takeEvents()).toEqual({ events: [], statusChanges: [], removedItemIds: [], ledgerEntries: [] });
   });
 
   it("when the subtotal reaches the free shipping threshold, then shipping is free", () => {
@@ -191,7 +198,7 @@ describe("moves through the transition table", () => {
 
   it.each(ORDER_STATUSES)("when the payment of an order in %s is captured, then it becomes PAID exactly when the table allows", (from) => {
     const order = orderIn(from);
-    const pay = () => order.paymentCaptured({ type: "CASH_ON_DELIVERY", display: "" }, "tx-2", by);
+    const pay = () => order.paymentCaptured({ type: "CASH_ON_DELIVERY", display: "" }, capturedAs(order, "tx-2"), by);
     if (from === "CANCELLED" || from === "REFUNDED") return expect(thrownReason(pay)).toBe("ORDER_CLOSED");
     pay();
     expect(order.status).toBe(ORDER_TRANSITIONS[from].includes("PAID") ? "PAID" : from);
@@ -234,7 +241,14 @@ describe("effects the order asks for", () => {
   it("when a paid order is cancelled, then the captured total is refunded first, then the stock released", () => {
     const order = orderIn("PAID", captured);
     expect(order.cancel("late", later)).toEqual([
-      { kind: "refund payment", orderId: "order-1", transactionId: "tx-1", amount: money("USD", 3839n) },
+      {
+        kind: "refund payment",
+        orderId: "order-1",
+        transactionId: "tx-1",
+        amount: money("USD", 3839n),
+        idempotencyKey: "refund:order-1",
+        entryId: expect.any(String),
+      },
       { kind: "release stock", reservationId: "order-1" },
     ]);
     expect(order.view).toMatchObject({ paymentStatus: "REFUNDED", paymentUpdatedAt: later.at });
@@ -243,8 +257,8 @@ describe("effects the order asks for", () => {
 
   it("when a shipped order is refunded, then the money goes back and no stock is released (it left the warehouse)", () => {
     const order = orderIn("SHIPPED", captured);
-    expect(order.refund("damaged", by)).toEqual([
-      { kind: "refund payment", orderId: "order-1", transactionId: "tx-1", amount: money("USD", 3839n) },
+    expect(order.refund("damaged", by)).toMatchObject([
+      { kind: "refund payment", orderId: "order-1", transactionId: "tx-1", amount: money("USD", 3839n), idempotencyKey: "refund:order-1" },
     ]);
     expect(order.takeEvents().events.at(-1)).toEqual({ type: "OrderRefunded", reason: "damaged", amount: money("USD", 3839n) });
   });
@@ -539,12 +553,23 @@ describe("the order follows its shipments", () => {
   });
 });
 
+/** What the Payment service answered for a capture of the order's total. */
+function capturedAs(order: Order, transactionId: string) {
+  return {
+    authorizationId: `auth-${transactionId}`,
+    authorizeKey: "pay:k",
+    transactionId,
+    captureKey: "capture:pay:k",
+    amount: order.total,
+  };
+}
+
 describe("payment", () => {
   const cod = { type: "CASH_ON_DELIVERY", display: "Cash on delivery" } as const;
 
   it("when a pending order's payment is captured, then it is PAID and says how much", () => {
     const order = orderIn("PENDING");
-    order.paymentCaptured({ type: "CARD", display: "Visa •••• 4242", token: "tok" }, "tx-9", later);
+    order.paymentCaptured({ type: "CARD", display: "Visa •••• 4242", token: "tok" }, capturedAs(order, "tx-9"), later);
     expect(order.view).toMatchObject({
       status: "PAID",
       paymentStatus: "CAPTURED",
@@ -559,13 +584,13 @@ describe("payment", () => {
 
   it("when an order already past PAID is paid (cash on delivery, say), then the payment is captured and the status stays", () => {
     const order = orderIn("SHIPPED");
-    order.paymentCaptured(cod, "tx-9", by);
+    order.paymentCaptured(cod, capturedAs(order, "tx-9"), by);
     expect(order.view).toMatchObject({ status: "SHIPPED", paymentStatus: "CAPTURED" });
   });
 
   it("when a payment is declined, then the attempt is kept with its code", () => {
     const order = orderIn("PENDING");
-    order.paymentDeclined(cod, "insufficient_funds", by);
+    order.paymentDeclined(cod, "insufficient_funds", { idempotencyKey: "pay:1", amount: order.total }, by);
     expect(order.view).toMatchObject({ status: "PENDING", paymentStatus: "FAILED", paymentFailureReason: "insufficient_funds" });
     expect(order.takeEvents().events).toEqual([{ type: "OrderPaymentFailed", declineCode: "insufficient_funds" }]);
     expect(() => order.checkPayable(cod)).not.toThrow();

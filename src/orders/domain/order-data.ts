@@ -39,6 +39,16 @@ export interface OrderFields {
   taxMinor: bigint;
   shippingMinor: bigint;
   totalMinor: bigint;
+  /** Running sums of the money ledger (ledger/): what it holds in rows, summed. */
+  authorizedMinor: bigint;
+  capturedMinor: bigint;
+  refundedMinor: bigint;
+  /** What the order no longer costs: refunds that lowered its price. */
+  creditedMinor: bigint;
+  refundedShippingMinor: bigint;
+  refundedTaxMinor: bigint;
+  /** Rows in the order's ledger: the next one's position, and the cap. */
+  ledgerEntries: number;
   notes: string;
   trackingNumber: string;
   carrier: string;
@@ -68,6 +78,9 @@ export interface OrderItemFields {
   shippedQuantity: number;
   /** Units in delivered shipments. */
   deliveredQuantity: number;
+  /** Units given back (the first ones: money/refunds.ts), and what they cost with their tax. */
+  refundedQuantity: number;
+  refundedMinor: bigint;
 }
 
 export interface StatusChangeFields {

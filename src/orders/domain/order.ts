@@ -4,6 +4,9 @@ import { money, type Money } from "../../money/money.js";
 import { computeTotals, storedLine, type PricingPolicy, type Totals } from "../../money/totals.js";
 import type { PaymentMethod } from "../../payments/payment-method.js";
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../../platform/errors/domain-errors.js";
+import type { LedgerEntryFields } from "../../ledger/domain/ledger-data.js";
+import { amountRefund, wholeOrderRefund, type RefundPlan } from "../../ledger/domain/ledger.js";
+import { newId } from "../../platform/clock.js";
 import type { AuditStamp } from "./audit-stamp.js";
 import { isFinalItem, transitionItem, type ItemStatus } from "./item-status.js";
 import type { OrderFields, OrderItemFields, StatusChangeFields } from "./order-data.js";
@@ -22,7 +25,15 @@ export type Effect =
   | { readonly kind: "release stock"; readonly reservationId: string }
   /** `previous` is set again if the change does not commit. */
   | { readonly kind: "adjust stock"; readonly reservationId: string; readonly lines: StockLine[]; readonly previous: StockLine[] }
-  | { readonly kind: "refund payment"; readonly orderId: string; readonly transactionId: string; readonly amount: Money };
+  /** `entryId` is the ledger row that records it; the Payment service's refund id goes into it (`refundIssued`). */
+  | {
+      readonly kind: "refund payment";
+      readonly orderId: string;
+      readonly transactionId: string;
+      readonly amount: Money;
+      readonly idempotencyKey: string;
+      readonly entryId: string;
+    };
 
 /** What happened to the order, in its own terms; the outbox adapter writes them as shop.order.events.v1. */
 export type OrderEvent =
@@ -35,6 +46,8 @@ export type OrderEvent =
   | { readonly type: "OrderCancelled"; readonly reason: string; readonly refunded: boolean }
   | { readonly type: "OrderRefunded"; readonly reason: string; readonly amount: Money }
   | { readonly type: "OrderPaid"; readonly amount: Money }
+  | { readonly type: "PaymentCaptured"; readonly amount: Money; readonly transactionId: string }
+  | { readonly type: "RefundIssued"; readonly refund: RefundPlan; readonly reason: string }
   | { readonly type: "OrderPaymentFailed"; readonly declineCode: string }
   | { readonly type: "OrderItemsChanged"; readonly totals: Totals }
   | { readonly type: "OrderItemStatusChanged"; readonly itemId: string; readonly from: ItemStatus; readonly to: ItemStatus }
@@ -87,6 +100,18 @@ export interface DetailsUpdate {
   readonly shippingAddress?: OrderFields["shippingAddress"];
 }
 
+/** An order's ledger holds at most this many rows: payment attempts and refunds end there. */
+export const MAX_LEDGER_ENTRIES = 200;
+
+/** What PayOrder got from the Payment service, to be recorded. */
+export interface CapturedPayment {
+  readonly authorizationId: string;
+  readonly authorizeKey: string;
+  readonly transactionId: string;
+  readonly captureKey: string;
+  readonly amount: Money;
+}
+
 /** An order holds at most this many lines, */
 export const MAX_ITEMS = 50;
 /** of at most this many units each. */
@@ -103,6 +128,7 @@ export class Order {
   readonly #history: StatusChangeView[];
   readonly #changes: StatusChangeView[] = [];
   readonly #events: OrderEvent[] = [];
+  readonly #entries: LedgerEntryFields[] = [];
   #removed: string[] = [];
 
   private constructor(view: OrderView) {
@@ -136,6 +162,13 @@ export class Order {
       paymentUpdatedAt: null,
       currency: order.currency,
       ...totalsFields(totals),
+      authorizedMinor: 0n,
+      capturedMinor: 0n,
+      refundedMinor: 0n,
+      creditedMinor: 0n,
+      refundedShippingMinor: 0n,
+      refundedTaxMinor: 0n,
+      ledgerEntries: 0,
       notes: order.notes,
       trackingNumber: "",
       carrier: "",
@@ -172,8 +205,18 @@ export class Order {
   }
 
   /** What happened since it was placed or restored, each once: the repository writes them with the order. */
-  takeEvents(): { readonly events: OrderEvent[]; readonly statusChanges: StatusChangeView[]; readonly removedItemIds: string[] } {
-    const taken = { events: this.#events.splice(0), statusChanges: this.#changes.splice(0), removedItemIds: this.#removed };
+  takeEvents(): {
+    readonly events: OrderEvent[];
+    readonly statusChanges: StatusChangeView[];
+    readonly removedItemIds: string[];
+    readonly ledgerEntries: LedgerEntryFields[];
+  } {
+    const taken = {
+      events: this.#events.splice(0),
+      statusChanges: this.#changes.splice(0),
+      removedItemIds: this.#removed,
+      ledgerEntries: this.#entries.splice(0),
+    };
     this.#history.push(...taken.statusChanges);
     this.#removed = [];
     return taken;
@@ -242,7 +285,7 @@ export class Order {
   /** Before shipping only (the table says so): the reservation is released and a captured payment refunded. */
   cancel(reason: string, by: AuditStamp): Effect[] {
     this.#moveTo("CANCELLED", reason, by);
-    const refund = this.#refundCaptured(by);
+    const refund = this.#refundCaptured(reason, by);
     this.#moveItems(["PENDING", "PROCESSING"], "CANCELLED");
     this.#data.cancelReason = reason;
     this.#events.push({ type: "OrderCancelled", reason, refunded: refund.length > 0 });
@@ -261,10 +304,11 @@ export class Order {
         [{ type: "PAYMENT", subject: `orders/${this.id}`, description: `payment is ${paymentStatus}` }],
       );
     }
-    const effects = this.#refundCaptured(by);
+    const amount = money(this.#data.currency, this.#data.capturedMinor - this.#data.refundedMinor);
+    const effects = this.#refundCaptured(reason, by);
     if (stockHeld) effects.push({ kind: "release stock", reservationId: this.#data.reservationId });
     this.#moveItems(["PENDING", "PROCESSING"], "CANCELLED");
-    this.#events.push({ type: "OrderRefunded", reason, amount: this.total });
+    this.#events.push({ type: "OrderRefunded", reason, amount });
     return effects;
   }
 
@@ -297,24 +341,68 @@ export class Order {
     }
   }
 
-  /** A declined attempt is kept: payment FAILED with its reason. */
-  paymentDeclined(method: PaymentMethod, declineCode: string, by: AuditStamp): void {
+  /** A declined attempt is kept: payment FAILED with its reason, and a FAILED authorization in the ledger. */
+  paymentDeclined(method: PaymentMethod, declineCode: string, attempt: { idempotencyKey: string; amount: Money }, by: AuditStamp): void {
     this.checkPayable(method);
+    this.#checkLedgerRoom(1);
     this.#setPaymentMethod(method, by);
     this.#data.paymentStatus = "FAILED";
     this.#data.paymentFailureReason = declineCode;
+    const { idempotencyKey, amount } = attempt;
+    this.#record({ kind: "AUTHORIZATION", state: "FAILED", amountMinor: amount.amountMinor, idempotencyKey, failureCode: declineCode }, by);
     this.#events.push({ type: "OrderPaymentFailed", declineCode });
   }
 
-  /** Captured: payment CAPTURED and, where the table allows, the order PAID. */
-  paymentCaptured(method: PaymentMethod, transactionId: string, by: AuditStamp): void {
+  /** Captured: the authorization and the capture in the ledger, payment CAPTURED and, where the table allows, the order PAID. */
+  paymentCaptured(method: PaymentMethod, payment: CapturedPayment, by: AuditStamp): void {
     this.checkPayable(method);
+    this.#checkLedgerRoom(2);
     this.#setPaymentMethod(method, by);
+    const amountMinor = payment.amount.amountMinor;
+    this.#record({ kind: "AUTHORIZATION", amountMinor, reference: payment.authorizationId, idempotencyKey: payment.authorizeKey }, by);
+    this.#record(
+      {
+        kind: "CAPTURE",
+        amountMinor,
+        reference: payment.transactionId,
+        parentReference: payment.authorizationId,
+        idempotencyKey: payment.captureKey,
+      },
+      by,
+    );
+    this.#data.authorizedMinor += amountMinor;
+    this.#data.capturedMinor += amountMinor;
     this.#data.paymentStatus = "CAPTURED";
-    this.#data.paymentTransactionId = transactionId;
+    this.#data.paymentTransactionId = payment.transactionId;
     this.#data.paymentFailureReason = "";
     if (canTransition(this.status, "PAID")) this.#moveTo("PAID", "payment captured", by);
-    this.#events.push({ type: "OrderPaid", amount: this.total });
+    this.#events.push({ type: "PaymentCaptured", amount: payment.amount, transactionId: payment.transactionId });
+    this.#events.push({ type: "OrderPaid", amount: payment.amount });
+  }
+
+  /**
+   * Staff's refund not tied to items (ledger/domain/ledger.ts says how much): shipping, or a
+   * goodwill amount. It lowers what the order costs, so nothing becomes owed by it.
+   */
+  refundAmount(
+    refund: { cause: "SHIPPING" | "GOODWILL"; amountMinor?: bigint; reason: string; idempotencyKey: string },
+    by: AuditStamp,
+  ): Effect[] {
+    const plan = amountRefund(this.id, this.#data, refund.cause, refund.amountMinor);
+    this.#checkLedgerRoom(1);
+    return [this.#refund(plan, refund.reason, refund.idempotencyKey, by)];
+  }
+
+  /** The ledger rows this change added so far (taken with the events when it is stored). */
+  get newLedgerEntries(): readonly Readonly<LedgerEntryFields>[] {
+    return this.#entries.map((entry) => ({ ...entry }));
+  }
+
+  /** The Payment service's id of a refund this change asked for, kept in its ledger row. */
+  refundIssued(entryId: string, refundId: string): void {
+    const entry = this.#entries.find((candidate) => candidate.id === entryId);
+    if (!entry) throw new Error(`refundIssued: no ledger entry ${entryId} in this change`);
+    entry.reference = refundId;
   }
 
   /** Throws unless the line can be added now; checked before the catalog is asked for its price. */
@@ -485,12 +573,92 @@ export class Order {
     return [{ kind: "adjust stock", reservationId: this.#data.reservationId, lines: this.#stockLines(), previous: before }];
   }
 
-  /** Refunds the whole captured amount, once per order whatever the path (cancel or refund). */
-  #refundCaptured(by: AuditStamp): Effect[] {
-    if (this.#data.paymentStatus !== "CAPTURED") return [];
-    this.#data.paymentStatus = "REFUNDED";
-    this.#data.paymentUpdatedAt = by.at;
-    return [{ kind: "refund payment", orderId: this.id, transactionId: this.#data.paymentTransactionId, amount: this.total }];
+  /**
+   * The order ends: it costs nothing from now on, and what is left of the capture goes back, once
+   * per order whatever the path (cancel or refund): its key is the order's.
+   */
+  #refundCaptured(reason: string, by: AuditStamp): Effect[] {
+    const plan = wholeOrderRefund(this.#data, this.#items);
+    if (this.#data.paymentStatus !== "CAPTURED" || plan.amountMinor <= 0n) {
+      this.#data.creditedMinor += plan.creditMinor;
+      return [];
+    }
+    return [this.#refund(plan, reason, `refund:${this.id}`, by)];
+  }
+
+  /** A refund in the ledger and the running sums; the Payment service is asked by the effect returned. */
+  #refund(plan: RefundPlan, reason: string, idempotencyKey: string, by: AuditStamp): Effect {
+    const data = this.#data;
+    const entry = this.#record(
+      {
+        kind: "REFUND",
+        amountMinor: plan.amountMinor,
+        parentReference: data.paymentTransactionId,
+        idempotencyKey,
+        refundCause: plan.cause,
+        breakdown: plan.breakdown,
+        reason,
+      },
+      by,
+    );
+    data.refundedMinor += plan.amountMinor;
+    data.creditedMinor += plan.creditMinor;
+    data.refundedShippingMinor += plan.shippingMinor;
+    data.refundedTaxMinor += plan.taxMinor;
+    for (const line of plan.lines) {
+      const item = this.#item(line.itemId);
+      item.refundedQuantity += line.quantity;
+      item.refundedMinor += line.amountMinor;
+    }
+    if (data.refundedMinor === data.capturedMinor) data.paymentStatus = "REFUNDED";
+    data.paymentUpdatedAt = by.at;
+    this.#events.push({ type: "RefundIssued", refund: plan, reason });
+    const amount = money(data.currency, plan.amountMinor);
+    return {
+      kind: "refund payment",
+      orderId: this.id,
+      transactionId: data.paymentTransactionId,
+      amount,
+      idempotencyKey,
+      entryId: entry.id,
+    };
+  }
+
+  /**
+   * Payment attempts and staff's refunds stop at MAX_LEDGER_ENTRIES rows (so declined tokens
+   * cannot be tried without end); the whole-order refund, once per order, always fits.
+   */
+  #checkLedgerRoom(rows: number): void {
+    if (this.#data.ledgerEntries + rows > MAX_LEDGER_ENTRIES) {
+      throw new FailedPreconditionError("LEDGER_FULL", `an order's ledger holds at most ${MAX_LEDGER_ENTRIES} payment entries`, [
+        { type: "PAYMENT", subject: `orders/${this.id}`, description: `${this.#data.ledgerEntries} entries` },
+      ]);
+    }
+  }
+
+  /** A new row of the ledger. */
+  #record(
+    entry: Partial<LedgerEntryFields> & Pick<LedgerEntryFields, "kind" | "amountMinor" | "idempotencyKey">,
+    by: AuditStamp,
+  ): LedgerEntryFields {
+    const row: LedgerEntryFields = {
+      id: newId(),
+      orderId: this.id,
+      position: ++this.#data.ledgerEntries,
+      state: "SUCCEEDED",
+      currency: this.#data.currency,
+      reference: "",
+      parentReference: "",
+      refundCause: "",
+      breakdown: null,
+      failureCode: "",
+      actor: by.actor,
+      reason: "",
+      createdAt: by.at,
+      ...entry,
+    };
+    this.#entries.push(row);
+    return row;
   }
 
   #setPaymentMethod(method: PaymentMethod, by: AuditStamp): void {
@@ -511,5 +679,13 @@ function totalsFields(totals: Totals) {
 
 function itemFields(item: NewItem): Omit<OrderItemFields, "position"> {
   const { unitPrice, ...rest } = item;
-  return { ...rest, unitPriceMinor: unitPrice.amountMinor, status: "PENDING", shippedQuantity: 0, deliveredQuantity: 0 };
+  return {
+    ...rest,
+    unitPriceMinor: unitPrice.amountMinor,
+    status: "PENDING",
+    shippedQuantity: 0,
+    deliveredQuantity: 0,
+    refundedQuantity: 0,
+    refundedMinor: 0n,
+  };
 }

@@ -78,6 +78,17 @@ export const ORDER_VISIBILITY: VisibilityTable = {
     create_time: ALL,
     update_time: ALL,
     partially_shipped: ALL,
+    // Money is the buyer's and staff's; a seller sees its own lines, not the order's payment.
+    balance: NOT_SELLER,
+  },
+  "shop.order.v1.Balance": {
+    authorized: NOT_SELLER,
+    captured: NOT_SELLER,
+    refunded: NOT_SELLER,
+    current_total: NOT_SELLER,
+    outstanding: NOT_SELLER,
+    refunded_shipping: NOT_SELLER,
+    refunded_tax: NOT_SELLER,
   },
   "shop.order.v1.Customer": {
     email: NOT_SELLER,
@@ -108,6 +119,9 @@ export const ORDER_VISIBILITY: VisibilityTable = {
     variant_attributes: ALL,
     shipped_quantity: ALL,
     delivered_quantity: ALL,
+    // A seller sees what of its own lines came back.
+    refunded_quantity: ALL,
+    refunded_amount: ALL,
   },
   "shop.order.v1.Payment": {
     method: NOT_SELLER,

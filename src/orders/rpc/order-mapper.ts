@@ -5,12 +5,14 @@ import {
   OrderStatus as OrderStatusProto,
   PaymentMethodType,
   PaymentStatus,
+  type BalanceSchema,
   type GetOrderStatusResponseSchema,
   type OrderSchema,
   type OrderItemSchema,
   type PaymentSchema,
   type StatusChangeSchema,
 } from "../../../gen/shop/order/v1/order_pb.js";
+import { balanceOf } from "../../ledger/domain/ledger.js";
 import { money } from "../../money/money.js";
 import { linePricesToProto, toMoneyProto } from "../../money/money-proto.js";
 import { storedLine } from "../../money/totals.js";
@@ -46,6 +48,8 @@ export function itemToProto(item: OrderItemView, currency: string): MessageInitS
     variantAttributes: item.variantAttributes,
     shippedQuantity: item.shippedQuantity,
     deliveredQuantity: item.deliveredQuantity,
+    refundedQuantity: item.refundedQuantity,
+    refundedAmount: toMoneyProto(money(currency, item.refundedMinor)),
   };
 }
 
@@ -100,6 +104,21 @@ export function orderToProto(order: OrderView): MessageInitShape<typeof OrderSch
     createTime: timestampFromDate(order.createdAt),
     updateTime: timestampFromDate(order.updatedAt),
     partiallyShipped: partiallyShipped(order),
+    balance: balanceToProto(order),
+  };
+}
+
+export function balanceToProto(order: OrderView): MessageInitShape<typeof BalanceSchema> {
+  const amount = (minor: bigint) => toMoneyProto(money(order.currency, minor));
+  const balance = balanceOf(order);
+  return {
+    authorized: amount(balance.authorizedMinor),
+    captured: amount(balance.capturedMinor),
+    refunded: amount(balance.refundedMinor),
+    currentTotal: amount(balance.currentTotalMinor),
+    outstanding: amount(balance.outstandingMinor),
+    refundedShipping: amount(order.refundedShippingMinor),
+    refundedTax: amount(order.refundedTaxMinor),
   };
 }
 

@@ -10,7 +10,7 @@ import { mutateFulfilment, type FulfilmentMutation } from "../../fulfilment/muta
 import type { OrderView } from "../domain/order.js";
 import { addItem, applyEdit } from "../edit-items.js";
 import { listOrders } from "../list-orders.js";
-import { mutateOrder, type OrderMutation } from "../mutate-order.js";
+import type { OrderMutation } from "../mutate-order.js";
 import type { OrderDeps } from "../order-deps.js";
 import { orderEventLog, retryOrderEvents } from "../order-event-log.js";
 import { orderHistory } from "../order-history.js";
@@ -19,8 +19,9 @@ import { placeOrder } from "../place-order.js";
 import { assertOrderVisible, findOrder } from "../store/order-queries.js";
 import { watchOrder } from "../watch-order.js";
 import { LIST_ORDERS_FILTERS, ORDER_VISIBILITY } from "./order-access.js";
+import { changeOrder, nothing, present, withOrder, type Runner } from "./order-change.js";
 import { buyerOf, readerOf } from "./order-callers.js";
-import { changeAsSeen, orderStatusToProto, orderToProto, trackingToProto } from "./order-mapper.js";
+import { changeAsSeen, orderStatusToProto, trackingToProto } from "./order-mapper.js";
 import {
   parseAddItem,
   parseChangeQuantity,
@@ -36,71 +37,22 @@ import type { ChangeTarget } from "./requests/field-rules.js";
 import { parseOrderId } from "./requests/field-rules.js";
 import { parsePlaceOrder } from "./requests/place-order-request.js";
 import { historyPageToken, parseGetOrderHistory, parseListOrders, parseWatchOrder } from "./requests/read-requests.js";
-import { sellerItems, sellerOrderToProto } from "./seller-view.js";
-
-/**
- * The order as the caller may see it: narrowed to its own items for a seller, then every field the
- * visibility table (order-access.ts) does not grant the caller's role cleared.
- */
-function present(principal: Principal) {
-  const { sellerId } = readerOf(principal);
-  const viewer = viewerOf(principal);
-  return (order: OrderView) =>
-    keepVisible(
-      ORDER_VISIBILITY,
-      pb.OrderSchema,
-      sellerId === undefined ? orderToProto(order) : sellerOrderToProto(order, sellerId),
-      viewer,
-    );
-}
-
-/** How a change runs: mutateOrder, or mutateFulfilment for changes that ship (their stock operations recorded first). */
-type Runner = (
-  scope: RpcScope,
-  deps: OrderDeps,
-  target: Parameters<typeof mutateOrder>[2],
-  mutation: OrderMutation,
-  beforeCommit: Parameters<typeof mutateOrder>[4],
-) => Promise<OrderView>;
-
-const withOrder = (order: OrderView, principal: Principal) => ({ order: present(principal)(order) });
-const nothing = () => ({});
+import { sellerItems } from "./seller-view.js";
 
 /**
  * Thin handlers: proto in, use case, proto out. Who may call each is ORDER_ACCESS, checked by the
  * call chain before any handler runs; errors are mapped once, by the chain (platform/rpc/rpc-chain.ts).
  */
 export function orderService(deps: OrderDeps): ScopedImpl<typeof pb.OrderService> {
-  /**
-   * Every change to an existing order, named by its method: idempotent by request id (per RPC,
-   * caller and order), then one locked, versioned transaction in which the response is recorded.
-   * A stored response is replayed only while the caller may still see the order (a deleted order
-   * stays visible to the retry of its own deletion).
-   */
-  function mutate<I extends DescMessage, O extends DescMessage>(
+  const mutate = <I extends DescMessage, O extends DescMessage>(
     method: DescMethodUnary<I, O>,
     request: MessageShape<I>,
     scope: RpcScope,
     command: ChangeTarget,
     mutation: OrderMutation,
     respond: (order: OrderView, principal: Principal) => MessageInitShape<O>,
-    run: Runner = mutateOrder,
-  ): Promise<MessageShape<O>> {
-    const target = { ...command, ...readerOf(scope.principal) };
-    const includeDeleted = method === (pb.OrderService.method.deleteOrder as DescMethodUnary);
-    const call = {
-      rpc: method.name,
-      caller: scope.principal.userId,
-      parts: [command.orderId, command.requestId],
-      requestSchema: method.input,
-      request: withoutCardData(method.input, request),
-      responseSchema: method.output,
-      beforeReplay: () => assertOrderVisible(scope.em, command.orderId, { ...target, includeDeleted }),
-    };
-    return deps.idempotency.run(scope, call, (record) =>
-      run(scope, deps, target, mutation, (tx, changed) => record(tx, create(method.output, respond(changed, scope.principal)))),
-    );
-  }
+    run?: Runner,
+  ) => changeOrder(deps, method, request, scope, command, mutation, respond, run);
 
   /** A change that may ship, deliver or drop units of the fulfilment orders: their stock operations are recorded first (mutate-fulfilment.ts). */
   function fulfil<I extends DescMessage, O extends DescMessage>(

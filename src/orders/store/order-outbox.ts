@@ -5,6 +5,7 @@ import {
   ItemStatus as ItemStatusEvent,
   OrderEventSchema,
   OrderStatus as OrderStatusEvent,
+  RefundCause,
   type LineItemSchema,
 } from "../../../gen/shop/order/events/v1/order_events_pb.js";
 import { money } from "../../money/money.js";
@@ -106,6 +107,28 @@ function payloadOf(event: OrderEvent, order: OrderView): EventPayload {
       return { case: "orderRefunded", value: { amount: toMoneyProto(event.amount), reason: event.reason } };
     case "OrderPaid":
       return { case: "orderPaid", value: { amount: toMoneyProto(event.amount) } };
+    case "PaymentCaptured":
+      return { case: "paymentCaptured", value: { amount: toMoneyProto(event.amount) } };
+    case "RefundIssued": {
+      const { refund } = event;
+      return {
+        case: "refundIssued",
+        value: {
+          amount: amount(refund.amountMinor),
+          cause: RefundCause[refund.cause],
+          lines: refund.lines.map((line) => ({
+            itemId: line.itemId,
+            quantity: line.quantity,
+            amount: amount(line.amountMinor),
+            tax: amount(line.taxMinor),
+          })),
+          shipping: amount(refund.shippingMinor),
+          tax: amount(refund.taxMinor),
+          other: amount(BigInt(refund.breakdown.otherMinor)),
+          reason: event.reason,
+        },
+      };
+    }
     case "OrderPaymentFailed":
       return { case: "orderPaymentFailed", value: { declineCode: event.declineCode } };
     case "OrderItemsChanged":

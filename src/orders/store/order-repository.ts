@@ -4,6 +4,7 @@ import { outboxInsert } from "../../outbox/outbox-writer.js";
 import { NotFoundError, VersionConflictError } from "../../platform/errors/domain-errors.js";
 import type { FulfilmentOrder } from "../../fulfilment/domain/fulfilment-order.js";
 import { fulfilmentPayloads } from "../../fulfilment/store/fulfilment-outbox.js";
+import { ledgerSteps } from "../../ledger/store/ledger-store.js";
 import { fulfilmentSteps, newFulfilmentSteps, type LoadedFulfilment } from "../../fulfilment/store/fulfilment-repository.js";
 import { Order, type OrderView } from "../domain/order.js";
 import { orderCodecs } from "./order-codecs.js";
@@ -88,7 +89,7 @@ export async function lockOrder(tx: EntityManager, target: LockTarget): Promise<
 /**
  * Stores a locked order's change in one statement: the columns of the order that changed (and its
  * version, one up), its items added or changed, those removed, its new history, its fulfilment
- * orders and shipments that changed (when they were read) and the events of both. Nothing is
+ * orders and shipments that changed (when they were read), its new ledger rows, and the events of both. Nothing is
  * written when the change made no event.
  */
 export async function saveOrder(
@@ -99,7 +100,7 @@ export async function saveOrder(
   fulfilment?: LoadedFulfilment,
 ): Promise<void> {
   const { order, stored } = locked;
-  const { events, statusChanges, removedItemIds } = order.takeEvents();
+  const { events, statusChanges, removedItemIds, ledgerEntries } = order.takeEvents();
   const fulfilmentEvents = fulfilment?.orders.flatMap((each) => each.takeEvents()) ?? [];
   if (!events.length && !fulfilmentEvents.length) return;
   const { orders, items, history } = orderCodecs(tx);
@@ -140,6 +141,9 @@ export async function saveOrder(
       statusChanges.flatMap((change) => history.values({ ...change, order: view.id })),
     );
   }
+  const ledger = ledgerSteps(tx, ledgerEntries);
+  steps.push(...ledger.sql);
+  params.push(...ledger.params);
   let payloads: EventPayload[] = [];
   if (fulfilment) {
     const also = fulfilmentSteps(tx, fulfilment.orders, fulfilment.stored, now);

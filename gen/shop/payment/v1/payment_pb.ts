@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shop/payment/v1/payment.proto.
  */
 export const file_shop_payment_v1_payment: GenFile = /*@__PURE__*/
-  fileDesc("Ch1zaG9wL3BheW1lbnQvdjEvcGF5bWVudC5wcm90bxIPc2hvcC5wYXltZW50LnYxIr8BCg1QYXltZW50U291cmNlEhQKCmNhcmRfdG9rZW4YASABKAlIABIRCgd1cGlfdnBhGAIgASgJSAASEwoJYmFua19jb2RlGAMgASgJSAASKQoGd2FsbGV0GAQgASgLMhcuc2hvcC5wYXltZW50LnYxLldhbGxldEgAEjsKEGNhc2hfb25fZGVsaXZlcnkYBSABKAsyHy5zaG9wLnBheW1lbnQudjEuQ2FzaE9uRGVsaXZlcnlIAEIICgZzb3VyY2UiLQoGV2FsbGV0EhAKCHByb3ZpZGVyGAEgASgJEhEKCXdhbGxldF9pZBgCIAEoCSIQCg5DYXNoT25EZWxpdmVyeSKTAQoQQXV0aG9yaXplUmVxdWVzdBIXCg9pZGVtcG90ZW5jeV9rZXkYASABKAkSEAoIb3JkZXJfaWQYAiABKAkSJAoGYW1vdW50GAMgASgLMhQuc2hvcC5tb25leS52MS5Nb25leRIuCgZzb3VyY2UYBCABKAsyHi5zaG9wLnBheW1lbnQudjEuUGF5bWVudFNvdXJjZSKCAQoRQXV0aG9yaXplUmVzcG9uc2USNAoKYXV0aG9yaXplZBgBIAEoCzIeLnNob3AucGF5bWVudC52MS5BdXRob3JpemF0aW9uSAASLAoIZGVjbGluZWQYAiABKAsyGC5zaG9wLnBheW1lbnQudjEuRGVjbGluZUgAQgkKB291dGNvbWUiKQoNQXV0aG9yaXphdGlvbhIYChBhdXRob3JpemF0aW9uX2lkGAEgASgJIjAKB0RlY2xpbmUSFAoMZGVjbGluZV9jb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkiaQoOQ2FwdHVyZVJlcXVlc3QSFwoPaWRlbXBvdGVuY3lfa2V5GAEgASgJEhgKEGF1dGhvcml6YXRpb25faWQYAiABKAkSJAoGYW1vdW50GAMgASgLMhQuc2hvcC5tb25leS52MS5Nb25leSIpCg9DYXB0dXJlUmVzcG9uc2USFgoOdHJhbnNhY3Rpb25faWQYASABKAkiZgoNUmVmdW5kUmVxdWVzdBIXCg9pZGVtcG90ZW5jeV9rZXkYASABKAkSFgoOdHJhbnNhY3Rpb25faWQYAiABKAkSJAoGYW1vdW50GAMgASgLMhQuc2hvcC5tb25leS52MS5Nb25leSIjCg5SZWZ1bmRSZXNwb25zZRIRCglyZWZ1bmRfaWQYASABKAkiQAoLVm9pZFJlcXVlc3QSFwoPaWRlbXBvdGVuY3lfa2V5GAEgASgJEhgKEGF1dGhvcml6YXRpb25faWQYAiABKAkiDgoMVm9pZFJlc3BvbnNlMsICCg5QYXltZW50U2VydmljZRJSCglBdXRob3JpemUSIS5zaG9wLnBheW1lbnQudjEuQXV0aG9yaXplUmVxdWVzdBoiLnNob3AucGF5bWVudC52MS5BdXRob3JpemVSZXNwb25zZRJMCgdDYXB0dXJlEh8uc2hvcC5wYXltZW50LnYxLkNhcHR1cmVSZXF1ZXN0GiAuc2hvcC5wYXltZW50LnYxLkNhcHR1cmVSZXNwb25zZRJJCgZSZWZ1bmQSHi5zaG9wLnBheW1lbnQudjEuUmVmdW5kUmVxdWVzdBofLnNob3AucGF5bWVudC52MS5SZWZ1bmRSZXNwb25zZRJDCgRWb2lkEhwuc2hvcC5wYXltZW50LnYxLlZvaWRSZXF1ZXN0Gh0uc2hvcC5wYXltZW50LnYxLlZvaWRSZXNwb25zZWIGcHJvdG8z", [file_shop_money_v1_money]);
+  fileDesc("Ch1zaG9wL3BheW1lbnQvdjEvcGF5bWVudC5wcm90bxIPc2hvcC5wYXltZW50LnYxIr8BCg1QYXltZW50U291cmNlEhQKCmNhcmRfdG9rZW4YASABKAlIABIRCgd1cGlfdnBhGAIgASgJSAASEwoJYmFua19jb2RlGAMgASgJSAASKQoGd2FsbGV0GAQgASgLMhcuc2hvcC5wYXltZW50LnYxLldhbGxldEgAEjsKEGNhc2hfb25fZGVsaXZlcnkYBSABKAsyHy5zaG9wLnBheW1lbnQudjEuQ2FzaE9uRGVsaXZlcnlIAEIICgZzb3VyY2UiLQoGV2FsbGV0EhAKCHByb3ZpZGVyGAEgASgJEhEKCXdhbGxldF9pZBgCIAEoCSIQCg5DYXNoT25EZWxpdmVyeSKTAQoQQXV0aG9yaXplUmVxdWVzdBIXCg9pZGVtcG90ZW5jeV9rZXkYASABKAkSEAoIb3JkZXJfaWQYAiABKAkSJAoGYW1vdW50GAMgASgLMhQuc2hvcC5tb25leS52MS5Nb25leRIuCgZzb3VyY2UYBCABKAsyHi5zaG9wLnBheW1lbnQudjEuUGF5bWVudFNvdXJjZSKCAQoRQXV0aG9yaXplUmVzcG9uc2USNAoKYXV0aG9yaXplZBgBIAEoCzIeLnNob3AucGF5bWVudC52MS5BdXRob3JpemF0aW9uSAASLAoIZGVjbGluZWQYAiABKAsyGC5zaG9wLnBheW1lbnQudjEuRGVjbGluZUgAQgkKB291dGNvbWUiTwoNQXV0aG9yaXphdGlvbhIYChBhdXRob3JpemF0aW9uX2lkGAEgASgJEiQKBmFtb3VudBgCIAEoCzIULnNob3AubW9uZXkudjEuTW9uZXkiMAoHRGVjbGluZRIUCgxkZWNsaW5lX2NvZGUYASABKAkSDwoHbWVzc2FnZRgCIAEoCSJpCg5DYXB0dXJlUmVxdWVzdBIXCg9pZGVtcG90ZW5jeV9rZXkYASABKAkSGAoQYXV0aG9yaXphdGlvbl9pZBgCIAEoCRIkCgZhbW91bnQYAyABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5IngKD0NhcHR1cmVSZXNwb25zZRIWCg50cmFuc2FjdGlvbl9pZBgBIAEoCRIkCgZhbW91bnQYAiABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5EicKCXJlbWFpbmluZxgDIAEoCzIULnNob3AubW9uZXkudjEuTW9uZXkiZgoNUmVmdW5kUmVxdWVzdBIXCg9pZGVtcG90ZW5jeV9rZXkYASABKAkSFgoOdHJhbnNhY3Rpb25faWQYAiABKAkSJAoGYW1vdW50GAMgASgLMhQuc2hvcC5tb25leS52MS5Nb25leSJyCg5SZWZ1bmRSZXNwb25zZRIRCglyZWZ1bmRfaWQYASABKAkSJAoGYW1vdW50GAIgASgLMhQuc2hvcC5tb25leS52MS5Nb25leRInCglyZW1haW5pbmcYAyABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5ImYKC1ZvaWRSZXF1ZXN0EhcKD2lkZW1wb3RlbmN5X2tleRgBIAEoCRIYChBhdXRob3JpemF0aW9uX2lkGAIgASgJEiQKBmFtb3VudBgDIAEoCzIULnNob3AubW9uZXkudjEuTW9uZXkiNAoMVm9pZFJlc3BvbnNlEiQKBmFtb3VudBgBIAEoCzIULnNob3AubW9uZXkudjEuTW9uZXkywgIKDlBheW1lbnRTZXJ2aWNlElIKCUF1dGhvcml6ZRIhLnNob3AucGF5bWVudC52MS5BdXRob3JpemVSZXF1ZXN0GiIuc2hvcC5wYXltZW50LnYxLkF1dGhvcml6ZVJlc3BvbnNlEkwKB0NhcHR1cmUSHy5zaG9wLnBheW1lbnQudjEuQ2FwdHVyZVJlcXVlc3QaIC5zaG9wLnBheW1lbnQudjEuQ2FwdHVyZVJlc3BvbnNlEkkKBlJlZnVuZBIeLnNob3AucGF5bWVudC52MS5SZWZ1bmRSZXF1ZXN0Gh8uc2hvcC5wYXltZW50LnYxLlJlZnVuZFJlc3BvbnNlEkMKBFZvaWQSHC5zaG9wLnBheW1lbnQudjEuVm9pZFJlcXVlc3QaHS5zaG9wLnBheW1lbnQudjEuVm9pZFJlc3BvbnNlYgZwcm90bzM", [file_shop_money_v1_money]);
 
 /**
  * Where the money comes from.
@@ -173,6 +173,13 @@ export type Authorization = Message<"shop.payment.v1.Authorization"> & {
    * @generated from field: string authorization_id = 1;
    */
   authorizationId: string;
+
+  /**
+   * What is held; the amount asked for unless the provider held less.
+   *
+   * @generated from field: shop.money.v1.Money amount = 2;
+   */
+  amount?: Money | undefined;
 };
 
 /**
@@ -221,6 +228,8 @@ export type CaptureRequest = Message<"shop.payment.v1.CaptureRequest"> & {
   authorizationId: string;
 
   /**
+   * At most what the authorization still holds; several captures may take it in parts.
+   *
    * @generated from field: shop.money.v1.Money amount = 3;
    */
   amount?: Money | undefined;
@@ -241,6 +250,20 @@ export type CaptureResponse = Message<"shop.payment.v1.CaptureResponse"> & {
    * @generated from field: string transaction_id = 1;
    */
   transactionId: string;
+
+  /**
+   * What was taken.
+   *
+   * @generated from field: shop.money.v1.Money amount = 2;
+   */
+  amount?: Money | undefined;
+
+  /**
+   * What the authorization still holds after this capture.
+   *
+   * @generated from field: shop.money.v1.Money remaining = 3;
+   */
+  remaining?: Money | undefined;
 };
 
 /**
@@ -265,6 +288,8 @@ export type RefundRequest = Message<"shop.payment.v1.RefundRequest"> & {
   transactionId: string;
 
   /**
+   * At most what the capture took less what was refunded of it; several refunds may take it in parts.
+   *
    * @generated from field: shop.money.v1.Money amount = 3;
    */
   amount?: Money | undefined;
@@ -285,6 +310,20 @@ export type RefundResponse = Message<"shop.payment.v1.RefundResponse"> & {
    * @generated from field: string refund_id = 1;
    */
   refundId: string;
+
+  /**
+   * What was given back.
+   *
+   * @generated from field: shop.money.v1.Money amount = 2;
+   */
+  amount?: Money | undefined;
+
+  /**
+   * What of the capture is still refundable after this refund.
+   *
+   * @generated from field: shop.money.v1.Money remaining = 3;
+   */
+  remaining?: Money | undefined;
 };
 
 /**
@@ -307,6 +346,14 @@ export type VoidRequest = Message<"shop.payment.v1.VoidRequest"> & {
    * @generated from field: string authorization_id = 2;
    */
   authorizationId: string;
+
+  /**
+   * Releases only this much of what the authorization still holds (an order whose total went
+   * down); unset releases all of it.
+   *
+   * @generated from field: shop.money.v1.Money amount = 3;
+   */
+  amount?: Money | undefined;
 };
 
 /**
@@ -320,6 +367,12 @@ export const VoidRequestSchema: GenMessage<VoidRequest> = /*@__PURE__*/
  * @generated from message shop.payment.v1.VoidResponse
  */
 export type VoidResponse = Message<"shop.payment.v1.VoidResponse"> & {
+  /**
+   * What was released.
+   *
+   * @generated from field: shop.money.v1.Money amount = 1;
+   */
+  amount?: Money | undefined;
 };
 
 /**
