@@ -14,6 +14,8 @@ import { FULFILLMENT_ACCESS, FULFILLMENT_VISIBILITY } from "../src/fulfilment/rp
 import { FulfillmentService } from "../gen/shop/order/v1/fulfillment_pb.js";
 import { OrderLedgerService } from "../gen/shop/order/v1/ledger_pb.js";
 import { LEDGER_ACCESS, LEDGER_VISIBILITY } from "../src/ledger/rpc/ledger-access.js";
+import { OrderChangeService } from "../gen/shop/order/v1/changes_pb.js";
+import { CHANGE_ACCESS, CHANGE_VISIBILITY } from "../src/changes/rpc/change-access.js";
 import { VIEWERS, type ByViewer, type Grant, type VisibilityTable } from "../src/platform/auth/visibility.js";
 
 export const SECURITY_DOC = "docs/security.md";
@@ -51,8 +53,9 @@ export const SERVICES = [
   { service: CartService, access: CART_ACCESS as Record<string, ByViewer | undefined> },
   { service: FulfillmentService, access: FULFILLMENT_ACCESS as Record<string, ByViewer | undefined> },
   { service: OrderLedgerService, access: LEDGER_ACCESS as Record<string, ByViewer | undefined> },
+  { service: OrderChangeService, access: CHANGE_ACCESS as Record<string, ByViewer | undefined> },
 ];
-export const VISIBILITY: VisibilityTable = { ...CART_VISIBILITY, ...FULFILLMENT_VISIBILITY, ...LEDGER_VISIBILITY };
+export const VISIBILITY: VisibilityTable = { ...CART_VISIBILITY, ...FULFILLMENT_VISIBILITY, ...LEDGER_VISIBILITY, ...CHANGE_VISIBILITY };
 
 export function accessMarkdown(): string {
   const services = SERVICES;

@@ -7,6 +7,7 @@ import { file_shop_order_events_v1_order_events } from "../gen/shop/order/events
 import { OrderService, file_shop_order_v1_order } from "../gen/shop/order/v1/order_pb.js";
 import { FulfillmentService, file_shop_order_v1_fulfillment } from "../gen/shop/order/v1/fulfillment_pb.js";
 import { OrderLedgerService, file_shop_order_v1_ledger } from "../gen/shop/order/v1/ledger_pb.js";
+import { OrderChangeService, file_shop_order_v1_changes } from "../gen/shop/order/v1/changes_pb.js";
 import { startReservationSweeper } from "./reservations/reservation-sweeper.js";
 import { startCartCleanup } from "./cart/cart-cleanup.js";
 import { cartService } from "./cart/rpc/cart-service.js";
@@ -32,6 +33,8 @@ import { ORDER_ACCESS } from "./orders/rpc/order-access.js";
 import { FULFILLMENT_ACCESS } from "./fulfilment/rpc/fulfilment-access.js";
 import { fulfilmentService } from "./fulfilment/rpc/fulfilment-service.js";
 import { LEDGER_ACCESS } from "./ledger/rpc/ledger-access.js";
+import { CHANGE_ACCESS } from "./changes/rpc/change-access.js";
+import { changeService } from "./changes/rpc/change-service.js";
 import { ledgerService } from "./ledger/rpc/ledger-service.js";
 import { createAuthenticator } from "./platform/auth/auth-config.js";
 import { developmentKey } from "./platform/development-keys.js";
@@ -149,6 +152,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     clock: systemClock,
     topic: config.kafka?.topic ?? "orders.v1",
     estimatedDeliveryDays: config.estimatedDeliveryDays,
+    returns: config.returns,
     idempotency: new Idempotency(hashKey),
     notifications: new OrderNotifications(changes),
     watch: { maxLifetimeMs: config.watch.maxLifetimeMs, heartbeatMs: config.watch.heartbeatMs },
@@ -158,6 +162,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     serve(CartService, cartService({ ...orderDeps, cart: config.cart }), CART_ACCESS, scopeDeps),
     serve(FulfillmentService, fulfilmentService(orderDeps), FULFILLMENT_ACCESS, scopeDeps),
     serve(OrderLedgerService, ledgerService(orderDeps), LEDGER_ACCESS, scopeDeps),
+    serve(OrderChangeService, changeService(orderDeps), CHANGE_ACCESS, scopeDeps),
   ];
   const stopCartCleanup = startCartCleanup(orm, config.cart.cleanupIntervalMs, log);
   const stopReservationSweeper = startReservationSweeper(orm, inventory, config.reservationSweepMs, log);
@@ -183,6 +188,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
       file_shop_order_v1_order,
       file_shop_order_v1_fulfillment,
       file_shop_order_v1_ledger,
+      file_shop_order_v1_changes,
       file_shop_order_events_v1_order_events,
       file_shop_order_v1_order_errors,
       file_shop_cart_v1_cart,

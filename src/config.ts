@@ -111,6 +111,10 @@ const fields = z.object({
   FREE_SHIPPING_THRESHOLD_MINOR: z.coerce.number().int().min(0).default(5000),
   FLAT_SHIPPING_MINOR: z.coerce.number().int().min(0).default(599),
   ESTIMATED_DELIVERY_DAYS: z.coerce.number().int().min(0).max(365).default(5),
+  // Customers ask for returns within this many days of the units' shipment; staff are not bound by it.
+  RETURN_WINDOW_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
+  // When a return is refunded: when its goods are received, or as soon as it is confirmed.
+  RETURN_REFUND_ON: z.enum(["receipt", "request"]).default("receipt"),
 
   CART_MAX_LINES: z.coerce.number().int().min(1).max(500).default(50),
   CART_MAX_QUANTITY: z.coerce.number().int().min(1).max(10_000).default(99),
@@ -284,6 +288,7 @@ function toConfig(env: z.infer<typeof schema>) {
       flatShippingMinor: BigInt(env.FLAT_SHIPPING_MINOR),
     },
     estimatedDeliveryDays: env.ESTIMATED_DELIVERY_DAYS,
+    returns: { windowDays: env.RETURN_WINDOW_DAYS, refundOn: env.RETURN_REFUND_ON },
     reservationSweepMs: env.RESERVATION_SWEEP_MS,
     cart: {
       maxLines: env.CART_MAX_LINES,

@@ -88,6 +88,8 @@ export interface Inventory {
   move(reservationId: string, operation: MoveOperation, signal: AbortSignal): Promise<void>;
   /** Reverses the operation if it happened, and makes sure it never will if it has not: how a failed change takes its calls back. */
   undo(reservationId: string, operationId: string, signal: AbortSignal): Promise<void>;
+  /** Shipped units back on sale at the locations named (a return received in good condition). */
+  restock(reservationId: string, operation: UnitsOperation, signal: AbortSignal): Promise<void>;
   /** The seller's locations, in the order reservations take stock. */
   locations(sellerId: string, signal: AbortSignal): Promise<StockLocation[]>;
 }

@@ -137,7 +137,7 @@ const OperationSchema = defineEntity({
   properties: {
     reservationId: p.string().primary(),
     operationId: p.string().primary(),
-    kind: p.enum(["COMMIT", "UNCOMMIT", "MOVE", "RELEASE", "NONE"] as const),
+    kind: p.enum(["COMMIT", "UNCOMMIT", "MOVE", "RELEASE", "RESTOCK", "NONE"] as const),
     units: p.json<OperationUnits[]>(),
     undone: p.boolean(),
     createdAt: p.datetime(),

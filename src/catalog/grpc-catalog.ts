@@ -145,6 +145,11 @@ export class GrpcInventory implements Inventory {
     await this.takeStock((options) => this.client.moveReservation(request, options), signal);
   }
 
+  async restock(reservationId: string, { operationId, units }: UnitsOperation, signal: AbortSignal) {
+    const request = { reservationId, operationId, allocations: [...units] };
+    await this.guard.safe((attempt) => this.client.restockReturn(request, callOptions(this.timeoutMs, attempt)), signal);
+  }
+
   async undo(reservationId: string, operationId: string, signal: AbortSignal) {
     const request = { reservationId, operationId };
     await this.guard.safe((attempt) => this.client.undoReservationOperation(request, callOptions(this.timeoutMs, attempt)), signal);

@@ -14,6 +14,7 @@ import {
 import { FulfilmentOrderRow, ShipmentRow } from "../fulfilment/store/fulfilment.entity.js";
 import { IdempotencyRecord } from "../idempotency/idempotency.entity.js";
 import { LedgerEntryRow } from "../ledger/store/ledger.entity.js";
+import { OrderChangeRow } from "../changes/store/change.entity.js";
 import { migrations } from "../migrations/index.js";
 import { OrderItemRow, OrderRow, StatusChangeRow } from "../orders/store/order.entity.js";
 import { OutboxEvent } from "../outbox/outbox.entity.js";
@@ -38,6 +39,7 @@ export const entities = [
   FulfilmentOrderRow,
   ShipmentRow,
   LedgerEntryRow,
+  OrderChangeRow,
 ];
 
 export async function openOrm(options: { url: string; poolMax: number; log: Logger }): Promise<MikroORM> {

@@ -70,6 +70,7 @@ const KIND: Record<FulfilmentEffect["kind"], StockOperationKind> = {
   "uncommit units": "uncommit",
   "move units": "move",
   "release units": "release",
+  "restock units": "restock",
 };
 
 /** One Inventory operation per kind, named by the change; its undo registered before it is sent (a timed-out call may still land). */
@@ -94,6 +95,7 @@ async function performStock(
     if (kind === "commit") await inventory.commitUnits(reservationId, operation, context.signal);
     else if (kind === "uncommit") await inventory.uncommitUnits(reservationId, operation, context.signal);
     else if (kind === "release") await inventory.releaseUnits(reservationId, operation, context.signal);
+    else if (kind === "restock") await inventory.restock(reservationId, operation, context.signal);
     else await inventory.move(reservationId, { ...operation, toLocationId: toLocationId! }, context.signal);
   }
 }

@@ -11,6 +11,7 @@ import { Migration20261204000000_outbox_parking } from "./Migration2026120400000
 import { Migration20261204200000_fulfilment } from "./Migration20261204200000_fulfilment.js";
 import { Migration20261204100000_stock_locations } from "./Migration20261204100000_stock_locations.js";
 import { Migration20261205000000_money_ledger } from "./Migration20261205000000_money_ledger.js";
+import { Migration20261205100000_order_changes } from "./Migration20261205100000_order_changes.js";
 
 /** Listed explicitly so the compiled service needs no file discovery. Append, never edit. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   { name: "Migration20261204100000_stock_locations", class: Migration20261204100000_stock_locations },
   { name: "Migration20261204200000_fulfilment", class: Migration20261204200000_fulfilment },
   { name: "Migration20261205000000_money_ledger", class: Migration20261205000000_money_ledger },
+  { name: "Migration20261205100000_order_changes", class: Migration20261205100000_order_changes },
 ];

@@ -12,6 +12,8 @@ import type { FulfilmentOrder } from "../fulfilment/domain/fulfilment-order.js";
 import { cancelFulfilment } from "../fulfilment/cancel-fulfilment.js";
 import { fulfilmentProgress, latestTracking } from "../fulfilment/fulfilment-progress.js";
 import { loadFulfilment, type LoadedFulfilment } from "../fulfilment/store/fulfilment-repository.js";
+import type { OrderChange } from "../changes/domain/order-change.js";
+import { loadChanges, type LoadedChanges } from "../changes/store/change-repository.js";
 
 /** Undo budget when the caller's own deadline is already spent. */
 const COMPENSATION_TIMEOUT_MS = 5_000;
@@ -31,6 +33,8 @@ export interface MutationContext {
   run(effects: readonly Effect[]): Promise<{ allocations?: Allocation[] }>;
   /** The order's fulfilment orders, read once under the order's lock; stored with the order. */
   fulfilment(): Promise<FulfilmentOrder[]>;
+  /** The order's changes (returns, claims), read once under the order's lock; stored with the order. */
+  changes(): Promise<OrderChange[]>;
   /** Registers the undo of an outside effect (a capture, a reservation change) for when the transaction does not commit. */
   onRollback(undo: (signal: AbortSignal) => Promise<void>): void;
 }
@@ -66,6 +70,7 @@ export async function mutateOrder(
       const { order: aggregate } = locked;
       const now = deps.clock.now();
       let fulfilment: Promise<LoadedFulfilment> | undefined;
+      let changes: Promise<LoadedChanges> | undefined;
       let ended = false;
       /** Once the order is cancelled or refunded, so are its fulfilment orders (cancel-fulfilment.ts). */
       const endFulfilment = async () => {
@@ -79,6 +84,7 @@ export async function mutateOrder(
         deps,
         onRollback,
         fulfilment: async () => (await (fulfilment ??= loadFulfilment(tx, aggregate.id))).orders,
+        changes: async () => (await (changes ??= loadChanges(tx, aggregate.id))).changes,
         run: async (effects) => {
           // Before a release or a refund, which cannot be taken back: the fulfilment may refuse the end.
           await endFulfilment();
@@ -92,7 +98,7 @@ export async function mutateOrder(
       throwIfExpired(scope.signal);
       const loaded = fulfilment && (await fulfilment);
       if (loaded) aggregate.followFulfilment(fulfilmentProgress(loaded.orders), latestTracking(loaded.orders), context.by);
-      await saveOrder(tx, locked, deps.topic, now, loaded);
+      await saveOrder(tx, locked, deps.topic, now, loaded, changes && (await changes));
       failAfterCommit = outcome?.failAfterCommit;
       const view = aggregate.view;
       if (!failAfterCommit) await beforeCommit?.(tx, view);

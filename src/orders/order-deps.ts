@@ -15,6 +15,8 @@ export interface OrderDeps {
   readonly clock: Clock;
   readonly topic: string;
   readonly estimatedDeliveryDays: number;
+  /** RETURN_WINDOW_DAYS and RETURN_REFUND_ON. */
+  readonly returns: { readonly windowDays: number; readonly refundOn: "receipt" | "request" };
   readonly idempotency: Idempotency;
   /** Commits of order changes, from any instance (WatchOrder). */
   readonly notifications: OrderNotifications;

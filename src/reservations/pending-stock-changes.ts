@@ -15,7 +15,7 @@ import { leaseSeconds } from "../platform/lease.js";
  * sure it never takes effect; so the sweeper needs no knowledge of what the change did.
  */
 
-export const STOCK_OPERATION_KINDS = ["commit", "uncommit", "move", "release"] as const;
+export const STOCK_OPERATION_KINDS = ["commit", "uncommit", "move", "release", "restock"] as const;
 export type StockOperationKind = (typeof STOCK_OPERATION_KINDS)[number];
 
 export const operationIdOf = (changeId: string, kind: StockOperationKind) => `${changeId}:${kind}`;

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { event_type, OrderEventSchema, type OrderEvent } from "../../gen/shop/order/events/v1/order_events_pb.js";
 import { ItemStatus, OrderService, OrderStatus } from "../../gen/shop/order/v1/order_pb.js";
 import { FulfillmentService, HoldReason, ShipmentStatus } from "../../gen/shop/order/v1/fulfillment_pb.js";
+import { ClaimReason, OrderChangeService, OrderChangeType, ReturnReason } from "../../gen/shop/order/v1/changes_pb.js";
+import { token } from "../support/tokens.js";
 import { asyncApiDocument, ASYNCAPI_FILE } from "../../scripts/asyncapi.js";
 import { createOrderRequest } from "../support/fixtures.js";
 import { startConsumer, type Received } from "../support/kafka-consumer.js";
@@ -48,6 +50,11 @@ const PINNED_TYPES = {
   shipmentTrackingChanged: "shop.order.v1.ShipmentTrackingChanged",
   paymentCaptured: "shop.order.v1.PaymentCaptured",
   refundIssued: "shop.order.v1.RefundIssued",
+  orderChangeRequested: "shop.order.v1.OrderChangeRequested",
+  orderChangeConfirmed: "shop.order.v1.OrderChangeConfirmed",
+  orderChangeDeclined: "shop.order.v1.OrderChangeDeclined",
+  orderChangeCanceled: "shop.order.v1.OrderChangeCanceled",
+  returnReceived: "shop.order.v1.ReturnReceived",
 };
 
 describe("the events contract and its catalog", () => {
@@ -70,7 +77,12 @@ describe("the events contract and its catalog", () => {
 });
 
 /** One order through every event type: created, updated, items changed, declined, paid, shipped, delivered, completed, refunded; another cancelled and deleted. */
-async function everyEventType(orders: Client<typeof OrderService>, fulfilment: Client<typeof FulfillmentService>): Promise<string[]> {
+async function everyEventType(
+  orders: Client<typeof OrderService>,
+  fulfilment: Client<typeof FulfillmentService>,
+  changes: Client<typeof OrderChangeService>,
+  buyer: Client<typeof OrderChangeService>,
+): Promise<string[]> {
   const move = (orderId: string, status: OrderStatus, extra = {}) =>
     orders.updateOrderStatus({ requestId: rid(), orderId, status, ...extra });
   const a = (await orders.createOrder(createOrderRequest())).order!;
@@ -117,6 +129,31 @@ async function everyEventType(orders: Client<typeof OrderService>, fulfilment: C
   await fulfilment.updateShipmentTracking({ requestId: rid(), shipmentId, trackingNumber: "TRK-3", carrier: "DHL" });
   await fulfilment.updateShipmentStatus({ requestId: rid(), shipmentId, status: ShipmentStatus.FAILED, reason: "nobody home" });
   await fulfilment.updateShipmentStatus({ requestId: rid(), shipmentId, status: ShipmentStatus.DELIVERED });
+  // And through every change event: a return made and withdrawn, one declined, a claim, a return received.
+  const mug = (await orders.getOrder({ orderId: c.id })).order!.items[0]!.id;
+  const back = (reason = ReturnReason.WRONG_SIZE) => [
+    { action: { case: "returnItem" as const, value: { itemId: mug, quantity: 1, reason } } },
+  ];
+  type Actions = Parameters<Client<typeof OrderChangeService>["createOrderChange"]>[0]["actions"];
+  const ask = (client: Client<typeof OrderChangeService>, type = OrderChangeType.RETURN, actions: Actions = back()) =>
+    client.createOrderChange({ requestId: rid(), orderId: c.id, type, actions }).then((r) => r.change!.id);
+  const version = async () => (await orders.getOrder({ orderId: c.id })).order!.version;
+  await changes.cancelOrderChange({ requestId: rid(), changeId: await ask(changes), reason: "made by mistake" });
+  await changes.declineOrderChange({ requestId: rid(), changeId: await ask(buyer), reason: "worn" });
+  const claim = [{ action: { case: "claimItem" as const, value: { itemId: mug, quantity: 1, reason: ClaimReason.DEFECTIVE } } }];
+  await changes.confirmOrderChange({
+    requestId: rid(),
+    changeId: await ask(changes, OrderChangeType.CLAIM, claim),
+    expectedVersion: await version(),
+  });
+  const returned = await ask(buyer);
+  await changes.confirmOrderChange({ requestId: rid(), changeId: returned, expectedVersion: await version() });
+  await changes.receiveReturn({
+    requestId: rid(),
+    changeId: returned,
+    locationId: "north-east",
+    lines: [{ itemId: mug, goodQuantity: 1 }],
+  });
   return [a.id, b.id, c.id];
 }
 
@@ -139,7 +176,12 @@ describe.each(["protobuf", "json"] as const)(
     it("when an order goes through every event type, then every type of the catalog arrives, decodes, and says what its headers say", async () => {
       const consumer = await startConsumer(inject("kafkaBrokers"), topic);
       try {
-        const ids = await everyEventType(app.connect(OrderService), app.connect(FulfillmentService));
+        const ids = await everyEventType(
+          app.connect(OrderService),
+          app.connect(FulfillmentService),
+          app.connect(OrderChangeService),
+          app.connect(OrderChangeService, await token("user-1")),
+        );
         const types = new Set(Object.values(PINNED_TYPES));
         const mine = (all: Received[]) => all.filter((m) => ids.includes(m.key));
         const received = mine(await consumer.until((all) => new Set(mine(all).map((m) => m.headers.ce_type)).size >= types.size));

@@ -6,7 +6,9 @@ import { BadRequestSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { FieldBehavior, field_behavior } from "../../gen/google/api/field_behavior_pb.js";
 import { CartService } from "../../gen/shop/cart/v1/cart_pb.js";
 import { OrderService, OrderStatus } from "../../gen/shop/order/v1/order_pb.js";
+import { OrderChangeService, OrderChangeType, ReturnReason } from "../../gen/shop/order/v1/changes_pb.js";
 import { FulfillmentService } from "../../gen/shop/order/v1/fulfillment_pb.js";
+import { setStockAt } from "../support/db.js";
 import { createOrderRequest } from "../support/fixtures.js";
 import { startTestApp, type TestApp } from "../support/test-app.js";
 import { validRequests } from "../support/valid-requests.js";
@@ -56,6 +58,14 @@ describe("field behaviour in the contract agrees with validation", () => {
   const cash = { method: { case: "cashOnDelivery" as const, value: {} } };
   beforeAll(async () => {
     app = await startTestApp();
+    // Every seed places orders of their own: enough stock for all of them.
+    for (const [productId, location] of [
+      ["prod-mug", "north-east"],
+      ["prod-tee", "north-east"],
+      ["prod-socks", "south-main"],
+    ] as const) {
+      await setStockAt(app.databaseUrl, productId, { [location]: 100_000 });
+    }
   });
   afterAll(() => app?.stop());
 
@@ -81,8 +91,34 @@ describe("field behaviour in the contract agrees with validation", () => {
       fulfillmentOrderId: fo!.id,
       fulfillmentLineId: line,
       shipmentId: shipment!.id,
+      shipped: await withOpenChange(),
     });
     return { ...valid, payOrder: () => ({ ...valid.payOrder!(), paymentMethod: cash }) };
+  }
+
+  /** Another order of the caller's with a unit handed to the carrier and staff's open return of it: every OrderChangeService call meets real state. */
+  async function withOpenChange() {
+    const placed = (await app.connect(OrderService).createOrder(createOrderRequest({ userId: "", paymentMethod: cash }))).order!;
+    await app
+      .connect(OrderService)
+      .updateOrderStatus({ requestId: crypto.randomUUID(), orderId: placed.id, status: OrderStatus.CONFIRMED });
+    const fulfilment = app.connect(FulfillmentService);
+    for (const fo of (await fulfilment.listFulfillmentOrders({ orderId: placed.id })).fulfillmentOrders) {
+      await fulfilment.createShipment({
+        requestId: crypto.randomUUID(),
+        fulfillmentOrderId: fo.id,
+        trackingNumber: "T1",
+        handedOver: true,
+      });
+    }
+    const itemId = placed.items[0]!.id;
+    const { change } = await app.connect(OrderChangeService).createOrderChange({
+      requestId: crypto.randomUUID(),
+      orderId: placed.id,
+      type: OrderChangeType.RETURN,
+      actions: [{ action: { case: "returnItem", value: { itemId, quantity: 1, reason: ReturnReason.WRONG_SIZE } } }],
+    });
+    return { orderId: placed.id, itemId, changeId: change!.id, locationId: "south-main" };
   }
 
   /** The call's code, and the fields it was refused for as INVALID_ARGUMENT's BadRequest names them. */
@@ -135,6 +171,11 @@ describe("field behaviour in the contract agrees with validation", () => {
         "CancelOrder",
         "CreateShipment",
         "IssueRefund",
+        "CreateOrderChange",
+        "ConfirmOrderChange",
+        "DeclineOrderChange",
+        "CancelOrderChange",
+        "ReceiveReturn",
         "HoldFulfillmentOrder",
         "MergeFulfillmentOrders",
         "MoveFulfillmentOrder",

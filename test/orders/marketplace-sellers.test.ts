@@ -212,6 +212,12 @@ describe("marketplace: sellers, variants and items per seller", () => {
       "UpdateShipmentStatus",
       "UpdateShipmentTracking",
       "ListShipments",
+      // OrderChangeService: deciding and receiving returns and claims of its own items.
+      "ConfirmOrderChange",
+      "DeclineOrderChange",
+      "ReceiveReturn",
+      "GetOrderChange",
+      "ListOrderChanges",
     ];
     const bearer = await sellerToken("shop-north-clerk", "seller-north");
     const answers: Record<string, string> = {};

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { ItemStatus, OrderStatus } from "../../gen/shop/order/v1/order_pb.js";
 import { HoldReason, ShipmentStatus } from "../../gen/shop/order/v1/fulfillment_pb.js";
 import { RefundCause } from "../../gen/shop/order/v1/ledger_pb.js";
+import { OrderChangeType, ReturnReason } from "../../gen/shop/order/v1/changes_pb.js";
 import { checkoutRequest } from "./cart-fixtures.js";
 import { createOrderRequest } from "./fixtures.js";
 
@@ -13,6 +14,8 @@ export interface ExistingOrder {
   readonly fulfillmentLineId?: string;
   /** One of its shipments; made up when not given. */
   readonly shipmentId?: string;
+  /** An order with shipped units, an item of it and an open change of it, for OrderChangeService; made up when not given. */
+  readonly shipped?: { readonly orderId: string; readonly itemId: string; readonly changeId: string; readonly locationId: string };
 }
 
 /**
@@ -27,6 +30,11 @@ export function validRequests(order: ExistingOrder): Record<string, () => Record
   const fulfillmentOrderId = order.fulfillmentOrderId ?? randomUUID();
   const lineId = order.fulfillmentLineId ?? randomUUID();
   const shipmentId = order.shipmentId ?? randomUUID();
+  const shipped = order.shipped ?? { orderId, itemId: itemId ?? randomUUID(), changeId: randomUUID(), locationId: "north-east" };
+  const { changeId } = shipped;
+  const returnOne = () => ({
+    action: { case: "returnItem", value: { itemId: shipped.itemId, quantity: 1, reason: ReturnReason.WRONG_SIZE } },
+  });
   return {
     createOrder: () => createOrderRequest({ userId: "" }),
     getOrder: () => ({ orderId }),
@@ -71,5 +79,21 @@ export function validRequests(order: ExistingOrder): Record<string, () => Record
       amount: { currencyCode: "USD", amountMinor: 100n },
       reason: "late",
     }),
+    createOrderChange: () => ({ requestId: rid(), orderId: shipped.orderId, type: OrderChangeType.RETURN, actions: [returnOne()] }),
+    previewOrderChange: () => ({
+      orderId: shipped.orderId,
+      change: { case: "draft", value: { type: OrderChangeType.RETURN, actions: [returnOne()] } },
+    }),
+    confirmOrderChange: () => ({ requestId: rid(), changeId, expectedVersion: 1n }),
+    declineOrderChange: () => ({ requestId: rid(), changeId, reason: "worn" }),
+    cancelOrderChange: () => ({ requestId: rid(), changeId }),
+    receiveReturn: () => ({
+      requestId: rid(),
+      changeId,
+      locationId: shipped.locationId,
+      lines: [{ itemId: shipped.itemId, goodQuantity: 1 }],
+    }),
+    getOrderChange: () => ({ changeId }),
+    listOrderChanges: () => ({ orderId: shipped.orderId }),
   };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { money } from "../../src/money/money.js";
 import type { PricingPolicy } from "../../src/money/totals.js";
-import { MAX_ITEMS, Order, type NewItem, type NewOrder, type OrderView } from "../../src/orders/domain/order.js";
+import { MAX_ITEMS, MAX_LEDGER_ENTRIES, Order, type NewItem, type NewOrder, type OrderView } from "../../src/orders/domain/order.js";
 import {
   ALLOWED_IN,
   IllegalTransitionError,
@@ -10,7 +10,7 @@ import {
   StatusForbidsError,
   type OrderStatus,
 } from "../../src/orders/domain/order-status.js";
-import { DomainError } from "../../src/platform/errors/domain-errors.js";
+import { DomainError, InvalidArgumentError } from "../../src/platform/errors/domain-errors.js";
 import { thrownReason } from "../support/errors.js";
 
 const pricing: PricingPolicy = { currency: "USD", taxRateBps: 800, freeShippingThresholdMinor: 5000n, flatShippingMinor: 599n };
@@ -123,6 +123,7 @@ const DESIGN: Record<Exclude<keyof typeof ALLOWED_IN, "hold stock">, string> = {
   "mark an item SHIPPED": "PROCESSING SHIPPED",
   "mark an item DELIVERED": "PROCESSING SHIPPED",
   "ship items": "CONFIRMED PAID PROCESSING",
+  "take back items": "PROCESSING SHIPPED DELIVERED",
 };
 
 /** Every status against every guarded action: the aggregate refuses exactly what the design leaves out. */
@@ -139,6 +140,7 @@ describe("the guards read one table", () => {
     "mark an item SHIPPED": (order) => order.changeItemStatus("item-1", "SHIPPED", by),
     "mark an item DELIVERED": (order) => order.changeItemStatus("item-1", "DELIVERED", by),
     "ship items": (order) => order.checkShippable(),
+    "take back items": (order) => order.checkReturnable([]),
     "hold stock": () => undefined,
   };
   const cases = Object.keys(attempts)
@@ -640,5 +642,173 @@ describe("details and deletion", () => {
     const order = orderIn("PENDING");
     order.stored(7, later.at);
     expect(order.view).toMatchObject({ version: 7, updatedAt: later.at });
+  });
+});
+
+describe("taking units back", () => {
+  /** Both items shipped in full (2 of item-1 at 10.00, 1 of item-2 at 10.00), paid: 38.39. */
+  const shipped = (overrides: Partial<OrderView> = {}) => {
+    const order = orderIn("DELIVERED", captured);
+    const view = order.view;
+    return Order.restore({
+      ...view,
+      ...overrides,
+      items: view.items.map((item) => ({ ...item, status: "DELIVERED", shippedQuantity: item.quantity })),
+    });
+  };
+  const refund = { cause: "RETURN" as const, reason: "too small", idempotencyKey: "refund:order-1:c-1" };
+
+  it("when more units come back than shipped less those taken back, then INVALID_ARGUMENT names the field given", () => {
+    const order = shipped();
+    const error = (() => {
+      try {
+        order.checkReturnable([{ itemId: "item-1", quantity: 3, field: "actions[0].return_item" }]);
+      } catch (caught) {
+        return caught as InvalidArgumentError;
+      }
+    })();
+    expect(error?.violations).toEqual([
+      { field: "actions[0].return_item.quantity", description: "at most 2 of this item can come back (2 shipped, 0 returned or claimed)" },
+    ]);
+    expect(() => order.checkReturnable([{ itemId: "nope", quantity: 1, field: "a" }])).toThrow(InvalidArgumentError);
+    expect(() => order.checkReturnable([{ itemId: "item-1", quantity: 2, field: "a" }])).not.toThrow();
+    order.takeBack([{ itemId: "item-1", quantity: 2 }]);
+    expect(order.view.items[0]!.returnedQuantity).toBe(2);
+    expect(() => order.takeBack([{ itemId: "item-1", quantity: 1 }])).toThrow(InvalidArgumentError);
+    order.giveBackUnreceived("item-1", 1);
+    expect(order.view.items[0]!.returnedQuantity).toBe(1);
+    order.giveBackUnreceived("item-1", 5);
+    expect(order.view.items[0]!.returnedQuantity).toBe(0);
+  });
+
+  it("when a cancelled item is named, then it cannot come back", () => {
+    const order = shipped();
+    const view = order.view;
+    const cancelled = Order.restore({ ...view, items: view.items.map((item, i) => (i === 0 ? { ...item, status: "CANCELLED" } : item)) });
+    expect(() => cancelled.checkReturnable([{ itemId: "item-1", quantity: 1, field: "a" }])).toThrow(/not a live item/);
+  });
+
+  it("when units are refunded, then the ledger, the sums and the line say the same, under the change's key", () => {
+    const order = shipped();
+    const { effects, plan } = order.refundUnits([{ itemId: "item-1", quantity: 1 }], refund, later);
+    expect(plan.amountMinor).toBe(1080n);
+    expect(effects).toEqual([
+      {
+        kind: "refund payment",
+        orderId: "order-1",
+        transactionId: "tx-1",
+        amount: money("USD", 1080n),
+        idempotencyKey: "refund:order-1:c-1",
+        entryId: expect.any(String),
+      },
+    ]);
+    expect(order.view).toMatchObject({ refundedMinor: 1080n, creditedMinor: 1080n, refundedTaxMinor: 80n, paymentStatus: "CAPTURED" });
+    expect(order.view.items[0]).toMatchObject({ refundedQuantity: 1, refundedMinor: 1080n });
+    const [entry] = order.newLedgerEntries;
+    expect(entry).toMatchObject({
+      kind: "REFUND",
+      amountMinor: 1080n,
+      refundCause: "RETURN",
+      reason: "too small",
+      position: 3,
+      actor: later.actor,
+    });
+    order.refundIssued(entry!.id, "re_1");
+    expect(order.newLedgerEntries[0]!.reference).toBe("re_1");
+    expect(() => order.refundIssued("nope", "re_2")).toThrow(/no ledger entry/);
+    expect(order.takeEvents().events.at(-1)).toMatchObject({ type: "RefundIssued", reason: "too small" });
+  });
+
+  it("when nothing was captured, then the units are no longer charged for and no money moves", () => {
+    const order = shipped({ paymentStatus: "PENDING", capturedMinor: 0n, authorizedMinor: 0n, ledgerEntries: 0 });
+    const { effects } = order.refundUnits([{ itemId: "item-2", quantity: 1 }], refund, later);
+    expect(effects).toEqual([]);
+    expect(order.view).toMatchObject({ refundedMinor: 0n, creditedMinor: 1080n });
+    expect(order.view.items[1]).toMatchObject({ refundedQuantity: 1, refundedMinor: 1080n });
+    expect(order.newLedgerEntries).toEqual([]);
+  });
+
+  it("when the last of the capture goes back, then the payment is REFUNDED", () => {
+    const order = shipped();
+    order.refundAmount({ cause: "SHIPPING", reason: "late", idempotencyKey: "k1" }, later);
+    order.refundUnits(
+      [
+        { itemId: "item-1", quantity: 2 },
+        { itemId: "item-2", quantity: 1 },
+      ],
+      refund,
+      later,
+    );
+    expect(order.view).toMatchObject({
+      refundedMinor: 3839n,
+      paymentStatus: "REFUNDED",
+      refundedShippingMinor: 599n,
+      refundedTaxMinor: 240n,
+    });
+  });
+
+  it("when the ledger is full, then no more payment attempts or staff refunds are taken, but the order can still be refunded whole", () => {
+    const order = shipped({ ledgerEntries: MAX_LEDGER_ENTRIES });
+    expect(thrownReason(() => order.refundAmount({ cause: "GOODWILL", amountMinor: 1n, reason: "x", idempotencyKey: "k" }, later))).toBe(
+      "LEDGER_FULL",
+    );
+    expect(order.refund("damaged", later).map((effect) => effect.kind)).toEqual(["refund payment"]);
+    expect(order.newLedgerEntries[0]!.position).toBe(MAX_LEDGER_ENTRIES + 1);
+    const unpaid = orderIn("PENDING", { ledgerEntries: MAX_LEDGER_ENTRIES - 1 });
+    expect(thrownReason(() => unpaid.paymentCaptured({ type: "CASH_ON_DELIVERY", display: "" }, capturedAs(unpaid, "tx"), by))).toBe(
+      "LEDGER_FULL",
+    );
+    unpaid.paymentDeclined({ type: "CASH_ON_DELIVERY", display: "" }, "card_declined", { idempotencyKey: "k", amount: unpaid.total }, by);
+    expect(
+      thrownReason(() =>
+        unpaid.paymentDeclined({ type: "CASH_ON_DELIVERY", display: "" }, "x", { idempotencyKey: "k2", amount: unpaid.total }, by),
+      ),
+    ).toBe("LEDGER_FULL");
+  });
+
+  it("when paid, then the authorization and the capture are rows, and the sums say so", () => {
+    const order = orderIn("PENDING");
+    order.paymentCaptured({ type: "CASH_ON_DELIVERY", display: "" }, capturedAs(order, "tx-7"), later);
+    expect(
+      order.newLedgerEntries.map((entry) => [
+        entry.position,
+        entry.kind,
+        entry.amountMinor,
+        entry.reference,
+        entry.parentReference,
+        entry.idempotencyKey,
+      ]),
+    ).toEqual([
+      [1, "AUTHORIZATION", 3839n, "auth-tx-7", "", "pay:k"],
+      [2, "CAPTURE", 3839n, "tx-7", "auth-tx-7", "capture:pay:k"],
+    ]);
+    expect(order.view).toMatchObject({ authorizedMinor: 3839n, capturedMinor: 3839n, ledgerEntries: 2 });
+    const taken = order.takeEvents();
+    expect(taken.ledgerEntries).toHaveLength(2);
+    expect(taken.events.filter((event) => event.type === "PaymentCaptured")).toEqual([
+      { type: "PaymentCaptured", amount: money("USD", 3839n), transactionId: "tx-7" },
+    ]);
+    expect(order.newLedgerEntries).toEqual([]);
+  });
+
+  it("when a payment is declined, then a FAILED authorization row keeps the code and the key", () => {
+    const order = orderIn("PENDING");
+    order.paymentDeclined(
+      { type: "CASH_ON_DELIVERY", display: "" },
+      "card_declined",
+      { idempotencyKey: "pay:1", amount: order.total },
+      later,
+    );
+    expect(order.newLedgerEntries).toMatchObject([
+      { kind: "AUTHORIZATION", state: "FAILED", failureCode: "card_declined", idempotencyKey: "pay:1", amountMinor: 3839n, reference: "" },
+    ]);
+    expect(order.view).toMatchObject({ authorizedMinor: 0n, ledgerEntries: 1 });
+  });
+
+  it("when an unpaid order is cancelled, then it costs nothing and no money moves", () => {
+    const order = orderIn("PENDING");
+    expect(order.cancel("no", later).map((effect) => effect.kind)).toEqual(["release stock"]);
+    expect(order.view).toMatchObject({ creditedMinor: 3839n, refundedMinor: 0n });
+    expect(order.newLedgerEntries).toEqual([]);
   });
 });

@@ -240,7 +240,7 @@ const minus = (rows: readonly AllocationRow[], state: "held" | "committed", unit
 const MAX_UNITS = 200;
 
 /** NONE: an undo that arrived before its operation (which then does nothing). */
-type OperationKind = "COMMIT" | "UNCOMMIT" | "MOVE" | "RELEASE" | "NONE";
+type OperationKind = "COMMIT" | "UNCOMMIT" | "MOVE" | "RELEASE" | "RESTOCK" | "NONE";
 
 /**
  * Records an operation by its id before it is done: false when the id was used already (a retry,
@@ -263,6 +263,22 @@ async function claimOperation(em: EntityManager, reservationId: string, operatio
     [reservationId, operationId, kind, JSON.stringify(units)],
   );
   return inserted.length > 0;
+}
+
+/**
+ * Returned units on sale again at their location (`held` of each row), or taken off again (-1,
+ * an undo). Refused where the location keeps no stock of the line.
+ */
+async function restock(em: EntityManager, rows: readonly AllocationRow[], sign: 1 | -1): Promise<void> {
+  for (const [, ofLine] of byLine(rows)) {
+    const stock = await lockLine(em, ofLine[0]!);
+    for (const row of ofLine) {
+      if (!stock.some((at) => at.locationId === row.locationId)) {
+        throw refuse(`location "${row.locationId}" keeps no stock of ${lineKey(row)}`);
+      }
+      await changeStock(em, { ...row, quantity: row.held }, sign * row.held, 0);
+    }
+  }
 }
 
 /** Held units that leave: committed at their location, no longer reserved there. */
@@ -338,6 +354,9 @@ async function reverse(em: EntityManager, reservation: Stored, kind: OperationKi
       return;
     case "RELEASE":
       await retake(em, reservation, rows);
+      return;
+    case "RESTOCK":
+      await restock(em, rows, -1);
       return;
     case "NONE":
       return;
@@ -527,6 +546,17 @@ export function referenceInventoryService(orm: MikroORM): ServiceImpl<typeof Inv
           reservation.id,
           request.operationId,
         ]);
+      });
+      return {};
+    },
+
+    async restockReturn(request) {
+      await inTransaction(async (em) => {
+        const reservation = await requireReservation(em, request.reservationId);
+        if (!request.allocations.length) refuseInput("allocations are required");
+        if (request.allocations.some((unit) => unit.quantity <= 0)) refuseInput("every allocation needs a quantity above zero");
+        if (!(await claimOperation(em, reservation.id, request.operationId, "RESTOCK", request.allocations))) return;
+        await restock(em, rowsOf(request.allocations), 1);
       });
       return {};
     },

@@ -29,6 +29,8 @@ export type FulfilmentEffect =
   | { readonly kind: "commit units"; readonly units: StockUnits[] }
   | { readonly kind: "uncommit units"; readonly units: StockUnits[] }
   | { readonly kind: "release units"; readonly units: StockUnits[] }
+  /** Shipped units back on sale at their location (a return received in good condition). */
+  | { readonly kind: "restock units"; readonly units: StockUnits[] }
   | { readonly kind: "move units"; readonly units: StockUnits[]; readonly toLocationId: string };
 
 /** What happened, in the aggregate's own terms; the outbox adapter writes them as events of the order. */

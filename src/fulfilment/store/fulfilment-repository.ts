@@ -1,5 +1,6 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { FulfilmentOrder, type FulfilmentOrderView } from "../domain/fulfilment-order.js";
+import { sameAsStored } from "../../db/same-as-stored.js";
 import { findFulfilment, fulfilmentCodecs } from "./fulfilment-queries.js";
 
 /*
@@ -43,7 +44,7 @@ export function fulfilmentSteps(
   for (const order of orders) {
     const before = stored.get(order.id);
     const own = ({ version: _v, updatedAt: _u, ...rest }: FulfilmentOrderView) => rest;
-    if (before && same(own(before), own(order.view))) continue;
+    if (before && sameAsStored(own(before), own(order.view))) continue;
     order.stored((before?.version ?? 0) + 1, now);
     const view = order.view;
     changedOrders.push(fulfilment.values(view));
@@ -51,7 +52,7 @@ export function fulfilmentSteps(
     for (const shipment of view.shipments) {
       const values = shipments.values({ ...shipment, fulfillmentOrderId: view.id, orderId: view.orderId, sellerId: view.sellerId });
       const old = storedShipments.get(shipment.id);
-      if (!old || !same(old, shipment)) changedShipments.push(values);
+      if (!old || !sameAsStored(old, shipment)) changedShipments.push(values);
     }
   }
   upsert(steps, "fo", fulfilment, changedOrders);
@@ -72,17 +73,4 @@ function upsert(steps: Steps, name: string, codec: { table: string; columns: rea
      on conflict (id) do update set ${updated.map((column) => `${column} = excluded.${column}`).join(", ")})`,
   );
   steps.params.push(...rows.flat());
-}
-
-/** Equal as stored: JSON with keys sorted, since jsonb hands keys back in its own order. */
-function same(a: unknown, b: unknown): boolean {
-  return canonical(a) === canonical(b);
-}
-
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, inner: unknown) =>
-    inner && typeof inner === "object" && !Array.isArray(inner)
-      ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : 1)))
-      : inner,
-  );
 }

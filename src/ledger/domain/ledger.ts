@@ -101,6 +101,37 @@ export function wholeOrderRefund(state: MoneyState, lines: readonly MoneyLine[])
 }
 
 /**
+ * Units of items given back (a return received, a claim): each at its price plus its share of the
+ * tax, the next units of its line (money/refunds.ts). The order no longer charges for them; the
+ * money going back is that, but never more than captured less refunded (an unpaid order, or one
+ * given goodwill before, gets back less: `other` in the breakdown says how much less).
+ */
+export function unitsRefundPlan(
+  orderId: string,
+  state: MoneyState,
+  lines: readonly MoneyLine[],
+  picks: readonly { readonly itemId: string; readonly quantity: number }[],
+  cause: "RETURN" | "CLAIM",
+): RefundPlan {
+  const taxes = lineTaxes(lines, state.taxMinor);
+  const refunded = new Map(lines.map((line) => [line.id, line.refundedQuantity]));
+  const given = picks.map((pick) => {
+    const i = lines.findIndex((line) => line.id === pick.itemId);
+    const line = lines[i];
+    if (!line) throw new Error(`unitsRefundPlan: no line ${pick.itemId}`);
+    const before = refunded.get(line.id)!;
+    if (before + pick.quantity > line.quantity)
+      throw new NothingToRefundError(orderId, `item ${line.id} has ${line.quantity - before} units left to refund`);
+    refunded.set(line.id, before + pick.quantity);
+    return { itemId: line.id, quantity: pick.quantity, ...unitsRefund({ ...line, refundedQuantity: before }, taxes[i]!, pick.quantity) };
+  });
+  const value = given.reduce((sum, line) => sum + line.amountMinor, 0n);
+  // The units are no longer charged for; what goes back is at most what is left of the capture.
+  const refundable = refundableMinor(state);
+  return plan(cause, value < refundable ? value : refundable > 0n ? refundable : 0n, given, 0n, value);
+}
+
+/**
  * Staff's refund not tied to items: SHIPPING gives back shipping not yet refunded (all of it
  * unless `amountMinor` says less), GOODWILL the amount given. Either lowers what the order costs
  * and is never more than what is left of the capture.

@@ -9,7 +9,7 @@ import { findOrder } from "../../orders/store/order-queries.js";
 import { keepVisible, viewerOf } from "../../platform/auth/visibility.js";
 import type { ScopedImpl } from "../../platform/rpc/rpc-chain.js";
 import type { LedgerEntryFields } from "../domain/ledger-data.js";
-import { findLedger } from "../store/ledger-store.js";
+import { findLedger } from "../store/ledger-queries.js";
 import { LEDGER_VISIBILITY } from "./ledger-access.js";
 import { ledgerEntryToProto } from "./ledger-mapper.js";
 import { parseIssueRefund } from "./ledger-requests.js";

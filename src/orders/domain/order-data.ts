@@ -78,6 +78,8 @@ export interface OrderItemFields {
   shippedQuantity: number;
   /** Units in delivered shipments. */
   deliveredQuantity: number;
+  /** Units the customer no longer has to give back: returns confirmed, claims. */
+  returnedQuantity: number;
   /** Units given back (the first ones: money/refunds.ts), and what they cost with their tax. */
   refundedQuantity: number;
   refundedMinor: bigint;

@@ -32,6 +32,8 @@ export const ALLOWED_IN = {
   "mark an item DELIVERED": ["PROCESSING", "SHIPPED"],
   /** Parcels leave: confirmed or paid orders, and those whose fulfilment has started. */
   "ship items": ["CONFIRMED", "PAID", "PROCESSING"],
+  /** Shipped units come back (returns) or are made good (claims). */
+  "take back items": ["PROCESSING", "SHIPPED", "DELIVERED"],
   /** The goods are still in the warehouse, held by the order's reservation. */
   "hold stock": ["PENDING", "CONFIRMED", "PAID", "PROCESSING"],
 } as const satisfies Record<string, readonly OrderStatus[]>;

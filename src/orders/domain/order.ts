@@ -5,7 +5,7 @@ import { computeTotals, storedLine, type PricingPolicy, type Totals } from "../.
 import type { PaymentMethod } from "../../payments/payment-method.js";
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../../platform/errors/domain-errors.js";
 import type { LedgerEntryFields } from "../../ledger/domain/ledger-data.js";
-import { amountRefund, wholeOrderRefund, type RefundPlan } from "../../ledger/domain/ledger.js";
+import { amountRefund, unitsRefundPlan, wholeOrderRefund, type RefundPlan } from "../../ledger/domain/ledger.js";
 import { newId } from "../../platform/clock.js";
 import type { AuditStamp } from "./audit-stamp.js";
 import { isFinalItem, transitionItem, type ItemStatus } from "./item-status.js";
@@ -393,6 +393,53 @@ export class Order {
     return [this.#refund(plan, refund.reason, refund.idempotencyKey, by)];
   }
 
+  /**
+   * Throws unless each line's units can come back: an item of the order, not cancelled, with that
+   * many shipped and not yet returned or claimed. `field` names the request's field in the error.
+   */
+  checkReturnable(lines: readonly { itemId: string; quantity: number; field: string }[]): void {
+    this.#require("take back items");
+    const violations = lines.flatMap(({ itemId, quantity, field }) => {
+      const item = this.#items.find((candidate) => candidate.id === itemId);
+      if (!item || item.status === "CANCELLED") return [{ field: `${field}.item_id`, description: "is not a live item of the order" }];
+      const left = item.shippedQuantity - item.returnedQuantity;
+      if (quantity > left) {
+        const why = `${item.shippedQuantity} shipped, ${item.returnedQuantity} returned or claimed`;
+        return [{ field: `${field}.quantity`, description: `at most ${left} of this item can come back (${why})` }];
+      }
+      return [];
+    });
+    if (violations.length) throw new InvalidArgumentError(violations);
+  }
+
+  /** The units are the customer's no longer (a return confirmed, a claim): they cannot come back twice. */
+  takeBack(lines: readonly { itemId: string; quantity: number }[]): void {
+    this.checkReturnable(lines.map((line) => ({ ...line, field: "item" })));
+    for (const line of lines) this.#item(line.itemId).returnedQuantity += line.quantity;
+  }
+
+  /** Units of a return that never arrived: the customer's again, and returnable. */
+  giveBackUnreceived(itemId: string, quantity: number): void {
+    const item = this.#item(itemId);
+    item.returnedQuantity = Math.max(0, item.returnedQuantity - quantity);
+  }
+
+  /**
+   * Units of items refunded (a return received, a claim), each at its price plus its tax share
+   * (ledger/domain/ledger.ts); nothing when they cost nothing. The key is the change's, so a
+   * retry refunds once.
+   */
+  refundUnits(
+    lines: readonly { itemId: string; quantity: number }[],
+    refund: { cause: "RETURN" | "CLAIM"; reason: string; idempotencyKey: string },
+    by: AuditStamp,
+  ): { effects: Effect[]; plan: RefundPlan } {
+    const plan = unitsRefundPlan(this.id, this.#data, this.#items, lines, refund.cause);
+    if (plan.amountMinor > 0n) return { effects: [this.#refund(plan, refund.reason, refund.idempotencyKey, by)], plan };
+    this.#credit(plan);
+    return { effects: [], plan };
+  }
+
   /** The ledger rows this change added so far (taken with the events when it is stored). */
   get newLedgerEntries(): readonly Readonly<LedgerEntryFields>[] {
     return this.#entries.map((entry) => ({ ...entry }));
@@ -602,14 +649,7 @@ export class Order {
       by,
     );
     data.refundedMinor += plan.amountMinor;
-    data.creditedMinor += plan.creditMinor;
-    data.refundedShippingMinor += plan.shippingMinor;
-    data.refundedTaxMinor += plan.taxMinor;
-    for (const line of plan.lines) {
-      const item = this.#item(line.itemId);
-      item.refundedQuantity += line.quantity;
-      item.refundedMinor += line.amountMinor;
-    }
+    this.#credit(plan);
     if (data.refundedMinor === data.capturedMinor) data.paymentStatus = "REFUNDED";
     data.paymentUpdatedAt = by.at;
     this.#events.push({ type: "RefundIssued", refund: plan, reason });
@@ -633,6 +673,19 @@ export class Order {
       throw new FailedPreconditionError("LEDGER_FULL", `an order's ledger holds at most ${MAX_LEDGER_ENTRIES} payment entries`, [
         { type: "PAYMENT", subject: `orders/${this.id}`, description: `${this.#data.ledgerEntries} entries` },
       ]);
+    }
+  }
+
+  /** What the order no longer charges for, line by line, whether or not money went back for it. */
+  #credit(plan: RefundPlan): void {
+    const data = this.#data;
+    data.creditedMinor += plan.creditMinor;
+    data.refundedShippingMinor += plan.shippingMinor;
+    data.refundedTaxMinor += plan.taxMinor;
+    for (const line of plan.lines) {
+      const item = this.#item(line.itemId);
+      item.refundedQuantity += line.quantity;
+      item.refundedMinor += line.amountMinor;
     }
   }
 
@@ -685,6 +738,7 @@ function itemFields(item: NewItem): Omit<OrderItemFields, "position"> {
     status: "PENDING",
     shippedQuantity: 0,
     deliveredQuantity: 0,
+    returnedQuantity: 0,
     refundedQuantity: 0,
     refundedMinor: 0n,
   };

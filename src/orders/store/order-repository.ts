@@ -4,7 +4,9 @@ import { outboxInsert } from "../../outbox/outbox-writer.js";
 import { NotFoundError, VersionConflictError } from "../../platform/errors/domain-errors.js";
 import type { FulfilmentOrder } from "../../fulfilment/domain/fulfilment-order.js";
 import { fulfilmentPayloads } from "../../fulfilment/store/fulfilment-outbox.js";
-import { ledgerSteps } from "../../ledger/store/ledger-store.js";
+import { ledgerSteps } from "../../ledger/store/ledger-repository.js";
+import { changePayloads } from "../../changes/store/change-outbox.js";
+import { changeSteps, type LoadedChanges } from "../../changes/store/change-repository.js";
 import { fulfilmentSteps, newFulfilmentSteps, type LoadedFulfilment } from "../../fulfilment/store/fulfilment-repository.js";
 import { Order, type OrderView } from "../domain/order.js";
 import { orderCodecs } from "./order-codecs.js";
@@ -89,7 +91,8 @@ export async function lockOrder(tx: EntityManager, target: LockTarget): Promise<
 /**
  * Stores a locked order's change in one statement: the columns of the order that changed (and its
  * version, one up), its items added or changed, those removed, its new history, its fulfilment
- * orders and shipments that changed (when they were read), its new ledger rows, and the events of both. Nothing is
+ * orders and shipments and its changes (returns, claims) that changed (when they were read), its new
+ * ledger rows, and the events of all. Nothing is
  * written when the change made no event.
  */
 export async function saveOrder(
@@ -98,11 +101,13 @@ export async function saveOrder(
   topic: string,
   now: Date,
   fulfilment?: LoadedFulfilment,
+  changes?: LoadedChanges,
 ): Promise<void> {
   const { order, stored } = locked;
   const { events, statusChanges, removedItemIds, ledgerEntries } = order.takeEvents();
   const fulfilmentEvents = fulfilment?.orders.flatMap((each) => each.takeEvents()) ?? [];
-  if (!events.length && !fulfilmentEvents.length) return;
+  const changeEvents = changes?.changes.map((change) => ({ change, events: change.takeEvents() })) ?? [];
+  if (!events.length && !fulfilmentEvents.length && !changeEvents.some((each) => each.events.length)) return;
   const { orders, items, history } = orderCodecs(tx);
   // The row is locked: the version this writes is the stored one plus one, so the events can carry it.
   order.stored(stored.version + 1, now);
@@ -150,6 +155,12 @@ export async function saveOrder(
     steps.push(...also.sql);
     params.push(...also.params);
     payloads = fulfilmentPayloads(fulfilmentEvents, new Map(fulfilment.orders.map((each) => [each.id, each.view])));
+  }
+  if (changes) {
+    const also = changeSteps(tx, changes, now);
+    steps.push(...also.sql);
+    params.push(...also.params);
+    payloads.push(...changeEvents.flatMap(({ change, events: of }) => changePayloads(of, change.view, view)));
   }
   // The order's own events last: a change's last event names it (WatchOrder's event_type).
   const outbox = outboxInsert(tx, [...recordsOf(view, payloads, topic, now), ...outboxRecords(view, events, topic, now)]);

@@ -98,6 +98,7 @@ const OrderItemSchema = defineEntity({
     variantAttributes: p.json<Record<string, string>>().default("{}"),
     shippedQuantity: p.integer().default(0),
     deliveredQuantity: p.integer().default(0),
+    returnedQuantity: p.integer().default(0),
     refundedQuantity: p.integer().default(0),
     refundedMinor: p.bigint().default(0),
   },

@@ -1,0 +1,237 @@
+import type { FulfilmentContext } from "../fulfilment/mutate-fulfilment.js";
+import type { MutationContext } from "../orders/mutate-order.js";
+import type { AuditStamp } from "../orders/domain/audit-stamp.js";
+import { Order, type OrderView } from "../orders/domain/order.js";
+import { newId } from "../platform/clock.js";
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError } from "../platform/errors/domain-errors.js";
+import type { ChangeAction, ChangeLine, ReceivedLine } from "./domain/change-data.js";
+import type { ChangeType } from "./domain/change-status.js";
+import { MAX_CHANGES, OrderChange } from "./domain/order-change.js";
+import { checkReturnWindow } from "./return-window.js";
+
+/*
+ * The use cases of order changes, each one step of a change in the order's transaction
+ * (orders/mutate-order.ts): the order is locked, its changes read with it, and what they do to the
+ * order, its ledger and its stock is stored with them or not at all.
+ */
+
+/** Who acts: a seller acts on changes of its own items only; staff and customers as their RPC's access rule says. */
+export interface ChangeActor {
+  readonly sellerId?: string;
+  readonly customer: boolean;
+}
+
+export interface NewChangeCommand {
+  readonly type: ChangeType;
+  readonly actions: readonly ChangeAction[];
+  readonly note: string;
+}
+
+/** Only what a change is made of, whatever else the command carries. */
+const draftOf = ({ type, actions, note }: NewChangeCommand): NewChangeCommand => ({ type, actions, note });
+
+/** The field of a request naming an action's units, for errors. */
+const fieldOf = (action: ChangeAction, i: number) => `actions[${i}].${action.kind === "RETURN_ITEM" ? "return_item" : "claim_item"}`;
+
+export class OrderVersionChangedError extends FailedPreconditionError {
+  constructor(orderId: string, expected: bigint, current: number) {
+    super("ORDER_VERSION_CHANGED", `the order is at version ${current}, not ${expected}: preview the change again and confirm that`, [
+      { type: "ORDER_VERSION", subject: `orders/${orderId}`, description: `is at version ${current}` },
+    ]);
+  }
+}
+
+/**
+ * A new change: the order must be able to take its actions now, have no other open change, and,
+ * for a customer's return, be within the return window of the units' shipment.
+ */
+export async function createChange(
+  order: Order,
+  command: NewChangeCommand,
+  actor: ChangeActor,
+  context: MutationContext,
+): Promise<OrderChange> {
+  const changes = await context.changes();
+  if (changes.length >= MAX_CHANGES) {
+    throw new FailedPreconditionError("TOO_MANY_CHANGES", `an order takes at most ${MAX_CHANGES} changes`, [
+      { type: "ORDER_CHANGES", subject: `orders/${order.id}`, description: `${changes.length} changes` },
+    ]);
+  }
+  const open = changes.find((change) => change.isOpen);
+  if (open) {
+    throw new FailedPreconditionError(
+      "CHANGE_ALREADY_OPEN",
+      `the order has an open change (${open.id}); confirm, decline or cancel it first`,
+      [{ type: "ORDER_CHANGE", subject: `changes/${open.id}`, description: `is ${open.view.status}` }],
+    );
+  }
+  order.checkReturnable(command.actions.map((action, i) => ({ ...action, field: fieldOf(action, i) })));
+  if (actor.customer)
+    checkReturnWindow(order.view, command.actions, await context.fulfilment(), context.by.at, context.deps.returns.windowDays);
+  const { view } = order;
+  const sellerIds = [...new Set(command.actions.map((action) => view.items.find((item) => item.id === action.itemId)!.sellerId))];
+  const change = OrderChange.create(
+    { id: newId(), orderId: order.id, orderVersion: view.version, ...draftOf(command), byCustomer: actor.customer, sellerIds },
+    context.by,
+  );
+  changes.push(change);
+  return change;
+}
+
+/** The change of this order with this id, if the actor may act on it: another seller's is NOT_FOUND, one with other sellers' items too is PERMISSION_DENIED. */
+export async function changeOf(context: MutationContext, changeId: string, actor: ChangeActor): Promise<OrderChange> {
+  const change = (await context.changes()).find((candidate) => candidate.id === changeId);
+  if (!change) throw new NotFoundError("order change", changeId);
+  const { sellerIds } = change.view;
+  if (actor.sellerId !== undefined) {
+    if (!sellerIds.includes(actor.sellerId)) throw new NotFoundError("order change", changeId);
+    if (sellerIds.some((seller) => seller !== actor.sellerId)) {
+      throw new PermissionDeniedError("the change holds other sellers' items; staff confirm it");
+    }
+  }
+  return change;
+}
+
+const refundKey = (orderId: string, changeId: string) => `refund:${orderId}:${changeId}`;
+
+/** What a refund plan gave back per action, negative: money to the customer. */
+function linesOf(
+  change: OrderChange,
+  plan: { lines: readonly { itemId: string; quantity: number; amountMinor: bigint; taxMinor: bigint }[] },
+): ChangeLine[] {
+  const { actions } = change.view;
+  return plan.lines.map((line) => ({
+    action: actions.findIndex((action) => action.itemId === line.itemId),
+    itemId: line.itemId,
+    quantity: line.quantity,
+    amountMinor: String(-line.amountMinor),
+    taxMinor: String(-line.taxMinor),
+  }));
+}
+
+/**
+ * Applies an open change at the order version the confirmer saw. A return's units are no longer
+ * the customer's (refunded now when RETURN_REFUND_ON=request, else when they arrive); a claim's
+ * are refunded now. The refund's key is the change's, so a retry after a crash refunds once.
+ */
+export async function confirmChange(
+  order: Order,
+  command: { changeId: string; expectedVersion: bigint },
+  actor: ChangeActor,
+  context: MutationContext,
+): Promise<OrderChange> {
+  const change = await changeOf(context, command.changeId, actor);
+  const { version } = order.view;
+  if (BigInt(version) !== command.expectedVersion) throw new OrderVersionChangedError(order.id, command.expectedVersion, version);
+  const { type, actions, note } = change.view;
+  order.takeBack(actions);
+  let lines: ChangeLine[] = [];
+  if (type === "CLAIM" || context.deps.returns.refundOn === "request") {
+    const cause = type === "CLAIM" ? "CLAIM" : "RETURN";
+    const refunded = order.refundUnits(
+      actions,
+      { cause, reason: note || type.toLowerCase(), idempotencyKey: refundKey(order.id, change.id) },
+      context.by,
+    );
+    await context.run(refunded.effects);
+    lines = linesOf(change, refunded.plan);
+  }
+  change.confirm(lines, context.by);
+  return change;
+}
+
+export async function declineChange(
+  order: Order,
+  command: { changeId: string; reason: string },
+  actor: ChangeActor,
+  context: MutationContext,
+) {
+  const change = await changeOf(context, command.changeId, actor);
+  change.decline(command.reason, context.by);
+  return change;
+}
+
+/** A customer withdraws its own request only. */
+export async function cancelChange(
+  order: Order,
+  command: { changeId: string; reason: string },
+  actor: ChangeActor,
+  context: MutationContext,
+) {
+  const change = await changeOf(context, command.changeId, actor);
+  if (actor.customer && !change.view.byCustomer) throw new NotFoundError("order change", command.changeId);
+  change.cancel(command.reason, context.by);
+  return change;
+}
+
+/**
+ * A confirmed return's goods, as they arrived: good units back on sale at the location (one of
+ * their seller's), damaged ones written off; units that never arrived are the customer's again.
+ * Refunded now unless RETURN_REFUND_ON=request refunded them at confirmation.
+ */
+export async function receiveReturn(
+  order: Order,
+  command: { changeId: string; locationId: string; lines: readonly ReceivedLine[] },
+  actor: ChangeActor,
+  context: FulfilmentContext,
+): Promise<OrderChange> {
+  const change = await changeOf(context, command.changeId, actor);
+  change.checkReceipt(command.lines);
+  const { view } = order;
+  const itemOf = (itemId: string) => view.items.find((item) => item.id === itemId)!;
+  const good = command.lines.filter((line) => line.good > 0);
+  for (const sellerId of new Set(good.map((line) => itemOf(line.itemId).sellerId))) {
+    const locations = await context.deps.inventory.locations(sellerId, context.signal);
+    if (!locations.some((location) => location.id === command.locationId)) {
+      throw new InvalidArgumentError([
+        { field: "location_id", description: `is not a location of seller "${sellerId}", whose items came back good` },
+      ]);
+    }
+  }
+  if (good.length) {
+    const units = good.map((line) => {
+      const item = itemOf(line.itemId);
+      return { productId: item.productId, variantId: item.variantId, locationId: command.locationId, quantity: line.good };
+    });
+    context.stock([{ kind: "restock units", units }]);
+  }
+  for (const action of change.view.actions) {
+    const arrived = command.lines.find((line) => line.itemId === action.itemId);
+    const missing = action.quantity - (arrived ? arrived.good + arrived.damaged : 0);
+    if (missing > 0) order.giveBackUnreceived(action.itemId, missing);
+  }
+  let lines: ChangeLine[] | undefined;
+  if (context.deps.returns.refundOn === "receipt") {
+    const received = command.lines
+      .filter((line) => line.good + line.damaged > 0)
+      .map((line) => ({ itemId: line.itemId, quantity: line.good + line.damaged }));
+    const reason = change.view.note || "return received";
+    const refunded = order.refundUnits(received, { cause: "RETURN", reason, idempotencyKey: refundKey(order.id, change.id) }, context.by);
+    await context.run(refunded.effects);
+    lines = linesOf(change, refunded.plan);
+  }
+  change.receive(command.lines, command.locationId, lines, context.by);
+  return change;
+}
+
+/** The order as if the change were applied, and what it refunds: the same steps as confirming it, on a copy, stored nowhere. */
+export interface ChangePreview {
+  readonly order: OrderView;
+  readonly lines: ChangeLine[];
+  readonly refundMinor: bigint;
+  readonly costMinor: bigint;
+}
+
+export function previewChange(view: OrderView, draft: NewChangeCommand, by: AuditStamp): ChangePreview {
+  // Made only to check its actions the way a saved one's are.
+  const change = OrderChange.create(
+    { id: "preview", orderId: view.id, orderVersion: view.version, ...draftOf(draft), byCustomer: false, sellerIds: [] },
+    by,
+  );
+  const copy = Order.restore(view);
+  copy.checkReturnable(draft.actions.map((action, i) => ({ ...action, field: fieldOf(action, i) })));
+  copy.takeBack(draft.actions);
+  const cause = draft.type === "CLAIM" ? "CLAIM" : "RETURN";
+  const { plan } = copy.refundUnits(draft.actions, { cause, reason: "preview", idempotencyKey: "preview" }, by);
+  return { order: copy.view, lines: linesOf(change, plan), refundMinor: plan.amountMinor, costMinor: 0n };
+}

@@ -1,0 +1,185 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  amountRefund,
+  balanceOf,
+  NothingToRefundError,
+  refundableMinor,
+  RefundTooLargeError,
+  unitsRefundPlan,
+  wholeOrderRefund,
+  type MoneyLine,
+  type MoneyState,
+} from "../../src/ledger/domain/ledger.js";
+import { InvalidArgumentError } from "../../src/platform/errors/domain-errors.js";
+import { thrownReason } from "../support/errors.js";
+
+/** Three notebooks at 10.00 and a 5.00 pen, 8% tax (2.80 on 35.00), 5.99 shipping: 43.79, all captured. */
+const LINES: MoneyLine[] = [
+  { id: "notebook", unitPriceMinor: 1000n, quantity: 3, refundedQuantity: 0 },
+  { id: "pen", unitPriceMinor: 500n, quantity: 1, refundedQuantity: 0 },
+];
+const PAID: MoneyState = {
+  totalMinor: 4379n,
+  shippingMinor: 599n,
+  taxMinor: 280n,
+  creditedMinor: 0n,
+  authorizedMinor: 4379n,
+  capturedMinor: 4379n,
+  refundedMinor: 0n,
+  refundedShippingMinor: 0n,
+};
+const sumOf = (lines: readonly { amountMinor: bigint }[]) => lines.reduce((sum, line) => sum + line.amountMinor, 0n);
+
+describe("the balance", () => {
+  it("is the current total less net captured: what the customer owes, or (negative) the shop", () => {
+    expect(balanceOf(PAID)).toEqual({
+      authorizedMinor: 4379n,
+      capturedMinor: 4379n,
+      refundedMinor: 0n,
+      currentTotalMinor: 4379n,
+      outstandingMinor: 0n,
+    });
+    expect(balanceOf({ ...PAID, capturedMinor: 0n }).outstandingMinor).toBe(4379n);
+    expect(balanceOf({ ...PAID, creditedMinor: 500n }).outstandingMinor).toBe(-500n);
+    expect(balanceOf({ ...PAID, creditedMinor: 500n, refundedMinor: 500n })).toMatchObject({
+      currentTotalMinor: 3879n,
+      outstandingMinor: 0n,
+    });
+    expect(refundableMinor({ ...PAID, refundedMinor: 79n })).toBe(4300n);
+  });
+});
+
+describe("the whole-order refund", () => {
+  it("gives back every unit at its price and tax share and the shipping, exactly what was captured", () => {
+    const plan = wholeOrderRefund(PAID, LINES);
+    expect(plan).toMatchObject({ cause: "ORDER", amountMinor: 4379n, shippingMinor: 599n, taxMinor: 280n, creditMinor: 4379n });
+    expect(plan.lines).toEqual([
+      { itemId: "notebook", quantity: 3, amountMinor: 3240n, taxMinor: 240n },
+      { itemId: "pen", quantity: 1, amountMinor: 540n, taxMinor: 40n },
+    ]);
+    expect(plan.breakdown).toEqual({
+      lines: [
+        { itemId: "notebook", quantity: 3, amountMinor: "3240", taxMinor: "240" },
+        { itemId: "pen", quantity: 1, amountMinor: "540", taxMinor: "40" },
+      ],
+      shippingMinor: "599",
+      taxMinor: "280",
+      otherMinor: "0",
+    });
+  });
+
+  it("after units and goodwill went back, gives back only what is left, netting the goodwill out", () => {
+    const state = { ...PAID, refundedMinor: 1080n + 300n, creditedMinor: 1080n + 300n };
+    const lines = [{ ...LINES[0]!, refundedQuantity: 1 }, LINES[1]!];
+    const plan = wholeOrderRefund(state, lines);
+    expect(plan.amountMinor).toBe(4379n - 1380n);
+    expect(plan.lines[0]).toEqual({ itemId: "notebook", quantity: 2, amountMinor: 2160n, taxMinor: 160n });
+    expect(plan.breakdown.otherMinor).toBe("-300");
+    expect(plan.creditMinor).toBe(4379n - 1380n);
+  });
+});
+
+describe("refunds of units", () => {
+  it("give the next units of each line at their price and tax share, and lower the order's price by as much", () => {
+    const plan = unitsRefundPlan("o", PAID, LINES, [{ itemId: "notebook", quantity: 2 }], "RETURN");
+    expect(plan).toMatchObject({ cause: "RETURN", amountMinor: 2160n, taxMinor: 160n, creditMinor: 2160n, shippingMinor: 0n });
+    expect(plan.breakdown).toMatchObject({ otherMinor: "0", shippingMinor: "0", taxMinor: "160" });
+  });
+
+  it("give back no more than is left of the capture, and nothing for an unpaid order, while the price still falls by the units' worth", () => {
+    const partly = unitsRefundPlan("o", { ...PAID, refundedMinor: 4000n }, LINES, [{ itemId: "pen", quantity: 1 }], "CLAIM");
+    expect(partly).toMatchObject({ amountMinor: 379n, creditMinor: 540n });
+    expect(partly.breakdown.otherMinor).toBe("-161");
+    const unpaid = unitsRefundPlan("o", { ...PAID, capturedMinor: 0n }, LINES, [{ itemId: "pen", quantity: 1 }], "CLAIM");
+    expect(unpaid).toMatchObject({ amountMinor: 0n, creditMinor: 540n });
+  });
+
+  it("refuse units a line no longer has to give", () => {
+    const lines = [{ ...LINES[0]!, refundedQuantity: 2 }];
+    expect(() => unitsRefundPlan("o", PAID, lines, [{ itemId: "notebook", quantity: 2 }], "RETURN")).toThrow(NothingToRefundError);
+    expect(() => unitsRefundPlan("o", PAID, LINES, [{ itemId: "nope", quantity: 1 }], "RETURN")).toThrow(/no line nope/);
+    // Two picks of one line count together.
+    const picks = [
+      { itemId: "notebook", quantity: 2 },
+      { itemId: "notebook", quantity: 2 },
+    ];
+    expect(() => unitsRefundPlan("o", PAID, LINES, picks, "RETURN")).toThrow(NothingToRefundError);
+  });
+
+  it("whatever the returns and goodwill, in any order: never negative, never above captured, and the order never owes because of them", () => {
+    const step = fc.oneof(
+      fc.record({ kind: fc.constant("units" as const), line: fc.nat(1), quantity: fc.integer({ min: 1, max: 3 }) }),
+      fc.record({ kind: fc.constant("goodwill" as const), amount: fc.bigInt({ min: 1n, max: 2000n }) }),
+      fc.record({ kind: fc.constant("shipping" as const) }),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 12 }), (steps) => {
+        let state = PAID;
+        const lines = LINES.map((line) => ({ ...line }));
+        for (const each of steps) {
+          let plan;
+          try {
+            if (each.kind === "units") {
+              const line = lines[each.line]!;
+              plan = unitsRefundPlan("o", state, lines, [{ itemId: line.id, quantity: each.quantity }], "RETURN");
+              line.refundedQuantity += each.quantity;
+            } else if (each.kind === "goodwill") plan = amountRefund("o", state, "GOODWILL", each.amount);
+            else plan = amountRefund("o", state, "SHIPPING", undefined);
+          } catch (error) {
+            expect(error instanceof NothingToRefundError || error instanceof RefundTooLargeError).toBe(true);
+            continue;
+          }
+          expect(plan.amountMinor).toBeGreaterThanOrEqual(0n);
+          expect(sumOf(plan.lines) + plan.shippingMinor + BigInt(plan.breakdown.otherMinor)).toBe(plan.amountMinor);
+          state = {
+            ...state,
+            refundedMinor: state.refundedMinor + plan.amountMinor,
+            creditedMinor: state.creditedMinor + plan.creditMinor,
+            refundedShippingMinor: state.refundedShippingMinor + plan.shippingMinor,
+          };
+          expect(state.refundedMinor).toBeLessThanOrEqual(state.capturedMinor);
+          expect(balanceOf(state).outstandingMinor).toBeLessThanOrEqual(0n);
+        }
+        const end = wholeOrderRefund(state, lines);
+        expect(state.refundedMinor + end.amountMinor).toBe(state.capturedMinor);
+        expect(
+          balanceOf({ ...state, refundedMinor: state.capturedMinor, creditedMinor: state.creditedMinor + end.creditMinor })
+            .outstandingMinor,
+        ).toBe(0n);
+      }),
+    );
+  });
+});
+
+describe("refunds not tied to items", () => {
+  it("give back shipping not yet refunded, all of it unless told less", () => {
+    expect(amountRefund("o", PAID, "SHIPPING", undefined)).toMatchObject({ amountMinor: 599n, shippingMinor: 599n, creditMinor: 599n });
+    expect(amountRefund("o", PAID, "SHIPPING", 100n)).toMatchObject({ amountMinor: 100n, shippingMinor: 100n });
+    expect(amountRefund("o", PAID, "SHIPPING", 100n).breakdown).toMatchObject({ shippingMinor: "100", otherMinor: "0" });
+    expect(thrownReason(() => amountRefund("o", PAID, "SHIPPING", 600n))).toBe("REFUND_EXCEEDS_CAPTURED");
+    expect(thrownReason(() => amountRefund("o", { ...PAID, refundedShippingMinor: 599n }, "SHIPPING", undefined))).toBe(
+      "NOTHING_TO_REFUND",
+    );
+    expect(thrownReason(() => amountRefund("o", { ...PAID, shippingMinor: 0n }, "SHIPPING", undefined))).toBe("NOTHING_TO_REFUND");
+  });
+
+  it("give goodwill up to what is left of the capture, never more, never nothing", () => {
+    expect(amountRefund("o", PAID, "GOODWILL", 4379n)).toMatchObject({ amountMinor: 4379n, shippingMinor: 0n, creditMinor: 4379n });
+    expect(amountRefund("o", PAID, "GOODWILL", 1n).breakdown).toMatchObject({ otherMinor: "1", shippingMinor: "0", lines: [] });
+    const over = (() => {
+      try {
+        amountRefund("o", PAID, "GOODWILL", 4380n);
+      } catch (error) {
+        return error as RefundTooLargeError;
+      }
+    })();
+    expect(over).toBeInstanceOf(RefundTooLargeError);
+    expect(over!.message).toBe("cannot refund 4380: at most 4379 (captured less already refunded)");
+    expect(() => amountRefund("o", PAID, "GOODWILL", undefined)).toThrow(InvalidArgumentError);
+    expect(() => amountRefund("o", PAID, "GOODWILL", 0n)).toThrow(InvalidArgumentError);
+    expect(() => amountRefund("o", PAID, "GOODWILL", -5n)).toThrow(InvalidArgumentError);
+    expect(thrownReason(() => amountRefund("o", { ...PAID, capturedMinor: 0n }, "GOODWILL", 5n))).toBe("NOTHING_TO_REFUND");
+    expect(thrownReason(() => amountRefund("o", { ...PAID, refundedMinor: 4379n }, "GOODWILL", 5n))).toBe("NOTHING_TO_REFUND");
+  });
+});

@@ -1,0 +1,210 @@
+import { describe, expect, it } from "vitest";
+import type { ChangeAction } from "../../src/changes/domain/change-data.js";
+import {
+  CHANGE_STATUSES,
+  CHANGE_TRANSITIONS,
+  isOpen,
+  RETURN_STATUSES,
+  RETURN_TRANSITIONS,
+  transitionChange,
+  transitionReturn,
+} from "../../src/changes/domain/change-status.js";
+import { OrderChange, type NewChange } from "../../src/changes/domain/order-change.js";
+import { InvalidArgumentError } from "../../src/platform/errors/domain-errors.js";
+import { thrownReason } from "../support/errors.js";
+
+const by = { actor: "ops-1", at: new Date("2026-12-05T10:00:00Z") };
+const later = { actor: "north-clerk", at: new Date("2026-12-06T10:00:00Z") };
+const back = (itemId: string, quantity = 1): ChangeAction => ({ kind: "RETURN_ITEM", itemId, quantity, reason: "WRONG_SIZE", note: "" });
+const claim = (itemId: string, quantity = 1): ChangeAction => ({ kind: "CLAIM_ITEM", itemId, quantity, reason: "DEFECTIVE", note: "" });
+const fields = (error: unknown) => (error as InvalidArgumentError).violations.map((v) => v.field);
+const caught = (act: () => unknown) => {
+  try {
+    act();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("did not throw");
+};
+
+function newChange(overrides: Partial<NewChange> = {}): NewChange {
+  return {
+    id: "c-1",
+    orderId: "o-1",
+    orderVersion: 4,
+    type: "RETURN",
+    actions: [back("i-1", 2)],
+    note: "too small",
+    byCustomer: true,
+    sellerIds: ["seller-north"],
+    ...overrides,
+  };
+}
+
+describe("the change and return tables", () => {
+  /** Written out independently of the implementation, as docs/api.md states them. */
+  const change: Record<string, string[]> = {
+    PENDING: ["REQUESTED", "CONFIRMED", "CANCELED"],
+    REQUESTED: ["CONFIRMED", "DECLINED", "CANCELED"],
+    CONFIRMED: [],
+    DECLINED: [],
+    CANCELED: [],
+  };
+  const returns: Record<string, string[]> = {
+    REQUESTED: ["AWAITING_RECEIPT", "DECLINED", "CANCELED"],
+    AWAITING_RECEIPT: ["RECEIVED"],
+    RECEIVED: [],
+    DECLINED: [],
+    CANCELED: [],
+  };
+
+  it.each(CHANGE_STATUSES.flatMap((from) => CHANGE_STATUSES.map((to) => [from, to] as const)))("change %s -> %s", (from, to) => {
+    expect([...CHANGE_TRANSITIONS[from]].sort()).toEqual([...change[from]!].sort());
+    if (change[from]!.includes(to)) expect(transitionChange("c", from, to)).toBe(to);
+    else expect(thrownReason(() => transitionChange("c", from, to))).toBe("ILLEGAL_CHANGE_TRANSITION");
+  });
+
+  it.each(RETURN_STATUSES.flatMap((from) => RETURN_STATUSES.map((to) => [from, to] as const)))("return %s -> %s", (from, to) => {
+    expect([...RETURN_TRANSITIONS[from]].sort()).toEqual([...returns[from]!].sort());
+    if (returns[from]!.includes(to)) expect(transitionReturn("c", from, to)).toBe(to);
+    else expect(thrownReason(() => transitionReturn("c", from, to))).toBe("ILLEGAL_RETURN_TRANSITION");
+  });
+
+  it("calls a change open while it can still be decided", () => {
+    expect(CHANGE_STATUSES.filter(isOpen)).toEqual(["PENDING", "REQUESTED"]);
+  });
+
+  it("says where a refused move could have gone", () => {
+    expect((caught(() => transitionChange("c", "CONFIRMED", "CANCELED")) as Error).message).toBe(
+      "the change cannot move from CONFIRMED to CANCELED; from CONFIRMED it can move to nothing (final)",
+    );
+    expect((caught(() => transitionReturn("c", "AWAITING_RECEIPT", "CANCELED")) as Error).message).toBe(
+      "the return cannot move from AWAITING_RECEIPT to CANCELED; from AWAITING_RECEIPT it can move to RECEIVED",
+    );
+  });
+});
+
+describe("a change", () => {
+  it("when a customer asks for a return, then it is REQUESTED with its return REQUESTED, and says so once", () => {
+    const change = OrderChange.create(newChange(), by);
+    expect(change.view).toMatchObject({
+      status: "REQUESTED",
+      returnStatus: "REQUESTED",
+      orderVersion: 4,
+      createdBy: "ops-1",
+      byCustomer: true,
+      lines: [],
+      received: [],
+      version: 1,
+      createdAt: by.at,
+      updatedAt: by.at,
+    });
+    expect(change.isOpen).toBe(true);
+    expect(change.takeEvents()).toEqual([{ type: "OrderChangeRequested" }]);
+    expect(change.takeEvents()).toEqual([]);
+  });
+
+  it("when staff make a claim, then it is PENDING and has no return", () => {
+    const change = OrderChange.create(newChange({ type: "CLAIM", actions: [claim("i-1")], byCustomer: false }), by);
+    expect(change.view).toMatchObject({ status: "PENDING", returnStatus: "" });
+  });
+
+  it("when its actions are not of its type, name an item twice, or are none, then INVALID_ARGUMENT names each", () => {
+    const error = caught(() => OrderChange.create(newChange({ actions: [back("i-1"), claim("i-2"), back("i-1")] }), by));
+    expect(fields(error)).toEqual(["actions[1]", "actions[2].item_id"]);
+    expect(fields(caught(() => OrderChange.create(newChange({ actions: [] }), by)))).toEqual(["actions"]);
+    expect(fields(caught(() => OrderChange.create(newChange({ type: "CLAIM" }), by)))).toEqual(["actions[0]"]);
+  });
+
+  it("when confirmed, then it keeps what it refunded and its return awaits the goods; a claim has no return to await", () => {
+    const change = OrderChange.create(newChange(), by);
+    change.takeEvents();
+    const lines = [{ action: 0, itemId: "i-1", quantity: 2, amountMinor: "-2160", taxMinor: "-160" }];
+    change.confirm(lines, later);
+    expect(change.view).toMatchObject({
+      status: "CONFIRMED",
+      returnStatus: "AWAITING_RECEIPT",
+      lines,
+      decidedBy: "north-clerk",
+      updatedAt: later.at,
+    });
+    expect(change.isOpen).toBe(false);
+    expect(change.takeEvents()).toEqual([{ type: "OrderChangeConfirmed" }]);
+    const claimed = OrderChange.create(newChange({ type: "CLAIM", actions: [claim("i-1")] }), by);
+    claimed.confirm([], later);
+    expect(claimed.view.returnStatus).toBe("");
+  });
+
+  it("when declined or canceled, then the reason is kept, the return follows, and it cannot be confirmed after", () => {
+    const declined = OrderChange.create(newChange(), by);
+    declined.decline("worn", later);
+    expect(declined.view).toMatchObject({ status: "DECLINED", returnStatus: "DECLINED", decisionReason: "worn", decidedBy: "north-clerk" });
+    expect(declined.takeEvents().at(-1)).toEqual({ type: "OrderChangeDeclined", reason: "worn" });
+    expect(thrownReason(() => declined.confirm([], later))).toBe("ILLEGAL_CHANGE_TRANSITION");
+    const canceled = OrderChange.create(newChange({ byCustomer: false }), by);
+    canceled.cancel("by mistake", later);
+    expect(canceled.view).toMatchObject({ status: "CANCELED", returnStatus: "CANCELED", decisionReason: "by mistake" });
+    expect(canceled.takeEvents().at(-1)).toEqual({ type: "OrderChangeCanceled", reason: "by mistake" });
+    const claimed = OrderChange.create(newChange({ type: "CLAIM", actions: [claim("i-1")], byCustomer: false }), by);
+    claimed.cancel("", later);
+    expect(claimed.view.returnStatus).toBe("");
+    expect(thrownReason(() => OrderChange.create(newChange({ byCustomer: false }), by).decline("no", later))).toBe(
+      "ILLEGAL_CHANGE_TRANSITION",
+    );
+  });
+
+  it("when its goods arrive, then what came back and where is kept, with the refund if it came now", () => {
+    const change = OrderChange.create(newChange({ actions: [back("i-1", 2), back("i-2", 1)] }), by);
+    expect(thrownReason(() => change.receive([{ itemId: "i-1", good: 1, damaged: 0 }], "north-east", undefined, later))).toBe(
+      "RETURN_NOT_AWAITED",
+    );
+    change.confirm([], later);
+    change.takeEvents();
+    const lines = [{ action: 0, itemId: "i-1", quantity: 2, amountMinor: "-2160", taxMinor: "-160" }];
+    change.receive([{ itemId: "i-1", good: 1, damaged: 1 }], "north-west", lines, later);
+    expect(change.view).toMatchObject({
+      returnStatus: "RECEIVED",
+      received: [{ itemId: "i-1", good: 1, damaged: 1 }],
+      receivingLocationId: "north-west",
+      lines,
+      updatedAt: later.at,
+    });
+    expect(change.takeEvents()).toEqual([{ type: "ReturnReceived" }]);
+    expect(thrownReason(() => change.receive([{ itemId: "i-1", good: 1, damaged: 0 }], "north-west", undefined, later))).toBe(
+      "RETURN_NOT_AWAITED",
+    );
+  });
+
+  it("when received without a refund now, then the lines it had stay", () => {
+    const change = OrderChange.create(newChange(), by);
+    const lines = [{ action: 0, itemId: "i-1", quantity: 2, amountMinor: "-2160", taxMinor: "-160" }];
+    change.confirm(lines, later);
+    change.receive([{ itemId: "i-1", good: 2, damaged: 0 }], "north-east", undefined, later);
+    expect(change.view.lines).toEqual(lines);
+  });
+
+  it("when a receipt names other items, an item twice, more than was returned, or nothing at all, then INVALID_ARGUMENT names the line", () => {
+    const change = OrderChange.create(newChange({ actions: [back("i-1", 2)] }), by);
+    const refused = (received: { itemId: string; good: number; damaged: number }[]) => fields(caught(() => change.checkReceipt(received)));
+    expect(refused([{ itemId: "i-9", good: 1, damaged: 0 }])).toEqual(["lines[0].item_id"]);
+    expect(
+      refused([
+        { itemId: "i-1", good: 1, damaged: 0 },
+        { itemId: "i-1", good: 1, damaged: 0 },
+      ]),
+    ).toEqual(["lines[1].item_id"]);
+    expect(refused([{ itemId: "i-1", good: 2, damaged: 1 }])).toEqual(["lines[0].good_quantity"]);
+    expect(refused([{ itemId: "i-1", good: 0, damaged: 0 }])).toEqual(["lines"]);
+    expect(() => change.checkReceipt([{ itemId: "i-1", good: 2, damaged: 0 }])).not.toThrow();
+    expect(() => change.checkReceipt([{ itemId: "i-1", good: 0, damaged: 2 }])).not.toThrow();
+  });
+
+  it("when restored and changed, then the stored copy is untouched", () => {
+    const stored = OrderChange.create(newChange(), by).view;
+    const restored = OrderChange.restore(stored);
+    restored.confirm([{ action: 0, itemId: "i-1", quantity: 2, amountMinor: "0", taxMinor: "0" }], later);
+    restored.stored(2, later.at);
+    expect(stored).toMatchObject({ status: "REQUESTED", lines: [], version: 1 });
+    expect(restored.view).toMatchObject({ status: "CONFIRMED", version: 2, updatedAt: later.at });
+  });
+});
