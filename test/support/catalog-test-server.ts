@@ -6,6 +6,7 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { PaymentService } from "../../gen/shop/payment/v1/payment_pb.js";
 import { ProductService, type ProductSchema } from "../../gen/shop/product/v1/product_pb.js";
 import { addConnectService } from "../../src/platform/transport/grpc-adapter.js";
+import { referencePaymentService } from "../../src/payments/reference/reference-payments.js";
 
 /** "late": answers after `ms` even if the caller gave up, and does the work anyway (outcome unknown to the caller). */
 export type Behaviour =
@@ -175,4 +176,28 @@ export async function startPaymentTestServer(behaviour: Behaviour = { kind: "ok"
     },
   });
   return { ...server, script, seen };
+}
+
+/**
+ * The reference Payment service (it remembers each key's answer and moves money once per key) on a
+ * real gRPC port of its own, outliving the order service it serves. `moves` counts the refunds that
+ * gave money back (a new key), `calls` every Refund call; `beforeRefundAnswer` runs after the
+ * refund is done and before the answer is sent: a test kills the order service there.
+ */
+export async function startRecordingPaymentServer(beforeRefundAnswer: (key: string) => Promise<void> = async () => undefined) {
+  const reference = referencePaymentService();
+  const refunds = { calls: [] as string[], moves: new Set<string>() };
+  const server = await serve(PaymentService, {
+    authorize: (request, context) => reference.authorize!(request, context),
+    capture: (request, context) => reference.capture!(request, context),
+    void: (request, context) => reference.void!(request, context),
+    async refund(request, context) {
+      refunds.calls.push(request.idempotencyKey);
+      const answer = await reference.refund!(request, context);
+      refunds.moves.add(request.idempotencyKey);
+      await beforeRefundAnswer(request.idempotencyKey);
+      return answer;
+    },
+  });
+  return { ...server, refunds };
 }
