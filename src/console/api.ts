@@ -3,6 +3,8 @@ import { createConnectTransport } from "@connectrpc/connect-web";
 import { BadRequestSchema, ErrorInfoSchema, PreconditionFailureSchema } from "../../gen/google/rpc/error_details_pb.js";
 import { FulfillmentService } from "../../gen/shop/order/v1/fulfillment_pb.js";
 import { OrderService } from "../../gen/shop/order/v1/order_pb.js";
+import { OrderChangeService } from "../../gen/shop/order/v1/changes_pb.js";
+import { OrderLedgerService } from "../../gen/shop/order/v1/ledger_pb.js";
 
 const TOKEN_KEY = "orders-console-token";
 
@@ -27,6 +29,8 @@ const authorize: Interceptor = (next) => (request) => {
 const transport = createConnectTransport({ baseUrl: location.origin, interceptors: [authorize] });
 export const orders = createClient(OrderService, transport);
 export const fulfilment = createClient(FulfillmentService, transport);
+export const changes = createClient(OrderChangeService, transport);
+export const ledger = createClient(OrderLedgerService, transport);
 
 export interface Problem {
   readonly code: Code;

@@ -4,6 +4,7 @@ import { byId, field, h, show } from "./dom.js";
 import { problemBox } from "./feedback.js";
 import { toShipPage } from "./fulfilment-list.js";
 import { orderPage } from "./order-page.js";
+import { returnRequestsPage } from "./return-requests.js";
 import { ordersPage } from "./orders-list.js";
 
 const main = byId("main");
@@ -75,6 +76,7 @@ async function route(): Promise<void> {
   // A seller's token reads only its fulfilment queue; the orders pages are staff's.
   if (path === "/to-ship" || access === "seller") toShipPage(main, access, new URLSearchParams(query), current.signal);
   else if (order) orderPage(main, order[1]!, current.signal);
+  else if (path === "/returns") returnRequestsPage(main, current.signal);
   else ordersPage(main, new URLSearchParams(query), current.signal);
 }
 

@@ -11,6 +11,7 @@ import { h, show, table } from "./dom.js";
 import { act, problemBox } from "./feedback.js";
 import { fulfilmentSection } from "./fulfilment-list.js";
 import { attributes, itemStatus, money, orderStatus, paymentStatus, time } from "./format.js";
+import { moneyPanel } from "./money-panel.js";
 import { addItemForm, detailsForm, itemControls, statusActions, type Changed, type OrderState } from "./order-actions.js";
 
 const SETTLED = [OrderStatus.DELIVERED, OrderStatus.CANCELLED, OrderStatus.REFUNDED];
@@ -136,9 +137,10 @@ export function orderPage(main: HTMLElement, orderId: string, signal: AbortSigna
   const title = h("h1", {}, "Order");
   const live = h("p", { class: "live", role: "status" }, "Connecting…");
   const message = h("div", { class: "message-slot" });
-  const [items, fulfilment, facts, actions, details, history, events] = [
+  const [items, fulfilment, money, facts, actions, details, history, events] = [
     section("items", "Items", "wide"),
     section("fulfilment", "Fulfilment: parcels, holds, where it ships from", "wide"),
+    section("money", "Return / exchange / claim, and the money ledger", "wide"),
     section("facts", "Summary"),
     section("actions", "Staff actions"),
     section("details", "Shipping and notes"),
@@ -153,6 +155,7 @@ export function orderPage(main: HTMLElement, orderId: string, signal: AbortSigna
     { class: "order-grid" },
     items.element,
     fulfilment.element,
+    money.element,
     facts.element,
     actions.element,
     details.element,
@@ -170,6 +173,7 @@ export function orderPage(main: HTMLElement, orderId: string, signal: AbortSigna
   };
   const work = fulfilmentSection(orderId, () => state.order, signal);
   show(fulfilment.body, work.element);
+  let panel: ReturnType<typeof moneyPanel> | undefined;
   const itemsTableSlot = h("div", {});
   const itemsMessage = h("div", { class: "message-slot", "aria-live": "polite" });
   const sideData = async () => {
@@ -178,6 +182,7 @@ export function orderPage(main: HTMLElement, orderId: string, signal: AbortSigna
         orders.getOrderStatus({ orderId }, { signal }),
         orders.listOrderEvents({ orderId }, { signal }),
         work.reload(),
+        panel?.reload(),
       ]);
       show(history.body, historyTable(status));
       show(events.body, eventsSection(orderId, log));
@@ -194,6 +199,8 @@ export function orderPage(main: HTMLElement, orderId: string, signal: AbortSigna
     show(itemsTableSlot, itemsTable(state, render, itemsMessage));
     show(facts.body, summary(order));
     if (first) {
+      panel = moneyPanel(state, render, signal);
+      show(money.body, panel.element);
       show(items.body, itemsTableSlot, itemsMessage, addItemForm(state, render));
       show(actions.body, statusActions(state, render));
       detailsEditor = detailsForm(state, render);

@@ -119,6 +119,7 @@ function counts(response: ListOrdersResponse, filters: Filters): HTMLElement {
     { class: "chips", "aria-label": "Orders by status" },
     chip("All", all, ""),
     ...ORDER_STATUSES.map((s) => chip(orderStatus(s), byStatus.get(s) ?? 0n, OrderStatus[s])),
+    h("a", { class: "chip", href: "#/returns" }, "Return requests"),
   );
 }
 

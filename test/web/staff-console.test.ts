@@ -8,6 +8,8 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 import { build } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OrderService, OrderStatus, type Order } from "../../gen/shop/order/v1/order_pb.js";
+import { FulfillmentService } from "../../gen/shop/order/v1/fulfillment_pb.js";
+import { OrderChangeService, OrderChangeType, ReturnReason } from "../../gen/shop/order/v1/changes_pb.js";
 import { createOrderRequest } from "../support/fixtures.js";
 import { startTestApp, type TestApp } from "../support/test-app.js";
 import { adminToken, sellerToken, token } from "../support/tokens.js";
@@ -177,6 +179,71 @@ describe("the staff console in headless Chromium, against the real service", () 
       await page.close();
     }
   });
+
+  it("when a customer asks for a return and staff confirm and receive it, then build a claim, preview it and confirm it, the ledger shows each refund", async () => {
+    const buyer = `console-rt-${rid().slice(0, 6)}`;
+    const order = await place(buyer, [{ productId: "prod-mug", quantity: 3 }]);
+    await orders.payOrder({ requestId: rid(), orderId: order.id, paymentMethod: createOrderRequest().paymentMethod });
+    const shipping = app.grpc(FulfillmentService);
+    for (const fo of (await shipping.listFulfillmentOrders({ orderId: order.id })).fulfillmentOrders) {
+      await shipping.createShipment({
+        requestId: rid(),
+        fulfillmentOrderId: fo.id,
+        carrier: "UPS",
+        trackingNumber: "1Z-RT-1",
+        handedOver: true,
+      });
+    }
+    const mug = order.items[0]!.id;
+    await app.grpc(OrderChangeService, await token(buyer)).createOrderChange({
+      requestId: rid(),
+      orderId: order.id,
+      type: OrderChangeType.RETURN,
+      actions: [{ action: { case: "returnItem", value: { itemId: mug, quantity: 1, reason: ReturnReason.WRONG_SIZE } } }],
+      note: "too small",
+    });
+    const page = await desk.newPage();
+    try {
+      await signIn(page, adminToken);
+      await page.getByRole("link", { name: "Return requests" }).click();
+      await expect.poll(() => page.locator("table tbody").textContent()).toContain("too small");
+      await page.screenshot({ path: join(ARTIFACTS, "console-return-requests.png"), fullPage: true });
+      await page.getByRole("link", { name: `Order ${order.id.slice(0, 8)}` }).click();
+      const panel = page.locator("#money-title + .section-body");
+      await expect.poll(() => panel.textContent()).toContain("Requested · return requested");
+      await panel.getByRole("button", { name: "Confirm", exact: true }).click();
+      await expect.poll(() => panel.textContent()).toContain("return awaiting receipt");
+      await panel.getByLabel("Received at location").fill("north-east");
+      await panel.getByRole("button", { name: "Receive" }).click();
+      await expect.poll(() => panel.textContent()).toContain("return received");
+      await expect.poll(() => panel.locator("table").last().textContent()).toContain("Return");
+
+      await panel.getByLabel("Kind").selectOption({ label: "Claim (missing, wrong or defective: refunded without a return)" });
+      await panel.getByLabel("Units").fill("1");
+      await panel.getByLabel("Reason", { exact: true }).selectOption({ label: "Defective" });
+      await panel.getByRole("button", { name: "Preview" }).click();
+      await expect.poll(() => panel.locator(".preview").textContent()).toContain("The shop refunds $13.50");
+      expect(await accessibilityProblems(page)).toEqual([]);
+      await panel.locator(".preview").scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(ARTIFACTS, "console-change-preview.png"), fullPage: true });
+      await panel.getByRole("button", { name: "Make and confirm" }).click();
+      await expect.poll(() => panel.textContent()).toContain("Confirmed: see the change and the ledger below.");
+      const ledgerRows = panel.locator("table").last().locator("tbody tr");
+      await expect.poll(() => ledgerRows.count()).toBe(4);
+      expect(await ledgerRows.allTextContents()).toEqual([
+        expect.stringContaining("Authorization"),
+        expect.stringContaining("Capture"),
+        expect.stringMatching(/Refund.*\$13\.50.*Return/),
+        expect.stringMatching(/Refund.*\$13\.50.*Claim/),
+      ]);
+      expect(await panel.locator("dl.facts").textContent()).toContain("Refunded$27.00");
+      expect(await accessibilityProblems(page)).toEqual([]);
+      await panel.locator("table").last().scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(ARTIFACTS, "console-ledger.png"), fullPage: true });
+    } finally {
+      await page.close();
+    }
+  }, 60_000);
 
   it("when staff hold, release and ship from the order page, then each card shows what the service did, and a bad tracking URL is refused with its reason", async () => {
     const order = await place(`console-fo-${rid().slice(0, 6)}`, [

@@ -122,6 +122,7 @@ export const ORDER_VISIBILITY: VisibilityTable = {
     // A seller sees what of its own lines came back.
     refunded_quantity: ALL,
     refunded_amount: ALL,
+    returned_quantity: ALL,
   },
   "shop.order.v1.Payment": {
     method: NOT_SELLER,

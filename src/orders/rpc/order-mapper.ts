@@ -49,6 +49,7 @@ export function itemToProto(item: OrderItemView, currency: string): MessageInitS
     shippedQuantity: item.shippedQuantity,
     deliveredQuantity: item.deliveredQuantity,
     refundedQuantity: item.refundedQuantity,
+    returnedQuantity: item.returnedQuantity,
     refundedAmount: toMoneyProto(money(currency, item.refundedMinor)),
   };
 }
