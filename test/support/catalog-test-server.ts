@@ -188,12 +188,12 @@ export async function startRecordingPaymentServer(beforeRefundAnswer: (key: stri
   const reference = referencePaymentService();
   const refunds = { calls: [] as string[], moves: new Set<string>() };
   const server = await serve(PaymentService, {
-    authorize: (request, context) => reference.authorize!(request, context),
-    capture: (request, context) => reference.capture!(request, context),
-    void: (request, context) => reference.void!(request, context),
+    authorize: (request, context) => reference.authorize(request, context),
+    capture: (request, context) => reference.capture(request, context),
+    void: (request, context) => reference.void(request, context),
     async refund(request, context) {
       refunds.calls.push(request.idempotencyKey);
-      const answer = await reference.refund!(request, context);
+      const answer = await reference.refund(request, context);
       refunds.moves.add(request.idempotencyKey);
       await beforeRefundAnswer(request.idempotencyKey);
       return answer;

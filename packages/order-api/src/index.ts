@@ -1,5 +1,7 @@
 export { OrderService } from "../gen/shop/order/v1/order_pb.js";
 export { FulfillmentService } from "../gen/shop/order/v1/fulfillment_pb.js";
+export { OrderChangeService } from "../gen/shop/order/v1/changes_pb.js";
+export { OrderLedgerService } from "../gen/shop/order/v1/ledger_pb.js";
 export { CartService } from "../gen/shop/cart/v1/cart_pb.js";
 export { OrderEventSchema, type OrderEvent } from "../gen/shop/order/events/v1/order_events_pb.js";
 export { decodeOrderEvent, eventTypeOf, EVENT_TYPES } from "./events.js";
