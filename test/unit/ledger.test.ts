@@ -183,3 +183,57 @@ describe("refunds not tied to items", () => {
     expect(thrownReason(() => amountRefund("o", { ...PAID, refundedMinor: 4379n }, "GOODWILL", 5n))).toBe("NOTHING_TO_REFUND");
   });
 });
+
+describe("what the ledger's refusals say", () => {
+  const refusal = (act: () => unknown) => {
+    try {
+      act();
+    } catch (error) {
+      const e = error as Error & { violations?: unknown; details?: unknown };
+      return { message: e.message, violations: e.violations, details: e.details };
+    }
+    throw new Error("did not throw");
+  };
+
+  it("names what there is nothing of, and what the most is", () => {
+    expect(refusal(() => amountRefund("o-1", { ...PAID, capturedMinor: 0n }, "GOODWILL", 5n))).toMatchObject({
+      message: "nothing to refund: nothing captured is left to give back",
+      violations: [{ type: "PAYMENT", subject: "orders/o-1", description: "nothing captured is left to give back" }],
+    });
+    expect(refusal(() => amountRefund("o-1", { ...PAID, refundedShippingMinor: 599n }, "SHIPPING", undefined)).message).toBe(
+      "nothing to refund: shipping was free or is already refunded",
+    );
+    expect(refusal(() => amountRefund("o-1", PAID, "SHIPPING", 600n))).toMatchObject({
+      message: "cannot refund 600: at most 599 (shipping not yet refunded)",
+      violations: [{ type: "PAYMENT", subject: "orders/o-1", description: "at most 599 can be refunded (shipping not yet refunded)" }],
+    });
+    expect(refusal(() => amountRefund("o-1", PAID, "GOODWILL", undefined)).violations).toEqual([
+      { field: "amount", description: "is required for a goodwill refund" },
+    ]);
+    expect(refusal(() => amountRefund("o-1", PAID, "GOODWILL", 0n)).violations).toEqual([
+      { field: "amount", description: "must be above zero" },
+    ]);
+    const lines = [{ ...LINES[0]!, refundedQuantity: 2 }];
+    expect(refusal(() => unitsRefundPlan("o-1", PAID, lines, [{ itemId: "notebook", quantity: 2 }], "RETURN")).message).toBe(
+      "nothing to refund: item notebook has 1 units left to refund",
+    );
+  });
+
+  it("when shipping was free, then goodwill is still given", () => {
+    expect(amountRefund("o", { ...PAID, shippingMinor: 0n }, "GOODWILL", 100n).amountMinor).toBe(100n);
+  });
+
+  it("when a line was refunded in full and shipping in part, then the whole-order refund leaves them out", () => {
+    const state = { ...PAID, refundedMinor: 540n + 200n, creditedMinor: 540n + 200n, refundedShippingMinor: 200n };
+    const plan = wholeOrderRefund(state, [LINES[0]!, { ...LINES[1]!, refundedQuantity: 1 }]);
+    expect(plan.lines.map((line) => line.itemId)).toEqual(["notebook"]);
+    expect(plan).toMatchObject({ amountMinor: 4379n - 740n, shippingMinor: 399n, taxMinor: 240n });
+    expect(plan.breakdown.otherMinor).toBe("0");
+  });
+
+  it("when exactly what is left of the capture is the units' worth, then all of it goes back", () => {
+    const plan = unitsRefundPlan("o", { ...PAID, refundedMinor: 4379n - 540n }, LINES, [{ itemId: "pen", quantity: 1 }], "CLAIM");
+    expect(plan).toMatchObject({ amountMinor: 540n, creditMinor: 540n });
+    expect(plan.breakdown.otherMinor).toBe("0");
+  });
+});

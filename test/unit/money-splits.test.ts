@@ -124,3 +124,26 @@ describe("refunds by unit", () => {
     );
   });
 });
+
+describe("what the splits refuse, and ties", () => {
+  it("says why", () => {
+    expect(() => splitByWeights(5n, [1n, -1n])).toThrow("weights must not be negative");
+    expect(() => splitByWeights(5n, [])).toThrow("cannot split a non-zero amount over nothing");
+    expect(() => unitsShare(10n, 0, 0, 0)).toThrow("quantity must be a positive integer");
+    expect(() => unitsShare(10n, 1.5, 0, 1)).toThrow("quantity must be a positive integer");
+    expect(() => unitsShare(10n, -2, 0, 0)).toThrow("quantity must be a positive integer");
+    expect(() => unitsShare(10n, 3, 0.5, 1)).toThrow("units 0.5..1 are not within a line of 3");
+    expect(() => unitsShare(10n, 3, 0, 1.5)).toThrow("units 0..1.5 are not within a line of 3");
+    expect(() => unitsShare(10n, 3, 2, 4)).toThrow("units 2..4 are not within a line of 3");
+  });
+
+  it("gives tied remainders' cents to the earlier parts, however many tie", () => {
+    expect(splitByWeights(2n, [1n, 1n, 1n])).toEqual([1n, 1n, 0n]);
+    expect(splitByWeights(1n, [1n, 1n, 1n, 1n])).toEqual([1n, 0n, 0n, 0n]);
+    expect(splitByWeights(3n, [1n, 1n, 1n, 1n, 1n])).toEqual([1n, 1n, 1n, 0n, 0n]);
+    expect(splitByWeights(-2n, [1n, 1n, 1n])).toEqual([-1n, -1n, 0n]);
+    // A larger remainder wins over an earlier one.
+    expect(splitByWeights(1n, [1n, 2n])).toEqual([0n, 1n]);
+    expect(splitByWeights(1n, [2n, 1n])).toEqual([1n, 0n]);
+  });
+});

@@ -208,3 +208,99 @@ describe("a change", () => {
     expect(restored.view).toMatchObject({ status: "CONFIRMED", version: 2, updatedAt: later.at });
   });
 });
+
+describe("what a change's refusals say, and what it keeps", () => {
+  const details = (act: () => unknown) => (caught(act) as { violations: unknown }).violations;
+
+  it("names the change or the return, and where it stands", () => {
+    expect(details(() => transitionChange("c-9", "DECLINED", "CONFIRMED"))).toEqual([
+      { type: "CHANGE_STATUS", subject: "changes/c-9", description: "is DECLINED" },
+    ]);
+    expect(details(() => transitionReturn("c-9", "RECEIVED", "CANCELED"))).toEqual([
+      { type: "RETURN_STATUS", subject: "changes/c-9", description: "is RECEIVED" },
+    ]);
+    const claim = OrderChange.create(newChange({ type: "CLAIM", actions: [claim1()], byCustomer: false }), by);
+    claim.confirm([], later);
+    expect(caught(() => claim.receive([{ itemId: "i-1", good: 1, damaged: 0 }], "north-east", undefined, later))).toMatchObject({
+      message: "the return is not a return, not AWAITING_RECEIPT",
+      violations: [{ type: "RETURN_STATUS", subject: "changes/c-1", description: "is none" }],
+    });
+    const back1 = OrderChange.create(newChange(), by);
+    expect(caught(() => back1.receive([{ itemId: "i-1", good: 1, damaged: 0 }], "north-east", undefined, later))).toMatchObject({
+      message: "the return is REQUESTED, not AWAITING_RECEIPT",
+      violations: [{ type: "RETURN_STATUS", subject: "changes/c-1", description: "is REQUESTED" }],
+    });
+  });
+
+  it("says what is wrong with each action and each received line", () => {
+    const error = caught(() => OrderChange.create(newChange({ actions: [claim1(), back("i-1")] }), by)) as InvalidArgumentError;
+    expect(error.violations).toEqual([
+      { field: "actions[0]", description: "a RETURN change is made of RETURN_ITEM actions" },
+      { field: "actions[1].item_id", description: "names an item an earlier action names; send one action per item" },
+    ]);
+    expect((caught(() => OrderChange.create(newChange({ actions: [] }), by)) as InvalidArgumentError).violations).toEqual([
+      { field: "actions", description: "must hold at least one action" },
+    ]);
+    const change = OrderChange.create(newChange({ actions: [back("i-1", 2)] }), by);
+    const lines = (received: { itemId: string; good: number; damaged: number }[]) =>
+      (caught(() => change.checkReceipt(received)) as InvalidArgumentError).violations;
+    expect(lines([{ itemId: "i-9", good: 1, damaged: 0 }])).toEqual([
+      { field: "lines[0].item_id", description: "is not an item of this return" },
+    ]);
+    expect(
+      lines([
+        { itemId: "i-1", good: 1, damaged: 0 },
+        { itemId: "i-1", good: 0, damaged: 1 },
+      ]),
+    ).toEqual([{ field: "lines[1].item_id", description: "is named twice" }]);
+    expect(lines([{ itemId: "i-1", good: 2, damaged: 1 }])).toEqual([
+      { field: "lines[0].good_quantity", description: "good and damaged add up to more than the 2 returned" },
+    ]);
+    expect(lines([{ itemId: "i-1", good: 0, damaged: 0 }])).toEqual([{ field: "lines", description: "must receive at least one unit" }]);
+    const two = OrderChange.create(newChange({ actions: [back("i-1", 2), back("i-2", 1)] }), by);
+    expect(() =>
+      two.checkReceipt([
+        { itemId: "i-1", good: 0, damaged: 0 },
+        { itemId: "i-2", good: 1, damaged: 0 },
+      ]),
+    ).not.toThrow();
+  });
+
+  it("refuses a receipt that does not add up, before anything changes", () => {
+    const change = OrderChange.create(newChange(), by);
+    change.confirm([], later);
+    expect(() => change.receive([{ itemId: "i-1", good: 3, damaged: 0 }], "north-east", undefined, later)).toThrow(InvalidArgumentError);
+    expect(change.view.returnStatus).toBe("AWAITING_RECEIPT");
+  });
+
+  it("starts with nothing decided or received, and knows its id", () => {
+    const change = OrderChange.create(newChange(), by);
+    expect(change.id).toBe("c-1");
+    expect(change.view).toMatchObject({ decisionReason: "", decidedBy: "", receivingLocationId: "", sellerIds: ["seller-north"] });
+  });
+
+  it("when a claim asked by a customer is declined, then there is no return to follow", () => {
+    const change = OrderChange.create(newChange({ type: "CLAIM", actions: [claim1()] }), by);
+    change.decline("not ours", later);
+    expect(change.view).toMatchObject({ status: "DECLINED", returnStatus: "" });
+  });
+
+  it("when restored, then its lists are its own: changing what it shows or was made from changes nothing", () => {
+    const made = newChange({ actions: [back("i-1", 2)], sellerIds: ["seller-north"] });
+    const change = OrderChange.create(made, by);
+    (made.actions as ChangeAction[]).push(back("i-2"));
+    (made.sellerIds as string[]).push("seller-south");
+    const view = change.view;
+    (view.actions as ChangeAction[]).push(back("i-3"));
+    expect(change.view.actions).toHaveLength(1);
+    expect(change.view.sellerIds).toEqual(["seller-north"]);
+    const stored = { ...view, actions: [back("i-1", 2)], lines: [], received: [] };
+    const restored = OrderChange.restore(stored);
+    stored.actions.push(back("i-4"));
+    expect(restored.view.actions).toHaveLength(1);
+  });
+});
+
+function claim1(): ChangeAction {
+  return claim("i-1");
+}

@@ -812,3 +812,50 @@ describe("taking units back", () => {
     expect(order.newLedgerEntries).toEqual([]);
   });
 });
+
+describe("the whole-order refund after part went back", () => {
+  it("gives back and reports what is left of the capture", () => {
+    const order = orderIn("DELIVERED", captured);
+    order.refundAmount({ cause: "GOODWILL", amountMinor: 839n, reason: "late", idempotencyKey: "k" }, by);
+    const [refund] = order.refund("damaged", later);
+    expect(refund).toMatchObject({ kind: "refund payment", amount: money("USD", 3000n) });
+    expect(order.takeEvents().events.at(-1)).toEqual({ type: "OrderRefunded", reason: "damaged", amount: money("USD", 3000n) });
+    expect(order.view).toMatchObject({ refundedMinor: 3839n, creditedMinor: 3839n, paymentStatus: "REFUNDED" });
+  });
+
+  it("when nothing was captured, says so with the payment's status", () => {
+    const error = (() => {
+      try {
+        orderIn("DELIVERED").refund("damaged", by);
+      } catch (caught) {
+        return caught as DomainError & { violations: unknown };
+      }
+    })();
+    expect(error?.message).toBe("the payment is PENDING, nothing was captured; cancel the order instead");
+    expect(error?.violations).toEqual([{ type: "PAYMENT", subject: "orders/order-1", description: "payment is PENDING" }]);
+  });
+
+  it("when the ledger is full, says how full", () => {
+    const error = (() => {
+      try {
+        orderIn("DELIVERED", { ...captured, ledgerEntries: MAX_LEDGER_ENTRIES }).refundAmount(
+          { cause: "GOODWILL", amountMinor: 1n, reason: "x", idempotencyKey: "k" },
+          by,
+        );
+      } catch (caught) {
+        return caught as DomainError & { violations: unknown };
+      }
+    })();
+    expect(error?.message).toBe(`an order's ledger holds at most ${MAX_LEDGER_ENTRIES} payment entries`);
+    expect(error?.violations).toEqual([{ type: "PAYMENT", subject: "orders/order-1", description: `${MAX_LEDGER_ENTRIES} entries` }]);
+  });
+
+  it("when a refund row is made, then it starts SUCCEEDED with nothing else said", () => {
+    const order = orderIn("DELIVERED", captured);
+    order.refundAmount({ cause: "SHIPPING", reason: "late", idempotencyKey: "k" }, by);
+    expect(order.newLedgerEntries[0]).toMatchObject({ state: "SUCCEEDED", failureCode: "", refundCause: "SHIPPING", reference: "" });
+    const paid = orderIn("PENDING");
+    paid.paymentCaptured({ type: "CASH_ON_DELIVERY", display: "" }, capturedAs(paid, "tx"), by);
+    expect(paid.newLedgerEntries[0]).toMatchObject({ refundCause: "", reason: "", failureCode: "", breakdown: null });
+  });
+});

@@ -128,7 +128,7 @@ export function unitsRefundPlan(
   const value = given.reduce((sum, line) => sum + line.amountMinor, 0n);
   // The units are no longer charged for; what goes back is at most what is left of the capture.
   const refundable = refundableMinor(state);
-  return plan(cause, value < refundable ? value : refundable > 0n ? refundable : 0n, given, 0n, value);
+  return plan(cause, value < refundable ? value : refundable, given, 0n, value);
 }
 
 /**
