@@ -349,16 +349,16 @@ describe("the staff console in headless Chromium, against the real service", () 
       }
       const statuses = () => page.locator("table.items tbody tr td:nth-child(6)").allTextContents();
       await expect.poll(statuses).toEqual(["Shipped", "Shipped", "Pending"]);
-      await expect.poll(() => page.locator(".facts").textContent()).toContain("StatusProcessing");
+      await expect.poll(() => page.locator("#facts-title + .section-body .facts").textContent()).toContain("StatusProcessing");
 
       // A change made elsewhere arrives through WatchOrder.
       await orders.updateOrder({ requestId: rid(), orderId: split.id, notes: "leave at the back door" });
-      await expect.poll(() => page.locator(".facts").textContent()).toContain("leave at the back door");
+      await expect.poll(() => page.locator("#facts-title + .section-body .facts").textContent()).toContain("leave at the back door");
       await expect.poll(() => page.getByLabel("Notes", { exact: true }).inputValue()).toBe("leave at the back door");
       await page.getByLabel("City", { exact: true }).fill("Shelbyville");
       await page.getByRole("button", { name: "Save", exact: true }).click();
-      await expect.poll(() => page.locator(".facts").textContent()).toContain("1 Main St, Shelbyville");
-      expect(await page.locator(".facts").textContent()).toContain("leave at the back door");
+      await expect.poll(() => page.locator("#facts-title + .section-body .facts").textContent()).toContain("1 Main St, Shelbyville");
+      expect(await page.locator("#facts-title + .section-body .facts").textContent()).toContain("leave at the back door");
       await expect.poll(() => page.locator("#events-title + .section-body").textContent()).toContain("OrderItemStatusChanged");
       await page.screenshot({ path: join(ARTIFACTS, "console-order-seller-shipped.png"), fullPage: true });
 
@@ -372,13 +372,13 @@ describe("the staff console in headless Chromium, against the real service", () 
 
       // Cancel the paid order: confirmed in a dialog, the payment is refunded.
       await page.goto(`${base}#/orders/${paid.id}`);
-      await expect.poll(() => page.locator(".facts").textContent()).toContain("Captured");
+      await expect.poll(() => page.locator("#facts-title + .section-body .facts").textContent()).toContain("Captured");
       await page.getByLabel("Reason (required, shown to the customer)").first().fill("customer asked by phone");
       await page.getByRole("button", { name: "Cancel order" }).click();
       await expect.poll(() => page.locator("dialog[open]").textContent()).toContain("cannot be undone");
       await page.locator("dialog").getByRole("button", { name: "Cancel order" }).click();
-      await expect.poll(() => page.locator(".facts").textContent()).toContain("StatusCancelled");
-      expect(await page.locator(".facts").textContent()).toContain("PaymentRefunded");
+      await expect.poll(() => page.locator("#facts-title + .section-body .facts").textContent()).toContain("StatusCancelled");
+      expect(await page.locator("#facts-title + .section-body .facts").textContent()).toContain("PaymentRefunded");
       await expect.poll(() => page.locator("#events-title + .section-body").textContent()).toContain("OrderCancelled");
       await expect.poll(() => page.locator("#history-title + .section-body").textContent()).toContain("customer asked by phone");
       expect(await accessibilityProblems(page)).toEqual([]);
