@@ -291,7 +291,7 @@ describe("what a change's refusals say, and what it keeps", () => {
     (made.actions as ChangeAction[]).push(back("i-2"));
     (made.sellerIds as string[]).push("seller-south");
     const view = change.view;
-    (view.actions).push(back("i-3"));
+    view.actions.push(back("i-3"));
     expect(change.view.actions).toHaveLength(1);
     expect(change.view.sellerIds).toEqual(["seller-north"]);
     const stored = { ...view, actions: [back("i-1", 2)], lines: [], received: [] };
