@@ -15,7 +15,9 @@ export function time(value: Timestamp | undefined): string {
   return timestampDate(value).toISOString().slice(0, 16).replace("T", " ") + " UTC";
 }
 
-const words = (name: string | undefined) => (name ? name.charAt(0) + name.slice(1).toLowerCase().replaceAll("_", " ") : "Unknown");
+/** An enum name as words ("AWAITING_RECEIPT" is "Awaiting receipt"); `fallback` when there is none. */
+export const words = (name: string | undefined, fallback = "Unknown") =>
+  name ? name.charAt(0) + name.slice(1).toLowerCase().replaceAll("_", " ") : fallback;
 
 export const orderStatus = (status: OrderStatus) => words(OrderStatus[status]);
 export const itemStatus = (status: ItemStatus) => words(ItemStatus[status]);

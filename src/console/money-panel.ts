@@ -13,7 +13,7 @@ import type { Order } from "../../gen/shop/order/v1/order_pb.js";
 import { changes, ledger, orders, problemOf } from "./api.js";
 import { field, h, show, table } from "./dom.js";
 import { act, problemBox } from "./feedback.js";
-import { money, shortId, time } from "./format.js";
+import { money, shortId, time, words as named } from "./format.js";
 import type { Changed, OrderState } from "./order-actions.js";
 
 /*
@@ -23,7 +23,7 @@ import type { Changed, OrderState } from "./order-actions.js";
  */
 
 const rid = () => crypto.randomUUID();
-const words = (name: string | undefined) => (name ? name.charAt(0) + name.slice(1).toLowerCase().replaceAll("_", " ") : "–");
+const words = (name: string | undefined) => named(name, "–");
 const RETURN_REASONS = [
   ReturnReason.WRONG_SIZE,
   ReturnReason.NO_LONGER_NEEDED,

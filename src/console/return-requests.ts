@@ -2,9 +2,9 @@ import { OrderChangeStatus, ReturnReason, type OrderChange } from "../../gen/sho
 import { changes, problemOf } from "./api.js";
 import { h, show, table } from "./dom.js";
 import { problemBox } from "./feedback.js";
-import { shortId, time } from "./format.js";
+import { shortId, time, words as named } from "./format.js";
 
-const words = (name: string | undefined) => (name ? name.charAt(0) + name.slice(1).toLowerCase().replaceAll("_", " ") : "–");
+const words = (name: string | undefined) => named(name, "–");
 
 /** Customers' return requests waiting for staff or a seller: the list's "Return requests" tab. */
 export function returnRequestsPage(main: HTMLElement, signal: AbortSignal): void {
