@@ -153,6 +153,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     topic: config.kafka?.topic ?? "orders.v1",
     estimatedDeliveryDays: config.estimatedDeliveryDays,
     returns: config.returns,
+    captureOn: config.captureOn,
     idempotency: new Idempotency(hashKey),
     notifications: new OrderNotifications(changes),
     watch: { maxLifetimeMs: config.watch.maxLifetimeMs, heartbeatMs: config.watch.heartbeatMs },

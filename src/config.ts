@@ -115,6 +115,8 @@ const fields = z.object({
   RETURN_WINDOW_DAYS: z.coerce.number().int().min(0).max(3650).default(30),
   // When a return is refunded: when its goods are received, or as soon as it is confirmed.
   RETURN_REFUND_ON: z.enum(["receipt", "request"]).default("receipt"),
+  // "payment": PayOrder captures at once. "shipment": it authorizes, and each parcel handed to a carrier captures its units.
+  CAPTURE_ON: z.enum(["payment", "shipment"]).default("payment"),
 
   CART_MAX_LINES: z.coerce.number().int().min(1).max(500).default(50),
   CART_MAX_QUANTITY: z.coerce.number().int().min(1).max(10_000).default(99),
@@ -289,6 +291,7 @@ function toConfig(env: z.infer<typeof schema>) {
     },
     estimatedDeliveryDays: env.ESTIMATED_DELIVERY_DAYS,
     returns: { windowDays: env.RETURN_WINDOW_DAYS, refundOn: env.RETURN_REFUND_ON },
+    captureOn: env.CAPTURE_ON,
     reservationSweepMs: env.RESERVATION_SWEEP_MS,
     cart: {
       maxLines: env.CART_MAX_LINES,

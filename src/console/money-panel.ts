@@ -305,9 +305,11 @@ function ledgerTable(answer: ListLedgerEntriesResponse): HTMLElement {
       ...line("Refunded", money(b?.refunded)),
       ...line("Current total", money(b?.currentTotal)),
       ...line("Outstanding", money(b?.outstanding)),
+      ...line("Released", money(b?.voided)),
+      ...line("Due (to pay)", money(b?.due)),
     ),
     table(
-      "Money ledger: every authorization, capture and refund",
+      "Money ledger: every authorization, capture, refund and void",
       ["#", "When", "Kind", "State", "Amount", "Cause", "Provider id", "Key sent", "By", "Why"],
       rows,
     ),

@@ -1,13 +1,13 @@
 import type { Allocation } from "../catalog/catalog-ports.js";
 import { newId } from "../platform/clock.js";
 import type { AuditStamp } from "../orders/domain/audit-stamp.js";
-import type { OrderView } from "../orders/domain/order.js";
+import { awaitsPayment, type OrderView } from "../orders/domain/order.js";
 import { FulfilmentOrder } from "./domain/fulfilment-order.js";
 
 /**
  * A placed order's fulfilment orders: one per (seller, location) of where Inventory allocated its
- * lines, a line split across locations in each. An order paid by card starts held
- * AWAITING_PAYMENT, released by the capture. Units Inventory did not place (an Inventory that
+ * lines, a line split across locations in each. An order waiting for money (awaitsPayment) starts
+ * held AWAITING_PAYMENT, released by the payment. Units Inventory did not place (an Inventory that
  * predates locations) go to a fulfilment order at location "" of their seller.
  */
 export function planFulfilment(order: OrderView, allocations: readonly Allocation[], by: AuditStamp): FulfilmentOrder[] {
@@ -29,7 +29,7 @@ export function planFulfilment(order: OrderView, allocations: readonly Allocatio
     if (placed < item.quantity) add(item.sellerId, "", item.id, item.quantity - placed);
   }
   const items = new Map(order.items.map((item) => [item.id, item]));
-  const awaitingPayment = order.paymentMethod === "CARD" && order.paymentStatus !== "CAPTURED";
+  const awaitingPayment = awaitsPayment(order);
   return [...groups.values()].map((group) =>
     FulfilmentOrder.create(
       {

@@ -12,6 +12,7 @@ import { Migration20261204200000_fulfilment } from "./Migration20261204200000_fu
 import { Migration20261204100000_stock_locations } from "./Migration20261204100000_stock_locations.js";
 import { Migration20261205000000_money_ledger } from "./Migration20261205000000_money_ledger.js";
 import { Migration20261205100000_order_changes } from "./Migration20261205100000_order_changes.js";
+import { Migration20261205200000_payment_trail } from "./Migration20261205200000_payment_trail.js";
 
 /** Listed explicitly so the compiled service needs no file discovery. Append, never edit. */
 export const migrations = [
@@ -29,4 +30,5 @@ export const migrations = [
   { name: "Migration20261204200000_fulfilment", class: Migration20261204200000_fulfilment },
   { name: "Migration20261205000000_money_ledger", class: Migration20261205000000_money_ledger },
   { name: "Migration20261205100000_order_changes", class: Migration20261205100000_order_changes },
+  { name: "Migration20261205200000_payment_trail", class: Migration20261205200000_payment_trail },
 ];

@@ -17,11 +17,15 @@ export async function addItem(order: Order, command: AddItemCommand, context: Mu
 
 /**
  * An edit's stock: refused once a parcel of the order exists; then the reservation is adjusted,
- * and the fulfilment orders are planned again from where Inventory holds it now.
+ * and the fulfilment orders are planned again from where Inventory holds it now. Its money: a
+ * paid order now costing more waits AWAITING_PAYMENT for the difference (PayOrder); one costing
+ * less than was captured gets the difference back at once (an authorization still open is simply
+ * captured for less).
  */
 export async function applyEdit(order: Order, effects: Effect[], context: MutationContext): Promise<void> {
   const fulfilment = await context.fulfilment();
   checkReplannable(fulfilment);
   const { allocations } = await context.run(effects);
   if (allocations) replanFulfilment(fulfilment, order.view, allocations, context.by);
+  await context.run(order.settleBalance("the order costs less after an edit", context.by));
 }

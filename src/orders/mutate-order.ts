@@ -97,7 +97,10 @@ export async function mutateOrder(
       await endFulfilment();
       throwIfExpired(scope.signal);
       const loaded = fulfilment && (await fulfilment);
-      if (loaded) aggregate.followFulfilment(fulfilmentProgress(loaded.orders), latestTracking(loaded.orders), context.by);
+      if (loaded) {
+        aggregate.followFulfilment(fulfilmentProgress(loaded.orders), latestTracking(loaded.orders), context.by);
+        await context.run(aggregate.settlePayment(context.by));
+      }
       await saveOrder(tx, locked, deps.topic, now, loaded, changes && (await changes));
       failAfterCommit = outcome?.failAfterCommit;
       const view = aggregate.view;
@@ -132,6 +135,23 @@ async function perform(
       const { idempotencyKey, transactionId, amount } = effect;
       const { refundId } = await deps.payments.refund({ idempotencyKey, transactionId, amount }, signal);
       order.refundIssued(effect.entryId, refundId);
+      return;
+    }
+    case "capture payment": {
+      // The key is this attempt's, and the capture is given back if the change does not commit: a retry captures anew.
+      const { idempotencyKey, authorizationId, amount } = effect;
+      const captured: { transactionId?: string } = {};
+      onRollback(async (undoSignal) => {
+        const { transactionId } = captured;
+        if (transactionId) await deps.payments.refund({ idempotencyKey: `undo:${idempotencyKey}`, transactionId, amount }, undoSignal);
+      });
+      captured.transactionId = (await deps.payments.capture({ idempotencyKey, authorizationId, amount }, signal)).transactionId;
+      order.captureTaken(effect.entryId, captured.transactionId);
+      return;
+    }
+    case "void authorization": {
+      const { idempotencyKey, authorizationId, amount } = effect;
+      await deps.payments.void({ idempotencyKey, authorizationId, amount }, signal);
       return;
     }
   }

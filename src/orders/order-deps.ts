@@ -12,6 +12,8 @@ export interface OrderDeps {
   readonly inventory: Inventory;
   readonly payments: PaymentGateway;
   readonly pricing: PricingPolicy;
+  /** CAPTURE_ON: PayOrder captures at once ("payment"), or authorizes and parcels capture as they leave ("shipment"). */
+  readonly captureOn: "payment" | "shipment";
   readonly clock: Clock;
   readonly topic: string;
   readonly estimatedDeliveryDays: number;

@@ -10,9 +10,10 @@ export class PaymentDeclinedError extends FailedPreconditionError {
 }
 
 /**
- * Authorizes and captures the total through the Payment service. Approved: the order records the
- * capture. Declined: the attempt is kept (payment FAILED, reason, event) and the call fails with
- * PAYMENT_DECLINED. A hold or capture whose transaction does not commit is voided or refunded.
+ * Authorizes what is due (the whole order, or a difference after an edit or an exchange), and
+ * captures it unless CAPTURE_ON=shipment (then parcels capture: Order.settlePayment). Approved: the
+ * order records it. Declined: the attempt is kept (payment FAILED, reason, event) and the call fails
+ * with PAYMENT_DECLINED. A hold or capture whose transaction does not commit is voided or refunded.
  */
 export async function payOrder(
   order: Order,
@@ -22,8 +23,8 @@ export async function payOrder(
 ): Promise<ChangeOutcome> {
   const method = order.paymentMethod(given);
   order.checkPayable(method);
-  const amount = order.total;
-  const { payments } = context.deps;
+  const amount = order.amountDue;
+  const { payments, captureOn } = context.deps;
   const authorization = await payments.authorize({ idempotencyKey, orderId: order.id, amount, method }, context.signal);
   if (!authorization.approved) {
     order.paymentDeclined(method, authorization.declineCode, { idempotencyKey, amount }, context.by);
@@ -36,15 +37,14 @@ export async function payOrder(
     if (transactionId) await payments.refund({ idempotencyKey: `undo:${idempotencyKey}`, transactionId, amount }, signal);
     else await payments.void({ idempotencyKey: `void:${idempotencyKey}`, authorizationId: authorization.authorizationId }, signal);
   });
-  const capture = { idempotencyKey: `capture:${idempotencyKey}`, authorizationId: authorization.authorizationId, amount };
-  captured.transactionId = (await payments.capture(capture, context.signal)).transactionId;
   const { authorizationId } = authorization;
-  const { transactionId } = captured;
-  order.paymentCaptured(
-    method,
-    { authorizationId, authorizeKey: idempotencyKey, transactionId, captureKey: capture.idempotencyKey, amount },
-    context.by,
-  );
+  let capture: { transactionId: string; captureKey: string } | undefined;
+  if (captureOn === "payment") {
+    const captureKey = `capture:${idempotencyKey}`;
+    captured.transactionId = (await payments.capture({ idempotencyKey: captureKey, authorizationId, amount }, context.signal)).transactionId;
+    capture = { transactionId: captured.transactionId, captureKey };
+  }
+  order.paymentAuthorized(method, { authorizationId, authorizeKey: idempotencyKey, amount, ...(capture ? { capture } : {}) }, context.by);
   // Shippable from now on, with nobody having to release it.
   for (const fulfilment of await context.fulfilment()) fulfilment.releasePaymentHold(context.by);
   return {};

@@ -75,6 +75,8 @@ export class GrpcPayments implements PaymentGateway {
   }
 
   async void(request: Parameters<PaymentGateway["void"]>[0], signal: AbortSignal) {
-    await this.guard.safe((attempt) => this.client.void({ ...request }, callOptions(this.timeoutMs, attempt)), signal);
+    const { idempotencyKey, authorizationId, amount } = request;
+    const message = { idempotencyKey, authorizationId, ...(amount ? { amount: toMoneyProto(amount) } : {}) };
+    await this.guard.safe((attempt) => this.client.void(message, callOptions(this.timeoutMs, attempt)), signal);
   }
 }

@@ -25,5 +25,6 @@ export interface PaymentGateway {
     signal: AbortSignal,
   ): Promise<{ transactionId: string }>;
   refund(request: { idempotencyKey: string; transactionId: string; amount: Money }, signal: AbortSignal): Promise<{ refundId: string }>;
-  void(request: { idempotencyKey: string; authorizationId: string }, signal: AbortSignal): Promise<void>;
+  /** Releases `amount` of what the authorization holds, or all of it when unset. */
+  void(request: { idempotencyKey: string; authorizationId: string; amount?: Money }, signal: AbortSignal): Promise<void>;
 }

@@ -55,6 +55,7 @@ const PINNED_TYPES = {
   orderChangeDeclined: "shop.order.v1.OrderChangeDeclined",
   orderChangeCanceled: "shop.order.v1.OrderChangeCanceled",
   returnReceived: "shop.order.v1.ReturnReceived",
+  authorizationAdjusted: "shop.order.v1.AuthorizationAdjusted",
 };
 
 describe("the events contract and its catalog", () => {

@@ -6,18 +6,21 @@ import {
   NothingToRefundError,
   refundableMinor,
   RefundTooLargeError,
+  splitBreakdown,
   unitsRefundPlan,
   wholeOrderRefund,
   type MoneyLine,
   type MoneyState,
 } from "../../src/ledger/domain/ledger.js";
+import type { RefundBreakdown } from "../../src/ledger/domain/ledger-data.js";
+import { captureParts, refundParts, type PaymentTrail } from "../../src/ledger/domain/payment-trail.js";
 import { InvalidArgumentError } from "../../src/platform/errors/domain-errors.js";
 import { thrownReason } from "../support/errors.js";
 
 /** Three notebooks at 10.00 and a 5.00 pen, 8% tax (2.80 on 35.00), 5.99 shipping: 43.79, all captured. */
 const LINES: MoneyLine[] = [
-  { id: "notebook", unitPriceMinor: 1000n, quantity: 3, refundedQuantity: 0 },
-  { id: "pen", unitPriceMinor: 500n, quantity: 1, refundedQuantity: 0 },
+  { id: "notebook", unitPriceMinor: 1000n, quantity: 3, refundedQuantity: 0, taxMinor: 240n },
+  { id: "pen", unitPriceMinor: 500n, quantity: 1, refundedQuantity: 0, taxMinor: 40n },
 ];
 const PAID: MoneyState = {
   totalMinor: 4379n,
@@ -28,6 +31,8 @@ const PAID: MoneyState = {
   capturedMinor: 4379n,
   refundedMinor: 0n,
   refundedShippingMinor: 0n,
+  voidedMinor: 0n,
+  paymentTrail: { authorizations: [], captures: [] },
 };
 const sumOf = (lines: readonly { amountMinor: bigint }[]) => lines.reduce((sum, line) => sum + line.amountMinor, 0n);
 
@@ -39,8 +44,16 @@ describe("the balance", () => {
       refundedMinor: 0n,
       currentTotalMinor: 4379n,
       outstandingMinor: 0n,
+      voidedMinor: 0n,
+      dueMinor: 0n,
     });
     expect(balanceOf({ ...PAID, capturedMinor: 0n }).outstandingMinor).toBe(4379n);
+    const held = { authorizations: [{ id: "a", amountMinor: "5000", capturedMinor: "0", voidedMinor: "621" }], captures: [] };
+    expect(balanceOf({ ...PAID, capturedMinor: 0n, voidedMinor: 621n, paymentTrail: held })).toMatchObject({
+      outstandingMinor: 4379n,
+      voidedMinor: 621n,
+      dueMinor: 0n,
+    });
     expect(balanceOf({ ...PAID, creditedMinor: 500n }).outstandingMinor).toBe(-500n);
     expect(balanceOf({ ...PAID, creditedMinor: 500n, refundedMinor: 500n })).toMatchObject({
       currentTotalMinor: 3879n,
@@ -235,5 +248,108 @@ describe("what the ledger's refusals say", () => {
     const plan = unitsRefundPlan("o", { ...PAID, refundedMinor: 4379n - 540n }, LINES, [{ itemId: "pen", quantity: 1 }], "CLAIM");
     expect(plan).toMatchObject({ amountMinor: 540n, creditMinor: 540n });
     expect(plan.breakdown.otherMinor).toBe("0");
+  });
+});
+
+describe("a refund over several captures", () => {
+  const trail: PaymentTrail = {
+    authorizations: [
+      { id: "a1", amountMinor: "3000", capturedMinor: "3000", voidedMinor: "0" },
+      { id: "a2", amountMinor: "1379", capturedMinor: "500", voidedMinor: "200" },
+    ],
+    captures: [
+      { id: "c1", authorizationId: "a1", amountMinor: "3000", refundedMinor: "2500" },
+      { id: "c2", authorizationId: "a1", amountMinor: "0", refundedMinor: "0" },
+      { id: "c3", authorizationId: "a2", amountMinor: "500", refundedMinor: "0" },
+    ],
+  };
+
+  it("when a refund is more than the oldest capture has left, then the rest comes from the next, and never more than captured", () => {
+    expect(refundParts(trail, 700n)).toEqual([
+      { id: "c1", amountMinor: 500n },
+      { id: "c3", amountMinor: 200n },
+    ]);
+    expect(refundParts(trail, 300n)).toEqual([{ id: "c1", amountMinor: 300n }]);
+    expect(() => refundParts(trail, 1001n)).toThrow("1001 is more than is captured: 1 short");
+  });
+
+  it("when a capture is more than the oldest authorization holds, then it takes what the next holds, released amounts left out", () => {
+    expect(captureParts(trail, 679n)).toEqual([{ id: "a2", amountMinor: 679n }]);
+    expect(() => captureParts(trail, 680n)).toThrow("680 is more than is authorized: 1 short");
+  });
+
+  const plan = unitsRefundPlan("o", PAID, LINES, [
+    { itemId: "notebook", quantity: 3 },
+    { itemId: "pen", quantity: 1 },
+  ], "RETURN");
+
+  it("when a refund is cut in two, then each part's rows add up to its amount, units named once, tax in proportion", () => {
+    const [first, second] = splitBreakdown(plan.breakdown, [2000n, plan.amountMinor - 2000n]);
+    expect(first).toEqual({
+      lines: [{ itemId: "notebook", quantity: 3, amountMinor: "2000", taxMinor: "148" }],
+      shippingMinor: "0",
+      taxMinor: "148",
+      otherMinor: "0",
+    });
+    expect(second!.lines).toEqual([
+      { itemId: "notebook", quantity: 0, amountMinor: "1240", taxMinor: "92" },
+      { itemId: "pen", quantity: 1, amountMinor: "540", taxMinor: "40" },
+    ]);
+  });
+
+  it("when goodwill was netted out of a whole-order refund, then the first part carries it", () => {
+    const whole = wholeOrderRefund({ ...PAID, refundedMinor: 1000n, creditedMinor: 1000n }, LINES);
+    expect(whole.breakdown.otherMinor).toBe("-1000");
+    const [first, second] = splitBreakdown(whole.breakdown, [1000n, 2379n]);
+    expect(first!.otherMinor).toBe("-1000");
+    expect(componentsOf(first!)).toBe(1000n);
+    expect(componentsOf(second!)).toBe(2379n);
+  });
+
+  const componentsOf = (part: RefundBreakdown) =>
+    part.lines.reduce((sum, line) => sum + BigInt(line.amountMinor), 0n) + BigInt(part.shippingMinor) + BigInt(part.otherMinor);
+
+  it("whatever the parts, each adds up to its amount and together they give every line, its tax and its units exactly once", () => {
+    const breakdown = fc.record({
+      lines: fc.array(
+        fc.record({ quantity: fc.integer({ min: 1, max: 5 }), amount: fc.bigInt({ min: 0n, max: 50_000n }), taxRate: fc.integer({ min: 0, max: 30 }) }),
+        { minLength: 0, maxLength: 6 },
+      ),
+      shipping: fc.bigInt({ min: 0n, max: 2000n }),
+      other: fc.bigInt({ min: -3000n, max: 3000n }),
+    });
+    fc.assert(
+      fc.property(breakdown, fc.array(fc.nat(1000), { minLength: 1, maxLength: 5 }), ({ lines, shipping, other }, weights) => {
+        const given: RefundBreakdown = {
+          lines: lines.map((line, i) => ({
+            itemId: `i${i}`,
+            quantity: line.quantity,
+            amountMinor: String(line.amount),
+            taxMinor: String((line.amount * BigInt(line.taxRate)) / 100n),
+          })),
+          shippingMinor: String(shipping),
+          taxMinor: "0",
+          otherMinor: String(other),
+        };
+        const total = componentsOf(given);
+        fc.pre(total > 0n);
+        // Parts: any positive amounts adding up to the total.
+        const weightSum = BigInt(weights.reduce((a, b) => a + b + 1, 0));
+        const amounts = weights.map((w) => (total * BigInt(w + 1)) / weightSum);
+        amounts[0] = amounts[0]! + total - amounts.reduce((a, b) => a + b, 0n);
+        fc.pre(other >= 0n || amounts[0]! + other >= 0n);
+        const parts = splitBreakdown(given, amounts);
+        parts.forEach((part, i) => expect(componentsOf(part)).toBe(amounts[i]));
+        for (const line of given.lines) {
+          const pieces = parts.flatMap((part) => part.lines.filter((piece) => piece.itemId === line.itemId));
+          expect(pieces.reduce((sum, piece) => sum + BigInt(piece.amountMinor), 0n)).toBe(BigInt(line.amountMinor));
+          expect(pieces.reduce((sum, piece) => sum + BigInt(piece.taxMinor), 0n)).toBe(BigInt(line.taxMinor));
+          expect(pieces.reduce((sum, piece) => sum + piece.quantity, 0)).toBe(line.quantity);
+          for (const piece of pieces) expect(BigInt(piece.taxMinor) >= 0n && BigInt(piece.taxMinor) <= BigInt(piece.amountMinor)).toBe(true);
+        }
+        expect(parts.reduce((sum, part) => sum + BigInt(part.shippingMinor), 0n)).toBe(shipping);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -58,7 +58,18 @@ const captured = {
   authorizedMinor: 3839n,
   capturedMinor: 3839n,
   ledgerEntries: 2,
-} as const;
+  paymentTrail: {
+    authorizations: [{ id: "auth-1", amountMinor: "3839", capturedMinor: "3839", voidedMinor: "0" }],
+    captures: [{ id: "tx-1", authorizationId: "auth-1", amountMinor: "3839", refundedMinor: "0" }],
+  },
+} as const satisfies Partial<OrderView>;
+/** Authorized only (CAPTURE_ON=shipment): parcels capture. */
+const authorized = {
+  paymentStatus: "AUTHORIZED",
+  authorizedMinor: 3839n,
+  ledgerEntries: 1,
+  paymentTrail: { authorizations: [{ id: "auth-1", amountMinor: "3839", capturedMinor: "0", voidedMinor: "0" }], captures: [] },
+} as const satisfies Partial<OrderView>;
 
 describe("placing an order", () => {
   it("when an order is placed, then it is PENDING, priced by the policy, and says so once", () => {
@@ -113,7 +124,7 @@ describe("nothing changes an order but its methods", () => {
 
 /** The design's table, written out independently of ALLOWED_IN. */
 const DESIGN: Record<Exclude<keyof typeof ALLOWED_IN, "hold stock">, string> = {
-  "edit items": "PENDING CONFIRMED",
+  "edit items": "PENDING CONFIRMED PAID",
   "change the shipping address": "PENDING CONFIRMED PAID PROCESSING",
   "change tracking": "PENDING CONFIRMED PAID PROCESSING SHIPPED DELIVERED",
   pay: "PENDING CONFIRMED PAID PROCESSING SHIPPED DELIVERED",
@@ -177,7 +188,7 @@ describe("the guards read one table", () => {
       }
     })();
     expect(error?.reason).toBe("ORDER_STATUS_FORBIDS");
-    expect(error?.message).toBe("cannot edit items while the order is SHIPPED; allowed in PENDING, CONFIRMED");
+    expect(error?.message).toBe("cannot edit items while the order is SHIPPED; allowed in PENDING, CONFIRMED, PAID");
   });
 });
 
@@ -200,7 +211,7 @@ describe("moves through the transition table", () => {
 
   it.each(ORDER_STATUSES)("when the payment of an order in %s is captured, then it becomes PAID exactly when the table allows", (from) => {
     const order = orderIn(from);
-    const pay = () => order.paymentCaptured({ type: "CASH_ON_DELIVERY", display: "" }, capturedAs(order, "tx-2"), by);
+    const pay = () => order.paymentAuthorized({ type: "CASH_ON_DELIVERY", display: "" }, capturedAs(order, "tx-2"), by);
     if (from === "CANCELLED" || from === "REFUNDED") return expect(thrownReason(pay)).toBe("ORDER_CLOSED");
     pay();
     expect(order.status).toBe(ORDER_TRANSITIONS[from].includes("PAID") ? "PAID" : from);
@@ -560,9 +571,8 @@ function capturedAs(order: Order, transactionId: string) {
   return {
     authorizationId: `auth-${transactionId}`,
     authorizeKey: "pay:k",
-    transactionId,
-    captureKey: "capture:pay:k",
-    amount: order.total,
+    capture: { transactionId, captureKey: "capture:pay:k" },
+    amount: order.amountDue,
   };
 }
 
@@ -571,7 +581,7 @@ describe("payment", () => {
 
   it("when a pending order's payment is captured, then it is PAID and says how much", () => {
     const order = orderIn("PENDING");
-    order.paymentCaptured({ type: "CARD", display: "Visa •••• 4242", token: "tok" }, capturedAs(order, "tx-9"), later);
+    order.paymentAuthorized({ type: "CARD", display: "Visa •••• 4242", token: "tok" }, capturedAs(order, "tx-9"), later);
     expect(order.view).toMatchObject({
       status: "PAID",
       paymentStatus: "CAPTURED",
@@ -586,7 +596,7 @@ describe("payment", () => {
 
   it("when an order already past PAID is paid (cash on delivery, say), then the payment is captured and the status stays", () => {
     const order = orderIn("SHIPPED");
-    order.paymentCaptured(cod, capturedAs(order, "tx-9"), by);
+    order.paymentAuthorized(cod, capturedAs(order, "tx-9"), by);
     expect(order.view).toMatchObject({ status: "SHIPPED", paymentStatus: "CAPTURED" });
   });
 
@@ -598,8 +608,13 @@ describe("payment", () => {
     expect(() => order.checkPayable(cod)).not.toThrow();
   });
 
-  it.each(["CAPTURED", "AUTHORIZED", "REFUNDED"] as const)("when the payment is already %s, then ALREADY_PAID", (paymentStatus) => {
-    expect(thrownReason(() => orderIn("PENDING", { paymentStatus }).checkPayable(cod))).toBe("ALREADY_PAID");
+  const refunded = { ...captured, paymentStatus: "REFUNDED", refundedMinor: 3839n, creditedMinor: 3839n } as const;
+  it.each([
+    ["CAPTURED", captured],
+    ["AUTHORIZED", authorized],
+    ["REFUNDED", refunded],
+  ] as const)("when the payment is already %s, then ALREADY_PAID", (_, state) => {
+    expect(thrownReason(() => orderIn("PENDING", state).checkPayable(cod))).toBe("ALREADY_PAID");
   });
 
   it("when a card is to be paid without a token, then INVALID_ARGUMENT, whether stored or given", () => {
@@ -755,7 +770,7 @@ describe("taking units back", () => {
     expect(order.refund("damaged", later).map((effect) => effect.kind)).toEqual(["refund payment"]);
     expect(order.newLedgerEntries[0]!.position).toBe(MAX_LEDGER_ENTRIES + 1);
     const unpaid = orderIn("PENDING", { ledgerEntries: MAX_LEDGER_ENTRIES - 1 });
-    expect(thrownReason(() => unpaid.paymentCaptured({ type: "CASH_ON_DELIVERY", display: "" }, capturedAs(unpaid, "tx"), by))).toBe(
+    expect(thrownReason(() => unpaid.paymentAuthorized({ type: "CASH_ON_DELIVERY", display: "" }, capturedAs(unpaid, "tx"), by))).toBe(
       "LEDGER_FULL",
     );
     unpaid.paymentDeclined({ type: "CASH_ON_DELIVERY", display: "" }, "card_declined", { idempotencyKey: "k", amount: unpaid.total }, by);
@@ -768,7 +783,7 @@ describe("taking units back", () => {
 
   it("when paid, then the authorization and the capture are rows, and the sums say so", () => {
     const order = orderIn("PENDING");
-    order.paymentCaptured({ type: "CASH_ON_DELIVERY", display: "" }, capturedAs(order, "tx-7"), later);
+    order.paymentAuthorized({ type: "CASH_ON_DELIVERY", display: "" }, capturedAs(order, "tx-7"), later);
     expect(
       order.newLedgerEntries.map((entry) => [
         entry.position,
@@ -855,7 +870,118 @@ describe("the whole-order refund after part went back", () => {
     order.refundAmount({ cause: "SHIPPING", reason: "late", idempotencyKey: "k" }, by);
     expect(order.newLedgerEntries[0]).toMatchObject({ state: "SUCCEEDED", failureCode: "", refundCause: "SHIPPING", reference: "" });
     const paid = orderIn("PENDING");
-    paid.paymentCaptured({ type: "CASH_ON_DELIVERY", display: "" }, capturedAs(paid, "tx"), by);
+    paid.paymentAuthorized({ type: "CASH_ON_DELIVERY", display: "" }, capturedAs(paid, "tx"), by);
     expect(paid.newLedgerEntries[0]).toMatchObject({ refundCause: "", reason: "", failureCode: "", breakdown: null });
+  });
+});
+
+describe("capture as parcels leave (CAPTURE_ON=shipment)", () => {
+  const cod = { type: "CASH_ON_DELIVERY", display: "" } as const;
+  const authorizedOrder = () => {
+    const order = orderIn("PENDING");
+    order.paymentAuthorized(cod, { authorizationId: "auth-1", authorizeKey: "pay:1", amount: order.amountDue }, by);
+    order.takeEvents();
+    return order;
+  };
+  const progress = (entries: [string, number][]) => new Map(entries.map(([id, shipped]) => [id, { shipped, delivered: 0 }]));
+  const take = (order: Order, transactionId: string) =>
+    order.settlePayment(later).map((effect) => {
+      if (effect.kind === "capture payment") order.captureTaken(effect.entryId, transactionId);
+      return effect;
+    });
+
+  it("when authorized only, then the order is PAID, the payment AUTHORIZED, and nothing is due", () => {
+    const order = authorizedOrder();
+    expect(order.view).toMatchObject({ status: "PAID", paymentStatus: "AUTHORIZED", authorizedMinor: 3839n, capturedMinor: 0n });
+    expect(order.amountDue.amountMinor).toBe(0n);
+    expect(order.settlePayment(later)).toEqual([]);
+  });
+
+  it("when one unit leaves, then it is captured with its tax and the shipping; when the rest leave, the rest, and nothing is left held", () => {
+    const order = authorizedOrder();
+    order.followFulfilment(progress([["item-1", 1]]), undefined, later);
+    const [first] = take(order, "tx-1");
+    expect(first).toMatchObject({ kind: "capture payment", authorizationId: "auth-1", amount: money("USD", 1000n + 80n + 599n) });
+    expect(order.view).toMatchObject({ capturedMinor: 1679n, paymentStatus: "CAPTURED", paymentTransactionId: "tx-1" });
+    expect(take(order, "tx-1")).toEqual([]);
+    order.followFulfilment(progress([["item-1", 2], ["item-2", 1]]), { trackingNumber: "T", carrier: "C" }, later);
+    expect(take(order, "tx-2").map((effect) => "amount" in effect && effect.amount)).toEqual([money("USD", 2160n)]);
+    expect(order.view).toMatchObject({ status: "SHIPPED", capturedMinor: 3839n, voidedMinor: 0n });
+    expect(order.newLedgerEntries.map((entry) => [entry.kind, entry.amountMinor, entry.reference])).toEqual([
+      ["CAPTURE", 1679n, "tx-1"],
+      ["CAPTURE", 2160n, "tx-2"],
+    ]);
+  });
+
+  it("when an edit lowered the total, then only the new total is captured and the rest of the authorization released once", () => {
+    const order = authorizedOrder();
+    order.removeItem("item-2", pricing);
+    order.followFulfilment(progress([["item-1", 2]]), { trackingNumber: "T", carrier: "C" }, later);
+    const effects = take(order, "tx-1");
+    expect(effects.map((effect) => [effect.kind, "amount" in effect && effect.amount])).toEqual([
+      ["capture payment", money("USD", 2759n)],
+      ["void authorization", money("USD", 1080n)],
+    ]);
+    expect(effects[1]).toMatchObject({ idempotencyKey: "void:auth-1:0" });
+    expect(order.view).toMatchObject({ capturedMinor: 2759n, voidedMinor: 1080n, paymentStatus: "CAPTURED" });
+    expect(order.takeEvents().events.filter((event) => event.type === "AuthorizationAdjusted")).toEqual([
+      { type: "AuthorizationAdjusted", change: money("USD", -1080n), held: money("USD", 0n), reason: "nothing is left to ship" },
+    ]);
+    expect(order.settlePayment(later)).toEqual([]);
+  });
+
+  it("when an order captured in two parts is refunded whole, then each capture gives back its own, the second under key:2", () => {
+    const order = authorizedOrder();
+    order.followFulfilment(progress([["item-1", 1]]), undefined, later);
+    take(order, "tx-1");
+    order.followFulfilment(progress([["item-1", 2], ["item-2", 1]]), { trackingNumber: "T", carrier: "C" }, later);
+    take(order, "tx-2");
+    const refunds = order.refund("damaged", later).filter((effect) => effect.kind === "refund payment");
+    expect(refunds.map((effect) => [effect.transactionId, effect.amount.amountMinor, effect.idempotencyKey])).toEqual([
+      ["tx-1", 1679n, "refund:order-1"],
+      ["tx-2", 2160n, "refund:order-1:2"],
+    ]);
+    expect(order.view).toMatchObject({ refundedMinor: 3839n, paymentStatus: "REFUNDED" });
+  });
+
+  it("when an authorized order is cancelled, then what is held is released and nothing is refunded", () => {
+    const order = authorizedOrder();
+    const effects = order.cancel("changed my mind", later);
+    expect(effects.map((effect) => effect.kind)).toEqual(["void authorization", "release stock"]);
+    expect(order.view).toMatchObject({ voidedMinor: 3839n, paymentStatus: "PENDING", refundedMinor: 0n });
+  });
+});
+
+describe("edits of a paid order", () => {
+  const cod = { type: "CASH_ON_DELIVERY", display: "" } as const;
+  const paidOrder = () => {
+    const order = orderIn("PENDING");
+    order.paymentAuthorized(cod, capturedAs(order, "tx-1"), by);
+    order.takeEvents();
+    return order;
+  };
+
+  it("when an edit lowers the total of a captured order, then the difference is refunded once as BALANCE", () => {
+    const order = paidOrder();
+    order.removeItem("item-2", pricing);
+    const [refund] = order.settleBalance("the order costs less", later);
+    expect(refund).toMatchObject({ kind: "refund payment", transactionId: "tx-1", amount: money("USD", 1080n) });
+    expect(order.view).toMatchObject({ refundedMinor: 1080n, totalMinor: 2759n, paymentStatus: "CAPTURED" });
+    expect(order.settleBalance("again", later)).toEqual([]);
+    expect(order.newLedgerEntries.at(-1)).toMatchObject({ refundCause: "BALANCE", breakdown: { otherMinor: "1080" } });
+  });
+
+  it("when an edit raises the total, then the difference is due, and paying it adds an authorization and a capture", () => {
+    const order = paidOrder();
+    order.changeQuantity("item-2", 2, pricing);
+    expect(order.amountDue).toEqual(money("USD", 1080n));
+    expect(order.settleBalance("nothing over", later)).toEqual([]);
+    order.paymentAuthorized(cod, { ...capturedAs(order, "tx-2"), authorizationId: "auth-2" }, later);
+    expect(order.amountDue.amountMinor).toBe(0n);
+    expect(order.view.paymentTrail.captures.map((capture) => [capture.id, capture.amountMinor])).toEqual([
+      ["tx-1", "3839"],
+      ["tx-2", "1080"],
+    ]);
+    expect(order.takeEvents().events.map((event) => event.type)).toEqual(["OrderItemsChanged", "PaymentCaptured", "AuthorizationAdjusted"]);
   });
 });

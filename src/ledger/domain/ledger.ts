@@ -1,6 +1,7 @@
-import { lineTaxes, unitsRefund } from "../../money/refunds.js";
+import { unitsRefund } from "../../money/refunds.js";
 import { FailedPreconditionError, InvalidArgumentError } from "../../platform/errors/domain-errors.js";
 import type { RefundBreakdown, RefundCause } from "./ledger-data.js";
+import { openMinor, type PaymentTrail } from "./payment-trail.js";
 
 /*
  * The order's money, from its running sums (kept on the order beside the ledger's rows): pure
@@ -18,6 +19,8 @@ export interface MoneyState {
   readonly capturedMinor: bigint;
   readonly refundedMinor: bigint;
   readonly refundedShippingMinor: bigint;
+  readonly voidedMinor: bigint;
+  readonly paymentTrail: PaymentTrail;
 }
 
 export interface MoneyLine {
@@ -25,6 +28,8 @@ export interface MoneyLine {
   readonly unitPriceMinor: bigint;
   readonly quantity: number;
   readonly refundedQuantity: number;
+  /** The line's share of the order's tax, fixed when it was priced (money/refunds.ts, lineTaxes). */
+  readonly taxMinor: bigint;
 }
 
 export interface Balance {
@@ -35,6 +40,9 @@ export interface Balance {
   readonly currentTotalMinor: bigint;
   /** Current total less net captured: above zero the customer owes, below zero the shop does. */
   readonly outstandingMinor: bigint;
+  readonly voidedMinor: bigint;
+  /** Outstanding less what authorizations still hold: what PayOrder asks for. */
+  readonly dueMinor: bigint;
 }
 
 export function balanceOf(state: MoneyState): Balance {
@@ -45,6 +53,8 @@ export function balanceOf(state: MoneyState): Balance {
     refundedMinor: state.refundedMinor,
     currentTotalMinor,
     outstandingMinor: currentTotalMinor - (state.capturedMinor - state.refundedMinor),
+    voidedMinor: state.voidedMinor,
+    dueMinor: currentTotalMinor - (state.capturedMinor - state.refundedMinor) - openMinor(state.paymentTrail),
   };
 }
 
@@ -90,10 +100,9 @@ export class RefundTooLargeError extends FailedPreconditionError {
  * exactly what is left of the capture. The order then costs nothing.
  */
 export function wholeOrderRefund(state: MoneyState, lines: readonly MoneyLine[]): RefundPlan {
-  const taxes = lineTaxes(lines, state.taxMinor);
-  const given = lines.flatMap((line, i) => {
+  const given = lines.flatMap((line) => {
     const quantity = line.quantity - line.refundedQuantity;
-    return quantity > 0 ? [{ itemId: line.id, quantity, ...unitsRefund(line, taxes[i]!, quantity) }] : [];
+    return quantity > 0 ? [{ itemId: line.id, quantity, ...unitsRefund(line, line.taxMinor, quantity) }] : [];
   });
   const amountMinor = refundableMinor(state);
   const shippingMinor = state.shippingMinor - state.refundedShippingMinor;
@@ -113,17 +122,15 @@ export function unitsRefundPlan(
   picks: readonly { readonly itemId: string; readonly quantity: number }[],
   cause: "RETURN" | "CLAIM",
 ): RefundPlan {
-  const taxes = lineTaxes(lines, state.taxMinor);
   const refunded = new Map(lines.map((line) => [line.id, line.refundedQuantity]));
   const given = picks.map((pick) => {
-    const i = lines.findIndex((line) => line.id === pick.itemId);
-    const line = lines[i];
+    const line = lines.find((candidate) => candidate.id === pick.itemId);
     if (!line) throw new Error(`unitsRefundPlan: no line ${pick.itemId}`);
     const before = refunded.get(line.id)!;
     if (before + pick.quantity > line.quantity)
       throw new NothingToRefundError(orderId, `item ${line.id} has ${line.quantity - before} units left to refund`);
     refunded.set(line.id, before + pick.quantity);
-    return { itemId: line.id, quantity: pick.quantity, ...unitsRefund({ ...line, refundedQuantity: before }, taxes[i]!, pick.quantity) };
+    return { itemId: line.id, quantity: pick.quantity, ...unitsRefund({ ...line, refundedQuantity: before }, line.taxMinor, pick.quantity) };
   });
   const value = given.reduce((sum, line) => sum + line.amountMinor, 0n);
   // The units are no longer charged for; what goes back is at most what is left of the capture.
@@ -155,6 +162,11 @@ export function amountRefund(
   return cause === "SHIPPING" ? plan(cause, amount, [], amount, amount) : plan(cause, amount, [], 0n, amount);
 }
 
+/** What was captured above what the order now costs, given back: not tied to lines, so all of it is `other`. */
+export function balancePlan(amountMinor: bigint): RefundPlan {
+  return plan("BALANCE", amountMinor, [], 0n, 0n);
+}
+
 function plan(cause: RefundCause, amountMinor: bigint, lines: RefundPlan["lines"], shippingMinor: bigint, creditMinor: bigint): RefundPlan {
   const linesMinor = lines.reduce((sum, line) => sum + line.amountMinor, 0n);
   const taxMinor = lines.reduce((sum, line) => sum + line.taxMinor, 0n);
@@ -171,4 +183,57 @@ function plan(cause: RefundCause, amountMinor: bigint, lines: RefundPlan["lines"
     otherMinor: String(otherMinor),
   };
   return { cause, amountMinor, breakdown, lines, shippingMinor, taxMinor, creditMinor };
+}
+
+/**
+ * A refund given back from several captures (ledger/domain/payment-trail.ts): its breakdown cut
+ * into one per part, exactly. Each part's lines + shipping + other is its amount, and the parts
+ * add up to the whole, component by component. Lines, then shipping, then a positive `other` fill
+ * the parts in order; a negative `other` (goodwill netted out) stays with the first part. A line
+ * cut over two parts names its units in the first and 0 in the next; its tax goes in proportion.
+ */
+export function splitBreakdown(breakdown: RefundBreakdown, partAmounts: readonly bigint[]): RefundBreakdown[] {
+  const other = BigInt(breakdown.otherMinor);
+  const room = partAmounts.map((amount, i) => (i === 0 && other < 0n ? amount - other : amount));
+  const parts = partAmounts.map((_, i) => ({
+    lines: [] as RefundBreakdown["lines"],
+    shipping: 0n,
+    other: i === 0 && other < 0n ? other : 0n,
+  }));
+  let at = 0;
+  /** Fills parts from `at` with `amount`, calling `put` with each part's piece; a zero amount lands in the current part. */
+  const fill = (amount: bigint, put: (part: (typeof parts)[number], piece: bigint, first: boolean) => void) => {
+    let left = amount;
+    let first = true;
+    do {
+      while (at < room.length - 1 && room[at]! === 0n && (left > 0n || !first)) at += 1;
+      const piece = left < room[at]! ? left : room[at]!;
+      if (piece === 0n && left > 0n) throw new RangeError("splitBreakdown: the parts add up to less than the breakdown");
+      put(parts[at]!, piece, first);
+      room[at] = room[at]! - piece;
+      left -= piece;
+      first = false;
+    } while (left > 0n);
+  };
+  for (const line of breakdown.lines) {
+    const amount = BigInt(line.amountMinor);
+    const tax = BigInt(line.taxMinor);
+    let done = 0n;
+    fill(amount, (part, piece, first) => {
+      const taxBefore = amount === 0n ? 0n : (tax * done) / amount;
+      done += piece;
+      const taxPiece = amount === 0n ? tax : (tax * done) / amount - taxBefore;
+      const quantity = first ? line.quantity : 0;
+      part.lines.push({ itemId: line.itemId, quantity, amountMinor: String(piece), taxMinor: String(taxPiece) });
+    });
+  }
+  const shipping = BigInt(breakdown.shippingMinor);
+  if (shipping > 0n) fill(shipping, (part, piece) => void (part.shipping += piece));
+  if (other > 0n) fill(other, (part, piece) => void (part.other += piece));
+  return parts.map((part) => ({
+    lines: part.lines,
+    shippingMinor: String(part.shipping),
+    taxMinor: String(part.lines.reduce((sum, line) => sum + BigInt(line.taxMinor), 0n)),
+    otherMinor: String(part.other),
+  }));
 }

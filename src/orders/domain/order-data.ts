@@ -1,3 +1,4 @@
+import type { PaymentTrail } from "../../ledger/domain/payment-trail.js";
 import type { PaymentMethodType } from "../../payments/payment-method.js";
 import type { ItemStatus } from "./item-status.js";
 import type { OrderStatus } from "./order-status.js";
@@ -47,6 +48,10 @@ export interface OrderFields {
   creditedMinor: bigint;
   refundedShippingMinor: bigint;
   refundedTaxMinor: bigint;
+  /** Released from authorizations without being captured. */
+  voidedMinor: bigint;
+  /** Each authorization and capture, and what was taken or given back of it (ledger/domain/payment-trail.ts). */
+  paymentTrail: PaymentTrail;
   /** Rows in the order's ledger: the next one's position, and the cap. */
   ledgerEntries: number;
   notes: string;
@@ -70,6 +75,8 @@ export interface OrderItemFields {
   imageUrl: string;
   quantity: number;
   unitPriceMinor: bigint;
+  /** The line's share of the order's tax, fixed when the line was priced (money/refunds.ts, lineTaxes). */
+  taxMinor: bigint;
   status: ItemStatus;
   sellerId: string;
   variantId: string;

@@ -20,7 +20,8 @@ export const ORDER_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatu
  * Every guard of the aggregate reads this; no other list of statuses decides anything.
  */
 export const ALLOWED_IN = {
-  "edit items": ["PENDING", "CONFIRMED"],
+  /** Before any parcel exists (fulfilment checks that); a paid order's difference is paid or refunded. */
+  "edit items": ["PENDING", "CONFIRMED", "PAID"],
   "change the shipping address": ["PENDING", "CONFIRMED", "PAID", "PROCESSING"],
   "change tracking": ["PENDING", "CONFIRMED", "PAID", "PROCESSING", "SHIPPED", "DELIVERED"],
   pay: ["PENDING", "CONFIRMED", "PAID", "PROCESSING", "SHIPPED", "DELIVERED"],

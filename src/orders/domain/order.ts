@@ -5,7 +5,9 @@ import { computeTotals, storedLine, type PricingPolicy, type Totals } from "../.
 import type { PaymentMethod } from "../../payments/payment-method.js";
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../../platform/errors/domain-errors.js";
 import type { LedgerEntryFields } from "../../ledger/domain/ledger-data.js";
-import { amountRefund, unitsRefundPlan, wholeOrderRefund, type RefundPlan } from "../../ledger/domain/ledger.js";
+import { amountRefund, balanceOf, balancePlan, splitBreakdown, unitsRefundPlan, wholeOrderRefund, type RefundPlan } from "../../ledger/domain/ledger.js";
+import { addTo, captureParts, EMPTY_TRAIL, openMinor, openOf, refundParts } from "../../ledger/domain/payment-trail.js";
+import { lineTaxes, unitsRefund } from "../../money/refunds.js";
 import { newId } from "../../platform/clock.js";
 import type { AuditStamp } from "./audit-stamp.js";
 import { isFinalItem, transitionItem, type ItemStatus } from "./item-status.js";
@@ -33,7 +35,16 @@ export type Effect =
       readonly amount: Money;
       readonly idempotencyKey: string;
       readonly entryId: string;
-    };
+    }
+  /** `entryId` is the CAPTURE row; the transaction id goes into it (`captureTaken`). Undone by a refund if the change does not commit. */
+  | {
+      readonly kind: "capture payment";
+      readonly authorizationId: string;
+      readonly amount: Money;
+      readonly idempotencyKey: string;
+      readonly entryId: string;
+    }
+  | { readonly kind: "void authorization"; readonly authorizationId: string; readonly amount: Money; readonly idempotencyKey: string };
 
 /** What happened to the order, in its own terms; the outbox adapter writes them as shop.order.events.v1. */
 export type OrderEvent =
@@ -47,6 +58,8 @@ export type OrderEvent =
   | { readonly type: "OrderRefunded"; readonly reason: string; readonly amount: Money }
   | { readonly type: "OrderPaid"; readonly amount: Money }
   | { readonly type: "PaymentCaptured"; readonly amount: Money; readonly transactionId: string }
+  /** Held more (a difference authorized) or less (what was not captured, released); `held` is what is held now. */
+  | { readonly type: "AuthorizationAdjusted"; readonly change: Money; readonly held: Money; readonly reason: string }
   | { readonly type: "RefundIssued"; readonly refund: RefundPlan; readonly reason: string }
   | { readonly type: "OrderPaymentFailed"; readonly declineCode: string }
   | { readonly type: "OrderItemsChanged"; readonly totals: Totals }
@@ -63,6 +76,15 @@ export function partiallyShipped(order: Pick<OrderView, "status" | "items">): bo
     (order.status === "PROCESSING" || order.status === "PAID" || order.status === "CONFIRMED") &&
     order.items.some((item) => item.status !== "CANCELLED" && item.shippedQuantity > 0)
   );
+}
+
+/**
+ * Parcels wait for money (an AWAITING_PAYMENT hold): a card order nothing was paid for yet, or any
+ * order paid before that an edit or an exchange made cost more than is captured or held.
+ */
+export function awaitsPayment(order: OrderView): boolean {
+  const unpaid = order.paymentStatus === "PENDING" || order.paymentStatus === "FAILED";
+  return unpaid ? order.paymentMethod === "CARD" : balanceOf(order).dueMinor > 0n;
 }
 
 /** A line priced from the catalog, frozen into the order. */
@@ -103,13 +125,12 @@ export interface DetailsUpdate {
 /** An order's ledger holds at most this many rows: payment attempts and refunds end there. */
 export const MAX_LEDGER_ENTRIES = 200;
 
-/** What PayOrder got from the Payment service, to be recorded. */
-export interface CapturedPayment {
+/** What PayOrder got from the Payment service, to be recorded: an authorization, and its capture unless CAPTURE_ON=shipment. */
+export interface AuthorizedPayment {
   readonly authorizationId: string;
   readonly authorizeKey: string;
-  readonly transactionId: string;
-  readonly captureKey: string;
   readonly amount: Money;
+  readonly capture?: { readonly transactionId: string; readonly captureKey: string };
 }
 
 /** An order holds at most this many lines, */
@@ -168,6 +189,8 @@ export class Order {
       creditedMinor: 0n,
       refundedShippingMinor: 0n,
       refundedTaxMinor: 0n,
+      voidedMinor: 0n,
+      paymentTrail: EMPTY_TRAIL,
       ledgerEntries: 0,
       notes: order.notes,
       trackingNumber: "",
@@ -179,7 +202,10 @@ export class Order {
       createdAt: by.at,
       updatedAt: by.at,
       deletedAt: null,
-      items: order.items.map((item, position) => ({ ...itemFields(item), position })),
+      items: withTaxes(
+        order.items.map((item, position) => ({ ...itemFields(item), position })),
+        totals.tax.amountMinor,
+      ),
     });
     placed.#changes.push({ fromStatus: null, toStatus: "PENDING", changedAt: by.at, actor: by.actor, reason: "placed" });
     placed.#events.push({ type: "OrderCreated" }, ...order.items.map((item) => ({ type: "OrderItemCreated" as const, itemId: item.id })));
@@ -286,10 +312,11 @@ export class Order {
   cancel(reason: string, by: AuditStamp): Effect[] {
     this.#moveTo("CANCELLED", reason, by);
     const refund = this.#refundCaptured(reason, by);
+    const released = this.#voidOpen("the order was cancelled", by);
     this.#moveItems(["PENDING", "PROCESSING"], "CANCELLED");
     this.#data.cancelReason = reason;
     this.#events.push({ type: "OrderCancelled", reason, refunded: refund.length > 0 });
-    return [...refund, { kind: "release stock", reservationId: this.#data.reservationId }];
+    return [...refund, ...released, { kind: "release stock", reservationId: this.#data.reservationId }];
   }
 
   /** Gives the captured payment back; goods not yet shipped go back to stock, shipped ones come back through returns. */
@@ -297,7 +324,7 @@ export class Order {
     const stockHeld = isAllowed(this.status, "hold stock");
     this.#moveTo("REFUNDED", reason, by);
     const { paymentStatus } = this.#data;
-    if (paymentStatus !== "CAPTURED") {
+    if (paymentStatus !== "CAPTURED" && paymentStatus !== "AUTHORIZED") {
       throw new FailedPreconditionError(
         "NOTHING_TO_REFUND",
         `the payment is ${paymentStatus}, nothing was captured; cancel the order instead`,
@@ -305,7 +332,7 @@ export class Order {
       );
     }
     const amount = money(this.#data.currency, this.#data.capturedMinor - this.#data.refundedMinor);
-    const effects = this.#refundCaptured(reason, by);
+    const effects = [...this.#refundCaptured(reason, by), ...this.#voidOpen("the order was refunded", by)];
     if (stockHeld) effects.push({ kind: "release stock", reservationId: this.#data.reservationId });
     this.#moveItems(["PENDING", "PROCESSING"], "CANCELLED");
     this.#events.push({ type: "OrderRefunded", reason, amount });
@@ -330,9 +357,8 @@ export class Order {
   /** Throws unless the order can be paid with `method` now; checked before the Payment service is asked. */
   checkPayable(method: PaymentMethod): void {
     if (!isAllowed(this.status, "pay")) throw new FailedPreconditionError("ORDER_CLOSED", `the order is ${this.status} and cannot be paid`);
-    const { paymentStatus } = this.#data;
-    if (paymentStatus === "CAPTURED" || paymentStatus === "AUTHORIZED" || paymentStatus === "REFUNDED") {
-      throw new FailedPreconditionError("ALREADY_PAID", `the payment is already ${paymentStatus}`);
+    if (this.#dueMinor <= 0n) {
+      throw new FailedPreconditionError("ALREADY_PAID", `the payment is already ${this.#data.paymentStatus} and covers the order`);
     }
     if (method.type === "CARD" && !method.token) {
       throw new InvalidArgumentError([
@@ -341,43 +367,110 @@ export class Order {
     }
   }
 
-  /** A declined attempt is kept: payment FAILED with its reason, and a FAILED authorization in the ledger. */
+  /** What PayOrder asks for: what the order costs now less what is captured (net) or held by an authorization. */
+  get amountDue(): Money {
+    return money(this.#data.currency, this.#dueMinor);
+  }
+
+
+  /** A declined attempt is kept: a FAILED authorization in the ledger, and payment FAILED with its reason unless an earlier one stands. */
   paymentDeclined(method: PaymentMethod, declineCode: string, attempt: { idempotencyKey: string; amount: Money }, by: AuditStamp): void {
     this.checkPayable(method);
     this.#checkLedgerRoom(1);
     this.#setPaymentMethod(method, by);
-    this.#data.paymentStatus = "FAILED";
+    if (this.#data.paymentStatus === "PENDING" || this.#data.paymentStatus === "FAILED") this.#data.paymentStatus = "FAILED";
     this.#data.paymentFailureReason = declineCode;
     const { idempotencyKey, amount } = attempt;
     this.#record({ kind: "AUTHORIZATION", state: "FAILED", amountMinor: amount.amountMinor, idempotencyKey, failureCode: declineCode }, by);
     this.#events.push({ type: "OrderPaymentFailed", declineCode });
   }
 
-  /** Captured: the authorization and the capture in the ledger, payment CAPTURED and, where the table allows, the order PAID. */
-  paymentCaptured(method: PaymentMethod, payment: CapturedPayment, by: AuditStamp): void {
+  /**
+   * Authorized, and captured too unless CAPTURE_ON=shipment (then parcels capture, `settlePayment`).
+   * The first payment makes the order PAID where the table allows; a later one pays a difference.
+   */
+  paymentAuthorized(method: PaymentMethod, payment: AuthorizedPayment, by: AuditStamp): void {
     this.checkPayable(method);
-    this.#checkLedgerRoom(2);
+    this.#checkLedgerRoom(payment.capture ? 2 : 1);
     this.#setPaymentMethod(method, by);
-    const amountMinor = payment.amount.amountMinor;
-    this.#record({ kind: "AUTHORIZATION", amountMinor, reference: payment.authorizationId, idempotencyKey: payment.authorizeKey }, by);
-    this.#record(
-      {
-        kind: "CAPTURE",
-        amountMinor,
-        reference: payment.transactionId,
-        parentReference: payment.authorizationId,
-        idempotencyKey: payment.captureKey,
-      },
-      by,
-    );
-    this.#data.authorizedMinor += amountMinor;
-    this.#data.capturedMinor += amountMinor;
-    this.#data.paymentStatus = "CAPTURED";
-    this.#data.paymentTransactionId = payment.transactionId;
-    this.#data.paymentFailureReason = "";
-    if (canTransition(this.status, "PAID")) this.#moveTo("PAID", "payment captured", by);
-    this.#events.push({ type: "PaymentCaptured", amount: payment.amount, transactionId: payment.transactionId });
-    this.#events.push({ type: "OrderPaid", amount: payment.amount });
+    const data = this.#data;
+    const first = data.paymentStatus === "PENDING" || data.paymentStatus === "FAILED";
+    const { authorizationId, amount } = payment;
+    const amountMinor = amount.amountMinor;
+    this.#record({ kind: "AUTHORIZATION", amountMinor, reference: authorizationId, idempotencyKey: payment.authorizeKey }, by);
+    data.authorizedMinor += amountMinor;
+    const authorization = { id: authorizationId, amountMinor: String(amountMinor), capturedMinor: "0", voidedMinor: "0" };
+    data.paymentTrail = { ...data.paymentTrail, authorizations: [...data.paymentTrail.authorizations, authorization] };
+    data.paymentFailureReason = "";
+    if (payment.capture) {
+      const entry = this.#captureRow(authorizationId, amountMinor, payment.capture.captureKey, by);
+      this.captureTaken(entry.id, payment.capture.transactionId);
+    } else if (first) data.paymentStatus = "AUTHORIZED";
+    if (first) {
+      if (canTransition(this.status, "PAID")) this.#moveTo("PAID", payment.capture ? "payment captured" : "payment authorized", by);
+      this.#events.push({ type: "OrderPaid", amount });
+    } else {
+      const held = money(data.currency, openMinor(data.paymentTrail));
+      this.#events.push({ type: "AuthorizationAdjusted", change: amount, held, reason: "the difference authorized" });
+    }
+  }
+
+  /** The Payment service's transaction id of a capture this change asked for, in its ledger row and the trail. */
+  captureTaken(entryId: string, transactionId: string): void {
+    const entry = this.#entries.find((candidate) => candidate.id === entryId && candidate.kind === "CAPTURE");
+    if (!entry) throw new Error(`captureTaken: no capture ${entryId} in this change`);
+    entry.reference = transactionId;
+    const data = this.#data;
+    data.paymentTrail = {
+      ...data.paymentTrail,
+      captures: data.paymentTrail.captures.map((capture) => (capture.id === entryId ? { ...capture, id: transactionId } : capture)),
+    };
+    data.paymentStatus = "CAPTURED";
+    data.paymentTransactionId = transactionId;
+    this.#events.push({ type: "PaymentCaptured", amount: money(data.currency, entry.amountMinor), transactionId });
+  }
+
+  /**
+   * Money follows the goods (CAPTURE_ON=shipment leaves authorizations open): what has been handed
+   * to a carrier (its units at their price and tax, and shipping with the first parcel) is
+   * captured, never more than the order costs now; once nothing is left to ship, what the
+   * authorizations still hold is released. Nothing to do when the order was captured at payment.
+   */
+  settlePayment(by: AuditStamp): Effect[] {
+    const data = this.#data;
+    if (openMinor(data.paymentTrail) <= 0n) return [];
+    const effects: Effect[] = [];
+    const live = this.#items.filter((item) => item.status !== "CANCELLED");
+    const shipped = live.reduce((sum, item) => sum + unitsRefund({ ...item, refundedQuantity: 0 }, item.taxMinor, item.shippedQuantity).amountMinor, 0n);
+    const goods = shipped > 0n ? shipped + data.shippingMinor : 0n;
+    const costs = data.totalMinor - data.creditedMinor;
+    const due = (goods < costs ? goods : costs) - (data.capturedMinor - data.refundedMinor);
+    const open = openMinor(data.paymentTrail);
+    if (due > 0n) {
+      this.#checkLedgerRoom(1);
+      for (const part of captureParts(data.paymentTrail, due < open ? due : open)) {
+        const entry = this.#captureRow(part.id, part.amountMinor, "", by);
+        effects.push({ kind: "capture payment", authorizationId: part.id, amount: money(data.currency, part.amountMinor), idempotencyKey: entry.idempotencyKey, entryId: entry.id });
+      }
+    }
+    const nothingLeftToShip = this.status === "SHIPPED" || this.status === "DELIVERED";
+    if (nothingLeftToShip) effects.push(...this.#voidOpen("nothing is left to ship", by));
+    return effects;
+  }
+
+  /**
+   * The order came to cost less than was captured (an edit, a cheaper exchange): the difference
+   * goes back once, as a BALANCE refund. Nothing while an authorization is still open: it is
+   * simply captured for less.
+   */
+  settleBalance(reason: string, by: AuditStamp): Effect[] {
+    const data = this.#data;
+    const over = data.capturedMinor - data.refundedMinor - (data.totalMinor - data.creditedMinor);
+    const refundable = data.capturedMinor - data.refundedMinor;
+    const amount = over < refundable ? over : refundable;
+    if (amount <= 0n) return [];
+    this.#checkLedgerRoom(1);
+    return this.#refund(balancePlan(amount), reason, `balance:${this.id}:${data.ledgerEntries + 1}:${amount}`, by);
   }
 
   /**
@@ -390,7 +483,7 @@ export class Order {
   ): Effect[] {
     const plan = amountRefund(this.id, this.#data, refund.cause, refund.amountMinor);
     this.#checkLedgerRoom(1);
-    return [this.#refund(plan, refund.reason, refund.idempotencyKey, by)];
+    return this.#refund(plan, refund.reason, refund.idempotencyKey, by);
   }
 
   /**
@@ -435,7 +528,7 @@ export class Order {
     by: AuditStamp,
   ): { effects: Effect[]; plan: RefundPlan } {
     const plan = unitsRefundPlan(this.id, this.#data, this.#items, lines, refund.cause);
-    if (plan.amountMinor > 0n) return { effects: [this.#refund(plan, refund.reason, refund.idempotencyKey, by)], plan };
+    if (plan.amountMinor > 0n) return { effects: this.#refund(plan, refund.reason, refund.idempotencyKey, by), plan };
     this.#credit(plan);
     return { effects: [], plan };
   }
@@ -616,6 +709,7 @@ export class Order {
       pricing,
     );
     Object.assign(this.#data, totalsFields(totals));
+    this.#items.splice(0, this.#items.length, ...withTaxes(this.#items, totals.tax.amountMinor));
     this.#events.push({ type: "OrderItemsChanged", totals });
     return [{ kind: "adjust stock", reservationId: this.#data.reservationId, lines: this.#stockLines(), previous: before }];
   }
@@ -626,42 +720,89 @@ export class Order {
    */
   #refundCaptured(reason: string, by: AuditStamp): Effect[] {
     const plan = wholeOrderRefund(this.#data, this.#items);
-    if (this.#data.paymentStatus !== "CAPTURED" || plan.amountMinor <= 0n) {
+    if (plan.amountMinor <= 0n) {
       this.#data.creditedMinor += plan.creditMinor;
       return [];
     }
-    return [this.#refund(plan, reason, `refund:${this.id}`, by)];
+    return this.#refund(plan, reason, `refund:${this.id}`, by);
   }
 
-  /** A refund in the ledger and the running sums; the Payment service is asked by the effect returned. */
-  #refund(plan: RefundPlan, reason: string, idempotencyKey: string, by: AuditStamp): Effect {
+  /**
+   * A refund in the ledger and the running sums; the Payment service is asked by the effects
+   * returned, one per capture it gives back from (oldest first), each its own row with its exact
+   * share of the breakdown. The first part sends `idempotencyKey`, the next ones `key:2`, `key:3`...
+   */
+  #refund(plan: RefundPlan, reason: string, idempotencyKey: string, by: AuditStamp): Effect[] {
     const data = this.#data;
-    const entry = this.#record(
-      {
-        kind: "REFUND",
-        amountMinor: plan.amountMinor,
-        parentReference: data.paymentTransactionId,
-        idempotencyKey,
-        refundCause: plan.cause,
-        breakdown: plan.breakdown,
-        reason,
-      },
-      by,
+    const parts = refundParts(data.paymentTrail, plan.amountMinor);
+    const breakdowns = splitBreakdown(
+      plan.breakdown,
+      parts.map((part) => part.amountMinor),
     );
+    const effects = parts.map((part, i): Effect => {
+      const key = i === 0 ? idempotencyKey : `${idempotencyKey}:${i + 1}`;
+      const entry = this.#record(
+        {
+          kind: "REFUND",
+          amountMinor: part.amountMinor,
+          parentReference: part.id,
+          idempotencyKey: key,
+          refundCause: plan.cause,
+          breakdown: breakdowns[i]!,
+          reason,
+        },
+        by,
+      );
+      data.paymentTrail = { ...data.paymentTrail, captures: addTo(data.paymentTrail.captures, part.id, "refundedMinor", part.amountMinor) };
+      const amount = money(data.currency, part.amountMinor);
+      return { kind: "refund payment", orderId: this.id, transactionId: part.id, amount, idempotencyKey: key, entryId: entry.id };
+    });
     data.refundedMinor += plan.amountMinor;
     this.#credit(plan);
     if (data.refundedMinor === data.capturedMinor) data.paymentStatus = "REFUNDED";
     data.paymentUpdatedAt = by.at;
     this.#events.push({ type: "RefundIssued", refund: plan, reason });
-    const amount = money(data.currency, plan.amountMinor);
-    return {
-      kind: "refund payment",
-      orderId: this.id,
-      transactionId: data.paymentTransactionId,
-      amount,
-      idempotencyKey,
-      entryId: entry.id,
-    };
+    return effects;
+  }
+
+  /** A CAPTURE row and its place in the trail, named by the row until the Payment service answers (`captureTaken`). */
+  #captureRow(authorizationId: string, amountMinor: bigint, idempotencyKey: string, by: AuditStamp): LedgerEntryFields {
+    const data = this.#data;
+    const entry = this.#record({ kind: "CAPTURE", amountMinor, parentReference: authorizationId, idempotencyKey }, by);
+    // A capture undone when its change does not commit must not be found again by a retry: the key is this attempt's.
+    if (!idempotencyKey) entry.idempotencyKey = `capture:${entry.id}`;
+    const trail = data.paymentTrail;
+    const capture = { id: entry.id, authorizationId, amountMinor: String(amountMinor), refundedMinor: "0" };
+    data.paymentTrail = { authorizations: addTo(trail.authorizations, authorizationId, "capturedMinor", amountMinor), captures: [...trail.captures, capture] };
+    data.capturedMinor += amountMinor;
+    data.paymentUpdatedAt = by.at;
+    return entry;
+  }
+
+  /**
+   * What the authorizations still hold is released: a VOID row each. The key names the
+   * authorization and what was released of it before, so a retry releases once.
+   */
+  #voidOpen(reason: string, by: AuditStamp): Effect[] {
+    const data = this.#data;
+    return data.paymentTrail.authorizations.flatMap((authorization): Effect[] => {
+      const open = openOf(authorization);
+      if (open <= 0n) return [];
+      const idempotencyKey = `void:${authorization.id}:${authorization.voidedMinor}`;
+      this.#record({ kind: "VOID", amountMinor: open, parentReference: authorization.id, idempotencyKey, reason }, by);
+      data.paymentTrail = { ...data.paymentTrail, authorizations: addTo(data.paymentTrail.authorizations, authorization.id, "voidedMinor", open) };
+      data.voidedMinor += open;
+      if (data.paymentStatus === "AUTHORIZED") data.paymentStatus = data.capturedMinor > 0n ? "CAPTURED" : "PENDING";
+      const amount = money(data.currency, open);
+      const held = money(data.currency, openMinor(data.paymentTrail));
+      this.#events.push({ type: "AuthorizationAdjusted", change: money(data.currency, -open), held, reason });
+      return [{ kind: "void authorization", authorizationId: authorization.id, amount, idempotencyKey }];
+    });
+  }
+
+  /** What the order costs now less what is captured (net) and what authorizations still hold: what PayOrder asks for. */
+  get #dueMinor(): bigint {
+    return balanceOf(this.#data).dueMinor;
   }
 
   /**
@@ -730,11 +871,18 @@ function totalsFields(totals: Totals) {
   };
 }
 
+/** Each line with its share of the order's tax (money/refunds.ts): fixed from now until the lines are priced again. */
+function withTaxes(items: OrderItemFields[], taxMinor: bigint): OrderItemFields[] {
+  const taxes = lineTaxes(items, taxMinor);
+  return items.map((item, i) => ({ ...item, taxMinor: taxes[i]! }));
+}
+
 function itemFields(item: NewItem): Omit<OrderItemFields, "position"> {
   const { unitPrice, ...rest } = item;
   return {
     ...rest,
     unitPriceMinor: unitPrice.amountMinor,
+    taxMinor: 0n,
     status: "PENDING",
     shippedQuantity: 0,
     deliveredQuantity: 0,

@@ -120,6 +120,8 @@ export function balanceToProto(order: OrderView): MessageInitShape<typeof Balanc
     outstanding: amount(balance.outstandingMinor),
     refundedShipping: amount(order.refundedShippingMinor),
     refundedTax: amount(order.refundedTaxMinor),
+    voided: amount(balance.voidedMinor),
+    due: amount(balance.dueMinor),
   };
 }
 

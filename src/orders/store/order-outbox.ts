@@ -109,6 +109,11 @@ function payloadOf(event: OrderEvent, order: OrderView): EventPayload {
       return { case: "orderPaid", value: { amount: toMoneyProto(event.amount) } };
     case "PaymentCaptured":
       return { case: "paymentCaptured", value: { amount: toMoneyProto(event.amount) } };
+    case "AuthorizationAdjusted":
+      return {
+        case: "authorizationAdjusted",
+        value: { change: toMoneyProto(event.change), held: toMoneyProto(event.held), reason: event.reason },
+      };
     case "RefundIssued": {
       const { refund } = event;
       return {

@@ -1,5 +1,6 @@
 import { defineEntity, p } from "@mikro-orm/core";
 import type { Check, Fields, Holds } from "../../db/fields.js";
+import type { PaymentTrail } from "../../ledger/domain/payment-trail.js";
 import { PAYMENT_METHODS } from "../../payments/payment-method.js";
 import { ITEM_STATUSES } from "../domain/item-status.js";
 import {
@@ -46,6 +47,8 @@ const OrderSchema = defineEntity({
     creditedMinor: p.bigint().default(0),
     refundedShippingMinor: p.bigint().default(0),
     refundedTaxMinor: p.bigint().default(0),
+    voidedMinor: p.bigint().default(0),
+    paymentTrail: p.json<PaymentTrail>(),
     ledgerEntries: p.integer().default(0),
     notes: p.text().default(""),
     trackingNumber: p.string().default(""),
@@ -92,6 +95,7 @@ const OrderItemSchema = defineEntity({
     imageUrl: p.string().length(1024).default(""),
     quantity: p.integer(),
     unitPriceMinor: p.bigint(),
+    taxMinor: p.bigint().default(0),
     status: p.enum(ITEM_STATUSES),
     sellerId: p.string().default(""),
     variantId: p.string().default(""),
