@@ -41,6 +41,42 @@ export class OrderVersionChangedError extends FailedPreconditionError {
   }
 }
 
+/** Every change counts, edits too: an order takes at most MAX_CHANGES. */
+export function checkChangeRoom(orderId: string, changes: readonly OrderChange[]): void {
+  if (changes.length >= MAX_CHANGES) {
+    throw new FailedPreconditionError("TOO_MANY_CHANGES", `an order takes at most ${MAX_CHANGES} changes`, [
+      { type: "ORDER_CHANGES", subject: `orders/${orderId}`, description: `${changes.length} changes` },
+    ]);
+  }
+}
+
+/**
+ * An item edit as an EDIT change, CONFIRMED as it is made: the item's units before and after,
+ * and what the edit cost (the order's total and tax after less before; negative when it lowered
+ * them). An edit that changed nothing records nothing.
+ */
+export async function recordEdit(before: OrderView, after: OrderView, itemId: string, context: MutationContext): Promise<void> {
+  const was = before.items.find((item) => item.id === itemId);
+  const now = after.items.find((item) => item.id === itemId);
+  const item = (now ?? was)!;
+  const previousQuantity = was?.quantity ?? 0;
+  const quantity = now?.quantity ?? 0;
+  if (previousQuantity === quantity) return;
+  const changes = await context.changes();
+  checkChangeRoom(after.id, changes);
+  const { productId, variantId } = item;
+  const line: ChangeLine = {
+    action: 0,
+    itemId,
+    quantity: quantity - previousQuantity,
+    amountMinor: String(after.totalMinor - before.totalMinor),
+    taxMinor: String(after.taxMinor - before.taxMinor),
+  };
+  const action = { kind: "EDIT_ITEM" as const, itemId, productId, variantId, previousQuantity, quantity };
+  const change = { id: newId(), orderId: after.id, orderVersion: before.version, action, sellerIds: [item.sellerId] };
+  changes.push(OrderChange.edited(change, [line], context.by));
+}
+
 /**
  * A new change: the order must be able to take its actions now, have no other open change, and,
  * for a customer's return, be within the return window of the units' shipment.
@@ -52,11 +88,7 @@ export async function createChange(
   context: MutationContext,
 ): Promise<OrderChange> {
   const changes = await context.changes();
-  if (changes.length >= MAX_CHANGES) {
-    throw new FailedPreconditionError("TOO_MANY_CHANGES", `an order takes at most ${MAX_CHANGES} changes`, [
-      { type: "ORDER_CHANGES", subject: `orders/${order.id}`, description: `${changes.length} changes` },
-    ]);
-  }
+  checkChangeRoom(order.id, changes);
   const open = changes.find((change) => change.isOpen);
   if (open) {
     throw new FailedPreconditionError(

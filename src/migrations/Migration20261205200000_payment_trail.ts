@@ -3,7 +3,7 @@ import { Migration } from "@mikro-orm/migrations";
 /**
  * Several authorizations and captures per order (orders.payment_trail, voided_minor), each line's
  * share of the tax fixed on the line (order_items.tax_minor: lines added later by an exchange are
- * taxed on their own, and the older lines' shares must not move), and EDIT and EXCHANGE changes.
+ * taxed on their own, and the older lines' shares must not move), and EDIT changes (item edits recorded).
  * The trail is rebuilt from the ledger's rows; the tax shares are split by largest remainder as the
  * service splits them (money/refunds.ts, lineTaxes).
  */
@@ -39,7 +39,7 @@ export class Migration20261205200000_payment_trail extends Migration {
           row_number() over (partition by "order_id" order by rest desc, "position") as rk from f)
       update "order_items" i set "tax_minor" = r.base + case when r.rk <= r.leftover then 1 else 0 end from r where r."id" = i."id";`);
     this.addSql(`alter table "order_changes" drop constraint "order_changes_type_check";`);
-    this.addSql(`alter table "order_changes" add constraint "order_changes_type_check" check ("type" in ('EDIT', 'RETURN', 'EXCHANGE', 'CLAIM'));`);
+    this.addSql(`alter table "order_changes" add constraint "order_changes_type_check" check ("type" in ('EDIT', 'RETURN', 'CLAIM'));`);
   }
 
   override down(): void {

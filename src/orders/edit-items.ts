@@ -2,6 +2,7 @@ import type { MutationContext, MutationTarget } from "./mutate-order.js";
 import type { Effect, Order } from "./domain/order.js";
 import { checkReplannable, replanFulfilment } from "../fulfilment/replan-fulfilment.js";
 import { newItemOf, priceItems, type ItemRequest } from "./price-items.js";
+import { recordEdit } from "../changes/change-use-cases.js";
 
 export interface AddItemCommand extends MutationTarget {
   readonly requestId: string;
@@ -12,7 +13,15 @@ export interface AddItemCommand extends MutationTarget {
 export async function addItem(order: Order, command: AddItemCommand, context: MutationContext): Promise<void> {
   order.checkCanAddItem(command.item);
   const [priced] = await priceItems([command.item], order.view.currency, context.deps.catalog, context.signal, () => "item");
-  await applyEdit(order, order.addItem(newItemOf(priced!), context.deps.pricing), context);
+  const item = newItemOf(priced!);
+  await editItem(order, item.id, () => order.addItem(item, context.deps.pricing), context);
+}
+
+/** One item edited (added, its quantity changed, removed), applied, and recorded as an EDIT change. */
+export async function editItem(order: Order, itemId: string, edit: () => Effect[], context: MutationContext): Promise<void> {
+  const before = order.view;
+  await applyEdit(order, edit(), context);
+  await recordEdit(before, order.view, itemId, context);
 }
 
 /**
@@ -22,7 +31,7 @@ export async function addItem(order: Order, command: AddItemCommand, context: Mu
  * less than was captured gets the difference back at once (an authorization still open is simply
  * captured for less).
  */
-export async function applyEdit(order: Order, effects: Effect[], context: MutationContext): Promise<void> {
+async function applyEdit(order: Order, effects: Effect[], context: MutationContext): Promise<void> {
   const fulfilment = await context.fulfilment();
   checkReplannable(fulfilment);
   const { allocations } = await context.run(effects);

@@ -41,7 +41,9 @@ export async function payOrder(
   let capture: { transactionId: string; captureKey: string } | undefined;
   if (captureOn === "payment") {
     const captureKey = `capture:${idempotencyKey}`;
-    captured.transactionId = (await payments.capture({ idempotencyKey: captureKey, authorizationId, amount }, context.signal)).transactionId;
+    captured.transactionId = (
+      await payments.capture({ idempotencyKey: captureKey, authorizationId, amount }, context.signal)
+    ).transactionId;
     capture = { transactionId: captured.transactionId, captureKey };
   }
   order.paymentAuthorized(method, { authorizationId, authorizeKey: idempotencyKey, amount, ...(capture ? { capture } : {}) }, context.by);

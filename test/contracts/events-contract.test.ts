@@ -98,6 +98,9 @@ async function everyEventType(
     })
     .catch(() => undefined);
   await orders.payOrder({ requestId: rid(), orderId: a.id, paymentMethod: createOrderRequest().paymentMethod });
+  // Paid, then made dearer: the difference is authorized too (AuthorizationAdjusted).
+  await orders.updateOrderItemQuantity({ requestId: rid(), orderId: a.id, itemId: a.items[0]!.id, quantity: a.items[0]!.quantity + 1 });
+  await orders.payOrder({ requestId: rid(), orderId: a.id, paymentMethod: createOrderRequest().paymentMethod });
   await move(a.id, OrderStatus.PROCESSING);
   await move(a.id, OrderStatus.SHIPPED, { trackingNumber: "TRK-1", carrier: "UPS" });
   await move(a.id, OrderStatus.DELIVERED);

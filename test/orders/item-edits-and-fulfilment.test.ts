@@ -121,10 +121,13 @@ describe("order items: edits while open, fulfilment per item", () => {
     expect(missing.code).toBe(Code.NotFound);
   });
 
-  it("when the order is paid, then items can no longer be edited", async () => {
+  it("when the order is paid, then items can be edited until fulfilment starts, and no longer once it is PROCESSING", async () => {
     const order = await place();
     await orders.payOrder({ requestId: rid(), orderId: order.id, paymentMethod: createOrderRequest().paymentMethod });
-    const error = await failure(orders.addOrderItem({ requestId: rid(), orderId: order.id, item: { productId: "prod-cap", quantity: 1 } }));
+    const added = await orders.addOrderItem({ requestId: rid(), orderId: order.id, item: { productId: "prod-cap", quantity: 1 } });
+    expect(added.order!.items).toHaveLength(order.items.length + 1);
+    await setStatus(added.order!, OrderStatus.PROCESSING);
+    const error = await failure(orders.removeOrderItem({ requestId: rid(), orderId: order.id, itemId: added.order!.items.at(-1)!.id }));
     expect([error.code, reasonOf(error)]).toEqual([Code.FailedPrecondition, "ORDER_STATUS_FORBIDS"]);
   });
 

@@ -278,10 +278,16 @@ describe("a refund over several captures", () => {
     expect(() => captureParts(trail, 680n)).toThrow("680 is more than is authorized: 1 short");
   });
 
-  const plan = unitsRefundPlan("o", PAID, LINES, [
-    { itemId: "notebook", quantity: 3 },
-    { itemId: "pen", quantity: 1 },
-  ], "RETURN");
+  const plan = unitsRefundPlan(
+    "o",
+    PAID,
+    LINES,
+    [
+      { itemId: "notebook", quantity: 3 },
+      { itemId: "pen", quantity: 1 },
+    ],
+    "RETURN",
+  );
 
   it("when a refund is cut in two, then each part's rows add up to its amount, units named once, tax in proportion", () => {
     const [first, second] = splitBreakdown(plan.breakdown, [2000n, plan.amountMinor - 2000n]);
@@ -312,7 +318,11 @@ describe("a refund over several captures", () => {
   it("whatever the parts, each adds up to its amount and together they give every line, its tax and its units exactly once", () => {
     const breakdown = fc.record({
       lines: fc.array(
-        fc.record({ quantity: fc.integer({ min: 1, max: 5 }), amount: fc.bigInt({ min: 0n, max: 50_000n }), taxRate: fc.integer({ min: 0, max: 30 }) }),
+        fc.record({
+          quantity: fc.integer({ min: 1, max: 5 }),
+          amount: fc.bigInt({ min: 0n, max: 50_000n }),
+          taxRate: fc.integer({ min: 0, max: 30 }),
+        }),
         { minLength: 0, maxLength: 6 },
       ),
       shipping: fc.bigInt({ min: 0n, max: 2000n }),
@@ -345,7 +355,8 @@ describe("a refund over several captures", () => {
           expect(pieces.reduce((sum, piece) => sum + BigInt(piece.amountMinor), 0n)).toBe(BigInt(line.amountMinor));
           expect(pieces.reduce((sum, piece) => sum + BigInt(piece.taxMinor), 0n)).toBe(BigInt(line.taxMinor));
           expect(pieces.reduce((sum, piece) => sum + piece.quantity, 0)).toBe(line.quantity);
-          for (const piece of pieces) expect(BigInt(piece.taxMinor) >= 0n && BigInt(piece.taxMinor) <= BigInt(piece.amountMinor)).toBe(true);
+          for (const piece of pieces)
+            expect(BigInt(piece.taxMinor) >= 0n && BigInt(piece.taxMinor) <= BigInt(piece.amountMinor)).toBe(true);
         }
         expect(parts.reduce((sum, part) => sum + BigInt(part.shippingMinor), 0n)).toBe(shipping);
       }),

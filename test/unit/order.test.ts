@@ -904,7 +904,14 @@ describe("capture as parcels leave (CAPTURE_ON=shipment)", () => {
     expect(first).toMatchObject({ kind: "capture payment", authorizationId: "auth-1", amount: money("USD", 1000n + 80n + 599n) });
     expect(order.view).toMatchObject({ capturedMinor: 1679n, paymentStatus: "CAPTURED", paymentTransactionId: "tx-1" });
     expect(take(order, "tx-1")).toEqual([]);
-    order.followFulfilment(progress([["item-1", 2], ["item-2", 1]]), { trackingNumber: "T", carrier: "C" }, later);
+    order.followFulfilment(
+      progress([
+        ["item-1", 2],
+        ["item-2", 1],
+      ]),
+      { trackingNumber: "T", carrier: "C" },
+      later,
+    );
     expect(take(order, "tx-2").map((effect) => "amount" in effect && effect.amount)).toEqual([money("USD", 2160n)]);
     expect(order.view).toMatchObject({ status: "SHIPPED", capturedMinor: 3839n, voidedMinor: 0n });
     expect(order.newLedgerEntries.map((entry) => [entry.kind, entry.amountMinor, entry.reference])).toEqual([
@@ -934,7 +941,14 @@ describe("capture as parcels leave (CAPTURE_ON=shipment)", () => {
     const order = authorizedOrder();
     order.followFulfilment(progress([["item-1", 1]]), undefined, later);
     take(order, "tx-1");
-    order.followFulfilment(progress([["item-1", 2], ["item-2", 1]]), { trackingNumber: "T", carrier: "C" }, later);
+    order.followFulfilment(
+      progress([
+        ["item-1", 2],
+        ["item-2", 1],
+      ]),
+      { trackingNumber: "T", carrier: "C" },
+      later,
+    );
     take(order, "tx-2");
     const refunds = order.refund("damaged", later).filter((effect) => effect.kind === "refund payment");
     expect(refunds.map((effect) => [effect.transactionId, effect.amount.amountMinor, effect.idempotencyKey])).toEqual([

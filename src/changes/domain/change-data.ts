@@ -8,7 +8,9 @@ export type ClaimReason = (typeof CLAIM_REASONS)[number];
 /** One action of a change, in the order given. */
 export type ChangeAction =
   | { kind: "RETURN_ITEM"; itemId: string; quantity: number; reason: ReturnReason; note: string }
-  | { kind: "CLAIM_ITEM"; itemId: string; quantity: number; reason: ClaimReason; note: string };
+  | { kind: "CLAIM_ITEM"; itemId: string; quantity: number; reason: ClaimReason; note: string }
+  /** An item edit (AddOrderItem, UpdateOrderItemQuantity, RemoveOrderItem): units before and after, 0 when added or removed. */
+  | { kind: "EDIT_ITEM"; itemId: string; productId: string; variantId: string; previousQuantity: number; quantity: number };
 
 /** What one action refunded (negative) or cost (positive), with the tax within it; decimal strings (JSON has no 64-bit integers). */
 export interface ChangeLine {

@@ -20,6 +20,7 @@ export const MAX_ACTIONS = 50;
 
 /** What kinds of action each type of change is made of. */
 const ACTIONS_OF: Record<ChangeType, readonly ChangeAction["kind"][]> = {
+  EDIT: ["EDIT_ITEM"],
   RETURN: ["RETURN_ITEM"],
   CLAIM: ["CLAIM_ITEM"],
 };
@@ -85,6 +86,39 @@ export class OrderChange {
     });
     created.#events.push({ type: "OrderChangeRequested" });
     return created;
+  }
+
+  /**
+   * An item edit, made through the item RPCs: applied as it is made, so it is CONFIRMED from the
+   * start (never open, so it never stands in another change's way). `lines` says what it cost.
+   */
+  static edited(
+    change: Omit<NewChange, "type" | "byCustomer" | "note" | "actions"> & { readonly action: Extract<ChangeAction, { kind: "EDIT_ITEM" }> },
+    lines: readonly ChangeLine[],
+    by: AuditStamp,
+  ): OrderChange {
+    const { action, ...rest } = change;
+    const made = new OrderChange({
+      ...rest,
+      type: "EDIT",
+      actions: [action],
+      sellerIds: [...change.sellerIds],
+      status: "CONFIRMED",
+      returnStatus: "",
+      lines: [...lines],
+      note: "",
+      createdBy: by.actor,
+      byCustomer: false,
+      decisionReason: "",
+      decidedBy: by.actor,
+      received: [],
+      receivingLocationId: "",
+      version: 1,
+      createdAt: by.at,
+      updatedAt: by.at,
+    });
+    made.#events.push({ type: "OrderChangeConfirmed" });
+    return made;
   }
 
   static restore(view: OrderChangeView): OrderChange {

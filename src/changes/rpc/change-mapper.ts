@@ -6,13 +6,14 @@ import {
   OrderChangeType,
   ReturnReason,
   ReturnStatus,
+  type ChangeActionSchema,
   type ChangePreviewSchema,
   type OrderChangeSchema,
 } from "../../../gen/shop/order/v1/changes_pb.js";
 import type { OrderSchema } from "../../../gen/shop/order/v1/order_pb.js";
 import { money } from "../../money/money.js";
 import { toMoneyProto } from "../../money/money-proto.js";
-import type { ChangeLine } from "../domain/change-data.js";
+import type { ChangeAction, ChangeLine } from "../domain/change-data.js";
 import type { OrderChangeView } from "../domain/order-change.js";
 import type { ChangePreview } from "../change-use-cases.js";
 
@@ -26,6 +27,17 @@ function linesToProto(lines: readonly ChangeLine[], currency: string) {
   }));
 }
 
+function actionToProto(action: ChangeAction): MessageInitShape<typeof ChangeActionSchema> {
+  switch (action.kind) {
+    case "RETURN_ITEM":
+      return { action: { case: "returnItem", value: { ...action, reason: ReturnReason[action.reason] } } };
+    case "CLAIM_ITEM":
+      return { action: { case: "claimItem", value: { ...action, reason: ClaimReason[action.reason] } } };
+    case "EDIT_ITEM":
+      return { action: { case: "editItem", value: action } };
+  }
+}
+
 export function changeToProto(change: OrderChangeView, currency: string): MessageInitShape<typeof OrderChangeSchema> {
   return {
     id: change.id,
@@ -34,11 +46,7 @@ export function changeToProto(change: OrderChangeView, currency: string): Messag
     status: OrderChangeStatus[change.status],
     returnStatus: change.returnStatus ? ReturnStatus[change.returnStatus] : ReturnStatus.UNSPECIFIED,
     orderVersion: BigInt(change.orderVersion),
-    actions: change.actions.map((action) =>
-      action.kind === "RETURN_ITEM"
-        ? { action: { case: "returnItem", value: { ...action, reason: ReturnReason[action.reason] } } }
-        : { action: { case: "claimItem", value: { ...action, reason: ClaimReason[action.reason] } } },
-    ),
+    actions: change.actions.map(actionToProto),
     lines: linesToProto(change.lines, currency),
     note: change.note,
     createdBy: change.createdBy,

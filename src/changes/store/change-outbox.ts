@@ -16,7 +16,7 @@ export function changePayloads(events: readonly ChangeEvent[], change: OrderChan
     itemId: action.itemId,
     sellerId: sellerOf(action.itemId),
     quantity: action.quantity,
-    reason: action.reason,
+    reason: action.kind === "EDIT_ITEM" ? "" : action.reason,
   }));
   return events.map((event): EventPayload => {
     switch (event.type) {

@@ -130,7 +130,11 @@ export function unitsRefundPlan(
     if (before + pick.quantity > line.quantity)
       throw new NothingToRefundError(orderId, `item ${line.id} has ${line.quantity - before} units left to refund`);
     refunded.set(line.id, before + pick.quantity);
-    return { itemId: line.id, quantity: pick.quantity, ...unitsRefund({ ...line, refundedQuantity: before }, line.taxMinor, pick.quantity) };
+    return {
+      itemId: line.id,
+      quantity: pick.quantity,
+      ...unitsRefund({ ...line, refundedQuantity: before }, line.taxMinor, pick.quantity),
+    };
   });
   const value = given.reduce((sum, line) => sum + line.amountMinor, 0n);
   // The units are no longer charged for; what goes back is at most what is left of the capture.

@@ -5,7 +5,15 @@ import { computeTotals, storedLine, type PricingPolicy, type Totals } from "../.
 import type { PaymentMethod } from "../../payments/payment-method.js";
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from "../../platform/errors/domain-errors.js";
 import type { LedgerEntryFields } from "../../ledger/domain/ledger-data.js";
-import { amountRefund, balanceOf, balancePlan, splitBreakdown, unitsRefundPlan, wholeOrderRefund, type RefundPlan } from "../../ledger/domain/ledger.js";
+import {
+  amountRefund,
+  balanceOf,
+  balancePlan,
+  splitBreakdown,
+  unitsRefundPlan,
+  wholeOrderRefund,
+  type RefundPlan,
+} from "../../ledger/domain/ledger.js";
 import { addTo, captureParts, EMPTY_TRAIL, openMinor, openOf, refundParts } from "../../ledger/domain/payment-trail.js";
 import { lineTaxes, unitsRefund } from "../../money/refunds.js";
 import { newId } from "../../platform/clock.js";
@@ -372,7 +380,6 @@ export class Order {
     return money(this.#data.currency, this.#dueMinor);
   }
 
-
   /** A declined attempt is kept: a FAILED authorization in the ledger, and payment FAILED with its reason unless an earlier one stands. */
   paymentDeclined(method: PaymentMethod, declineCode: string, attempt: { idempotencyKey: string; amount: Money }, by: AuditStamp): void {
     this.checkPayable(method);
@@ -402,14 +409,13 @@ export class Order {
     const authorization = { id: authorizationId, amountMinor: String(amountMinor), capturedMinor: "0", voidedMinor: "0" };
     data.paymentTrail = { ...data.paymentTrail, authorizations: [...data.paymentTrail.authorizations, authorization] };
     data.paymentFailureReason = "";
+    if (first && canTransition(this.status, "PAID")) this.#moveTo("PAID", payment.capture ? "payment captured" : "payment authorized", by);
     if (payment.capture) {
       const entry = this.#captureRow(authorizationId, amountMinor, payment.capture.captureKey, by);
       this.captureTaken(entry.id, payment.capture.transactionId);
     } else if (first) data.paymentStatus = "AUTHORIZED";
-    if (first) {
-      if (canTransition(this.status, "PAID")) this.#moveTo("PAID", payment.capture ? "payment captured" : "payment authorized", by);
-      this.#events.push({ type: "OrderPaid", amount });
-    } else {
+    if (first) this.#events.push({ type: "OrderPaid", amount });
+    else {
       const held = money(data.currency, openMinor(data.paymentTrail));
       this.#events.push({ type: "AuthorizationAdjusted", change: amount, held, reason: "the difference authorized" });
     }
@@ -441,7 +447,10 @@ export class Order {
     if (openMinor(data.paymentTrail) <= 0n) return [];
     const effects: Effect[] = [];
     const live = this.#items.filter((item) => item.status !== "CANCELLED");
-    const shipped = live.reduce((sum, item) => sum + unitsRefund({ ...item, refundedQuantity: 0 }, item.taxMinor, item.shippedQuantity).amountMinor, 0n);
+    const shipped = live.reduce(
+      (sum, item) => sum + unitsRefund({ ...item, refundedQuantity: 0 }, item.taxMinor, item.shippedQuantity).amountMinor,
+      0n,
+    );
     const goods = shipped > 0n ? shipped + data.shippingMinor : 0n;
     const costs = data.totalMinor - data.creditedMinor;
     const due = (goods < costs ? goods : costs) - (data.capturedMinor - data.refundedMinor);
@@ -450,7 +459,13 @@ export class Order {
       this.#checkLedgerRoom(1);
       for (const part of captureParts(data.paymentTrail, due < open ? due : open)) {
         const entry = this.#captureRow(part.id, part.amountMinor, "", by);
-        effects.push({ kind: "capture payment", authorizationId: part.id, amount: money(data.currency, part.amountMinor), idempotencyKey: entry.idempotencyKey, entryId: entry.id });
+        effects.push({
+          kind: "capture payment",
+          authorizationId: part.id,
+          amount: money(data.currency, part.amountMinor),
+          idempotencyKey: entry.idempotencyKey,
+          entryId: entry.id,
+        });
       }
     }
     const nothingLeftToShip = this.status === "SHIPPED" || this.status === "DELIVERED";
@@ -773,7 +788,10 @@ export class Order {
     if (!idempotencyKey) entry.idempotencyKey = `capture:${entry.id}`;
     const trail = data.paymentTrail;
     const capture = { id: entry.id, authorizationId, amountMinor: String(amountMinor), refundedMinor: "0" };
-    data.paymentTrail = { authorizations: addTo(trail.authorizations, authorizationId, "capturedMinor", amountMinor), captures: [...trail.captures, capture] };
+    data.paymentTrail = {
+      authorizations: addTo(trail.authorizations, authorizationId, "capturedMinor", amountMinor),
+      captures: [...trail.captures, capture],
+    };
     data.capturedMinor += amountMinor;
     data.paymentUpdatedAt = by.at;
     return entry;
@@ -790,7 +808,10 @@ export class Order {
       if (open <= 0n) return [];
       const idempotencyKey = `void:${authorization.id}:${authorization.voidedMinor}`;
       this.#record({ kind: "VOID", amountMinor: open, parentReference: authorization.id, idempotencyKey, reason }, by);
-      data.paymentTrail = { ...data.paymentTrail, authorizations: addTo(data.paymentTrail.authorizations, authorization.id, "voidedMinor", open) };
+      data.paymentTrail = {
+        ...data.paymentTrail,
+        authorizations: addTo(data.paymentTrail.authorizations, authorization.id, "voidedMinor", open),
+      };
       data.voidedMinor += open;
       if (data.paymentStatus === "AUTHORIZED") data.paymentStatus = data.capturedMinor > 0n ? "CAPTURED" : "PENDING";
       const amount = money(data.currency, open);

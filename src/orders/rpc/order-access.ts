@@ -89,6 +89,8 @@ export const ORDER_VISIBILITY: VisibilityTable = {
     outstanding: NOT_SELLER,
     refunded_shipping: NOT_SELLER,
     refunded_tax: NOT_SELLER,
+    voided: NOT_SELLER,
+    due: NOT_SELLER,
   },
   "shop.order.v1.Customer": {
     email: NOT_SELLER,

@@ -8,7 +8,7 @@ import type { RpcScope } from "../../platform/rpc/rpc-scope.js";
 import { changeItemStatus, changeStatus } from "../change-status.js";
 import { mutateFulfilment, type FulfilmentMutation } from "../../fulfilment/mutate-fulfilment.js";
 import type { OrderView } from "../domain/order.js";
-import { addItem, applyEdit } from "../edit-items.js";
+import { addItem, editItem } from "../edit-items.js";
 import { listOrders } from "../list-orders.js";
 import type { OrderMutation } from "../mutate-order.js";
 import type { OrderDeps } from "../order-deps.js";
@@ -237,13 +237,14 @@ export function orderService(deps: OrderDeps): ScopedImpl<typeof pb.OrderService
     updateOrderItemQuantity(request, scope) {
       const command = parseChangeQuantity(request);
       const mutation: OrderMutation = (order, ctx) =>
-        applyEdit(order, order.changeQuantity(command.itemId, command.quantity, deps.pricing), ctx);
+        editItem(order, command.itemId, () => order.changeQuantity(command.itemId, command.quantity, deps.pricing), ctx);
       return mutate(pb.OrderService.method.updateOrderItemQuantity, request, scope, command, mutation, withOrder);
     },
 
     removeOrderItem(request, scope) {
       const command = parseRemoveItem(request);
-      const mutation: OrderMutation = (order, ctx) => applyEdit(order, order.removeItem(command.itemId, deps.pricing), ctx);
+      const mutation: OrderMutation = (order, ctx) =>
+        editItem(order, command.itemId, () => order.removeItem(command.itemId, deps.pricing), ctx);
       return mutate(pb.OrderService.method.removeOrderItem, request, scope, command, mutation, withOrder);
     },
   };

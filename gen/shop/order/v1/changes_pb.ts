@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shop/order/v1/changes.proto.
  */
 export const file_shop_order_v1_changes: GenFile = /*@__PURE__*/
-  fileDesc("ChtzaG9wL29yZGVyL3YxL2NoYW5nZXMucHJvdG8SDXNob3Aub3JkZXIudjEihAEKEFJldHVybkl0ZW1BY3Rpb24SFAoHaXRlbV9pZBgBIAEoCUID4EECEhUKCHF1YW50aXR5GAIgASgFQgPgQQISMAoGcmVhc29uGAMgASgOMhsuc2hvcC5vcmRlci52MS5SZXR1cm5SZWFzb25CA+BBAhIRCgRub3RlGAQgASgJQgPgQQEiggEKD0NsYWltSXRlbUFjdGlvbhIUCgdpdGVtX2lkGAEgASgJQgPgQQISFQoIcXVhbnRpdHkYAiABKAVCA+BBAhIvCgZyZWFzb24YAyABKA4yGi5zaG9wLm9yZGVyLnYxLkNsYWltUmVhc29uQgPgQQISEQoEbm90ZRgEIAEoCUID4EEBIoYBCgxDaGFuZ2VBY3Rpb24SNgoLcmV0dXJuX2l0ZW0YASABKAsyHy5zaG9wLm9yZGVyLnYxLlJldHVybkl0ZW1BY3Rpb25IABI0CgpjbGFpbV9pdGVtGAIgASgLMh4uc2hvcC5vcmRlci52MS5DbGFpbUl0ZW1BY3Rpb25IAEIICgZhY3Rpb24ioQEKCkNoYW5nZUxpbmUSEwoGYWN0aW9uGAEgASgFQgPgQQMSFAoHaXRlbV9pZBgCIAEoCUID4EEDEhUKCHF1YW50aXR5GAMgASgFQgPgQQMSKQoGYW1vdW50GAQgASgLMhQuc2hvcC5tb25leS52MS5Nb25leUID4EEDEiYKA3RheBgFIAEoCzIULnNob3AubW9uZXkudjEuTW9uZXlCA+BBAyJfCgxSZWNlaXZlZExpbmUSFAoHaXRlbV9pZBgBIAEoCUID4EECEhoKDWdvb2RfcXVhbnRpdHkYAiABKAVCA+BBARIdChBkYW1hZ2VkX3F1YW50aXR5GAMgASgFQgPgQQEi/QQKC09yZGVyQ2hhbmdlEg8KAmlkGAEgASgJQgPgQQMSFQoIb3JkZXJfaWQYAiABKAlCA+BBAxIxCgR0eXBlGAMgASgOMh4uc2hvcC5vcmRlci52MS5PcmRlckNoYW5nZVR5cGVCA+BBAxI1CgZzdGF0dXMYBCABKA4yIC5zaG9wLm9yZGVyLnYxLk9yZGVyQ2hhbmdlU3RhdHVzQgPgQQMSNwoNcmV0dXJuX3N0YXR1cxgFIAEoDjIbLnNob3Aub3JkZXIudjEuUmV0dXJuU3RhdHVzQgPgQQMSGgoNb3JkZXJfdmVyc2lvbhgGIAEoA0ID4EEDEjEKB2FjdGlvbnMYByADKAsyGy5zaG9wLm9yZGVyLnYxLkNoYW5nZUFjdGlvbkID4EEDEi0KBWxpbmVzGAggAygLMhkuc2hvcC5vcmRlci52MS5DaGFuZ2VMaW5lQgPgQQMSEQoEbm90ZRgJIAEoCUID4EEDEhcKCmNyZWF0ZWRfYnkYCiABKAlCA+BBAxI0CgtjcmVhdGVfdGltZRgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxI0Cgt1cGRhdGVfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxIcCg9kZWNpc2lvbl9yZWFzb24YDSABKAlCA+BBAxIyCghyZWNlaXZlZBgOIAMoCzIbLnNob3Aub3JkZXIudjEuUmVjZWl2ZWRMaW5lQgPgQQMSIgoVcmVjZWl2aW5nX2xvY2F0aW9uX2lkGA8gASgJQgPgQQMSFwoKc2VsbGVyX2lkcxgQIAMoCUID4EEDIvsBCg1DaGFuZ2VQcmV2aWV3EigKBW9yZGVyGAEgASgLMhQuc2hvcC5vcmRlci52MS5PcmRlckID4EEDEi0KBWxpbmVzGAIgAygLMhkuc2hvcC5vcmRlci52MS5DaGFuZ2VMaW5lQgPgQQMSLwoMcmVmdW5kX3RvdGFsGAMgASgLMhQuc2hvcC5tb25leS52MS5Nb25leUID4EEDEi0KCmNvc3RfdG90YWwYBCABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5QgPgQQMSMQoOZGlmZmVyZW5jZV9kdWUYBSABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5QgPgQQMigAIKGENyZWF0ZU9yZGVyQ2hhbmdlUmVxdWVzdBIXCgpyZXF1ZXN0X2lkGAEgASgJQgPgQQISFQoIb3JkZXJfaWQYAiABKAlCA+BBAhIiChBleHBlY3RlZF92ZXJzaW9uGAMgASgDQgPgQQFIAIgBARIxCgR0eXBlGAQgASgOMh4uc2hvcC5vcmRlci52MS5PcmRlckNoYW5nZVR5cGVCA+BBAhI1CgdhY3Rpb25zGAUgAygLMhsuc2hvcC5vcmRlci52MS5DaGFuZ2VBY3Rpb25CB+BBAqC7GDISEQoEbm90ZRgGIAEoCUID4EEBQhMKEV9leHBlY3RlZF92ZXJzaW9uInYKGUNyZWF0ZU9yZGVyQ2hhbmdlUmVzcG9uc2USKgoGY2hhbmdlGAEgASgLMhouc2hvcC5vcmRlci52MS5PcmRlckNoYW5nZRItCgdwcmV2aWV3GAIgASgLMhwuc2hvcC5vcmRlci52MS5DaGFuZ2VQcmV2aWV3IncKC0NoYW5nZURyYWZ0EjEKBHR5cGUYASABKA4yHi5zaG9wLm9yZGVyLnYxLk9yZGVyQ2hhbmdlVHlwZUID4EECEjUKB2FjdGlvbnMYAiADKAsyGy5zaG9wLm9yZGVyLnYxLkNoYW5nZUFjdGlvbkIH4EECoLsYMiJ+ChlQcmV2aWV3T3JkZXJDaGFuZ2VSZXF1ZXN0EhUKCG9yZGVyX2lkGAEgASgJQgPgQQISEwoJY2hhbmdlX2lkGAIgASgJSAASKwoFZHJhZnQYAyABKAsyGi5zaG9wLm9yZGVyLnYxLkNoYW5nZURyYWZ0SABCCAoGY2hhbmdlIksKGlByZXZpZXdPcmRlckNoYW5nZVJlc3BvbnNlEi0KB3ByZXZpZXcYASABKAsyHC5zaG9wLm9yZGVyLnYxLkNoYW5nZVByZXZpZXciawoZQ29uZmlybU9yZGVyQ2hhbmdlUmVxdWVzdBIXCgpyZXF1ZXN0X2lkGAEgASgJQgPgQQISFgoJY2hhbmdlX2lkGAIgASgJQgPgQQISHQoQZXhwZWN0ZWRfdmVyc2lvbhgDIAEoA0ID4EECIm0KGkNvbmZpcm1PcmRlckNoYW5nZVJlc3BvbnNlEioKBmNoYW5nZRgBIAEoCzIaLnNob3Aub3JkZXIudjEuT3JkZXJDaGFuZ2USIwoFb3JkZXIYAiABKAsyFC5zaG9wLm9yZGVyLnYxLk9yZGVyImEKGURlY2xpbmVPcmRlckNoYW5nZVJlcXVlc3QSFwoKcmVxdWVzdF9pZBgBIAEoCUID4EECEhYKCWNoYW5nZV9pZBgCIAEoCUID4EECEhMKBnJlYXNvbhgDIAEoCUID4EECIkgKGkRlY2xpbmVPcmRlckNoYW5nZVJlc3BvbnNlEioKBmNoYW5nZRgBIAEoCzIaLnNob3Aub3JkZXIudjEuT3JkZXJDaGFuZ2UiYAoYQ2FuY2VsT3JkZXJDaGFuZ2VSZXF1ZXN0EhcKCnJlcXVlc3RfaWQYASABKAlCA+BBAhIWCgljaGFuZ2VfaWQYAiABKAlCA+BBAhITCgZyZWFzb24YAyABKAlCA+BBASJHChlDYW5jZWxPcmRlckNoYW5nZVJlc3BvbnNlEioKBmNoYW5nZRgBIAEoCzIaLnNob3Aub3JkZXIudjEuT3JkZXJDaGFuZ2UilgEKFFJlY2VpdmVSZXR1cm5SZXF1ZXN0EhcKCnJlcXVlc3RfaWQYASABKAlCA+BBAhIWCgljaGFuZ2VfaWQYAiABKAlCA+BBAhIYCgtsb2NhdGlvbl9pZBgDIAEoCUID4EECEjMKBWxpbmVzGAQgAygLMhsuc2hvcC5vcmRlci52MS5SZWNlaXZlZExpbmVCB+BBAqC7GDIiaAoVUmVjZWl2ZVJldHVyblJlc3BvbnNlEioKBmNoYW5nZRgBIAEoCzIaLnNob3Aub3JkZXIudjEuT3JkZXJDaGFuZ2USIwoFb3JkZXIYAiABKAsyFC5zaG9wLm9yZGVyLnYxLk9yZGVyIi8KFUdldE9yZGVyQ2hhbmdlUmVxdWVzdBIWCgljaGFuZ2VfaWQYASABKAlCA+BBAiJEChZHZXRPcmRlckNoYW5nZVJlc3BvbnNlEioKBmNoYW5nZRgBIAEoCzIaLnNob3Aub3JkZXIudjEuT3JkZXJDaGFuZ2UingEKF0xpc3RPcmRlckNoYW5nZXNSZXF1ZXN0EhUKCG9yZGVyX2lkGAEgASgJQgPgQQESOwoIc3RhdHVzZXMYAiADKA4yIC5zaG9wLm9yZGVyLnYxLk9yZGVyQ2hhbmdlU3RhdHVzQgfgQQGguxgFEhYKCXBhZ2Vfc2l6ZRgDIAEoBUID4EEBEhcKCnBhZ2VfdG9rZW4YBCABKAlCA+BBASJgChhMaXN0T3JkZXJDaGFuZ2VzUmVzcG9uc2USKwoHY2hhbmdlcxgBIAMoCzIaLnNob3Aub3JkZXIudjEuT3JkZXJDaGFuZ2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJKm8KD09yZGVyQ2hhbmdlVHlwZRIhCh1PUkRFUl9DSEFOR0VfVFlQRV9VTlNQRUNJRklFRBAAEhwKGE9SREVSX0NIQU5HRV9UWVBFX1JFVFVSThACEhsKF09SREVSX0NIQU5HRV9UWVBFX0NMQUlNEAQq4wEKEU9yZGVyQ2hhbmdlU3RhdHVzEiMKH09SREVSX0NIQU5HRV9TVEFUVVNfVU5TUEVDSUZJRUQQABIfChtPUkRFUl9DSEFOR0VfU1RBVFVTX1BFTkRJTkcQARIhCh1PUkRFUl9DSEFOR0VfU1RBVFVTX1JFUVVFU1RFRBACEiEKHU9SREVSX0NIQU5HRV9TVEFUVVNfQ09ORklSTUVEEAMSIAocT1JERVJfQ0hBTkdFX1NUQVRVU19ERUNMSU5FRBAEEiAKHE9SREVSX0NIQU5HRV9TVEFUVVNfQ0FOQ0VMRUQQBSrCAQoMUmV0dXJuU3RhdHVzEh0KGVJFVFVSTl9TVEFUVVNfVU5TUEVDSUZJRUQQABIbChdSRVRVUk5fU1RBVFVTX1JFUVVFU1RFRBABEiIKHlJFVFVSTl9TVEFUVVNfQVdBSVRJTkdfUkVDRUlQVBACEhoKFlJFVFVSTl9TVEFUVVNfUkVDRUlWRUQQAxIaChZSRVRVUk5fU1RBVFVTX0RFQ0xJTkVEEAQSGgoWUkVUVVJOX1NUQVRVU19DQU5DRUxFRBAFKucBCgxSZXR1cm5SZWFzb24SHQoZUkVUVVJOX1JFQVNPTl9VTlNQRUNJRklFRBAAEiIKHlJFVFVSTl9SRUFTT05fTk9fTE9OR0VSX05FRURFRBABEhwKGFJFVFVSTl9SRUFTT05fV1JPTkdfU0laRRACEiIKHlJFVFVSTl9SRUFTT05fTk9UX0FTX0RFU0NSSUJFRBADEhkKFVJFVFVSTl9SRUFTT05fREFNQUdFRBAEEh4KGlJFVFVSTl9SRUFTT05fQVJSSVZFRF9MQVRFEAUSFwoTUkVUVVJOX1JFQVNPTl9PVEhFUhAGKn4KC0NsYWltUmVhc29uEhwKGENMQUlNX1JFQVNPTl9VTlNQRUNJRklFRBAAEhgKFENMQUlNX1JFQVNPTl9NSVNTSU5HEAESGwoXQ0xBSU1fUkVBU09OX1dST05HX0lURU0QAhIaChZDTEFJTV9SRUFTT05fREVGRUNUSVZFEAMyxQYKEk9yZGVyQ2hhbmdlU2VydmljZRJmChFDcmVhdGVPcmRlckNoYW5nZRInLnNob3Aub3JkZXIudjEuQ3JlYXRlT3JkZXJDaGFuZ2VSZXF1ZXN0Giguc2hvcC5vcmRlci52MS5DcmVhdGVPcmRlckNoYW5nZVJlc3BvbnNlEmkKElByZXZpZXdPcmRlckNoYW5nZRIoLnNob3Aub3JkZXIudjEuUHJldmlld09yZGVyQ2hhbmdlUmVxdWVzdBopLnNob3Aub3JkZXIudjEuUHJldmlld09yZGVyQ2hhbmdlUmVzcG9uc2USaQoSQ29uZmlybU9yZGVyQ2hhbmdlEiguc2hvcC5vcmRlci52MS5Db25maXJtT3JkZXJDaGFuZ2VSZXF1ZXN0Gikuc2hvcC5vcmRlci52MS5Db25maXJtT3JkZXJDaGFuZ2VSZXNwb25zZRJpChJEZWNsaW5lT3JkZXJDaGFuZ2USKC5zaG9wLm9yZGVyLnYxLkRlY2xpbmVPcmRlckNoYW5nZVJlcXVlc3QaKS5zaG9wLm9yZGVyLnYxLkRlY2xpbmVPcmRlckNoYW5nZVJlc3BvbnNlEmYKEUNhbmNlbE9yZGVyQ2hhbmdlEicuc2hvcC5vcmRlci52MS5DYW5jZWxPcmRlckNoYW5nZVJlcXVlc3QaKC5zaG9wLm9yZGVyLnYxLkNhbmNlbE9yZGVyQ2hhbmdlUmVzcG9uc2USWgoNUmVjZWl2ZVJldHVybhIjLnNob3Aub3JkZXIudjEuUmVjZWl2ZVJldHVyblJlcXVlc3QaJC5zaG9wLm9yZGVyLnYxLlJlY2VpdmVSZXR1cm5SZXNwb25zZRJdCg5HZXRPcmRlckNoYW5nZRIkLnNob3Aub3JkZXIudjEuR2V0T3JkZXJDaGFuZ2VSZXF1ZXN0GiUuc2hvcC5vcmRlci52MS5HZXRPcmRlckNoYW5nZVJlc3BvbnNlEmMKEExpc3RPcmRlckNoYW5nZXMSJi5zaG9wLm9yZGVyLnYxLkxpc3RPcmRlckNoYW5nZXNSZXF1ZXN0Gicuc2hvcC5vcmRlci52MS5MaXN0T3JkZXJDaGFuZ2VzUmVzcG9uc2ViBnByb3RvMw", [file_google_api_field_behavior, file_google_protobuf_timestamp, file_shop_api_v1_limits, file_shop_money_v1_money, file_shop_order_v1_order]);
+  fileDesc("ChtzaG9wL29yZGVyL3YxL2NoYW5nZXMucHJvdG8SDXNob3Aub3JkZXIudjEihAEKEFJldHVybkl0ZW1BY3Rpb24SFAoHaXRlbV9pZBgBIAEoCUID4EECEhUKCHF1YW50aXR5GAIgASgFQgPgQQISMAoGcmVhc29uGAMgASgOMhsuc2hvcC5vcmRlci52MS5SZXR1cm5SZWFzb25CA+BBAhIRCgRub3RlGAQgASgJQgPgQQEijwEKDkVkaXRJdGVtQWN0aW9uEhQKB2l0ZW1faWQYASABKAlCA+BBAxIXCgpwcm9kdWN0X2lkGAIgASgJQgPgQQMSFwoKdmFyaWFudF9pZBgDIAEoCUID4EEDEh4KEXByZXZpb3VzX3F1YW50aXR5GAQgASgFQgPgQQMSFQoIcXVhbnRpdHkYBSABKAVCA+BBAyKCAQoPQ2xhaW1JdGVtQWN0aW9uEhQKB2l0ZW1faWQYASABKAlCA+BBAhIVCghxdWFudGl0eRgCIAEoBUID4EECEi8KBnJlYXNvbhgDIAEoDjIaLnNob3Aub3JkZXIudjEuQ2xhaW1SZWFzb25CA+BBAhIRCgRub3RlGAQgASgJQgPgQQEiugEKDENoYW5nZUFjdGlvbhI2CgtyZXR1cm5faXRlbRgBIAEoCzIfLnNob3Aub3JkZXIudjEuUmV0dXJuSXRlbUFjdGlvbkgAEjQKCmNsYWltX2l0ZW0YAiABKAsyHi5zaG9wLm9yZGVyLnYxLkNsYWltSXRlbUFjdGlvbkgAEjIKCWVkaXRfaXRlbRgDIAEoCzIdLnNob3Aub3JkZXIudjEuRWRpdEl0ZW1BY3Rpb25IAEIICgZhY3Rpb24ioQEKCkNoYW5nZUxpbmUSEwoGYWN0aW9uGAEgASgFQgPgQQMSFAoHaXRlbV9pZBgCIAEoCUID4EEDEhUKCHF1YW50aXR5GAMgASgFQgPgQQMSKQoGYW1vdW50GAQgASgLMhQuc2hvcC5tb25leS52MS5Nb25leUID4EEDEiYKA3RheBgFIAEoCzIULnNob3AubW9uZXkudjEuTW9uZXlCA+BBAyJfCgxSZWNlaXZlZExpbmUSFAoHaXRlbV9pZBgBIAEoCUID4EECEhoKDWdvb2RfcXVhbnRpdHkYAiABKAVCA+BBARIdChBkYW1hZ2VkX3F1YW50aXR5GAMgASgFQgPgQQEi/QQKC09yZGVyQ2hhbmdlEg8KAmlkGAEgASgJQgPgQQMSFQoIb3JkZXJfaWQYAiABKAlCA+BBAxIxCgR0eXBlGAMgASgOMh4uc2hvcC5vcmRlci52MS5PcmRlckNoYW5nZVR5cGVCA+BBAxI1CgZzdGF0dXMYBCABKA4yIC5zaG9wLm9yZGVyLnYxLk9yZGVyQ2hhbmdlU3RhdHVzQgPgQQMSNwoNcmV0dXJuX3N0YXR1cxgFIAEoDjIbLnNob3Aub3JkZXIudjEuUmV0dXJuU3RhdHVzQgPgQQMSGgoNb3JkZXJfdmVyc2lvbhgGIAEoA0ID4EEDEjEKB2FjdGlvbnMYByADKAsyGy5zaG9wLm9yZGVyLnYxLkNoYW5nZUFjdGlvbkID4EEDEi0KBWxpbmVzGAggAygLMhkuc2hvcC5vcmRlci52MS5DaGFuZ2VMaW5lQgPgQQMSEQoEbm90ZRgJIAEoCUID4EEDEhcKCmNyZWF0ZWRfYnkYCiABKAlCA+BBAxI0CgtjcmVhdGVfdGltZRgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxI0Cgt1cGRhdGVfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxIcCg9kZWNpc2lvbl9yZWFzb24YDSABKAlCA+BBAxIyCghyZWNlaXZlZBgOIAMoCzIbLnNob3Aub3JkZXIudjEuUmVjZWl2ZWRMaW5lQgPgQQMSIgoVcmVjZWl2aW5nX2xvY2F0aW9uX2lkGA8gASgJQgPgQQMSFwoKc2VsbGVyX2lkcxgQIAMoCUID4EEDIvsBCg1DaGFuZ2VQcmV2aWV3EigKBW9yZGVyGAEgASgLMhQuc2hvcC5vcmRlci52MS5PcmRlckID4EEDEi0KBWxpbmVzGAIgAygLMhkuc2hvcC5vcmRlci52MS5DaGFuZ2VMaW5lQgPgQQMSLwoMcmVmdW5kX3RvdGFsGAMgASgLMhQuc2hvcC5tb25leS52MS5Nb25leUID4EEDEi0KCmNvc3RfdG90YWwYBCABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5QgPgQQMSMQoOZGlmZmVyZW5jZV9kdWUYBSABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5QgPgQQMigAIKGENyZWF0ZU9yZGVyQ2hhbmdlUmVxdWVzdBIXCgpyZXF1ZXN0X2lkGAEgASgJQgPgQQISFQoIb3JkZXJfaWQYAiABKAlCA+BBAhIiChBleHBlY3RlZF92ZXJzaW9uGAMgASgDQgPgQQFIAIgBARIxCgR0eXBlGAQgASgOMh4uc2hvcC5vcmRlci52MS5PcmRlckNoYW5nZVR5cGVCA+BBAhI1CgdhY3Rpb25zGAUgAygLMhsuc2hvcC5vcmRlci52MS5DaGFuZ2VBY3Rpb25CB+BBAqC7GDISEQoEbm90ZRgGIAEoCUID4EEBQhMKEV9leHBlY3RlZF92ZXJzaW9uInYKGUNyZWF0ZU9yZGVyQ2hhbmdlUmVzcG9uc2USKgoGY2hhbmdlGAEgASgLMhouc2hvcC5vcmRlci52MS5PcmRlckNoYW5nZRItCgdwcmV2aWV3GAIgASgLMhwuc2hvcC5vcmRlci52MS5DaGFuZ2VQcmV2aWV3IncKC0NoYW5nZURyYWZ0EjEKBHR5cGUYASABKA4yHi5zaG9wLm9yZGVyLnYxLk9yZGVyQ2hhbmdlVHlwZUID4EECEjUKB2FjdGlvbnMYAiADKAsyGy5zaG9wLm9yZGVyLnYxLkNoYW5nZUFjdGlvbkIH4EECoLsYMiJ+ChlQcmV2aWV3T3JkZXJDaGFuZ2VSZXF1ZXN0EhUKCG9yZGVyX2lkGAEgASgJQgPgQQISEwoJY2hhbmdlX2lkGAIgASgJSAASKwoFZHJhZnQYAyABKAsyGi5zaG9wLm9yZGVyLnYxLkNoYW5nZURyYWZ0SABCCAoGY2hhbmdlIksKGlByZXZpZXdPcmRlckNoYW5nZVJlc3BvbnNlEi0KB3ByZXZpZXcYASABKAsyHC5zaG9wLm9yZGVyLnYxLkNoYW5nZVByZXZpZXciawoZQ29uZmlybU9yZGVyQ2hhbmdlUmVxdWVzdBIXCgpyZXF1ZXN0X2lkGAEgASgJQgPgQQISFgoJY2hhbmdlX2lkGAIgASgJQgPgQQISHQoQZXhwZWN0ZWRfdmVyc2lvbhgDIAEoA0ID4EECIm0KGkNvbmZpcm1PcmRlckNoYW5nZVJlc3BvbnNlEioKBmNoYW5nZRgBIAEoCzIaLnNob3Aub3JkZXIudjEuT3JkZXJDaGFuZ2USIwoFb3JkZXIYAiABKAsyFC5zaG9wLm9yZGVyLnYxLk9yZGVyImEKGURlY2xpbmVPcmRlckNoYW5nZVJlcXVlc3QSFwoKcmVxdWVzdF9pZBgBIAEoCUID4EECEhYKCWNoYW5nZV9pZBgCIAEoCUID4EECEhMKBnJlYXNvbhgDIAEoCUID4EECIkgKGkRlY2xpbmVPcmRlckNoYW5nZVJlc3BvbnNlEioKBmNoYW5nZRgBIAEoCzIaLnNob3Aub3JkZXIudjEuT3JkZXJDaGFuZ2UiYAoYQ2FuY2VsT3JkZXJDaGFuZ2VSZXF1ZXN0EhcKCnJlcXVlc3RfaWQYASABKAlCA+BBAhIWCgljaGFuZ2VfaWQYAiABKAlCA+BBAhITCgZyZWFzb24YAyABKAlCA+BBASJHChlDYW5jZWxPcmRlckNoYW5nZVJlc3BvbnNlEioKBmNoYW5nZRgBIAEoCzIaLnNob3Aub3JkZXIudjEuT3JkZXJDaGFuZ2UilgEKFFJlY2VpdmVSZXR1cm5SZXF1ZXN0EhcKCnJlcXVlc3RfaWQYASABKAlCA+BBAhIWCgljaGFuZ2VfaWQYAiABKAlCA+BBAhIYCgtsb2NhdGlvbl9pZBgDIAEoCUID4EECEjMKBWxpbmVzGAQgAygLMhsuc2hvcC5vcmRlci52MS5SZWNlaXZlZExpbmVCB+BBAqC7GDIiaAoVUmVjZWl2ZVJldHVyblJlc3BvbnNlEioKBmNoYW5nZRgBIAEoCzIaLnNob3Aub3JkZXIudjEuT3JkZXJDaGFuZ2USIwoFb3JkZXIYAiABKAsyFC5zaG9wLm9yZGVyLnYxLk9yZGVyIi8KFUdldE9yZGVyQ2hhbmdlUmVxdWVzdBIWCgljaGFuZ2VfaWQYASABKAlCA+BBAiJEChZHZXRPcmRlckNoYW5nZVJlc3BvbnNlEioKBmNoYW5nZRgBIAEoCzIaLnNob3Aub3JkZXIudjEuT3JkZXJDaGFuZ2UingEKF0xpc3RPcmRlckNoYW5nZXNSZXF1ZXN0EhUKCG9yZGVyX2lkGAEgASgJQgPgQQESOwoIc3RhdHVzZXMYAiADKA4yIC5zaG9wLm9yZGVyLnYxLk9yZGVyQ2hhbmdlU3RhdHVzQgfgQQGguxgFEhYKCXBhZ2Vfc2l6ZRgDIAEoBUID4EEBEhcKCnBhZ2VfdG9rZW4YBCABKAlCA+BBASJgChhMaXN0T3JkZXJDaGFuZ2VzUmVzcG9uc2USKwoHY2hhbmdlcxgBIAMoCzIaLnNob3Aub3JkZXIudjEuT3JkZXJDaGFuZ2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJKosBCg9PcmRlckNoYW5nZVR5cGUSIQodT1JERVJfQ0hBTkdFX1RZUEVfVU5TUEVDSUZJRUQQABIaChZPUkRFUl9DSEFOR0VfVFlQRV9FRElUEAESHAoYT1JERVJfQ0hBTkdFX1RZUEVfUkVUVVJOEAISGwoXT1JERVJfQ0hBTkdFX1RZUEVfQ0xBSU0QBCrjAQoRT3JkZXJDaGFuZ2VTdGF0dXMSIwofT1JERVJfQ0hBTkdFX1NUQVRVU19VTlNQRUNJRklFRBAAEh8KG09SREVSX0NIQU5HRV9TVEFUVVNfUEVORElORxABEiEKHU9SREVSX0NIQU5HRV9TVEFUVVNfUkVRVUVTVEVEEAISIQodT1JERVJfQ0hBTkdFX1NUQVRVU19DT05GSVJNRUQQAxIgChxPUkRFUl9DSEFOR0VfU1RBVFVTX0RFQ0xJTkVEEAQSIAocT1JERVJfQ0hBTkdFX1NUQVRVU19DQU5DRUxFRBAFKsIBCgxSZXR1cm5TdGF0dXMSHQoZUkVUVVJOX1NUQVRVU19VTlNQRUNJRklFRBAAEhsKF1JFVFVSTl9TVEFUVVNfUkVRVUVTVEVEEAESIgoeUkVUVVJOX1NUQVRVU19BV0FJVElOR19SRUNFSVBUEAISGgoWUkVUVVJOX1NUQVRVU19SRUNFSVZFRBADEhoKFlJFVFVSTl9TVEFUVVNfREVDTElORUQQBBIaChZSRVRVUk5fU1RBVFVTX0NBTkNFTEVEEAUq5wEKDFJldHVyblJlYXNvbhIdChlSRVRVUk5fUkVBU09OX1VOU1BFQ0lGSUVEEAASIgoeUkVUVVJOX1JFQVNPTl9OT19MT05HRVJfTkVFREVEEAESHAoYUkVUVVJOX1JFQVNPTl9XUk9OR19TSVpFEAISIgoeUkVUVVJOX1JFQVNPTl9OT1RfQVNfREVTQ1JJQkVEEAMSGQoVUkVUVVJOX1JFQVNPTl9EQU1BR0VEEAQSHgoaUkVUVVJOX1JFQVNPTl9BUlJJVkVEX0xBVEUQBRIXChNSRVRVUk5fUkVBU09OX09USEVSEAYqfgoLQ2xhaW1SZWFzb24SHAoYQ0xBSU1fUkVBU09OX1VOU1BFQ0lGSUVEEAASGAoUQ0xBSU1fUkVBU09OX01JU1NJTkcQARIbChdDTEFJTV9SRUFTT05fV1JPTkdfSVRFTRACEhoKFkNMQUlNX1JFQVNPTl9ERUZFQ1RJVkUQAzLFBgoST3JkZXJDaGFuZ2VTZXJ2aWNlEmYKEUNyZWF0ZU9yZGVyQ2hhbmdlEicuc2hvcC5vcmRlci52MS5DcmVhdGVPcmRlckNoYW5nZVJlcXVlc3QaKC5zaG9wLm9yZGVyLnYxLkNyZWF0ZU9yZGVyQ2hhbmdlUmVzcG9uc2USaQoSUHJldmlld09yZGVyQ2hhbmdlEiguc2hvcC5vcmRlci52MS5QcmV2aWV3T3JkZXJDaGFuZ2VSZXF1ZXN0Gikuc2hvcC5vcmRlci52MS5QcmV2aWV3T3JkZXJDaGFuZ2VSZXNwb25zZRJpChJDb25maXJtT3JkZXJDaGFuZ2USKC5zaG9wLm9yZGVyLnYxLkNvbmZpcm1PcmRlckNoYW5nZVJlcXVlc3QaKS5zaG9wLm9yZGVyLnYxLkNvbmZpcm1PcmRlckNoYW5nZVJlc3BvbnNlEmkKEkRlY2xpbmVPcmRlckNoYW5nZRIoLnNob3Aub3JkZXIudjEuRGVjbGluZU9yZGVyQ2hhbmdlUmVxdWVzdBopLnNob3Aub3JkZXIudjEuRGVjbGluZU9yZGVyQ2hhbmdlUmVzcG9uc2USZgoRQ2FuY2VsT3JkZXJDaGFuZ2USJy5zaG9wLm9yZGVyLnYxLkNhbmNlbE9yZGVyQ2hhbmdlUmVxdWVzdBooLnNob3Aub3JkZXIudjEuQ2FuY2VsT3JkZXJDaGFuZ2VSZXNwb25zZRJaCg1SZWNlaXZlUmV0dXJuEiMuc2hvcC5vcmRlci52MS5SZWNlaXZlUmV0dXJuUmVxdWVzdBokLnNob3Aub3JkZXIudjEuUmVjZWl2ZVJldHVyblJlc3BvbnNlEl0KDkdldE9yZGVyQ2hhbmdlEiQuc2hvcC5vcmRlci52MS5HZXRPcmRlckNoYW5nZVJlcXVlc3QaJS5zaG9wLm9yZGVyLnYxLkdldE9yZGVyQ2hhbmdlUmVzcG9uc2USYwoQTGlzdE9yZGVyQ2hhbmdlcxImLnNob3Aub3JkZXIudjEuTGlzdE9yZGVyQ2hhbmdlc1JlcXVlc3QaJy5zaG9wLm9yZGVyLnYxLkxpc3RPcmRlckNoYW5nZXNSZXNwb25zZWIGcHJvdG8z", [file_google_api_field_behavior, file_google_protobuf_timestamp, file_shop_api_v1_limits, file_shop_money_v1_money, file_shop_order_v1_order]);
 
 /**
  * Some units of an item sent back.
@@ -59,6 +59,45 @@ export const ReturnItemActionSchema: GenMessage<ReturnItemAction> = /*@__PURE__*
   messageDesc(file_shop_order_v1_changes, 0);
 
 /**
+ * An item edit: its units before and after (0 before when added, 0 after when removed).
+ *
+ * @generated from message shop.order.v1.EditItemAction
+ */
+export type EditItemAction = Message<"shop.order.v1.EditItemAction"> & {
+  /**
+   * @generated from field: string item_id = 1;
+   */
+  itemId: string;
+
+  /**
+   * @generated from field: string product_id = 2;
+   */
+  productId: string;
+
+  /**
+   * @generated from field: string variant_id = 3;
+   */
+  variantId: string;
+
+  /**
+   * @generated from field: int32 previous_quantity = 4;
+   */
+  previousQuantity: number;
+
+  /**
+   * @generated from field: int32 quantity = 5;
+   */
+  quantity: number;
+};
+
+/**
+ * Describes the message shop.order.v1.EditItemAction.
+ * Use `create(EditItemActionSchema)` to create a new message.
+ */
+export const EditItemActionSchema: GenMessage<EditItemAction> = /*@__PURE__*/
+  messageDesc(file_shop_order_v1_changes, 1);
+
+/**
  * Some units of an item missing, wrong or defective: refunded without coming back.
  *
  * @generated from message shop.order.v1.ClaimItemAction
@@ -90,7 +129,7 @@ export type ClaimItemAction = Message<"shop.order.v1.ClaimItemAction"> & {
  * Use `create(ClaimItemActionSchema)` to create a new message.
  */
 export const ClaimItemActionSchema: GenMessage<ClaimItemAction> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 1);
+  messageDesc(file_shop_order_v1_changes, 2);
 
 /**
  * @generated from message shop.order.v1.ChangeAction
@@ -111,6 +150,14 @@ export type ChangeAction = Message<"shop.order.v1.ChangeAction"> & {
      */
     value: ClaimItemAction;
     case: "claimItem";
+  } | {
+    /**
+     * Only in EDIT changes, which the item RPCs record.
+     *
+     * @generated from field: shop.order.v1.EditItemAction edit_item = 3;
+     */
+    value: EditItemAction;
+    case: "editItem";
   } | { case: undefined; value?: undefined };
 };
 
@@ -119,7 +166,7 @@ export type ChangeAction = Message<"shop.order.v1.ChangeAction"> & {
  * Use `create(ChangeActionSchema)` to create a new message.
  */
 export const ChangeActionSchema: GenMessage<ChangeAction> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 2);
+  messageDesc(file_shop_order_v1_changes, 3);
 
 /**
  * What one action refunds (negative) or costs (positive), with the tax within it.
@@ -160,7 +207,7 @@ export type ChangeLine = Message<"shop.order.v1.ChangeLine"> & {
  * Use `create(ChangeLineSchema)` to create a new message.
  */
 export const ChangeLineSchema: GenMessage<ChangeLine> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 3);
+  messageDesc(file_shop_order_v1_changes, 4);
 
 /**
  * Units of one item as a return arrived.
@@ -193,7 +240,7 @@ export type ReceivedLine = Message<"shop.order.v1.ReceivedLine"> & {
  * Use `create(ReceivedLineSchema)` to create a new message.
  */
 export const ReceivedLineSchema: GenMessage<ReceivedLine> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 4);
+  messageDesc(file_shop_order_v1_changes, 5);
 
 /**
  * @generated from message shop.order.v1.OrderChange
@@ -297,7 +344,7 @@ export type OrderChange = Message<"shop.order.v1.OrderChange"> & {
  * Use `create(OrderChangeSchema)` to create a new message.
  */
 export const OrderChangeSchema: GenMessage<OrderChange> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 5);
+  messageDesc(file_shop_order_v1_changes, 6);
 
 /**
  * @generated from message shop.order.v1.ChangePreview
@@ -342,7 +389,7 @@ export type ChangePreview = Message<"shop.order.v1.ChangePreview"> & {
  * Use `create(ChangePreviewSchema)` to create a new message.
  */
 export const ChangePreviewSchema: GenMessage<ChangePreview> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 6);
+  messageDesc(file_shop_order_v1_changes, 7);
 
 /**
  * @generated from message shop.order.v1.CreateOrderChangeRequest
@@ -388,7 +435,7 @@ export type CreateOrderChangeRequest = Message<"shop.order.v1.CreateOrderChangeR
  * Use `create(CreateOrderChangeRequestSchema)` to create a new message.
  */
 export const CreateOrderChangeRequestSchema: GenMessage<CreateOrderChangeRequest> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 7);
+  messageDesc(file_shop_order_v1_changes, 8);
 
 /**
  * @generated from message shop.order.v1.CreateOrderChangeResponse
@@ -410,7 +457,7 @@ export type CreateOrderChangeResponse = Message<"shop.order.v1.CreateOrderChange
  * Use `create(CreateOrderChangeResponseSchema)` to create a new message.
  */
 export const CreateOrderChangeResponseSchema: GenMessage<CreateOrderChangeResponse> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 8);
+  messageDesc(file_shop_order_v1_changes, 9);
 
 /**
  * @generated from message shop.order.v1.ChangeDraft
@@ -434,7 +481,7 @@ export type ChangeDraft = Message<"shop.order.v1.ChangeDraft"> & {
  * Use `create(ChangeDraftSchema)` to create a new message.
  */
 export const ChangeDraftSchema: GenMessage<ChangeDraft> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 9);
+  messageDesc(file_shop_order_v1_changes, 10);
 
 /**
  * @generated from message shop.order.v1.PreviewOrderChangeRequest
@@ -472,7 +519,7 @@ export type PreviewOrderChangeRequest = Message<"shop.order.v1.PreviewOrderChang
  * Use `create(PreviewOrderChangeRequestSchema)` to create a new message.
  */
 export const PreviewOrderChangeRequestSchema: GenMessage<PreviewOrderChangeRequest> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 10);
+  messageDesc(file_shop_order_v1_changes, 11);
 
 /**
  * @generated from message shop.order.v1.PreviewOrderChangeResponse
@@ -489,7 +536,7 @@ export type PreviewOrderChangeResponse = Message<"shop.order.v1.PreviewOrderChan
  * Use `create(PreviewOrderChangeResponseSchema)` to create a new message.
  */
 export const PreviewOrderChangeResponseSchema: GenMessage<PreviewOrderChangeResponse> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 11);
+  messageDesc(file_shop_order_v1_changes, 12);
 
 /**
  * @generated from message shop.order.v1.ConfirmOrderChangeRequest
@@ -518,7 +565,7 @@ export type ConfirmOrderChangeRequest = Message<"shop.order.v1.ConfirmOrderChang
  * Use `create(ConfirmOrderChangeRequestSchema)` to create a new message.
  */
 export const ConfirmOrderChangeRequestSchema: GenMessage<ConfirmOrderChangeRequest> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 12);
+  messageDesc(file_shop_order_v1_changes, 13);
 
 /**
  * @generated from message shop.order.v1.ConfirmOrderChangeResponse
@@ -540,7 +587,7 @@ export type ConfirmOrderChangeResponse = Message<"shop.order.v1.ConfirmOrderChan
  * Use `create(ConfirmOrderChangeResponseSchema)` to create a new message.
  */
 export const ConfirmOrderChangeResponseSchema: GenMessage<ConfirmOrderChangeResponse> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 13);
+  messageDesc(file_shop_order_v1_changes, 14);
 
 /**
  * @generated from message shop.order.v1.DeclineOrderChangeRequest
@@ -569,7 +616,7 @@ export type DeclineOrderChangeRequest = Message<"shop.order.v1.DeclineOrderChang
  * Use `create(DeclineOrderChangeRequestSchema)` to create a new message.
  */
 export const DeclineOrderChangeRequestSchema: GenMessage<DeclineOrderChangeRequest> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 14);
+  messageDesc(file_shop_order_v1_changes, 15);
 
 /**
  * @generated from message shop.order.v1.DeclineOrderChangeResponse
@@ -586,7 +633,7 @@ export type DeclineOrderChangeResponse = Message<"shop.order.v1.DeclineOrderChan
  * Use `create(DeclineOrderChangeResponseSchema)` to create a new message.
  */
 export const DeclineOrderChangeResponseSchema: GenMessage<DeclineOrderChangeResponse> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 15);
+  messageDesc(file_shop_order_v1_changes, 16);
 
 /**
  * @generated from message shop.order.v1.CancelOrderChangeRequest
@@ -613,7 +660,7 @@ export type CancelOrderChangeRequest = Message<"shop.order.v1.CancelOrderChangeR
  * Use `create(CancelOrderChangeRequestSchema)` to create a new message.
  */
 export const CancelOrderChangeRequestSchema: GenMessage<CancelOrderChangeRequest> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 16);
+  messageDesc(file_shop_order_v1_changes, 17);
 
 /**
  * @generated from message shop.order.v1.CancelOrderChangeResponse
@@ -630,7 +677,7 @@ export type CancelOrderChangeResponse = Message<"shop.order.v1.CancelOrderChange
  * Use `create(CancelOrderChangeResponseSchema)` to create a new message.
  */
 export const CancelOrderChangeResponseSchema: GenMessage<CancelOrderChangeResponse> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 17);
+  messageDesc(file_shop_order_v1_changes, 18);
 
 /**
  * @generated from message shop.order.v1.ReceiveReturnRequest
@@ -667,7 +714,7 @@ export type ReceiveReturnRequest = Message<"shop.order.v1.ReceiveReturnRequest">
  * Use `create(ReceiveReturnRequestSchema)` to create a new message.
  */
 export const ReceiveReturnRequestSchema: GenMessage<ReceiveReturnRequest> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 18);
+  messageDesc(file_shop_order_v1_changes, 19);
 
 /**
  * @generated from message shop.order.v1.ReceiveReturnResponse
@@ -689,7 +736,7 @@ export type ReceiveReturnResponse = Message<"shop.order.v1.ReceiveReturnResponse
  * Use `create(ReceiveReturnResponseSchema)` to create a new message.
  */
 export const ReceiveReturnResponseSchema: GenMessage<ReceiveReturnResponse> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 19);
+  messageDesc(file_shop_order_v1_changes, 20);
 
 /**
  * @generated from message shop.order.v1.GetOrderChangeRequest
@@ -706,7 +753,7 @@ export type GetOrderChangeRequest = Message<"shop.order.v1.GetOrderChangeRequest
  * Use `create(GetOrderChangeRequestSchema)` to create a new message.
  */
 export const GetOrderChangeRequestSchema: GenMessage<GetOrderChangeRequest> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 20);
+  messageDesc(file_shop_order_v1_changes, 21);
 
 /**
  * @generated from message shop.order.v1.GetOrderChangeResponse
@@ -723,7 +770,7 @@ export type GetOrderChangeResponse = Message<"shop.order.v1.GetOrderChangeRespon
  * Use `create(GetOrderChangeResponseSchema)` to create a new message.
  */
 export const GetOrderChangeResponseSchema: GenMessage<GetOrderChangeResponse> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 21);
+  messageDesc(file_shop_order_v1_changes, 22);
 
 /**
  * @generated from message shop.order.v1.ListOrderChangesRequest
@@ -761,7 +808,7 @@ export type ListOrderChangesRequest = Message<"shop.order.v1.ListOrderChangesReq
  * Use `create(ListOrderChangesRequestSchema)` to create a new message.
  */
 export const ListOrderChangesRequestSchema: GenMessage<ListOrderChangesRequest> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 22);
+  messageDesc(file_shop_order_v1_changes, 23);
 
 /**
  * @generated from message shop.order.v1.ListOrderChangesResponse
@@ -783,7 +830,7 @@ export type ListOrderChangesResponse = Message<"shop.order.v1.ListOrderChangesRe
  * Use `create(ListOrderChangesResponseSchema)` to create a new message.
  */
 export const ListOrderChangesResponseSchema: GenMessage<ListOrderChangesResponse> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 23);
+  messageDesc(file_shop_order_v1_changes, 24);
 
 /**
  * @generated from enum shop.order.v1.OrderChangeType
@@ -793,6 +840,14 @@ export enum OrderChangeType {
    * @generated from enum value: ORDER_CHANGE_TYPE_UNSPECIFIED = 0;
    */
   UNSPECIFIED = 0,
+
+  /**
+   * An item added, its quantity changed or removed (AddOrderItem, UpdateOrderItemQuantity,
+   * RemoveOrderItem): recorded CONFIRMED as it is made; CreateOrderChange does not make them.
+   *
+   * @generated from enum value: ORDER_CHANGE_TYPE_EDIT = 1;
+   */
+  EDIT = 1,
 
   /**
    * Shipped units coming back, refunded.
