@@ -248,16 +248,7 @@ function changesTable(order: Order, list: readonly OrderChange[], changed: Chang
         {},
         `${words(OrderChangeStatus[change.status])}${change.returnStatus ? ` · return ${words(ReturnStatus[change.returnStatus]).toLowerCase()}` : ""}`,
       ),
-      h(
-        "td",
-        {},
-        change.actions
-          .map(
-            (action) =>
-              `${action.action.value!.quantity} × ${name(action.action.value!.itemId)} (${words(action.action.case === "claimItem" ? ClaimReason[action.action.value.reason] : ReturnReason[action.action.value!.reason])})`,
-          )
-          .join("; "),
-      ),
+      h("td", {}, change.actions.map((action) => actionWords(action, name)).join("; ")),
       h(
         "td",
         { class: "num" },
@@ -314,6 +305,20 @@ function ledgerTable(answer: ListLedgerEntriesResponse): HTMLElement {
       rows,
     ),
   );
+}
+
+/** One action as staff read it: units, item and why; an edit as its units before and after. */
+function actionWords({ action }: ChangeAction, name: (itemId: string) => string): string {
+  switch (action.case) {
+    case "returnItem":
+      return `${action.value.quantity} × ${name(action.value.itemId)} (${words(ReturnReason[action.value.reason])})`;
+    case "claimItem":
+      return `${action.value.quantity} × ${name(action.value.itemId)} (${words(ClaimReason[action.value.reason])})`;
+    case "editItem":
+      return `${name(action.value.itemId)}: ${action.value.previousQuantity} → ${action.value.quantity}`;
+    default:
+      return "?";
+  }
 }
 
 /** The panel: the builder, the order's changes and its ledger, read again after every action. */

@@ -32,9 +32,10 @@ export function returnRequestsPage(main: HTMLElement, signal: AbortSignal): void
         "td",
         {},
         change.actions
-          .map(
-            (action) =>
-              `${action.action.value!.quantity} unit(s) of item ${shortId(action.action.value!.itemId)} (${words(ReturnReason[action.action.value!.reason as ReturnReason])})`,
+          .flatMap(({ action }) =>
+            action.case === "returnItem"
+              ? [`${action.value.quantity} unit(s) of item ${shortId(action.value.itemId)} (${words(ReturnReason[action.value.reason])})`]
+              : [],
           )
           .join("; "),
       ),

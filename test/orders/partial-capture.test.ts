@@ -6,7 +6,7 @@ import { LedgerEntryKind, OrderLedgerService, RefundCause } from "../../gen/shop
 import { OrderService, OrderStatus, PaymentStatus, type Order } from "../../gen/shop/order/v1/order_pb.js";
 import { eventTypes, query, setStockAt } from "../support/db.js";
 import { createOrderRequest } from "../support/fixtures.js";
-import { startTestApp, type TestApp } from "../support/test-app.js";
+import { startTestApp } from "../support/test-app.js";
 
 const rid = () => randomUUID();
 const usd = (amountMinor: bigint) => ({ currencyCode: "USD", amountMinor });
