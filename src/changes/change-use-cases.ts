@@ -41,6 +41,12 @@ export class OrderVersionChangedError extends FailedPreconditionError {
   }
 }
 
+/** Throws ORDER_VERSION_CHANGED unless the order is at the version the caller saw (unset: no check). */
+export function checkOrderVersion(order: Order, expected: bigint | undefined): void {
+  const { version } = order.view;
+  if (expected !== undefined && BigInt(version) !== expected) throw new OrderVersionChangedError(order.id, expected, version);
+}
+
 /** Every change counts, edits too: an order takes at most MAX_CHANGES. */
 export function checkChangeRoom(orderId: string, changes: readonly OrderChange[]): void {
   if (changes.length >= MAX_CHANGES) {
@@ -153,8 +159,7 @@ export async function confirmChange(
   context: MutationContext,
 ): Promise<OrderChange> {
   const change = await changeOf(context, command.changeId, actor);
-  const { version } = order.view;
-  if (BigInt(version) !== command.expectedVersion) throw new OrderVersionChangedError(order.id, command.expectedVersion, version);
+  checkOrderVersion(order, command.expectedVersion);
   const { type, actions, note } = change.view;
   order.takeBack(actions);
   let lines: ChangeLine[] = [];

@@ -28,6 +28,29 @@ const ORDERS = [
   { id: "00000000-0000-4000-8000-000000000006", status: "REFUNDED", payment: "REFUNDED" },
 ];
 
+/** Orders of LINES as the service stored them before the ledger, cancelled ones with a reason. */
+async function seed(url: string, orders: readonly (typeof ORDERS)[number][]): Promise<void> {
+  for (const [n, order] of orders.entries()) {
+    await query(
+      url,
+      `insert into orders (id, order_number, user_id, customer_email, customer_first_name, customer_last_name, shipping_address, status,
+         payment_method, payment_status, payment_transaction_id, currency, subtotal_minor, tax_minor, shipping_minor, total_minor,
+         estimated_delivery_date, reservation_id, version, created_at, updated_at, cancel_reason)
+       values ($1::uuid, $2, 'user-1', 'a@example.com', 'A', 'B', '{}', $3, 'CARD', $4, $5, 'USD', $6, $7, $8, $9,
+         '2026-12-10', $1::text, 1, now(), now(), 'changed my mind')`,
+      [order.id, `ORD-2026-${String(n).padStart(6, "0")}`, order.status, order.payment, `ch_${n}`, SUBTOTAL, TAX, SHIPPING, TOTAL],
+    );
+    for (const [i, line] of LINES.entries()) {
+      await query(
+        url,
+        `insert into order_items (id, order_id, position, product_id, sku, name, quantity, unit_price_minor, status, seller_id)
+         values (gen_random_uuid(), $1, $2, $3, $3, $3, $4, $5, 'PENDING', 'seller-north')`,
+        [order.id, i, `prod-${i}`, line.quantity, line.unitPriceMinor],
+      );
+    }
+  }
+}
+
 describe("the money ledger migration on a database at the migration before it", () => {
   let orm: MikroORM;
   let url: string;
@@ -36,25 +59,7 @@ describe("the money ledger migration on a database at the migration before it", 
     url = await freshDatabase();
     orm = await openOrm({ url, poolMax: 2, log: pino({ level: "silent" }) });
     await orm.migrator.up({ to: BEFORE });
-    for (const [n, order] of ORDERS.entries()) {
-      await query(
-        url,
-        `insert into orders (id, order_number, user_id, customer_email, customer_first_name, customer_last_name, shipping_address, status,
-           payment_method, payment_status, payment_transaction_id, currency, subtotal_minor, tax_minor, shipping_minor, total_minor,
-           estimated_delivery_date, reservation_id, version, created_at, updated_at, cancel_reason)
-         values ($1::uuid, $2, 'user-1', 'a@example.com', 'A', 'B', '{}', $3, 'CARD', $4, $5, 'USD', $6, $7, $8, $9,
-           '2026-12-10', $1::text, 1, now(), now(), 'changed my mind')`,
-        [order.id, `ORD-2026-${String(n).padStart(6, "0")}`, order.status, order.payment, `ch_${n}`, SUBTOTAL, TAX, SHIPPING, TOTAL],
-      );
-      for (const [i, line] of LINES.entries()) {
-        await query(
-          url,
-          `insert into order_items (id, order_id, position, product_id, sku, name, quantity, unit_price_minor, status, seller_id)
-           values (gen_random_uuid(), $1, $2, $3, $3, $3, $4, $5, 'PENDING', 'seller-north')`,
-          [order.id, i, `prod-${i}`, line.quantity, line.unitPriceMinor],
-        );
-      }
-    }
+    await seed(url, ORDERS);
     await orm.migrator.up();
   });
   afterAll(() => orm?.close());
@@ -113,5 +118,40 @@ describe("the money ledger migration on a database at the migration before it", 
         LINES.map((line, i) => [line.quantity, line.unitPriceMinor * BigInt(line.quantity) + expectedTaxes[i]!]),
       );
     }
+  });
+});
+
+describe("the payment trail migration, after the ledger's backfill", () => {
+  let orm: MikroORM;
+  let url: string;
+  const paid = ORDERS[1]!;
+  const refunded = ORDERS[5]!;
+
+  beforeAll(async () => {
+    url = await freshDatabase();
+    orm = await openOrm({ url, poolMax: 2, log: pino({ level: "silent" }) });
+    await orm.migrator.up({ to: BEFORE });
+    await seed(url, [paid, refunded]);
+    await orm.migrator.up();
+  });
+  afterAll(() => orm?.close());
+
+  const trailOf = async (id: string) =>
+    (await query<{ payment_trail: unknown }>(url, `select payment_trail from orders where id = $1`, [id]))[0]!.payment_trail;
+
+  it("when lines were priced before, then each keeps the tax share the service gives it", async () => {
+    const items = await query<{ tax_minor: string }>(url, `select tax_minor::text from order_items where order_id = $1 order by position`, [
+      paid.id,
+    ]);
+    expect(items.map((item) => BigInt(item.tax_minor))).toEqual(lineTaxes(LINES, TAX));
+  });
+
+  it("when an order was captured and refunded, then its trail holds the capture, what was taken of the authorization and given back", async () => {
+    const whole = String(TOTAL);
+    expect(await trailOf(paid.id)).toEqual({
+      authorizations: [{ id: "", amountMinor: whole, capturedMinor: whole, voidedMinor: "0" }],
+      captures: [{ id: "ch_0", authorizationId: "", amountMinor: whole, refundedMinor: "0" }],
+    });
+    expect(await trailOf(refunded.id)).toMatchObject({ captures: [{ id: "ch_1", amountMinor: whole, refundedMinor: whole }] });
   });
 });

@@ -10,6 +10,7 @@ import {
 import { MAX_QUANTITY } from "../../orders/domain/order.js";
 import { changeTargetOf, REASON, type ChangeTarget } from "../../orders/rpc/requests/field-rules.js";
 import { REQUEST_ID, UUID, Violations } from "../../platform/validation.js";
+import { parseQueuePage } from "../../orders/rpc/requests/queue-page.js";
 import { CLAIM_REASONS, RETURN_REASONS, type ChangeAction, type ReceivedLine } from "../domain/change-data.js";
 import { CHANGE_STATUSES, type ChangeStatus, type ChangeType } from "../domain/change-status.js";
 import { MAX_ACTIONS } from "../domain/order-change.js";
@@ -170,20 +171,5 @@ export interface ListChangesQuery {
 }
 
 export function parseListChanges(request: ListOrderChangesRequest): ListChangesQuery {
-  const v = new Violations();
-  const statuses = request.statuses.map((status, i) => {
-    const parsed = OrderChangeStatus[status] as ChangeStatus | undefined;
-    v.check(CHANGE_STATUSES.includes(parsed!), `statuses[${i}]`, `must be one of ${CHANGE_STATUSES.join(", ")}`);
-    return parsed!;
-  });
-  v.check(request.pageSize >= 0 && request.pageSize <= 100, "page_size", "must be 0 (meaning 20) to 100");
-  v.check(request.pageToken.length <= 512, "page_token", "must be at most 512 characters");
-  const query = {
-    orderId: request.orderId ? uuid(v, "order_id", request.orderId) : "",
-    statuses,
-    pageSize: request.pageSize || 20,
-    pageToken: request.pageToken,
-  };
-  v.throwIfAny();
-  return query;
+  return parseQueuePage(request, (status) => OrderChangeStatus[status] as ChangeStatus | undefined, CHANGE_STATUSES);
 }

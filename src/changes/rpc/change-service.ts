@@ -87,9 +87,7 @@ export function changeService(deps: OrderDeps): ScopedImpl<typeof pb.OrderChange
         scope,
         command,
         async (order, context) => {
-          if (command.expectedVersion !== undefined && BigInt(order.view.version) !== command.expectedVersion) {
-            throw new useCases.OrderVersionChangedError(order.id, command.expectedVersion, order.view.version);
-          }
+          useCases.checkOrderVersion(order, command.expectedVersion);
           return useCases.createChange(order, command, actor, context);
         },
         (change, order, principal) => {

@@ -456,8 +456,9 @@ export class Order {
     const due = (goods < costs ? goods : costs) - (data.capturedMinor - data.refundedMinor);
     const open = openMinor(data.paymentTrail);
     if (due > 0n) {
-      this.#checkLedgerRoom(1);
-      for (const part of captureParts(data.paymentTrail, due < open ? due : open)) {
+      const parts = captureParts(data.paymentTrail, due < open ? due : open);
+      this.#checkLedgerRoom(parts.length);
+      for (const part of parts) {
         const entry = this.#captureRow(part.id, part.amountMinor, "", by);
         effects.push({
           kind: "capture payment",

@@ -16,6 +16,7 @@ import {
 import { MAX_QUANTITY } from "../../../orders/domain/order.js";
 import { CARRIER, REASON, TRACKING_NUMBER } from "../../../orders/rpc/requests/field-rules.js";
 import { REQUEST_ID, UUID, Violations } from "../../../platform/validation.js";
+import { parseQueuePage } from "../../../orders/rpc/requests/queue-page.js";
 import type { LineQuantities } from "../../domain/fulfilment-order.js";
 import { FULFILMENT_STATUSES, HOLD_REASONS, type HoldReason, type ShipmentStatus } from "../../domain/fulfilment-status.js";
 import type { ListFulfilmentQuery } from "../../list-fulfilment.js";
@@ -247,22 +248,7 @@ export function parseListFulfilment(request: {
   pageSize: number;
   pageToken: string;
 }): Omit<ListFulfilmentQuery, "sellerId"> {
-  const v = new Violations();
-  const statuses = request.statuses.map((status, i) => {
-    const parsed = fulfilmentStatusFromProto(status);
-    v.check(parsed !== undefined, `statuses[${i}]`, `must be one of ${FULFILMENT_STATUSES.join(", ")}`);
-    return parsed!;
-  });
-  v.check(request.pageSize >= 0 && request.pageSize <= 100, "page_size", "must be 0 (meaning 20) to 100");
-  v.check(request.pageToken.length <= 512, "page_token", "must be at most 512 characters");
-  const query = {
-    orderId: request.orderId ? uuid(v, "order_id", request.orderId) : "",
-    statuses,
-    pageSize: request.pageSize || 20,
-    pageToken: request.pageToken,
-  };
-  v.throwIfAny();
-  return query;
+  return parseQueuePage(request, fulfilmentStatusFromProto, FULFILMENT_STATUSES);
 }
 
 export function parseListShipments(request: { orderId: string }): string {
