@@ -958,6 +958,49 @@ describe("capture as parcels leave (CAPTURE_ON=shipment)", () => {
     expect(order.view).toMatchObject({ refundedMinor: 3839n, paymentStatus: "REFUNDED" });
   });
 
+  it("when the order costs less than the goods shipped (units credited), then only what it costs is captured and the rest released", () => {
+    const order = orderIn("PAID", { ...authorized, creditedMinor: 1000n });
+    order.followFulfilment(
+      progress([
+        ["item-1", 2],
+        ["item-2", 1],
+      ]),
+      { trackingNumber: "T", carrier: "C" },
+      later,
+    );
+    expect(take(order, "tx-1").map((effect) => [effect.kind, "amount" in effect && effect.amount.amountMinor])).toEqual([
+      ["capture payment", 2839n],
+      ["void authorization", 1000n],
+    ]);
+  });
+
+  it("when more is due than the authorization holds (a dearer edit not yet paid), then only what it holds is captured", () => {
+    const order = authorizedOrder();
+    order.changeQuantity("item-2", 2, pricing);
+    expect(order.amountDue.amountMinor).toBe(1080n);
+    order.followFulfilment(
+      progress([
+        ["item-1", 2],
+        ["item-2", 2],
+      ]),
+      { trackingNumber: "T", carrier: "C" },
+      later,
+    );
+    expect(take(order, "tx-1").map((effect) => [effect.kind, "amount" in effect && effect.amount.amountMinor])).toEqual([
+      ["capture payment", 3839n],
+    ]);
+    expect(order.view).toMatchObject({ capturedMinor: 3839n, voidedMinor: 0n });
+    expect(order.amountDue.amountMinor).toBe(1080n);
+  });
+
+  it("when a difference is declined after the first payment, then the payment keeps its status and the decline is recorded", () => {
+    const order = authorizedOrder();
+    order.changeQuantity("item-2", 2, pricing);
+    order.paymentDeclined(cod, "insufficient_funds", { idempotencyKey: "pay:2", amount: order.amountDue }, later);
+    expect(order.view).toMatchObject({ paymentStatus: "AUTHORIZED", paymentFailureReason: "insufficient_funds" });
+    expect(() => order.captureTaken("no-such-row", "tx")).toThrow("captureTaken: no capture no-such-row in this change");
+  });
+
   it("when an authorized order is cancelled, then what is held is released and nothing is refunded", () => {
     const order = authorizedOrder();
     const effects = order.cancel("changed my mind", later);
