@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { money } from "../../src/money/money.js";
 import type { PricingPolicy } from "../../src/money/totals.js";
-import { MAX_ITEMS, MAX_LEDGER_ENTRIES, Order, type NewItem, type NewOrder, type OrderView } from "../../src/orders/domain/order.js";
+import {
+  MAX_ITEMS,
+  MAX_LEDGER_ENTRIES,
+  Order,
+  type Effect,
+  type NewItem,
+  type NewOrder,
+  type OrderView,
+} from "../../src/orders/domain/order.js";
 import {
   ALLOWED_IN,
   IllegalTransitionError,
@@ -889,6 +897,11 @@ describe("capture as parcels leave (CAPTURE_ON=shipment)", () => {
       if (effect.kind === "capture payment") order.captureTaken(effect.entryId, transactionId);
       return effect;
     });
+  /** Units handed to the carrier, the last parcel with its tracking: every unit left to ship, in these tests. */
+  const handOver = (order: Order, entries: [string, number][]) =>
+    order.followFulfilment(progress(entries), { trackingNumber: "T", carrier: "C" }, later);
+  const kindsAndAmounts = (effects: readonly Effect[]) =>
+    effects.map((effect) => [effect.kind, "amount" in effect && effect.amount.amountMinor]);
 
   it("when authorized only, then the order is PAID, the payment AUTHORIZED, and nothing is due", () => {
     const order = authorizedOrder();
@@ -904,14 +917,10 @@ describe("capture as parcels leave (CAPTURE_ON=shipment)", () => {
     expect(first).toMatchObject({ kind: "capture payment", authorizationId: "auth-1", amount: money("USD", 1000n + 80n + 599n) });
     expect(order.view).toMatchObject({ capturedMinor: 1679n, paymentStatus: "CAPTURED", paymentTransactionId: "tx-1" });
     expect(take(order, "tx-1")).toEqual([]);
-    order.followFulfilment(
-      progress([
-        ["item-1", 2],
-        ["item-2", 1],
-      ]),
-      { trackingNumber: "T", carrier: "C" },
-      later,
-    );
+    handOver(order, [
+      ["item-1", 2],
+      ["item-2", 1],
+    ]);
     expect(take(order, "tx-2").map((effect) => "amount" in effect && effect.amount)).toEqual([money("USD", 2160n)]);
     expect(order.view).toMatchObject({ status: "SHIPPED", capturedMinor: 3839n, voidedMinor: 0n });
     expect(order.newLedgerEntries.map((entry) => [entry.kind, entry.amountMinor, entry.reference])).toEqual([
@@ -923,7 +932,7 @@ describe("capture as parcels leave (CAPTURE_ON=shipment)", () => {
   it("when an edit lowered the total, then only the new total is captured and the rest of the authorization released once", () => {
     const order = authorizedOrder();
     order.removeItem("item-2", pricing);
-    order.followFulfilment(progress([["item-1", 2]]), { trackingNumber: "T", carrier: "C" }, later);
+    handOver(order, [["item-1", 2]]);
     const effects = take(order, "tx-1");
     expect(effects.map((effect) => [effect.kind, "amount" in effect && effect.amount])).toEqual([
       ["capture payment", money("USD", 2759n)],
@@ -941,14 +950,10 @@ describe("capture as parcels leave (CAPTURE_ON=shipment)", () => {
     const order = authorizedOrder();
     order.followFulfilment(progress([["item-1", 1]]), undefined, later);
     take(order, "tx-1");
-    order.followFulfilment(
-      progress([
-        ["item-1", 2],
-        ["item-2", 1],
-      ]),
-      { trackingNumber: "T", carrier: "C" },
-      later,
-    );
+    handOver(order, [
+      ["item-1", 2],
+      ["item-2", 1],
+    ]);
     take(order, "tx-2");
     const refunds = order.refund("damaged", later).filter((effect) => effect.kind === "refund payment");
     expect(refunds.map((effect) => [effect.transactionId, effect.amount.amountMinor, effect.idempotencyKey])).toEqual([
@@ -960,15 +965,11 @@ describe("capture as parcels leave (CAPTURE_ON=shipment)", () => {
 
   it("when the order costs less than the goods shipped (units credited), then only what it costs is captured and the rest released", () => {
     const order = orderIn("PAID", { ...authorized, creditedMinor: 1000n });
-    order.followFulfilment(
-      progress([
-        ["item-1", 2],
-        ["item-2", 1],
-      ]),
-      { trackingNumber: "T", carrier: "C" },
-      later,
-    );
-    expect(take(order, "tx-1").map((effect) => [effect.kind, "amount" in effect && effect.amount.amountMinor])).toEqual([
+    handOver(order, [
+      ["item-1", 2],
+      ["item-2", 1],
+    ]);
+    expect(kindsAndAmounts(take(order, "tx-1"))).toEqual([
       ["capture payment", 2839n],
       ["void authorization", 1000n],
     ]);
@@ -978,17 +979,11 @@ describe("capture as parcels leave (CAPTURE_ON=shipment)", () => {
     const order = authorizedOrder();
     order.changeQuantity("item-2", 2, pricing);
     expect(order.amountDue.amountMinor).toBe(1080n);
-    order.followFulfilment(
-      progress([
-        ["item-1", 2],
-        ["item-2", 2],
-      ]),
-      { trackingNumber: "T", carrier: "C" },
-      later,
-    );
-    expect(take(order, "tx-1").map((effect) => [effect.kind, "amount" in effect && effect.amount.amountMinor])).toEqual([
-      ["capture payment", 3839n],
+    handOver(order, [
+      ["item-1", 2],
+      ["item-2", 2],
     ]);
+    expect(kindsAndAmounts(take(order, "tx-1"))).toEqual([["capture payment", 3839n]]);
     expect(order.view).toMatchObject({ capturedMinor: 3839n, voidedMinor: 0n });
     expect(order.amountDue.amountMinor).toBe(1080n);
   });
