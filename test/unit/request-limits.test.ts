@@ -40,6 +40,30 @@ describe("request limits: lists counted on the wire before decoding", () => {
     expect(countBinary(CreateOrderRequestSchema, at(51))).toEqual([{ field: "items", description: "must hold at most 50 items; got 51" }]);
   });
 
+  it("when elements past the maximum come in runs broken by other fields, then every element of every run is counted", () => {
+    const item = toBinary(CreateOrderRequestSchema, create(CreateOrderRequestSchema, { items: items(1) }));
+    const note = toBinary(CreateOrderRequestSchema, create(CreateOrderRequestSchema, { notes: "x" }));
+    const runs = [60, 1, 7].flatMap((n) => [...Array.from({ length: n }, () => [...item]).flat(), ...note]);
+    expect(countBinary(CreateOrderRequestSchema, new Uint8Array(runs))).toEqual([
+      { field: "items", description: "must hold at most 50 items; got 68" },
+    ]);
+    // Unpacked enums past the maximum, a run of 20, then page_size, then 3 more.
+    const unpacked = new Uint8Array([
+      ...Array.from({ length: 20 }, () => [0x18, 0x03]).flat(),
+      0x08,
+      0x05,
+      0x18,
+      0x03,
+      0x18,
+      0x03,
+      0x18,
+      0x03,
+    ]);
+    expect(countBinary(ListOrdersRequestSchema, unpacked)).toEqual([
+      { field: "statuses", description: "must hold at most 8 items; got 23" },
+    ]);
+  });
+
   it("when enums come packed or one by one, then both are counted", () => {
     const packed = toBinary(ListOrdersRequestSchema, create(ListOrdersRequestSchema, { statuses: Array(9).fill(OrderStatus.PAID) }));
     expect(countBinary(ListOrdersRequestSchema, packed)).toEqual([{ field: "statuses", description: "must hold at most 8 items; got 9" }]);

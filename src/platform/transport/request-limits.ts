@@ -118,12 +118,13 @@ function walkBinary(desc: DescMessage, reader: BinaryReader, end: number, path: 
           walkBinary(field.message, new BinaryReader(element), element.length, `${at}[${count - 1}]`, counts, depth + 1);
         } else {
           skipLengthDelimited(reader);
+          if (count > maxItemsOf(field)) counts.add(at, field, skipRun(reader, end, tag, wireType, no));
         }
       } else if (wireType === WireType.LengthDelimited && field.listKind !== "message" && isPacked(field.scalar)) {
         counts.add(at, field, packedCount(field.scalar, reader.bytes()));
       } else {
         reader.skip(wireType, no);
-        counts.add(at, field, 1);
+        if (counts.add(at, field, 1) > maxItemsOf(field)) counts.add(at, field, skipRun(reader, end, tag, wireType, no));
       }
     } else if (field.fieldKind === "map") {
       reader.skip(wireType, no);
@@ -135,6 +136,25 @@ function walkBinary(desc: DescMessage, reader: BinaryReader, end: number, path: 
       reader.skip(wireType, no);
     }
   }
+}
+
+/**
+ * Skips the elements that follow with the same tag and returns how many: a list already past its
+ * maximum is only counted, in this tight loop (a 4 MiB request can hold two million empty elements).
+ */
+function skipRun(reader: BinaryReader, end: number, tag: number, wireType: WireType, no: number): number {
+  let skipped = 0;
+  while (reader.pos < end) {
+    const at = reader.pos;
+    if (reader.uint32() !== tag) {
+      reader.pos = at;
+      break;
+    }
+    if (wireType === WireType.LengthDelimited) skipLengthDelimited(reader);
+    else reader.skip(wireType, no);
+    skipped++;
+  }
+  return skipped;
 }
 
 function skipLengthDelimited(reader: BinaryReader): void {
