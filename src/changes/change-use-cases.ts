@@ -2,11 +2,13 @@ import type { FulfilmentContext } from "../fulfilment/mutate-fulfilment.js";
 import type { MutationContext } from "../orders/mutate-order.js";
 import type { AuditStamp } from "../orders/domain/audit-stamp.js";
 import { Order, type OrderView } from "../orders/domain/order.js";
+import type { PricingPolicy } from "../money/totals.js";
 import { newId } from "../platform/clock.js";
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError } from "../platform/errors/domain-errors.js";
 import type { ChangeAction, ChangeLine, ReceivedLine } from "./domain/change-data.js";
 import type { ChangeType } from "./domain/change-status.js";
-import { MAX_CHANGES, OrderChange } from "./domain/order-change.js";
+import { added, MAX_CHANGES, OrderChange, takenBack } from "./domain/order-change.js";
+import { newItemOfAction, priceAdded, sendOut } from "./exchange.js";
 import { checkReturnWindow } from "./return-window.js";
 
 /*
@@ -30,8 +32,20 @@ export interface NewChangeCommand {
 /** Only what a change is made of, whatever else the command carries. */
 const draftOf = ({ type, actions, note }: NewChangeCommand): NewChangeCommand => ({ type, actions, note });
 
-/** The field of a request naming an action's units, for errors. */
-const fieldOf = (action: ChangeAction, i: number) => `actions[${i}].${action.kind === "RETURN_ITEM" ? "return_item" : "claim_item"}`;
+/** The field of a request naming an action, for errors. */
+const fieldOf = (action: ChangeAction, i: number) => `actions[${i}].${action.kind.toLowerCase()}`;
+
+/** Throws unless the order can take the draft's actions now: its units can come back, its new items can join. */
+function checkDraft(order: Order, draft: NewChangeCommand): void {
+  const fields = draft.actions.map((action, i) => ({ ...action, field: fieldOf(action, i) }));
+  const returned = fields.filter((action) => action.kind === "RETURN_ITEM" || action.kind === "CLAIM_ITEM");
+  if (draft.type === "EXCHANGE")
+    order.checkExchangeable(
+      returned,
+      fields.filter((action) => action.kind === "ADD_ITEM"),
+    );
+  else order.checkReturnable(returned);
+}
 
 export class OrderVersionChangedError extends FailedPreconditionError {
   constructor(orderId: string, expected: bigint, current: number) {
@@ -103,13 +117,16 @@ export async function createChange(
       [{ type: "ORDER_CHANGE", subject: `changes/${open.id}`, description: `is ${open.view.status}` }],
     );
   }
-  order.checkReturnable(command.actions.map((action, i) => ({ ...action, field: fieldOf(action, i) })));
+  checkDraft(order, command);
   if (actor.customer)
-    checkReturnWindow(order.view, command.actions, await context.fulfilment(), context.by.at, context.deps.returns.windowDays);
+    checkReturnWindow(order.view, takenBack(command.actions), await context.fulfilment(), context.by.at, context.deps.returns.windowDays);
   const { view } = order;
-  const sellerIds = [...new Set(command.actions.map((action) => view.items.find((item) => item.id === action.itemId)!.sellerId))];
+  const actions = await priceAdded(command.actions, view.currency, context.deps.catalog, context.signal);
+  const sellerOf = (action: ChangeAction) =>
+    action.kind === "ADD_ITEM" ? action.sellerId : view.items.find((item) => item.id === action.itemId)!.sellerId;
+  const sellerIds = [...new Set(actions.map(sellerOf))];
   const change = OrderChange.create(
-    { id: newId(), orderId: order.id, orderVersion: view.version, ...draftOf(command), byCustomer: actor.customer, sellerIds },
+    { id: newId(), orderId: order.id, orderVersion: view.version, ...draftOf(command), actions, byCustomer: actor.customer, sellerIds },
     context.by,
   );
   changes.push(change);
@@ -161,6 +178,10 @@ export async function confirmChange(
   const change = await changeOf(context, command.changeId, actor);
   checkOrderVersion(order, command.expectedVersion);
   const { type, actions, note } = change.view;
+  if (type === "EXCHANGE") {
+    change.confirm(await confirmExchange(order, change, context), context.by);
+    return change;
+  }
   order.takeBack(actions);
   let lines: ChangeLine[] = [];
   if (type === "CLAIM" || context.deps.returns.refundOn === "request") {
@@ -175,6 +196,46 @@ export async function confirmChange(
   }
   change.confirm(lines, context.by);
   return change;
+}
+
+/**
+ * An exchange applied: the returned units are credited (no money moves for them), the new items
+ * join the order, are held in stock and planned for fulfilment. A difference due waits for
+ * PayOrder (the new items' fulfilment orders are held AWAITING_PAYMENT until then); one owed goes
+ * back once, now with RETURN_REFUND_ON=request, else when the goods arrive.
+ */
+async function confirmExchange(order: Order, change: OrderChange, context: MutationContext): Promise<ChangeLine[]> {
+  const { actions } = change.view;
+  const { currency } = order.view;
+  const news = added(actions);
+  const applied = order.exchange(
+    takenBack(actions),
+    news.map((action) => newItemOfAction(action, currency)),
+    context.deps.pricing,
+  );
+  await sendOut(
+    order,
+    news.map((action) => action.itemId),
+    context,
+  );
+  if (context.deps.returns.refundOn === "request") await context.run(order.settleBalance("an exchange cost less", context.by));
+  return exchangeLines(change, applied);
+}
+
+/** An exchange's lines: what its returned units were credited (negative) and what its new items cost. */
+function exchangeLines(change: OrderChange, applied: ReturnType<Order["exchange"]>): ChangeLine[] {
+  const { actions } = change.view;
+  const index = (itemId: string) => actions.findIndex((action) => action.itemId === itemId);
+  return [
+    ...linesOf(change, applied.credit),
+    ...applied.added.map((line) => ({
+      action: index(line.itemId),
+      itemId: line.itemId,
+      quantity: line.quantity,
+      amountMinor: String(line.amountMinor),
+      taxMinor: String(line.taxMinor),
+    })),
+  ];
 }
 
 export async function declineChange(
@@ -232,13 +293,18 @@ export async function receiveReturn(
     });
     context.stock([{ kind: "restock units", units }]);
   }
-  for (const action of change.view.actions) {
+  const exchange = change.view.type === "EXCHANGE";
+  for (const action of takenBack(change.view.actions)) {
     const arrived = command.lines.find((line) => line.itemId === action.itemId);
     const missing = action.quantity - (arrived ? arrived.good + arrived.damaged : 0);
-    if (missing > 0) order.giveBackUnreceived(action.itemId, missing);
+    // An exchange credited its units when confirmed: those that never came are charged again.
+    if (missing > 0 && exchange) order.chargeBackUnreceived(action.itemId, missing);
+    else if (missing > 0) order.giveBackUnreceived(action.itemId, missing);
   }
   let lines: ChangeLine[] | undefined;
-  if (context.deps.returns.refundOn === "receipt") {
+  if (exchange) {
+    if (context.deps.returns.refundOn === "receipt") await context.run(order.settleBalance("an exchange cost less", context.by));
+  } else if (context.deps.returns.refundOn === "receipt") {
     const received = command.lines
       .filter((line) => line.good + line.damaged > 0)
       .map((line) => ({ itemId: line.itemId, quantity: line.good + line.damaged }));
@@ -259,14 +325,27 @@ export interface ChangePreview {
   readonly costMinor: bigint;
 }
 
-export function previewChange(view: OrderView, draft: NewChangeCommand, by: AuditStamp): ChangePreview {
+/**
+ * `draft`'s new items must be priced (priceAdded). An exchange's refund is what its returned
+ * units are credited, its cost what its new items cost: the difference is what is paid or given back.
+ */
+export function previewChange(view: OrderView, draft: NewChangeCommand, by: AuditStamp, pricing: PricingPolicy): ChangePreview {
   // Made only to check its actions the way a saved one's are.
   const change = OrderChange.create(
     { id: "preview", orderId: view.id, orderVersion: view.version, ...draftOf(draft), byCustomer: false, sellerIds: [] },
     by,
   );
   const copy = Order.restore(view);
-  copy.checkReturnable(draft.actions.map((action, i) => ({ ...action, field: fieldOf(action, i) })));
+  checkDraft(copy, draft);
+  if (draft.type === "EXCHANGE") {
+    const applied = copy.exchange(
+      takenBack(draft.actions),
+      added(draft.actions).map((action) => newItemOfAction(action, view.currency)),
+      pricing,
+    );
+    const costMinor = applied.added.reduce((sum, line) => sum + line.amountMinor, 0n);
+    return { order: copy.view, lines: exchangeLines(change, applied), refundMinor: applied.credit.creditMinor, costMinor };
+  }
   copy.takeBack(draft.actions);
   const cause = draft.type === "CLAIM" ? "CLAIM" : "RETURN";
   const { plan } = copy.refundUnits(draft.actions, { cause, reason: "preview", idempotencyKey: "preview" }, by);

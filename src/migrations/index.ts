@@ -13,6 +13,7 @@ import { Migration20261204100000_stock_locations } from "./Migration202612041000
 import { Migration20261205000000_money_ledger } from "./Migration20261205000000_money_ledger.js";
 import { Migration20261205100000_order_changes } from "./Migration20261205100000_order_changes.js";
 import { Migration20261205200000_payment_trail } from "./Migration20261205200000_payment_trail.js";
+import { Migration20261205300000_exchanges } from "./Migration20261205300000_exchanges.js";
 
 /** Listed explicitly so the compiled service needs no file discovery. Append, never edit. */
 export const migrations = [
@@ -31,4 +32,5 @@ export const migrations = [
   { name: "Migration20261205000000_money_ledger", class: Migration20261205000000_money_ledger },
   { name: "Migration20261205100000_order_changes", class: Migration20261205100000_order_changes },
   { name: "Migration20261205200000_payment_trail", class: Migration20261205200000_payment_trail },
+  { name: "Migration20261205300000_exchanges", class: Migration20261205300000_exchanges },
 ];

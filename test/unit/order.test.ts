@@ -141,7 +141,7 @@ const DESIGN: Record<Exclude<keyof typeof ALLOWED_IN, "hold stock">, string> = {
   "mark an item CANCELLED": "CONFIRMED PAID PROCESSING",
   "mark an item SHIPPED": "PROCESSING SHIPPED",
   "mark an item DELIVERED": "PROCESSING SHIPPED",
-  "ship items": "CONFIRMED PAID PROCESSING",
+  "ship items": "CONFIRMED PAID PROCESSING SHIPPED DELIVERED",
   "take back items": "PROCESSING SHIPPED DELIVERED",
 };
 
@@ -566,9 +566,9 @@ describe("the order follows its shipments", () => {
     expect([order.view.trackingNumber, order.view.carrier]).toEqual(["OWN-1", "DHL"]);
   });
 
-  it("when only parcels may leave: CONFIRMED, PAID and PROCESSING orders", () => {
+  it("when parcels may leave: CONFIRMED, PAID and PROCESSING orders, and SHIPPED or DELIVERED ones (an exchange's new items)", () => {
     for (const status of ORDER_STATUSES) {
-      const allowed = ["CONFIRMED", "PAID", "PROCESSING"].includes(status);
+      const allowed = ["CONFIRMED", "PAID", "PROCESSING", "SHIPPED", "DELIVERED"].includes(status);
       expect(thrownReason(() => orderIn(status).checkShippable())).toBe(allowed ? undefined : "ORDER_STATUS_FORBIDS");
     }
   });

@@ -413,12 +413,16 @@ export function referenceInventoryService(orm: MikroORM): ServiceImpl<typeof Inv
       });
     },
 
-    /** The held lines become `lines`: a line that grows takes more from its locations in order, one that shrinks gives back from its last ones. */
+    /**
+     * The held lines become `lines` (committed units are not counted): a line that grows takes more
+     * from its locations in order, one that shrinks gives back from its last ones.
+     */
     async adjustReservation(request) {
       const lines = normalize(request.lines);
       return inTransaction(async (em) => {
         const reservation = await requireReservation(em, request.reservationId);
-        if (reservation.status !== "HELD") throw refuse(`reservation is ${reservation.status}`);
+        // Committed units stay as they are: an order that shipped can still hold more (an exchange's new items).
+        if (reservation.status === "RELEASED") throw refuse(`reservation is ${reservation.status}`);
         let allocations = reservation.allocations.map((row) => ({ ...row }));
         const keys = new Set([...lines.map(lineKey), ...allocations.map(lineKey)]);
         const grow: Line[] = [];

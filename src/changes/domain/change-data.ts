@@ -10,7 +10,26 @@ export type ChangeAction =
   | { kind: "RETURN_ITEM"; itemId: string; quantity: number; reason: ReturnReason; note: string }
   | { kind: "CLAIM_ITEM"; itemId: string; quantity: number; reason: ClaimReason; note: string }
   /** An item edit (AddOrderItem, UpdateOrderItemQuantity, RemoveOrderItem): units before and after, 0 when added or removed. */
-  | { kind: "EDIT_ITEM"; itemId: string; productId: string; variantId: string; previousQuantity: number; quantity: number };
+  | { kind: "EDIT_ITEM"; itemId: string; productId: string; variantId: string; previousQuantity: number; quantity: number }
+  | AddItemAction;
+
+/**
+ * A new item an exchange sends out, priced from the catalog when the change is made (`itemId`
+ * empty until then): the order line it becomes, its price a decimal string.
+ */
+export interface AddItemAction {
+  kind: "ADD_ITEM";
+  itemId: string;
+  productId: string;
+  variantId: string;
+  quantity: number;
+  unitPriceMinor: string;
+  sku: string;
+  name: string;
+  imageUrl: string;
+  sellerId: string;
+  variantAttributes: Record<string, string>;
+}
 
 /** What one action refunded (negative) or cost (positive), with the tax within it; decimal strings (JSON has no 64-bit integers). */
 export interface ChangeLine {

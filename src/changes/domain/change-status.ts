@@ -1,6 +1,6 @@
 import { FailedPreconditionError } from "../../platform/errors/domain-errors.js";
 
-export const CHANGE_TYPES = ["EDIT", "RETURN", "CLAIM"] as const;
+export const CHANGE_TYPES = ["EDIT", "RETURN", "EXCHANGE", "CLAIM"] as const;
 export type ChangeType = (typeof CHANGE_TYPES)[number];
 
 export const CHANGE_STATUSES = ["PENDING", "REQUESTED", "CONFIRMED", "DECLINED", "CANCELED"] as const;

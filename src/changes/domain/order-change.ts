@@ -1,6 +1,6 @@
 import { FailedPreconditionError, InvalidArgumentError } from "../../platform/errors/domain-errors.js";
 import type { AuditStamp } from "../../orders/domain/audit-stamp.js";
-import type { ChangeAction, ChangeLine, OrderChangeFields, ReceivedLine } from "./change-data.js";
+import type { AddItemAction, ChangeAction, ChangeLine, OrderChangeFields, ReceivedLine } from "./change-data.js";
 import { isOpen, transitionChange, transitionReturn, type ChangeType } from "./change-status.js";
 
 export type OrderChangeView = Readonly<OrderChangeFields>;
@@ -22,8 +22,22 @@ export const MAX_ACTIONS = 50;
 const ACTIONS_OF: Record<ChangeType, readonly ChangeAction["kind"][]> = {
   EDIT: ["EDIT_ITEM"],
   RETURN: ["RETURN_ITEM"],
+  EXCHANGE: ["RETURN_ITEM", "ADD_ITEM"],
   CLAIM: ["CLAIM_ITEM"],
 };
+
+/** Types whose goods come back: they have a return status and are received. */
+const COMES_BACK: readonly ChangeType[] = ["RETURN", "EXCHANGE"];
+
+/** The units a change takes back from the customer (returned or claimed), in its order. */
+export function takenBack(actions: readonly ChangeAction[]): Extract<ChangeAction, { kind: "RETURN_ITEM" | "CLAIM_ITEM" }>[] {
+  return actions.filter((action) => action.kind === "RETURN_ITEM" || action.kind === "CLAIM_ITEM");
+}
+
+/** The new items a change sends out (an exchange's). */
+export function added(actions: readonly ChangeAction[]): AddItemAction[] {
+  return actions.filter((action) => action.kind === "ADD_ITEM");
+}
 
 export interface NewChange {
   readonly id: string;
@@ -51,7 +65,8 @@ export class OrderChange {
 
   /**
    * A new change: PENDING when staff make it, REQUESTED when the buyer asks. Its actions must be
-   * of its type and name each item once; whether the order can take them is the order's to say.
+   * of its type and name each item (or, for new items, each product and variant) once; an
+   * exchange both takes back and sends out. Whether the order can take them is the order's to say.
    */
   static create(change: NewChange, by: AuditStamp): OrderChange {
     const allowed = ACTIONS_OF[change.type];
@@ -60,20 +75,28 @@ export class OrderChange {
       const wrong = !allowed.includes(action.kind)
         ? [{ field: `actions[${i}]`, description: `a ${change.type} change is made of ${allowed.join(", ")} actions` }]
         : [];
-      const twice = seen.has(action.itemId)
-        ? [{ field: `actions[${i}].item_id`, description: "names an item an earlier action names; send one action per item" }]
+      const key = action.kind === "ADD_ITEM" ? `${action.productId}/${action.variantId}` : action.itemId;
+      const twice = seen.has(key)
+        ? [
+            action.kind === "ADD_ITEM"
+              ? { field: `actions[${i}].add_item.product_id`, description: "names a product and variant an earlier action adds" }
+              : { field: `actions[${i}].item_id`, description: "names an item an earlier action names; send one action per item" },
+          ]
         : [];
-      seen.add(action.itemId);
+      seen.add(key);
       return [...wrong, ...twice];
     });
     if (!change.actions.length) violations.push({ field: "actions", description: "must hold at least one action" });
+    else if (change.type === "EXCHANGE" && !(takenBack(change.actions).length && added(change.actions).length))
+      violations.push({ field: "actions", description: "an exchange takes back at least one item (return_item) and sends one (add_item)" });
     if (violations.length) throw new InvalidArgumentError(violations);
+    if (added(change.actions).some((action) => !action.itemId)) throw new Error("OrderChange.create: new items are priced first");
     const created = new OrderChange({
       ...change,
       actions: [...change.actions],
       sellerIds: [...change.sellerIds],
       status: change.byCustomer ? "REQUESTED" : "PENDING",
-      returnStatus: change.type === "RETURN" ? "REQUESTED" : "",
+      returnStatus: COMES_BACK.includes(change.type) ? "REQUESTED" : "",
       lines: [],
       createdBy: by.actor,
       decisionReason: "",
@@ -188,7 +211,7 @@ export class OrderChange {
 
   /** Throws unless `received` names each item of the return at most once, within what it asked for. */
   checkReceipt(received: readonly ReceivedLine[]): void {
-    const asked = new Map(this.#data.actions.map((action) => [action.itemId, action.quantity]));
+    const asked = new Map(takenBack(this.#data.actions).map((action) => [action.itemId, action.quantity]));
     const seen = new Set<string>();
     const violations = received.flatMap((line, i) => {
       const field = `lines[${i}]`;

@@ -3,19 +3,19 @@ import type { AccessTable, ByViewer, VisibilityTable } from "../../platform/auth
 import { ORDER_VISIBILITY } from "../../orders/rpc/order-access.js";
 
 const ALL: ByViewer = { customer: true, seller: true, staff: true };
-const DECIDE: ByViewer = { customer: false, seller: "returns and claims of its own items only", staff: true };
+const DECIDE: ByViewer = { customer: false, seller: "changes of its own items only", staff: true };
 const READ: ByViewer = { customer: "own orders", seller: "changes of its own items", staff: true };
 const NOT_SELLER: ByViewer = { customer: true, seller: false, staff: true };
 const STAFF: ByViewer = { customer: false, seller: false, staff: true };
 
 /**
- * Who may call each OrderChangeService method. A customer asks for returns of its own orders and
- * withdraws its own requests; a seller decides and receives returns and claims of its own items
+ * Who may call each OrderChangeService method. A customer asks for returns and exchanges of its own
+ * orders and withdraws its own requests; a seller decides and receives changes of its own items
  * (another seller's change is NOT_FOUND, one mixing sellers is staff's); staff do everything.
  * Previews show the order's money, which is not a seller's.
  */
 export const CHANGE_ACCESS: AccessTable<typeof OrderChangeService> = {
-  createOrderChange: { customer: "returns of own orders", seller: false, staff: true },
+  createOrderChange: { customer: "returns and exchanges of own orders", seller: false, staff: true },
   previewOrderChange: { customer: "own orders", seller: false, staff: true },
   confirmOrderChange: DECIDE,
   declineOrderChange: DECIDE,
@@ -47,7 +47,17 @@ export const CHANGE_VISIBILITY: VisibilityTable = {
     receiving_location_id: { customer: false, seller: true, staff: true },
     seller_ids: { customer: false, seller: true, staff: true },
   },
-  "shop.order.v1.ChangeAction": { return_item: ALL, claim_item: ALL, edit_item: ALL },
+  "shop.order.v1.ChangeAction": { return_item: ALL, claim_item: ALL, edit_item: ALL, add_item: ALL },
+  "shop.order.v1.AddItemAction": {
+    product_id: ALL,
+    variant_id: ALL,
+    quantity: ALL,
+    item_id: ALL,
+    unit_price: ALL,
+    name: ALL,
+    sku: ALL,
+    seller_id: ALL,
+  },
   "shop.order.v1.EditItemAction": { item_id: ALL, product_id: ALL, variant_id: ALL, previous_quantity: ALL, quantity: ALL },
   "shop.order.v1.ReturnItemAction": { item_id: ALL, quantity: ALL, reason: ALL, note: ALL },
   "shop.order.v1.ClaimItemAction": { item_id: ALL, quantity: ALL, reason: ALL, note: ALL },

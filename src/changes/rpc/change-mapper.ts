@@ -27,7 +27,7 @@ function linesToProto(lines: readonly ChangeLine[], currency: string) {
   }));
 }
 
-function actionToProto(action: ChangeAction): MessageInitShape<typeof ChangeActionSchema> {
+function actionToProto(action: ChangeAction, currency: string): MessageInitShape<typeof ChangeActionSchema> {
   switch (action.kind) {
     case "RETURN_ITEM":
       return { action: { case: "returnItem", value: { ...action, reason: ReturnReason[action.reason] } } };
@@ -35,6 +35,11 @@ function actionToProto(action: ChangeAction): MessageInitShape<typeof ChangeActi
       return { action: { case: "claimItem", value: { ...action, reason: ClaimReason[action.reason] } } };
     case "EDIT_ITEM":
       return { action: { case: "editItem", value: action } };
+    case "ADD_ITEM": {
+      const { itemId, productId, variantId, quantity, name, sku, sellerId } = action;
+      const unitPrice = toMoneyProto(money(currency, BigInt(action.unitPriceMinor || "0")));
+      return { action: { case: "addItem", value: { itemId, productId, variantId, quantity, name, sku, sellerId, unitPrice } } };
+    }
   }
 }
 
@@ -46,7 +51,7 @@ export function changeToProto(change: OrderChangeView, currency: string): Messag
     status: OrderChangeStatus[change.status],
     returnStatus: change.returnStatus ? ReturnStatus[change.returnStatus] : ReturnStatus.UNSPECIFIED,
     orderVersion: BigInt(change.orderVersion),
-    actions: change.actions.map(actionToProto),
+    actions: change.actions.map((action) => actionToProto(action, currency)),
     lines: linesToProto(change.lines, currency),
     note: change.note,
     createdBy: change.createdBy,

@@ -9,7 +9,7 @@ import {
 } from "../../../gen/shop/order/v1/changes_pb.js";
 import { MAX_QUANTITY } from "../../orders/domain/order.js";
 import { changeTargetOf, REASON, type ChangeTarget } from "../../orders/rpc/requests/field-rules.js";
-import { REQUEST_ID, UUID, Violations } from "../../platform/validation.js";
+import { REQUEST_ID, RESOURCE_ID, UUID, Violations } from "../../platform/validation.js";
 import { parseQueuePage } from "../../orders/rpc/requests/queue-page.js";
 import { CLAIM_REASONS, RETURN_REASONS, type ChangeAction, type ReceivedLine } from "../domain/change-data.js";
 import { CHANGE_STATUSES, type ChangeStatus, type ChangeType } from "../domain/change-status.js";
@@ -22,9 +22,11 @@ const NOTE = { max: 500 };
 
 const uuid = (v: Violations, field: string, value: string) => v.text(field, value, UUID).toLowerCase();
 
+const MADE_BY_REQUEST: readonly ChangeType[] = ["RETURN", "EXCHANGE", "CLAIM"];
+
 function typeOf(v: Violations, field: string, type: OrderChangeType): ChangeType {
-  const parsed = type === OrderChangeType.RETURN ? "RETURN" : type === OrderChangeType.CLAIM ? "CLAIM" : undefined;
-  v.check(parsed !== undefined, field, "must be ORDER_CHANGE_TYPE_RETURN or ORDER_CHANGE_TYPE_CLAIM");
+  const parsed = MADE_BY_REQUEST.find((candidate) => OrderChangeType[candidate] === type);
+  v.check(parsed !== undefined, field, `must be one of ${MADE_BY_REQUEST.map((name) => `ORDER_CHANGE_TYPE_${name}`).join(", ")}`);
   return parsed!;
 }
 
@@ -57,7 +59,23 @@ function actionOf(v: Violations, action: ChangeActionProto, field: string): Chan
       note: v.text(`${field}.claim_item.note`, value.note, NOTE),
     };
   }
-  v.check(false, field, "must hold return_item or claim_item");
+  if (kind === "addItem") {
+    const at = `${field}.add_item`;
+    return {
+      kind: "ADD_ITEM",
+      itemId: "",
+      productId: v.text(`${at}.product_id`, value.productId, RESOURCE_ID),
+      variantId: value.variantId ? v.text(`${at}.variant_id`, value.variantId, RESOURCE_ID) : "",
+      quantity: quantity(v, `${at}.quantity`, value.quantity),
+      unitPriceMinor: "",
+      sku: "",
+      name: "",
+      imageUrl: "",
+      sellerId: "",
+      variantAttributes: {},
+    };
+  }
+  v.check(false, field, "must hold return_item, claim_item or add_item");
   return undefined;
 }
 

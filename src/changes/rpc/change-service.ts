@@ -14,6 +14,7 @@ import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from "..
 import type { ScopedImpl } from "../../platform/rpc/rpc-chain.js";
 import type { RpcScope } from "../../platform/rpc/rpc-scope.js";
 import * as useCases from "../change-use-cases.js";
+import { priceAdded } from "../exchange.js";
 import type { OrderChange, OrderChangeView } from "../domain/order-change.js";
 import { isOpen } from "../domain/change-status.js";
 import { changeQueue, findChanges, orderOfChange } from "../store/change-queries.js";
@@ -78,8 +79,10 @@ export function changeService(deps: OrderDeps): ScopedImpl<typeof pb.OrderChange
     createOrderChange(request, scope) {
       const command = parse.parseCreateChange(request);
       const actor = actorOf(scope.principal);
-      if (actor.customer && command.type !== "RETURN") {
-        throw new InvalidArgumentError([{ field: "type", description: "customers ask for returns; claims are made by staff" }]);
+      if (actor.customer && command.type === "CLAIM") {
+        throw new InvalidArgumentError([
+          { field: "type", description: "customers ask for returns and exchanges; claims are made by staff" },
+        ]);
       }
       return step(
         pb.OrderChangeService.method.createOrderChange,
@@ -91,7 +94,7 @@ export function changeService(deps: OrderDeps): ScopedImpl<typeof pb.OrderChange
           return useCases.createChange(order, command, actor, context);
         },
         (change, order, principal) => {
-          const preview = useCases.previewChange(order, command, { actor: scope.actor, at: change.view.createdAt });
+          const preview = useCases.previewChange(order, change.view, { actor: scope.actor, at: change.view.createdAt }, deps.pricing);
           return { change: changeProto(change.view), preview: previewToProto(preview, present(principal)(preview.order), currency) };
         },
       );
@@ -101,8 +104,10 @@ export function changeService(deps: OrderDeps): ScopedImpl<typeof pb.OrderChange
       const query = parse.parsePreview(request);
       const order = await findOrder(scope.em, query.orderId, readerOf(scope.principal));
       let draft: useCases.NewChangeCommand;
-      if ("draft" in query) draft = query.draft;
-      else {
+      if ("draft" in query) {
+        const actions = await priceAdded(query.draft.actions, order.currency, deps.catalog, scope.signal);
+        draft = { ...query.draft, actions };
+      } else {
         const change = (await findChanges(scope.em, order.id)).find((candidate) => candidate.id === query.changeId);
         if (!change) throw new NotFoundError("order change", query.changeId);
         if (!isOpen(change.status)) {
@@ -112,7 +117,7 @@ export function changeService(deps: OrderDeps): ScopedImpl<typeof pb.OrderChange
         }
         draft = change;
       }
-      const preview = useCases.previewChange(order, draft, { actor: scope.actor, at: deps.clock.now() });
+      const preview = useCases.previewChange(order, draft, { actor: scope.actor, at: deps.clock.now() }, deps.pricing);
       const answer = { preview: previewToProto(preview, present(scope.principal)(preview.order), currency) };
       return shown(pb.PreviewOrderChangeResponseSchema, answer, scope.principal);
     },

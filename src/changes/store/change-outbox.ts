@@ -14,9 +14,10 @@ export function changePayloads(events: readonly ChangeEvent[], change: OrderChan
   const ids = { changeId: change.id, type: OrderChangeType[change.type] };
   const items = change.actions.map((action) => ({
     itemId: action.itemId,
-    sellerId: sellerOf(action.itemId),
+    sellerId: action.kind === "ADD_ITEM" ? action.sellerId : sellerOf(action.itemId),
     quantity: action.quantity,
-    reason: action.kind === "EDIT_ITEM" ? "" : action.reason,
+    reason: action.kind === "EDIT_ITEM" || action.kind === "ADD_ITEM" ? "" : action.reason,
+    added: action.kind === "ADD_ITEM",
   }));
   return events.map((event): EventPayload => {
     switch (event.type) {

@@ -31,8 +31,8 @@ export const ALLOWED_IN = {
   "mark an item SHIPPED": ["PROCESSING", "SHIPPED"],
   // Sellers ship and deliver their own items; the order follows once every item has.
   "mark an item DELIVERED": ["PROCESSING", "SHIPPED"],
-  /** Parcels leave: confirmed or paid orders, and those whose fulfilment has started. */
-  "ship items": ["CONFIRMED", "PAID", "PROCESSING"],
+  /** Parcels leave: confirmed or paid orders, those whose fulfilment has started, and an exchange's new items after the order shipped. */
+  "ship items": ["CONFIRMED", "PAID", "PROCESSING", "SHIPPED", "DELIVERED"],
   /** Shipped units come back (returns) or are made good (claims). */
   "take back items": ["PROCESSING", "SHIPPED", "DELIVERED"],
   /** The goods are still in the warehouse, held by the order's reservation. */

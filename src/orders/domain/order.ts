@@ -469,7 +469,10 @@ export class Order {
         });
       }
     }
-    const nothingLeftToShip = this.status === "SHIPPED" || this.status === "DELIVERED";
+    // An exchange's new items ship after the order did: their authorization waits for them.
+    const nothingLeftToShip =
+      (this.status === "SHIPPED" || this.status === "DELIVERED") &&
+      live.every((item) => item.status === "SHIPPED" || item.status === "DELIVERED");
     if (nothingLeftToShip) effects.push(...this.#voidOpen("nothing is left to ship", by));
     return effects;
   }
@@ -531,6 +534,94 @@ export class Order {
   giveBackUnreceived(itemId: string, quantity: number): void {
     const item = this.#item(itemId);
     item.returnedQuantity = Math.max(0, item.returnedQuantity - quantity);
+  }
+
+  /**
+   * Throws unless an exchange can be applied now: its units can come back (checkReturnable) and
+   * its new items are lines the order does not hold yet, within MAX_ITEMS.
+   */
+  checkExchangeable(
+    returned: readonly { itemId: string; quantity: number; field: string }[],
+    added: readonly { productId: string; variantId: string; field: string }[],
+  ): void {
+    this.checkReturnable(returned);
+    const held = new Set(this.#items.map(lineKey));
+    const violations = added
+      .filter((item) => held.has(lineKey(item)))
+      .map((item) => ({ field: `${item.field}.product_id`, description: `"${lineKey(item)}" is already in the order` }));
+    if (violations.length) throw new InvalidArgumentError(violations);
+    if (this.#items.length + added.length > MAX_ITEMS) {
+      throw new FailedPreconditionError("TOO_MANY_ITEMS", `an order holds at most ${MAX_ITEMS} items`, [
+        { type: "ORDER_ITEMS", subject: `orders/${this.id}`, description: `${this.#items.length} items, ${added.length} more asked` },
+      ]);
+    }
+  }
+
+  /**
+   * An exchange applied: the returned units are the customer's no longer and no longer charged
+   * for (credited line by line, no money moving yet), and the new items join the order at the
+   * price the change froze, shipped free and taxed on their own, so the other lines keep their
+   * tax shares and any later return of them adds up. The balance then says who owes whom:
+   * PayOrder collects a difference due, settleBalance gives back one owed.
+   */
+  exchange(
+    returned: readonly { itemId: string; quantity: number }[],
+    items: readonly NewItem[],
+    pricing: PricingPolicy,
+  ): { credit: RefundPlan; added: { itemId: string; quantity: number; amountMinor: bigint; taxMinor: bigint }[] } {
+    this.checkExchangeable(
+      returned.map((line) => ({ ...line, field: "return_item" })),
+      items.map((item) => ({ ...item, field: "add_item" })),
+    );
+    this.takeBack(returned);
+    const credit = unitsRefundPlan(this.id, this.#data, this.#items, returned, "RETURN");
+    this.#credit(credit);
+    const totals = computeTotals(
+      items.map((item) => ({ unitPrice: item.unitPrice, quantity: item.quantity })),
+      pricing,
+    );
+    let position = Math.max(...this.#items.map((line) => line.position));
+    const lines = withTaxes(
+      items.map((item) => ({ ...itemFields(item), position: ++position })),
+      totals.tax.amountMinor,
+    );
+    this.#items.push(...lines);
+    const data = this.#data;
+    data.subtotalMinor += totals.subtotal.amountMinor;
+    data.taxMinor += totals.tax.amountMinor;
+    data.totalMinor += totals.subtotal.amountMinor + totals.tax.amountMinor;
+    const currency = data.currency;
+    this.#events.push(...lines.map((line) => ({ type: "OrderItemCreated" as const, itemId: line.id })), {
+      type: "OrderItemsChanged",
+      totals: {
+        subtotal: money(currency, data.subtotalMinor),
+        tax: money(currency, data.taxMinor),
+        shipping: money(currency, data.shippingMinor),
+        total: money(currency, data.totalMinor),
+      },
+    });
+    const addedLines = lines.map((line) => ({
+      itemId: line.id,
+      quantity: line.quantity,
+      amountMinor: line.unitPriceMinor * BigInt(line.quantity) + line.taxMinor,
+      taxMinor: line.taxMinor,
+    }));
+    return { credit, added: addedLines };
+  }
+
+  /**
+   * Units an exchange credited that never arrived: the customer's again and charged for again,
+   * the last units credited first, so the line's credits still add up to what it was paid.
+   */
+  chargeBackUnreceived(itemId: string, quantity: number): void {
+    const item = this.#item(itemId);
+    const units = Math.min(quantity, item.refundedQuantity);
+    const back = unitsRefund({ ...item, refundedQuantity: item.refundedQuantity - units }, item.taxMinor, units);
+    item.refundedQuantity -= units;
+    item.refundedMinor -= back.amountMinor;
+    this.#data.creditedMinor -= back.amountMinor;
+    this.#data.refundedTaxMinor -= back.taxMinor;
+    this.giveBackUnreceived(itemId, units);
   }
 
   /**

@@ -675,7 +675,9 @@ export const InventoryService: GenService<{
     output: typeof ReserveStockResponseSchema;
   },
   /**
-   * Replaces the lines of a held reservation (an order's items were edited); all or nothing.
+   * Replaces the held lines of a reservation (an order's items were edited, or an exchange sends
+   * new items after the order shipped); all or nothing. Committed units are not counted in lines
+   * and stay committed. A released reservation is refused.
    *
    * @generated from rpc shop.inventory.v1.InventoryService.AdjustReservation
    */

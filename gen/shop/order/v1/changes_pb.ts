@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shop/order/v1/changes.proto.
  */
 export const file_shop_order_v1_changes: GenFile = /*@__PURE__*/
-  fileDesc("ChtzaG9wL29yZGVyL3YxL2NoYW5nZXMucHJvdG8SDXNob3Aub3JkZXIudjEihAEKEFJldHVybkl0ZW1BY3Rpb24SFAoHaXRlbV9pZBgBIAEoCUID4EECEhUKCHF1YW50aXR5GAIgASgFQgPgQQISMAoGcmVhc29uGAMgASgOMhsuc2hvcC5vcmRlci52MS5SZXR1cm5SZWFzb25CA+BBAhIRCgRub3RlGAQgASgJQgPgQQEijwEKDkVkaXRJdGVtQWN0aW9uEhQKB2l0ZW1faWQYASABKAlCA+BBAxIXCgpwcm9kdWN0X2lkGAIgASgJQgPgQQMSFwoKdmFyaWFudF9pZBgDIAEoCUID4EEDEh4KEXByZXZpb3VzX3F1YW50aXR5GAQgASgFQgPgQQMSFQoIcXVhbnRpdHkYBSABKAVCA+BBAyKCAQoPQ2xhaW1JdGVtQWN0aW9uEhQKB2l0ZW1faWQYASABKAlCA+BBAhIVCghxdWFudGl0eRgCIAEoBUID4EECEi8KBnJlYXNvbhgDIAEoDjIaLnNob3Aub3JkZXIudjEuQ2xhaW1SZWFzb25CA+BBAhIRCgRub3RlGAQgASgJQgPgQQEiugEKDENoYW5nZUFjdGlvbhI2CgtyZXR1cm5faXRlbRgBIAEoCzIfLnNob3Aub3JkZXIudjEuUmV0dXJuSXRlbUFjdGlvbkgAEjQKCmNsYWltX2l0ZW0YAiABKAsyHi5zaG9wLm9yZGVyLnYxLkNsYWltSXRlbUFjdGlvbkgAEjIKCWVkaXRfaXRlbRgDIAEoCzIdLnNob3Aub3JkZXIudjEuRWRpdEl0ZW1BY3Rpb25IAEIICgZhY3Rpb24ioQEKCkNoYW5nZUxpbmUSEwoGYWN0aW9uGAEgASgFQgPgQQMSFAoHaXRlbV9pZBgCIAEoCUID4EEDEhUKCHF1YW50aXR5GAMgASgFQgPgQQMSKQoGYW1vdW50GAQgASgLMhQuc2hvcC5tb25leS52MS5Nb25leUID4EEDEiYKA3RheBgFIAEoCzIULnNob3AubW9uZXkudjEuTW9uZXlCA+BBAyJfCgxSZWNlaXZlZExpbmUSFAoHaXRlbV9pZBgBIAEoCUID4EECEhoKDWdvb2RfcXVhbnRpdHkYAiABKAVCA+BBARIdChBkYW1hZ2VkX3F1YW50aXR5GAMgASgFQgPgQQEi/QQKC09yZGVyQ2hhbmdlEg8KAmlkGAEgASgJQgPgQQMSFQoIb3JkZXJfaWQYAiABKAlCA+BBAxIxCgR0eXBlGAMgASgOMh4uc2hvcC5vcmRlci52MS5PcmRlckNoYW5nZVR5cGVCA+BBAxI1CgZzdGF0dXMYBCABKA4yIC5zaG9wLm9yZGVyLnYxLk9yZGVyQ2hhbmdlU3RhdHVzQgPgQQMSNwoNcmV0dXJuX3N0YXR1cxgFIAEoDjIbLnNob3Aub3JkZXIudjEuUmV0dXJuU3RhdHVzQgPgQQMSGgoNb3JkZXJfdmVyc2lvbhgGIAEoA0ID4EEDEjEKB2FjdGlvbnMYByADKAsyGy5zaG9wLm9yZGVyLnYxLkNoYW5nZUFjdGlvbkID4EEDEi0KBWxpbmVzGAggAygLMhkuc2hvcC5vcmRlci52MS5DaGFuZ2VMaW5lQgPgQQMSEQoEbm90ZRgJIAEoCUID4EEDEhcKCmNyZWF0ZWRfYnkYCiABKAlCA+BBAxI0CgtjcmVhdGVfdGltZRgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxI0Cgt1cGRhdGVfdGltZRgMIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxIcCg9kZWNpc2lvbl9yZWFzb24YDSABKAlCA+BBAxIyCghyZWNlaXZlZBgOIAMoCzIbLnNob3Aub3JkZXIudjEuUmVjZWl2ZWRMaW5lQgPgQQMSIgoVcmVjZWl2aW5nX2xvY2F0aW9uX2lkGA8gASgJQgPgQQMSFwoKc2VsbGVyX2lkcxgQIAMoCUID4EEDIvsBCg1DaGFuZ2VQcmV2aWV3EigKBW9yZGVyGAEgASgLMhQuc2hvcC5vcmRlci52MS5PcmRlckID4EEDEi0KBWxpbmVzGAIgAygLMhkuc2hvcC5vcmRlci52MS5DaGFuZ2VMaW5lQgPgQQMSLwoMcmVmdW5kX3RvdGFsGAMgASgLMhQuc2hvcC5tb25leS52MS5Nb25leUID4EEDEi0KCmNvc3RfdG90YWwYBCABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5QgPgQQMSMQoOZGlmZmVyZW5jZV9kdWUYBSABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5QgPgQQMigAIKGENyZWF0ZU9yZGVyQ2hhbmdlUmVxdWVzdBIXCgpyZXF1ZXN0X2lkGAEgASgJQgPgQQISFQoIb3JkZXJfaWQYAiABKAlCA+BBAhIiChBleHBlY3RlZF92ZXJzaW9uGAMgASgDQgPgQQFIAIgBARIxCgR0eXBlGAQgASgOMh4uc2hvcC5vcmRlci52MS5PcmRlckNoYW5nZVR5cGVCA+BBAhI1CgdhY3Rpb25zGAUgAygLMhsuc2hvcC5vcmRlci52MS5DaGFuZ2VBY3Rpb25CB+BBAqC7GDISEQoEbm90ZRgGIAEoCUID4EEBQhMKEV9leHBlY3RlZF92ZXJzaW9uInYKGUNyZWF0ZU9yZGVyQ2hhbmdlUmVzcG9uc2USKgoGY2hhbmdlGAEgASgLMhouc2hvcC5vcmRlci52MS5PcmRlckNoYW5nZRItCgdwcmV2aWV3GAIgASgLMhwuc2hvcC5vcmRlci52MS5DaGFuZ2VQcmV2aWV3IncKC0NoYW5nZURyYWZ0EjEKBHR5cGUYASABKA4yHi5zaG9wLm9yZGVyLnYxLk9yZGVyQ2hhbmdlVHlwZUID4EECEjUKB2FjdGlvbnMYAiADKAsyGy5zaG9wLm9yZGVyLnYxLkNoYW5nZUFjdGlvbkIH4EECoLsYMiJ+ChlQcmV2aWV3T3JkZXJDaGFuZ2VSZXF1ZXN0EhUKCG9yZGVyX2lkGAEgASgJQgPgQQISEwoJY2hhbmdlX2lkGAIgASgJSAASKwoFZHJhZnQYAyABKAsyGi5zaG9wLm9yZGVyLnYxLkNoYW5nZURyYWZ0SABCCAoGY2hhbmdlIksKGlByZXZpZXdPcmRlckNoYW5nZVJlc3BvbnNlEi0KB3ByZXZpZXcYASABKAsyHC5zaG9wLm9yZGVyLnYxLkNoYW5nZVByZXZpZXciawoZQ29uZmlybU9yZGVyQ2hhbmdlUmVxdWVzdBIXCgpyZXF1ZXN0X2lkGAEgASgJQgPgQQISFgoJY2hhbmdlX2lkGAIgASgJQgPgQQISHQoQZXhwZWN0ZWRfdmVyc2lvbhgDIAEoA0ID4EECIm0KGkNvbmZpcm1PcmRlckNoYW5nZVJlc3BvbnNlEioKBmNoYW5nZRgBIAEoCzIaLnNob3Aub3JkZXIudjEuT3JkZXJDaGFuZ2USIwoFb3JkZXIYAiABKAsyFC5zaG9wLm9yZGVyLnYxLk9yZGVyImEKGURlY2xpbmVPcmRlckNoYW5nZVJlcXVlc3QSFwoKcmVxdWVzdF9pZBgBIAEoCUID4EECEhYKCWNoYW5nZV9pZBgCIAEoCUID4EECEhMKBnJlYXNvbhgDIAEoCUID4EECIkgKGkRlY2xpbmVPcmRlckNoYW5nZVJlc3BvbnNlEioKBmNoYW5nZRgBIAEoCzIaLnNob3Aub3JkZXIudjEuT3JkZXJDaGFuZ2UiYAoYQ2FuY2VsT3JkZXJDaGFuZ2VSZXF1ZXN0EhcKCnJlcXVlc3RfaWQYASABKAlCA+BBAhIWCgljaGFuZ2VfaWQYAiABKAlCA+BBAhITCgZyZWFzb24YAyABKAlCA+BBASJHChlDYW5jZWxPcmRlckNoYW5nZVJlc3BvbnNlEioKBmNoYW5nZRgBIAEoCzIaLnNob3Aub3JkZXIudjEuT3JkZXJDaGFuZ2UilgEKFFJlY2VpdmVSZXR1cm5SZXF1ZXN0EhcKCnJlcXVlc3RfaWQYASABKAlCA+BBAhIWCgljaGFuZ2VfaWQYAiABKAlCA+BBAhIYCgtsb2NhdGlvbl9pZBgDIAEoCUID4EECEjMKBWxpbmVzGAQgAygLMhsuc2hvcC5vcmRlci52MS5SZWNlaXZlZExpbmVCB+BBAqC7GDIiaAoVUmVjZWl2ZVJldHVyblJlc3BvbnNlEioKBmNoYW5nZRgBIAEoCzIaLnNob3Aub3JkZXIudjEuT3JkZXJDaGFuZ2USIwoFb3JkZXIYAiABKAsyFC5zaG9wLm9yZGVyLnYxLk9yZGVyIi8KFUdldE9yZGVyQ2hhbmdlUmVxdWVzdBIWCgljaGFuZ2VfaWQYASABKAlCA+BBAiJEChZHZXRPcmRlckNoYW5nZVJlc3BvbnNlEioKBmNoYW5nZRgBIAEoCzIaLnNob3Aub3JkZXIudjEuT3JkZXJDaGFuZ2UingEKF0xpc3RPcmRlckNoYW5nZXNSZXF1ZXN0EhUKCG9yZGVyX2lkGAEgASgJQgPgQQESOwoIc3RhdHVzZXMYAiADKA4yIC5zaG9wLm9yZGVyLnYxLk9yZGVyQ2hhbmdlU3RhdHVzQgfgQQGguxgFEhYKCXBhZ2Vfc2l6ZRgDIAEoBUID4EEBEhcKCnBhZ2VfdG9rZW4YBCABKAlCA+BBASJgChhMaXN0T3JkZXJDaGFuZ2VzUmVzcG9uc2USKwoHY2hhbmdlcxgBIAMoCzIaLnNob3Aub3JkZXIudjEuT3JkZXJDaGFuZ2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJKosBCg9PcmRlckNoYW5nZVR5cGUSIQodT1JERVJfQ0hBTkdFX1RZUEVfVU5TUEVDSUZJRUQQABIaChZPUkRFUl9DSEFOR0VfVFlQRV9FRElUEAESHAoYT1JERVJfQ0hBTkdFX1RZUEVfUkVUVVJOEAISGwoXT1JERVJfQ0hBTkdFX1RZUEVfQ0xBSU0QBCrjAQoRT3JkZXJDaGFuZ2VTdGF0dXMSIwofT1JERVJfQ0hBTkdFX1NUQVRVU19VTlNQRUNJRklFRBAAEh8KG09SREVSX0NIQU5HRV9TVEFUVVNfUEVORElORxABEiEKHU9SREVSX0NIQU5HRV9TVEFUVVNfUkVRVUVTVEVEEAISIQodT1JERVJfQ0hBTkdFX1NUQVRVU19DT05GSVJNRUQQAxIgChxPUkRFUl9DSEFOR0VfU1RBVFVTX0RFQ0xJTkVEEAQSIAocT1JERVJfQ0hBTkdFX1NUQVRVU19DQU5DRUxFRBAFKsIBCgxSZXR1cm5TdGF0dXMSHQoZUkVUVVJOX1NUQVRVU19VTlNQRUNJRklFRBAAEhsKF1JFVFVSTl9TVEFUVVNfUkVRVUVTVEVEEAESIgoeUkVUVVJOX1NUQVRVU19BV0FJVElOR19SRUNFSVBUEAISGgoWUkVUVVJOX1NUQVRVU19SRUNFSVZFRBADEhoKFlJFVFVSTl9TVEFUVVNfREVDTElORUQQBBIaChZSRVRVUk5fU1RBVFVTX0NBTkNFTEVEEAUq5wEKDFJldHVyblJlYXNvbhIdChlSRVRVUk5fUkVBU09OX1VOU1BFQ0lGSUVEEAASIgoeUkVUVVJOX1JFQVNPTl9OT19MT05HRVJfTkVFREVEEAESHAoYUkVUVVJOX1JFQVNPTl9XUk9OR19TSVpFEAISIgoeUkVUVVJOX1JFQVNPTl9OT1RfQVNfREVTQ1JJQkVEEAMSGQoVUkVUVVJOX1JFQVNPTl9EQU1BR0VEEAQSHgoaUkVUVVJOX1JFQVNPTl9BUlJJVkVEX0xBVEUQBRIXChNSRVRVUk5fUkVBU09OX09USEVSEAYqfgoLQ2xhaW1SZWFzb24SHAoYQ0xBSU1fUkVBU09OX1VOU1BFQ0lGSUVEEAASGAoUQ0xBSU1fUkVBU09OX01JU1NJTkcQARIbChdDTEFJTV9SRUFTT05fV1JPTkdfSVRFTRACEhoKFkNMQUlNX1JFQVNPTl9ERUZFQ1RJVkUQAzLFBgoST3JkZXJDaGFuZ2VTZXJ2aWNlEmYKEUNyZWF0ZU9yZGVyQ2hhbmdlEicuc2hvcC5vcmRlci52MS5DcmVhdGVPcmRlckNoYW5nZVJlcXVlc3QaKC5zaG9wLm9yZGVyLnYxLkNyZWF0ZU9yZGVyQ2hhbmdlUmVzcG9uc2USaQoSUHJldmlld09yZGVyQ2hhbmdlEiguc2hvcC5vcmRlci52MS5QcmV2aWV3T3JkZXJDaGFuZ2VSZXF1ZXN0Gikuc2hvcC5vcmRlci52MS5QcmV2aWV3T3JkZXJDaGFuZ2VSZXNwb25zZRJpChJDb25maXJtT3JkZXJDaGFuZ2USKC5zaG9wLm9yZGVyLnYxLkNvbmZpcm1PcmRlckNoYW5nZVJlcXVlc3QaKS5zaG9wLm9yZGVyLnYxLkNvbmZpcm1PcmRlckNoYW5nZVJlc3BvbnNlEmkKEkRlY2xpbmVPcmRlckNoYW5nZRIoLnNob3Aub3JkZXIudjEuRGVjbGluZU9yZGVyQ2hhbmdlUmVxdWVzdBopLnNob3Aub3JkZXIudjEuRGVjbGluZU9yZGVyQ2hhbmdlUmVzcG9uc2USZgoRQ2FuY2VsT3JkZXJDaGFuZ2USJy5zaG9wLm9yZGVyLnYxLkNhbmNlbE9yZGVyQ2hhbmdlUmVxdWVzdBooLnNob3Aub3JkZXIudjEuQ2FuY2VsT3JkZXJDaGFuZ2VSZXNwb25zZRJaCg1SZWNlaXZlUmV0dXJuEiMuc2hvcC5vcmRlci52MS5SZWNlaXZlUmV0dXJuUmVxdWVzdBokLnNob3Aub3JkZXIudjEuUmVjZWl2ZVJldHVyblJlc3BvbnNlEl0KDkdldE9yZGVyQ2hhbmdlEiQuc2hvcC5vcmRlci52MS5HZXRPcmRlckNoYW5nZVJlcXVlc3QaJS5zaG9wLm9yZGVyLnYxLkdldE9yZGVyQ2hhbmdlUmVzcG9uc2USYwoQTGlzdE9yZGVyQ2hhbmdlcxImLnNob3Aub3JkZXIudjEuTGlzdE9yZGVyQ2hhbmdlc1JlcXVlc3QaJy5zaG9wLm9yZGVyLnYxLkxpc3RPcmRlckNoYW5nZXNSZXNwb25zZWIGcHJvdG8z", [file_google_api_field_behavior, file_google_protobuf_timestamp, file_shop_api_v1_limits, file_shop_money_v1_money, file_shop_order_v1_order]);
+  fileDesc("ChtzaG9wL29yZGVyL3YxL2NoYW5nZXMucHJvdG8SDXNob3Aub3JkZXIudjEihAEKEFJldHVybkl0ZW1BY3Rpb24SFAoHaXRlbV9pZBgBIAEoCUID4EECEhUKCHF1YW50aXR5GAIgASgFQgPgQQISMAoGcmVhc29uGAMgASgOMhsuc2hvcC5vcmRlci52MS5SZXR1cm5SZWFzb25CA+BBAhIRCgRub3RlGAQgASgJQgPgQQEijwEKDkVkaXRJdGVtQWN0aW9uEhQKB2l0ZW1faWQYASABKAlCA+BBAxIXCgpwcm9kdWN0X2lkGAIgASgJQgPgQQMSFwoKdmFyaWFudF9pZBgDIAEoCUID4EEDEh4KEXByZXZpb3VzX3F1YW50aXR5GAQgASgFQgPgQQMSFQoIcXVhbnRpdHkYBSABKAVCA+BBAyKCAQoPQ2xhaW1JdGVtQWN0aW9uEhQKB2l0ZW1faWQYASABKAlCA+BBAhIVCghxdWFudGl0eRgCIAEoBUID4EECEi8KBnJlYXNvbhgDIAEoDjIaLnNob3Aub3JkZXIudjEuQ2xhaW1SZWFzb25CA+BBAhIRCgRub3RlGAQgASgJQgPgQQEi2gEKDUFkZEl0ZW1BY3Rpb24SFwoKcHJvZHVjdF9pZBgBIAEoCUID4EECEhcKCnZhcmlhbnRfaWQYAiABKAlCA+BBARIVCghxdWFudGl0eRgDIAEoBUID4EECEhQKB2l0ZW1faWQYBCABKAlCA+BBAxItCgp1bml0X3ByaWNlGAUgASgLMhQuc2hvcC5tb25leS52MS5Nb25leUID4EEDEhEKBG5hbWUYBiABKAlCA+BBAxIQCgNza3UYByABKAlCA+BBAxIWCglzZWxsZXJfaWQYCCABKAlCA+BBAyLsAQoMQ2hhbmdlQWN0aW9uEjYKC3JldHVybl9pdGVtGAEgASgLMh8uc2hvcC5vcmRlci52MS5SZXR1cm5JdGVtQWN0aW9uSAASNAoKY2xhaW1faXRlbRgCIAEoCzIeLnNob3Aub3JkZXIudjEuQ2xhaW1JdGVtQWN0aW9uSAASMgoJZWRpdF9pdGVtGAMgASgLMh0uc2hvcC5vcmRlci52MS5FZGl0SXRlbUFjdGlvbkgAEjAKCGFkZF9pdGVtGAQgASgLMhwuc2hvcC5vcmRlci52MS5BZGRJdGVtQWN0aW9uSABCCAoGYWN0aW9uIqEBCgpDaGFuZ2VMaW5lEhMKBmFjdGlvbhgBIAEoBUID4EEDEhQKB2l0ZW1faWQYAiABKAlCA+BBAxIVCghxdWFudGl0eRgDIAEoBUID4EEDEikKBmFtb3VudBgEIAEoCzIULnNob3AubW9uZXkudjEuTW9uZXlCA+BBAxImCgN0YXgYBSABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5QgPgQQMiXwoMUmVjZWl2ZWRMaW5lEhQKB2l0ZW1faWQYASABKAlCA+BBAhIaCg1nb29kX3F1YW50aXR5GAIgASgFQgPgQQESHQoQZGFtYWdlZF9xdWFudGl0eRgDIAEoBUID4EEBIv0ECgtPcmRlckNoYW5nZRIPCgJpZBgBIAEoCUID4EEDEhUKCG9yZGVyX2lkGAIgASgJQgPgQQMSMQoEdHlwZRgDIAEoDjIeLnNob3Aub3JkZXIudjEuT3JkZXJDaGFuZ2VUeXBlQgPgQQMSNQoGc3RhdHVzGAQgASgOMiAuc2hvcC5vcmRlci52MS5PcmRlckNoYW5nZVN0YXR1c0ID4EEDEjcKDXJldHVybl9zdGF0dXMYBSABKA4yGy5zaG9wLm9yZGVyLnYxLlJldHVyblN0YXR1c0ID4EEDEhoKDW9yZGVyX3ZlcnNpb24YBiABKANCA+BBAxIxCgdhY3Rpb25zGAcgAygLMhsuc2hvcC5vcmRlci52MS5DaGFuZ2VBY3Rpb25CA+BBAxItCgVsaW5lcxgIIAMoCzIZLnNob3Aub3JkZXIudjEuQ2hhbmdlTGluZUID4EEDEhEKBG5vdGUYCSABKAlCA+BBAxIXCgpjcmVhdGVkX2J5GAogASgJQgPgQQMSNAoLY3JlYXRlX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSNAoLdXBkYXRlX3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQgPgQQMSHAoPZGVjaXNpb25fcmVhc29uGA0gASgJQgPgQQMSMgoIcmVjZWl2ZWQYDiADKAsyGy5zaG9wLm9yZGVyLnYxLlJlY2VpdmVkTGluZUID4EEDEiIKFXJlY2VpdmluZ19sb2NhdGlvbl9pZBgPIAEoCUID4EEDEhcKCnNlbGxlcl9pZHMYECADKAlCA+BBAyL7AQoNQ2hhbmdlUHJldmlldxIoCgVvcmRlchgBIAEoCzIULnNob3Aub3JkZXIudjEuT3JkZXJCA+BBAxItCgVsaW5lcxgCIAMoCzIZLnNob3Aub3JkZXIudjEuQ2hhbmdlTGluZUID4EEDEi8KDHJlZnVuZF90b3RhbBgDIAEoCzIULnNob3AubW9uZXkudjEuTW9uZXlCA+BBAxItCgpjb3N0X3RvdGFsGAQgASgLMhQuc2hvcC5tb25leS52MS5Nb25leUID4EEDEjEKDmRpZmZlcmVuY2VfZHVlGAUgASgLMhQuc2hvcC5tb25leS52MS5Nb25leUID4EEDIoACChhDcmVhdGVPcmRlckNoYW5nZVJlcXVlc3QSFwoKcmVxdWVzdF9pZBgBIAEoCUID4EECEhUKCG9yZGVyX2lkGAIgASgJQgPgQQISIgoQZXhwZWN0ZWRfdmVyc2lvbhgDIAEoA0ID4EEBSACIAQESMQoEdHlwZRgEIAEoDjIeLnNob3Aub3JkZXIudjEuT3JkZXJDaGFuZ2VUeXBlQgPgQQISNQoHYWN0aW9ucxgFIAMoCzIbLnNob3Aub3JkZXIudjEuQ2hhbmdlQWN0aW9uQgfgQQKguxgyEhEKBG5vdGUYBiABKAlCA+BBAUITChFfZXhwZWN0ZWRfdmVyc2lvbiJ2ChlDcmVhdGVPcmRlckNoYW5nZVJlc3BvbnNlEioKBmNoYW5nZRgBIAEoCzIaLnNob3Aub3JkZXIudjEuT3JkZXJDaGFuZ2USLQoHcHJldmlldxgCIAEoCzIcLnNob3Aub3JkZXIudjEuQ2hhbmdlUHJldmlldyJ3CgtDaGFuZ2VEcmFmdBIxCgR0eXBlGAEgASgOMh4uc2hvcC5vcmRlci52MS5PcmRlckNoYW5nZVR5cGVCA+BBAhI1CgdhY3Rpb25zGAIgAygLMhsuc2hvcC5vcmRlci52MS5DaGFuZ2VBY3Rpb25CB+BBAqC7GDIifgoZUHJldmlld09yZGVyQ2hhbmdlUmVxdWVzdBIVCghvcmRlcl9pZBgBIAEoCUID4EECEhMKCWNoYW5nZV9pZBgCIAEoCUgAEisKBWRyYWZ0GAMgASgLMhouc2hvcC5vcmRlci52MS5DaGFuZ2VEcmFmdEgAQggKBmNoYW5nZSJLChpQcmV2aWV3T3JkZXJDaGFuZ2VSZXNwb25zZRItCgdwcmV2aWV3GAEgASgLMhwuc2hvcC5vcmRlci52MS5DaGFuZ2VQcmV2aWV3ImsKGUNvbmZpcm1PcmRlckNoYW5nZVJlcXVlc3QSFwoKcmVxdWVzdF9pZBgBIAEoCUID4EECEhYKCWNoYW5nZV9pZBgCIAEoCUID4EECEh0KEGV4cGVjdGVkX3ZlcnNpb24YAyABKANCA+BBAiJtChpDb25maXJtT3JkZXJDaGFuZ2VSZXNwb25zZRIqCgZjaGFuZ2UYASABKAsyGi5zaG9wLm9yZGVyLnYxLk9yZGVyQ2hhbmdlEiMKBW9yZGVyGAIgASgLMhQuc2hvcC5vcmRlci52MS5PcmRlciJhChlEZWNsaW5lT3JkZXJDaGFuZ2VSZXF1ZXN0EhcKCnJlcXVlc3RfaWQYASABKAlCA+BBAhIWCgljaGFuZ2VfaWQYAiABKAlCA+BBAhITCgZyZWFzb24YAyABKAlCA+BBAiJIChpEZWNsaW5lT3JkZXJDaGFuZ2VSZXNwb25zZRIqCgZjaGFuZ2UYASABKAsyGi5zaG9wLm9yZGVyLnYxLk9yZGVyQ2hhbmdlImAKGENhbmNlbE9yZGVyQ2hhbmdlUmVxdWVzdBIXCgpyZXF1ZXN0X2lkGAEgASgJQgPgQQISFgoJY2hhbmdlX2lkGAIgASgJQgPgQQISEwoGcmVhc29uGAMgASgJQgPgQQEiRwoZQ2FuY2VsT3JkZXJDaGFuZ2VSZXNwb25zZRIqCgZjaGFuZ2UYASABKAsyGi5zaG9wLm9yZGVyLnYxLk9yZGVyQ2hhbmdlIpYBChRSZWNlaXZlUmV0dXJuUmVxdWVzdBIXCgpyZXF1ZXN0X2lkGAEgASgJQgPgQQISFgoJY2hhbmdlX2lkGAIgASgJQgPgQQISGAoLbG9jYXRpb25faWQYAyABKAlCA+BBAhIzCgVsaW5lcxgEIAMoCzIbLnNob3Aub3JkZXIudjEuUmVjZWl2ZWRMaW5lQgfgQQKguxgyImgKFVJlY2VpdmVSZXR1cm5SZXNwb25zZRIqCgZjaGFuZ2UYASABKAsyGi5zaG9wLm9yZGVyLnYxLk9yZGVyQ2hhbmdlEiMKBW9yZGVyGAIgASgLMhQuc2hvcC5vcmRlci52MS5PcmRlciIvChVHZXRPcmRlckNoYW5nZVJlcXVlc3QSFgoJY2hhbmdlX2lkGAEgASgJQgPgQQIiRAoWR2V0T3JkZXJDaGFuZ2VSZXNwb25zZRIqCgZjaGFuZ2UYASABKAsyGi5zaG9wLm9yZGVyLnYxLk9yZGVyQ2hhbmdlIp4BChdMaXN0T3JkZXJDaGFuZ2VzUmVxdWVzdBIVCghvcmRlcl9pZBgBIAEoCUID4EEBEjsKCHN0YXR1c2VzGAIgAygOMiAuc2hvcC5vcmRlci52MS5PcmRlckNoYW5nZVN0YXR1c0IH4EEBoLsYBRIWCglwYWdlX3NpemUYAyABKAVCA+BBARIXCgpwYWdlX3Rva2VuGAQgASgJQgPgQQEiYAoYTGlzdE9yZGVyQ2hhbmdlc1Jlc3BvbnNlEisKB2NoYW5nZXMYASADKAsyGi5zaG9wLm9yZGVyLnYxLk9yZGVyQ2hhbmdlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSqrAQoPT3JkZXJDaGFuZ2VUeXBlEiEKHU9SREVSX0NIQU5HRV9UWVBFX1VOU1BFQ0lGSUVEEAASGgoWT1JERVJfQ0hBTkdFX1RZUEVfRURJVBABEhwKGE9SREVSX0NIQU5HRV9UWVBFX1JFVFVSThACEh4KGk9SREVSX0NIQU5HRV9UWVBFX0VYQ0hBTkdFEAMSGwoXT1JERVJfQ0hBTkdFX1RZUEVfQ0xBSU0QBCrjAQoRT3JkZXJDaGFuZ2VTdGF0dXMSIwofT1JERVJfQ0hBTkdFX1NUQVRVU19VTlNQRUNJRklFRBAAEh8KG09SREVSX0NIQU5HRV9TVEFUVVNfUEVORElORxABEiEKHU9SREVSX0NIQU5HRV9TVEFUVVNfUkVRVUVTVEVEEAISIQodT1JERVJfQ0hBTkdFX1NUQVRVU19DT05GSVJNRUQQAxIgChxPUkRFUl9DSEFOR0VfU1RBVFVTX0RFQ0xJTkVEEAQSIAocT1JERVJfQ0hBTkdFX1NUQVRVU19DQU5DRUxFRBAFKsIBCgxSZXR1cm5TdGF0dXMSHQoZUkVUVVJOX1NUQVRVU19VTlNQRUNJRklFRBAAEhsKF1JFVFVSTl9TVEFUVVNfUkVRVUVTVEVEEAESIgoeUkVUVVJOX1NUQVRVU19BV0FJVElOR19SRUNFSVBUEAISGgoWUkVUVVJOX1NUQVRVU19SRUNFSVZFRBADEhoKFlJFVFVSTl9TVEFUVVNfREVDTElORUQQBBIaChZSRVRVUk5fU1RBVFVTX0NBTkNFTEVEEAUq5wEKDFJldHVyblJlYXNvbhIdChlSRVRVUk5fUkVBU09OX1VOU1BFQ0lGSUVEEAASIgoeUkVUVVJOX1JFQVNPTl9OT19MT05HRVJfTkVFREVEEAESHAoYUkVUVVJOX1JFQVNPTl9XUk9OR19TSVpFEAISIgoeUkVUVVJOX1JFQVNPTl9OT1RfQVNfREVTQ1JJQkVEEAMSGQoVUkVUVVJOX1JFQVNPTl9EQU1BR0VEEAQSHgoaUkVUVVJOX1JFQVNPTl9BUlJJVkVEX0xBVEUQBRIXChNSRVRVUk5fUkVBU09OX09USEVSEAYqfgoLQ2xhaW1SZWFzb24SHAoYQ0xBSU1fUkVBU09OX1VOU1BFQ0lGSUVEEAASGAoUQ0xBSU1fUkVBU09OX01JU1NJTkcQARIbChdDTEFJTV9SRUFTT05fV1JPTkdfSVRFTRACEhoKFkNMQUlNX1JFQVNPTl9ERUZFQ1RJVkUQAzLFBgoST3JkZXJDaGFuZ2VTZXJ2aWNlEmYKEUNyZWF0ZU9yZGVyQ2hhbmdlEicuc2hvcC5vcmRlci52MS5DcmVhdGVPcmRlckNoYW5nZVJlcXVlc3QaKC5zaG9wLm9yZGVyLnYxLkNyZWF0ZU9yZGVyQ2hhbmdlUmVzcG9uc2USaQoSUHJldmlld09yZGVyQ2hhbmdlEiguc2hvcC5vcmRlci52MS5QcmV2aWV3T3JkZXJDaGFuZ2VSZXF1ZXN0Gikuc2hvcC5vcmRlci52MS5QcmV2aWV3T3JkZXJDaGFuZ2VSZXNwb25zZRJpChJDb25maXJtT3JkZXJDaGFuZ2USKC5zaG9wLm9yZGVyLnYxLkNvbmZpcm1PcmRlckNoYW5nZVJlcXVlc3QaKS5zaG9wLm9yZGVyLnYxLkNvbmZpcm1PcmRlckNoYW5nZVJlc3BvbnNlEmkKEkRlY2xpbmVPcmRlckNoYW5nZRIoLnNob3Aub3JkZXIudjEuRGVjbGluZU9yZGVyQ2hhbmdlUmVxdWVzdBopLnNob3Aub3JkZXIudjEuRGVjbGluZU9yZGVyQ2hhbmdlUmVzcG9uc2USZgoRQ2FuY2VsT3JkZXJDaGFuZ2USJy5zaG9wLm9yZGVyLnYxLkNhbmNlbE9yZGVyQ2hhbmdlUmVxdWVzdBooLnNob3Aub3JkZXIudjEuQ2FuY2VsT3JkZXJDaGFuZ2VSZXNwb25zZRJaCg1SZWNlaXZlUmV0dXJuEiMuc2hvcC5vcmRlci52MS5SZWNlaXZlUmV0dXJuUmVxdWVzdBokLnNob3Aub3JkZXIudjEuUmVjZWl2ZVJldHVyblJlc3BvbnNlEl0KDkdldE9yZGVyQ2hhbmdlEiQuc2hvcC5vcmRlci52MS5HZXRPcmRlckNoYW5nZVJlcXVlc3QaJS5zaG9wLm9yZGVyLnYxLkdldE9yZGVyQ2hhbmdlUmVzcG9uc2USYwoQTGlzdE9yZGVyQ2hhbmdlcxImLnNob3Aub3JkZXIudjEuTGlzdE9yZGVyQ2hhbmdlc1JlcXVlc3QaJy5zaG9wLm9yZGVyLnYxLkxpc3RPcmRlckNoYW5nZXNSZXNwb25zZWIGcHJvdG8z", [file_google_api_field_behavior, file_google_protobuf_timestamp, file_shop_api_v1_limits, file_shop_money_v1_money, file_shop_order_v1_order]);
 
 /**
  * Some units of an item sent back.
@@ -132,6 +132,65 @@ export const ClaimItemActionSchema: GenMessage<ClaimItemAction> = /*@__PURE__*/
   messageDesc(file_shop_order_v1_changes, 2);
 
 /**
+ * A new item sent out by an exchange, priced from the catalog when the change is made, shipped
+ * free and taxed on its own (the order's other lines keep their tax).
+ *
+ * @generated from message shop.order.v1.AddItemAction
+ */
+export type AddItemAction = Message<"shop.order.v1.AddItemAction"> & {
+  /**
+   * @generated from field: string product_id = 1;
+   */
+  productId: string;
+
+  /**
+   * Required for products sold by variant.
+   *
+   * @generated from field: string variant_id = 2;
+   */
+  variantId: string;
+
+  /**
+   * @generated from field: int32 quantity = 3;
+   */
+  quantity: number;
+
+  /**
+   * The order item it becomes once confirmed.
+   *
+   * @generated from field: string item_id = 4;
+   */
+  itemId: string;
+
+  /**
+   * @generated from field: shop.money.v1.Money unit_price = 5;
+   */
+  unitPrice?: Money | undefined;
+
+  /**
+   * @generated from field: string name = 6;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string sku = 7;
+   */
+  sku: string;
+
+  /**
+   * @generated from field: string seller_id = 8;
+   */
+  sellerId: string;
+};
+
+/**
+ * Describes the message shop.order.v1.AddItemAction.
+ * Use `create(AddItemActionSchema)` to create a new message.
+ */
+export const AddItemActionSchema: GenMessage<AddItemAction> = /*@__PURE__*/
+  messageDesc(file_shop_order_v1_changes, 3);
+
+/**
  * @generated from message shop.order.v1.ChangeAction
  */
 export type ChangeAction = Message<"shop.order.v1.ChangeAction"> & {
@@ -158,6 +217,14 @@ export type ChangeAction = Message<"shop.order.v1.ChangeAction"> & {
      */
     value: EditItemAction;
     case: "editItem";
+  } | {
+    /**
+     * Only in EXCHANGE changes, beside their return_item actions.
+     *
+     * @generated from field: shop.order.v1.AddItemAction add_item = 4;
+     */
+    value: AddItemAction;
+    case: "addItem";
   } | { case: undefined; value?: undefined };
 };
 
@@ -166,7 +233,7 @@ export type ChangeAction = Message<"shop.order.v1.ChangeAction"> & {
  * Use `create(ChangeActionSchema)` to create a new message.
  */
 export const ChangeActionSchema: GenMessage<ChangeAction> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 3);
+  messageDesc(file_shop_order_v1_changes, 4);
 
 /**
  * What one action refunds (negative) or costs (positive), with the tax within it.
@@ -207,7 +274,7 @@ export type ChangeLine = Message<"shop.order.v1.ChangeLine"> & {
  * Use `create(ChangeLineSchema)` to create a new message.
  */
 export const ChangeLineSchema: GenMessage<ChangeLine> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 4);
+  messageDesc(file_shop_order_v1_changes, 5);
 
 /**
  * Units of one item as a return arrived.
@@ -240,7 +307,7 @@ export type ReceivedLine = Message<"shop.order.v1.ReceivedLine"> & {
  * Use `create(ReceivedLineSchema)` to create a new message.
  */
 export const ReceivedLineSchema: GenMessage<ReceivedLine> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 5);
+  messageDesc(file_shop_order_v1_changes, 6);
 
 /**
  * @generated from message shop.order.v1.OrderChange
@@ -344,7 +411,7 @@ export type OrderChange = Message<"shop.order.v1.OrderChange"> & {
  * Use `create(OrderChangeSchema)` to create a new message.
  */
 export const OrderChangeSchema: GenMessage<OrderChange> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 6);
+  messageDesc(file_shop_order_v1_changes, 7);
 
 /**
  * @generated from message shop.order.v1.ChangePreview
@@ -389,7 +456,7 @@ export type ChangePreview = Message<"shop.order.v1.ChangePreview"> & {
  * Use `create(ChangePreviewSchema)` to create a new message.
  */
 export const ChangePreviewSchema: GenMessage<ChangePreview> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 7);
+  messageDesc(file_shop_order_v1_changes, 8);
 
 /**
  * @generated from message shop.order.v1.CreateOrderChangeRequest
@@ -435,7 +502,7 @@ export type CreateOrderChangeRequest = Message<"shop.order.v1.CreateOrderChangeR
  * Use `create(CreateOrderChangeRequestSchema)` to create a new message.
  */
 export const CreateOrderChangeRequestSchema: GenMessage<CreateOrderChangeRequest> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 8);
+  messageDesc(file_shop_order_v1_changes, 9);
 
 /**
  * @generated from message shop.order.v1.CreateOrderChangeResponse
@@ -457,7 +524,7 @@ export type CreateOrderChangeResponse = Message<"shop.order.v1.CreateOrderChange
  * Use `create(CreateOrderChangeResponseSchema)` to create a new message.
  */
 export const CreateOrderChangeResponseSchema: GenMessage<CreateOrderChangeResponse> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 9);
+  messageDesc(file_shop_order_v1_changes, 10);
 
 /**
  * @generated from message shop.order.v1.ChangeDraft
@@ -481,7 +548,7 @@ export type ChangeDraft = Message<"shop.order.v1.ChangeDraft"> & {
  * Use `create(ChangeDraftSchema)` to create a new message.
  */
 export const ChangeDraftSchema: GenMessage<ChangeDraft> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 10);
+  messageDesc(file_shop_order_v1_changes, 11);
 
 /**
  * @generated from message shop.order.v1.PreviewOrderChangeRequest
@@ -519,7 +586,7 @@ export type PreviewOrderChangeRequest = Message<"shop.order.v1.PreviewOrderChang
  * Use `create(PreviewOrderChangeRequestSchema)` to create a new message.
  */
 export const PreviewOrderChangeRequestSchema: GenMessage<PreviewOrderChangeRequest> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 11);
+  messageDesc(file_shop_order_v1_changes, 12);
 
 /**
  * @generated from message shop.order.v1.PreviewOrderChangeResponse
@@ -536,7 +603,7 @@ export type PreviewOrderChangeResponse = Message<"shop.order.v1.PreviewOrderChan
  * Use `create(PreviewOrderChangeResponseSchema)` to create a new message.
  */
 export const PreviewOrderChangeResponseSchema: GenMessage<PreviewOrderChangeResponse> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 12);
+  messageDesc(file_shop_order_v1_changes, 13);
 
 /**
  * @generated from message shop.order.v1.ConfirmOrderChangeRequest
@@ -565,7 +632,7 @@ export type ConfirmOrderChangeRequest = Message<"shop.order.v1.ConfirmOrderChang
  * Use `create(ConfirmOrderChangeRequestSchema)` to create a new message.
  */
 export const ConfirmOrderChangeRequestSchema: GenMessage<ConfirmOrderChangeRequest> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 13);
+  messageDesc(file_shop_order_v1_changes, 14);
 
 /**
  * @generated from message shop.order.v1.ConfirmOrderChangeResponse
@@ -587,7 +654,7 @@ export type ConfirmOrderChangeResponse = Message<"shop.order.v1.ConfirmOrderChan
  * Use `create(ConfirmOrderChangeResponseSchema)` to create a new message.
  */
 export const ConfirmOrderChangeResponseSchema: GenMessage<ConfirmOrderChangeResponse> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 14);
+  messageDesc(file_shop_order_v1_changes, 15);
 
 /**
  * @generated from message shop.order.v1.DeclineOrderChangeRequest
@@ -616,7 +683,7 @@ export type DeclineOrderChangeRequest = Message<"shop.order.v1.DeclineOrderChang
  * Use `create(DeclineOrderChangeRequestSchema)` to create a new message.
  */
 export const DeclineOrderChangeRequestSchema: GenMessage<DeclineOrderChangeRequest> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 15);
+  messageDesc(file_shop_order_v1_changes, 16);
 
 /**
  * @generated from message shop.order.v1.DeclineOrderChangeResponse
@@ -633,7 +700,7 @@ export type DeclineOrderChangeResponse = Message<"shop.order.v1.DeclineOrderChan
  * Use `create(DeclineOrderChangeResponseSchema)` to create a new message.
  */
 export const DeclineOrderChangeResponseSchema: GenMessage<DeclineOrderChangeResponse> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 16);
+  messageDesc(file_shop_order_v1_changes, 17);
 
 /**
  * @generated from message shop.order.v1.CancelOrderChangeRequest
@@ -660,7 +727,7 @@ export type CancelOrderChangeRequest = Message<"shop.order.v1.CancelOrderChangeR
  * Use `create(CancelOrderChangeRequestSchema)` to create a new message.
  */
 export const CancelOrderChangeRequestSchema: GenMessage<CancelOrderChangeRequest> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 17);
+  messageDesc(file_shop_order_v1_changes, 18);
 
 /**
  * @generated from message shop.order.v1.CancelOrderChangeResponse
@@ -677,7 +744,7 @@ export type CancelOrderChangeResponse = Message<"shop.order.v1.CancelOrderChange
  * Use `create(CancelOrderChangeResponseSchema)` to create a new message.
  */
 export const CancelOrderChangeResponseSchema: GenMessage<CancelOrderChangeResponse> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 18);
+  messageDesc(file_shop_order_v1_changes, 19);
 
 /**
  * @generated from message shop.order.v1.ReceiveReturnRequest
@@ -714,7 +781,7 @@ export type ReceiveReturnRequest = Message<"shop.order.v1.ReceiveReturnRequest">
  * Use `create(ReceiveReturnRequestSchema)` to create a new message.
  */
 export const ReceiveReturnRequestSchema: GenMessage<ReceiveReturnRequest> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 19);
+  messageDesc(file_shop_order_v1_changes, 20);
 
 /**
  * @generated from message shop.order.v1.ReceiveReturnResponse
@@ -736,7 +803,7 @@ export type ReceiveReturnResponse = Message<"shop.order.v1.ReceiveReturnResponse
  * Use `create(ReceiveReturnResponseSchema)` to create a new message.
  */
 export const ReceiveReturnResponseSchema: GenMessage<ReceiveReturnResponse> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 20);
+  messageDesc(file_shop_order_v1_changes, 21);
 
 /**
  * @generated from message shop.order.v1.GetOrderChangeRequest
@@ -753,7 +820,7 @@ export type GetOrderChangeRequest = Message<"shop.order.v1.GetOrderChangeRequest
  * Use `create(GetOrderChangeRequestSchema)` to create a new message.
  */
 export const GetOrderChangeRequestSchema: GenMessage<GetOrderChangeRequest> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 21);
+  messageDesc(file_shop_order_v1_changes, 22);
 
 /**
  * @generated from message shop.order.v1.GetOrderChangeResponse
@@ -770,7 +837,7 @@ export type GetOrderChangeResponse = Message<"shop.order.v1.GetOrderChangeRespon
  * Use `create(GetOrderChangeResponseSchema)` to create a new message.
  */
 export const GetOrderChangeResponseSchema: GenMessage<GetOrderChangeResponse> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 22);
+  messageDesc(file_shop_order_v1_changes, 23);
 
 /**
  * @generated from message shop.order.v1.ListOrderChangesRequest
@@ -808,7 +875,7 @@ export type ListOrderChangesRequest = Message<"shop.order.v1.ListOrderChangesReq
  * Use `create(ListOrderChangesRequestSchema)` to create a new message.
  */
 export const ListOrderChangesRequestSchema: GenMessage<ListOrderChangesRequest> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 23);
+  messageDesc(file_shop_order_v1_changes, 24);
 
 /**
  * @generated from message shop.order.v1.ListOrderChangesResponse
@@ -830,7 +897,7 @@ export type ListOrderChangesResponse = Message<"shop.order.v1.ListOrderChangesRe
  * Use `create(ListOrderChangesResponseSchema)` to create a new message.
  */
 export const ListOrderChangesResponseSchema: GenMessage<ListOrderChangesResponse> = /*@__PURE__*/
-  messageDesc(file_shop_order_v1_changes, 24);
+  messageDesc(file_shop_order_v1_changes, 25);
 
 /**
  * @generated from enum shop.order.v1.OrderChangeType
@@ -855,6 +922,15 @@ export enum OrderChangeType {
    * @generated from enum value: ORDER_CHANGE_TYPE_RETURN = 2;
    */
   RETURN = 2,
+
+  /**
+   * Shipped units coming back (return_item) for new items sent out (add_item): the customer pays
+   * the difference when the new items cost more (authorized before they ship), and gets it back
+   * once when they cost less (when the goods arrive, or at confirmation with RETURN_REFUND_ON=request).
+   *
+   * @generated from enum value: ORDER_CHANGE_TYPE_EXCHANGE = 3;
+   */
+  EXCHANGE = 3,
 
   /**
    * Units missing, wrong or defective: refunded, without a return.
@@ -1040,7 +1116,7 @@ export const ClaimReasonSchema: GenEnum<ClaimReason> = /*@__PURE__*/
   enumDesc(file_shop_order_v1_changes, 4);
 
 /**
- * Changes to an order after it was placed, as one kind of object: returns and claims. A change holds ordered actions and the order version it was made
+ * Changes to an order after it was placed, as one kind of object: returns, exchanges and claims. A change holds ordered actions and the order version it was made
  * against; an order has at most one open change (PENDING or REQUESTED) at a time. Preview shows
  * the order as if a change were applied, saving nothing; Confirm applies it at the order version
  * the confirmer saw, in one transaction with its ledger rows, stock and events. Every change call
@@ -1051,7 +1127,8 @@ export const ClaimReasonSchema: GenEnum<ClaimReason> = /*@__PURE__*/
 export const OrderChangeService: GenService<{
   /**
    * A new change of the order. Staff make changes of every type (PENDING until confirmed); a
-   * customer asks for a RETURN of its own order's shipped units (REQUESTED at once).
+   * customer asks for a RETURN or an EXCHANGE of its own order's shipped units (REQUESTED at
+   * once). An exchange's new items are priced from the catalog now, and keep that price.
    *
    * @generated from rpc shop.order.v1.OrderChangeService.CreateOrderChange
    */
@@ -1104,8 +1181,9 @@ export const OrderChangeService: GenService<{
     output: typeof CancelOrderChangeResponseSchema;
   },
   /**
-   * Records a confirmed return's units as they arrived: good units go back to stock at the
-   * location named, damaged ones are written off; the refund follows (on receipt, by setting).
+   * Records a confirmed return's (or exchange's) units as they arrived: good units go back to
+   * stock at the location named, damaged ones are written off; the refund follows (on receipt, by
+   * setting). An exchange's units that never arrive are charged again.
    *
    * @generated from rpc shop.order.v1.OrderChangeService.ReceiveReturn
    */
