@@ -304,3 +304,48 @@ describe("what a change's refusals say, and what it keeps", () => {
 function claim1(): ChangeAction {
   return claim("i-1");
 }
+
+describe("an exchange", () => {
+  const add = (productId: string, itemId = `new-${productId}`, variantId = ""): ChangeAction => ({
+    kind: "ADD_ITEM",
+    itemId,
+    productId,
+    variantId,
+    quantity: 1,
+    unitPriceMinor: "5900",
+    sku: "S",
+    name: "N",
+    imageUrl: "",
+    sellerId: "seller-north",
+    variantAttributes: {},
+  });
+
+  it("when it takes back and sends out, then it is a return too: its return is REQUESTED, and only its returned units are received", () => {
+    const change = OrderChange.create(newChange({ type: "EXCHANGE", actions: [back("i-1", 2), add("p-9")] }), by);
+    expect(change.view).toMatchObject({ type: "EXCHANGE", status: "REQUESTED", returnStatus: "REQUESTED" });
+    change.confirm([], later);
+    expect(fields(caught(() => change.checkReceipt([{ itemId: "new-p-9", good: 1, damaged: 0 }])))).toEqual(["lines[0].item_id"]);
+    change.receive([{ itemId: "i-1", good: 2, damaged: 0 }], "north-east", undefined, later);
+    expect(change.view.returnStatus).toBe("RECEIVED");
+  });
+
+  it("when it only takes back, only sends out, or sends one product twice, then INVALID_ARGUMENT says which", () => {
+    const exchange = (actions: ChangeAction[]) => caught(() => OrderChange.create(newChange({ type: "EXCHANGE", actions }), by));
+    const only = exchange([back("i-1")]) as InvalidArgumentError;
+    expect(only.violations).toEqual([
+      { field: "actions", description: "an exchange takes back at least one item (return_item) and sends one (add_item)" },
+    ]);
+    expect(fields(exchange([add("p-9")]))).toEqual(["actions"]);
+    expect(fields(exchange([back("i-1"), add("p-9", "a"), add("p-9", "b")]))).toEqual(["actions[2].add_item.product_id"]);
+    expect(() =>
+      OrderChange.create(newChange({ type: "EXCHANGE", actions: [back("i-1"), add("p-9", "a", "v-1"), add("p-9", "b", "v-2")] }), by),
+    ).not.toThrow();
+    expect(fields(caught(() => OrderChange.create(newChange({ actions: [back("i-1"), add("p-9")] }), by)))).toEqual(["actions[1]"]);
+  });
+
+  it("when its new items are not priced yet, then it is not made at all", () => {
+    expect(() => OrderChange.create(newChange({ type: "EXCHANGE", actions: [back("i-1"), add("p-9", "")] }), by)).toThrow(
+      "new items are priced first",
+    );
+  });
+});

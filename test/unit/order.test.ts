@@ -1,5 +1,7 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { money } from "../../src/money/money.js";
+import { unitsRefund } from "../../src/money/refunds.js";
 import type { PricingPolicy } from "../../src/money/totals.js";
 import {
   MAX_ITEMS,
@@ -1035,5 +1037,132 @@ describe("edits of a paid order", () => {
       ["tx-2", "1080"],
     ]);
     expect(order.takeEvents().events.map((event) => event.type)).toEqual(["OrderItemsChanged", "PaymentCaptured", "AuthorizationAdjusted"]);
+  });
+});
+
+const caught = (act: () => unknown) => {
+  try {
+    act();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("did not throw");
+};
+
+describe("exchanges", () => {
+  /** Delivered and captured: 2 of item-1 and 1 of item-2 at 10.00, 38.39 with tax and shipping; a unit with its tax 10.80. */
+  const delivered = () => {
+    const order = orderIn("DELIVERED", captured);
+    const view = order.view;
+    return Order.restore({ ...view, items: view.items.map((line) => ({ ...line, status: "DELIVERED", shippedQuantity: line.quantity })) });
+  };
+
+  it("when one unit comes back for a dearer line, then it is credited, the new line is taxed on its own, and the difference is due", () => {
+    const order = delivered();
+    const taxes = order.view.items.map((line) => line.taxMinor);
+    const { credit, added } = order.exchange([{ itemId: "item-1", quantity: 1 }], [item(3, 1, 1500n)], pricing);
+    expect(credit).toMatchObject({ creditMinor: 1080n, lines: [{ itemId: "item-1", quantity: 1, amountMinor: 1080n, taxMinor: 80n }] });
+    expect(added).toEqual([{ itemId: "item-3", quantity: 1, amountMinor: 1620n, taxMinor: 120n }]);
+    const view = order.view;
+    expect(view.items.slice(0, 2).map((line) => line.taxMinor)).toEqual(taxes);
+    expect(view.items[2]).toMatchObject({ status: "PENDING", taxMinor: 120n, position: 2 });
+    expect(view).toMatchObject({
+      subtotalMinor: 4500n,
+      taxMinor: 360n,
+      shippingMinor: 599n,
+      totalMinor: 3839n + 1620n,
+      creditedMinor: 1080n,
+    });
+    expect(order.amountDue).toEqual(money("USD", 540n));
+    expect(order.settleBalance("nothing over", later)).toEqual([]);
+    expect(order.takeEvents().events.map((event) => event.type)).toEqual(["OrderItemCreated", "OrderItemsChanged"]);
+  });
+
+  it("when the new line costs less, then the difference is refunded once as BALANCE", () => {
+    const order = delivered();
+    order.exchange([{ itemId: "item-2", quantity: 1 }], [item(3, 1, 500n)], pricing);
+    expect(order.amountDue).toEqual(money("USD", -540n));
+    const [refund] = order.settleBalance("an exchange cost less", later);
+    expect(refund).toMatchObject({ kind: "refund payment", amount: money("USD", 540n) });
+    expect(order.settleBalance("again", later)).toEqual([]);
+  });
+
+  it("when units of an exchange never arrive, then they are charged again, the last credited first, and can come back again", () => {
+    const order = delivered();
+    order.exchange([{ itemId: "item-1", quantity: 2 }], [item(3, 1, 1000n)], pricing);
+    expect(order.view).toMatchObject({ creditedMinor: 2160n, refundedTaxMinor: 160n });
+    order.chargeBackUnreceived("item-1", 1);
+    expect(order.view).toMatchObject({ creditedMinor: 1080n, refundedTaxMinor: 80n });
+    expect(order.view.items[0]).toMatchObject({ refundedQuantity: 1, refundedMinor: 1080n, returnedQuantity: 1 });
+    order.chargeBackUnreceived("item-1", 5);
+    expect(order.view).toMatchObject({ creditedMinor: 0n, refundedTaxMinor: 0n });
+    expect(order.view.items[0]).toMatchObject({ refundedQuantity: 0, refundedMinor: 0n, returnedQuantity: 0 });
+    expect(() => order.checkReturnable([{ itemId: "item-1", quantity: 2, field: "a" }])).not.toThrow();
+  });
+
+  it("whatever units an exchange credits and then charges back, the credit is exactly the value of the units still credited (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 20 }),
+        fc.bigInt({ min: 1n, max: 99_999n }),
+        fc.integer({ min: 0, max: 2_000 }),
+        fc.nat(),
+        fc.nat(),
+        (quantity, unitPriceMinor, taxRateBps, k, m) => {
+          const policy = { ...pricing, taxRateBps };
+          const placed = Order.place(newOrder([item(1, quantity, unitPriceMinor), item(2, 1, 700n)]), policy, by);
+          const view = placed.view;
+          const order = Order.restore({
+            ...view,
+            status: "DELIVERED",
+            items: view.items.map((line) => ({ ...line, status: "DELIVERED", shippedQuantity: line.quantity })),
+          });
+          const credited = (k % quantity) + 1;
+          const missing = m % (credited + 1);
+          order.exchange([{ itemId: "item-1", quantity: credited }], [item(3, 1, 100n)], policy);
+          order.chargeBackUnreceived("item-1", missing);
+          const line = order.view.items[0]!;
+          const kept = unitsRefund({ ...line, refundedQuantity: 0 }, line.taxMinor, credited - missing);
+          expect(order.view.creditedMinor).toBe(kept.amountMinor);
+          expect(line.refundedMinor).toBe(kept.amountMinor);
+          expect(order.view.refundedTaxMinor).toBe(kept.taxMinor);
+          expect(line.returnedQuantity).toBe(credited - missing);
+        },
+      ),
+    );
+  });
+
+  it("when an exchange adds a line the order holds, too many lines, or units not shipped, then it is refused and nothing changes", () => {
+    const order = delivered();
+    const before = order.view;
+    const twice = caught(() => order.exchange([{ itemId: "item-1", quantity: 1 }], [item(2)], pricing));
+    expect(twice).toBeInstanceOf(InvalidArgumentError);
+    expect((twice as InvalidArgumentError).violations).toEqual([
+      { field: "add_item.product_id", description: '"prod-2" is already in the order' },
+    ]);
+    const many = Array.from({ length: MAX_ITEMS - 1 }, (_, n) => item(n + 3));
+    expect(thrownReason(() => order.exchange([{ itemId: "item-1", quantity: 1 }], many, pricing))).toBe("TOO_MANY_ITEMS");
+    expect(() => order.exchange([{ itemId: "item-1", quantity: 3 }], [item(3)], pricing)).toThrow(InvalidArgumentError);
+    expect(order.view).toEqual(before);
+    expect(thrownReason(() => orderIn("PAID").exchange([{ itemId: "item-1", quantity: 1 }], [item(3)], pricing))).toBe(
+      "ORDER_STATUS_FORBIDS",
+    );
+  });
+
+  it("when an order that shipped holds an exchange's unshipped line, then the difference's authorization waits for it, and is captured as it ships", () => {
+    const shipped = orderIn("SHIPPED", authorized);
+    const order = Order.restore({
+      ...shipped.view,
+      items: shipped.view.items.map((line) => ({ ...line, status: "SHIPPED", shippedQuantity: line.quantity })),
+    });
+    order.exchange([{ itemId: "item-2", quantity: 1 }], [item(3, 1, 1500n)], pricing);
+    const difference = { authorizationId: "auth-2", authorizeKey: "pay:2", amount: order.amountDue };
+    order.paymentAuthorized({ type: "CASH_ON_DELIVERY", display: "" }, difference, later);
+    const first = order.settlePayment(later);
+    expect(first).toEqual([expect.objectContaining({ kind: "capture payment", amount: money("USD", 3839n) })]);
+    const all = new Map(order.view.items.map((line) => [line.id, { shipped: line.quantity, delivered: 0 }]));
+    order.followFulfilment(all, undefined, later);
+    expect(order.settlePayment(later)).toEqual([expect.objectContaining({ kind: "capture payment", amount: money("USD", 540n) })]);
+    expect(order.view).toMatchObject({ capturedMinor: 3839n + 540n, voidedMinor: 0n });
   });
 });
