@@ -39,7 +39,9 @@ function select(name: string, options: readonly [string, string][]): HTMLSelectE
 }
 
 function previewTable(order: Order, preview: ChangePreview): HTMLElement {
-  const name = (itemId: string) => order.items.find((item) => item.id === itemId)?.name ?? shortId(itemId);
+  // An exchange's new item is only in the previewed order.
+  const items = [...order.items, ...(preview.order?.items ?? [])];
+  const name = (itemId: string) => items.find((item) => item.id === itemId)?.name ?? shortId(itemId);
   const rows = preview.lines.map((line) =>
     h(
       "tr",
@@ -66,13 +68,26 @@ function previewTable(order: Order, preview: ChangePreview): HTMLElement {
   );
 }
 
-/** Builds a return or a claim of shipped units, previews it without saving, then makes and confirms it. */
+/** Builds a return, an exchange or a claim of shipped units, previews it without saving, then makes and confirms it. */
 function changeBuilder(state: OrderState, changed: Changed, reload: () => Promise<void>, message: HTMLElement): HTMLElement {
   const previewSlot = h("div", {});
   const type = select("type", [
     [String(OrderChangeType.RETURN), "Return (the goods come back)"],
+    [String(OrderChangeType.EXCHANGE), "Exchange (the goods come back, another item goes out)"],
     [String(OrderChangeType.CLAIM), "Claim (missing, wrong or defective: refunded without a return)"],
   ]);
+  // An exchange's new item: priced from the catalog when previewed and when made.
+  const newProduct = h("input", { name: "new-product", placeholder: "prod-hoodie" });
+  const newVariant = h("input", { name: "new-variant", placeholder: "hoodie-l-navy (if sold by variant)" });
+  const newUnits = h("input", { type: "number", name: "new-units", min: 1, max: 999, value: "1" });
+  const sendOut = h(
+    "fieldset",
+    { hidden: "" },
+    h("legend", {}, "Send instead"),
+    field("New product", newProduct),
+    field("New variant", newVariant),
+    field("New units", newUnits),
+  );
   const returnable = state.order.items.filter((item) => item.shippedQuantity - item.returnedQuantity > 0);
   const rows = returnable.map((item) => {
     const left = item.shippedQuantity - item.returnedQuantity;
@@ -90,9 +105,10 @@ function changeBuilder(state: OrderState, changed: Changed, reload: () => Promis
     }
   };
   type.addEventListener("change", reasons);
+  type.addEventListener("change", () => (sendOut.hidden = type.value !== String(OrderChangeType.EXCHANGE)));
   reasons();
-  const actions = (): ChangeAction[] =>
-    rows
+  const actions = (): ChangeAction[] => [
+    ...rows
       .filter(({ units }) => Number(units.value) > 0)
       .map(({ item, units, reason }) => {
         const value = { itemId: item.id, quantity: Number(units.value), note: "" };
@@ -101,7 +117,18 @@ function changeBuilder(state: OrderState, changed: Changed, reload: () => Promis
             ? { action: { case: "claimItem", value: { ...value, reason: Number(reason.value) } } }
             : { action: { case: "returnItem", value: { ...value, reason: Number(reason.value) } } }
         ) as ChangeAction;
-      });
+      }),
+    ...(type.value === String(OrderChangeType.EXCHANGE)
+      ? [
+          {
+            action: {
+              case: "addItem",
+              value: { productId: newProduct.value.trim(), variantId: newVariant.value.trim(), quantity: Number(newUnits.value) },
+            },
+          } as ChangeAction,
+        ]
+      : []),
+  ];
   const previewButton = h("button", { type: "button", class: "secondary" }, "Preview");
   const confirmButton = h("button", { type: "submit" }, "Make and confirm");
   previewButton.addEventListener("click", () => {
@@ -133,6 +160,7 @@ function changeBuilder(state: OrderState, changed: Changed, reload: () => Promis
           ),
         )
       : [h("p", { class: "muted" }, "Nothing of this order has shipped, or all of it came back already.")]),
+    sendOut,
     h("div", { class: "buttons" }, previewButton, confirmButton),
     previewSlot,
   );
@@ -316,6 +344,8 @@ function actionWords({ action }: ChangeAction, name: (itemId: string) => string)
       return `${action.value.quantity} × ${name(action.value.itemId)} (${words(ClaimReason[action.value.reason])})`;
     case "editItem":
       return `${name(action.value.itemId)}: ${action.value.previousQuantity} → ${action.value.quantity}`;
+    case "addItem":
+      return `sends ${action.value.quantity} × ${action.value.name} at ${money(action.value.unitPrice)}`;
     default:
       return "?";
   }

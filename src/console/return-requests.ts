@@ -32,11 +32,14 @@ export function returnRequestsPage(main: HTMLElement, signal: AbortSignal): void
         "td",
         {},
         change.actions
-          .flatMap(({ action }) =>
-            action.case === "returnItem"
-              ? [`${action.value.quantity} unit(s) of item ${shortId(action.value.itemId)} (${words(ReturnReason[action.value.reason])})`]
-              : [],
-          )
+          .flatMap(({ action }) => {
+            if (action.case === "returnItem")
+              return [
+                `${action.value.quantity} unit(s) of item ${shortId(action.value.itemId)} (${words(ReturnReason[action.value.reason])})`,
+              ];
+            if (action.case === "addItem") return [`for ${action.value.quantity} × ${action.value.name}`];
+            return [];
+          })
           .join("; "),
       ),
       h("td", {}, change.sellerIds.join(", ")),

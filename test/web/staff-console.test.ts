@@ -180,7 +180,7 @@ describe("the staff console in headless Chromium, against the real service", () 
     }
   });
 
-  it("when a customer asks for a return and staff confirm and receive it, then build a claim, preview it and confirm it, the ledger shows each refund", async () => {
+  it("when a customer asks for a return and staff confirm and receive it, then build a claim and an exchange, preview and confirm them, the ledger shows each refund and the difference due", async () => {
     const buyer = `console-rt-${rid().slice(0, 6)}`;
     const order = await place(buyer, [{ productId: "prod-mug", quantity: 3 }]);
     await orders.payOrder({ requestId: rid(), orderId: order.id, paymentMethod: createOrderRequest().paymentMethod });
@@ -219,7 +219,7 @@ describe("the staff console in headless Chromium, against the real service", () 
       await expect.poll(() => panel.locator("table").last().textContent()).toContain("Return");
 
       await panel.getByLabel("Kind").selectOption({ label: "Claim (missing, wrong or defective: refunded without a return)" });
-      await panel.getByLabel("Units").fill("1");
+      await panel.getByLabel("Units", { exact: true }).fill("1");
       await panel.getByLabel("Reason", { exact: true }).selectOption({ label: "Defective" });
       await panel.getByRole("button", { name: "Preview" }).click();
       await expect.poll(() => panel.locator(".preview").textContent()).toContain("The shop refunds $13.50");
@@ -240,6 +240,20 @@ describe("the staff console in headless Chromium, against the real service", () 
       expect(await accessibilityProblems(page)).toEqual([]);
       await panel.locator("table").last().scrollIntoViewIfNeeded();
       await page.screenshot({ path: join(ARTIFACTS, "console-ledger.png"), fullPage: true });
+
+      // The last mug (13.50 paid) for a cap (18.99 + 1.52 tax): the customer pays 7.01 more.
+      await panel.getByLabel("Kind").selectOption({ label: "Exchange (the goods come back, another item goes out)" });
+      await panel.getByLabel("Units", { exact: true }).fill("1");
+      await panel.getByLabel("New product").fill("prod-cap");
+      await panel.getByRole("button", { name: "Preview" }).click();
+      await expect.poll(() => panel.locator(".preview").textContent()).toContain("The customer pays $7.01");
+      expect(await panel.locator(".preview tbody").textContent()).toContain("Canvas cap");
+      expect(await accessibilityProblems(page)).toEqual([]);
+      await panel.locator(".preview").scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(ARTIFACTS, "console-exchange-preview.png"), fullPage: true });
+      await panel.getByRole("button", { name: "Make and confirm" }).click();
+      await expect.poll(() => panel.textContent()).toContain("sends 1 × Canvas cap at $18.99");
+      await expect.poll(() => panel.locator("dl.facts").textContent()).toContain("Due (to pay)$7.01");
     } finally {
       await page.close();
     }
