@@ -121,7 +121,7 @@ export async function createChange(
   if (actor.customer)
     checkReturnWindow(order.view, takenBack(command.actions), await context.fulfilment(), context.by.at, context.deps.returns.windowDays);
   const { view } = order;
-  const actions = await priceAdded(command.actions, view.currency, context.deps.catalog, context.signal);
+  const actions = withReplacementIds(await priceAdded(command.actions, view.currency, context.deps.catalog, context.signal));
   const sellerOf = (action: ChangeAction) =>
     action.kind === "ADD_ITEM" ? action.sellerId : view.items.find((item) => item.id === action.itemId)!.sellerId;
   const sellerIds = [...new Set(actions.map(sellerOf))];
@@ -131,6 +131,28 @@ export async function createChange(
   );
   changes.push(change);
   return change;
+}
+
+/** A claim's replacements get their order item ids when the claim is made, so its events and preview name them. */
+export function withReplacementIds(actions: readonly ChangeAction[]): ChangeAction[] {
+  return actions.map((action) => (action.kind === "CLAIM_ITEM" && action.replace ? { ...action, replacementItemId: newId() } : action));
+}
+
+type ClaimAction = Extract<ChangeAction, { kind: "CLAIM_ITEM" }>;
+const replaced = (actions: readonly ChangeAction[]) =>
+  actions.filter((action): action is ClaimAction & { replacementItemId: string } => action.kind === "CLAIM_ITEM" && !!action.replace);
+const notReplaced = (actions: readonly ChangeAction[]) => actions.filter((action) => !(action.kind === "CLAIM_ITEM" && action.replace));
+
+/** A claim's replacements as lines: units sent again, at no cost. */
+function replacementLines(change: OrderChange): ChangeLine[] {
+  const { actions } = change.view;
+  return replaced(actions).map((action) => ({
+    action: actions.indexOf(action),
+    itemId: action.replacementItemId,
+    quantity: action.quantity,
+    amountMinor: "0",
+    taxMinor: "0",
+  }));
 }
 
 /** The change of this order with this id, if the actor may act on it: another seller's is NOT_FOUND, one with other sellers' items too is PERMISSION_DENIED. */
@@ -184,17 +206,27 @@ export async function confirmChange(
   }
   order.takeBack(actions);
   let lines: ChangeLine[] = [];
-  if (type === "CLAIM" || context.deps.returns.refundOn === "request") {
+  const refunded = notReplaced(actions);
+  if ((type === "CLAIM" || context.deps.returns.refundOn === "request") && refunded.length) {
     const cause = type === "CLAIM" ? "CLAIM" : "RETURN";
-    const refunded = order.refundUnits(
-      actions,
+    const refund = order.refundUnits(
+      refunded,
       { cause, reason: note || type.toLowerCase(), idempotencyKey: refundKey(order.id, change.id) },
       context.by,
     );
-    await context.run(refunded.effects);
-    lines = linesOf(change, refunded.plan);
+    await context.run(refund.effects);
+    lines = linesOf(change, refund.plan);
   }
-  change.confirm(lines, context.by);
+  const replacements = replaced(actions);
+  if (replacements.length) {
+    order.replace(replacements);
+    await sendOut(
+      order,
+      replacements.map((action) => action.replacementItemId),
+      context,
+    );
+  }
+  change.confirm([...lines, ...replacementLines(change)], context.by);
   return change;
 }
 
@@ -348,6 +380,9 @@ export function previewChange(view: OrderView, draft: NewChangeCommand, by: Audi
   }
   copy.takeBack(draft.actions);
   const cause = draft.type === "CLAIM" ? "CLAIM" : "RETURN";
-  const { plan } = copy.refundUnits(draft.actions, { cause, reason: "preview", idempotencyKey: "preview" }, by);
-  return { order: copy.view, lines: linesOf(change, plan), refundMinor: plan.amountMinor, costMinor: 0n };
+  const refunded = notReplaced(draft.actions);
+  const plan = refunded.length ? copy.refundUnits(refunded, { cause, reason: "preview", idempotencyKey: "preview" }, by).plan : undefined;
+  copy.replace(replaced(draft.actions));
+  const lines = [...(plan ? linesOf(change, plan) : []), ...replacementLines(change)];
+  return { order: copy.view, lines, refundMinor: plan?.amountMinor ?? 0n, costMinor: 0n };
 }

@@ -10,7 +10,8 @@ import type { AddItemAction, ChangeAction } from "./domain/change-data.js";
 
 /*
  * What an exchange needs beyond a return: its new items priced when it is made, and, once
- * confirmed, held in stock and planned for fulfilment like a placed order's lines.
+ * confirmed, held in stock and planned for fulfilment like a placed order's lines (a claim's
+ * replacements go out the same way).
  */
 
 /**
@@ -82,7 +83,7 @@ function freshAllocations(allocations: readonly Allocation[], fulfilment: readon
 }
 
 /**
- * The new items of a confirmed exchange, on their way: the order's reservation grows by their
+ * The new items of a confirmed exchange (or a claim's replacements), on their way: the order's reservation grows by their
  * units (Inventory holds them, all or nothing, undone if the change does not commit), and they get
  * fulfilment orders of their own, held AWAITING_PAYMENT while a difference is due.
  */
@@ -91,8 +92,13 @@ export async function sendOut(order: Order, itemIds: readonly string[], context:
   const previous = heldLines(fulfilment);
   const { view } = order;
   const items = view.items.filter((item) => itemIds.includes(item.id));
-  // New items are lines the order did not hold (Order.checkExchangeable), so none is held already.
-  const lines = [...previous, ...items.map(({ productId, variantId, quantity }) => ({ productId, variantId, quantity }))];
+  // A claim's replacement may be of a line still partly held: the held units and the new ones add up.
+  const lines = previous.map((line) => ({ ...line }));
+  for (const item of items) {
+    const held = lines.find((line) => lineKey(line) === lineKey(item));
+    if (held) held.quantity += item.quantity;
+    else lines.push({ productId: item.productId, variantId: item.variantId, quantity: item.quantity });
+  }
   const { allocations } = await context.run([{ kind: "adjust stock", reservationId: view.reservationId, lines, previous }]);
   const fresh = freshAllocations(allocations ?? [], fulfilment);
   fulfilment.push(...planFulfilment({ ...view, items }, fresh, context.by));

@@ -88,6 +88,9 @@ function changeBuilder(state: OrderState, changed: Changed, reload: () => Promis
     field("New variant", newVariant),
     field("New units", newUnits),
   );
+  // A claim made good by sending the same item again, free, instead of a refund.
+  const replace = h("input", { type: "checkbox", name: "replace" });
+  const replacing = h("label", { hidden: "" }, replace, " Send a replacement instead of refunding");
   const returnable = state.order.items.filter((item) => item.shippedQuantity - item.returnedQuantity > 0);
   const rows = returnable.map((item) => {
     const left = item.shippedQuantity - item.returnedQuantity;
@@ -106,6 +109,7 @@ function changeBuilder(state: OrderState, changed: Changed, reload: () => Promis
   };
   type.addEventListener("change", reasons);
   type.addEventListener("change", () => (sendOut.hidden = type.value !== String(OrderChangeType.EXCHANGE)));
+  type.addEventListener("change", () => (replacing.hidden = type.value !== String(OrderChangeType.CLAIM)));
   reasons();
   const actions = (): ChangeAction[] => [
     ...rows
@@ -114,7 +118,7 @@ function changeBuilder(state: OrderState, changed: Changed, reload: () => Promis
         const value = { itemId: item.id, quantity: Number(units.value), note: "" };
         return (
           type.value === String(OrderChangeType.CLAIM)
-            ? { action: { case: "claimItem", value: { ...value, reason: Number(reason.value) } } }
+            ? { action: { case: "claimItem", value: { ...value, reason: Number(reason.value), replace: replace.checked } } }
             : { action: { case: "returnItem", value: { ...value, reason: Number(reason.value) } } }
         ) as ChangeAction;
       }),
@@ -161,6 +165,7 @@ function changeBuilder(state: OrderState, changed: Changed, reload: () => Promis
         )
       : [h("p", { class: "muted" }, "Nothing of this order has shipped, or all of it came back already.")]),
     sendOut,
+    replacing,
     h("div", { class: "buttons" }, previewButton, confirmButton),
     previewSlot,
   );
@@ -341,7 +346,7 @@ function actionWords({ action }: ChangeAction, name: (itemId: string) => string)
     case "returnItem":
       return `${action.value.quantity} × ${name(action.value.itemId)} (${words(ReturnReason[action.value.reason])})`;
     case "claimItem":
-      return `${action.value.quantity} × ${name(action.value.itemId)} (${words(ClaimReason[action.value.reason])})`;
+      return `${action.value.quantity} × ${name(action.value.itemId)} (${words(ClaimReason[action.value.reason])})${action.value.replace ? ", replaced" : ""}`;
     case "editItem":
       return `${name(action.value.itemId)}: ${action.value.previousQuantity} → ${action.value.quantity}`;
     case "addItem":

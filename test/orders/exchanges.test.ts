@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  ClaimReason,
   OrderChangeService,
   OrderChangeStatus,
   OrderChangeType,
@@ -180,6 +181,46 @@ describe("exchanges: shipped units back for new items, the difference paid or re
       ["CAPTURE", 6372n, "UNSPECIFIED"],
       ["REFUND", 540n, "BALANCE"],
     ]);
+  });
+
+  it("when staff make a claim with a replacement, then the same item goes out again free, nothing is refunded, and the total stands", async () => {
+    const order = await s.shippedHoodie("hoodie-m-grey");
+    const medium = order.items[0]!;
+    const before = (await stockAt(s.app.databaseUrl, "prod-hoodie", "hoodie-m-grey"))["north-east"]!;
+    const claim = {
+      action: { case: "claimItem", value: { itemId: medium.id, quantity: 1, reason: ClaimReason.DEFECTIVE, replace: true } },
+    } as ChangeAction;
+    const made = await s.changes.createOrderChange({ requestId: rid(), orderId: order.id, type: OrderChangeType.CLAIM, actions: [claim] });
+    const { replacementItemId } = made.change!.actions[0]!.action.value as { replacementItemId: string };
+    expect(replacementItemId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(made.preview).toMatchObject({ refundTotal: usd(0n), differenceDue: usd(0n) });
+    expect(made.preview!.lines).toMatchObject([{ itemId: replacementItemId, quantity: 1, amount: usd(0n) }]);
+    const expectedVersion = made.preview!.order!.version;
+    const confirmed = await s.changes.confirmOrderChange({ requestId: rid(), changeId: made.change!.id, expectedVersion });
+    expect(confirmed.order).toMatchObject({ status: OrderStatus.SHIPPED, total: usd(5832n) });
+    expect(confirmed.order!.balance).toMatchObject({ refunded: usd(0n), outstanding: usd(0n), due: usd(0n) });
+    expect(confirmed.order!.items.find((item) => item.id === replacementItemId)).toMatchObject({
+      variantId: "hoodie-m-grey",
+      quantity: 1,
+      unitPrice: usd(0n),
+    });
+    expect((await stockAt(s.app.databaseUrl, "prod-hoodie", "hoodie-m-grey"))["north-east"]).toEqual({
+      available: before.available - 1,
+      reserved: before.reserved + 1,
+    });
+    const free = (await s.liveFulfilment(order.id)).filter((fo) => fo.lines.some((line) => line.orderItemId === replacementItemId));
+    expect(free.flatMap((fo) => fo.holds.filter((hold) => !hold.releaseTime))).toEqual([]);
+    const sent = await s.shipItem(order.id, replacementItemId);
+    expect(sent.items.find((item) => item.id === replacementItemId)).toMatchObject({ shippedQuantity: 1 });
+    expect(await s.rows(order.id)).toEqual([
+      ["AUTHORIZATION", 5832n, "UNSPECIFIED"],
+      ["CAPTURE", 5832n, "UNSPECIFIED"],
+    ]);
+    // The claimed unit cannot be claimed again.
+    const again = await failure(
+      s.changes.createOrderChange({ requestId: rid(), orderId: order.id, type: OrderChangeType.CLAIM, actions: [claim] }),
+    );
+    expect(again.code).toBe(Code.InvalidArgument);
   });
 
   it("when an exchange lacks a new item, adds one the order holds, or a customer files a claim, then INVALID_ARGUMENT names the field", async () => {

@@ -1149,6 +1149,21 @@ describe("exchanges", () => {
     );
   });
 
+  it("when claimed units are replaced, then a free copy of the line is added, and the total, tax and balance do not move", () => {
+    const order = delivered();
+    const before = order.view;
+    order.takeBack([{ itemId: "item-1", quantity: 1 }]);
+    order.replace([{ itemId: "item-1", quantity: 1, replacementItemId: "item-9" }]);
+    const copy = order.view.items[2]!;
+    expect(copy).toMatchObject({ id: "item-9", productId: "prod-1", sku: "SKU-1", quantity: 1, unitPriceMinor: 0n, taxMinor: 0n });
+    expect(copy).toMatchObject({ status: "PENDING", shippedQuantity: 0, returnedQuantity: 0, refundedQuantity: 0, position: 2 });
+    expect(order.view).toMatchObject({ totalMinor: before.totalMinor, taxMinor: before.taxMinor, creditedMinor: 0n });
+    expect(order.amountDue).toEqual(money("USD", 0n));
+    expect(thrownReason(() => orderIn("PAID").replace([]))).toBe("ORDER_STATUS_FORBIDS");
+    const many = Array.from({ length: MAX_ITEMS - 2 }, (_, n) => ({ itemId: "item-1", quantity: 1, replacementItemId: `r-${n}` }));
+    expect(thrownReason(() => order.replace(many))).toBe("TOO_MANY_ITEMS");
+  });
+
   it("when an order that shipped holds an exchange's unshipped line, then the difference's authorization waits for it, and is captured as it ships", () => {
     const shipped = orderIn("SHIPPED", authorized);
     const order = Order.restore({

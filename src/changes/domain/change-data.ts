@@ -8,7 +8,16 @@ export type ClaimReason = (typeof CLAIM_REASONS)[number];
 /** One action of a change, in the order given. */
 export type ChangeAction =
   | { kind: "RETURN_ITEM"; itemId: string; quantity: number; reason: ReturnReason; note: string }
-  | { kind: "CLAIM_ITEM"; itemId: string; quantity: number; reason: ClaimReason; note: string }
+  /** `replace`: sent again free of charge (as the order item `replacementItemId`) instead of refunded; absent in older rows. */
+  | {
+      kind: "CLAIM_ITEM";
+      itemId: string;
+      quantity: number;
+      reason: ClaimReason;
+      note: string;
+      replace?: boolean;
+      replacementItemId?: string;
+    }
   /** An item edit (AddOrderItem, UpdateOrderItemQuantity, RemoveOrderItem): units before and after, 0 when added or removed. */
   | { kind: "EDIT_ITEM"; itemId: string; productId: string; variantId: string; previousQuantity: number; quantity: number }
   | AddItemAction;

@@ -60,7 +60,7 @@ export const CHANGE_VISIBILITY: VisibilityTable = {
   },
   "shop.order.v1.EditItemAction": { item_id: ALL, product_id: ALL, variant_id: ALL, previous_quantity: ALL, quantity: ALL },
   "shop.order.v1.ReturnItemAction": { item_id: ALL, quantity: ALL, reason: ALL, note: ALL },
-  "shop.order.v1.ClaimItemAction": { item_id: ALL, quantity: ALL, reason: ALL, note: ALL },
+  "shop.order.v1.ClaimItemAction": { item_id: ALL, quantity: ALL, reason: ALL, note: ALL, replace: ALL, replacement_item_id: ALL },
   "shop.order.v1.ChangeLine": { action: NOT_SELLER, item_id: NOT_SELLER, quantity: NOT_SELLER, amount: NOT_SELLER, tax: NOT_SELLER },
   "shop.order.v1.ReceivedLine": { item_id: ALL, good_quantity: ALL, damaged_quantity: ALL },
   "shop.order.v1.ChangePreview": {

@@ -32,7 +32,17 @@ function actionToProto(action: ChangeAction, currency: string): MessageInitShape
     case "RETURN_ITEM":
       return { action: { case: "returnItem", value: { ...action, reason: ReturnReason[action.reason] } } };
     case "CLAIM_ITEM":
-      return { action: { case: "claimItem", value: { ...action, reason: ClaimReason[action.reason] } } };
+      return {
+        action: {
+          case: "claimItem",
+          value: {
+            ...action,
+            reason: ClaimReason[action.reason],
+            replace: action.replace ?? false,
+            replacementItemId: action.replacementItemId ?? "",
+          },
+        },
+      };
     case "EDIT_ITEM":
       return { action: { case: "editItem", value: action } };
     case "ADD_ITEM": {

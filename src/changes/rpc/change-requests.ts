@@ -57,6 +57,8 @@ function actionOf(v: Violations, action: ChangeActionProto, field: string): Chan
       quantity: quantity(v, `${field}.claim_item.quantity`, value.quantity),
       reason: reason!,
       note: v.text(`${field}.claim_item.note`, value.note, NOTE),
+      replace: value.replace,
+      replacementItemId: "",
     };
   }
   if (kind === "addItem") {

@@ -105,7 +105,7 @@ export function changeService(deps: OrderDeps): ScopedImpl<typeof pb.OrderChange
       const order = await findOrder(scope.em, query.orderId, readerOf(scope.principal));
       let draft: useCases.NewChangeCommand;
       if ("draft" in query) {
-        const actions = await priceAdded(query.draft.actions, order.currency, deps.catalog, scope.signal);
+        const actions = useCases.withReplacementIds(await priceAdded(query.draft.actions, order.currency, deps.catalog, scope.signal));
         draft = { ...query.draft, actions };
       } else {
         const change = (await findChanges(scope.em, order.id)).find((candidate) => candidate.id === query.changeId);

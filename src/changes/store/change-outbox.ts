@@ -12,13 +12,18 @@ import type { ChangeEvent, OrderChangeView } from "../domain/order-change.js";
 export function changePayloads(events: readonly ChangeEvent[], change: OrderChangeView, order: OrderView): EventPayload[] {
   const sellerOf = (itemId: string) => order.items.find((item) => item.id === itemId)?.sellerId ?? "";
   const ids = { changeId: change.id, type: OrderChangeType[change.type] };
-  const items = change.actions.map((action) => ({
-    itemId: action.itemId,
-    sellerId: action.kind === "ADD_ITEM" ? action.sellerId : sellerOf(action.itemId),
-    quantity: action.quantity,
-    reason: action.kind === "EDIT_ITEM" || action.kind === "ADD_ITEM" ? "" : action.reason,
-    added: action.kind === "ADD_ITEM",
-  }));
+  const items = change.actions.flatMap((action) => {
+    const item = {
+      itemId: action.itemId,
+      sellerId: action.kind === "ADD_ITEM" ? action.sellerId : sellerOf(action.itemId),
+      quantity: action.quantity,
+      reason: action.kind === "EDIT_ITEM" || action.kind === "ADD_ITEM" ? "" : action.reason,
+      added: action.kind === "ADD_ITEM",
+    };
+    // A claim's replacement goes out as a new item of its own.
+    const replacement = action.kind === "CLAIM_ITEM" && action.replacementItemId;
+    return replacement ? [item, { ...item, itemId: replacement, reason: "", added: true }] : [item];
+  });
   return events.map((event): EventPayload => {
     switch (event.type) {
       case "OrderChangeRequested":

@@ -610,6 +610,32 @@ export class Order {
   }
 
   /**
+   * Claimed units sent again free of charge: each a new line copying the claimed item at no price
+   * and no tax (the order's total and balance do not move), PENDING, to be fulfilled. The claimed
+   * units themselves must have been taken back (`takeBack`), so they cannot be claimed twice.
+   */
+  replace(replacements: readonly { itemId: string; quantity: number; replacementItemId: string }[]): void {
+    this.#require("take back items");
+    if (this.#items.length + replacements.length > MAX_ITEMS) {
+      throw new FailedPreconditionError("TOO_MANY_ITEMS", `an order holds at most ${MAX_ITEMS} items`, [
+        {
+          type: "ORDER_ITEMS",
+          subject: `orders/${this.id}`,
+          description: `${this.#items.length} items, ${replacements.length} more asked`,
+        },
+      ]);
+    }
+    let position = Math.max(...this.#items.map((line) => line.position));
+    for (const { itemId, quantity, replacementItemId } of replacements) {
+      const claimed = this.#item(itemId);
+      const { id: _id, position: _position, unitPriceMinor: _price, ...kept } = claimed;
+      const unitPrice = money(this.#data.currency, 0n);
+      this.#items.push({ ...itemFields({ ...kept, id: replacementItemId, quantity, unitPrice }), position: ++position });
+      this.#events.push({ type: "OrderItemCreated", itemId: replacementItemId });
+    }
+  }
+
+  /**
    * Units an exchange credited that never arrived: the customer's again and charged for again,
    * the last units credited first, so the line's credits still add up to what it was paid.
    */

@@ -1394,7 +1394,7 @@ export type ChangeItem = Message<"shop.order.events.v1.ChangeItem"> & {
   reason: string;
 
   /**
-   * An exchange's new item, sent out (the others come back or are claimed).
+   * A new item sent out: an exchange's, or a claim's free replacement (the others come back or are claimed).
    *
    * @generated from field: bool added = 5;
    */
