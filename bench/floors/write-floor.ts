@@ -47,7 +47,7 @@ const unary = <T>(client: grpc.Client, method: string, request: unknown) =>
 
 const ORDER_COLUMNS = `id, order_number, user_id, customer_email, customer_first_name, customer_last_name, customer_phone,
   shipping_address, status, payment_method, payment_display, payment_status, currency, subtotal_minor, tax_minor,
-  shipping_minor, total_minor, notes, estimated_delivery_date, reservation_id, version, created_at, updated_at`;
+  shipping_minor, total_minor, notes, estimated_delivery_date, reservation_id, version, created_at, updated_at, payment_trail`;
 const ITEM_COLUMNS = "id, order_id, position, product_id, sku, name, image_url, quantity, unit_price_minor, status";
 const placeholders = (from: number, count: number) => `(${Array.from({ length: count }, (_, k) => `$${from + k}`).join(", ")})`;
 
@@ -170,6 +170,7 @@ async function createOrder(request: CreateOrderRequest) {
       1,
       now,
       now,
+      JSON.stringify({ authorizations: [], captures: [] }),
     ],
   ];
   const itemValues = items.flatMap((item) => [
