@@ -21,5 +21,15 @@ export function thrownReason(action: () => unknown): string | undefined {
   return undefined;
 }
 
+/** Whatever `action` throws; an action that throws nothing fails the test. */
+export function caught(action: () => unknown): unknown {
+  try {
+    action();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("did not throw");
+}
+
 /** google.rpc.ErrorInfo.reason of an error, e.g. "VERSION_MISMATCH". */
 export const reasonOf = (error: ConnectError) => error.findDetails(ErrorInfoSchema)[0]?.reason;

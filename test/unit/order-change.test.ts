@@ -11,22 +11,13 @@ import {
 } from "../../src/changes/domain/change-status.js";
 import { OrderChange, type NewChange } from "../../src/changes/domain/order-change.js";
 import { InvalidArgumentError } from "../../src/platform/errors/domain-errors.js";
-import { thrownReason } from "../support/errors.js";
+import { caught, thrownReason } from "../support/errors.js";
 
 const by = { actor: "ops-1", at: new Date("2026-12-05T10:00:00Z") };
 const later = { actor: "north-clerk", at: new Date("2026-12-06T10:00:00Z") };
 const back = (itemId: string, quantity = 1): ChangeAction => ({ kind: "RETURN_ITEM", itemId, quantity, reason: "WRONG_SIZE", note: "" });
 const claim = (itemId: string, quantity = 1): ChangeAction => ({ kind: "CLAIM_ITEM", itemId, quantity, reason: "DEFECTIVE", note: "" });
 const fields = (error: unknown) => (error as InvalidArgumentError).violations.map((v) => v.field);
-const caught = (act: () => unknown) => {
-  try {
-    act();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("did not throw");
-};
-
 function newChange(overrides: Partial<NewChange> = {}): NewChange {
   return {
     id: "c-1",

@@ -21,7 +21,7 @@ import {
   type OrderStatus,
 } from "../../src/orders/domain/order-status.js";
 import { DomainError, InvalidArgumentError } from "../../src/platform/errors/domain-errors.js";
-import { thrownReason } from "../support/errors.js";
+import { caught, thrownReason } from "../support/errors.js";
 
 const pricing: PricingPolicy = { currency: "USD", taxRateBps: 800, freeShippingThresholdMinor: 5000n, flatShippingMinor: 599n };
 const at = new Date("2026-11-28T10:00:00Z");
@@ -1039,15 +1039,6 @@ describe("edits of a paid order", () => {
     expect(order.takeEvents().events.map((event) => event.type)).toEqual(["OrderItemsChanged", "PaymentCaptured", "AuthorizationAdjusted"]);
   });
 });
-
-const caught = (act: () => unknown) => {
-  try {
-    act();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("did not throw");
-};
 
 describe("exchanges", () => {
   /** Delivered and captured: 2 of item-1 and 1 of item-2 at 10.00, 38.39 with tax and shipping; a unit with its tax 10.80. */

@@ -550,11 +550,7 @@ export class Order {
       .filter((item) => held.has(lineKey(item)))
       .map((item) => ({ field: `${item.field}.product_id`, description: `"${lineKey(item)}" is already in the order` }));
     if (violations.length) throw new InvalidArgumentError(violations);
-    if (this.#items.length + added.length > MAX_ITEMS) {
-      throw new FailedPreconditionError("TOO_MANY_ITEMS", `an order holds at most ${MAX_ITEMS} items`, [
-        { type: "ORDER_ITEMS", subject: `orders/${this.id}`, description: `${this.#items.length} items, ${added.length} more asked` },
-      ]);
-    }
+    this.#checkItemRoom(added.length);
   }
 
   /**
@@ -616,15 +612,7 @@ export class Order {
    */
   replace(replacements: readonly { itemId: string; quantity: number; replacementItemId: string }[]): void {
     this.#require("take back items");
-    if (this.#items.length + replacements.length > MAX_ITEMS) {
-      throw new FailedPreconditionError("TOO_MANY_ITEMS", `an order holds at most ${MAX_ITEMS} items`, [
-        {
-          type: "ORDER_ITEMS",
-          subject: `orders/${this.id}`,
-          description: `${this.#items.length} items, ${replacements.length} more asked`,
-        },
-      ]);
-    }
+    this.#checkItemRoom(replacements.length);
     let position = Math.max(...this.#items.map((line) => line.position));
     for (const { itemId, quantity, replacementItemId } of replacements) {
       const claimed = this.#item(itemId);
@@ -827,6 +815,15 @@ export class Order {
     const item = this.#items.find((candidate) => candidate.id === itemId);
     if (!item) throw new NotFoundError("order item", itemId);
     return item;
+  }
+
+  /** Throws TOO_MANY_ITEMS unless `more` lines still fit within MAX_ITEMS (an exchange's new items, a claim's replacements). */
+  #checkItemRoom(more: number): void {
+    if (this.#items.length + more > MAX_ITEMS) {
+      throw new FailedPreconditionError("TOO_MANY_ITEMS", `an order holds at most ${MAX_ITEMS} items`, [
+        { type: "ORDER_ITEMS", subject: `orders/${this.id}`, description: `${this.#items.length} items, ${more} more asked` },
+      ]);
+    }
   }
 
   /** The lines the reservation holds: every item not cancelled. */
