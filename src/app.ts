@@ -9,7 +9,7 @@ import { FulfillmentService, file_shop_order_v1_fulfillment } from "../gen/shop/
 import { OrderLedgerService, file_shop_order_v1_ledger } from "../gen/shop/order/v1/ledger_pb.js";
 import { OrderChangeService, file_shop_order_v1_changes } from "../gen/shop/order/v1/changes_pb.js";
 import { startReservationSweeper } from "./reservations/reservation-sweeper.js";
-import { startCartCleanup } from "./cart/cart-cleanup.js";
+import { startCartCleanup, startHoldSweeper } from "./cart/cart-cleanup.js";
 import { cartService } from "./cart/rpc/cart-service.js";
 import { createCatalogClients } from "./catalog/catalog-wiring.js";
 import { DependencyMetrics } from "./platform/dependencies/dependency-metrics.js";
@@ -25,7 +25,7 @@ import { createPaymentGateway } from "./payments/payment-wiring.js";
 import { KafkaConnection } from "./outbox/kafka.js";
 import { registerOutboxMetrics } from "./outbox/outbox-metrics.js";
 import { OutboxRelay } from "./outbox/outbox-relay.js";
-import { systemClock } from "./platform/clock.js";
+import { systemClock, type Clock } from "./platform/clock.js";
 import { Admission } from "./platform/auth/admission.js";
 import { KafkaDelivery } from "./outbox/kafka-delivery.js";
 import { CART_ACCESS } from "./cart/rpc/cart-access.js";
@@ -76,7 +76,16 @@ const HEALTH_INTERVAL_MS = 5_000;
 const MIN_OUTBOX_FLUSH_MS = 1_000;
 
 /** The composition root: config -> database -> Kafka -> services -> servers. */
-export async function startApp(config: Config, log: Logger): Promise<App> {
+/** What tests may replace: the clock (carts' holds, returns' windows) that the service and the built-in Inventory read. */
+export interface AppOptions {
+  readonly clock?: Clock;
+}
+
+/** Connections of the built-in Product and Inventory services (when no URL names real ones). */
+const BUILT_IN_POOL_MAX = 4;
+
+export async function startApp(config: Config, log: Logger, options: AppOptions = {}): Promise<App> {
+  const clock = options.clock ?? systemClock;
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = config.database.url;
   if (!databaseUrl) {
@@ -116,7 +125,14 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     );
   }
   const dependencyMetrics = new DependencyMetrics(metrics);
-  const { catalog, inventory } = createCatalogClients(config.dependencies, orm, dependencyMetrics);
+  // The built-in Product and Inventory get connections of their own: a cart change holds one of the
+  // service's while it waits for Inventory, and with one shared pool enough of those waits would
+  // leave Inventory none (a deadlock until the deadline).
+  const builtIn =
+    config.dependencies.productServiceUrl && config.dependencies.inventoryServiceUrl
+      ? undefined
+      : await openOrm({ url: databaseUrl, poolMax: BUILT_IN_POOL_MAX, log, contextName: "built-in" });
+  const { catalog, inventory } = createCatalogClients(config.dependencies, builtIn ?? orm, dependencyMetrics, clock);
   registerPoolMetrics(metrics, await orm.em.getConnection().getNativeClient());
   const admission = new Admission(
     createAuthenticator(config, log),
@@ -149,7 +165,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     inventory,
     payments: createPaymentGateway(config, log, dependencyMetrics),
     pricing: config.pricing,
-    clock: systemClock,
+    clock,
     topic: config.kafka?.topic ?? "orders.v1",
     estimatedDeliveryDays: config.estimatedDeliveryDays,
     returns: config.returns,
@@ -166,6 +182,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     serve(OrderChangeService, changeService(orderDeps), CHANGE_ACCESS, scopeDeps),
   ];
   const stopCartCleanup = startCartCleanup(orm, config.cart.cleanupIntervalMs, log);
+  const stopHoldSweeper = startHoldSweeper(orm, inventory, clock, config.cart.holdSweepMs, log);
   const stopReservationSweeper = startReservationSweeper(orm, inventory, config.reservationSweepMs, log);
   const stopIdempotencyPurge = startIdempotencyPurge(orm, config.idempotency.retentionMs, config.idempotency.purgeIntervalMs, log);
 
@@ -246,12 +263,14 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
         adminServer ? closeHttpServer(adminServer, 0) : undefined,
       ]);
       await stopCartCleanup();
+      await stopHoldSweeper();
       await stopReservationSweeper();
       await stopIdempotencyPurge();
       await relay?.stop(Math.max(remaining(), MIN_OUTBOX_FLUSH_MS));
       await kafka?.close();
       await changes.close();
       await orm.close();
+      await builtIn?.close();
       await embedded?.stop();
     },
   };

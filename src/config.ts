@@ -123,6 +123,11 @@ const fields = z.object({
   // An untouched cart is dropped after this long (default 30 days).
   CART_TTL_MS: positiveInt.default(30 * 24 * 3_600_000),
   CART_CLEANUP_INTERVAL_MS: positiveInt.default(3_600_000),
+  // A cart holds its lines' stock at Inventory this long after its last change; 0 turns holds off.
+  CART_RESERVATION_MINUTES: z.coerce.number().int().min(0).max(1_440).default(15),
+  CART_GUEST_RESERVATION_MINUTES: z.coerce.number().int().min(0).max(1_440).default(15),
+  // How often lapsed holds are released at Inventory (they stop counting when they lapse; this only tidies).
+  CART_HOLD_SWEEP_MS: positiveInt.default(60_000),
   // How often reservations of orders that were never written (their process died) are released.
   RESERVATION_SWEEP_MS: positiveInt.default(5_000),
 });
@@ -298,6 +303,9 @@ function toConfig(env: z.infer<typeof schema>) {
       maxQuantity: env.CART_MAX_QUANTITY,
       ttlMs: env.CART_TTL_MS,
       cleanupIntervalMs: env.CART_CLEANUP_INTERVAL_MS,
+      holdMs: env.CART_RESERVATION_MINUTES * 60_000,
+      guestHoldMs: env.CART_GUEST_RESERVATION_MINUTES * 60_000,
+      holdSweepMs: env.CART_HOLD_SWEEP_MS,
     },
   };
 }

@@ -11,14 +11,18 @@ import { CartChangedError, type AdjustmentReason, type CartAdjustment } from "./
 import type { CheckoutCommand } from "./rpc/cart-requests.js";
 import { mutateCart } from "./mutate-cart.js";
 import { findCart } from "./store/cart-queries.js";
-import { checkVersion, emptyCart } from "./store/cart-repository.js";
+import { checkVersion, emptyCart, markCheckout, unmarkCheckout } from "./store/cart-repository.js";
+
+/** A checkout's mark on its cart outlives the call's deadline by this much (its last statements may still run). */
+const CHECKOUT_MARK_MARGIN_MS = 5_000;
 import { isExpired, type CartView } from "./domain/cart.js";
 
 /**
  * Re-validates every line against Product and Inventory. If anything moved, the cart is fixed
  * (lines removed, lowered or re-priced) and CartChangedError lists each fix; no order is placed.
  * Otherwise the order is placed through the same use case as CreateOrder, and the cart is
- * emptied in the order's transaction, only if it is still the version that was priced.
+ * emptied in the order's transaction, only if it is still the version that was priced. A cart's
+ * hold becomes the order's reservation in the one Inventory call that reserves it.
  */
 export async function checkout(
   command: CheckoutCommand,
@@ -36,7 +40,7 @@ export async function checkout(
 
   const adjustments = await revalidate(cart, deps, scope.signal);
   if (adjustments.length) {
-    const fixed = await mutateCart(scope.em, deps, { userId: cart.userId, expectedVersion: BigInt(cart.version) }, (locked) =>
+    const fixed = await mutateCart(scope, deps, { userId: cart.userId, expectedVersion: BigInt(cart.version) }, (locked) =>
       locked.fix(
         adjustments.map((fix) => ({
           productId: fix.productId,
@@ -56,11 +60,21 @@ export async function checkout(
     expectedUnitPrice: money(deps.pricing.currency, item.unitPriceMinor),
   }));
   const { requestId, userId, customer, shippingAddress, payment, notes } = command;
-  const placed = { requestId, userId, customer, items, shippingAddress, payment, notes, currency: deps.pricing.currency };
-  return placeOrder(placed, scope, deps, async (tx, order) => {
-    await emptyCart(tx, cart, deps.clock.now());
-    await beforeCommit(tx, order);
-  });
+  const fromHolds = cart.reservationId ? [cart.reservationId] : [];
+  const placed = { requestId, userId, customer, items, shippingAddress, payment, notes, currency: deps.pricing.currency, fromHolds };
+  const now = deps.clock.now();
+  await markCheckout(scope.em, cart, now, new Date(Math.max(scope.deadline, now.getTime()) + CHECKOUT_MARK_MARGIN_MS));
+  try {
+    return await placeOrder(placed, scope, deps, async (tx, order) => {
+      await emptyCart(tx, cart, deps.clock.now());
+      await beforeCommit(tx, order);
+    });
+  } catch (error) {
+    await unmarkCheckout(scope.em, cart).catch((cause: unknown) =>
+      scope.log.warn({ err: cause }, "cart left marked until its checkout mark passes"),
+    );
+    throw error;
+  }
 }
 
 /** Every line checked per product and variant: price, on sale, and stock, each fix recorded once. */
@@ -95,9 +109,11 @@ async function revalidate(cart: CartView, deps: CartDeps, signal: AbortSignal): 
   }
   const sellable = lines.filter((line) => adjustments.get(lineKey(line))?.newQuantity !== 0);
   if (sellable.length) {
+    // What the cart's own hold holds counts as available to it, lapsed or not.
     const availability = await deps.inventory.check(
       sellable.map((line) => ({ productId: line.productId, variantId: line.variantId, quantity: line.quantity })),
       signal,
+      cart.reservationId,
     );
     for (const stock of availability) {
       if (stock.available >= stock.quantity) continue;

@@ -1,30 +1,48 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
+import type { Logger } from "pino";
 import type { CartDeps } from "./cart-deps.js";
+import { followLines, type UndoHold } from "./cart-holds.js";
 import type { Cart, CartView } from "./domain/cart.js";
 import { lockCart, saveCart } from "./store/cart-repository.js";
 
+/** What a cart change runs in: the call's database session, deadline and logger. */
+export interface CartScope {
+  readonly em: EntityManager;
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+}
+
 /**
  * The one way a cart changes: in one transaction, lock it (created if missing), check
- * expected_version, let the aggregate change (an expired cart starts empty), store what differs
- * with a new expiry and version, and record the idempotent response.
+ * expected_version, let the aggregate change (an expired cart starts empty), hold the lines'
+ * stock again (cart-holds.ts), store what differs with a new expiry and version, and record the
+ * idempotent response. A hold made for a change that does not commit is given back.
  */
 export async function mutateCart(
-  em: EntityManager,
+  scope: CartScope,
   deps: CartDeps,
   target: { userId: string; expectedVersion?: bigint },
   change: (cart: Cart) => void,
   beforeCommit?: (tx: EntityManager, cart: CartView) => Promise<void>,
 ): Promise<CartView> {
-  return em.transactional(async (tx) => {
-    const now = deps.clock.now();
-    const expiresAt = new Date(now.getTime() + deps.cart.ttlMs);
-    const locked = await lockCart(tx, target, { currency: deps.pricing.currency, now, expiresAt });
-    const { cart } = locked;
-    if (cart.isExpired(now)) cart.clear();
-    change(cart);
-    await saveCart(tx, locked, now, expiresAt);
-    const view = cart.view;
-    await beforeCommit?.(tx, view);
-    return view;
-  });
+  let undo: UndoHold | undefined;
+  try {
+    return await scope.em.transactional(async (tx) => {
+      const now = deps.clock.now();
+      const expiresAt = new Date(now.getTime() + deps.cart.ttlMs);
+      const locked = await lockCart(tx, target, { currency: deps.pricing.currency, now, expiresAt });
+      const { cart } = locked;
+      if (cart.isExpired(now)) cart.clear();
+      change(cart);
+      const context = { inventory: deps.inventory, holdMs: deps.cart.holdMs, now, signal: scope.signal, log: scope.log };
+      undo = await followLines(cart, locked.stored, context);
+      await saveCart(tx, locked, now, expiresAt);
+      const view = cart.view;
+      await beforeCommit?.(tx, view);
+      return view;
+    });
+  } catch (error) {
+    await undo?.();
+    throw error;
+  }
 }

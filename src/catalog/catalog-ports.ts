@@ -67,11 +67,19 @@ export interface MoveOperation extends UnitsOperation {
   readonly toLocationId: string;
 }
 
+/** How a reservation is made: a hold that lapses, and reservations whose held units it takes over. */
+export interface ReserveOptions {
+  /** A hold (a cart's) that lapses then: its units count as available to everyone after it. */
+  readonly expiresAt?: Date;
+  /** Held units of these move in first and they are released, in the same step. */
+  readonly from?: readonly string[];
+}
+
 export interface Inventory {
-  /** Read-only: how much of each line is available now. */
-  check(lines: readonly StockLine[], signal: AbortSignal): Promise<Availability[]>;
+  /** Read-only: how much of each line is available now; what `reservationId` holds counts as available. */
+  check(lines: readonly StockLine[], signal: AbortSignal, reservationId?: string): Promise<Availability[]>;
   /** All lines or none, each taken from its seller's locations in order; where the units are held. InsufficientStockError when short. */
-  reserve(reservationId: string, lines: readonly StockLine[], signal: AbortSignal): Promise<Allocation[]>;
+  reserve(reservationId: string, lines: readonly StockLine[], signal: AbortSignal, options?: ReserveOptions): Promise<Allocation[]>;
   /** Replaces a held reservation's lines, all or nothing; where the units are held after. InsufficientStockError when short. */
   adjust(reservationId: string, lines: readonly StockLine[], signal: AbortSignal): Promise<Allocation[]>;
   /** Gives back everything the reservation still holds. */

@@ -11,6 +11,7 @@ import { referenceInventoryService } from "./reference/reference-inventory.js";
 import { referenceProductService } from "./reference/reference-products.js";
 import type { DependencyMetrics } from "../platform/dependencies/dependency-metrics.js";
 import { DependencyGuard } from "../platform/dependencies/resilience.js";
+import { systemClock, type Clock } from "../platform/clock.js";
 
 /**
  * The Product and Inventory clients. With a URL they call that service over gRPC; without one
@@ -21,13 +22,14 @@ export function createCatalogClients(
   config: Config["dependencies"],
   orm: MikroORM,
   metrics?: DependencyMetrics,
+  clock: Clock = systemClock,
 ): { catalog: ProductCatalog; inventory: Inventory } {
   const products: Transport = config.productServiceUrl
     ? grpcTransport(config.productServiceUrl, config.client)
     : createRouterTransport(({ service }) => service(ProductService, referenceProductService(orm)));
   const inventory: Transport = config.inventoryServiceUrl
     ? grpcTransport(config.inventoryServiceUrl, config.client)
-    : createRouterTransport(({ service }) => service(InventoryService, referenceInventoryService(orm)));
+    : createRouterTransport(({ service }) => service(InventoryService, referenceInventoryService(orm, clock)));
   const productClient = new GrpcProductCatalog(
     products,
     config.timeoutMs,

@@ -112,7 +112,15 @@ const ReservationSchema = defineEntity({
     status: p.enum(["HELD", "COMMITTED", "RELEASED"] as const),
     createdAt: p.datetime(),
     updatedAt: p.datetime(),
+    // A hold that lapses (a cart's): past it, its units are available to everyone else.
+    expiresAt: p.datetime().nullable(),
   },
+  indexes: [
+    {
+      name: "catalog_reservations_lapsing",
+      expression: `create index "catalog_reservations_lapsing" on "catalog_reservations" ("expires_at") where "status" = 'HELD' and "expires_at" is not null`,
+    },
+  ],
 });
 export class StockReservation extends ReservationSchema.class {}
 ReservationSchema.setClass(StockReservation);

@@ -1,10 +1,20 @@
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, type Client, type Transport } from "@connectrpc/connect";
 import { InsufficientStockSchema, InventoryService } from "../../gen/shop/inventory/v1/inventory_pb.js";
 import { ProductService } from "../../gen/shop/product/v1/product_pb.js";
 import { fromMoneyProto } from "../money/money-proto.js";
 import { callOptions } from "../platform/dependencies/grpc-client.js";
 import { DependencyUnavailableError } from "../platform/errors/domain-errors.js";
-import type { Allocation, Inventory, MoveOperation, ProductCatalog, ProductInfo, StockLine, UnitsOperation } from "./catalog-ports.js";
+import type {
+  Allocation,
+  Inventory,
+  MoveOperation,
+  ProductCatalog,
+  ProductInfo,
+  ReserveOptions,
+  StockLine,
+  UnitsOperation,
+} from "./catalog-ports.js";
 import { InsufficientStockError } from "./catalog-errors.js";
 import type { DependencyGuard } from "../platform/dependencies/resilience.js";
 
@@ -73,9 +83,10 @@ export class GrpcInventory implements Inventory {
     this.client = createClient(InventoryService, transport);
   }
 
-  async check(lines: readonly StockLine[], signal: AbortSignal) {
+  async check(lines: readonly StockLine[], signal: AbortSignal, reservationId = "") {
+    const request = { lines: lines.map(stockLineToProto), reservationId };
     const response = await this.guard.safe(
-      (attempt) => this.client.checkAvailability({ lines: lines.map(stockLineToProto) }, callOptions(this.timeoutMs, attempt)),
+      (attempt) => this.client.checkAvailability(request, callOptions(this.timeoutMs, attempt)),
       signal,
     );
     return response.lines.map((line) => ({
@@ -86,8 +97,14 @@ export class GrpcInventory implements Inventory {
     }));
   }
 
-  async reserve(reservationId: string, lines: readonly StockLine[], signal: AbortSignal) {
-    return this.takeStock((options) => this.client.reserveStock({ reservationId, lines: lines.map(stockLineToProto) }, options), signal);
+  async reserve(reservationId: string, lines: readonly StockLine[], signal: AbortSignal, hold: ReserveOptions = {}) {
+    const request = {
+      reservationId,
+      lines: lines.map(stockLineToProto),
+      sourceReservationIds: [...(hold.from ?? [])],
+      ...(hold.expiresAt ? { expireTime: timestampFromDate(hold.expiresAt) } : {}),
+    };
+    return this.takeStock((options) => this.client.reserveStock(request, options), signal);
   }
 
   async adjust(reservationId: string, lines: readonly StockLine[], signal: AbortSignal) {

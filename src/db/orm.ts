@@ -42,8 +42,14 @@ export const entities = [
   OrderChangeRow,
 ];
 
-export async function openOrm(options: { url: string; poolMax: number; log: Logger }): Promise<MikroORM> {
+/**
+ * `contextName` names the instance in MikroORM's async context: a second instance in the same
+ * process (the built-in Inventory's) must have its own, or its `em.fork()` inside the service's
+ * transaction would fork the service's entity manager and take connections from its pool.
+ */
+export async function openOrm(options: { url: string; poolMax: number; log: Logger; contextName?: string }): Promise<MikroORM> {
   return MikroORM.init({
+    contextName: options.contextName ?? "default",
     clientUrl: options.url,
     entities,
     extensions: [Migrator],

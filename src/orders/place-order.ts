@@ -28,6 +28,8 @@ export interface PlaceOrderCommand {
   readonly payment: PaymentMethod;
   readonly notes: string;
   readonly currency: string;
+  /** Holds (a cart's) whose units the order's reservation takes over. */
+  readonly fromHolds?: readonly string[];
 }
 
 interface Scope {
@@ -56,7 +58,7 @@ export async function placeOrder(
   throwIfExpired(scope.signal);
   const sequence = await holdPending(scope.em, orderId, scope.deadline);
   try {
-    const allocations = await deps.inventory.reserve(orderId, lines, scope.signal);
+    const allocations = await deps.inventory.reserve(orderId, lines, scope.signal, { from: command.fromHolds ?? [] });
     throwIfExpired(scope.signal);
     return await persist(orderId, sequence, command, items, allocations, scope.em, deps, beforeCommit);
   } catch (error) {

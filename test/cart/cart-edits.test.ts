@@ -157,7 +157,8 @@ describe("CartService: one cart per user, edited safely", () => {
     expect(
       await query(
         app.databaseUrl,
-        `select id from catalog_reservations r where status = 'HELD' and not exists (select 1 from orders o where o.id::text = r.id)`,
+        `select id from catalog_reservations r where status = 'HELD'
+         and not exists (select 1 from orders o where o.id::text = r.id) and not exists (select 1 from carts c where c.reservation_id = r.id)`,
       ),
     ).toEqual([]);
   });

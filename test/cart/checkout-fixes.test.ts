@@ -9,11 +9,12 @@ import { startTestApp, type TestApp } from "../support/test-app.js";
 import { failure } from "../support/errors.js";
 import { startAppWithTestCatalog } from "../support/test-catalog-app.js";
 
+// With cart holds off (CART_RESERVATION_MINUTES=0) stock is checked only here; with them on, see cart-holds.test.ts.
 describe("Checkout when the catalog or stock moved since the cart was filled", () => {
   let app: TestApp;
   let carts: Client<typeof CartService>;
   beforeAll(async () => {
-    app = await startTestApp({ PRODUCT_CACHE_TTL_MS: "0" });
+    app = await startTestApp({ PRODUCT_CACHE_TTL_MS: "0", CART_RESERVATION_MINUTES: "0" });
     carts = app.connect(CartService);
   });
   afterAll(() => app?.stop());

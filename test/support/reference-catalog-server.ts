@@ -7,25 +7,26 @@ import { referenceInventoryService } from "../../src/catalog/reference/reference
 import { referenceProductService } from "../../src/catalog/reference/reference-products.js";
 import { addConnectService } from "../../src/platform/transport/grpc-adapter.js";
 import { freshDatabase, startTestApp } from "./test-app.js";
+import type { Clock } from "../../src/platform/clock.js";
 
 /**
  * The service with its Product and Inventory reached over real gRPC: the reference catalog
  * (sellers, variants, stock per variant) served by a gRPC server of its own on the app's
  * database, as a separate Product/Inventory deployment would be.
  */
-export async function startAppWithReferenceCatalogOverGrpc(env: Record<string, string> = {}) {
+export async function startAppWithReferenceCatalogOverGrpc(env: Record<string, string> = {}, options: { clock?: Clock } = {}) {
   const databaseUrl = await freshDatabase();
   const orm = await openOrm({ url: databaseUrl, poolMax: 4, log: pino({ level: "silent" }) });
   const server = new grpc.Server();
   addConnectService(server, ProductService, referenceProductService(orm));
-  addConnectService(server, InventoryService, referenceInventoryService(orm));
+  addConnectService(server, InventoryService, referenceInventoryService(orm, options.clock));
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
   );
   const url = `http://127.0.0.1:${port}`;
   const app = await startTestApp(
     { PRODUCT_SERVICE_URL: url, INVENTORY_SERVICE_URL: url, PRODUCT_CACHE_TTL_MS: "0", ...env },
-    { databaseUrl },
+    { databaseUrl, clock: options.clock },
   );
   return {
     app,

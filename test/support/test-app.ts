@@ -9,6 +9,7 @@ import { startApp, type App } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
 import { grpcServiceDefinition } from "../../src/platform/transport/grpc-adapter.js";
 import { createLogger } from "../../src/platform/observability/logger.js";
+import type { Clock } from "../../src/platform/clock.js";
 import { adminToken, TEST_IDEMPOTENCY_KEY, TEST_JWT_SECRET } from "./tokens.js";
 
 export interface TestApp extends App {
@@ -42,7 +43,7 @@ export async function freshDatabase(): Promise<string> {
  */
 export async function startTestApp(
   env: Record<string, string> = {},
-  options: { databaseUrl?: string; logLines?: string[] } = {},
+  options: { databaseUrl?: string; logLines?: string[]; clock?: Clock } = {},
 ): Promise<TestApp> {
   const databaseUrl = options.databaseUrl ?? (await freshDatabase());
   const topic = env.KAFKA_TOPIC ?? `orders.test.${randomBytes(4).toString("hex")}`;
@@ -61,7 +62,8 @@ export async function startTestApp(
     ...env,
   });
   const capture = options.logLines && { write: (line: string) => void options.logLines!.push(line) };
-  const app = await startApp(config, createLogger(capture ? "debug" : (process.env.TEST_LOG_LEVEL ?? "silent"), capture));
+  const log = createLogger(capture ? "debug" : (process.env.TEST_LOG_LEVEL ?? "silent"), capture);
+  const app = await startApp(config, log, { clock: options.clock });
   const clients: grpc.Client[] = [];
   const baseUrl = `http://127.0.0.1:${app.httpPort}`;
   return {

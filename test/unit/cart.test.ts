@@ -40,6 +40,9 @@ function cart(lines: CartView["lines"] = []): Cart {
     createdAt: now,
     updatedAt: now,
     expiresAt: new Date(now.getTime() + 60_000),
+    reservationId: "",
+    holdsUntil: null,
+    checkoutUntil: null,
     lines,
   });
 }

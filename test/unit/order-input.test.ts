@@ -220,7 +220,7 @@ describe("CreateOrder input", () => {
 });
 
 describe("cart input", () => {
-  const limits = { maxLines: 50, maxQuantity: 99, ttlMs: 1 };
+  const limits = { maxLines: 50, maxQuantity: 99, ttlMs: 1, holdMs: 0, guestHoldMs: 0 };
 
   it("when an AddItem is good, then user, product, quantity and version are kept", () => {
     expect(

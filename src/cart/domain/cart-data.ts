@@ -10,6 +10,12 @@ export interface CartFields {
   createdAt: Date;
   updatedAt: Date;
   expiresAt: Date;
+  /** The cart's hold at Inventory: its stock reserved for a while ('' when it holds nothing). */
+  reservationId: string;
+  /** When the hold lapses; null when there is none. Past it the units are anyone's. */
+  holdsUntil: Date | null;
+  /** A checkout in progress has the cart until then: another waits its turn (it fails), the sweeper leaves the hold be. */
+  checkoutUntil: Date | null;
 }
 
 /** One line: the product as it was when added (name, image, price snapshot). */

@@ -23,6 +23,19 @@ export interface LineFix {
   readonly newUnitPriceMinor: bigint;
 }
 
+/** A hold past its time holds nothing, whether or not it has been released yet. */
+export function holdLapsed(cart: { readonly holdsUntil: Date | null }, now: Date): boolean {
+  return !cart.holdsUntil || cart.holdsUntil.getTime() <= now.getTime();
+}
+
+/** True when a line is new or has more units than before: only such a change can find stock short. */
+export function grows(before: readonly CartLineFields[], after: readonly CartLineFields[]): boolean {
+  return after.some((line) => {
+    const old = before.find((candidate) => candidate.productId === line.productId && candidate.variantId === line.variantId);
+    return line.quantity > (old?.quantity ?? 0);
+  });
+}
+
 /** Past its expiry a cart is empty for every reader, even before the cleanup job removes it. */
 export function isExpired(cart: { readonly expiresAt: Date }, now: Date): boolean {
   return cart.expiresAt.getTime() <= now.getTime();
@@ -119,6 +132,11 @@ export class Cart {
       if (fix.newQuantity === 0) this.remove(fix);
       else Object.assign(line, { quantity: fix.newQuantity, unitPriceMinor: fix.newUnitPriceMinor });
     }
+  }
+
+  /** The cart's stock is held at Inventory under this id until then ('' and null: it holds nothing). */
+  holding(reservationId: string, until: Date | null): void {
+    Object.assign(this.#data, { reservationId, holdsUntil: until });
   }
 
   /** The repository's word that the change is stored. */

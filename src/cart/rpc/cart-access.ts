@@ -29,6 +29,7 @@ export const CART_VISIBILITY: VisibilityTable = {
     version: ALL,
     update_time: ALL,
     expire_time: ALL,
+    hold_expire_time: ALL,
   },
   "shop.cart.v1.CartItem": {
     product_id: ALL,

@@ -3,7 +3,7 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { CartItemSchema, CartSchema } from "../../../gen/shop/cart/v1/cart_pb.js";
 import { linePricesToProto, toMoneyProto } from "../../money/money-proto.js";
 import { computeTotals, storedLine, type PricingPolicy } from "../../money/totals.js";
-import { isExpired, type CartLineView, type CartView } from "../domain/cart.js";
+import { holdLapsed, isExpired, type CartLineView, type CartView } from "../domain/cart.js";
 
 function itemToProto(item: CartLineView, currency: string): MessageInitShape<typeof CartItemSchema> {
   return {
@@ -37,5 +37,6 @@ export function cartToProto(userId: string, cart: CartView | null, pricing: Pric
     version: BigInt(cart?.version ?? 0),
     updateTime: cart ? timestampFromDate(cart.updatedAt) : undefined,
     expireTime: cart && live.length ? timestampFromDate(cart.expiresAt) : undefined,
+    holdExpireTime: cart?.reservationId && live.length && !holdLapsed(cart, now) ? timestampFromDate(cart.holdsUntil!) : undefined,
   };
 }

@@ -61,7 +61,7 @@ export function cartService(deps: CartDeps): ScopedImpl<typeof CartService> {
     return deps.idempotency.run(scope, call, async (record) => {
       const prepared = await prepare();
       await mutateCart(
-        scope.em,
+        scope,
         deps,
         command,
         (locked) => edit(locked, prepared),

@@ -1,4 +1,5 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
+import type { Inventory } from "../../catalog/catalog-ports.js";
 import { query } from "../../db/sql.js";
 import { VersionConflictError } from "../../platform/errors/domain-errors.js";
 import type { CartLineFields } from "../domain/cart-data.js";
@@ -52,18 +53,13 @@ export async function lockCart(
 
 /** In one statement: deletes the lines the change dropped, upserts the ones it added or changed, pushes the expiry out and bumps the version. */
 export async function saveCart(tx: EntityManager, locked: LockedCart, now: Date, expiresAt: Date): Promise<void> {
-  const version = await storeLines(tx, locked.stored.userId, locked.stored.lines, locked.cart.view.lines, now, expiresAt);
+  const version = await storeLines(tx, locked.stored, now, expiresAt, locked.cart.view);
   locked.cart.stored(version, now, expiresAt);
 }
 
-async function storeLines(
-  tx: EntityManager,
-  userId: string,
-  before: readonly CartLineFields[],
-  after: readonly CartLineFields[],
-  now: Date,
-  expiresAt: Date,
-): Promise<number> {
+async function storeLines(tx: EntityManager, was: CartView, now: Date, expiresAt: Date, is: CartView): Promise<number> {
+  const { userId, lines: before } = was;
+  const { lines: after, reservationId, holdsUntil } = is;
   const { lines } = cartCodecs(tx);
   // Compared as the columns they are written to, so a column added to the entity is compared too.
   const columnsOf = (line: CartLineFields) => lines.values({ ...line, cart: userId });
@@ -91,8 +87,9 @@ async function storeLines(
   ];
   const [row] = await query<{ version: number }>(
     tx,
-    `${steps.length ? `with ${steps.join(", ")} ` : ""}update carts set version = version + 1, updated_at = ?, expires_at = ? where user_id = ? returning version`,
-    [...(dropped ? [userId, kept] : []), ...written.flatMap(columnsOf), now, expiresAt, userId],
+    `${steps.length ? `with ${steps.join(", ")} ` : ""}update carts set version = version + 1, updated_at = ?, expires_at = ?,
+     reservation_id = ?, holds_until = ? where user_id = ? returning version`,
+    [...(dropped ? [userId, kept] : []), ...written.flatMap(columnsOf), now, expiresAt, reservationId, holdsUntil, userId],
   );
   return row!.version;
 }
@@ -105,7 +102,8 @@ async function storeLines(
 export async function emptyCart(tx: EntityManager, cart: { userId: string; version: number }, now: Date): Promise<void> {
   const bumped = await query<{ version: number }>(
     tx,
-    `update carts set version = version + 1, updated_at = ? where user_id = ? and version = ? returning version`,
+    `update carts set version = version + 1, updated_at = ?, reservation_id = '', holds_until = null, checkout_until = null
+     where user_id = ? and version = ? returning version`,
     [now, cart.userId, cart.version],
   );
   if (bumped.length === 0) {
@@ -113,6 +111,55 @@ export async function emptyCart(tx: EntityManager, cart: { userId: string; versi
     throw new VersionConflictError("cart", cart.userId, BigInt(cart.version), BigInt(current?.version ?? 0));
   }
   await query(tx, `delete from cart_items where cart_user_id = ?`, [cart.userId]);
+}
+
+/**
+ * Before checkout asks Inventory to turn the cart's hold into the order's reservation, the cart
+ * is marked as being checked out until `until` (the call's deadline), only if it is still the
+ * version priced and no other checkout has it. A second checkout of the same cart running at once
+ * fails here instead of reserving the same lines again from stock; one whose process died frees
+ * the cart when its mark passes. The sweeper leaves a marked cart's hold alone.
+ */
+export async function markCheckout(em: EntityManager, cart: { userId: string; version: number }, now: Date, until: Date): Promise<void> {
+  const marked = await query(
+    em,
+    `update carts set checkout_until = ? where user_id = ? and version = ? and (checkout_until is null or checkout_until <= ?) returning 1`,
+    [until, cart.userId, cart.version, now],
+  );
+  if (marked.length === 0) {
+    const [current] = await query<{ version: number }>(em, `select version from carts where user_id = ?`, [cart.userId]);
+    throw new VersionConflictError("cart", cart.userId, BigInt(cart.version), BigInt(current?.version ?? 0));
+  }
+}
+
+/** The checkout failed: the cart may be checked out again at once. */
+export async function unmarkCheckout(em: EntityManager, cart: { userId: string; version: number }): Promise<void> {
+  await query(em, `update carts set checkout_until = null where user_id = ? and version = ?`, [cart.userId, cart.version]);
+}
+
+/** Budget for one Inventory release while the sweeper holds a cart's row. */
+const RELEASE_TIMEOUT_MS = 5_000;
+
+/**
+ * Up to `limit` carts whose hold lapsed: each hold released at Inventory and the cart's pointer
+ * cleared, under the carts' row locks (carts being changed right now are skipped, not waited for).
+ */
+export async function releaseLapsedHolds(em: EntityManager, inventory: Inventory, now: Date, limit = 100): Promise<number> {
+  return em.transactional(async (tx) => {
+    const lapsed = await query<{ user_id: string; reservation_id: string }>(
+      tx,
+      `select user_id, reservation_id from carts where holds_until <= ? and reservation_id <> ''
+       and (checkout_until is null or checkout_until <= ?) order by holds_until limit ? for update skip locked`,
+      [now, now, limit],
+    );
+    for (const cart of lapsed) await inventory.release(cart.reservation_id, AbortSignal.timeout(RELEASE_TIMEOUT_MS));
+    if (lapsed.length) {
+      await query(tx, `update carts set reservation_id = '', holds_until = null where user_id = any(?::text[])`, [
+        lapsed.map((cart) => cart.user_id),
+      ]);
+    }
+    return lapsed.length;
+  });
 }
 
 /** Carts nobody touched within their TTL, with their lines (the foreign key cascades); returns how many. */

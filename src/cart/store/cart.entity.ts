@@ -15,8 +15,18 @@ const CartSchema = defineEntity({
     updatedAt: p.datetime(),
     // The cleanup job deletes by expiry.
     expiresAt: p.datetime().index("carts_expires_at"),
+    // The cart's hold at Inventory ('' none) and when it lapses; the hold sweeper finds lapsed ones by it.
+    reservationId: p.string().default(""),
+    holdsUntil: p.datetime().nullable(),
+    checkoutUntil: p.datetime().nullable(),
     items: () => p.oneToMany(CartItemRow).mappedBy("cart").orderBy({ id: "asc" }),
   },
+  indexes: [
+    {
+      name: "carts_holds_until",
+      expression: `create index "carts_holds_until" on "carts" ("holds_until") where "holds_until" is not null`,
+    },
+  ],
 });
 export class CartRow extends CartSchema.class {}
 CartSchema.setClass(CartRow);

@@ -1,3 +1,4 @@
+import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import type { EntityManager, MikroORM } from "@mikro-orm/postgresql";
 import {
@@ -10,6 +11,7 @@ import {
 import type { AllocationRow, OperationUnits, ReservationLine } from "../catalog.entity.js";
 import { query } from "../../db/sql.js";
 import { lineKey } from "../sellable.js";
+import { systemClock, type Clock } from "../../platform/clock.js";
 
 /*
  * The built-in Inventory service over the reference catalog tables. Stock is kept per location
@@ -17,6 +19,11 @@ import { lineKey } from "../sellable.js";
  * every change of a line locks it first, and lines are taken in one sorted order, so concurrent
  * reservations never deadlock. A reservation remembers where each line's units are held or were
  * committed (its allocations).
+ *
+ * A hold with an expiry (a cart's) lapses logically: once its time has passed, a line short of
+ * stock takes the lapsed holds' units back before it gives up (skipping any hold another call has
+ * locked, so this never waits on a reservation while holding a line), and a check counts them as
+ * available. Nothing needs to have released them first.
  */
 
 type Status = "HELD" | "COMMITTED" | "RELEASED";
@@ -29,6 +36,7 @@ interface Stored {
   allocations: AllocationRow[];
   status: Status;
   createdAt: Date;
+  expiresAt: Date | null;
 }
 
 const statusToProto = {
@@ -107,30 +115,84 @@ function insufficient(shortages: ReturnType<typeof shortage>[]): ConnectError {
   ]);
 }
 
-/** Takes each line from its locations in order, splitting a line where one location is short; all or nothing. */
-async function take(em: EntityManager, lines: readonly Line[], held: ReadonlyMap<string, number> = new Map()): Promise<AllocationRow[]> {
+/** What a line short of stock may take back: lapsed holds as of `now`, other than those `kept` (the reservation taking, and its sources). */
+interface Taking {
+  readonly now: Date;
+  readonly kept: readonly string[];
+}
+
+type Shortage = ReturnType<typeof shortage>;
+
+/**
+ * Takes one locked-in-turn line from its locations in order, splitting it where one location is
+ * short; a shortage when the line is short even after taking back lapsed holds. `already` is
+ * what the reservation holds of the line: it counts as available to it in the shortage reported.
+ */
+async function takeLine(em: EntityManager, line: Line, taking: Taking, already = 0): Promise<AllocationRow[] | Shortage> {
+  let stock = await lockLine(em, line);
+  const total = () => stock.reduce((sum, at) => sum + at.available, 0);
+  if (total() < line.quantity && (await takeBackLapsed(em, line, taking))) stock = await lockLine(em, line);
+  if (total() < line.quantity) {
+    const short = shortage(line, stock);
+    return { ...short, requested: short.requested + already, available: short.available + already };
+  }
   const taken: AllocationRow[] = [];
-  const shortages = [];
+  let left = line.quantity;
+  for (const at of stock) {
+    const units = Math.min(at.available, left);
+    if (units <= 0) continue;
+    await changeStock(em, { ...line, locationId: at.locationId, quantity: units }, -units, units);
+    taken.push({ productId: line.productId, variantId: line.variantId, locationId: at.locationId, held: units, committed: 0 });
+    left -= units;
+  }
+  return taken;
+}
+
+/** Takes each line from its locations in order; all or nothing. */
+async function take(
+  em: EntityManager,
+  lines: readonly Line[],
+  taking: Taking,
+  held: ReadonlyMap<string, number> = new Map(),
+): Promise<AllocationRow[]> {
+  const taken: AllocationRow[] = [];
+  const shortages: Shortage[] = [];
   for (const line of lines) {
-    const stock = await lockLine(em, line);
-    if (stock.reduce((sum, at) => sum + at.available, 0) < line.quantity) {
-      // A line that grows is short of its whole quantity: what it holds already counts as available to it.
-      const already = held.get(lineKey(line)) ?? 0;
-      const short = shortage(line, stock);
-      shortages.push({ ...short, requested: short.requested + already, available: short.available + already });
-      continue;
-    }
-    let left = line.quantity;
-    for (const at of stock) {
-      const units = Math.min(at.available, left);
-      if (units <= 0) continue;
-      await changeStock(em, { ...line, locationId: at.locationId, quantity: units }, -units, units);
-      taken.push({ productId: line.productId, variantId: line.variantId, locationId: at.locationId, held: units, committed: 0 });
-      left -= units;
-    }
+    const result = await takeLine(em, line, taking, held.get(lineKey(line)));
+    if (Array.isArray(result)) taken.push(...result);
+    else shortages.push(result);
   }
   if (shortages.length) throw insufficient(shortages);
   return taken;
+}
+
+/**
+ * With the line locked: gives back what lapsed holds still hold of it, oldest first. Holds another
+ * call has locked are skipped, not waited for (that call may be renewing one, and waiting here,
+ * holding the line, could deadlock with it). True when anything came back.
+ */
+async function takeBackLapsed(em: EntityManager, line: Line, taking: Taking): Promise<boolean> {
+  const rows = await query<{ id: string; lines: ReservationLine[]; allocations: AllocationRow[]; created_at: Date; expires_at: Date }>(
+    em,
+    `select id, lines, allocations, created_at, expires_at from catalog_reservations
+     where status = 'HELD' and expires_at <= ? and id <> all(?::text[]) and allocations @> ?::jsonb
+     order by expires_at limit 100 for update skip locked`,
+    [taking.now, taking.kept, JSON.stringify([{ productId: line.productId, variantId: line.variantId }])],
+  );
+  for (const row of rows) {
+    const lapsed: Stored = {
+      id: row.id,
+      lines: row.lines,
+      allocations: row.allocations,
+      status: "HELD",
+      createdAt: row.created_at,
+      expiresAt: row.expires_at,
+    };
+    const units = row.allocations.filter((unit) => lineKey(unit) === lineKey(line) && unit.held > 0);
+    for (const unit of units) await changeStock(em, { ...unit, quantity: unit.held }, unit.held, -unit.held);
+    await store(em, lapsed, minus(lapsed.allocations, "held", units));
+  }
+  return rows.length > 0;
 }
 
 const sameUnits = (a: { productId: string; variantId: string; locationId: string }, b: typeof a) =>
@@ -172,6 +234,7 @@ function toProto(reservation: Stored) {
     lines: reservation.lines,
     status: statusToProto[reservation.status],
     createTime: { seconds: BigInt(Math.floor(reservation.createdAt.getTime() / 1000)), nanos: 0 },
+    ...(reservation.expiresAt ? { expireTime: timestampFromDate(reservation.expiresAt) } : {}),
     allocations: reservation.allocations
       .filter((row) => row.held > 0)
       .map((row) => ({ productId: row.productId, variantId: row.variantId, locationId: row.locationId, quantity: row.held })),
@@ -179,12 +242,24 @@ function toProto(reservation: Stored) {
 }
 
 async function lockReservation(em: EntityManager, id: string): Promise<Stored | undefined> {
-  const [row] = await query<{ id: string; lines: ReservationLine[]; allocations: AllocationRow[]; status: Status; created_at: Date }>(
-    em,
-    `select id, lines, allocations, status, created_at from catalog_reservations where id = ? for update`,
-    [id],
+  const [row] = await query<{
+    id: string;
+    lines: ReservationLine[];
+    allocations: AllocationRow[];
+    status: Status;
+    created_at: Date;
+    expires_at: Date | null;
+  }>(em, `select id, lines, allocations, status, created_at, expires_at from catalog_reservations where id = ? for update`, [id]);
+  return (
+    row && {
+      id: row.id,
+      lines: row.lines,
+      allocations: row.allocations,
+      status: row.status,
+      createdAt: new Date(row.created_at),
+      expiresAt: row.expires_at && new Date(row.expires_at),
+    }
   );
-  return row && { id: row.id, lines: row.lines, allocations: row.allocations, status: row.status, createdAt: new Date(row.created_at) };
 }
 
 async function requireReservation(em: EntityManager, id: string): Promise<Stored> {
@@ -372,20 +447,83 @@ const rowsOf = (units: readonly OperationUnits[]): AllocationRow[] =>
     committed: 0,
   }));
 
-export function referenceInventoryService(orm: MikroORM): ServiceImpl<typeof InventoryService> {
+/** Source reservations one reserve may name (the proto says so too). */
+const MAX_SOURCES = 2;
+
+function sourcesOf(request: { reservationId: string; sourceReservationIds: readonly string[] }): string[] {
+  const sources = [...new Set(request.sourceReservationIds)].sort();
+  if (sources.length > MAX_SOURCES) refuseInput(`at most ${MAX_SOURCES} source_reservation_ids`);
+  if (sources.some((id) => !id || id === request.reservationId))
+    refuseInput("a source reservation id must be set and not the reservation's own");
+  return sources;
+}
+
+/**
+ * A new reservation made of what its sources hold, and stock for the rest, line by line in the
+ * one sorted order: each line's units move from the sources first (they stay reserved where they
+ * are), the rest come from stock, and what the sources hold beyond it goes back to available.
+ * The sources end released. A shortage leaves everything as it was (the transaction rolls back).
+ */
+async function transfer(em: EntityManager, reservation: Stored, sourceIds: readonly string[], taking: Taking): Promise<Stored> {
+  const sources: Stored[] = [];
+  for (const id of sourceIds) {
+    const source = await lockReservation(em, id);
+    if (source?.status === "HELD") sources.push(source);
+  }
+  const left = sources.map((source) => source.allocations.map((row) => ({ ...row })));
+  const keys = [...new Set([...reservation.lines.map(lineKey), ...left.flat().map(lineKey)])].sort();
+  const held: AllocationRow[] = [];
+  const shortages: Shortage[] = [];
+  for (const key of keys) {
+    const line = reservation.lines.find((candidate) => lineKey(candidate) === key) as Line | undefined;
+    let want = line?.quantity ?? 0;
+    const moved: AllocationRow[] = [];
+    for (const row of left.flat().filter((candidate) => lineKey(candidate) === key)) {
+      const units = Math.min(row.held, want);
+      if (units > 0) moved.push({ ...row, held: units, committed: 0 });
+      row.held -= units;
+      want -= units;
+    }
+    await lockLine(em, line ?? left.flat().find((row) => lineKey(row) === key)!);
+    for (const row of left.flat().filter((candidate) => lineKey(candidate) === key && candidate.held > 0)) {
+      await changeStock(em, { ...row, quantity: row.held }, row.held, -row.held);
+      row.held = 0;
+    }
+    held.push(...moved);
+    if (line && want > 0) {
+      const movedUnits = moved.reduce((sum, row) => sum + row.held, 0);
+      const result = await takeLine(em, { ...line, quantity: want }, taking, movedUnits);
+      if (Array.isArray(result)) held.push(...result);
+      else shortages.push(result);
+    }
+  }
+  if (shortages.length) throw insufficient(shortages);
+  for (const [k, source] of sources.entries()) await store(em, source, left[k]!);
+  return store(em, reservation, held);
+}
+
+export function referenceInventoryService(orm: MikroORM, clock: Clock = systemClock): ServiceImpl<typeof InventoryService> {
   const inTransaction = <T>(work: (em: EntityManager) => Promise<T>) => orm.em.fork().transactional(work);
 
   return {
+    /** Stock available, plus what lapsed holds still hold, plus what the caller's own reservation holds. */
     async checkAvailability(request) {
       const em = orm.em.fork();
       const result = [];
       for (const line of normalize(request.lines)) {
         const [row] = await query<{ available: number }>(
           em,
-          `select coalesce(sum(available), 0)::int as available from catalog_stock where product_id = ? and variant_id = ?`,
-          [line.productId, line.variantId],
+          `select (select coalesce(sum(available), 0) from catalog_stock where product_id = ? and variant_id = ?)
+                + (select coalesce(sum((a->>'held')::int), 0) from catalog_reservations r, jsonb_array_elements(r.allocations) a
+                   where r.status = 'HELD' and (r.id = ? or r.expires_at <= ?) and a->>'productId' = ? and a->>'variantId' = ?) as available`,
+          [line.productId, line.variantId, request.reservationId, clock.now(), line.productId, line.variantId],
         );
-        result.push({ productId: line.productId, variantId: line.variantId, requested: line.quantity, available: row?.available ?? 0 });
+        result.push({
+          productId: line.productId,
+          variantId: line.variantId,
+          requested: line.quantity,
+          available: Number(row?.available ?? 0),
+        });
       }
       return { lines: result, allAvailable: result.every((l) => l.available >= l.requested) };
     },
@@ -393,12 +531,14 @@ export function referenceInventoryService(orm: MikroORM): ServiceImpl<typeof Inv
     async reserveStock(request) {
       if (!request.reservationId) refuseInput("reservation_id is required");
       const lines = normalize(request.lines);
+      const sources = sourcesOf(request);
+      const expiresAt = request.expireTime ? timestampDate(request.expireTime) : null;
       return inTransaction(async (em) => {
         const inserted = await query<{ created_at: Date }>(
           em,
-          `insert into catalog_reservations (id, lines, allocations, status, created_at, updated_at)
-           values (?, ?, '[]', 'HELD', now(), now()) on conflict (id) do nothing returning created_at`,
-          [request.reservationId, JSON.stringify(lines)],
+          `insert into catalog_reservations (id, lines, allocations, status, created_at, updated_at, expires_at)
+           values (?, ?, '[]', 'HELD', now(), now(), ?) on conflict (id) do nothing returning created_at`,
+          [request.reservationId, JSON.stringify(lines), expiresAt],
         );
         // A retry gets the reservation as it is; only a new one takes stock.
         if (!inserted[0]) return { reservation: toProto((await lockReservation(em, request.reservationId))!) };
@@ -408,8 +548,13 @@ export function referenceInventoryService(orm: MikroORM): ServiceImpl<typeof Inv
           allocations: [],
           status: "HELD",
           createdAt: new Date(inserted[0].created_at),
+          expiresAt,
         };
-        return { reservation: toProto(await store(em, reservation, await take(em, lines))) };
+        const taking = { now: clock.now(), kept: [reservation.id, ...sources] };
+        const stored = sources.length
+          ? await transfer(em, reservation, sources, taking)
+          : await store(em, reservation, await take(em, lines, taking));
+        return { reservation: toProto(stored) };
       });
     },
 
@@ -448,7 +593,7 @@ export function referenceInventoryService(orm: MikroORM): ServiceImpl<typeof Inv
             reservation.allocations.filter((row) => lineKey(row) === lineKey(line)).reduce((sum, row) => sum + row.held, 0),
           ]),
         );
-        allocations = [...allocations, ...(await take(em, grow, holding))];
+        allocations = [...allocations, ...(await take(em, grow, { now: clock.now(), kept: [reservation.id] }, holding))];
         return { reservation: toProto(await store(em, reservation, allocations, lines)) };
       });
     },
