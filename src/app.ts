@@ -38,6 +38,8 @@ import { changeService } from "./changes/rpc/change-service.js";
 import { ledgerService } from "./ledger/rpc/ledger-service.js";
 import { createAuthenticator } from "./platform/auth/auth-config.js";
 import { developmentKey } from "./platform/development-keys.js";
+import { CapabilityTokens } from "./platform/auth/capabilities.js";
+import { CapabilityAuthenticator } from "./platform/auth/authenticator.js";
 import { addConnectService } from "./platform/transport/grpc-adapter.js";
 import { CallLimit } from "./platform/rpc/call-limit.js";
 import { bindGrpcServer, createGrpcServer, shutdownGrpcServer } from "./platform/transport/grpc-server.js";
@@ -134,12 +136,19 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
       : await openOrm({ url: databaseUrl, poolMax: BUILT_IN_POOL_MAX, log, contextName: "built-in" });
   const { catalog, inventory } = createCatalogClients(config.dependencies, builtIn ?? orm, dependencyMetrics, clock);
   registerPoolMetrics(metrics, await orm.em.getConnection().getNativeClient());
+  const capabilities = new CapabilityTokens(
+    config.guests.tokenSecret
+      ? new TextEncoder().encode(config.guests.tokenSecret)
+      : developmentKey(config.database.dataDir, "dev-capability-key").key,
+  );
   const admission = new Admission(
-    createAuthenticator(config, log),
+    new CapabilityAuthenticator(capabilities, createAuthenticator(config, log)),
     {
       callsPerSecond: config.rateLimitPerSecond,
       failuresPerMinute: config.auth.failuresPerMinute,
       trustedProxies: config.auth.trustedProxies,
+      guestCallsPerSecond: config.guests.callsPerSecondPerAddress,
+      guestCartsPerMinute: config.guests.cartsPerMinutePerAddress,
     },
     registerAuthMetrics(metrics),
   );
@@ -176,7 +185,7 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
   };
   const services: Served[] = [
     serve(OrderService, orderService(orderDeps), ORDER_ACCESS, scopeDeps),
-    serve(CartService, cartService({ ...orderDeps, cart: config.cart }), CART_ACCESS, scopeDeps),
+    serve(CartService, cartService({ ...orderDeps, cart: config.cart, capabilities, guests: config.guests }), CART_ACCESS, scopeDeps),
     serve(FulfillmentService, fulfilmentService(orderDeps), FULFILLMENT_ACCESS, scopeDeps),
     serve(OrderLedgerService, ledgerService(orderDeps), LEDGER_ACCESS, scopeDeps),
     serve(OrderChangeService, changeService(orderDeps), CHANGE_ACCESS, scopeDeps),

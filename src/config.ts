@@ -86,6 +86,20 @@ const fields = z.object({
   IDEMPOTENCY_RETENTION_MS: positiveInt.default(7 * 24 * 3_600_000),
   IDEMPOTENCY_PURGE_INTERVAL_MS: positiveInt.default(3_600_000),
 
+  // Guest cart tokens and order links are signed (HS256) with this key; development generates one in DATA_DIR.
+  CAPABILITY_TOKEN_SECRET: key.optional(),
+  GUEST_CART_TOKEN_TTL_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 90)
+    .default(24 * 30),
+  ORDER_LINK_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(90),
+  // Calls per second from one client address by guests (and CreateGuestCart's anonymous callers); 0: no limit.
+  GUEST_CALLS_PER_SECOND_PER_ADDRESS: z.coerce.number().int().min(0).max(100_000).default(20),
+  // Guest carts one client address may start per minute; 0: no limit.
+  GUEST_CARTS_PER_MINUTE_PER_ADDRESS: z.coerce.number().int().min(0).max(100_000).default(30),
+
   // Unset: the built-in simulated Payment service (development; production only with ALLOW_SIMULATED_PAYMENTS).
   PAYMENT_SERVICE_URL: z.url({ protocol: /^https?$/ }).optional(),
   ALLOW_SIMULATED_PAYMENTS: flag.default(false),
@@ -162,6 +176,11 @@ function productionChecklist(env: z.infer<typeof fields>, problem: (name: string
   else if (env.CORS_ORIGINS.includes("*")) problem("CORS_ORIGINS", '"*" is not allowed in production; list the shop\'s origins');
   if (!env.IDEMPOTENCY_HASH_KEY)
     problem("IDEMPOTENCY_HASH_KEY", "production needs IDEMPOTENCY_HASH_KEY (32+ characters) to key request hashes");
+  if (!env.CAPABILITY_TOKEN_SECRET)
+    problem(
+      "CAPABILITY_TOKEN_SECRET",
+      "production needs CAPABILITY_TOKEN_SECRET (32+ characters) to sign guest cart tokens and order links",
+    );
   if (!env.ALLOW_PLAINTEXT_DEPENDENCIES) {
     for (const name of ["PAYMENT_SERVICE_URL", "PRODUCT_SERVICE_URL", "INVENTORY_SERVICE_URL"] as const) {
       if (env[name]?.startsWith("http:")) {
@@ -244,6 +263,13 @@ function toConfig(env: z.infer<typeof schema>) {
       gatewaySecret: env.GATEWAY_SECRET,
       failuresPerMinute: env.AUTH_FAILURES_PER_MINUTE,
       trustedProxies: env.TRUSTED_PROXIES ?? [],
+    },
+    guests: {
+      tokenSecret: env.CAPABILITY_TOKEN_SECRET,
+      cartTokenTtlMs: env.GUEST_CART_TOKEN_TTL_HOURS * 3_600_000,
+      orderLinkTtlMs: env.ORDER_LINK_TTL_DAYS * 86_400_000,
+      callsPerSecondPerAddress: env.GUEST_CALLS_PER_SECOND_PER_ADDRESS,
+      cartsPerMinutePerAddress: env.GUEST_CARTS_PER_MINUTE_PER_ADDRESS,
     },
     idempotency: {
       hashKey: env.IDEMPOTENCY_HASH_KEY,

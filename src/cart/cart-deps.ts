@@ -1,4 +1,5 @@
 import type { OrderDeps } from "../orders/order-deps.js";
+import { GUEST_PREFIX, type CapabilityTokens } from "../platform/auth/capabilities.js";
 
 export interface CartLimits {
   readonly maxLines: number;
@@ -10,7 +11,20 @@ export interface CartLimits {
   readonly guestHoldMs: number;
 }
 
+/** How long tokens handed to guests last. */
+export interface GuestTokens {
+  readonly cartTokenTtlMs: number;
+  readonly orderLinkTtlMs: number;
+}
+
 /** Checkout places orders through the order use case, so the cart needs what orders need. */
 export interface CartDeps extends OrderDeps {
   readonly cart: CartLimits;
+  readonly capabilities: CapabilityTokens;
+  readonly guests: GuestTokens;
+}
+
+/** How long the cart under `key` holds its stock: a guest's cart by its own setting. */
+export function holdMsOf(key: string, limits: CartLimits): number {
+  return key.startsWith(GUEST_PREFIX) ? limits.guestHoldMs : limits.holdMs;
 }

@@ -28,26 +28,27 @@ const nothingToUndo: UndoHold = async () => undefined;
  * back. A change that only lowers or removes never fails for stock: when what is left cannot be
  * held again (the hold had lapsed and others took its units), the cart holds nothing and checkout
  * reserves again or reports what is short. A change that adds fails with INSUFFICIENT_STOCK.
+ * `alsoFrom`: other holds whose units the new one takes over (a merged guest cart's).
  */
-export async function followLines(cart: Cart, before: CartView, context: HoldContext): Promise<UndoHold> {
+export async function followLines(cart: Cart, before: CartView, context: HoldContext, alsoFrom: readonly string[] = []): Promise<UndoHold> {
   const { inventory, holdMs, now, signal } = context;
-  const { lines, reservationId: old } = cart.view;
+  const { lines, reservationId } = cart.view;
+  const from = [reservationId, ...alsoFrom].filter(Boolean);
   if (holdMs === 0) return nothingToUndo;
-  if (lines.length === 0) {
-    if (old) await inventory.release(old, signal);
+  const releaseAll = async () => {
+    for (const id of from) await inventory.release(id, signal);
     cart.holding("", null);
     return nothingToUndo;
-  }
+  };
+  if (lines.length === 0) return releaseAll();
   const id = newId();
   const until = new Date(now.getTime() + holdMs);
   const stock = lines.map((line) => ({ productId: line.productId, variantId: line.variantId, quantity: line.quantity }));
   try {
-    await inventory.reserve(id, stock, signal, { expiresAt: until, from: old ? [old] : [] });
+    await inventory.reserve(id, stock, signal, { expiresAt: until, from });
   } catch (error) {
     if (!(error instanceof InsufficientStockError) || grows(before.lines, lines)) throw error;
-    if (old) await inventory.release(old, signal);
-    cart.holding("", null);
-    return nothingToUndo;
+    return releaseAll();
   }
   cart.holding(id, until);
   return () => giveBack(inventory, id, context.log);

@@ -15,7 +15,7 @@ import { checkVersion, emptyCart, markCheckout, unmarkCheckout } from "./store/c
 
 /** A checkout's mark on its cart outlives the call's deadline by this much (its last statements may still run). */
 const CHECKOUT_MARK_MARGIN_MS = 5_000;
-import { isExpired, type CartView } from "./domain/cart.js";
+import { Cart, isExpired, type CartView } from "./domain/cart.js";
 
 /**
  * Re-validates every line against Product and Inventory. If anything moved, the cart is fixed
@@ -36,6 +36,7 @@ export async function checkout(
       { type: "CART", subject: `carts/${command.userId}`, description: "has no items" },
     ]);
   }
+  Cart.restore(cart).requireOpen();
   checkVersion(cart, command.expectedVersion);
 
   const adjustments = await revalidate(cart, deps, scope.signal);

@@ -1,6 +1,6 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Logger } from "pino";
-import type { CartDeps } from "./cart-deps.js";
+import { holdMsOf, type CartDeps } from "./cart-deps.js";
 import { followLines, type UndoHold } from "./cart-holds.js";
 import type { Cart, CartView } from "./domain/cart.js";
 import { lockCart, saveCart } from "./store/cart-repository.js";
@@ -32,9 +32,10 @@ export async function mutateCart(
       const expiresAt = new Date(now.getTime() + deps.cart.ttlMs);
       const locked = await lockCart(tx, target, { currency: deps.pricing.currency, now, expiresAt });
       const { cart } = locked;
+      cart.requireOpen();
       if (cart.isExpired(now)) cart.clear();
       change(cart);
-      const context = { inventory: deps.inventory, holdMs: deps.cart.holdMs, now, signal: scope.signal, log: scope.log };
+      const context = { inventory: deps.inventory, holdMs: holdMsOf(target.userId, deps.cart), now, signal: scope.signal, log: scope.log };
       undo = await followLines(cart, locked.stored, context);
       await saveCart(tx, locked, now, expiresAt);
       const view = cart.view;

@@ -16,6 +16,7 @@ import { IdempotencyRecord } from "../idempotency/idempotency.entity.js";
 import { LedgerEntryRow } from "../ledger/store/ledger.entity.js";
 import { OrderChangeRow } from "../changes/store/change.entity.js";
 import { migrations } from "../migrations/index.js";
+import { OrderLinkRow } from "../guests/order-link.entity.js";
 import { OrderItemRow, OrderRow, StatusChangeRow } from "../orders/store/order.entity.js";
 import { OutboxEvent } from "../outbox/outbox.entity.js";
 import { PendingReservation, PendingStockChange } from "../reservations/pending-reservation.entity.js";
@@ -40,6 +41,7 @@ export const entities = [
   ShipmentRow,
   LedgerEntryRow,
   OrderChangeRow,
+  OrderLinkRow,
 ];
 
 /**

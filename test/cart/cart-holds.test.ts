@@ -7,17 +7,10 @@ import { InsufficientStockSchema } from "../../gen/shop/order/v1/order_errors_pb
 import { checkoutRequest } from "../support/cart-fixtures.js";
 import { query, setStock } from "../support/db.js";
 import { failure, reasonOf } from "../support/errors.js";
+import { FakeClock } from "../support/fake-clock.js";
 import { startAppWithReferenceCatalogOverGrpc } from "../support/reference-catalog-server.js";
 
 const MINUTE = 60_000;
-
-/** The service's and Inventory's clock, moved forward by the tests; nothing sweeps in between. */
-class FakeClock {
-  offsetMs = 0;
-  now(): Date {
-    return new Date(Date.now() + this.offsetMs);
-  }
-}
 
 const newUser = () => `holder-${randomUUID().slice(0, 8)}`;
 const add = (carts: Client<typeof CartService>, userId: string, productId: string, quantity: number) =>

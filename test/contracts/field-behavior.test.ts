@@ -171,6 +171,7 @@ describe("field behaviour in the contract agrees with validation", () => {
         "CancelOrder",
         "CreateShipment",
         "IssueRefund",
+        "MergeCart",
         "CreateOrderChange",
         "ConfirmOrderChange",
         "DeclineOrderChange",

@@ -35,6 +35,7 @@ describe("configuration", () => {
       DATABASE_URL: "postgres://orders@db.internal/orders",
       CORS_ORIGINS: "https://shop.example.com",
       IDEMPOTENCY_HASH_KEY: "k".repeat(32),
+      CAPABILITY_TOKEN_SECRET: "c".repeat(32),
       ALLOW_SIMULATED_PAYMENTS: "true",
     };
     expect(problems(production)).toEqual([

@@ -48,7 +48,7 @@ const byKind = (manifests: Manifest[], kind: string) => manifests.find((m) => m.
 const serviceConfig = (manifests: Manifest[]) =>
   manifests.find((m) => m.kind === "ConfigMap" && m.metadata.name === "order-service-config")! as never as Record<string, any>;
 const overlays = { base: "deploy/kubernetes/base", production: "deploy/kubernetes/overlays/production" };
-const SECRETS = ["DATABASE_URL", "JWT_SECRET", "GATEWAY_SECRET", "IDEMPOTENCY_HASH_KEY"];
+const SECRETS = ["DATABASE_URL", "JWT_SECRET", "GATEWAY_SECRET", "IDEMPOTENCY_HASH_KEY", "CAPABILITY_TOKEN_SECRET"];
 
 for (const [name, dir] of Object.entries(overlays)) {
   describe(`kubernetes manifests: ${name}`, () => {
@@ -87,6 +87,7 @@ for (const [name, dir] of Object.entries(overlays)) {
       DATABASE_URL: "postgres://orders@db:5432/orders",
       JWT_SECRET: "x".repeat(32),
       IDEMPOTENCY_HASH_KEY: "y".repeat(32),
+      CAPABILITY_TOKEN_SECRET: "z".repeat(32),
     };
 
     if (name === "base") {

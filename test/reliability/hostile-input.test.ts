@@ -3,6 +3,7 @@ import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CartService } from "../../gen/shop/cart/v1/cart_pb.js";
 import { OrderService } from "../../gen/shop/order/v1/order_pb.js";
 import { createOrderRequest } from "../support/fixtures.js";
 import { arbitraryMessage, mutatedBytes, mutatedText, nearValid } from "../support/fuzz.js";
@@ -101,7 +102,8 @@ describe("hostile input over gRPC, Connect JSON and gRPC-Web", () => {
       const placed = await app
         .connect(OrderService, bearers[caller])
         .createOrder(createOrderRequest({ userId: caller === "customer" ? "" : CUSTOMER }));
-      const order: ExistingOrder = { id: placed.order!.id, itemIds: placed.order!.items.map((item) => item.id) };
+      const { cartToken } = await app.connect(CartService, "").createGuestCart({});
+      const order: ExistingOrder = { id: placed.order!.id, itemIds: placed.order!.items.map((item) => item.id), guestCartToken: cartToken };
       seeds[caller] = validRequests(order);
     }
     globalThis.gc!();

@@ -136,6 +136,7 @@ describe("gateway mode configuration", () => {
       DATABASE_URL: "postgres://db/orders",
       CORS_ORIGINS: "https://shop.example.com",
       IDEMPOTENCY_HASH_KEY: "k".repeat(32),
+      CAPABILITY_TOKEN_SECRET: "c".repeat(32),
       ALLOW_SIMULATED_PAYMENTS: "true",
     };
     expect(problems({ ...production, AUTH_MODE: "gateway" })).toEqual([

@@ -14,6 +14,7 @@ const PRODUCTION = {
   DATABASE_URL: "postgres://orders@db.internal/orders",
   CORS_ORIGINS: "https://shop.example.com",
   IDEMPOTENCY_HASH_KEY: "idempotency-hash-key-0123456789abcdef",
+  CAPABILITY_TOKEN_SECRET: "capability-token-key-0123456789abcdef",
   ALLOW_SIMULATED_PAYMENTS: "true",
 };
 
@@ -22,7 +23,14 @@ const without = (name: keyof typeof PRODUCTION) => Object.fromEntries(Object.ent
 describe("attack: a hurried operator ships development conveniences to production", () => {
   it("when production is started with nothing but APP_ENV, then start-up names every missing setting", () => {
     const found = problems({ APP_ENV: "production" }).map((problem) => problem.split(":")[0]);
-    expect(found.sort()).toEqual(["ALLOW_SIMULATED_PAYMENTS", "CORS_ORIGINS", "DATABASE_URL", "IDEMPOTENCY_HASH_KEY", "JWT_SECRET"]);
+    expect(found.sort()).toEqual([
+      "ALLOW_SIMULATED_PAYMENTS",
+      "CAPABILITY_TOKEN_SECRET",
+      "CORS_ORIGINS",
+      "DATABASE_URL",
+      "IDEMPOTENCY_HASH_KEY",
+      "JWT_SECRET",
+    ]);
     expect(problems(PRODUCTION)).toEqual([]);
   });
 

@@ -6,7 +6,7 @@ import { grpcServiceDefinition } from "../../src/platform/transport/grpc-adapter
 import { setStock } from "./db.js";
 import { freePort, startTsProcess, waitForOutput, waitUntilReady, type RunningProcess } from "./processes.js";
 import { freshDatabase, grpcAuthorize } from "./test-app.js";
-import { adminToken, TEST_IDEMPOTENCY_KEY, TEST_JWT_SECRET } from "./tokens.js";
+import { adminToken, TEST_CAPABILITY_KEY, TEST_IDEMPOTENCY_KEY, TEST_JWT_SECRET } from "./tokens.js";
 
 export type GrpcClient = InstanceType<ReturnType<typeof grpc.makeGenericClientConstructor>>;
 
@@ -42,10 +42,13 @@ export async function startServiceStack(env: Record<string, string> = {}) {
     INVENTORY_SERVICE_URL: catalog.url,
     JWT_SECRET: TEST_JWT_SECRET,
     IDEMPOTENCY_HASH_KEY: TEST_IDEMPOTENCY_KEY,
+    CAPABILITY_TOKEN_SECRET: TEST_CAPABILITY_KEY,
     HOST: "127.0.0.1",
     GRPC_PORT: String(grpcPort),
     HTTP_PORT: String(httpPort),
     RATE_LIMIT_PER_SECOND: "0",
+    GUEST_CALLS_PER_SECOND_PER_ADDRESS: "0",
+    GUEST_CARTS_PER_MINUTE_PER_ADDRESS: "0",
     LOG_LEVEL: "warn",
     OUTBOX_POLL_MS: "200",
     ...env,

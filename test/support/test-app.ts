@@ -10,7 +10,7 @@ import { loadConfig } from "../../src/config.js";
 import { grpcServiceDefinition } from "../../src/platform/transport/grpc-adapter.js";
 import { createLogger } from "../../src/platform/observability/logger.js";
 import type { Clock } from "../../src/platform/clock.js";
-import { adminToken, TEST_IDEMPOTENCY_KEY, TEST_JWT_SECRET } from "./tokens.js";
+import { adminToken, TEST_CAPABILITY_KEY, TEST_IDEMPOTENCY_KEY, TEST_JWT_SECRET } from "./tokens.js";
 
 export interface TestApp extends App {
   readonly databaseUrl: string;
@@ -57,7 +57,10 @@ export async function startTestApp(
     DB_POOL_MAX: "5",
     JWT_SECRET: TEST_JWT_SECRET,
     IDEMPOTENCY_HASH_KEY: TEST_IDEMPOTENCY_KEY,
+    CAPABILITY_TOKEN_SECRET: TEST_CAPABILITY_KEY,
     RATE_LIMIT_PER_SECOND: "0",
+    GUEST_CALLS_PER_SECOND_PER_ADDRESS: "0",
+    GUEST_CARTS_PER_MINUTE_PER_ADDRESS: "0",
     SHUTDOWN_GRACE_MS: "2000",
     ...env,
   });

@@ -28,3 +28,6 @@ export const adminToken = await token(ADMIN_USER, ["admin"]);
 
 /** A marketplace seller's token: the seller role and the seller id it fulfils for. */
 export const sellerToken = (userId: string, sellerId: string) => token(userId, ["seller"], { claims: { seller_id: sellerId } });
+
+/** The key guest cart tokens and order links are signed with in every test app. */
+export const TEST_CAPABILITY_KEY = "test-capability-token-key-0123456789abcdef";

@@ -4,6 +4,7 @@ import { HoldReason, ShipmentStatus } from "../../gen/shop/order/v1/fulfillment_
 import { RefundCause } from "../../gen/shop/order/v1/ledger_pb.js";
 import { OrderChangeType, ReturnReason } from "../../gen/shop/order/v1/changes_pb.js";
 import { checkoutRequest } from "./cart-fixtures.js";
+import { MergeMode } from "../../gen/shop/cart/v1/cart_pb.js";
 import { createOrderRequest } from "./fixtures.js";
 
 export interface ExistingOrder {
@@ -16,6 +17,8 @@ export interface ExistingOrder {
   readonly shipmentId?: string;
   /** An order with shipped units, an item of it and an open change of it, for OrderChangeService; made up when not given. */
   readonly shipped?: { readonly orderId: string; readonly itemId: string; readonly changeId: string; readonly locationId: string };
+  /** A guest cart's token for MergeCart; one that is no token of this deploy (INVALID_ARGUMENT) when not given. */
+  readonly guestCartToken?: string;
 }
 
 /**
@@ -60,6 +63,9 @@ export function validRequests(order: ExistingOrder): Record<string, () => Record
     removeItem: () => ({ requestId: rid(), productId: "prod-mug" }),
     clearCart: () => ({ requestId: rid() }),
     checkout: () => checkoutRequest(""),
+    createGuestCart: () => ({ email: "guest@example.com" }),
+    mergeCart: () => ({ requestId: rid(), guestCartToken: order.guestCartToken ?? "e30.e30.c2ln", mode: MergeMode.SUM }),
+    revokeOrderLinks: () => ({ orderId, reason: "asked by the customer" }),
     listFulfillmentOrders: () => ({ orderId }),
     holdFulfillmentOrder: () => ({ requestId: rid(), fulfillmentOrderId, reason: HoldReason.OTHER, note: "check the address" }),
     releaseFulfillmentOrder: () => ({ requestId: rid(), fulfillmentOrderId }),

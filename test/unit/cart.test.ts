@@ -43,6 +43,9 @@ function cart(lines: CartView["lines"] = []): Cart {
     reservationId: "",
     holdsUntil: null,
     checkoutUntil: null,
+    status: "OPEN",
+    mergedInto: "",
+    guestEmail: "",
     lines,
   });
 }

@@ -16,6 +16,11 @@ export interface CartFields {
   holdsUntil: Date | null;
   /** A checkout in progress has the cart until then: another waits its turn (it fails), the sweeper leaves the hold be. */
   checkoutUntil: Date | null;
+  /** MERGED: a guest cart moved into a signed-in user's cart (`mergedInto`); it takes no more changes. */
+  status: "OPEN" | "MERGED";
+  mergedInto: string;
+  /** What a guest gave to be reached at ('' none), for abandoned-cart mail. */
+  guestEmail: string;
 }
 
 /** One line: the product as it was when added (name, image, price snapshot). */

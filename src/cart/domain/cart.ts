@@ -1,7 +1,7 @@
 import type { ProductInfo } from "../../catalog/catalog-ports.js";
 import { InactiveProductsError, UnknownProductsError, VariantChoiceError } from "../../catalog/catalog-errors.js";
 import { lineKey, sellableOf, type Sellable } from "../../catalog/sellable.js";
-import { LimitExceededError, NotFoundError } from "../../platform/errors/domain-errors.js";
+import { FailedPreconditionError, LimitExceededError, NotFoundError } from "../../platform/errors/domain-errors.js";
 import type { CartFields, CartLineFields } from "./cart-data.js";
 
 export type CartLineView = Readonly<CartLineFields>;
@@ -80,6 +80,33 @@ export class Cart {
 
   isExpired(now: Date): boolean {
     return isExpired(this.#data, now);
+  }
+
+  /** A merged guest cart takes no more changes: the shopper's cart is the one it was merged into. */
+  requireOpen(): void {
+    if (this.#data.status === "MERGED") {
+      throw new FailedPreconditionError("CART_MERGED", `this guest cart was merged into the signed-in cart; use that one`, [
+        { type: "CART", subject: `carts/${this.#data.userId}`, description: "was merged" },
+      ]);
+    }
+  }
+
+  /** A merge's result (domain/merge.ts): at most `maxLines` lines, as AddItem allows. */
+  replaceLines(lines: readonly CartLineFields[], rules: CartRules): void {
+    if (lines.length > rules.maxLines) {
+      throw new LimitExceededError(
+        "CART_FULL",
+        `carts/${this.#data.userId}`,
+        `a cart holds at most ${rules.maxLines} different products (the merge would make ${lines.length})`,
+      );
+    }
+    this.#lines = lines.map((line) => ({ ...line }));
+  }
+
+  /** Closes a guest cart into the cart it was merged into: empty, holding nothing, no more changes. */
+  mergeInto(userId: string): void {
+    this.#lines = [];
+    Object.assign(this.#data, { status: "MERGED", mergedInto: userId, reservationId: "", holdsUntil: null });
   }
 
   /** Adds to the line of the same product and variant, or starts one; the snapshot takes it as it is now. */

@@ -1,10 +1,15 @@
-import type {
-  AddItemRequest,
-  CheckoutRequest,
-  ClearCartRequest,
-  RemoveItemRequest,
-  UpdateItemQuantityRequest,
+import {
+  MergeMode as MergeModeProto,
+  type AddItemRequest,
+  type CheckoutRequest,
+  type ClearCartRequest,
+  type CreateGuestCartRequest,
+  type MergeCartRequest,
+  type RemoveItemRequest,
+  type UpdateItemQuantityRequest,
 } from "../../../gen/shop/cart/v1/cart_pb.js";
+import { EMAIL } from "../../orders/rpc/requests/field-rules.js";
+import type { MergeMode } from "../domain/merge.js";
 import { parsePaymentMethod, type PaymentMethod } from "../../payments/payment-method.js";
 import { REQUEST_ID, RESOURCE_ID, USER_ID, Violations } from "../../platform/validation.js";
 import { parseAddress, parseCustomer } from "../../orders/rpc/requests/place-order-request.js";
@@ -90,5 +95,42 @@ export function parseCheckout(request: CheckoutRequest): CheckoutCommand {
     shippingAddress: parseAddress(request.shippingAddress, "shipping_address", v),
     payment: parsePaymentMethod(request.paymentMethod, "payment_method", v)!,
     notes: v.text("notes", request.notes, { max: 1000 }),
+  });
+}
+
+export function parseCreateGuestCart(request: CreateGuestCartRequest): { email: string } {
+  const v = new Violations();
+  return finish(v, { email: request.email ? v.text("email", request.email, EMAIL).toLowerCase() : "" });
+}
+
+const MODES: Record<MergeModeProto, MergeMode | undefined> = {
+  [MergeModeProto.UNSPECIFIED]: "MERGE_MAX",
+  [MergeModeProto.MERGE_MAX]: "MERGE_MAX",
+  [MergeModeProto.SUM]: "SUM",
+  [MergeModeProto.REPLACE_WITH_GUEST]: "REPLACE_WITH_GUEST",
+  [MergeModeProto.KEEP_EXISTING]: "KEEP_EXISTING",
+};
+
+export interface MergeCommand {
+  readonly requestId: string;
+  readonly userId: string;
+  readonly guestCartToken: string;
+  readonly mode: MergeMode;
+  readonly expectedVersion?: bigint;
+}
+
+/** A guest cart token is a JWT of a few hundred characters; anything far longer is not one. */
+const TOKEN = { min: 1, max: 2048, pattern: /^[\w-]+\.[\w-]+\.[\w-]+$/, hint: "must be the guest cart token CreateGuestCart gave" };
+
+export function parseMerge(request: MergeCartRequest): MergeCommand {
+  const v = new Violations();
+  const mode = MODES[request.mode];
+  v.check(mode !== undefined, "mode", "must be MERGE_MAX, SUM, REPLACE_WITH_GUEST or KEEP_EXISTING");
+  return finish(v, {
+    requestId: v.text("request_id", request.requestId, REQUEST_ID),
+    userId: v.text("user_id", request.userId, USER_ID),
+    guestCartToken: v.text("guest_cart_token", request.guestCartToken, TOKEN),
+    mode: mode!,
+    expectedVersion: request.expectedVersion,
   });
 }

@@ -6,7 +6,7 @@ import { readerOf } from "../../orders/rpc/order-callers.js";
 import type { OrderView } from "../../orders/domain/order.js";
 import { withoutCardData } from "../../payments/card-data.js";
 import { isStaff, type Principal } from "../../platform/auth/principal.js";
-import { NotFoundError } from "../../platform/errors/domain-errors.js";
+import { InvalidArgumentError, NotFoundError } from "../../platform/errors/domain-errors.js";
 import type { ScopedImpl } from "../../platform/rpc/rpc-chain.js";
 import type { RpcScope } from "../../platform/rpc/rpc-scope.js";
 import type { CartDeps } from "../cart-deps.js";
@@ -15,13 +15,24 @@ import { requireSellable, type Cart, type CartView } from "../domain/cart.js";
 import { mutateCart } from "../mutate-cart.js";
 import { findCart } from "../store/cart-queries.js";
 import { cartToProto } from "./cart-mapper.js";
-import { parseCheckout, parseClear, parseLine, parseUserId, type CartChange } from "./cart-requests.js";
+import { parseCheckout, parseClear, parseCreateGuestCart, parseLine, parseMerge, parseUserId, type CartChange } from "./cart-requests.js";
+import { adjustmentsToProto } from "./cart-error-details.js";
+import { mergeCart, type MergeResult } from "../merge-cart.js";
+import { isGuestKey, linkGuestOrder, orderLinkOf, startGuestCart } from "../guest-carts.js";
+import { GUEST_PREFIX } from "../../platform/auth/capabilities.js";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 
 /**
- * Whose cart a call is about: nobody named means the caller's own. Staff name anyone; a customer
- * naming another user gets what a missing cart gets (CART_ACCESS keeps sellers out altogether).
+ * Whose cart a call is about: nobody named means the caller's own, a guest's being the one its
+ * token names. Staff name anyone; a customer or guest naming another cart gets what a missing
+ * cart gets (CART_ACCESS keeps sellers out altogether).
  */
 function cartOwnerOf(principal: Principal, requested: string): string {
+  const capability = principal.capability;
+  if (capability?.kind === "guest-cart") {
+    if (!requested || requested === principal.userId || requested === capability.cartId) return principal.userId;
+    throw new NotFoundError("cart", requested);
+  }
   if (!requested || requested === principal.userId) return principal.userId;
   if (isStaff(principal)) return requested;
   throw new NotFoundError("cart", requested);
@@ -71,6 +82,17 @@ export function cartService(deps: CartDeps): ScopedImpl<typeof CartService> {
   }
   const nothing = async () => undefined;
 
+  /**
+   * A guest's checkout answers with the order's link. The stored answer (idempotency) never holds
+   * the token: it is signed again from the link's id and expiry, the same token each time.
+   */
+  async function withOrderLink(answer: CheckoutResponse, scope: RpcScope): Promise<CheckoutResponse> {
+    const link = await orderLinkOf(scope.em, deps, answer.order!.id);
+    if (!link) return answer;
+    const orderLink = { token: link.token, expireTime: timestampFromDate(link.expiresAt) };
+    return create(CartService.method.checkout.output, { order: answer.order, orderLink });
+  }
+
   return {
     async getCart(request, scope) {
       const userId = parseUserId(owned(scope, request).userId);
@@ -103,6 +125,40 @@ export function cartService(deps: CartDeps): ScopedImpl<typeof CartService> {
       return change(CartService.method.clearCart, scope, request, command, nothing, (cart) => cart.clear(), withCart);
     },
 
+    async createGuestCart(request, scope) {
+      const { email } = parseCreateGuestCart(request);
+      const started = await startGuestCart(scope.em, deps, email);
+      return {
+        ...withCart(started.key, started.cart),
+        cartToken: started.token,
+        tokenExpireTime: timestampFromDate(started.tokenExpiresAt),
+      };
+    },
+
+    async mergeCart(request, scope) {
+      const command = parseMerge(owned(scope, request));
+      const guest = await deps.capabilities.verify(command.guestCartToken).catch(() => undefined);
+      if (guest?.kind !== "guest-cart") {
+        throw new InvalidArgumentError([{ field: "guest_cart_token", description: "is not a valid guest cart token (or it expired)" }]);
+      }
+      const { userId } = command;
+      if (isGuestKey(userId)) throw new InvalidArgumentError([{ field: "user_id", description: "must name a signed-in user's cart" }]);
+      const method = CartService.method.mergeCart;
+      const respond = (result: MergeResult) =>
+        create(method.output, { ...withCart(userId, result.cart), adjustments: adjustmentsToProto(result.adjustments) });
+      const call = {
+        rpc: method.name,
+        caller: userId,
+        parts: [userId, command.requestId],
+        requestSchema: method.input,
+        request,
+        responseSchema: method.output,
+        beforeReplay: async () => undefined,
+      };
+      const target = { userId, guestKey: `${GUEST_PREFIX}${guest.cartId}`, mode: command.mode, expectedVersion: command.expectedVersion };
+      return deps.idempotency.run(scope, call, (record) => mergeCart(scope, deps, target, (tx, result) => record(tx, respond(result))));
+    },
+
     async checkout(request, scope) {
       const command = parseCheckout(owned(scope, request));
       const method = CartService.method.checkout;
@@ -116,7 +172,14 @@ export function cartService(deps: CartDeps): ScopedImpl<typeof CartService> {
         responseSchema: method.output,
         beforeReplay: (stored: CheckoutResponse) => assertOrderVisible(scope.em, stored.order!.id, readerOf(scope.principal)),
       };
-      return deps.idempotency.run(scope, call, (record) => checkout(command, scope, deps, (tx, order) => record(tx, toResponse(order))));
+      const guest = isGuestKey(command.userId);
+      const answer = await deps.idempotency.run(scope, call, (record) =>
+        checkout(command, scope, deps, async (tx, order) => {
+          if (guest) await linkGuestOrder(tx, deps, order.id);
+          await record(tx, toResponse(order));
+        }),
+      );
+      return guest ? withOrderLink(answer, scope) : answer;
     },
   };
 }

@@ -21,6 +21,19 @@ export function checkVersion(cart: { userId: string; version: number }, expected
   }
 }
 
+/** A guest's new cart, under its key ("guest:<id>"), empty. */
+export async function createGuestCart(
+  em: EntityManager,
+  key: string,
+  fields: { currency: string; now: Date; expiresAt: Date; guestEmail: string },
+): Promise<void> {
+  await query(
+    em,
+    `insert into carts (user_id, currency, version, created_at, updated_at, expires_at, guest_email) values (?, ?, 0, ?, ?, ?, ?)`,
+    [key, fields.currency, fields.now, fields.now, fields.expiresAt, fields.guestEmail],
+  );
+}
+
 /** A cart locked in a transaction, with its lines as they were read: `saveCart` writes what differs. */
 export interface LockedCart {
   readonly cart: Cart;
@@ -59,7 +72,7 @@ export async function saveCart(tx: EntityManager, locked: LockedCart, now: Date,
 
 async function storeLines(tx: EntityManager, was: CartView, now: Date, expiresAt: Date, is: CartView): Promise<number> {
   const { userId, lines: before } = was;
-  const { lines: after, reservationId, holdsUntil } = is;
+  const { lines: after, reservationId, holdsUntil, status, mergedInto } = is;
   const { lines } = cartCodecs(tx);
   // Compared as the columns they are written to, so a column added to the entity is compared too.
   const columnsOf = (line: CartLineFields) => lines.values({ ...line, cart: userId });
@@ -88,8 +101,18 @@ async function storeLines(tx: EntityManager, was: CartView, now: Date, expiresAt
   const [row] = await query<{ version: number }>(
     tx,
     `${steps.length ? `with ${steps.join(", ")} ` : ""}update carts set version = version + 1, updated_at = ?, expires_at = ?,
-     reservation_id = ?, holds_until = ? where user_id = ? returning version`,
-    [...(dropped ? [userId, kept] : []), ...written.flatMap(columnsOf), now, expiresAt, reservationId, holdsUntil, userId],
+     reservation_id = ?, holds_until = ?, status = ?, merged_into = ? where user_id = ? returning version`,
+    [
+      ...(dropped ? [userId, kept] : []),
+      ...written.flatMap(columnsOf),
+      now,
+      expiresAt,
+      reservationId,
+      holdsUntil,
+      status,
+      mergedInto,
+      userId,
+    ],
   );
   return row!.version;
 }

@@ -19,6 +19,10 @@ const CartSchema = defineEntity({
     reservationId: p.string().default(""),
     holdsUntil: p.datetime().nullable(),
     checkoutUntil: p.datetime().nullable(),
+    // OPEN, or MERGED (a guest cart moved into `mergedInto`, a user's cart).
+    status: p.enum(["OPEN", "MERGED"] as const).default("OPEN"),
+    mergedInto: p.string().default(""),
+    guestEmail: p.string().default(""),
     items: () => p.oneToMany(CartItemRow).mappedBy("cart").orderBy({ id: "asc" }),
   },
   indexes: [

@@ -7,6 +7,8 @@ const NOT_SELLER: ByViewer = { customer: true, seller: false, staff: true };
 /** What a seller ships: its own lines, and who and where they go to. */
 const SHIPPING: ByViewer = { customer: true, seller: "to ship its items", staff: true };
 const READ: ByViewer = { customer: "own orders", seller: "orders holding its items, narrowed to them", staff: true };
+/** GetOrder and WatchOrder: a guest reads its one order with the order link (platform/auth/capability-grants.ts). */
+const READ_WITH_LINK: ByViewer = { ...READ, customer: "own orders, or the one order of an order link" };
 
 /**
  * Who may call each OrderService method. A customer acts on its own orders (another's is NOT_FOUND),
@@ -15,11 +17,11 @@ const READ: ByViewer = { customer: "own orders", seller: "orders holding its ite
  */
 export const ORDER_ACCESS: AccessTable<typeof OrderService> = {
   createOrder: { customer: "for themselves", seller: false, staff: "for anyone" },
-  getOrder: READ,
+  getOrder: READ_WITH_LINK,
   listOrders: READ,
   getOrderStatus: READ,
   getOrderHistory: READ,
-  watchOrder: READ,
+  watchOrder: READ_WITH_LINK,
   payOrder: { customer: "own orders", seller: false, staff: true },
   cancelOrder: { customer: "own orders", seller: false, staff: true },
   updateOrderItemStatus: { customer: false, seller: "its own items", staff: true },
@@ -32,6 +34,7 @@ export const ORDER_ACCESS: AccessTable<typeof OrderService> = {
   removeOrderItem: STAFF,
   listOrderEvents: STAFF,
   retryOrderEvents: STAFF,
+  revokeOrderLinks: STAFF,
 };
 
 /**
@@ -80,6 +83,7 @@ export const ORDER_VISIBILITY: VisibilityTable = {
     partially_shipped: ALL,
     // Money is the buyer's and staff's; a seller sees its own lines, not the order's payment.
     balance: NOT_SELLER,
+    guest: ALL,
   },
   "shop.order.v1.Balance": {
     authorized: NOT_SELLER,
@@ -184,4 +188,5 @@ export const ORDER_VISIBILITY: VisibilityTable = {
   "shop.order.v1.WatchOrderResponse": { order: ALL, event_type: ALL, heartbeat: ALL },
   "shop.order.v1.ListOrderEventsResponse": { events: STAFF },
   "shop.order.v1.RetryOrderEventsResponse": { retried_count: STAFF, events: STAFF },
+  "shop.order.v1.RevokeOrderLinksResponse": { revoked: STAFF },
 };

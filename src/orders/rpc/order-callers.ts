@@ -9,6 +9,7 @@ import type { Reader } from "../store/order-queries.js";
 
 /** What the caller may read of orders; staff are narrowed to nothing. */
 export function readerOf(principal: Principal): Reader {
+  if (principal.capability?.kind === "order-link") return { linkId: principal.capability.linkId };
   if (isStaff(principal)) return {};
   return principal.sellerId !== undefined ? { sellerId: principal.sellerId } : { ownerId: principal.userId };
 }

@@ -17,6 +17,7 @@ import { money } from "../../money/money.js";
 import { linePricesToProto, toMoneyProto } from "../../money/money-proto.js";
 import { storedLine } from "../../money/totals.js";
 import { partiallyShipped } from "../domain/order.js";
+import { GUEST_PREFIX } from "../../platform/auth/capabilities.js";
 import type { OrderItemView, OrderView, StatusChangeView } from "../domain/order.js";
 import type { OrderStatus } from "../domain/order-status.js";
 
@@ -105,6 +106,7 @@ export function orderToProto(order: OrderView): MessageInitShape<typeof OrderSch
     createTime: timestampFromDate(order.createdAt),
     updateTime: timestampFromDate(order.updatedAt),
     partiallyShipped: partiallyShipped(order),
+    guest: order.userId.startsWith(GUEST_PREFIX),
     balance: balanceToProto(order),
   };
 }

@@ -17,6 +17,7 @@ import { orderHistory } from "../order-history.js";
 import { payOrder } from "../pay-order.js";
 import { placeOrder } from "../place-order.js";
 import { assertOrderVisible, findOrder } from "../store/order-queries.js";
+import { revokeOrderLinks } from "../../guests/order-links.js";
 import { watchOrder } from "../watch-order.js";
 import { LIST_ORDERS_FILTERS, ORDER_VISIBILITY } from "./order-access.js";
 import { changeOrder, nothing, present, withOrder, type Runner } from "./order-change.js";
@@ -32,6 +33,7 @@ import {
   parseRemoveItem,
   parseRetryEvents,
   parseUpdateOrder,
+  parseRevokeOrderLinks,
 } from "./requests/change-requests.js";
 import type { ChangeTarget } from "./requests/field-rules.js";
 import { parseOrderId } from "./requests/field-rules.js";
@@ -84,6 +86,13 @@ export function orderService(deps: OrderDeps): ScopedImpl<typeof pb.OrderService
         beforeReplay: (stored: pb.CreateOrderResponse) => assertOrderVisible(scope.em, stored.order!.id, readerOf(scope.principal)),
       };
       return deps.idempotency.run(scope, call, (record) => placeOrder(command, scope, deps, (tx, order) => record(tx, respond(order))));
+    },
+
+    /** Staff: the guest's links to the order stop working at once (every read checks them). */
+    async revokeOrderLinks(request, scope) {
+      const { orderId, reason } = parseRevokeOrderLinks(request);
+      await assertOrderVisible(scope.em, orderId, {});
+      return { revoked: await revokeOrderLinks(scope.em, orderId, scope.principal.userId, reason) };
     },
 
     async getOrder(request, scope) {

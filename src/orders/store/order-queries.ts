@@ -54,12 +54,18 @@ export async function queryOrders(em: EntityManager, sql: string, params: unknow
 export interface Reader {
   readonly ownerId?: string;
   readonly sellerId?: string;
+  /** An order link's id: only its order, while the link is neither revoked nor expired. */
+  readonly linkId?: string;
 }
 
 /** An order holding at least one of the seller's items. */
 const SELLER_HAS_ITEMS = "exists (select 1 from order_items si where si.order_id = o.id and si.seller_id = ?)";
 
+const LIVE_LINK =
+  "exists (select 1 from order_links l where l.id = ?::uuid and l.order_id = o.id and l.revoked_at is null and l.expires_at > now())";
+
 export function readerClause(reader: Reader): { sql: string; params: string[] } {
+  if (reader.linkId) return { sql: ` and ${LIVE_LINK}`, params: [reader.linkId] };
   if (reader.ownerId) return { sql: " and o.user_id = ?", params: [reader.ownerId] };
   if (reader.sellerId !== undefined) return { sql: ` and ${SELLER_HAS_ITEMS}`, params: [reader.sellerId] };
   return { sql: "", params: [] };

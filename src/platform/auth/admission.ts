@@ -24,7 +24,15 @@ export interface AdmissionLimits {
    * X-Forwarded-For is believed; empty: the socket's peer is the client.
    */
   readonly trustedProxies: readonly string[];
+  /** Calls per second from one client address by guests and anonymous callers; 0: no limit. */
+  readonly guestCallsPerSecond: number;
+  /** Guest carts one client address may start per minute; 0: no limit. */
+  readonly guestCartsPerMinute: number;
 }
+
+/** Methods a caller with no token at all may call ("package.Service/Method"): starting a guest cart. */
+export const ANONYMOUS_METHODS: ReadonlySet<string> = new Set(["shop.cart.v1.CartService/CreateGuestCart"]);
+const ANONYMOUS: Principal = { userId: "anonymous:", roles: ["customer"], capability: { kind: "anonymous" } };
 
 /**
  * Decides from the headers alone who is calling and whether they may call now, so that a caller
@@ -40,6 +48,8 @@ export class Admission {
   private readonly perCaller: RateLimiterMemory | undefined;
   private readonly failures: RateLimiterMemory | undefined;
   private readonly trust: ((address: string, hop: number) => boolean) | undefined;
+  private readonly guestCalls: RateLimiterMemory | undefined;
+  private readonly guestCarts: RateLimiterMemory | undefined;
 
   constructor(
     private readonly authenticator: Authenticator,
@@ -49,13 +59,24 @@ export class Admission {
     this.perCaller = limits.callsPerSecond > 0 ? new RateLimiterMemory({ points: limits.callsPerSecond, duration: 1 }) : undefined;
     this.failures = limits.failuresPerMinute > 0 ? new RateLimiterMemory({ points: limits.failuresPerMinute, duration: 60 }) : undefined;
     this.trust = limits.trustedProxies.length ? proxyaddr.compile([...limits.trustedProxies]) : undefined;
+    this.guestCalls =
+      limits.guestCallsPerSecond > 0 ? new RateLimiterMemory({ points: limits.guestCallsPerSecond, duration: 1 }) : undefined;
+    this.guestCarts =
+      limits.guestCartsPerMinute > 0 ? new RateLimiterMemory({ points: limits.guestCartsPerMinute, duration: 60 }) : undefined;
   }
 
-  /** Never rejects: a refusal is an outcome, carried to the handler so that it is logged and mapped like any error. */
-  async admit(headers: Headers, peer: string): Promise<AdmissionOutcome> {
+  /**
+   * Never rejects: a refusal is an outcome, carried to the handler so that it is logged and mapped
+   * like any error. `method` ("package.Service/Method") lets a caller without a token start a
+   * guest cart and do nothing else. Guests are limited per token (as every caller is) and per
+   * client address: a guest can mint itself new tokens, an address it cannot.
+   */
+  async admit(headers: Headers, peer: string, method = ""): Promise<AdmissionOutcome> {
     try {
-      const principal = await this.authenticate(headers, peer);
-      await this.chargeCall(principal.userId);
+      const anonymous = !headers.has("authorization") && ANONYMOUS_METHODS.has(method);
+      const principal = anonymous ? ANONYMOUS : await this.authenticate(headers, peer);
+      if (!anonymous) await this.chargeCall(principal.userId);
+      if (principal.capability) await this.chargeGuest(this.clientAddress(peer, headers), anonymous);
       return { principal };
     } catch (refused) {
       return { refused };
@@ -96,12 +117,21 @@ export class Admission {
   }
 
   private async chargeCall(userId: string): Promise<void> {
-    try {
-      await this.perCaller?.consume(userId);
-    } catch (rejection) {
-      if (rejection instanceof Error) throw rejection;
-      throw new RateLimitedError((rejection as RateLimiterRes).msBeforeNext);
-    }
+    await charge(this.perCaller, userId);
+  }
+
+  private async chargeGuest(address: string, startsCart: boolean): Promise<void> {
+    await charge(this.guestCalls, address, "GUEST_CALLS", "too many guest calls from this address");
+    if (startsCart) await charge(this.guestCarts, address, "GUEST_CARTS", "too many guest carts started from this address");
+  }
+}
+
+async function charge(limiter: RateLimiterMemory | undefined, key: string, reason?: string, message?: string): Promise<void> {
+  try {
+    await limiter?.consume(key);
+  } catch (rejection) {
+    if (rejection instanceof Error) throw rejection;
+    throw new RateLimitedError((rejection as RateLimiterRes).msBeforeNext, reason, message);
   }
 }
 

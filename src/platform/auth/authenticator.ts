@@ -4,6 +4,7 @@ import { LRUCache } from "lru-cache";
 import { UnauthenticatedError } from "../errors/domain-errors.js";
 import { isUserId } from "../validation.js";
 import { ROLES, type Principal, type Role } from "./principal.js";
+import { CapabilityTokens, capabilityUserId, RESERVED_USER_ID } from "./capabilities.js";
 
 export interface Authenticator {
   authenticate(headers: Headers): Promise<Principal>;
@@ -28,6 +29,8 @@ function principalOf(userId: unknown, roles: unknown, sellerId?: unknown): Princ
   if (typeof userId !== "string" || !isUserId(userId)) {
     throw new UnauthenticatedError("the caller's user id must be 1-128 letters, digits, or . _ : @ -");
   }
+  // Guests and order links act under these; a user id that looked like one could read their orders.
+  if (RESERVED_USER_ID.test(userId)) throw new UnauthenticatedError('a user id may not start with "guest:", "link:" or "anonymous:"');
   const granted = rolesFrom(roles);
   if (!granted.includes("seller")) return { userId, roles: granted };
   // A seller is narrowed to its own items: without a seller id there is nothing to narrow to.
@@ -131,4 +134,23 @@ export class GatewayAuthenticator implements Authenticator {
 /** Equal-length digests, so the comparison takes the same time whatever the length of the guess. */
 function digest(text: string): Buffer {
   return createHash("sha256").update(text).digest();
+}
+
+/**
+ * The service's own capability tokens (a guest's cart token, an order link) in front of the
+ * identity authenticator: a bearer token whose header says it is one is verified with the
+ * service's key and acts under its capability only; anything else goes to the identity check.
+ */
+export class CapabilityAuthenticator implements Authenticator {
+  constructor(
+    private readonly tokens: CapabilityTokens,
+    private readonly identity: Authenticator,
+  ) {}
+
+  async authenticate(headers: Headers): Promise<Principal> {
+    const token = bearerOf(headers);
+    if (!token || !CapabilityTokens.isCapability(token)) return this.identity.authenticate(headers);
+    const capability = await this.tokens.verify(token);
+    return { userId: capabilityUserId(capability), roles: ["customer"], capability };
+  }
 }

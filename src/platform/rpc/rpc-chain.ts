@@ -11,6 +11,7 @@ import { context as otelContext, SpanStatusCode, trace } from "@opentelemetry/ap
 import { OverloadedError } from "../errors/domain-errors.js";
 import { admissionOf, openScope, type RpcScope, type ScopeDeps } from "./rpc-scope.js";
 import { requestProblemKey } from "../transport/strict-requests.js";
+import { requireCapability } from "../auth/capability-grants.js";
 import { requireAccess, viewerOf, type AccessTable, type ByViewer } from "../auth/visibility.js";
 
 /** A handler gets its request and the call's scope; nothing reaches into a shared context. */
@@ -87,8 +88,9 @@ export function standardLayers(deps: ScopeDeps, access: AccessRows): Layer[] {
     {
       // Who may call what is one table per service (e.g. orders/order-access.ts), read here and nowhere else.
       name: "access",
-      enter(scope, { method }) {
+      enter(scope, { service, method }) {
         requireAccess(access[method.localName] ?? NOBODY, viewerOf(scope.principal), method.name);
+        requireCapability(scope.principal, `${service.typeName}/${method.name}`);
       },
     },
     {

@@ -12,7 +12,8 @@ import { envelope, once } from "./strict-requests.js";
 export function admitFirst(handler: UniversalHandler, admission: Admission): UniversalHandler {
   const admitted = async (request: UniversalServerRequest) => {
     const values = request.contextValues!;
-    const outcome = await admission.admit(request.header, values.get(peerAddressKey));
+    const method = `${handler.method.parent.typeName}/${handler.method.name}`;
+    const outcome = await admission.admit(request.header, values.get(peerAddressKey), method);
     values.set(admissionKey, outcome);
     return handler("refused" in outcome ? withEmptyMessage(request, handler) : request);
   };

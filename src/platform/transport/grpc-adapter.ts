@@ -180,7 +180,7 @@ function admittedHandler(service: DescService, method: DescMethod, impl: Connect
     };
     if (!impl) return refuse(unimplemented(method));
     const headers = metadataToHeaders(call.metadata);
-    const admitted = admission ? admission.admit(headers, peerOf(call)) : Promise.resolve(UNCHECKED);
+    const admitted = admission ? admission.admit(headers, peerOf(call), `${service.typeName}/${method.name}`) : Promise.resolve(UNCHECKED);
     void admitted.then((outcome) => {
       if ("refused" in outcome) run(outcome, create(method.input));
     });

@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file shop/cart/v1/cart.proto.
  */
 export const file_shop_cart_v1_cart: GenFile = /*@__PURE__*/
-  fileDesc("ChdzaG9wL2NhcnQvdjEvY2FydC5wcm90bxIMc2hvcC5jYXJ0LnYxIpADCghDYXJ0SXRlbRIXCgpwcm9kdWN0X2lkGAEgASgJQgPgQQMSEAoDc2t1GAIgASgJQgPgQQMSEQoEbmFtZRgDIAEoCUID4EEDEhUKCHF1YW50aXR5GAQgASgFQgPgQQMSLQoKdW5pdF9wcmljZRgFIAEoCzIULnNob3AubW9uZXkudjEuTW9uZXlCA+BBAxItCgpsaW5lX3RvdGFsGAYgASgLMhQuc2hvcC5tb25leS52MS5Nb25leUID4EEDEhYKCWltYWdlX3VybBgHIAEoCUID4EEDEhcKCnZhcmlhbnRfaWQYCCABKAlCA+BBAxIWCglzZWxsZXJfaWQYCSABKAlCA+BBAxJOChJ2YXJpYW50X2F0dHJpYnV0ZXMYCiADKAsyLS5zaG9wLmNhcnQudjEuQ2FydEl0ZW0uVmFyaWFudEF0dHJpYnV0ZXNFbnRyeUID4EEDGjgKFlZhcmlhbnRBdHRyaWJ1dGVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLKAwoEQ2FydBIUCgd1c2VyX2lkGAEgASgJQgPgQQMSKgoFaXRlbXMYAiADKAsyFi5zaG9wLmNhcnQudjEuQ2FydEl0ZW1CA+BBAxIrCghzdWJ0b3RhbBgDIAEoCzIULnNob3AubW9uZXkudjEuTW9uZXlCA+BBAxImCgN0YXgYBCABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5QgPgQQMSKwoIc2hpcHBpbmcYBSABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5QgPgQQMSKAoFdG90YWwYBiABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5QgPgQQMSFwoKaXRlbV9jb3VudBgHIAEoBUID4EEDEhQKB3ZlcnNpb24YCCABKANCA+BBAxI0Cgt1cGRhdGVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxI0CgtleHBpcmVfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxI5ChBob2xkX2V4cGlyZV90aW1lGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDIpUECg9DYXJ0QWRqdXN0bWVudHMSPQoLYWRqdXN0bWVudHMYASADKAsyKC5zaG9wLmNhcnQudjEuQ2FydEFkanVzdG1lbnRzLkFkanVzdG1lbnQSFAoMY2FydF92ZXJzaW9uGAIgASgDGo8CCgpBZGp1c3RtZW50EhIKCnByb2R1Y3RfaWQYASABKAkSLAoOb2xkX3VuaXRfcHJpY2UYAiABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5EiwKDm5ld191bml0X3ByaWNlGAMgASgLMhQuc2hvcC5tb25leS52MS5Nb25leRIbChNub19sb25nZXJfYXZhaWxhYmxlGAQgASgIEjQKBnJlYXNvbhgFIAEoDjIkLnNob3AuY2FydC52MS5DYXJ0QWRqdXN0bWVudHMuUmVhc29uEhQKDG9sZF9xdWFudGl0eRgGIAEoBRIUCgxuZXdfcXVhbnRpdHkYByABKAUSEgoKdmFyaWFudF9pZBgIIAEoCSKaAQoGUmVhc29uEhYKElJFQVNPTl9VTlNQRUNJRklFRBAAEhMKD1JFQVNPTl9SRVBSSUNFRBABEhcKE1JFQVNPTl9PVVRfT0ZfU1RPQ0sQAhIZChVSRUFTT05fU0hPUlRfT0ZfU1RPQ0sQAxITCg9SRUFTT05fSU5BQ1RJVkUQBBIaChZSRUFTT05fVU5LTk9XTl9QUk9EVUNUEAUiJgoOR2V0Q2FydFJlcXVlc3QSFAoHdXNlcl9pZBgBIAEoCUID4EEBIjMKD0dldENhcnRSZXNwb25zZRIgCgRjYXJ0GAEgASgLMhIuc2hvcC5jYXJ0LnYxLkNhcnQiwQEKDkFkZEl0ZW1SZXF1ZXN0EhQKB3VzZXJfaWQYASABKAlCA+BBARIXCgpwcm9kdWN0X2lkGAIgASgJQgPgQQISFQoIcXVhbnRpdHkYAyABKAVCA+BBAhIiChBleHBlY3RlZF92ZXJzaW9uGAQgASgDQgPgQQFIAIgBARIXCgpyZXF1ZXN0X2lkGAUgASgJQgPgQQISFwoKdmFyaWFudF9pZBgGIAEoCUID4EEBQhMKEV9leHBlY3RlZF92ZXJzaW9uIjMKD0FkZEl0ZW1SZXNwb25zZRIgCgRjYXJ0GAEgASgLMhIuc2hvcC5jYXJ0LnYxLkNhcnQizAEKGVVwZGF0ZUl0ZW1RdWFudGl0eVJlcXVlc3QSFAoHdXNlcl9pZBgBIAEoCUID4EEBEhcKCnByb2R1Y3RfaWQYAiABKAlCA+BBAhIVCghxdWFudGl0eRgDIAEoBUID4EEBEiIKEGV4cGVjdGVkX3ZlcnNpb24YBCABKANCA+BBAUgAiAEBEhcKCnJlcXVlc3RfaWQYBSABKAlCA+BBAhIXCgp2YXJpYW50X2lkGAYgASgJQgPgQQFCEwoRX2V4cGVjdGVkX3ZlcnNpb24iPgoaVXBkYXRlSXRlbVF1YW50aXR5UmVzcG9uc2USIAoEY2FydBgBIAEoCzISLnNob3AuY2FydC52MS5DYXJ0Iq0BChFSZW1vdmVJdGVtUmVxdWVzdBIUCgd1c2VyX2lkGAEgASgJQgPgQQESFwoKcHJvZHVjdF9pZBgCIAEoCUID4EECEiIKEGV4cGVjdGVkX3ZlcnNpb24YAyABKANCA+BBAUgAiAEBEhcKCnJlcXVlc3RfaWQYBCABKAlCA+BBAhIXCgp2YXJpYW50X2lkGAUgASgJQgPgQQFCEwoRX2V4cGVjdGVkX3ZlcnNpb24iNgoSUmVtb3ZlSXRlbVJlc3BvbnNlEiAKBGNhcnQYASABKAsyEi5zaG9wLmNhcnQudjEuQ2FydCJ6ChBDbGVhckNhcnRSZXF1ZXN0EhQKB3VzZXJfaWQYASABKAlCA+BBARIiChBleHBlY3RlZF92ZXJzaW9uGAIgASgDQgPgQQFIAIgBARIXCgpyZXF1ZXN0X2lkGAMgASgJQgPgQQJCEwoRX2V4cGVjdGVkX3ZlcnNpb24iNQoRQ2xlYXJDYXJ0UmVzcG9uc2USIAoEY2FydBgBIAEoCzISLnNob3AuY2FydC52MS5DYXJ0Iq8CCg9DaGVja291dFJlcXVlc3QSFwoKcmVxdWVzdF9pZBgBIAEoCUID4EECEhQKB3VzZXJfaWQYAiABKAlCA+BBARIiChBleHBlY3RlZF92ZXJzaW9uGAMgASgDQgPgQQFIAIgBARIuCghjdXN0b21lchgEIAEoCzIXLnNob3Aub3JkZXIudjEuQ3VzdG9tZXJCA+BBAhI1ChBzaGlwcGluZ19hZGRyZXNzGAUgASgLMhYuc2hvcC5vcmRlci52MS5BZGRyZXNzQgPgQQISOQoOcGF5bWVudF9tZXRob2QYBiABKAsyHC5zaG9wLm9yZGVyLnYxLlBheW1lbnRNZXRob2RCA+BBAhISCgVub3RlcxgHIAEoCUID4EEBQhMKEV9leHBlY3RlZF92ZXJzaW9uIjcKEENoZWNrb3V0UmVzcG9uc2USIwoFb3JkZXIYASABKAsyFC5zaG9wLm9yZGVyLnYxLk9yZGVyMvADCgtDYXJ0U2VydmljZRJGCgdHZXRDYXJ0Ehwuc2hvcC5jYXJ0LnYxLkdldENhcnRSZXF1ZXN0Gh0uc2hvcC5jYXJ0LnYxLkdldENhcnRSZXNwb25zZRJGCgdBZGRJdGVtEhwuc2hvcC5jYXJ0LnYxLkFkZEl0ZW1SZXF1ZXN0Gh0uc2hvcC5jYXJ0LnYxLkFkZEl0ZW1SZXNwb25zZRJnChJVcGRhdGVJdGVtUXVhbnRpdHkSJy5zaG9wLmNhcnQudjEuVXBkYXRlSXRlbVF1YW50aXR5UmVxdWVzdBooLnNob3AuY2FydC52MS5VcGRhdGVJdGVtUXVhbnRpdHlSZXNwb25zZRJPCgpSZW1vdmVJdGVtEh8uc2hvcC5jYXJ0LnYxLlJlbW92ZUl0ZW1SZXF1ZXN0GiAuc2hvcC5jYXJ0LnYxLlJlbW92ZUl0ZW1SZXNwb25zZRJMCglDbGVhckNhcnQSHi5zaG9wLmNhcnQudjEuQ2xlYXJDYXJ0UmVxdWVzdBofLnNob3AuY2FydC52MS5DbGVhckNhcnRSZXNwb25zZRJJCghDaGVja291dBIdLnNob3AuY2FydC52MS5DaGVja291dFJlcXVlc3QaHi5zaG9wLmNhcnQudjEuQ2hlY2tvdXRSZXNwb25zZWIGcHJvdG8z", [file_google_api_field_behavior, file_google_protobuf_timestamp, file_shop_money_v1_money, file_shop_order_v1_order]);
+  fileDesc("ChdzaG9wL2NhcnQvdjEvY2FydC5wcm90bxIMc2hvcC5jYXJ0LnYxIpADCghDYXJ0SXRlbRIXCgpwcm9kdWN0X2lkGAEgASgJQgPgQQMSEAoDc2t1GAIgASgJQgPgQQMSEQoEbmFtZRgDIAEoCUID4EEDEhUKCHF1YW50aXR5GAQgASgFQgPgQQMSLQoKdW5pdF9wcmljZRgFIAEoCzIULnNob3AubW9uZXkudjEuTW9uZXlCA+BBAxItCgpsaW5lX3RvdGFsGAYgASgLMhQuc2hvcC5tb25leS52MS5Nb25leUID4EEDEhYKCWltYWdlX3VybBgHIAEoCUID4EEDEhcKCnZhcmlhbnRfaWQYCCABKAlCA+BBAxIWCglzZWxsZXJfaWQYCSABKAlCA+BBAxJOChJ2YXJpYW50X2F0dHJpYnV0ZXMYCiADKAsyLS5zaG9wLmNhcnQudjEuQ2FydEl0ZW0uVmFyaWFudEF0dHJpYnV0ZXNFbnRyeUID4EEDGjgKFlZhcmlhbnRBdHRyaWJ1dGVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASK9BAoEQ2FydBIUCgd1c2VyX2lkGAEgASgJQgPgQQMSKgoFaXRlbXMYAiADKAsyFi5zaG9wLmNhcnQudjEuQ2FydEl0ZW1CA+BBAxIrCghzdWJ0b3RhbBgDIAEoCzIULnNob3AubW9uZXkudjEuTW9uZXlCA+BBAxImCgN0YXgYBCABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5QgPgQQMSKwoIc2hpcHBpbmcYBSABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5QgPgQQMSKAoFdG90YWwYBiABKAsyFC5zaG9wLm1vbmV5LnYxLk1vbmV5QgPgQQMSFwoKaXRlbV9jb3VudBgHIAEoBUID4EEDEhQKB3ZlcnNpb24YCCABKANCA+BBAxI0Cgt1cGRhdGVfdGltZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxI0CgtleHBpcmVfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCA+BBAxI5ChBob2xkX2V4cGlyZV90aW1lGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEID4EEDEhQKB2NhcnRfaWQYDCABKAlCA+BBAxISCgVndWVzdBgNIAEoCEID4EEDEi0KBnN0YXR1cxgOIAEoDjIYLnNob3AuY2FydC52MS5DYXJ0U3RhdHVzQgPgQQMSGAoLbWVyZ2VkX2ludG8YDyABKAlCA+BBAyKVBAoPQ2FydEFkanVzdG1lbnRzEj0KC2FkanVzdG1lbnRzGAEgAygLMiguc2hvcC5jYXJ0LnYxLkNhcnRBZGp1c3RtZW50cy5BZGp1c3RtZW50EhQKDGNhcnRfdmVyc2lvbhgCIAEoAxqPAgoKQWRqdXN0bWVudBISCgpwcm9kdWN0X2lkGAEgASgJEiwKDm9sZF91bml0X3ByaWNlGAIgASgLMhQuc2hvcC5tb25leS52MS5Nb25leRIsCg5uZXdfdW5pdF9wcmljZRgDIAEoCzIULnNob3AubW9uZXkudjEuTW9uZXkSGwoTbm9fbG9uZ2VyX2F2YWlsYWJsZRgEIAEoCBI0CgZyZWFzb24YBSABKA4yJC5zaG9wLmNhcnQudjEuQ2FydEFkanVzdG1lbnRzLlJlYXNvbhIUCgxvbGRfcXVhbnRpdHkYBiABKAUSFAoMbmV3X3F1YW50aXR5GAcgASgFEhIKCnZhcmlhbnRfaWQYCCABKAkimgEKBlJlYXNvbhIWChJSRUFTT05fVU5TUEVDSUZJRUQQABITCg9SRUFTT05fUkVQUklDRUQQARIXChNSRUFTT05fT1VUX09GX1NUT0NLEAISGQoVUkVBU09OX1NIT1JUX09GX1NUT0NLEAMSEwoPUkVBU09OX0lOQUNUSVZFEAQSGgoWUkVBU09OX1VOS05PV05fUFJPRFVDVBAFIiYKDkdldENhcnRSZXF1ZXN0EhQKB3VzZXJfaWQYASABKAlCA+BBASIzCg9HZXRDYXJ0UmVzcG9uc2USIAoEY2FydBgBIAEoCzISLnNob3AuY2FydC52MS5DYXJ0IsEBCg5BZGRJdGVtUmVxdWVzdBIUCgd1c2VyX2lkGAEgASgJQgPgQQESFwoKcHJvZHVjdF9pZBgCIAEoCUID4EECEhUKCHF1YW50aXR5GAMgASgFQgPgQQISIgoQZXhwZWN0ZWRfdmVyc2lvbhgEIAEoA0ID4EEBSACIAQESFwoKcmVxdWVzdF9pZBgFIAEoCUID4EECEhcKCnZhcmlhbnRfaWQYBiABKAlCA+BBAUITChFfZXhwZWN0ZWRfdmVyc2lvbiIzCg9BZGRJdGVtUmVzcG9uc2USIAoEY2FydBgBIAEoCzISLnNob3AuY2FydC52MS5DYXJ0IswBChlVcGRhdGVJdGVtUXVhbnRpdHlSZXF1ZXN0EhQKB3VzZXJfaWQYASABKAlCA+BBARIXCgpwcm9kdWN0X2lkGAIgASgJQgPgQQISFQoIcXVhbnRpdHkYAyABKAVCA+BBARIiChBleHBlY3RlZF92ZXJzaW9uGAQgASgDQgPgQQFIAIgBARIXCgpyZXF1ZXN0X2lkGAUgASgJQgPgQQISFwoKdmFyaWFudF9pZBgGIAEoCUID4EEBQhMKEV9leHBlY3RlZF92ZXJzaW9uIj4KGlVwZGF0ZUl0ZW1RdWFudGl0eVJlc3BvbnNlEiAKBGNhcnQYASABKAsyEi5zaG9wLmNhcnQudjEuQ2FydCKtAQoRUmVtb3ZlSXRlbVJlcXVlc3QSFAoHdXNlcl9pZBgBIAEoCUID4EEBEhcKCnByb2R1Y3RfaWQYAiABKAlCA+BBAhIiChBleHBlY3RlZF92ZXJzaW9uGAMgASgDQgPgQQFIAIgBARIXCgpyZXF1ZXN0X2lkGAQgASgJQgPgQQISFwoKdmFyaWFudF9pZBgFIAEoCUID4EEBQhMKEV9leHBlY3RlZF92ZXJzaW9uIjYKElJlbW92ZUl0ZW1SZXNwb25zZRIgCgRjYXJ0GAEgASgLMhIuc2hvcC5jYXJ0LnYxLkNhcnQiegoQQ2xlYXJDYXJ0UmVxdWVzdBIUCgd1c2VyX2lkGAEgASgJQgPgQQESIgoQZXhwZWN0ZWRfdmVyc2lvbhgCIAEoA0ID4EEBSACIAQESFwoKcmVxdWVzdF9pZBgDIAEoCUID4EECQhMKEV9leHBlY3RlZF92ZXJzaW9uIjUKEUNsZWFyQ2FydFJlc3BvbnNlEiAKBGNhcnQYASABKAsyEi5zaG9wLmNhcnQudjEuQ2FydCKvAgoPQ2hlY2tvdXRSZXF1ZXN0EhcKCnJlcXVlc3RfaWQYASABKAlCA+BBAhIUCgd1c2VyX2lkGAIgASgJQgPgQQESIgoQZXhwZWN0ZWRfdmVyc2lvbhgDIAEoA0ID4EEBSACIAQESLgoIY3VzdG9tZXIYBCABKAsyFy5zaG9wLm9yZGVyLnYxLkN1c3RvbWVyQgPgQQISNQoQc2hpcHBpbmdfYWRkcmVzcxgFIAEoCzIWLnNob3Aub3JkZXIudjEuQWRkcmVzc0ID4EECEjkKDnBheW1lbnRfbWV0aG9kGAYgASgLMhwuc2hvcC5vcmRlci52MS5QYXltZW50TWV0aG9kQgPgQQISEgoFbm90ZXMYByABKAlCA+BBAUITChFfZXhwZWN0ZWRfdmVyc2lvbiJkChBDaGVja291dFJlc3BvbnNlEiMKBW9yZGVyGAEgASgLMhQuc2hvcC5vcmRlci52MS5PcmRlchIrCgpvcmRlcl9saW5rGAIgASgLMhcuc2hvcC5jYXJ0LnYxLk9yZGVyTGluayJLCglPcmRlckxpbmsSDQoFdG9rZW4YASABKAkSLwoLZXhwaXJlX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIiwKFkNyZWF0ZUd1ZXN0Q2FydFJlcXVlc3QSEgoFZW1haWwYASABKAlCA+BBASKGAQoXQ3JlYXRlR3Vlc3RDYXJ0UmVzcG9uc2USIAoEY2FydBgBIAEoCzISLnNob3AuY2FydC52MS5DYXJ0EhIKCmNhcnRfdG9rZW4YAiABKAkSNQoRdG9rZW5fZXhwaXJlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIsUBChBNZXJnZUNhcnRSZXF1ZXN0EhcKCnJlcXVlc3RfaWQYASABKAlCA+BBAhIdChBndWVzdF9jYXJ0X3Rva2VuGAIgASgJQgPgQQISKgoEbW9kZRgDIAEoDjIXLnNob3AuY2FydC52MS5NZXJnZU1vZGVCA+BBARIiChBleHBlY3RlZF92ZXJzaW9uGAQgASgDQgPgQQFIAIgBARIUCgd1c2VyX2lkGAUgASgJQgPgQQFCEwoRX2V4cGVjdGVkX3ZlcnNpb24idAoRTWVyZ2VDYXJ0UmVzcG9uc2USIAoEY2FydBgBIAEoCzISLnNob3AuY2FydC52MS5DYXJ0Ej0KC2FkanVzdG1lbnRzGAIgAygLMiguc2hvcC5jYXJ0LnYxLkNhcnRBZGp1c3RtZW50cy5BZGp1c3RtZW50KlcKCkNhcnRTdGF0dXMSGwoXQ0FSVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIUChBDQVJUX1NUQVRVU19PUEVOEAESFgoSQ0FSVF9TVEFUVVNfTUVSR0VEEAIqlgEKCU1lcmdlTW9kZRIaChZNRVJHRV9NT0RFX1VOU1BFQ0lGSUVEEAASGAoUTUVSR0VfTU9ERV9NRVJHRV9NQVgQARISCg5NRVJHRV9NT0RFX1NVTRACEiEKHU1FUkdFX01PREVfUkVQTEFDRV9XSVRIX0dVRVNUEAMSHAoYTUVSR0VfTU9ERV9LRUVQX0VYSVNUSU5HEAQyngUKC0NhcnRTZXJ2aWNlEkYKB0dldENhcnQSHC5zaG9wLmNhcnQudjEuR2V0Q2FydFJlcXVlc3QaHS5zaG9wLmNhcnQudjEuR2V0Q2FydFJlc3BvbnNlEkYKB0FkZEl0ZW0SHC5zaG9wLmNhcnQudjEuQWRkSXRlbVJlcXVlc3QaHS5zaG9wLmNhcnQudjEuQWRkSXRlbVJlc3BvbnNlEmcKElVwZGF0ZUl0ZW1RdWFudGl0eRInLnNob3AuY2FydC52MS5VcGRhdGVJdGVtUXVhbnRpdHlSZXF1ZXN0Giguc2hvcC5jYXJ0LnYxLlVwZGF0ZUl0ZW1RdWFudGl0eVJlc3BvbnNlEk8KClJlbW92ZUl0ZW0SHy5zaG9wLmNhcnQudjEuUmVtb3ZlSXRlbVJlcXVlc3QaIC5zaG9wLmNhcnQudjEuUmVtb3ZlSXRlbVJlc3BvbnNlEkwKCUNsZWFyQ2FydBIeLnNob3AuY2FydC52MS5DbGVhckNhcnRSZXF1ZXN0Gh8uc2hvcC5jYXJ0LnYxLkNsZWFyQ2FydFJlc3BvbnNlEkkKCENoZWNrb3V0Eh0uc2hvcC5jYXJ0LnYxLkNoZWNrb3V0UmVxdWVzdBoeLnNob3AuY2FydC52MS5DaGVja291dFJlc3BvbnNlEl4KD0NyZWF0ZUd1ZXN0Q2FydBIkLnNob3AuY2FydC52MS5DcmVhdGVHdWVzdENhcnRSZXF1ZXN0GiUuc2hvcC5jYXJ0LnYxLkNyZWF0ZUd1ZXN0Q2FydFJlc3BvbnNlEkwKCU1lcmdlQ2FydBIeLnNob3AuY2FydC52MS5NZXJnZUNhcnRSZXF1ZXN0Gh8uc2hvcC5jYXJ0LnYxLk1lcmdlQ2FydFJlc3BvbnNlYgZwcm90bzM", [file_google_api_field_behavior, file_google_protobuf_timestamp, file_shop_money_v1_money, file_shop_order_v1_order]);
 
 /**
  * @generated from message shop.cart.v1.CartItem
@@ -144,6 +144,30 @@ export type Cart = Message<"shop.cart.v1.Cart"> & {
    * @generated from field: google.protobuf.Timestamp hold_expire_time = 11;
    */
   holdExpireTime?: Timestamp | undefined;
+
+  /**
+   * The user's id for a signed-in user's cart; the guest cart's id for a guest's.
+   *
+   * @generated from field: string cart_id = 12;
+   */
+  cartId: string;
+
+  /**
+   * @generated from field: bool guest = 13;
+   */
+  guest: boolean;
+
+  /**
+   * @generated from field: shop.cart.v1.CartStatus status = 14;
+   */
+  status: CartStatus;
+
+  /**
+   * Set when MERGED: the cart (user id) it was merged into.
+   *
+   * @generated from field: string merged_into = 15;
+   */
+  mergedInto: string;
 };
 
 /**
@@ -599,6 +623,14 @@ export type CheckoutResponse = Message<"shop.cart.v1.CheckoutResponse"> & {
    * @generated from field: shop.order.v1.Order order = 1;
    */
   order?: Order | undefined;
+
+  /**
+   * For a guest's checkout: the link to read and watch the order with (OrderService.GetOrder and
+   * WatchOrder, as the bearer token). Expires; staff can revoke it.
+   *
+   * @generated from field: shop.cart.v1.OrderLink order_link = 2;
+   */
+  orderLink?: OrderLink | undefined;
 };
 
 /**
@@ -607,6 +639,221 @@ export type CheckoutResponse = Message<"shop.cart.v1.CheckoutResponse"> & {
  */
 export const CheckoutResponseSchema: GenMessage<CheckoutResponse> = /*@__PURE__*/
   messageDesc(file_shop_cart_v1_cart, 14);
+
+/**
+ * A capability for reading one order: send `token` as the bearer token.
+ *
+ * @generated from message shop.cart.v1.OrderLink
+ */
+export type OrderLink = Message<"shop.cart.v1.OrderLink"> & {
+  /**
+   * @generated from field: string token = 1;
+   */
+  token: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp expire_time = 2;
+   */
+  expireTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message shop.cart.v1.OrderLink.
+ * Use `create(OrderLinkSchema)` to create a new message.
+ */
+export const OrderLinkSchema: GenMessage<OrderLink> = /*@__PURE__*/
+  messageDesc(file_shop_cart_v1_cart, 15);
+
+/**
+ * @generated from message shop.cart.v1.CreateGuestCartRequest
+ */
+export type CreateGuestCartRequest = Message<"shop.cart.v1.CreateGuestCartRequest"> & {
+  /**
+   * Where the guest can be reached, when the storefront has it already; checkout asks for it anyway.
+   *
+   * @generated from field: string email = 1;
+   */
+  email: string;
+};
+
+/**
+ * Describes the message shop.cart.v1.CreateGuestCartRequest.
+ * Use `create(CreateGuestCartRequestSchema)` to create a new message.
+ */
+export const CreateGuestCartRequestSchema: GenMessage<CreateGuestCartRequest> = /*@__PURE__*/
+  messageDesc(file_shop_cart_v1_cart, 16);
+
+/**
+ * @generated from message shop.cart.v1.CreateGuestCartResponse
+ */
+export type CreateGuestCartResponse = Message<"shop.cart.v1.CreateGuestCartResponse"> & {
+  /**
+   * @generated from field: shop.cart.v1.Cart cart = 1;
+   */
+  cart?: Cart | undefined;
+
+  /**
+   * The bearer token for this cart's calls. Keep it as a secret: whoever holds it holds the cart.
+   *
+   * @generated from field: string cart_token = 2;
+   */
+  cartToken: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp token_expire_time = 3;
+   */
+  tokenExpireTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message shop.cart.v1.CreateGuestCartResponse.
+ * Use `create(CreateGuestCartResponseSchema)` to create a new message.
+ */
+export const CreateGuestCartResponseSchema: GenMessage<CreateGuestCartResponse> = /*@__PURE__*/
+  messageDesc(file_shop_cart_v1_cart, 17);
+
+/**
+ * @generated from message shop.cart.v1.MergeCartRequest
+ */
+export type MergeCartRequest = Message<"shop.cart.v1.MergeCartRequest"> & {
+  /**
+   * @generated from field: string request_id = 1;
+   */
+  requestId: string;
+
+  /**
+   * The guest cart's token, as CreateGuestCart gave it.
+   *
+   * @generated from field: string guest_cart_token = 2;
+   */
+  guestCartToken: string;
+
+  /**
+   * @generated from field: shop.cart.v1.MergeMode mode = 3;
+   */
+  mode: MergeMode;
+
+  /**
+   * The caller's cart version the merge was shown against.
+   *
+   * @generated from field: optional int64 expected_version = 4;
+   */
+  expectedVersion?: bigint | undefined;
+
+  /**
+   * Staff (a storefront's backend) name the user whose cart it merges into; customers merge into their own.
+   *
+   * @generated from field: string user_id = 5;
+   */
+  userId: string;
+};
+
+/**
+ * Describes the message shop.cart.v1.MergeCartRequest.
+ * Use `create(MergeCartRequestSchema)` to create a new message.
+ */
+export const MergeCartRequestSchema: GenMessage<MergeCartRequest> = /*@__PURE__*/
+  messageDesc(file_shop_cart_v1_cart, 18);
+
+/**
+ * @generated from message shop.cart.v1.MergeCartResponse
+ */
+export type MergeCartResponse = Message<"shop.cart.v1.MergeCartResponse"> & {
+  /**
+   * @generated from field: shop.cart.v1.Cart cart = 1;
+   */
+  cart?: Cart | undefined;
+
+  /**
+   * Lines lowered or dropped because stock could not cover them (reasons SHORT_OF_STOCK, OUT_OF_STOCK).
+   *
+   * @generated from field: repeated shop.cart.v1.CartAdjustments.Adjustment adjustments = 2;
+   */
+  adjustments: CartAdjustments_Adjustment[];
+};
+
+/**
+ * Describes the message shop.cart.v1.MergeCartResponse.
+ * Use `create(MergeCartResponseSchema)` to create a new message.
+ */
+export const MergeCartResponseSchema: GenMessage<MergeCartResponse> = /*@__PURE__*/
+  messageDesc(file_shop_cart_v1_cart, 19);
+
+/**
+ * @generated from enum shop.cart.v1.CartStatus
+ */
+export enum CartStatus {
+  /**
+   * @generated from enum value: CART_STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: CART_STATUS_OPEN = 1;
+   */
+  OPEN = 1,
+
+  /**
+   * A guest cart merged into a signed-in user's cart (Cart.merged_into); it takes no more changes.
+   *
+   * @generated from enum value: CART_STATUS_MERGED = 2;
+   */
+  MERGED = 2,
+}
+
+/**
+ * Describes the enum shop.cart.v1.CartStatus.
+ */
+export const CartStatusSchema: GenEnum<CartStatus> = /*@__PURE__*/
+  enumDesc(file_shop_cart_v1_cart, 0);
+
+/**
+ * How MergeCart combines lines of the same product and variant.
+ *
+ * @generated from enum shop.cart.v1.MergeMode
+ */
+export enum MergeMode {
+  /**
+   * MERGE_MAX.
+   *
+   * @generated from enum value: MERGE_MODE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The larger of the two quantities.
+   *
+   * @generated from enum value: MERGE_MODE_MERGE_MAX = 1;
+   */
+  MERGE_MAX = 1,
+
+  /**
+   * Both quantities added.
+   *
+   * @generated from enum value: MERGE_MODE_SUM = 2;
+   */
+  SUM = 2,
+
+  /**
+   * The guest cart's lines replace the signed-in cart's.
+   *
+   * @generated from enum value: MERGE_MODE_REPLACE_WITH_GUEST = 3;
+   */
+  REPLACE_WITH_GUEST = 3,
+
+  /**
+   * The signed-in cart stays as it is; the guest's lines are dropped.
+   *
+   * @generated from enum value: MERGE_MODE_KEEP_EXISTING = 4;
+   */
+  KEEP_EXISTING = 4,
+}
+
+/**
+ * Describes the enum shop.cart.v1.MergeMode.
+ */
+export const MergeModeSchema: GenEnum<MergeMode> = /*@__PURE__*/
+  enumDesc(file_shop_cart_v1_cart, 1);
 
 /**
  * One cart per user (or per anonymous session id). With cart holds on (CART_RESERVATION_MINUTES),
@@ -674,6 +921,31 @@ export const CartService: GenService<{
     methodKind: "unary";
     input: typeof CheckoutRequestSchema;
     output: typeof CheckoutResponseSchema;
+  },
+  /**
+   * Starts a cart for a shopper who is not signed in; needs no token. The answer carries the
+   * guest cart token: a capability for that cart and nothing else, sent as the bearer token of
+   * the guest's cart calls. Limited per client address.
+   *
+   * @generated from rpc shop.cart.v1.CartService.CreateGuestCart
+   */
+  createGuestCart: {
+    methodKind: "unary";
+    input: typeof CreateGuestCartRequestSchema;
+    output: typeof CreateGuestCartResponseSchema;
+  },
+  /**
+   * Signed-in callers: moves a guest cart (named by its token) into the caller's cart, then
+   * closes it as MERGED. Idempotent by request_id; the same guest cart merges once.
+   * CreateGuestCart takes no request_id: its answer holds a token, which is never stored for a
+   * replay, and a retry only starts another empty cart (deleted after CART_TTL_MS).
+   *
+   * @generated from rpc shop.cart.v1.CartService.MergeCart
+   */
+  mergeCart: {
+    methodKind: "unary";
+    input: typeof MergeCartRequestSchema;
+    output: typeof MergeCartResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_shop_cart_v1_cart, 0);

@@ -158,3 +158,10 @@ export function parseRetryEvents(request: { requestId: string; orderId: string }
   v.throwIfAny();
   return command;
 }
+
+export function parseRevokeOrderLinks(request: { orderId: string; reason: string }): { orderId: string; reason: string } {
+  const v = new Violations();
+  const command = { orderId: orderIdField(v, request.orderId), reason: v.text("reason", request.reason, { ...REASON, min: 1 }) };
+  v.throwIfAny();
+  return command;
+}
