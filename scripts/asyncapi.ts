@@ -8,7 +8,8 @@
 import { writeFileSync } from "node:fs";
 import { getOption, ScalarType, type DescField, type DescMessage } from "@bufbuild/protobuf";
 import { event_type, OrderEventSchema } from "../gen/shop/order/events/v1/order_events_pb.js";
-import { DATA_SCHEMA } from "../src/outbox/cloudevents.js";
+import { CartEventSchema } from "../gen/shop/cart/events/v1/cart_events_pb.js";
+import { dataSchemaOf } from "../src/outbox/cloudevents.js";
 
 type Schema = Record<string, unknown>;
 
@@ -61,21 +62,21 @@ function collect(desc: DescMessage, schemas: Record<string, Schema>): void {
   schemas[desc.typeName] = { type: "object", "x-protobuf-message": desc.typeName, properties };
 }
 
-export function asyncApiDocument() {
-  const schemas: Record<string, Schema> = {};
-  collect(OrderEventSchema, schemas);
-  const payloads = OrderEventSchema.oneofs[0]!.fields;
-  const messages = Object.fromEntries(
-    payloads.map((field) => {
+/** One AsyncAPI message per payload of an envelope (OrderEvent, CartEvent), with its CloudEvents headers. */
+function messagesOf(envelope: DescMessage, subject: { what: string; format?: string }) {
+  return Object.fromEntries(
+    envelope.oneofs[0]!.fields.map((field) => {
       const type = getOption(field.message!, event_type);
       const name = type.split(".").at(-1)!;
+      const contentType = `application/protobuf; proto=${envelope.typeName}`;
+      const id = { type: "string", ...(subject.format ? { format: subject.format } : {}) };
       return [
         name,
         {
           name: type,
           title: name.replace(/([a-z])([A-Z])/g, "$1 $2"),
-          summary: `An OrderEvent whose payload is ${field.message!.typeName} (JSON field "${field.jsonName}").`,
-          contentType: `application/protobuf; proto=${OrderEventSchema.typeName}`,
+          summary: `${/^[AEIOU]/.test(envelope.name) ? "An" : "A"} ${envelope.name} whose payload is ${field.message!.typeName} (JSON field "${field.jsonName}").`,
+          contentType,
           headers: {
             type: "object",
             required: ["ce_specversion", "ce_id", "ce_type", "ce_source", "ce_time", "ce_subject", "ce_dataschema", "content-type"],
@@ -85,19 +86,27 @@ export function asyncApiDocument() {
               ce_type: { const: type },
               ce_source: { type: "string", description: "EVENT_SOURCE of the producing service, /order-service by default." },
               ce_time: { type: "string", format: "date-time", description: "When the change committed." },
-              ce_subject: { type: "string", format: "uuid", description: "The order id, as the record key." },
-              ce_dataschema: { const: DATA_SCHEMA },
-              "content-type": { enum: [`application/protobuf; proto=${OrderEventSchema.typeName}`, "application/json"] },
+              ce_subject: { ...id, description: `The ${subject.what}, as the record key.` },
+              ce_dataschema: { const: dataSchemaOf(envelope) },
+              "content-type": { enum: [contentType, "application/json"] },
               ce_traceparent: { type: "string", description: "W3C trace context of the change (CloudEvents distributed tracing)." },
               traceparent: { type: "string" },
             },
           },
-          payload: { allOf: [ref(OrderEventSchema.typeName), { required: [field.jsonName] }] },
-          bindings: { kafka: { key: { type: "string", format: "uuid", description: "The order id." }, bindingVersion: "0.5.0" } },
+          payload: { allOf: [ref(envelope.typeName), { required: [field.jsonName] }] },
+          bindings: { kafka: { key: { ...id, description: `The ${subject.what}.` }, bindingVersion: "0.5.0" } },
         },
       ];
     }),
   );
+}
+
+export function asyncApiDocument() {
+  const schemas: Record<string, Schema> = {};
+  collect(OrderEventSchema, schemas);
+  collect(CartEventSchema, schemas);
+  const messages = messagesOf(OrderEventSchema, { what: "order id", format: "uuid" });
+  const cartMessages = messagesOf(CartEventSchema, { what: "cart id (the user id, or the guest cart id)" });
   return {
     asyncapi: "3.1.0",
     info: {
@@ -112,6 +121,8 @@ export function asyncApiDocument() {
         "ce_type values are constants of the contract (the event_type option on each payload message): renaming a message or field never changes them.",
         "Personal data: only OrderCreated carries it (customer_email, shipping_address), for fulfilment and notifications. No event carries payment details.",
         "Retention: the topic's own (a broker setting); the producer keeps published events in its outbox for OUTBOX_RETENTION_MS (7 days).",
+        "",
+        `Cart events are on a topic of their own, shop.cart.events.v1 (CART_EVENTS_TOPIC): a ${CartEventSchema.typeName} keyed by the cart id (a user id, or a guest cart's id), with the same CloudEvents headers and delivery. CartAbandoned carries the guest's email when the guest gave one; no cart event carries a cart token or an order link.`,
       ].join("\n"),
     },
     defaultContentType: `application/protobuf; proto=${OrderEventSchema.typeName}`,
@@ -123,6 +134,12 @@ export function asyncApiDocument() {
         messages: Object.fromEntries(Object.keys(messages).map((name) => [name, { $ref: `#/components/messages/${name}` }])),
         bindings: { kafka: { topic: "orders.v1", bindingVersion: "0.5.0" } },
       },
+      carts: {
+        address: "shop.cart.events.v1",
+        description: "Every cart event; the record key is the cart id.",
+        messages: Object.fromEntries(Object.keys(cartMessages).map((name) => [name, { $ref: `#/components/messages/${name}` }])),
+        bindings: { kafka: { topic: "shop.cart.events.v1", bindingVersion: "0.5.0" } },
+      },
     },
     operations: {
       consumeOrderEvents: {
@@ -131,8 +148,14 @@ export function asyncApiDocument() {
         summary: "What a consumer of order events receives.",
         messages: Object.keys(messages).map((name) => ({ $ref: `#/channels/orders/messages/${name}` })),
       },
+      consumeCartEvents: {
+        action: "receive",
+        channel: { $ref: "#/channels/carts" },
+        summary: "What a consumer of cart events (marketing, analytics) receives.",
+        messages: Object.keys(cartMessages).map((name) => ({ $ref: `#/channels/carts/messages/${name}` })),
+      },
     },
-    components: { messages, schemas },
+    components: { messages: { ...messages, ...cartMessages }, schemas },
   };
 }
 

@@ -9,7 +9,7 @@ import { FulfillmentService, file_shop_order_v1_fulfillment } from "../gen/shop/
 import { OrderLedgerService, file_shop_order_v1_ledger } from "../gen/shop/order/v1/ledger_pb.js";
 import { OrderChangeService, file_shop_order_v1_changes } from "../gen/shop/order/v1/changes_pb.js";
 import { startReservationSweeper } from "./reservations/reservation-sweeper.js";
-import { startCartCleanup, startHoldSweeper } from "./cart/cart-cleanup.js";
+import { startAbandonedCartSweeper, startCartCleanup, startHoldSweeper } from "./cart/cart-cleanup.js";
 import { cartService } from "./cart/rpc/cart-service.js";
 import { createCatalogClients } from "./catalog/catalog-wiring.js";
 import { DependencyMetrics } from "./platform/dependencies/dependency-metrics.js";
@@ -185,13 +185,20 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
   };
   const services: Served[] = [
     serve(OrderService, orderService(orderDeps), ORDER_ACCESS, scopeDeps),
-    serve(CartService, cartService({ ...orderDeps, cart: config.cart, capabilities, guests: config.guests }), CART_ACCESS, scopeDeps),
+    serve(
+      CartService,
+      cartService({ ...orderDeps, cart: config.cart, capabilities, guests: config.guests, cartEventsTopic: config.cartEventsTopic }),
+      CART_ACCESS,
+      scopeDeps,
+    ),
     serve(FulfillmentService, fulfilmentService(orderDeps), FULFILLMENT_ACCESS, scopeDeps),
     serve(OrderLedgerService, ledgerService(orderDeps), LEDGER_ACCESS, scopeDeps),
     serve(OrderChangeService, changeService(orderDeps), CHANGE_ACCESS, scopeDeps),
   ];
   const stopCartCleanup = startCartCleanup(orm, config.cart.cleanupIntervalMs, log);
-  const stopHoldSweeper = startHoldSweeper(orm, inventory, clock, config.cart.holdSweepMs, log);
+  const sweeps = { orm, clock, topic: config.cartEventsTopic, log };
+  const stopHoldSweeper = startHoldSweeper(sweeps, inventory, config.cart.holdSweepMs);
+  const stopAbandonedSweeper = startAbandonedCartSweeper(sweeps, config.cart.abandonedAfterMs, config.cart.abandonedSweepMs);
   const stopReservationSweeper = startReservationSweeper(orm, inventory, config.reservationSweepMs, log);
   const stopIdempotencyPurge = startIdempotencyPurge(orm, config.idempotency.retentionMs, config.idempotency.purgeIntervalMs, log);
 
@@ -273,6 +280,7 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
       ]);
       await stopCartCleanup();
       await stopHoldSweeper();
+      await stopAbandonedSweeper();
       await stopReservationSweeper();
       await stopIdempotencyPurge();
       await relay?.stop(Math.max(remaining(), MIN_OUTBOX_FLUSH_MS));

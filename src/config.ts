@@ -11,6 +11,12 @@ const list = z.string().transform((value) =>
 );
 const flag = z.enum(["true", "false"]).transform((value) => value === "true");
 const key = z.string().min(32, "must be at least 32 characters");
+const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+/** "90s", "30m", "1h", "2d", to milliseconds. */
+const duration = z
+  .string()
+  .regex(/^[1-9][0-9]{0,5}[smhd]$/, 'must be a whole number and a unit: "90s", "30m", "1h", "2d"')
+  .transform((text) => Number(text.slice(0, -1)) * UNIT_MS[text.at(-1) as keyof typeof UNIT_MS]);
 
 const fields = z.object({
   HOST: z.string().min(1).default("0.0.0.0"),
@@ -71,6 +77,11 @@ const fields = z.object({
     .string()
     .regex(/^[a-zA-Z0-9._-]+$/)
     .default("orders.v1"),
+  // Cart events (shop.cart.events.v1 contract) go to a topic of their own.
+  CART_EVENTS_TOPIC: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]+$/)
+    .default("shop.cart.events.v1"),
   EVENT_ENCODING: z.enum(["protobuf", "json"]).default("protobuf"),
   EVENT_SOURCE: z.string().min(1).default("/order-service"),
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(500),
@@ -142,6 +153,9 @@ const fields = z.object({
   CART_GUEST_RESERVATION_MINUTES: z.coerce.number().int().min(0).max(1_440).default(15),
   // How often lapsed holds are released at Inventory (they stop counting when they lapse; this only tidies).
   CART_HOLD_SWEEP_MS: positiveInt.default(60_000),
+  // A cart with lines untouched this long is abandoned (CartAbandoned, once per idle period): "90s", "30m", "1h", "2d".
+  CART_ABANDONED_AFTER: duration.default(3_600_000),
+  CART_ABANDONED_SWEEP_MS: positiveInt.default(60_000),
   // How often reservations of orders that were never written (their process died) are released.
   RESERVATION_SWEEP_MS: positiveInt.default(5_000),
 });
@@ -286,7 +300,10 @@ function toConfig(env: z.infer<typeof schema>) {
       poolMax: env.DB_POOL_MAX,
       migrateAtStart: env.MIGRATE_AT_START,
     },
-    kafka: env.KAFKA_BROKERS?.length ? { brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID, topic: env.KAFKA_TOPIC } : undefined,
+    kafka: env.KAFKA_BROKERS?.length
+      ? { brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID, topic: env.KAFKA_TOPIC, cartTopic: env.CART_EVENTS_TOPIC }
+      : undefined,
+    cartEventsTopic: env.CART_EVENTS_TOPIC,
     outbox: {
       batchSize: env.OUTBOX_BATCH_SIZE,
       pollMs: env.OUTBOX_POLL_MS,
@@ -332,6 +349,8 @@ function toConfig(env: z.infer<typeof schema>) {
       holdMs: env.CART_RESERVATION_MINUTES * 60_000,
       guestHoldMs: env.CART_GUEST_RESERVATION_MINUTES * 60_000,
       holdSweepMs: env.CART_HOLD_SWEEP_MS,
+      abandonedAfterMs: env.CART_ABANDONED_AFTER,
+      abandonedSweepMs: env.CART_ABANDONED_SWEEP_MS,
     },
   };
 }

@@ -22,6 +22,8 @@ export interface CartDeps extends OrderDeps {
   readonly cart: CartLimits;
   readonly capabilities: CapabilityTokens;
   readonly guests: GuestTokens;
+  /** Where cart events go (CART_EVENTS_TOPIC). */
+  readonly cartEventsTopic: string;
 }
 
 /** How long the cart under `key` holds its stock: a guest's cart by its own setting. */

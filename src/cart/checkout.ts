@@ -11,6 +11,7 @@ import { CartChangedError, type AdjustmentReason, type CartAdjustment } from "./
 import type { CheckoutCommand } from "./rpc/cart-requests.js";
 import { mutateCart } from "./mutate-cart.js";
 import { findCart } from "./store/cart-queries.js";
+import { cartEvent, cartLineOf } from "./store/cart-events.js";
 import { checkVersion, emptyCart, markCheckout, unmarkCheckout } from "./store/cart-repository.js";
 
 /** A checkout's mark on its cart outlives the call's deadline by this much (its last statements may still run). */
@@ -67,7 +68,10 @@ export async function checkout(
   await markCheckout(scope.em, cart, now, new Date(Math.max(scope.deadline, now.getTime()) + CHECKOUT_MARK_MARGIN_MS));
   try {
     return await placeOrder(placed, scope, deps, async (tx, order) => {
-      await emptyCart(tx, cart, deps.clock.now());
+      const now = deps.clock.now();
+      const target = { key: cart.userId, version: cart.version + 1, currency: cart.currency, topic: deps.cartEventsTopic };
+      const lines = cart.lines.map((line) => cartLineOf(line, cart.currency));
+      await emptyCart(tx, cart, now, cartEvent(target, { case: "cartCheckedOut", value: { orderId: order.id, lines } }, now));
       await beforeCommit(tx, order);
     });
   } catch (error) {

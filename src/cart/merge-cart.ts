@@ -11,6 +11,8 @@ import { mergeLines, type MergeMode } from "./domain/merge.js";
 import type { CartLineFields } from "./domain/cart-data.js";
 import type { CartScope } from "./mutate-cart.js";
 import { lockCart, saveCart, type LockedCart } from "./store/cart-repository.js";
+import { cartEvent, cartLineOf } from "./store/cart-events.js";
+import { GUEST_PREFIX } from "../platform/auth/capabilities.js";
 
 export interface MergeResult {
   readonly cart: CartView;
@@ -46,7 +48,13 @@ export async function mergeCart(
       const guest = locked.get(target.guestKey)!;
       const result = await merge(mine, guest, target, { scope, deps, now }, (made) => (undo = made));
       if (result.merged) {
-        await saveCart(tx, mine, now, expiresAt);
+        const about = { key: target.userId, version: mine.stored.version + 1, currency: mine.stored.currency, topic: deps.cartEventsTopic };
+        const merged = {
+          guestCartId: target.guestKey.slice(GUEST_PREFIX.length),
+          mode: target.mode,
+          lines: mine.cart.view.lines.map((line) => cartLineOf(line, about.currency)),
+        };
+        await saveCart(tx, mine, now, expiresAt, [cartEvent(about, { case: "cartMerged", value: merged }, now)]);
         await saveCart(tx, guest, now, expiresAt);
       }
       const answer = { cart: mine.cart.view, adjustments: result.adjustments };

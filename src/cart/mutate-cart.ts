@@ -4,6 +4,7 @@ import { holdMsOf, type CartDeps } from "./cart-deps.js";
 import { followLines, type UndoHold } from "./cart-holds.js";
 import type { Cart, CartView } from "./domain/cart.js";
 import { lockCart, saveCart } from "./store/cart-repository.js";
+import { cartEvent, lineChanges } from "./store/cart-events.js";
 
 /** What a cart change runs in: the call's database session, deadline and logger. */
 export interface CartScope {
@@ -37,7 +38,14 @@ export async function mutateCart(
       change(cart);
       const context = { inventory: deps.inventory, holdMs: holdMsOf(target.userId, deps.cart), now, signal: scope.signal, log: scope.log };
       undo = await followLines(cart, locked.stored, context);
-      await saveCart(tx, locked, now, expiresAt);
+      const about = {
+        key: target.userId,
+        version: locked.stored.version + 1,
+        currency: locked.stored.currency,
+        topic: deps.cartEventsTopic,
+      };
+      const events = lineChanges(locked.stored.lines, cart.view.lines, about.currency).map((payload) => cartEvent(about, payload, now));
+      await saveCart(tx, locked, now, expiresAt, events);
       const view = cart.view;
       await beforeCommit?.(tx, view);
       return view;

@@ -16,6 +16,7 @@ import { Migration20261205200000_payment_trail } from "./Migration20261205200000
 import { Migration20261205300000_exchanges } from "./Migration20261205300000_exchanges.js";
 import { Migration20261205400000_cart_holds } from "./Migration20261205400000_cart_holds.js";
 import { Migration20261205500000_guest_carts } from "./Migration20261205500000_guest_carts.js";
+import { Migration20261205600000_cart_events } from "./Migration20261205600000_cart_events.js";
 
 /** Listed explicitly so the compiled service needs no file discovery. Append, never edit. */
 export const migrations = [
@@ -37,4 +38,5 @@ export const migrations = [
   { name: "Migration20261205300000_exchanges", class: Migration20261205300000_exchanges },
   { name: "Migration20261205400000_cart_holds", class: Migration20261205400000_cart_holds },
   { name: "Migration20261205500000_guest_carts", class: Migration20261205500000_guest_carts },
+  { name: "Migration20261205600000_cart_events", class: Migration20261205600000_cart_events },
 ];

@@ -5,6 +5,8 @@ export interface KafkaOptions {
   readonly brokers: readonly string[];
   readonly clientId: string;
   readonly topic: string;
+  /** Cart events (shop.cart.events.v1) go here. */
+  readonly cartTopic: string;
 }
 
 const levels: Record<number, "error" | "warn" | "info" | "debug"> = {
@@ -63,10 +65,10 @@ export class KafkaConnection {
   private async connectOnce(): Promise<void> {
     await this.admin.connect();
     const created = await this.admin.createTopics({
-      topics: [{ topic: this.options.topic, numPartitions: 3 }],
+      topics: [this.options.topic, this.options.cartTopic].map((topic) => ({ topic, numPartitions: 3 })),
       waitForLeaders: true,
     });
-    if (created) this.log.info({ topic: this.options.topic }, "Kafka topic created");
+    if (created) this.log.info({ topics: [this.options.topic, this.options.cartTopic] }, "Kafka topics created");
     await this.producer.connect();
   }
 

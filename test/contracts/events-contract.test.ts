@@ -5,6 +5,7 @@ import { fromBinary, fromJsonString, getOption } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { event_type, OrderEventSchema, type OrderEvent } from "../../gen/shop/order/events/v1/order_events_pb.js";
+import { CartEventSchema } from "../../gen/shop/cart/events/v1/cart_events_pb.js";
 import { ItemStatus, OrderService, OrderStatus } from "../../gen/shop/order/v1/order_pb.js";
 import { FulfillmentService, HoldReason, ShipmentStatus } from "../../gen/shop/order/v1/fulfillment_pb.js";
 import { ClaimReason, OrderChangeService, OrderChangeType, ReturnReason } from "../../gen/shop/order/v1/changes_pb.js";
@@ -58,12 +59,26 @@ const PINNED_TYPES = {
   authorizationAdjusted: "shop.order.v1.AuthorizationAdjusted",
 };
 
+/** The cart events' ce_types (shop.cart.events.v1), pinned the same way. */
+const PINNED_CART_TYPES = {
+  cartItemAdded: "shop.cart.v1.CartItemAdded",
+  cartItemRemoved: "shop.cart.v1.CartItemRemoved",
+  cartCheckedOut: "shop.cart.v1.CartCheckedOut",
+  cartMerged: "shop.cart.v1.CartMerged",
+  cartReservationExpired: "shop.cart.v1.CartReservationExpired",
+  cartAbandoned: "shop.cart.v1.CartAbandoned",
+};
+
 describe("the events contract and its catalog", () => {
   it("when the ce_type constants are read from the contract, then each is the pinned value", () => {
     const declared = Object.fromEntries(
       OrderEventSchema.oneofs[0]!.fields.map((field) => [field.localName, getOption(field.message!, event_type)]),
     );
     expect(declared).toEqual(PINNED_TYPES);
+    const cart = Object.fromEntries(
+      CartEventSchema.oneofs[0]!.fields.map((field) => [field.localName, getOption(field.message!, event_type)]),
+    );
+    expect(cart).toEqual(PINNED_CART_TYPES);
   });
 
   it("when the AsyncAPI document is generated from the contract, then it is the committed one, and the AsyncAPI parser finds no problem", async () => {
@@ -72,8 +87,9 @@ describe("the events contract and its catalog", () => {
     );
     const { document, diagnostics } = await new Parser().parse(readFileSync(ASYNCAPI_FILE, "utf8"));
     expect(diagnostics.filter((d) => d.severity <= 1).map((d) => `${d.code}: ${d.message} at ${d.path.join(".")}`)).toEqual([]);
-    expect(document?.messages().length).toBe(Object.keys(PINNED_TYPES).length);
-    expect(new Set(Object.values(catalog.components.messages).map((m) => m.name))).toEqual(new Set(Object.values(PINNED_TYPES)));
+    const pinned = { ...PINNED_TYPES, ...PINNED_CART_TYPES };
+    expect(document?.messages().length).toBe(Object.keys(pinned).length);
+    expect(new Set(Object.values(catalog.components.messages).map((m) => m.name))).toEqual(new Set(Object.values(pinned)));
   });
 });
 

@@ -38,6 +38,7 @@ export async function startServiceStack(env: Record<string, string> = {}) {
     DATABASE_URL: databaseUrl,
     KAFKA_BROKERS: inject("kafkaBrokers"),
     KAFKA_TOPIC: topic,
+    CART_EVENTS_TOPIC: `${topic}.carts`,
     PRODUCT_SERVICE_URL: catalog.url,
     INVENTORY_SERVICE_URL: catalog.url,
     JWT_SECRET: TEST_JWT_SECRET,

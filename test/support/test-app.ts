@@ -16,6 +16,8 @@ export interface TestApp extends App {
   readonly databaseUrl: string;
   /** The Kafka topic this app publishes to. */
   readonly topic: string;
+  /** Where its cart events go. */
+  readonly cartTopic: string;
   /** A Connect-protocol client over HTTP/1.1, as a browser app would use; admin unless given a token ("" for none). */
   connect<S extends DescService>(service: S, bearer?: string): Client<S>;
   grpcWeb<S extends DescService>(service: S, bearer?: string): Client<S>;
@@ -54,6 +56,7 @@ export async function startTestApp(
     DATABASE_URL: databaseUrl,
     KAFKA_BROKERS: inject("kafkaBrokers"),
     KAFKA_TOPIC: topic,
+    CART_EVENTS_TOPIC: `${topic}.carts`,
     DB_POOL_MAX: "5",
     JWT_SECRET: TEST_JWT_SECRET,
     IDEMPOTENCY_HASH_KEY: TEST_IDEMPOTENCY_KEY,
@@ -73,6 +76,7 @@ export async function startTestApp(
     ...app,
     databaseUrl,
     topic,
+    cartTopic: config.cartEventsTopic,
     connect: (service, bearer = adminToken) =>
       createClient(service, createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors: authorize(bearer) })),
     grpcWeb: (service, bearer = adminToken) =>

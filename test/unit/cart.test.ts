@@ -46,6 +46,7 @@ function cart(lines: CartView["lines"] = []): Cart {
     status: "OPEN",
     mergedInto: "",
     guestEmail: "",
+    abandonedAt: null,
     lines,
   });
 }

@@ -21,6 +21,8 @@ export interface CartFields {
   mergedInto: string;
   /** What a guest gave to be reached at ('' none), for abandoned-cart mail. */
   guestEmail: string;
+  /** When the cart was last reported abandoned (CartAbandoned); null never. */
+  abandonedAt: Date | null;
 }
 
 /** One line: the product as it was when added (name, image, price snapshot). */

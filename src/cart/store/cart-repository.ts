@@ -1,5 +1,10 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { Inventory } from "../../catalog/catalog-ports.js";
+import { money } from "../../money/money.js";
+import { toMoneyProto } from "../../money/money-proto.js";
+import { outboxInsert, type EventRecord } from "../../outbox/outbox-writer.js";
+import { cartEvent, cartLineOf } from "./cart-events.js";
 import { query } from "../../db/sql.js";
 import { VersionConflictError } from "../../platform/errors/domain-errors.js";
 import type { CartLineFields } from "../domain/cart-data.js";
@@ -65,12 +70,25 @@ export async function lockCart(
 }
 
 /** In one statement: deletes the lines the change dropped, upserts the ones it added or changed, pushes the expiry out and bumps the version. */
-export async function saveCart(tx: EntityManager, locked: LockedCart, now: Date, expiresAt: Date): Promise<void> {
-  const version = await storeLines(tx, locked.stored, now, expiresAt, locked.cart.view);
+export async function saveCart(
+  tx: EntityManager,
+  locked: LockedCart,
+  now: Date,
+  expiresAt: Date,
+  events: readonly EventRecord[] = [],
+): Promise<void> {
+  const version = await storeLines(tx, locked.stored, now, expiresAt, locked.cart.view, events);
   locked.cart.stored(version, now, expiresAt);
 }
 
-async function storeLines(tx: EntityManager, was: CartView, now: Date, expiresAt: Date, is: CartView): Promise<number> {
+async function storeLines(
+  tx: EntityManager,
+  was: CartView,
+  now: Date,
+  expiresAt: Date,
+  is: CartView,
+  events: readonly EventRecord[],
+): Promise<number> {
   const { userId, lines: before } = was;
   const { lines: after, reservationId, holdsUntil, status, mergedInto } = is;
   const { lines } = cartCodecs(tx);
@@ -86,6 +104,7 @@ async function storeLines(tx: EntityManager, was: CartView, now: Date, expiresAt
   const kept = after.map(keyOf);
   const dropped = before.some((line) => !kept.includes(keyOf(line)));
   const key = ["cart_user_id", "product_id", "variant_id"];
+  const outbox = events.length ? outboxInsert(tx, events) : { sql: "", params: [] };
   const changed = lines.columns.filter((column) => !key.includes(column));
   const steps = [
     ...(dropped
@@ -97,6 +116,7 @@ async function storeLines(tx: EntityManager, was: CartView, now: Date, expiresAt
            on conflict (${key.join(", ")}) do update set ${changed.map((column) => `${column} = excluded.${column}`).join(", ")})`,
         ]
       : []),
+    ...(events.length ? [`ev as (${outbox.sql})`] : []),
   ];
   const [row] = await query<{ version: number }>(
     tx,
@@ -105,6 +125,7 @@ async function storeLines(tx: EntityManager, was: CartView, now: Date, expiresAt
     [
       ...(dropped ? [userId, kept] : []),
       ...written.flatMap(columnsOf),
+      ...outbox.params,
       now,
       expiresAt,
       reservationId,
@@ -122,12 +143,20 @@ async function storeLines(tx: EntityManager, was: CartView, now: Date, expiresAt
  * conditional update and a delete on Checkout's hot path, as measured before MikroORM's query
  * building was put in front of them.
  */
-export async function emptyCart(tx: EntityManager, cart: { userId: string; version: number }, now: Date): Promise<void> {
+export async function emptyCart(
+  tx: EntityManager,
+  cart: { userId: string; version: number },
+  now: Date,
+  event: EventRecord,
+): Promise<void> {
+  const outbox = outboxInsert(tx, [event]);
+  // A cart edited since it was priced throws below, and the order's transaction, event and all, rolls back.
   const bumped = await query<{ version: number }>(
     tx,
-    `update carts set version = version + 1, updated_at = ?, reservation_id = '', holds_until = null, checkout_until = null
+    `with ev as (${outbox.sql})
+     update carts set version = version + 1, updated_at = ?, reservation_id = '', holds_until = null, checkout_until = null
      where user_id = ? and version = ? returning version`,
-    [now, cart.userId, cart.version],
+    [...outbox.params, now, cart.userId, cart.version],
   );
   if (bumped.length === 0) {
     const [current] = await query<{ version: number }>(tx, `select version from carts where user_id = ?`, [cart.userId]);
@@ -167,7 +196,7 @@ const RELEASE_TIMEOUT_MS = 5_000;
  * Up to `limit` carts whose hold lapsed: each hold released at Inventory and the cart's pointer
  * cleared, under the carts' row locks (carts being changed right now are skipped, not waited for).
  */
-export async function releaseLapsedHolds(em: EntityManager, inventory: Inventory, now: Date, limit = 100): Promise<number> {
+export async function releaseLapsedHolds(em: EntityManager, inventory: Inventory, now: Date, topic: string, limit = 100): Promise<number> {
   return em.transactional(async (tx) => {
     const lapsed = await query<{ user_id: string; reservation_id: string }>(
       tx,
@@ -175,13 +204,65 @@ export async function releaseLapsedHolds(em: EntityManager, inventory: Inventory
        and (checkout_until is null or checkout_until <= ?) order by holds_until limit ? for update skip locked`,
       [now, now, limit],
     );
-    for (const cart of lapsed) await inventory.release(cart.reservation_id, AbortSignal.timeout(RELEASE_TIMEOUT_MS));
+    const events: EventRecord[] = [];
+    for (const { user_id: key, reservation_id: reservationId } of lapsed) {
+      await inventory.release(reservationId, AbortSignal.timeout(RELEASE_TIMEOUT_MS));
+      const cart = (await findCart(tx, key))!;
+      const lines = cart.lines.map((line) => cartLineOf(line, cart.currency));
+      const expired = { lines, holdExpireTime: timestampFromDate(cart.holdsUntil!) };
+      events.push(
+        cartEvent({ key, version: cart.version, currency: cart.currency, topic }, { case: "cartReservationExpired", value: expired }, now),
+      );
+    }
     if (lapsed.length) {
-      await query(tx, `update carts set reservation_id = '', holds_until = null where user_id = any(?::text[])`, [
-        lapsed.map((cart) => cart.user_id),
-      ]);
+      const outbox = outboxInsert(tx, events);
+      await query(
+        tx,
+        `with ev as (${outbox.sql}) update carts set reservation_id = '', holds_until = null where user_id = any(?::text[])`,
+        [...outbox.params, lapsed.map((cart) => cart.user_id)],
+      );
     }
     return lapsed.length;
+  });
+}
+
+/**
+ * Up to `limit` carts with lines that nobody touched since `idleSince` and that were not marked
+ * abandoned since their last change: each gets one CartAbandoned and the mark, under its row
+ * lock (skip locked), so instances sweeping at once abandon each cart once per idle period.
+ */
+export async function abandonIdleCarts(em: EntityManager, now: Date, idleSince: Date, topic: string, limit = 100): Promise<number> {
+  return em.transactional(async (tx) => {
+    const idle = await query<{ user_id: string }>(
+      tx,
+      `select c.user_id from carts c
+       where c.status = 'OPEN' and c.updated_at <= ? and c.expires_at > ? and (c.abandoned_at is null or c.abandoned_at < c.updated_at)
+         and exists (select 1 from cart_items i where i.cart_user_id = c.user_id)
+       order by c.updated_at limit ? for update skip locked`,
+      [idleSince, now, limit],
+    );
+    if (!idle.length) return 0;
+    const events: EventRecord[] = [];
+    for (const { user_id: key } of idle) {
+      const cart = (await findCart(tx, key))!;
+      const subtotal = cart.lines.reduce((sum, line) => sum + line.unitPriceMinor * BigInt(line.quantity), 0n);
+      const abandoned = {
+        lines: cart.lines.map((line) => cartLineOf(line, cart.currency)),
+        subtotal: toMoneyProto(money(cart.currency, subtotal)),
+        lastActivityTime: timestampFromDate(cart.updatedAt),
+        email: cart.guestEmail,
+      };
+      events.push(
+        cartEvent({ key, version: cart.version, currency: cart.currency, topic }, { case: "cartAbandoned", value: abandoned }, now),
+      );
+    }
+    const outbox = outboxInsert(tx, events);
+    await query(tx, `with ev as (${outbox.sql}) update carts set abandoned_at = ? where user_id = any(?::text[])`, [
+      ...outbox.params,
+      now,
+      idle.map((cart) => cart.user_id),
+    ]);
+    return idle.length;
   });
 }
 

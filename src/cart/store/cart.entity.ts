@@ -23,6 +23,8 @@ const CartSchema = defineEntity({
     status: p.enum(["OPEN", "MERGED"] as const).default("OPEN"),
     mergedInto: p.string().default(""),
     guestEmail: p.string().default(""),
+    // The last CartAbandoned; one more only after the cart changes and is left again.
+    abandonedAt: p.datetime().nullable(),
     items: () => p.oneToMany(CartItemRow).mappedBy("cart").orderBy({ id: "asc" }),
   },
   indexes: [
@@ -30,6 +32,7 @@ const CartSchema = defineEntity({
       name: "carts_holds_until",
       expression: `create index "carts_holds_until" on "carts" ("holds_until") where "holds_until" is not null`,
     },
+    { name: "carts_idle", expression: `create index "carts_idle" on "carts" ("updated_at") where "status" = 'OPEN'` },
   ],
 });
 export class CartRow extends CartSchema.class {}
