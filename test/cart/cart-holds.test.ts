@@ -9,6 +9,7 @@ import { query, setStock } from "../support/db.js";
 import { failure, reasonOf } from "../support/errors.js";
 import { FakeClock } from "../support/fake-clock.js";
 import { startAppWithReferenceCatalogOverGrpc } from "../support/reference-catalog-server.js";
+import { token } from "../support/tokens.js";
 
 const MINUTE = 60_000;
 
@@ -151,6 +152,38 @@ describe("cart holds: stock reserved while in the cart, lapsing on its own", () 
     expect([lowered.itemCount, lowered.holdExpireTime]).toEqual([2, undefined]);
     expect(await stock("prod-socks")).toEqual({ available: 1, reserved: 2 });
     expect(reasonOf(await failure(add(carts, first, "prod-socks", 1)))).toBe("INSUFFICIENT_STOCK");
+  });
+});
+
+describe("staff and carts' holds", () => {
+  it("when staff list carts and release one's hold, then it shows its hold, and after release Inventory has the units back and the lines stay", async () => {
+    const stack = await startAppWithReferenceCatalogOverGrpc({ CART_RESERVATION_MINUTES: "15" });
+    try {
+      const db = stack.app.databaseUrl;
+      const userId = newUser();
+      const staff = stack.app.connect(CartService);
+      await stack.app.connect(CartService, await token(userId)).addItem({ requestId: randomUUID(), productId: "prod-bottle", quantity: 3 });
+      const { carts } = await staff.listCarts({ holdingOnly: true });
+      const listed = carts.find((cart) => cart.userId === userId)!;
+      expect(listed.holdExpireTime).toBeDefined();
+      expect(listed.items.map((i) => [i.productId, i.quantity])).toEqual([["prod-bottle", 3]]);
+      const [hold] = await query<{ reservation_id: string }>(db, `select reservation_id from carts where user_id = $1`, [userId]);
+
+      const released = (await staff.releaseCartHolds({ requestId: randomUUID(), userId, reason: "stuck on a bad price" })).cart!;
+      expect([released.itemCount, released.holdExpireTime]).toEqual([3, undefined]);
+      expect(await query(db, `select status from catalog_reservations where id = $1`, [hold!.reservation_id])).toEqual([
+        { status: "RELEASED" },
+      ]);
+      expect((await staff.listCarts({ holdingOnly: true })).carts.map((cart) => cart.userId)).not.toContain(userId);
+      const customer = stack.app.connect(CartService, await token(userId));
+      expect((await failure(customer.listCarts({}))).code).toBe(Code.PermissionDenied);
+      expect((await failure(customer.releaseCartHolds({ requestId: randomUUID(), userId, reason: "x" }))).code).toBe(Code.PermissionDenied);
+      expect((await failure(staff.releaseCartHolds({ requestId: randomUUID(), userId: "nobody-here", reason: "x" }))).code).toBe(
+        Code.NotFound,
+      );
+    } finally {
+      await stack.stop();
+    }
   });
 });
 

@@ -172,6 +172,7 @@ describe("field behaviour in the contract agrees with validation", () => {
         "CreateShipment",
         "IssueRefund",
         "MergeCart",
+        "ReleaseCartHolds",
         "CreateOrderChange",
         "ConfirmOrderChange",
         "DeclineOrderChange",

@@ -3,6 +3,7 @@ import type { AccessTable, ByViewer, VisibilityTable } from "../../platform/auth
 import { ORDER_VISIBILITY } from "../../orders/rpc/order-access.js";
 
 const ALL: ByViewer = { customer: true, seller: true, staff: true };
+const STAFF: ByViewer = { customer: false, seller: false, staff: true };
 /** A customer's own cart (another user's is NOT_FOUND); staff name any user's; sellers keep no carts. */
 const CART: ByViewer = { customer: "own cart, or a guest's one cart with its token", seller: false, staff: "any user's cart" };
 
@@ -16,6 +17,8 @@ export const CART_ACCESS: AccessTable<typeof CartService> = {
   // No token needed (platform/auth/admission.ts); limited per client address.
   createGuestCart: { customer: "anyone, with no token at all", seller: false, staff: true },
   mergeCart: { customer: "into own cart, with the guest cart's token", seller: false, staff: "into any user's cart" },
+  listCarts: STAFF,
+  releaseCartHolds: STAFF,
 };
 
 /** Each field of every message CartService answers with, by role (Checkout answers with an order: the order's table). */
@@ -59,6 +62,8 @@ export const CART_VISIBILITY: VisibilityTable = {
   "shop.cart.v1.OrderLink": { token: ALL, expire_time: ALL },
   "shop.cart.v1.CreateGuestCartResponse": { cart: ALL, cart_token: ALL, token_expire_time: ALL },
   "shop.cart.v1.MergeCartResponse": { cart: ALL, adjustments: ALL },
+  "shop.cart.v1.ListCartsResponse": { carts: STAFF, next_page_token: STAFF },
+  "shop.cart.v1.ReleaseCartHoldsResponse": { cart: STAFF },
   "shop.cart.v1.CartAdjustments.Adjustment": {
     product_id: ALL,
     old_unit_price: ALL,

@@ -4,6 +4,8 @@ import {
   type CheckoutRequest,
   type ClearCartRequest,
   type CreateGuestCartRequest,
+  type ListCartsRequest,
+  type ReleaseCartHoldsRequest,
   type MergeCartRequest,
   type RemoveItemRequest,
   type UpdateItemQuantityRequest,
@@ -132,5 +134,27 @@ export function parseMerge(request: MergeCartRequest): MergeCommand {
     guestCartToken: v.text("guest_cart_token", request.guestCartToken, TOKEN),
     mode: mode!,
     expectedVersion: request.expectedVersion,
+  });
+}
+
+const MAX_CARTS_PAGE = 100;
+const DEFAULT_CARTS_PAGE = 20;
+
+export function parseListCarts(request: ListCartsRequest): { pageSize: number; pageToken: string; holdingOnly: boolean } {
+  const v = new Violations();
+  v.check(request.pageSize >= 0, "page_size", "must not be negative");
+  return finish(v, {
+    pageSize: Math.min(request.pageSize || DEFAULT_CARTS_PAGE, MAX_CARTS_PAGE),
+    pageToken: v.text("page_token", request.pageToken, { max: 512 }),
+    holdingOnly: request.holdingOnly,
+  });
+}
+
+export function parseReleaseCartHolds(request: ReleaseCartHoldsRequest): { requestId: string; userId: string; reason: string } {
+  const v = new Violations();
+  return finish(v, {
+    requestId: v.text("request_id", request.requestId, REQUEST_ID),
+    userId: v.text("user_id", request.userId, USER_ID),
+    reason: v.text("reason", request.reason, { min: 1, max: 500 }),
   });
 }

@@ -15,7 +15,18 @@ import { requireSellable, type Cart, type CartView } from "../domain/cart.js";
 import { mutateCart } from "../mutate-cart.js";
 import { findCart } from "../store/cart-queries.js";
 import { cartToProto } from "./cart-mapper.js";
-import { parseCheckout, parseClear, parseCreateGuestCart, parseLine, parseMerge, parseUserId, type CartChange } from "./cart-requests.js";
+import {
+  parseCheckout,
+  parseClear,
+  parseCreateGuestCart,
+  parseLine,
+  parseListCarts,
+  parseMerge,
+  parseReleaseCartHolds,
+  parseUserId,
+  type CartChange,
+} from "./cart-requests.js";
+import { cartsPage, releaseCartHolds } from "../staff-carts.js";
 import { adjustmentsToProto } from "./cart-error-details.js";
 import { mergeCart, type MergeResult } from "../merge-cart.js";
 import { isGuestKey, linkGuestOrder, orderLinkOf, startGuestCart } from "../guest-carts.js";
@@ -133,6 +144,30 @@ export function cartService(deps: CartDeps): ScopedImpl<typeof CartService> {
         cartToken: started.token,
         tokenExpireTime: timestampFromDate(started.tokenExpiresAt),
       };
+    },
+
+    async listCarts(request, scope) {
+      const page = await cartsPage(scope.em, deps, parseListCarts(request));
+      const now = deps.clock.now();
+      return { carts: page.carts.map((cart) => cartToProto(cart.userId, cart, deps.pricing, now)), nextPageToken: page.nextPageToken };
+    },
+
+    releaseCartHolds(request, scope) {
+      const command = parseReleaseCartHolds(request);
+      const method = CartService.method.releaseCartHolds;
+      scope.log.info({ cart: command.userId, reason: command.reason }, "staff release a cart's hold");
+      const call = {
+        rpc: method.name,
+        caller: scope.principal.userId,
+        parts: [command.userId, command.requestId],
+        requestSchema: method.input,
+        request,
+        responseSchema: method.output,
+        beforeReplay: async () => undefined,
+      };
+      return deps.idempotency.run(scope, call, (record) =>
+        releaseCartHolds(scope, deps, command.userId, (tx, cart) => record(tx, create(method.output, withCart(command.userId, cart)))),
+      );
     },
 
     async mergeCart(request, scope) {

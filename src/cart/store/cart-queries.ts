@@ -10,7 +10,7 @@ function selectCart(em: EntityManager): string {
   let sql = selects.get(em.getMetadata());
   if (!sql) {
     const { carts, lines } = cartCodecs(em);
-    sql = `select c.*, ${lines.jsonArray("i", "i.cart_user_id = c.user_id", "i.id")} as lines from ${carts.table} c where c.user_id = ?`;
+    sql = `select c.*, ${lines.jsonArray("i", "i.cart_user_id = c.user_id", "i.id")} as lines from ${carts.table} c`;
     selects.set(em.getMetadata(), sql);
   }
   return sql;
@@ -18,8 +18,34 @@ function selectCart(em: EntityManager): string {
 
 /** A user's cart with its lines, in one statement; null when the user has none. */
 export async function findCart(em: EntityManager, userId: string): Promise<CartView | null> {
+  const [row] = await query<Record<string, unknown>>(em, `${selectCart(em)} where c.user_id = ?`, [userId]);
+  return row ? cartOf(em, row) : null;
+}
+
+function cartOf(em: EntityManager, row: Record<string, unknown>): CartView {
   const { carts, lines } = cartCodecs(em);
-  const [row] = await query<Record<string, unknown>>(em, selectCart(em), [userId]);
-  if (!row) return null;
   return { ...carts.fromRow(row), lines: lines.fromJsonArray(row.lines).map(({ id: _id, ...line }) => line) };
+}
+
+/** Open carts with lines, most recently changed first, after `after` (a keyset), optionally only those still holding stock. */
+export async function listCarts(
+  em: EntityManager,
+  options: { limit: number; after?: { updatedAt: Date; key: string }; holdingOnly: boolean; now: Date },
+): Promise<CartView[]> {
+  const where = [`c.status = 'OPEN'`, `c.expires_at > ?`, `exists (select 1 from cart_items x where x.cart_user_id = c.user_id)`];
+  const params: unknown[] = [options.now];
+  if (options.holdingOnly) {
+    where.push(`c.reservation_id <> '' and c.holds_until > ?`);
+    params.push(options.now);
+  }
+  if (options.after) {
+    where.push(`(c.updated_at, c.user_id) < (?, ?)`);
+    params.push(options.after.updatedAt, options.after.key);
+  }
+  const rows = await query<Record<string, unknown>>(
+    em,
+    `${selectCart(em)} where ${where.join(" and ")} order by c.updated_at desc, c.user_id desc limit ?`,
+    [...params, options.limit],
+  );
+  return rows.map((row) => cartOf(em, row));
 }

@@ -189,6 +189,17 @@ export async function unmarkCheckout(em: EntityManager, cart: { userId: string; 
   await query(em, `update carts set checkout_until = null where user_id = ? and version = ?`, [cart.userId, cart.version]);
 }
 
+/** Locks an existing cart's row: its hold ('' none), or undefined when there is no such cart. */
+export async function lockHold(tx: EntityManager, key: string): Promise<string | undefined> {
+  const [row] = await query<{ reservation_id: string }>(tx, `select reservation_id from carts where user_id = ? for update`, [key]);
+  return row?.reservation_id;
+}
+
+/** Staff released the cart's hold: it holds nothing until its next change. The version stays (the lines did not change). */
+export async function dropHold(tx: EntityManager, key: string): Promise<void> {
+  await query(tx, `update carts set reservation_id = '', holds_until = null where user_id = ?`, [key]);
+}
+
 /** Budget for one Inventory release while the sweeper holds a cart's row. */
 const RELEASE_TIMEOUT_MS = 5_000;
 
