@@ -5,6 +5,7 @@ import { FulfillmentService } from "../../gen/shop/order/v1/fulfillment_pb.js";
 import { OrderService } from "../../gen/shop/order/v1/order_pb.js";
 import { OrderChangeService } from "../../gen/shop/order/v1/changes_pb.js";
 import { OrderLedgerService } from "../../gen/shop/order/v1/ledger_pb.js";
+import { CartService } from "../../gen/shop/cart/v1/cart_pb.js";
 
 const TOKEN_KEY = "orders-console-token";
 
@@ -31,6 +32,7 @@ export const orders = createClient(OrderService, transport);
 export const fulfilment = createClient(FulfillmentService, transport);
 export const changes = createClient(OrderChangeService, transport);
 export const ledger = createClient(OrderLedgerService, transport);
+export const carts = createClient(CartService, transport);
 
 export interface Problem {
   readonly code: Code;

@@ -5,6 +5,7 @@ import { problemBox } from "./feedback.js";
 import { toShipPage } from "./fulfilment-list.js";
 import { orderPage } from "./order-page.js";
 import { returnRequestsPage } from "./return-requests.js";
+import { cartsPage } from "./carts-list.js";
 import { ordersPage } from "./orders-list.js";
 
 const main = byId("main");
@@ -69,6 +70,7 @@ async function route(): Promise<void> {
     access = checked.role;
     signedInAs();
     byId("nav-orders").hidden = access !== "staff";
+    byId("nav-carts").hidden = access !== "staff";
     byId("nav-to-ship").hidden = false;
   }
   const [path = "", query = ""] = location.hash.slice(1).split("?");
@@ -77,6 +79,7 @@ async function route(): Promise<void> {
   if (path === "/to-ship" || access === "seller") toShipPage(main, access, new URLSearchParams(query), current.signal);
   else if (order) orderPage(main, order[1]!, current.signal);
   else if (path === "/returns") returnRequestsPage(main, current.signal);
+  else if (path === "/carts") cartsPage(main, current.signal);
   else ordersPage(main, new URLSearchParams(query), current.signal);
 }
 

@@ -13,6 +13,7 @@ import { fulfilmentSection } from "./fulfilment-list.js";
 import { attributes, itemStatus, money, orderStatus, paymentStatus, time } from "./format.js";
 import { moneyPanel } from "./money-panel.js";
 import { addItemForm, detailsForm, itemControls, statusActions, type Changed, type OrderState } from "./order-actions.js";
+import { guestLinksForm } from "./guest-links.js";
 
 const SETTLED = [OrderStatus.DELIVERED, OrderStatus.CANCELLED, OrderStatus.REFUNDED];
 
@@ -56,7 +57,10 @@ function summary(order: Order): HTMLElement {
     ...line("Tax", money(order.tax)),
     ...line("Shipping", money(order.shipping)),
     ...line("Total", money(order.total)),
-    ...line("Customer", `${customer?.firstName ?? ""} ${customer?.lastName ?? ""} · ${customer?.email ?? ""} · user ${order.userId}`),
+    ...line(
+      "Customer",
+      `${customer?.firstName ?? ""} ${customer?.lastName ?? ""} · ${customer?.email ?? ""} · ${order.guest ? "guest checkout (no account)" : `user ${order.userId}`}`,
+    ),
     ...line(
       "Ship to",
       address
@@ -202,7 +206,7 @@ export function orderPage(main: HTMLElement, orderId: string, signal: AbortSigna
       panel = moneyPanel(state, render, signal);
       show(money.body, panel.element);
       show(items.body, itemsTableSlot, itemsMessage, addItemForm(state, render));
-      show(actions.body, statusActions(state, render));
+      show(actions.body, statusActions(state, render), order.guest ? guestLinksForm(orderId) : null);
       detailsEditor = detailsForm(state, render);
       show(details.body, detailsEditor.element);
       void sideData().then(() => show(page, grid));

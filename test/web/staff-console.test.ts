@@ -11,6 +11,8 @@ import { OrderService, OrderStatus, type Order } from "../../gen/shop/order/v1/o
 import { FulfillmentService } from "../../gen/shop/order/v1/fulfillment_pb.js";
 import { OrderChangeService, OrderChangeType, ReturnReason } from "../../gen/shop/order/v1/changes_pb.js";
 import { createOrderRequest } from "../support/fixtures.js";
+import { checkoutRequest } from "../support/cart-fixtures.js";
+import { CartService } from "../../gen/shop/cart/v1/cart_pb.js";
 import { startTestApp, type TestApp } from "../support/test-app.js";
 import { adminToken, sellerToken, token } from "../support/tokens.js";
 import { query } from "../support/db.js";
@@ -428,6 +430,43 @@ describe("the staff console in headless Chromium, against the real service", () 
         `select parked_at from outbox_events where topic = 'orders.nowhere'`,
       );
       expect(row!.parked_at).toBeNull();
+    } finally {
+      await page.close();
+    }
+  });
+
+  it("when staff open the carts view and a guest's order, then holds show with their expiry, a hold is released, and the guest's links are revoked", async () => {
+    const shopper = `console-cart-${rid().slice(0, 8)}`;
+    await app.connect(CartService, await token(shopper)).addItem({ requestId: rid(), productId: "prod-mug", quantity: 2 });
+    const guest = await app.connect(CartService, "").createGuestCart({});
+    const asGuest = app.connect(CartService, guest.cartToken);
+    await asGuest.addItem({ requestId: rid(), productId: "prod-tee", quantity: 1 });
+    const { order, orderLink } = await asGuest.checkout(checkoutRequest(""));
+    const page = await desk.newPage();
+    try {
+      await signIn(page, adminToken);
+      await page.getByRole("link", { name: "Carts" }).click();
+      const row = page.getByRole("row").filter({ hasText: shopper });
+      await expect.poll(() => row.textContent()).toMatch(/2 × Stoneware mug.*held until/);
+      expect(await accessibilityProblems(page)).toEqual([]);
+      await page.screenshot({ path: join(ARTIFACTS, "console-carts.png"), fullPage: true });
+      await row.getByRole("textbox").fill("stuck stock");
+      await row.getByRole("button", { name: "Release hold" }).click();
+      await expect
+        .poll(() => page.getByRole("status").allTextContents())
+        .toContain(`The hold of ${shopper}'s cart was released; its lines stay.`);
+      await expect.poll(() => row.textContent()).toContain("not held");
+
+      await page.goto(`${base}#/orders/${order!.id}`);
+      await expect.poll(() => page.getByText("guest checkout (no account)").count()).toBe(1);
+      await page.getByLabel("Why revoke").fill("the link was forwarded");
+      await page.getByRole("button", { name: "Revoke order links" }).click();
+      await expect.poll(() => page.getByRole("status").allTextContents()).toContain("1 link(s) revoked.");
+      const refused = await app
+        .connect(OrderService, orderLink!.token)
+        .getOrder({ orderId: order!.id })
+        .catch((error: Error) => error.message);
+      expect(refused).toContain("not found");
     } finally {
       await page.close();
     }
