@@ -55,6 +55,7 @@ export async function startServiceStack(env: Record<string, string> = {}) {
     ...env,
   };
   const clients: grpc.Client[] = [];
+  const instances: RunningProcess[] = [];
   let service: RunningProcess | undefined;
   return {
     databaseUrl,
@@ -68,6 +69,14 @@ export async function startServiceStack(env: Record<string, string> = {}) {
       service = startTsProcess("src/main.ts", serviceEnv);
       await waitUntilReady(service, `http://127.0.0.1:${httpPort}/readyz`);
       return service;
+    },
+    /** Another instance of the service on the same database, catalog and topics, on ports of its own. */
+    async startInstance(): Promise<{ process: RunningProcess; httpPort: number; grpcPort: number }> {
+      const [otherGrpc, otherHttp] = [await freePort(), await freePort()];
+      const instance = startTsProcess("src/main.ts", { ...serviceEnv, GRPC_PORT: String(otherGrpc), HTTP_PORT: String(otherHttp) });
+      instances.push(instance);
+      await waitUntilReady(instance, `http://127.0.0.1:${otherHttp}/readyz`);
+      return { process: instance, httpPort: otherHttp, grpcPort: otherGrpc };
     },
     /** A grpc-js client that keeps reconnecting across restarts, as another microservice's would. */
     client(descriptor: DescService): GrpcClient {
@@ -83,6 +92,7 @@ export async function startServiceStack(env: Record<string, string> = {}) {
     async stop() {
       clients.forEach((client) => client.close());
       if (service?.child.exitCode === null) await service.kill("SIGKILL");
+      for (const instance of instances) if (instance.child.exitCode === null) await instance.kill("SIGKILL");
       await catalog.stop();
     },
   };

@@ -30,3 +30,10 @@ export class CartChangedError extends DomainError {
     );
   }
 }
+
+/** Another checkout of the same cart is under way (its mark has not passed): this one places nothing. */
+export class CheckoutInProgressError extends DomainError {
+  constructor(cartKey: string) {
+    super("aborted", "CHECKOUT_IN_PROGRESS", `another checkout of cart "${cartKey}" is under way; retry shortly`);
+  }
+}

@@ -5,6 +5,7 @@ import { money } from "../../money/money.js";
 import { toMoneyProto } from "../../money/money-proto.js";
 import { outboxInsert, type EventRecord } from "../../outbox/outbox-writer.js";
 import { cartEvent, cartLineOf } from "./cart-events.js";
+import { CheckoutInProgressError } from "../domain/cart-errors.js";
 import { query } from "../../db/sql.js";
 import { VersionConflictError } from "../../platform/errors/domain-errors.js";
 import type { CartLineFields } from "../domain/cart-data.js";
@@ -180,6 +181,7 @@ export async function markCheckout(em: EntityManager, cart: { userId: string; ve
   );
   if (marked.length === 0) {
     const [current] = await query<{ version: number }>(em, `select version from carts where user_id = ?`, [cart.userId]);
+    if (current?.version === cart.version) throw new CheckoutInProgressError(cart.userId);
     throw new VersionConflictError("cart", cart.userId, BigInt(cart.version), BigInt(current?.version ?? 0));
   }
 }
