@@ -111,6 +111,10 @@ async function main() {
     runs.push(await measured(stack, "GetOrder", () => openLoop(1000, SECONDS, s.getOrder)));
     runs.push(...(await maxThenHalf(stack, "ListOrders (page of 20)", s.listOrders)));
     runs.push(...(await maxThenHalf(stack, "Cart AddItem", s.addItem)));
+    // The same with cart holds off: what holding the cart's stock at Inventory costs per AddItem.
+    await stack.restartService({ CART_RESERVATION_MINUTES: "0", CART_GUEST_RESERVATION_MINUTES: "0" });
+    runs.push(...(await maxThenHalf(stack, "Cart AddItem, holds off", s.addItem)));
+    await stack.restartService({});
 
     await s.fillCarts(Math.round(CONCURRENCY * 2 + 150 * SECONDS * 1.5));
     runs.push(

@@ -106,6 +106,7 @@ export async function startStack(
       INVENTORY_SERVICE_URL: catalogUrl,
       JWT_SECRET: SECRET,
       IDEMPOTENCY_HASH_KEY: "bench-idempotency-hash-key-0123456789abcdef",
+      CAPABILITY_TOKEN_SECRET: "bench-capability-token-key-0123456789abcdef",
       CORS_ORIGINS: "https://shop.example.com",
       ALLOW_SIMULATED_PAYMENTS: "true",
       // The reference catalog on loopback, over plaintext gRPC.

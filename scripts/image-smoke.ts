@@ -66,6 +66,7 @@ async function main() {
     JWT_SECRET: SECRET,
     CORS_ORIGINS: "https://shop.example.com",
     IDEMPOTENCY_HASH_KEY: randomBytes(32).toString("hex"),
+    CAPABILITY_TOKEN_SECRET: randomBytes(32).toString("hex"),
     ALLOW_SIMULATED_PAYMENTS: "true",
     GRPC_PORT: String(PORTS.grpc),
     HTTP_PORT: String(PORTS.http),
