@@ -53,6 +53,24 @@ function owned<R extends { userId: string }>(scope: RpcScope, request: R): R {
   return { ...request, userId: cartOwnerOf(scope.principal, request.userId) };
 }
 
+/** The idempotency record of a cart call: by request id per RPC, caller and cart (AIP-155). */
+function cartCall<I extends DescMessage, O extends DescMessage>(
+  method: DescMethodUnary<I, O>,
+  caller: string,
+  target: { userId: string; requestId: string },
+  request: MessageShape<I>,
+) {
+  return {
+    rpc: method.name,
+    caller,
+    parts: [target.userId, target.requestId],
+    requestSchema: method.input,
+    request,
+    responseSchema: method.output,
+    beforeReplay: async () => undefined,
+  };
+}
+
 /** Thin handlers: proto in, use case, proto out. Errors are mapped by the call chain. */
 export function cartService(deps: CartDeps): ScopedImpl<typeof CartService> {
   const withCart = (userId: string, cart: CartView | null) => ({ cart: cartToProto(userId, cart, deps.pricing, deps.clock.now()) });
@@ -71,16 +89,7 @@ export function cartService(deps: CartDeps): ScopedImpl<typeof CartService> {
     edit: (cart: Cart, prepared: T) => void,
     respond: (userId: string, cart: CartView) => MessageInitShape<O>,
   ): Promise<MessageShape<O>> {
-    const call = {
-      rpc: method.name,
-      caller: scope.principal.userId,
-      parts: [command.userId, command.requestId],
-      requestSchema: method.input,
-      request,
-      responseSchema: method.output,
-      beforeReplay: async () => undefined,
-    };
-    return deps.idempotency.run(scope, call, async (record) => {
+    return deps.idempotency.run(scope, cartCall(method, scope.principal.userId, command, request), async (record) => {
       const prepared = await prepare();
       await mutateCart(
         scope,
@@ -156,16 +165,7 @@ export function cartService(deps: CartDeps): ScopedImpl<typeof CartService> {
       const command = parseReleaseCartHolds(request);
       const method = CartService.method.releaseCartHolds;
       scope.log.info({ cart: command.userId, reason: command.reason }, "staff release a cart's hold");
-      const call = {
-        rpc: method.name,
-        caller: scope.principal.userId,
-        parts: [command.userId, command.requestId],
-        requestSchema: method.input,
-        request,
-        responseSchema: method.output,
-        beforeReplay: async () => undefined,
-      };
-      return deps.idempotency.run(scope, call, (record) =>
+      return deps.idempotency.run(scope, cartCall(method, scope.principal.userId, command, request), (record) =>
         releaseCartHolds(scope, deps, command.userId, (tx, cart) => record(tx, create(method.output, withCart(command.userId, cart)))),
       );
     },
@@ -181,15 +181,7 @@ export function cartService(deps: CartDeps): ScopedImpl<typeof CartService> {
       const method = CartService.method.mergeCart;
       const respond = (result: MergeResult) =>
         create(method.output, { ...withCart(userId, result.cart), adjustments: adjustmentsToProto(result.adjustments) });
-      const call = {
-        rpc: method.name,
-        caller: userId,
-        parts: [userId, command.requestId],
-        requestSchema: method.input,
-        request,
-        responseSchema: method.output,
-        beforeReplay: async () => undefined,
-      };
+      const call = cartCall(method, userId, command, request);
       const target = { userId, guestKey: `${GUEST_PREFIX}${guest.cartId}`, mode: command.mode, expectedVersion: command.expectedVersion };
       return deps.idempotency.run(scope, call, (record) => mergeCart(scope, deps, target, (tx, result) => record(tx, respond(result))));
     },
@@ -199,12 +191,7 @@ export function cartService(deps: CartDeps): ScopedImpl<typeof CartService> {
       const method = CartService.method.checkout;
       const toResponse = (order: OrderView) => create(method.output, { order: orderToProto(order) });
       const call = {
-        rpc: method.name,
-        caller: scope.principal.userId,
-        parts: [command.userId, command.requestId],
-        requestSchema: method.input,
-        request: withoutCardData(method.input, request),
-        responseSchema: method.output,
+        ...cartCall(method, scope.principal.userId, command, withoutCardData(method.input, request)),
         beforeReplay: (stored: CheckoutResponse) => assertOrderVisible(scope.em, stored.order!.id, readerOf(scope.principal)),
       };
       const guest = isGuestKey(command.userId);
