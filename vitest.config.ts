@@ -7,6 +7,7 @@ export default defineConfig({
     exclude: [
       "test/reliability/stock-conservation.test.ts",
       "test/events/kafka-outage.test.ts",
+      "test/events/relay-replicas.test.ts",
       "test/security/auth-failure-flood.test.ts",
     ],
     globalSetup: ["test/support/global-setup.ts"],

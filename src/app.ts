@@ -25,6 +25,7 @@ import { createPaymentGateway } from "./payments/payment-wiring.js";
 import { KafkaConnection } from "./outbox/kafka.js";
 import { registerOutboxMetrics } from "./outbox/outbox-metrics.js";
 import { OutboxRelay } from "./outbox/outbox-relay.js";
+import { CdcOutbox } from "./outbox/cdc-outbox.js";
 import { systemClock, type Clock } from "./platform/clock.js";
 import { Admission } from "./platform/auth/admission.js";
 import { KafkaDelivery } from "./outbox/kafka-delivery.js";
@@ -113,7 +114,11 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
   await changes.start();
   const metrics = createMetricsRegistry();
   let relay: OutboxRelay | undefined;
-  if (kafka) {
+  const cdc = config.outbox.publisher === "debezium" ? new CdcOutbox(orm, config.outbox, log) : undefined;
+  cdc?.registerMetrics(metrics);
+  cdc?.start();
+  if (cdc) log.info({ slot: config.outbox.slotName }, "OUTBOX_PUBLISHER=debezium: Debezium publishes the outbox; no relay runs here");
+  else if (kafka) {
     const observer = registerOutboxMetrics(metrics, () => relay!.stats);
     const delivery = new KafkaDelivery(kafka.producer, kafka.admin, config.outbox.source, config.outbox.encoding);
     relay = new OutboxRelay(orm, delivery, changes, config.outbox, log, observer);
@@ -232,7 +237,7 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
 
   const development = developmentTools(config, orm, scopeDeps);
   if (development) log.warn("development tools on: /dev/token (from this machine only) and the development page");
-  const healthSnapshot = () => ({ ...health.snapshot(), ...(relay ? { outbox: relay.stats } : {}) });
+  const healthSnapshot = () => ({ ...health.snapshot(), ...(relay ? { outbox: relay.stats } : cdc ? { outbox: cdc.stats } : {}) });
   const exposition = async () => ({ contentType: metrics.contentType, body: await metrics.metrics() });
   const metricsOnHttpPort = config.adminPort === undefined && config.environment === "development";
   if (config.adminPort === undefined && !metricsOnHttpPort) log.warn("/metrics is off: set ADMIN_PORT to serve it on a port of its own");
@@ -284,6 +289,7 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
       await stopReservationSweeper();
       await stopIdempotencyPurge();
       await relay?.stop(Math.max(remaining(), MIN_OUTBOX_FLUSH_MS));
+      cdc?.stop();
       await kafka?.close();
       await changes.close();
       await orm.close();

@@ -91,6 +91,14 @@ const fields = z.object({
   // A refused event's first wait, doubling with each refusal up to 5 minutes; only its own order's later events wait with it.
   OUTBOX_RETRY_BACKOFF_MS: positiveInt.default(1_000),
   OUTBOX_RETENTION_MS: positiveInt.default(7 * 24 * 3_600_000),
+  // Who publishes the outbox: the relay in each instance (one at a time), or Debezium on Kafka
+  // Connect reading the outbox's inserts from the WAL (docs/operations.md, "Debezium").
+  OUTBOX_PUBLISHER: z.enum(["relay", "debezium"]).default("relay"),
+  // Debezium's replication slot, whose lag the service reports (outbox_cdc_slot_lag_bytes).
+  OUTBOX_SLOT_NAME: z
+    .string()
+    .regex(/^[a-z0-9_]{1,63}$/)
+    .default("order_service_outbox"),
 
   // Request hashes are an HMAC with this key; development generates one in DATA_DIR.
   IDEMPOTENCY_HASH_KEY: key.optional(),
@@ -165,6 +173,9 @@ export const CONFIG_VARIABLES: readonly string[] = Object.keys(fields.shape);
 
 const schema = fields.superRefine((env, problems) => {
   const problem = (name: string, message: string) => problems.addIssue({ code: "custom", path: [name], message });
+  if (env.OUTBOX_PUBLISHER === "debezium" && env.EVENT_ENCODING === "json") {
+    problem("EVENT_ENCODING", "Debezium publishes the outbox's protobuf bytes as they are: json needs OUTBOX_PUBLISHER=relay");
+  }
   if (Boolean(env.TLS_CERT_FILE) !== Boolean(env.TLS_KEY_FILE))
     problem("TLS_CERT_FILE", "TLS_CERT_FILE and TLS_KEY_FILE must be set together");
   if (env.JWT_SECRET && env.JWT_JWKS_URL) problem("JWT_JWKS_URL", "set JWT_SECRET or JWT_JWKS_URL, not both");
@@ -312,6 +323,8 @@ function toConfig(env: z.infer<typeof schema>) {
       retentionMs: env.OUTBOX_RETENTION_MS,
       source: env.EVENT_SOURCE,
       encoding: env.EVENT_ENCODING,
+      publisher: env.OUTBOX_PUBLISHER,
+      slotName: env.OUTBOX_SLOT_NAME,
     },
     dependencies: {
       productServiceUrl: env.PRODUCT_SERVICE_URL,

@@ -34,6 +34,8 @@ export async function startEmbeddedPostgres(options: { dataDir: string; port: nu
     persistent: true,
     // As root, initdb refuses to run; the package then runs it as a "postgres" user it creates.
     createPostgresUser: process.getuid?.() === 0,
+    // Logical decoding, for Debezium (OUTBOX_PUBLISHER=debezium) against the embedded database.
+    postgresFlags: ["-c", "wal_level=logical"],
     onLog: (message) => {
       said.push(...String(message).trim().split("\n"));
       said.splice(0, Math.max(0, said.length - 10));

@@ -18,6 +18,7 @@ import { OrderChangeRow } from "../changes/store/change.entity.js";
 import { migrations } from "../migrations/index.js";
 import { OrderLinkRow } from "../guests/order-link.entity.js";
 import { OrderItemRow, OrderRow, StatusChangeRow } from "../orders/store/order.entity.js";
+import { EventSequence, OutboxHeartbeat } from "../outbox/outbox-tables.entity.js";
 import { OutboxEvent } from "../outbox/outbox.entity.js";
 import { PendingReservation, PendingStockChange } from "../reservations/pending-reservation.entity.js";
 
@@ -26,6 +27,8 @@ export const entities = [
   OrderItemRow,
   StatusChangeRow,
   OutboxEvent,
+  EventSequence,
+  OutboxHeartbeat,
   IdempotencyRecord,
   CatalogProduct,
   CatalogVariant,

@@ -17,6 +17,8 @@ import { Migration20261205300000_exchanges } from "./Migration20261205300000_exc
 import { Migration20261205400000_cart_holds } from "./Migration20261205400000_cart_holds.js";
 import { Migration20261205500000_guest_carts } from "./Migration20261205500000_guest_carts.js";
 import { Migration20261205600000_cart_events } from "./Migration20261205600000_cart_events.js";
+import { Migration20261206000000_event_sequences } from "./Migration20261206000000_event_sequences.js";
+import { Migration20261206100000_outbox_publication } from "./Migration20261206100000_outbox_publication.js";
 
 /** Listed explicitly so the compiled service needs no file discovery. Append, never edit. */
 export const migrations = [
@@ -39,4 +41,6 @@ export const migrations = [
   { name: "Migration20261205400000_cart_holds", class: Migration20261205400000_cart_holds },
   { name: "Migration20261205500000_guest_carts", class: Migration20261205500000_guest_carts },
   { name: "Migration20261205600000_cart_events", class: Migration20261205600000_cart_events },
+  { name: "Migration20261206000000_event_sequences", class: Migration20261206000000_event_sequences },
+  { name: "Migration20261206100000_outbox_publication", class: Migration20261206100000_outbox_publication },
 ];

@@ -41,7 +41,7 @@ const CLEANUP_EVERY_MS = 60_000;
  * refused and is waiting out its backoff, or is parked. Other aggregates go on.
  */
 const READY_ROWS = `
-  select id, event_id, topic, aggregate_id, event_type, payload, occurred_at, trace_parent, attempts
+  select id, event_id, topic, aggregate_id, event_type, payload, occurred_at, trace_parent, sequence, attempts
   from outbox_events
   where published_at is null and parked_at is null and (attempts = 0 or next_attempt_at <= now())
     and aggregate_id <> all (array(
@@ -59,6 +59,7 @@ interface Row {
   payload: Buffer;
   occurred_at: Date;
   trace_parent: string | null;
+  sequence: string | null;
 }
 
 /**
@@ -250,5 +251,6 @@ function toOutboxRow(row: Row): OutboxRow {
     payload: row.payload,
     occurredAt: new Date(row.occurred_at),
     traceParent: row.trace_parent,
+    sequence: row.sequence === null ? null : String(row.sequence),
   };
 }

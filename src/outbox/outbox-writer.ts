@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { activeTraceparent } from "../platform/observability/tracing.js";
 import { rowCodec } from "../db/row-codec.js";
@@ -23,7 +24,9 @@ export function outboxRow(event: EventRecord) {
     payload: Buffer.from(event.payload),
     occurredAt: event.occurredAt,
     nextAttemptAt: event.occurredAt,
-    traceParent: activeTraceparent() ?? null,
+    // Every event has a trace, a new unsampled root when the change ran outside one (a sweeper):
+    // Debezium sends a missing trace as a header with no value, which the relay could not match.
+    traceParent: activeTraceparent() ?? `00-${randomBytes(16).toString("hex")}-${randomBytes(8).toString("hex")}-00`,
   };
 }
 

@@ -24,6 +24,10 @@ const OutboxEventSchema = defineEntity({
     /** Set after OUTBOX_MAX_ATTEMPTS refusals: the row and its aggregate's later rows wait for staff to retry. */
     parkedAt: p.datetime().nullable(),
     traceParent: p.string().length(64).nullable(),
+    /** The aggregate's event sequence, from 1; set by a trigger (Migration20261206000000_event_sequences). */
+    sequence: p.bigint().nullable(),
+    /** CloudEvents specversion, a column so Debezium sends it as text (Migration20261206100000_outbox_publication). */
+    specVersion: p.string().length(8).default("1.0"),
   },
   indexes: [
     // The relay reads what is pending; the purge what was published.
@@ -42,6 +46,13 @@ const OutboxEventSchema = defineEntity({
   ],
   // The relay and WatchOrder streams wake on commit instead of polling (Migration20261122000400_outbox_notify).
   triggers: [
+    {
+      name: "outbox_events_sequence",
+      timing: "before",
+      events: ["insert"],
+      forEach: "row",
+      expression: `create trigger "outbox_events_sequence" before insert on "outbox_events" for each row execute function "assign_event_sequence"()`,
+    },
     {
       name: "outbox_events_notify",
       timing: "after",

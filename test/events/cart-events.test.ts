@@ -46,6 +46,8 @@ describe("cart events", () => {
     const bought = ofCart(records, buyer);
     expect(cases(bought)).toEqual(["cartItemAdded", "cartItemRemoved", "cartCheckedOut"]);
     expect(bought.map((e) => e.cartVersion)).toEqual([1n, 2n, 3n]);
+    // The cart's own stream, apart from the order's.
+    expect(bought.map((e) => e.sequence)).toEqual([1n, 2n, 3n]);
     expect(bought[0]!.payload.value).toMatchObject({ addedQuantity: 2, line: { productId: "prod-mug", quantity: 2, sku: "MUG-001" } });
     expect(bought[1]!.payload.value).toMatchObject({ productId: "prod-mug", removedQuantity: 1, remainingQuantity: 1 });
     expect(bought[2]!.payload.value).toMatchObject({

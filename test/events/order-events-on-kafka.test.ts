@@ -80,6 +80,9 @@ describe("order events on a real Kafka broker", () => {
       expect(new Set(received.map((m) => m.partition)).size).toBe(1);
 
       const versions: bigint[] = [];
+      // The order's stream is numbered 1, 2, 3, ... in the payload and the ce_sequence header alike.
+      expect(received.map((m) => fromBinary(OrderEventSchema, m.value).sequence)).toEqual(received.map((_, i) => BigInt(i + 1)));
+      expect(received.map((m) => m.headers.ce_sequence)).toEqual(received.map((_, i) => String(i + 1)));
       for (const message of received) {
         const event = fromBinary(OrderEventSchema, message.value);
         expect(message.headers).toMatchObject({
@@ -90,6 +93,7 @@ describe("order events on a real Kafka broker", () => {
           ce_subject: order.id,
           ce_dataschema: "urn:proto:shop.order.events.v1.OrderEvent",
           "content-type": "application/protobuf; proto=shop.order.events.v1.OrderEvent",
+          ce_sequencetype: "Integer",
         });
         expect(new Date(message.headers.ce_time!).getTime()).toBeGreaterThan(0);
         expect(event).toMatchObject({ orderId: order.id, orderNumber: order.orderNumber, userId: "user-1" });
@@ -134,6 +138,7 @@ describe("JSON encoding for consumers that want it", () => {
       expect(JSON.parse(message!.value.toString())).toMatchObject({
         orderId: order.id,
         orderVersion: "1",
+        sequence: "1",
         status: "ORDER_STATUS_PENDING",
         orderCreated: { items: [{ productId: "prod-mug" }, { productId: "prod-tee" }] },
       });

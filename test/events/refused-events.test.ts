@@ -63,13 +63,15 @@ describe("fault: an outbox row the broker refuses holds back only its own order"
     }
   }
 
-  /** Other orders' events still arrive, each within a second of the order being placed. */
+  /**
+   * Other orders' events still arrive while the refused row is retried. Held back behind it, they
+   * would never arrive; the bound is loose because a 2 MiB record's refusals cost seconds on a
+   * loaded two-core runner (CI, 2026-12-05), which says nothing about blocking.
+   */
   async function othersFlow() {
     for (let i = 0; i < 5; i++) {
-      const started = Date.now();
       const other = (await orders.createOrder(createOrderRequest())).order!;
-      await consumer.until(arrived(other.id, "shop.order.v1.OrderCreated"), 1_000);
-      expect(Date.now() - started).toBeLessThan(1_000);
+      await consumer.until(arrived(other.id, "shop.order.v1.OrderCreated"), 8_000);
     }
   }
 

@@ -46,13 +46,20 @@ describe("alerting rules as code (promtool, Debian's prometheus package)", () =>
 
   describe("against the service's own /metrics", () => {
     let app: TestApp;
+    // The Debezium alerts read what the service exports with OUTBOX_PUBLISHER=debezium.
+    let cdc: TestApp;
     beforeAll(async () => {
       app = await startTestApp();
+      cdc = await startTestApp({ OUTBOX_PUBLISHER: "debezium" });
     });
-    afterAll(() => app?.stop());
+    afterAll(async () => {
+      await app?.stop();
+      await cdc?.stop();
+    });
 
     it("every series the rules read is one the service exports", async () => {
-      const exported = await (await fetch(`http://127.0.0.1:${app.httpPort}/metrics`)).text();
+      const scrape = async (of: TestApp) => (await fetch(`http://127.0.0.1:${of.httpPort}/metrics`)).text();
+      const exported = (await scrape(app)) + (await scrape(cdc));
       const names = new Set(rules.flatMap((rule) => [...rule.expr.matchAll(/\b([a-z_]+)\{job="order-service"/g)].map((m) => m[1]!)));
       expect(names.size).toBeGreaterThanOrEqual(8);
       const known = (name: string) => new RegExp(`^# TYPE ${name.replace(/_(count|bucket|sum)$/, "")} `, "m").test(exported);

@@ -25,6 +25,14 @@ describe("configuration", () => {
     ]);
   });
 
+  it("when Debezium is to publish JSON, then start-up refuses: it sends the outbox's protobuf bytes as they are", () => {
+    expect(problems({ OUTBOX_PUBLISHER: "debezium", EVENT_ENCODING: "json" })).toEqual([
+      'EVENT_ENCODING: Debezium publishes the outbox\'s protobuf bytes as they are: json needs OUTBOX_PUBLISHER=relay (got "json")',
+    ]);
+    expect(loadConfig({ OUTBOX_PUBLISHER: "debezium" }).outbox).toMatchObject({ publisher: "debezium", slotName: "order_service_outbox" });
+    expect(loadConfig({}).outbox.publisher).toBe("relay");
+  });
+
   it("when a variable is set but empty, then its default applies", () => {
     expect(loadConfig({ GRPC_PORT: "" }).grpcPort).toBe(50051);
   });

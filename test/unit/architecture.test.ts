@@ -53,7 +53,7 @@ describe("architecture", () => {
     order_status_history: ["src/orders/store/order-repository.ts", "src/orders/store/order-queries.ts"],
     carts: ["src/cart/store/cart-repository.ts", "src/cart/store/cart-queries.ts"],
     cart_items: ["src/cart/store/cart-repository.ts", "src/cart/store/cart-queries.ts"],
-    outbox_events: ["src/outbox/outbox-relay.ts", "src/outbox/outbox-log.ts"],
+    outbox_events: ["src/outbox/outbox-relay.ts", "src/outbox/outbox-log.ts", "src/outbox/cdc-outbox.ts"],
     idempotency_records: ["src/idempotency/idempotency.ts", "src/idempotency/idempotency-purge.ts"],
     pending_reservations: ["src/reservations/pending-reservations.ts"],
     catalog_products: ["src/catalog/reference/reference-inventory.ts"],

@@ -6,3 +6,4 @@ export { CartService } from "../gen/shop/cart/v1/cart_pb.js";
 export { OrderEventSchema, type OrderEvent } from "../gen/shop/order/events/v1/order_events_pb.js";
 export { CartEventSchema, type CartEvent } from "../gen/shop/cart/events/v1/cart_events_pb.js";
 export { decodeOrderEvent, decodeCartEvent, eventTypeOf, EVENT_TYPES, CART_EVENT_TYPES } from "./events.js";
+export { SequenceTracker, type SequenceVerdict } from "./sequence.js";
