@@ -33,9 +33,10 @@ const escape = (literal: string) => literal.replace(/[.\\+*?^$()[\]{}|-]/g, "\\$
  * The configuration of Debezium's PostgreSQL connector with the outbox event router, such that
  * its records equal the relay's (cloudevents.ts): the key is the aggregate id, the value the
  * payload's bytes as written, and the headers the same CloudEvents attributes. Columns become
- * headers through the router; the attributes that are constants of the deployment (spec version,
- * source, sequence type) and of the topic (data schema, content type) are inserted by Kafka's own
- * transforms. Debezium always adds an "id" header of its own; it is dropped, as the relay has none.
+ * headers through the router (the spec version too: a literal would be parsed into a number); the
+ * attributes that are constants of the deployment (source, sequence type) and of the topic (data
+ * schema, content type) are inserted by Kafka's own transforms. Debezium's own "id" header is
+ * dropped and its context headers turned off, as the relay has neither.
  * Only protobuf encoding: Debezium publishes the bytes it reads.
  */
 export function debeziumOutboxConnector(options: DebeziumOutboxOptions): Record<string, string> {
