@@ -26,6 +26,7 @@ export interface DebeziumOutboxOptions {
 export const OUTBOX_TABLE = "public.outbox_events";
 export const HEARTBEAT_TABLE = "public.outbox_heartbeat";
 export const OUTBOX_PUBLICATION = "order_service_outbox";
+const HEARTBEAT_TOPIC_PREFIX = "__debezium-heartbeat";
 
 const escape = (literal: string) => literal.replace(/[.\\+*?^$()[\]{}|-]/g, "\\$&");
 
@@ -79,6 +80,7 @@ export function debeziumOutboxConnector(options: DebeziumOutboxOptions): Record<
     // the heartbeat writes a row the publication carries, so the slot keeps advancing.
     "heartbeat.interval.ms": String(options.heartbeatMs),
     "heartbeat.action.query": `insert into ${HEARTBEAT_TABLE} (beat_at) values (now())`,
+    "topic.heartbeat.prefix": HEARTBEAT_TOPIC_PREFIX,
     "tombstones.on.delete": "false",
     // No __debezium.context.* headers: the relay's records have none.
     "extended.headers.enabled": "false",
@@ -91,14 +93,19 @@ export function debeziumOutboxConnector(options: DebeziumOutboxOptions): Record<
     // Topics the router writes to are created when missing, as the relay creates its own.
     "topic.creation.default.partitions": "3",
     "topic.creation.default.replication.factor": "-1",
-    predicates: "isHeartbeatTable,isCartTopic",
-    "predicates.isHeartbeatTable.type": "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
-    "predicates.isHeartbeatTable.pattern": escape(`${options.topicPrefix}.${HEARTBEAT_TABLE}`),
+    predicates: "isHeartbeat,isCartTopic",
+    // Both kinds of heartbeat: the heartbeat table's inserts, and the record (a struct, which the
+    // byte-array converter refuses, failing the task) Debezium itself emits each interval. Dropped,
+    // they still commit their position.
+    "predicates.isHeartbeat.type": "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
+    "predicates.isHeartbeat.pattern": [`${options.topicPrefix}.${HEARTBEAT_TABLE}`, `${HEARTBEAT_TOPIC_PREFIX}.${options.topicPrefix}`]
+      .map(escape)
+      .join("|"),
     "predicates.isCartTopic.type": "org.apache.kafka.connect.transforms.predicates.TopicNameMatches",
     "predicates.isCartTopic.pattern": escape(options.cartTopic),
     transforms: "dropHeartbeats,outbox,dropId,source,sequencetype,dataschemaOrders,dataschemaCarts,contentTypeOrders,contentTypeCarts",
     "transforms.dropHeartbeats.type": "org.apache.kafka.connect.transforms.Filter",
-    "transforms.dropHeartbeats.predicate": "isHeartbeatTable",
+    "transforms.dropHeartbeats.predicate": "isHeartbeat",
     "transforms.outbox.type": "io.debezium.transforms.outbox.EventRouter",
     "transforms.outbox.table.field.event.id": "event_id",
     "transforms.outbox.table.field.event.key": "aggregate_id",

@@ -138,6 +138,9 @@ describe("Debezium as the outbox publisher", () => {
     "when published rows are deleted, then Debezium emits nothing, and its heartbeat keeps the slot's lag small",
     { timeout: 120_000 },
     async () => {
+      // Debezium alone publishes from here on.
+      await app!.stop();
+      app = await startTestApp({ KAFKA_TOPIC: topic, OUTBOX_PUBLISHER: "debezium" }, { databaseUrl: stack.databaseUrl });
       const out = await startConsumer(inject("kafkaBrokers"), topic);
       try {
         await expect.poll(() => out.received.length, { timeout: 30_000 }).toBeGreaterThan(0);
@@ -149,6 +152,11 @@ describe("Debezium as the outbox publisher", () => {
         await sleep(3_000);
         expect(out.received.length).toBe(before);
         await expect.poll(async () => (await stack.slot())?.lagBytes ?? Infinity, { timeout: 20_000 }).toBeLessThan(1024 * 1024);
+        // Nothing arrived because nothing was sent, not because the connector had stopped: a new
+        // event after the heartbeats still arrives.
+        expect(await stack.status()).toEqual({ connector: "RUNNING", tasks: ["RUNNING"] });
+        const order = (await app.connect(OrderService).createOrder(createOrderRequest())).order!;
+        await expect.poll(() => out.received.filter((record) => record.key === order.id).length, { timeout: 30_000 }).toBeGreaterThan(0);
       } finally {
         await out.stop();
       }
