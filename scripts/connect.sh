@@ -19,19 +19,8 @@ libs="${CONNECT_LIBS:-$root/.kafka/connect-libs}"
 connector="${CONNECTOR_NAME:-order-service-outbox}"
 pidfile="$dir/connect.pid"
 log="$dir/connect.log"
-
-fetch_jars() {
-  local stamp
-  stamp="$(sha256sum "$here/connect/pom.xml" | cut -c1-16)"
-  if [[ -f "$libs/.stamp" && "$(cat "$libs/.stamp")" == "$stamp" ]]; then return; fi
-  rm -rf "$libs" && mkdir -p "$libs"
-  if ! mvn -B -Dstyle.color=never -f "$here/connect/pom.xml" dependency:copy-dependencies \
-    -DoutputDirectory="$libs" -DincludeScope=runtime >"$libs/../connect-mvn.log" 2>&1; then
-    tail -40 "$libs/../connect-mvn.log" >&2
-    return 1
-  fi
-  echo "$stamp" > "$libs/.stamp"
-}
+# shellcheck source=scripts/jvm-service.sh
+source "$here/jvm-service.sh"
 
 write_config() {
   mkdir -p "$dir"
@@ -60,52 +49,19 @@ producer.acks=all
 producer.enable.idempotence=true
 producer.linger.ms=5
 PROPS
-  cat > "$dir/log4j2.properties" <<'PROPS'
-rootLogger.level=WARN
-rootLogger.appenderRef.out.ref=out
-appender.out.type=Console
-appender.out.name=out
-appender.out.layout.type=PatternLayout
-appender.out.layout.pattern=[%d] %p %m (%c)%n
-logger.debezium.name=io.debezium
-logger.debezium.level=INFO
-PROPS
+  write_log4j "$dir/log4j2.properties" "logger.debezium.name=io.debezium" "logger.debezium.level=INFO"
 }
 
-running() { [[ -f "$pidfile" ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
-
-wait_ready() {
-  local deadline=$((SECONDS + 120))
-  while ((SECONDS < deadline)); do
-    if ! running; then echo "kafka connect exited; see $log" >&2; tail -30 "$log" >&2; return 1; fi
-    if curl -fsS "http://127.0.0.1:$port/connectors" >/dev/null 2>&1; then return 0; fi
-    sleep 0.5
-  done
-  echo "kafka connect not ready after 120s; see $log" >&2
-  return 1
-}
+answers() { curl -fsS "http://127.0.0.1:$port/connectors"; }
 
 start() {
   if running; then echo "kafka connect already running on 127.0.0.1:$port (pid $(cat "$pidfile"))"; return; fi
   local t0=$SECONDS
-  fetch_jars
+  fetch_jars "$here/connect/pom.xml" "$libs"
   write_config
-  nohup java -Xms128m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true \
-    -Dlog4j2.configurationFile="$dir/log4j2.properties" \
-    -cp "$libs/*" org.apache.kafka.connect.cli.ConnectDistributed "$dir/worker.properties" >>"$log" 2>&1 &
-  echo $! > "$pidfile"
-  wait_ready
+  launch 128m org.apache.kafka.connect.cli.ConnectDistributed "$dir/worker.properties"
+  wait_until "kafka connect" 120 answers
   echo "kafka connect ready on 127.0.0.1:$port in $((SECONDS - t0))s (pid $(cat "$pidfile"))"
-}
-
-stop() {
-  if ! running; then rm -f "$pidfile"; echo "kafka connect not running"; return; fi
-  local pid; pid="$(cat "$pidfile")"
-  kill "$pid"
-  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-  kill -9 "$pid" 2>/dev/null || true
-  rm -f "$pidfile"
-  echo "kafka connect stopped"
 }
 
 register() {
@@ -118,11 +74,11 @@ register() {
 
 case "${1:-}" in
   start) start ;;
-  stop) stop ;;
+  stop) stop_service "kafka connect" ;;
   # SIGKILL, as a crashed node: for the fault tests.
   kill) if running; then kill -9 "$(cat "$pidfile")"; rm -f "$pidfile"; fi ;;
   status) if running; then echo "running (pid $(cat "$pidfile"))"; else echo "stopped"; exit 1; fi ;;
   register) register ;;
-  fetch) fetch_jars ;;
+  fetch) fetch_jars "$here/connect/pom.xml" "$libs" ;;
   *) echo "usage: $0 start|stop|kill|status|register|fetch" >&2; exit 2 ;;
 esac

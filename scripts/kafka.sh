@@ -15,20 +15,8 @@ libs="${KAFKA_LIBS:-$root/.kafka/libs}"
 data="$dir/data"
 pidfile="$dir/kafka.pid"
 log="$dir/kafka.log"
-
-fetch_jars() {
-  # The jar set is keyed by the pom's content, so a version bump downloads again.
-  local stamp
-  stamp="$(sha256sum "$here/kafka/pom.xml" | cut -c1-16)"
-  if [[ -f "$libs/.stamp" && "$(cat "$libs/.stamp")" == "$stamp" ]]; then return; fi
-  rm -rf "$libs" && mkdir -p "$libs"
-  if ! mvn -B -Dstyle.color=never -f "$here/kafka/pom.xml" dependency:copy-dependencies \
-    -DoutputDirectory="$libs" -DincludeScope=runtime >"$libs/../mvn.log" 2>&1; then
-    tail -40 "$libs/../mvn.log" >&2
-    return 1
-  fi
-  echo "$stamp" > "$libs/.stamp"
-}
+# shellcheck source=scripts/jvm-service.sh
+source "$here/jvm-service.sh"
 
 write_config() {
   mkdir -p "$data"
@@ -51,17 +39,8 @@ share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=false
 PROPS
-  cat > "$dir/log4j2.properties" <<'PROPS'
-rootLogger.level=WARN
-rootLogger.appenderRef.out.ref=out
-appender.out.type=Console
-appender.out.name=out
-appender.out.layout.type=PatternLayout
-appender.out.layout.pattern=[%d] %p %m (%c)%n
-PROPS
+  write_log4j "$dir/log4j2.properties"
 }
-
-running() { [[ -f "$pidfile" ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
 
 java_cmd() {
   java -Xms256m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true \
@@ -70,49 +49,25 @@ java_cmd() {
 }
 
 # Ready means the broker answers a metadata request on the client port, not just that the port is open.
-wait_ready() {
-  local deadline=$((SECONDS + 90))
-  while ((SECONDS < deadline)); do
-    if ! running; then echo "kafka exited; see $log" >&2; tail -30 "$log" >&2; return 1; fi
-    if java_cmd org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$port" --list >/dev/null 2>&1; then
-      return 0
-    fi
-    sleep 0.5
-  done
-  echo "kafka not ready after 90s; see $log" >&2
-  return 1
-}
+answers() { java_cmd org.apache.kafka.tools.TopicCommand --bootstrap-server "127.0.0.1:$port" --list; }
 
 start() {
   if running; then echo "kafka already running on 127.0.0.1:$port (pid $(cat "$pidfile"))"; return; fi
   local t0=$SECONDS
-  fetch_jars
+  fetch_jars "$here/kafka/pom.xml" "$libs"
   write_config
   if [[ ! -f "$data/meta.properties" ]]; then
     java_cmd kafka.tools.StorageTool format --standalone -t "$(java_cmd kafka.tools.StorageTool random-uuid)" \
       -c "$dir/server.properties" >/dev/null
   fi
-  nohup java -Xms256m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true \
-    -Dlog4j2.configurationFile="$dir/log4j2.properties" \
-    -cp "$libs/*" kafka.Kafka "$dir/server.properties" >"$log" 2>&1 &
-  echo $! > "$pidfile"
-  wait_ready
+  launch 256m kafka.Kafka "$dir/server.properties"
+  wait_until kafka 90 answers
   echo "kafka ready on 127.0.0.1:$port in $((SECONDS - t0))s (pid $(cat "$pidfile"))"
-}
-
-stop() {
-  if ! running; then rm -f "$pidfile"; echo "kafka not running"; return; fi
-  local pid; pid="$(cat "$pidfile")"
-  kill "$pid"
-  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-  kill -9 "$pid" 2>/dev/null || true
-  rm -f "$pidfile"
-  echo "kafka stopped"
 }
 
 case "${1:-}" in
   start) start ;;
-  stop) stop ;;
+  stop) stop_service kafka ;;
   status) if running; then echo "running (pid $(cat "$pidfile"))"; else echo "stopped"; exit 1; fi ;;
   *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
 esac
