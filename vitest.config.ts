@@ -8,6 +8,7 @@ export default defineConfig({
       "test/reliability/stock-conservation.test.ts",
       "test/events/kafka-outage.test.ts",
       "test/events/relay-replicas.test.ts",
+      "test/events/debezium-faults.test.ts",
       "test/security/auth-failure-flood.test.ts",
     ],
     globalSetup: ["test/support/global-setup.ts"],
