@@ -6,6 +6,8 @@ import { Job } from "kubernetes-models/batch/v1";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
+import { Role, RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1";
+import { KafkaConnect, KafkaConnector } from "@kubernetes-models/strimzi-kafka-operator/kafka.strimzi.io/v1beta2";
 import { parseAllDocuments, parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { CONFIG_VARIABLES, loadConfig } from "../../src/config.js";
@@ -28,6 +30,11 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
   "autoscaling/v2/HorizontalPodAutoscaler": HorizontalPodAutoscaler,
   "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
+  "rbac.authorization.k8s.io/v1/Role": Role,
+  "rbac.authorization.k8s.io/v1/RoleBinding": RoleBinding,
+  // Strimzi's custom resources, by the schema models of its CRDs.
+  "kafka.strimzi.io/v1beta2/KafkaConnect": KafkaConnect,
+  "kafka.strimzi.io/v1beta2/KafkaConnector": KafkaConnector,
 };
 
 const kustomizeBin = kustomize();
@@ -198,6 +205,14 @@ describe("kubernetes manifests: validation can fail", () => {
     expect(() => validate(broken as Manifest)).toThrow(/grpc\/port must be integer/);
   });
 
+  it("a Strimzi KafkaConnector with its task count as text is rejected", () => {
+    const connector = structuredClone(
+      render("deploy/kubernetes/overlays/production-debezium").find((m) => m.kind === "KafkaConnector")!,
+    ) as Record<string, any>;
+    connector.spec.tasksMax = "one";
+    expect(() => validate(connector as Manifest)).toThrow(/tasksMax must be integer/);
+  });
+
   it("a container without a name is rejected", () => {
     const broken = deployment();
     delete broken.spec.template.spec.containers[0].name;
@@ -226,5 +241,64 @@ describe("container and compose", () => {
     const pinned = JSON.parse(readFileSync("package.json", "utf8")).devDependencies.node;
     expect(containerfile).toContain(`ARG NODE_VERSION=${pinned}`);
     expect(existsSync(".containerignore") && existsSync(".dockerignore")).toBe(true);
+  });
+});
+
+describe("kubernetes manifests: production-debezium", () => {
+  const manifests = render("deploy/kubernetes/overlays/production-debezium");
+  const find = (kind: string) => manifests.find((m) => m.kind === kind)! as never as Record<string, any>;
+  const config = () => serviceConfig(manifests).data as Record<string, string>;
+  const pom = readFileSync("scripts/connect/pom.xml", "utf8");
+  const pomVersion = (property: string) => new RegExp(`<${property}>([^<]+)</${property}>`).exec(pom)![1];
+
+  it("every rendered object fits its schema: production's, plus Strimzi's KafkaConnect and KafkaConnector and the secret reader's Role", () => {
+    expect(manifests.map((m) => m.kind).sort()).toEqual(
+      [...render(overlays.production).map((m) => m.kind), "KafkaConnect", "KafkaConnector", "Role", "RoleBinding"].sort(),
+    );
+    for (const manifest of manifests) expect(() => validate(manifest), `${manifest.kind} ${manifest.metadata.name}`).not.toThrow();
+  });
+
+  it("the service runs no relay, in a configuration production accepts", () => {
+    const loaded = loadConfig({
+      ...config(),
+      DATABASE_URL: "postgres://orders@db:5432/orders",
+      JWT_SECRET: "x".repeat(32),
+      IDEMPOTENCY_HASH_KEY: "y".repeat(32),
+      CAPABILITY_TOKEN_SECRET: "z".repeat(32),
+    });
+    expect(loaded.outbox.publisher).toBe("debezium");
+    expect(loaded.environment).toBe("production");
+  });
+
+  it("Connect and Debezium are the versions the tests run (scripts/connect/pom.xml), and the connector belongs to that cluster", () => {
+    const connect = find("KafkaConnect");
+    expect(connect.spec.version).toBe(pomVersion("kafka.version"));
+    expect(connect.spec.build.plugins[0].artifacts[0]).toMatchObject({
+      group: "io.debezium",
+      artifact: "debezium-connector-postgres",
+      version: pomVersion("debezium.version"),
+    });
+    expect(find("KafkaConnector").metadata.labels["strimzi.io/cluster"]).toBe(connect.metadata.name);
+  });
+
+  it("the connector reads the slot and publishes to the topics and source the service is configured with", () => {
+    const connector = find("KafkaConnector").spec.config as Record<string, string>;
+    expect(connector["slot.name"]).toBe(config().OUTBOX_SLOT_NAME);
+    expect(connector["transforms.source.value.literal"]).toBe(config().EVENT_SOURCE);
+    expect(connector["predicates.isCartTopic.pattern"]).toBe(config().CART_EVENTS_TOPIC!.replace(/[.-]/g, "\\$&"));
+    // Orders go wherever the outbox row says: the service writes KAFKA_TOPIC there.
+    expect(connector["transforms.outbox.route.by.field"]).toBe("topic");
+  });
+
+  it("the Connect pods may read exactly the Secret the connector's credentials name, nothing else", () => {
+    const connector = find("KafkaConnector").spec.config as Record<string, string>;
+    const secrets = new Set(
+      [connector["database.user"], connector["database.password"]].map((value) => /^\$\{secrets:[^/]+\/([^:]+):/.exec(value!)![1]),
+    );
+    const role = manifests.find((m) => m.kind === "Role")! as never as Record<string, any>;
+    expect(role.rules).toEqual([{ apiGroups: [""], resources: ["secrets"], resourceNames: [...secrets], verbs: ["get"] }]);
+    const binding = find("RoleBinding");
+    expect(binding.roleRef.name).toBe(role.metadata.name);
+    expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: `${find("KafkaConnect").metadata.name}-connect` }]);
   });
 });
