@@ -17,6 +17,7 @@ import { ghzCrossCheck } from "./ghz.js";
 import { clearPgbenchRows, echoFloor, pgbenchCeiling } from "./limits.js";
 import { closedLoop, CONCURRENCY, openLoop, warmUp, type LoadOutcome, type Operation } from "./load.js";
 import { watchOrderCreated, writeOutboxAtRate } from "./outbox-lag.js";
+import { comparePublishers } from "./publishers.js";
 import { renderMarkdown, type BenchReport, type ScenarioRun } from "./report.js";
 import { MIX_RATE, scenarios } from "./scenarios.js";
 import { startStack, type Stack } from "./stack.js";
@@ -131,6 +132,7 @@ async function main() {
 
     const ghz = await ghzCrossCheck(stack, stack.grpcAddress, s.createdOrderIds, GHZ_SECONDS);
     const ablated = await ablation(stack, s, ABLATION_SECONDS);
+    const publishers = await comparePublishers(stack, s, lag, SECONDS);
 
     // Last, on the service ablation just restarted: memory after the mix is the mix's alone.
     const rss = sampleRss(() => stack.servicePid);
@@ -154,6 +156,7 @@ async function main() {
         { load: `CreateOrder at half its maximum (${runs[1]!.targetPerSecond}/s)`, ...createOrderLag },
         { load: `500 events/s written to the outbox, service idle (${relay.achievedPerSecond}/s achieved)`, ...relayLag },
       ],
+      publishers,
       memory: afterMix,
       totalSeconds: Math.round((Date.now() - started) / 1000),
       stealPercent: stealSince(startedCpu),

@@ -8,6 +8,8 @@ import type { Stack } from "./stack.js";
 export interface LagWatch {
   /** Commit-to-Kafka lag of the OrderCreated events of `keys`, once they have all arrived (or 30 s passed). */
   lagOf(keys: readonly string[]): Promise<{ events: number; missing: number; p50Ms: number; p99Ms: number; maxMs: number }>;
+  /** Every event of `keys` that arrived (repeats counted once), and when the last one did; waits up to 30 s for `expected`. */
+  arrivalsOf(keys: readonly string[], expected: number): Promise<{ events: number; lastAt: number }>;
   stop(): Promise<void>;
 }
 
@@ -22,6 +24,8 @@ export async function watchOrderCreated(stack: Stack): Promise<LagWatch> {
   await admin.createTopics({ topics: [{ topic: stack.topic, numPartitions: 3 }] }).catch(() => undefined);
   await admin.disconnect();
   const arrivals = new Map<string, number>();
+  const eventsOf = new Map<string, Set<string>>();
+  let lastAt = 0;
   // A broker that has just started answers "coordinator is loading" for a while; keep rejoining.
   const consumer = kafka.consumer({ groupId: `bench-${randomUUID()}`, retry: { retries: 20, restartOnFailure: async () => true } });
   consumer.on(consumer.events.CRASH, ({ payload }) => console.error(`bench consumer crashed: ${payload.error.message}`));
@@ -29,6 +33,10 @@ export async function watchOrderCreated(stack: Stack): Promise<LagWatch> {
   await consumer.subscribe({ topic: stack.topic, fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ message }) => {
+      const key = message.key!.toString();
+      const events = eventsOf.get(key) ?? eventsOf.set(key, new Set()).get(key)!;
+      if (!events.has(String(message.headers?.ce_id))) lastAt = Date.now();
+      events.add(String(message.headers?.ce_id));
       if (String(message.headers?.ce_type) !== "shop.order.v1.OrderCreated") return;
       arrivals.set(message.key!.toString(), Date.now() - Date.parse(String(message.headers!.ce_time)));
     },
@@ -46,6 +54,12 @@ export async function watchOrderCreated(stack: Stack): Promise<LagWatch> {
         p99Ms: percentile(lags, 99),
         maxMs: lags.at(-1) ?? NaN,
       };
+    },
+    async arrivalsOf(keys, expected) {
+      const count = () => keys.reduce((sum, key) => sum + (eventsOf.get(key)?.size ?? 0), 0);
+      const deadline = Date.now() + 30_000;
+      while (count() < expected && Date.now() < deadline) await sleep(100);
+      return { events: count(), lastAt };
     },
     stop: () => consumer.disconnect(),
   };

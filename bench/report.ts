@@ -1,4 +1,5 @@
 import type { AblationRow } from "./ablation.js";
+import type { PublisherRun } from "./publishers.js";
 import type { FloorRun } from "./floor-limits.js";
 import type { GhzRun } from "./ghz.js";
 import type { LoadOutcome } from "./load.js";
@@ -38,6 +39,7 @@ export interface BenchReport {
   readonly ghz: GhzRun[];
   readonly runs: ScenarioRun[];
   readonly outbox: Lag[];
+  readonly publishers: PublisherRun[];
   readonly memory: { afterMixRssMiB: number; peakRssMiB: number; lastHalfGrowthMiB: number };
   readonly totalSeconds: number;
   readonly stealPercent: number;
@@ -80,6 +82,13 @@ export function renderMarkdown(report: BenchReport): string {
     "| Outbox commit-to-Kafka lag | events | missing | p50 ms | p99 ms | max ms |",
     "|---|---|---|---|---|---|",
     ...report.outbox.map((l) => `| ${l.load} | ${l.events} | ${l.missing} | ${l.p50Ms} | ${l.p99Ms} | ${l.maxMs} |`),
+    "",
+    "| Outbox publisher, CreateOrder (3 items) at its maximum | orders/s | events/s | missing | commit-to-Kafka p50 ms | p99 ms | service CPU ms per order | Kafka Connect CPU ms per order |",
+    "|---|---|---|---|---|---|---|---|",
+    ...(report.publishers ?? []).map(
+      (p) =>
+        `| ${p.publisher} | ${p.ordersPerSecond} | ${p.eventsPerSecond} | ${p.eventsMissing} | ${p.p50Ms} | ${p.p99Ms} | ${p.serviceCpuMsPerOrder} | ${p.connectCpuMsPerOrder ?? ""} |`,
+    ),
     "",
     ...ablationTable(report),
     "",
