@@ -132,7 +132,6 @@ async function main() {
 
     const ghz = await ghzCrossCheck(stack, stack.grpcAddress, s.createdOrderIds, GHZ_SECONDS);
     const ablated = await ablation(stack, s, ABLATION_SECONDS);
-    const publishers = await comparePublishers(stack, s, lag, SECONDS);
 
     // Last, on the service ablation just restarted: memory after the mix is the mix's alone.
     const rss = sampleRss(() => stack.servicePid);
@@ -140,6 +139,8 @@ async function main() {
     rss.stop();
     const { rss: afterMixRssMiB, peak: peakRssMiB } = memoryMiB(stack.servicePid);
     const afterMix = { afterMixRssMiB, peakRssMiB, lastHalfGrowthMiB: lastHalfGrowthMiB(rss.samples) };
+    // After the mix, so that Connect on the box and the restarts cannot disturb it.
+    const publishers = await comparePublishers(stack, s, lag, SECONDS);
     await lag.stop();
 
     const report: BenchReport = {
