@@ -1,8 +1,3 @@
-import { spawn } from "node:child_process";
-import { once } from "node:events";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,36 +6,14 @@ import { query, setStock } from "../support/db.js";
 import { startDebeziumStack, type DebeziumStack } from "../support/debezium.js";
 import { createOrderRequest } from "../support/fixtures.js";
 import { startConsumer, type Received } from "../support/kafka-consumer.js";
+import { ONE_ITEM_ORDER_CANCELLED, ONE_ITEM_ORDER_CREATED, ownKafka } from "../support/own-kafka.js";
 import { startTestApp, type TestApp } from "../support/test-app.js";
 
 /** A broker of this file's own: one test stops it, and Connect's internal topics live there. */
-const PORT = "19392";
-const env = {
-  ...process.env,
-  KAFKA_PORT: PORT,
-  KAFKA_CONTROLLER_PORT: "19393",
-  KAFKA_DIR: mkdtempSync(join(tmpdir(), "debezium-faults-")),
-};
-const brokers = `127.0.0.1:${PORT}`;
-async function kafka(command: "start" | "stop") {
-  const script = spawn("bash", ["scripts/kafka.sh", command], { env, stdio: "inherit" });
-  const [code] = await once(script, "exit");
-  if (code !== 0) throw new Error(`scripts/kafka.sh ${command} exited with ${code}`);
-}
-
-const CREATED = [
-  "shop.order.v1.OrderCreated",
-  "shop.order.v1.OrderItemCreated",
-  "shop.order.v1.FulfillmentOrderCreated",
-  "shop.order.v1.FulfillmentOrderHeld",
-];
-const CANCELLED = [
-  ...CREATED,
-  "shop.order.v1.FulfillmentOrderCancelled",
-  "shop.order.v1.OrderStatusChanged",
-  "shop.order.v1.OrderItemStatusChanged",
-  "shop.order.v1.OrderCancelled",
-];
+const broker = ownKafka(19392, "debezium-faults-");
+const brokers = broker.brokers;
+const CREATED = ONE_ITEM_ORDER_CREATED;
+const CANCELLED = ONE_ITEM_ORDER_CANCELLED;
 
 /** What a client was told about one order: created, and whether its cancel was acknowledged, refused, or lost with its answer. */
 type Told = Map<string, "created" | "cancelled" | "cancel unknown">;
@@ -66,7 +39,7 @@ describe("Debezium as the publisher under faults", () => {
   let consumer: Awaited<ReturnType<typeof startConsumer>>;
 
   beforeAll(async () => {
-    await kafka("start");
+    await broker.start();
     stack = await startDebeziumStack({ kafkaBrokers: brokers, ordersTopic: topic, cartTopic: `${topic}.carts` });
     app = await startTestApp(
       { KAFKA_BROKERS: brokers, KAFKA_TOPIC: topic, OUTBOX_PUBLISHER: "debezium", OUTBOX_POLL_MS: "200" },
@@ -82,8 +55,7 @@ describe("Debezium as the publisher under faults", () => {
     await consumer?.stop().catch(() => undefined);
     await app?.stop();
     await stack?.stop();
-    await kafka("stop");
-    rmSync(env.KAFKA_DIR, { recursive: true, force: true });
+    await broker.remove();
   }, 120_000);
 
   /** Four buyers place orders and cancel every other one until `fault` has run; calls that fail while it runs are counted. */
@@ -212,10 +184,10 @@ describe("Debezium as the publisher under faults", () => {
   it("when Kafka is down for 30 s under load, then orders keep being accepted and the backlog arrives complete after it returns", async () => {
     let lagAtRestart = 0;
     const load = await underLoad(async () => {
-      await kafka("stop");
+      await broker.stop();
       await sleep(30_000);
       lagAtRestart = (await stack.slot())?.lagBytes ?? 0;
-      await kafka("start");
+      await broker.start();
       await stack.running();
     });
     console.info(`debezium, Kafka down 30 s: slot lag at Kafka's restart ${lagAtRestart} bytes`);

@@ -1,8 +1,3 @@
-import { spawn } from "node:child_process";
-import { once } from "node:events";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,33 +5,25 @@ import { OrderService } from "../../gen/shop/order/v1/order_pb.js";
 import { query, setStock } from "../support/db.js";
 import { createOrderRequest } from "../support/fixtures.js";
 import { startConsumer } from "../support/kafka-consumer.js";
+import { ONE_ITEM_ORDER_CANCELLED, ONE_ITEM_ORDER_CREATED, ownKafka } from "../support/own-kafka.js";
 import { startTestApp, type TestApp } from "../support/test-app.js";
 
-/** A broker of this test's own, so stopping it does not disturb the other test files. */
-const PORT = "19292";
+/** A broker of this test's own: the outage stops it. */
+const broker = ownKafka(19292, "kafka-outage-");
 const OUTAGE_MS = 30_000;
-const env = { ...process.env, KAFKA_PORT: PORT, KAFKA_CONTROLLER_PORT: "19293", KAFKA_DIR: mkdtempSync(join(tmpdir(), "kafka-outage-")) };
-// Not execFileSync: the service under test runs in this process, and a broker start blocking its
-// event loop for seconds would time its calls out and measure the test, not the outage.
-async function kafka(command: "start" | "stop") {
-  const script = spawn("bash", ["scripts/kafka.sh", command], { env, stdio: "inherit" });
-  const [code] = await once(script, "exit");
-  if (code !== 0) throw new Error(`scripts/kafka.sh ${command} exited with ${code}`);
-}
 
 describe("Kafka down for 30 s while orders are placed and cancelled", () => {
   const topic = `orders.outage.${randomUUID().slice(0, 8)}`;
   let app: TestApp;
   beforeAll(async () => {
-    await kafka("start");
-    app = await startTestApp({ KAFKA_BROKERS: `127.0.0.1:${PORT}`, KAFKA_TOPIC: topic, OUTBOX_POLL_MS: "200" });
+    await broker.start();
+    app = await startTestApp({ KAFKA_BROKERS: broker.brokers, KAFKA_TOPIC: topic, OUTBOX_POLL_MS: "200" });
     // Four buyers for 34 s keep half their orders; the reference catalog's 1,000 pairs may run out.
     await setStock(app.databaseUrl, 1_000_000, { productId: "prod-socks" });
   }, 120_000);
   afterAll(async () => {
     await app?.stop();
-    await kafka("stop");
-    rmSync(env.KAFKA_DIR, { recursive: true, force: true });
+    await broker.remove();
   });
 
   it("then orders keep being accepted, the backlog drains after the restart, and each acknowledged order's events arrive complete and in order", async () => {
@@ -61,14 +48,14 @@ describe("Kafka down for 30 s while orders are placed and cancelled", () => {
     };
     const workers = Array.from({ length: 4 }, (_, n) => worker(n));
     await sleep(2_000);
-    await kafka("stop");
+    await broker.stop();
     down = true;
     await sleep(OUTAGE_MS);
     const [waiting] = await query<{ n: number }>(
       app.databaseUrl,
       `select count(*)::int as n from outbox_events where published_at is null`,
     );
-    await kafka("start");
+    await broker.start();
     down = false;
     await sleep(2_000);
     running = false;
@@ -76,27 +63,12 @@ describe("Kafka down for 30 s while orders are placed and cancelled", () => {
     expect(duringOutage).toBeGreaterThan(50);
     expect(waiting!.n).toBeGreaterThan(50);
 
-    // Expected from what the clients did and were told, not from the outbox: the event contract
-    // says a placed order emits OrderCreated and an OrderItemCreated for its one item, and a cancel
-    // OrderStatusChanged, the item's OrderItemStatusChanged, then OrderCancelled. Its fulfilment
-    // order's events are in the same stream: created and (a card order) held with it, cancelled
-    // with it, ahead of the cancel's own.
-    const CREATED = [
-      "shop.order.v1.OrderCreated",
-      "shop.order.v1.OrderItemCreated",
-      "shop.order.v1.FulfillmentOrderCreated",
-      "shop.order.v1.FulfillmentOrderHeld",
-    ];
-    const CANCELLED = [
-      ...CREATED,
-      "shop.order.v1.FulfillmentOrderCancelled",
-      "shop.order.v1.OrderStatusChanged",
-      "shop.order.v1.OrderItemStatusChanged",
-      "shop.order.v1.OrderCancelled",
-    ];
+    // Expected from what the clients did and were told (the event contract's list), not from the outbox.
+    const CREATED = ONE_ITEM_ORDER_CREATED;
+    const CANCELLED = ONE_ITEM_ORDER_CANCELLED;
     const expected = new Map([...told].map(([orderId, { cancelled }]) => [orderId, cancelled ? CANCELLED : CREATED]));
     const wanted = [...expected.values()].reduce((sum, types) => sum + types.length, 0);
-    const consumer = await startConsumer(`127.0.0.1:${PORT}`, topic);
+    const consumer = await startConsumer(broker.brokers, topic);
     try {
       const received = await consumer.until((all) => new Set(all.map((m) => m.headers.ce_id)).size >= wanted, 120_000);
       // Per order, each event's first arrival, in arrival order (a redelivery carries the same ce_id).
