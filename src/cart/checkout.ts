@@ -67,12 +67,14 @@ export async function checkout(
   const now = deps.clock.now();
   await markCheckout(scope.em, cart, now, new Date(Math.max(scope.deadline, now.getTime()) + CHECKOUT_MARK_MARGIN_MS));
   try {
-    return await placeOrder(placed, scope, deps, async (tx, order) => {
-      const now = deps.clock.now();
-      const target = { key: cart.userId, version: cart.version + 1, currency: cart.currency, topic: deps.cartEventsTopic };
-      const lines = cart.lines.map((line) => cartLineOf(line, cart.currency));
-      await emptyCart(tx, cart, now, cartEvent(target, { case: "cartCheckedOut", value: { orderId: order.id, lines } }, now));
-      await beforeCommit(tx, order);
+    return await placeOrder(placed, scope, deps, {
+      beforeCommit: async (tx, order) => {
+        const now = deps.clock.now();
+        const target = { key: cart.userId, version: cart.version + 1, currency: cart.currency, topic: deps.cartEventsTopic };
+        const lines = cart.lines.map((line) => cartLineOf(line, cart.currency));
+        await emptyCart(tx, cart, now, cartEvent(target, { case: "cartCheckedOut", value: { orderId: order.id, lines } }, now));
+        await beforeCommit(tx, order);
+      },
     });
   } catch (error) {
     await unmarkCheckout(scope.em, cart).catch((cause: unknown) =>

@@ -27,3 +27,21 @@ export async function query<T = Record<string, unknown>>(em: EntityManager, sql:
   const result = await client.executeQuery<T>(CompiledQuery.raw(numberPlaceholders(sql), [...params]));
   return result.rows;
 }
+
+/**
+ * A write that rides in another statement as a data-modifying CTE (`<name> as (...)`), saving its
+ * own round trip: CreateOrder's reservation claim and idempotent response go with the order's
+ * rows. The carrying statement returns how many rows each step returned; `check` throws unless
+ * that is what the step needs, and the caller's transaction rolls everything back with it.
+ */
+export interface SqlStep {
+  readonly name: string;
+  readonly sql: string;
+  readonly params: readonly unknown[];
+  check(rows: number): void;
+}
+
+/** The select that ends a statement carrying `steps`: each step's row count, by its name. */
+export function countsOf(steps: readonly SqlStep[]): string {
+  return `select ${steps.map((step) => `(select count(*)::int from ${step.name}) as "${step.name}"`).join(", ")}`;
+}

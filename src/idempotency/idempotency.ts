@@ -4,10 +4,11 @@ import { newId } from "../platform/clock.js";
 import { AlreadyExistsError, DomainError } from "../platform/errors/domain-errors.js";
 import { leaseSeconds } from "../platform/lease.js";
 import { idempotencyKey, requestHash } from "./request-key.js";
-import { query } from "../db/sql.js";
+import { query, type SqlStep } from "../db/sql.js";
 import { encodeOnce } from "../platform/transport/encoded-once.js";
 
 const POLL_MS = 25;
+const RECORD = "update idempotency_records set response = ?, completed_at = now() where key = ? and claim_token = ? returning 1";
 
 interface Scope {
   readonly em: EntityManager;
@@ -33,8 +34,14 @@ export interface IdempotentCall<Req extends DescMessage, Res extends DescMessage
   readonly beforeReplay: (response: MessageShape<Res>) => Promise<unknown>;
 }
 
-/** Call inside the work's own transaction, so the response is stored exactly when the work commits. */
-export type RecordResponse<Res extends DescMessage> = (tx: EntityManager, response: MessageShape<Res>) => Promise<void>;
+/**
+ * Call inside the work's own transaction, so the response is stored exactly when the work commits;
+ * or put `step` into one of the work's statements, to store it without a round trip of its own.
+ */
+export interface RecordResponse<Res extends DescMessage> {
+  (tx: EntityManager, response: MessageShape<Res>): Promise<void>;
+  step(response: MessageShape<Res>): SqlStep;
+}
 
 /** This attempt outlived its claim and another attempt of the same request took it over. */
 export class ClaimLostError extends DomainError {
@@ -102,15 +109,22 @@ async function idempotent<Req extends DescMessage, Res extends DescMessage>(
   }
 
   let recorded: MessageShape<Res> | undefined;
-  const record: RecordResponse<Res> = async (tx, response) => {
-    const stored = await query<unknown>(
-      tx,
-      `update idempotency_records set response = ?, completed_at = now() where key = ? and claim_token = ? returning 1`,
-      [Buffer.from(encodeOnce(call.responseSchema, response)), key, token],
-    );
-    if (stored.length !== 1) throw new ClaimLostError();
-    recorded = response;
-  };
+  const step = (response: MessageShape<Res>): SqlStep => ({
+    name: "recorded",
+    sql: `recorded as (${RECORD})`,
+    params: [Buffer.from(encodeOnce(call.responseSchema, response)), key, token],
+    check(rows) {
+      if (rows !== 1) throw new ClaimLostError();
+      recorded = response;
+    },
+  });
+  const record: RecordResponse<Res> = Object.assign(
+    async (tx: EntityManager, response: MessageShape<Res>) => {
+      const recording = step(response);
+      recording.check((await query<unknown>(tx, RECORD, recording.params)).length);
+    },
+    { step },
+  );
   try {
     await work(record);
     if (!recorded) throw new Error(`${key}: the work succeeded without recording its response`);

@@ -1,11 +1,12 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { Logger } from "pino";
+import type { SqlStep } from "../db/sql.js";
 import { newId } from "../platform/clock.js";
 import { throwIfExpired } from "../platform/rpc/rpc-scope.js";
 import type { OrderDeps } from "./order-deps.js";
 import { insertOrder } from "./store/order-repository.js";
 import { Order, type OrderView } from "./domain/order.js";
-import { abandonPending, claimPending, holdPending } from "../reservations/pending-reservations.js";
+import { abandonPending, claimPendingStep, holdPending } from "../reservations/pending-reservations.js";
 import type { AddressData } from "./domain/order-data.js";
 import type { PaymentMethod } from "../payments/payment-method.js";
 import type { Allocation } from "../catalog/catalog-ports.js";
@@ -40,18 +41,23 @@ interface Scope {
 }
 
 /**
+ * What goes with the order's rows: `inStatement`, steps of the very statement that writes them
+ * (the idempotent response), and `beforeCommit`, statements of their own in the same transaction
+ * (a checkout's cart emptied).
+ */
+export interface WithOrder {
+  readonly inStatement?: (order: OrderView) => SqlStep[];
+  readonly beforeCommit?: (tx: EntityManager, order: OrderView) => Promise<void>;
+}
+
+/**
  * Places an order: price from the catalog, reserve stock (keyed by the order id, recorded as
- * pending first), then write order, items, history, the fulfilment orders of where the stock was
- * allocated and the OrderCreated event in one statement, and the idempotent response with it in one transaction, which also takes the
- * pending reservation. If anything fails from the reservation on (including a reserve whose
+ * pending first), then in one statement take the pending reservation over and write the order,
+ * items, history, the fulfilment orders of where the stock was allocated and the events, with
+ * what `also` brings, in one transaction. If anything fails from the reservation on (including a reserve whose
  * outcome is unknown), the reservation is released; if this process dies, the sweeper does it.
  */
-export async function placeOrder(
-  command: PlaceOrderCommand,
-  scope: Scope,
-  deps: OrderDeps,
-  beforeCommit: (tx: EntityManager, order: OrderView) => Promise<void>,
-): Promise<OrderView> {
+export async function placeOrder(command: PlaceOrderCommand, scope: Scope, deps: OrderDeps, also: WithOrder): Promise<OrderView> {
   const items = await priceItems(command.items, command.currency, deps.catalog, scope.signal);
   const orderId = newId();
   const lines = items.map((item) => ({ productId: item.sellable.productId, variantId: item.sellable.variantId, quantity: item.quantity }));
@@ -60,7 +66,7 @@ export async function placeOrder(
   try {
     const allocations = await deps.inventory.reserve(orderId, lines, scope.signal, { from: command.fromHolds ?? [] });
     throwIfExpired(scope.signal);
-    return await persist(orderId, sequence, command, items, allocations, scope.em, deps, beforeCommit);
+    return await persist(orderId, sequence, command, items, allocations, scope.em, deps, also);
   } catch (error) {
     await abandonPending(scope.em, deps.inventory, orderId, scope.log);
     throw error;
@@ -75,7 +81,7 @@ async function persist(
   allocations: Allocation[],
   em: EntityManager,
   deps: OrderDeps,
-  beforeCommit: (tx: EntityManager, order: OrderView) => Promise<void>,
+  also: WithOrder,
 ): Promise<OrderView> {
   const now = deps.clock.now();
   const by = { actor: command.userId, at: now };
@@ -96,11 +102,10 @@ async function persist(
     by,
   );
   const fulfilment = planFulfilment(order.view, allocations, by);
+  const view = order.view;
   return em.transactional(async (tx) => {
-    await claimPending(tx, orderId);
-    await insertOrder(tx, order, fulfilment, deps.topic);
-    const view = order.view;
-    await beforeCommit(tx, view);
+    await insertOrder(tx, order, fulfilment, deps.topic, [claimPendingStep(orderId), ...(also.inStatement?.(view) ?? [])]);
+    await also.beforeCommit?.(tx, view);
     return view;
   });
 }

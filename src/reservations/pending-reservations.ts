@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import type { Inventory } from "../catalog/catalog-ports.js";
 import { DomainError } from "../platform/errors/domain-errors.js";
 import { leaseSeconds } from "../platform/lease.js";
-import { query } from "../db/sql.js";
+import { query, type SqlStep } from "../db/sql.js";
 
 /**
  * A stock reservation is "pending" from just before it is asked of Inventory until the order
@@ -33,12 +33,19 @@ export async function holdPending(em: EntityManager, reservationId: string, dead
   return row!.seq;
 }
 
-/** Inside the order's transaction: the order now owns the reservation. */
-export async function claimPending(tx: EntityManager, reservationId: string): Promise<void> {
-  const claimed = await query<unknown>(tx, `delete from pending_reservations where reservation_id = ? and not abandoned returning 1`, [
-    reservationId,
-  ]);
-  if (claimed.length !== 1) throw new ReservationLapsedError();
+/**
+ * Inside the order's transaction, as a step of the statement that writes the order: the order
+ * now owns the reservation, unless it lapsed (the step took no row).
+ */
+export function claimPendingStep(reservationId: string): SqlStep {
+  return {
+    name: "taken",
+    sql: "taken as (delete from pending_reservations where reservation_id = ? and not abandoned returning 1)",
+    params: [reservationId],
+    check(taken: number): void {
+      if (taken !== 1) throw new ReservationLapsedError();
+    },
+  };
 }
 
 /** The order will not be written: release its reservation now, or leave it for the sweeper. */

@@ -86,6 +86,23 @@ describe("Product and Inventory over real gRPC: retries, circuit breaker, cache,
     expect(await countRows(app, "pending_reservations")).toBe(1);
   });
 
+  it("when the order's reservation is fenced while Inventory answers (its lease passed and the sweeper took it), then ABORTED RESERVATION_LAPSED and nothing is written", async () => {
+    const { app, inventory, orders } = await setUp({});
+    inventory.script.behaviour = { kind: "delay", ms: 600 };
+    const placing = failure(orders.createOrder(oneMug()));
+    // What the sweeper does to a pending reservation whose lease passed, before it releases it.
+    for (let i = 0; (await countRows(app, "pending_reservations")) === 0; i++) {
+      if (i > 100) throw new Error("the reservation was never recorded as pending");
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await query(app.databaseUrl, `update pending_reservations set abandoned = true`);
+    const error = await placing;
+    expect(error.code).toBe(Code.Aborted);
+    expect(error.findDetails(ErrorInfoSchema)[0]?.reason).toBe("RESERVATION_LAPSED");
+    for (const table of ["orders", "order_items", "fulfillment_orders", "outbox_events", "event_sequences", "idempotency_records"])
+      expect(await countRows(app, table), table).toBe(0);
+  });
+
   it("when inventory answers slower than the per-call budget, then UNAVAILABLE (timed out) and no order", async () => {
     const { app, inventory, orders } = await setUp({ DEPENDENCY_RETRIES: "0", DEPENDENCY_TIMEOUT_MS: "200" });
     inventory.script.behaviour = { kind: "delay", ms: 2_000 };

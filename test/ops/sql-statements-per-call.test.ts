@@ -49,13 +49,13 @@ describe("SQL statements per call", () => {
     return { cold, warm: [...seen] };
   }
 
-  it("CreateOrder commits within its budget of 7 statements, cold and warm (claim, pending reservation with the order number, begin, taking the reservation, the rows with the fulfilment orders and events, the response, commit)", async () => {
+  it("CreateOrder commits within its budget of 5 statements, cold and warm (claim, pending reservation with the order number, begin, the rows with the fulfilment orders, events, the reservation taken over and the response, commit)", async () => {
     const { cold, warm } = await statementsOf(() => orders.createOrder(createOrderRequest()));
-    expect(cold.length, cold.join("\n")).toBeLessThanOrEqual(7);
-    expect(warm.length, warm.join("\n")).toBeLessThanOrEqual(7);
+    expect(cold.length, cold.join("\n")).toBeLessThanOrEqual(5);
+    expect(warm.length, warm.join("\n")).toBeLessThanOrEqual(5);
     // The fulfilment orders made at placement ride in the order's one insert statement.
     expect(warm.filter((text) => text.includes("fulfillment_orders"))).toHaveLength(0);
-    expect(warm.some((text) => text.startsWith("with o as (insert into orders"))).toBe(true);
+    expect(warm.some((text) => text.startsWith("with taken as (delete from pending_reservations"))).toBe(true);
   });
 
   it("CreateShipment writes within its budget of 11 statements (claim, which order, the stock journal, begin, the lock, the order, its fulfilment, the save with the parcel and events, the journal settled, the response, commit)", async () => {

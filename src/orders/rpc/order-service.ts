@@ -85,7 +85,9 @@ export function orderService(deps: OrderDeps): ScopedImpl<typeof pb.OrderService
         responseSchema: method.output,
         beforeReplay: (stored: pb.CreateOrderResponse) => assertOrderVisible(scope.em, stored.order!.id, readerOf(scope.principal)),
       };
-      return deps.idempotency.run(scope, call, (record) => placeOrder(command, scope, deps, (tx, order) => record(tx, respond(order))));
+      return deps.idempotency.run(scope, call, (record) =>
+        placeOrder(command, scope, deps, { inStatement: (order) => [record.step(respond(order))] }),
+      );
     },
 
     /** Staff: the guest's links to the order stop working at once (every read checks them). */

@@ -1,5 +1,5 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { query } from "../../db/sql.js";
+import { countsOf, query, type SqlStep } from "../../db/sql.js";
 import { outboxInsert } from "../../outbox/outbox-writer.js";
 import { NotFoundError, VersionConflictError } from "../../platform/errors/domain-errors.js";
 import type { FulfilmentOrder } from "../../fulfilment/domain/fulfilment-order.js";
@@ -20,8 +20,19 @@ import { queryOrders, readerClause, selectOrders, type Reader } from "./order-qu
  * does. Reads are order-queries.ts's.
  */
 
-/** A new order's rows in one statement: the order, its items, its first history entry, its fulfilment orders and its events. */
-export async function insertOrder(tx: EntityManager, order: Order, fulfilment: readonly FulfilmentOrder[], topic: string): Promise<void> {
+/**
+ * A new order's rows in one statement: the order, its items, its first history entry, its
+ * fulfilment orders and its events, with `steps` (the pending reservation taken over, the
+ * idempotent response) in the same statement. A step that fails its check throws after the rows
+ * are written: the caller's transaction rolls them back.
+ */
+export async function insertOrder(
+  tx: EntityManager,
+  order: Order,
+  fulfilment: readonly FulfilmentOrder[],
+  topic: string,
+  steps: readonly SqlStep[],
+): Promise<void> {
   const { orders, items, history } = orderCodecs(tx);
   const { events, statusChanges } = order.takeEvents();
   const view = order.view;
@@ -34,14 +45,17 @@ export async function insertOrder(tx: EntityManager, order: Order, fulfilment: r
     ...outboxRecords(view, events, topic, view.createdAt),
     ...recordsOf(view, payloads, topic, view.createdAt),
   ]);
-  await query(
+  const [counts] = await query<Record<string, number>>(
     tx,
-    `with o as (insert into ${orders.table} (${orders.columns.join(", ")}) values ${orders.placeholders}),
+    `with ${steps.map((step) => `${step.sql},`).join(" ")}
+     o as (insert into ${orders.table} (${orders.columns.join(", ")}) values ${orders.placeholders}),
      i as (insert into ${items.table} (${items.columns.join(", ")}) values ${repeat(items.placeholders, view.items.length)}),
      h as (insert into ${history.table} (${history.columns.join(", ")}) values ${repeat(history.placeholders, statusChanges.length)})
-     ${shipping.sql.map((step) => `, ${step}`).join("")}
-     ${outbox.sql}`,
+     ${shipping.sql.map((step) => `, ${step}`).join("")},
+     ev as (${outbox.sql})
+     ${countsOf(steps)}`,
     [
+      ...steps.flatMap((step) => step.params),
       ...orders.values(view),
       ...view.items.flatMap((item) => items.values({ ...item, order: view.id })),
       ...statusChanges.flatMap((change) => history.values({ ...change, order: view.id })),
@@ -49,6 +63,7 @@ export async function insertOrder(tx: EntityManager, order: Order, fulfilment: r
       ...outbox.params,
     ],
   );
+  for (const step of steps) step.check(counts![step.name]!);
 }
 
 const repeat = (placeholders: string, count: number) => Array.from({ length: count }, () => placeholders).join(", ");
