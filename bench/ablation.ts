@@ -8,10 +8,10 @@ import type { AddressInfo } from "node:net";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { OrderService } from "../gen/shop/order/v1/order_pb.js";
-import { cpuMeter } from "./bench-support.js";
+import { cpuMeter, memoryMiB } from "./bench-support.js";
 import { closedLoop, CONCURRENCY, warmUp, type Operation } from "./load.js";
 import type { Scenarios } from "./scenarios.js";
-import type { Stack } from "./stack.js";
+import { SERVICE_NODE_OPTIONS, type Stack } from "./stack.js";
 
 export interface AblationRow {
   readonly toggle: string;
@@ -23,6 +23,8 @@ export interface AblationRow {
   readonly catalogCpuMsPerCall: number;
   /** The service's CPU per call in each round: how far apart the same setting measured. */
   readonly serviceCpuMsPerRound: number[];
+  /** The service's RSS after the run (median), MiB. */
+  readonly serviceRssMiB: number;
 }
 
 /**
@@ -77,8 +79,19 @@ export async function ablation(stack: Stack, s: Scenarios, seconds: number): Pro
     { toggle: "product cache off (every lookup goes to Product)", scenario: "CreateOrder", env: { PRODUCT_CACHE_TTL_MS: "0" } },
     { toggle: "catalog client connect-node instead of grpc-js", scenario: "CreateOrder", env: { DEPENDENCY_CLIENT: "connect-node" } },
     { toggle: "Kafka relay off (no KAFKA_BROKERS)", scenario: "CreateOrder", env: { KAFKA_BROKERS: "" } },
+    // What V8's young generation costs per call: a larger semi-space scavenges less often (issue 35).
+    ...[32, 64].map((mib) => ({
+      toggle: `V8 semi-space ${mib} MiB instead of 16`,
+      scenario: "CreateOrder" as const,
+      env: { NODE_OPTIONS: SERVICE_NODE_OPTIONS.replace("--max-semi-space-size=16", `--max-semi-space-size=${mib}`) },
+    })),
     { toggle: "production shape", scenario: "GetOrder" },
     { toggle: "log level warn instead of info", scenario: "GetOrder", env: { LOG_LEVEL: "warn" } },
+    {
+      toggle: "V8 semi-space 32 MiB instead of 16",
+      scenario: "GetOrder",
+      env: { NODE_OPTIONS: SERVICE_NODE_OPTIONS.replace("--max-semi-space-size=16", "--max-semi-space-size=32") },
+    },
     {
       toggle: "tracing exported (OTLP/HTTP to a local collector)",
       scenario: "GetOrder",
@@ -86,7 +99,7 @@ export async function ablation(stack: Stack, s: Scenarios, seconds: number): Pro
     },
     { toggle: "Connect protocol (HTTP/1.1) instead of gRPC", scenario: "GetOrder", op: connectGetOrder(stack, s.createdOrderIds) },
   ];
-  const measured = new Map<Toggle, { perSecond: number; failed: boolean; service: number; catalog: number }[]>();
+  const measured = new Map<Toggle, { perSecond: number; failed: boolean; service: number; catalog: number; rss: number }[]>();
   let current = "{}";
   try {
     for (let round = 0; round < ROUNDS; round++) {
@@ -99,7 +112,13 @@ export async function ablation(stack: Stack, s: Scenarios, seconds: number): Pro
         const cpu = cpuMeter(stack.servicePid, stack.catalogPid);
         const outcome = await closedLoop(CONCURRENCY, seconds, op);
         const [service, catalog] = cpu(outcome.ok) as [number, number];
-        const run = { perSecond: outcome.achievedPerSecond, failed: outcome.failed, service, catalog };
+        const run = {
+          perSecond: outcome.achievedPerSecond,
+          failed: outcome.failed,
+          service,
+          catalog,
+          rss: memoryMiB(stack.servicePid).rss,
+        };
         console.log(
           `ablation ${round + 1}/${ROUNDS}, ${toggle.scenario}, ${toggle.toggle}: ${run.perSecond}/s, service ${run.service.toFixed(3)} ms per call`,
         );
@@ -121,6 +140,7 @@ export async function ablation(stack: Stack, s: Scenarios, seconds: number): Pro
       serviceCpuMsPerCall: median(runs.map((r) => r.service)),
       catalogCpuMsPerCall: median(runs.map((r) => r.catalog)),
       serviceCpuMsPerRound: runs.map((r) => +r.service.toFixed(3)),
+      serviceRssMiB: median(runs.map((r) => r.rss)),
     };
   });
 }

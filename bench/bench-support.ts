@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import * as grpc from "@grpc/grpc-js";
 
@@ -16,6 +16,27 @@ export function call<T>(client: Client, method: string, request: unknown, timeou
 export function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * CPU of a process and its children, in ms: the postmaster and its backends, for PostgreSQL's own
+ * cost per call. A child that exited was added to its parent's cutime and cstime when reaped, so
+ * connections that come and go are counted too.
+ */
+export function treeCpuMs(rootPid: number): number {
+  const statOf = (pid: number | string) => readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  const root = statOf(rootPid);
+  let ms = (Number(root[11]) + Number(root[12]) + Number(root[13]) + Number(root[14])) * 10;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const fields = statOf(entry);
+      if (Number(fields[1]) === rootPid) ms += (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      // Exited while listed: its time is in the parent's cutime now or at its next reaping.
+    }
+  }
+  return ms;
 }
 
 /** Starts counting the CPU of `pids`; the function it returns gives each one's ms per call since. */

@@ -8,18 +8,19 @@
  *   npm run bench        about 30 minutes on 2 cores; BENCH_SECONDS (10) per measured run,
  *                        BENCH_MIX_SECONDS (600) for the mix, BENCH_ABLATION_SECONDS (8), BENCH_GHZ_SECONDS (15)
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { ablation } from "./ablation.js";
-import { cpuMeter, lastHalfGrowthMiB, machine, machineCpu, memoryMiB, sampleRss } from "./bench-support.js";
-import { measureFloors, type FloorRun } from "./floor-limits.js";
+import { cpuMeter, machine, machineCpu, memoryMiB, treeCpuMs } from "./bench-support.js";
+import { floorScenario, measureFloors } from "./floor-limits.js";
 import { ghzCrossCheck } from "./ghz.js";
 import { clearPgbenchRows, echoFloor, pgbenchCeiling } from "./limits.js";
 import { closedLoop, CONCURRENCY, openLoop, warmUp, type LoadOutcome, type Operation } from "./load.js";
 import { watchOrderCreated, writeOutboxAtRate } from "./outbox-lag.js";
 import { comparePublishers } from "./publishers.js";
 import { renderMarkdown, type BenchReport, type ScenarioRun } from "./report.js";
-import { MIX_RATE, scenarios } from "./scenarios.js";
+import { highestMixRate, mixFile } from "./mix.js";
+import { scenarios } from "./scenarios.js";
 import { startStack, type Stack } from "./stack.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -34,9 +35,10 @@ const GHZ_SECONDS = Number(process.env.BENCH_GHZ_SECONDS ?? 15);
 const WARM_UP_SECONDS = 4;
 const FIRST_WARM_UP_SECONDS = 15;
 
-/** Runs one load against the stack and adds what the service spent on it. */
+/** Runs one load against the stack and adds what the service, the catalog and PostgreSQL spent on it. */
 async function measured(stack: Stack, scenario: string, load: () => Promise<LoadOutcome>): Promise<ScenarioRun> {
   const cpu = cpuMeter(stack.servicePid, stack.catalogPid);
+  const pgBefore = treeCpuMs(stack.pgPid);
   const box = machineCpu();
   const outcome = await load();
   const after = machineCpu();
@@ -46,6 +48,7 @@ async function measured(stack: Stack, scenario: string, load: () => Promise<Load
     ...outcome,
     serviceCpuMsPer1000: service!,
     catalogCpuMsPer1000: catalog!,
+    postgresCpuMsPer1000: Math.round((1000 * (treeCpuMs(stack.pgPid) - pgBefore)) / Math.max(outcome.ok, 1)),
     busyCores: +((cpus().length * (after.busy - box.busy)) / Math.max(after.total - box.total, 1)).toFixed(2),
     stealPercent: stealSince(box),
     serviceRssMiB: memoryMiB(stack.servicePid).rss,
@@ -78,17 +81,23 @@ async function maxThenHalf(
   return [max, half];
 }
 
+/** The mix of the build before this issue's cuts, if `npm run bench:mix -- before` ran today. */
+function readMixBefore(day: string): BenchReport["mixBefore"] {
+  if (!existsSync(mixFile(day, "before"))) return undefined;
+  return JSON.parse(readFileSync(mixFile(day, "before"), "utf8")) as BenchReport["mixBefore"];
+}
+
 async function main() {
   mkdirSync("bench/results", { recursive: true });
   const started = Date.now();
   const startedCpu = machineCpu();
   const floor = await echoFloor(SECONDS, CONCURRENCY);
   let ceilings: ReturnType<typeof pgbenchCeiling>[] = [];
-  let floors: { read: FloorRun; write: FloorRun } | undefined;
+  let floors: Awaited<ReturnType<typeof measureFloors>>["closed"] = {};
   // Before the service starts, so that nothing else runs: the relay would publish the floor's events.
   const stack = await startStack(async (target) => {
     ceilings = [pgbenchCeiling(target.pgPort, SECONDS), pgbenchCeiling(target.pgPort, SECONDS, true)];
-    floors = await measureFloors(target, SECONDS);
+    floors = (await measureFloors(target, SECONDS)).closed;
     clearPgbenchRows(target.pgPort);
   });
   try {
@@ -118,7 +127,9 @@ async function main() {
     runs.push(...(await maxThenHalf(stack, "Cart AddItem, holds off", scenarios(stack).addItem)));
     await stack.restartService({});
 
-    await s.fillCarts(Math.round(CONCURRENCY * 2 + 150 * SECONDS * 1.5));
+    // Checkout places an order as CreateOrder does: its maximum is CreateOrder's or less. Carts for
+    // half again that; a faster machine that runs out ends the closed loop there (GeneratorExhausted).
+    await s.fillCarts(Math.round(CONCURRENCY * 2 + runs[0]!.achievedPerSecond * SECONDS * 1.5));
     runs.push(
       ...(await maxThenHalf(stack, "Cart Checkout (2 items)", s.checkout, {
         // Enough carts for the whole open loop at the rate just measured, whatever the machine (a fixed
@@ -134,21 +145,32 @@ async function main() {
     const ablated = await ablation(stack, s, ABLATION_SECONDS);
 
     // Last, on the service ablation just restarted: memory after the mix is the mix's alone.
-    const rss = sampleRss(() => stack.servicePid);
-    runs.push(await measured(stack, "Storefront mix", () => openLoop(MIX_RATE, MIX_SECONDS, s.mix)));
-    rss.stop();
-    const { rss: afterMixRssMiB, peak: peakRssMiB } = memoryMiB(stack.servicePid);
-    const afterMix = { afterMixRssMiB, peakRssMiB, lastHalfGrowthMiB: lastHalfGrowthMiB(rss.samples) };
+    const mixResult = await highestMixRate(stack, s, MIX_SECONDS, (load) => measured(stack, "Storefront mix", load));
+    runs.push(mixResult.hold);
     // After the mix, so that Connect on the box and the restarts cannot disturb it.
     const publishers = await comparePublishers(stack, s, lag, SECONDS);
     await lag.stop();
 
+    // The floors again, at the rates of their scenarios' open-loop runs, with the service idle (its relay off).
+    await stack.restartService({ KAFKA_BROKERS: "" });
+    const openRates = Object.fromEntries(
+      (["write", "read", "list", "addItem"] as const).map((name) => [
+        name,
+        runs.filter((run) => run.scenario === floorScenario(name) && run.mode === "open").map((run) => run.targetPerSecond!),
+      ]),
+    );
+    const floorsOpen = (await measureFloors(stack, SECONDS, openRates, false)).open;
+    const date = new Date().toISOString();
+
     const report: BenchReport = {
       machine: machine(),
-      date: new Date().toISOString(),
+      date,
       seconds: SECONDS,
       limits: { echo: floor, pgbench: ceilings[0]!, pgbenchWithoutNotify: ceilings[1]! },
-      floors: floors!,
+      floors,
+      floorsOpen,
+      mix: mixResult,
+      mixBefore: readMixBefore(date.slice(0, 10)),
       ablation: ablated,
       ghz,
       runs,
@@ -158,7 +180,7 @@ async function main() {
         { load: `500 events/s written to the outbox, service idle (${relay.achievedPerSecond}/s achieved)`, ...relayLag },
       ],
       publishers,
-      memory: afterMix,
+      memory: mixResult.memory,
       totalSeconds: Math.round((Date.now() - started) / 1000),
       stealPercent: stealSince(startedCpu),
     };

@@ -58,12 +58,12 @@ export async function echoFloor(seconds: number, concurrency: number) {
 }
 
 /**
- * CreateOrder's statements as the service sends them (test/sql-statements.test.ts counts them):
+ * CreateOrder's statements as the service sends them (test/ops/sql-statements-per-call.test.ts counts them):
  * the idempotency claim (token and lease), the pending reservation with the order number, the
  * reference Inventory's reservation of three products (its own transaction: each product locked,
- * its stock by location read and taken, in id order as it does), then one transaction that takes
- * the pending reservation, inserts the order's rows (with its fulfilment order and its event) in
- * one statement and records the response. Response and event are about the size of a
+ * its stock by location read and taken, in id order as it does), then one transaction that in one
+ * statement takes the pending reservation, inserts the order's rows (with its fulfilment order
+ * and its 1 + 3 + 1 events) and records the response. Response and event are about the size of a
  * real one.
  */
 const CREATE_ORDER_SQL = String.raw`\set n random(1, 1000000000)
@@ -86,13 +86,14 @@ WITH s AS (UPDATE catalog_stock SET available = available - 1, reserved = reserv
 UPDATE catalog_reservations SET lines = '[{"productId":"a","quantity":1},{"productId":"b","quantity":1},{"productId":"c","quantity":1}]', allocations = '[{"productId":"a","variantId":"","locationId":"main","held":1,"committed":0},{"productId":"b","variantId":"","locationId":"main","held":1,"committed":0},{"productId":"c","variantId":"","locationId":"main","held":1,"committed":0}]', status = 'HELD', updated_at = now() WHERE id = :qid;
 COMMIT;
 BEGIN;
-DELETE FROM pending_reservations WHERE reservation_id = :qid AND NOT abandoned RETURNING 1;
-WITH o AS (INSERT INTO orders (id, order_number, user_id, customer_email, customer_first_name, customer_last_name, customer_phone, shipping_address, status, payment_method, payment_display, payment_status, currency, subtotal_minor, tax_minor, shipping_minor, total_minor, notes, estimated_delivery_date, reservation_id, version, created_at, updated_at, payment_trail) VALUES (:qid, 'ORD-2026-' || lpad(:seq::text, 6, '0'), 'bench-user', 'b@example.com', 'B', 'M', '', '{"line1":"1 Main St","city":"X","postalCode":"1","countryCode":"US"}', 'PENDING', 'CASH_ON_DELIVERY', '', 'PENDING', 'USD', 5549, 444, 0, 5993, '', '2026-11-27', :qid, 1, now(), now(), '{"authorizations":[],"captures":[]}') RETURNING id),
+WITH taken AS (DELETE FROM pending_reservations WHERE reservation_id = :qid AND NOT abandoned RETURNING 1),
+  recorded AS (UPDATE idempotency_records SET response = decode(repeat('0a', 600), 'hex'), completed_at = now() WHERE key = :rkey AND claim_token = :rtoken RETURNING 1),
+  o AS (INSERT INTO orders (id, order_number, user_id, customer_email, customer_first_name, customer_last_name, customer_phone, shipping_address, status, payment_method, payment_display, payment_status, currency, subtotal_minor, tax_minor, shipping_minor, total_minor, notes, estimated_delivery_date, reservation_id, version, created_at, updated_at, payment_trail) VALUES (:qid, 'ORD-2026-' || lpad(:seq::text, 6, '0'), 'bench-user', 'b@example.com', 'B', 'M', '', '{"line1":"1 Main St","city":"X","postalCode":"1","countryCode":"US"}', 'PENDING', 'CASH_ON_DELIVERY', '', 'PENDING', 'USD', 5549, 444, 0, 5993, '', '2026-11-27', :qid, 1, now(), now(), '{"authorizations":[],"captures":[]}') RETURNING id),
   i AS (INSERT INTO order_items (id, order_id, position, product_id, sku, name, image_url, quantity, unit_price_minor, status) VALUES (gen_random_uuid(), :qid, 0, 'prod-mug', 'MUG-001', 'Stoneware mug', '', 1, 1250, 'PENDING'), (gen_random_uuid(), :qid, 1, 'prod-tee', 'TEE-001', 'Organic cotton tee', '', 1, 2400, 'PENDING'), (gen_random_uuid(), :qid, 2, 'prod-cap', 'CAP-001', 'Canvas cap', '', 1, 1899, 'PENDING')),
   h AS (INSERT INTO order_status_history (order_id, from_status, to_status, changed_at, actor, reason) SELECT id, NULL, 'PENDING', now(), 'bench-user', 'placed' FROM o),
   f AS (INSERT INTO fulfillment_orders (id, order_id, seller_id, location_id, status, fulfill_at, version, created_at, updated_at, lines, holds) VALUES (gen_random_uuid(), :qid::uuid, '', 'main', 'OPEN', NULL, 1, now(), now(), '[{"id":"00000000-0000-4000-8000-000000000001","orderItemId":"00000000-0000-4000-8000-000000000002","productId":"prod-mug","variantId":"","quantity":1,"remaining":1},{"id":"00000000-0000-4000-8000-000000000003","orderItemId":"00000000-0000-4000-8000-000000000004","productId":"prod-tee","variantId":"","quantity":1,"remaining":1},{"id":"00000000-0000-4000-8000-000000000005","orderItemId":"00000000-0000-4000-8000-000000000006","productId":"prod-cap","variantId":"","quantity":1,"remaining":1}]', '[]'))
-INSERT INTO outbox_events (event_id, topic, aggregate_id, event_type, payload, occurred_at, next_attempt_at, trace_parent) SELECT gen_random_uuid(), 'orders.v1', id, t, decode(repeat('0a', 600), 'hex'), now(), now(), NULL FROM o, unnest(ARRAY['shop.order.v1.OrderCreated', 'shop.order.v1.FulfillmentOrderCreated']) t;
-UPDATE idempotency_records SET response = decode(repeat('0a', 600), 'hex'), completed_at = now() WHERE key = :rkey AND claim_token = :rtoken RETURNING 1;
+  ev AS (INSERT INTO outbox_events (event_id, topic, aggregate_id, event_type, payload, occurred_at, next_attempt_at, trace_parent) SELECT gen_random_uuid(), 'orders.v1', id, t, decode(repeat('0a', 300), 'hex'), now(), now(), '00-' || md5(t) || '-0000000000000001-00' FROM o, unnest(ARRAY['shop.order.v1.OrderCreated', 'shop.order.v1.OrderItemCreated', 'shop.order.v1.OrderItemCreated', 'shop.order.v1.OrderItemCreated', 'shop.order.v1.FulfillmentOrderCreated']) t)
+SELECT (SELECT count(*) FROM taken), (SELECT count(*) FROM recorded);
 COMMIT;
 `;
 

@@ -4,6 +4,15 @@ import { percentile } from "./bench-support.js";
 /** One call of a scenario; `i` counts calls from 0 (negative during warm-up). */
 export type Operation = (i: number) => Promise<unknown>;
 
+/**
+ * Thrown by an operation that has nothing left to send (Checkout out of filled carts): the
+ * generator's shortfall, never the service's error. A closed loop stops there and measures up to
+ * it; an open loop counts it apart and the run is marked incomplete.
+ */
+export class GeneratorExhausted extends Error {
+  readonly code = "GENERATOR_EXHAUSTED";
+}
+
 export interface LoadOutcome {
   readonly mode: string;
   readonly targetPerSecond?: number;
@@ -13,6 +22,8 @@ export interface LoadOutcome {
   /** Failed and shed calls by code. A run with any is marked failed: its percentiles include the failures' times. */
   readonly errors: Record<string, number>;
   readonly failed: boolean;
+  /** Calls the generator could not make (GeneratorExhausted): not the service's, but the run is short of its load. */
+  readonly notSent: number;
   readonly p50Ms: number;
   readonly p90Ms: number;
   readonly p99Ms: number;
@@ -60,12 +71,14 @@ export async function closedLoop(concurrency: number, seconds: number, op: Opera
   const started = performance.now();
   const until = started + seconds * 1000;
   let next = 0;
+  let ended = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (performance.now() < until) await recorder.time(performance.now(), op(next++));
+      while (performance.now() < until && !recorder.exhausted) await recorder.time(performance.now(), op(next++));
+      ended = Math.max(ended, performance.now());
     }),
   );
-  return recorder.outcome(`closed, ${concurrency} in flight`, (performance.now() - started) / 1000);
+  return recorder.outcome(`closed, ${concurrency} in flight`, (ended - started) / 1000);
 }
 
 /** Calls made before measuring: connections, JIT, caches. */
@@ -88,13 +101,21 @@ class Recorder {
   private readonly latencies: number[] = [];
   private readonly errors: Record<string, number> = {};
   private ok = 0;
+  private notSent = 0;
+
+  get exhausted(): boolean {
+    return this.notSent > 0;
+  }
 
   async time(from: number, call: Promise<unknown>): Promise<void> {
     try {
       await call;
       this.ok++;
     } catch (error) {
-      // The load generator's own failures keep their name (NO_FILLED_CART), so the report says whose they are.
+      if (error instanceof GeneratorExhausted) {
+        this.notSent++;
+        return;
+      }
       const code = (error as { code?: unknown }).code;
       this.fail(grpc.status[code as grpc.status] ?? (typeof code === "string" ? code : "CLIENT_ERROR"));
     }
@@ -115,6 +136,7 @@ class Recorder {
       ok: this.ok,
       errors: this.errors,
       failed: Object.keys(this.errors).length > 0,
+      notSent: this.notSent,
       p50Ms: ms(percentile(sorted, 50)),
       p90Ms: ms(percentile(sorted, 90)),
       p99Ms: ms(percentile(sorted, 99)),

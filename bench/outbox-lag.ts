@@ -19,10 +19,6 @@ export interface LagWatch {
  */
 export async function watchOrderCreated(stack: Stack): Promise<LagWatch> {
   const kafka = new Kafka({ brokers: [stack.kafkaBroker], clientId: "bench-consumer", logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic: stack.topic, numPartitions: 3 }] }).catch(() => undefined);
-  await admin.disconnect();
   const arrivals = new Map<string, number>();
   const eventsOf = new Map<string, Set<string>>();
   let lastAt = 0;

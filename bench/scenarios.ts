@@ -2,7 +2,7 @@ import { randomInt, randomUUID } from "node:crypto";
 import { CartService } from "../gen/shop/cart/v1/cart_pb.js";
 import { OrderService } from "../gen/shop/order/v1/order_pb.js";
 import { call, type Client } from "./bench-support.js";
-import type { Operation } from "./load.js";
+import { GeneratorExhausted, type Operation } from "./load.js";
 import { productId, type Stack } from "./stack.js";
 
 /** Arrival rate of the storefront mix, calls per second: 3x the 150/s of issue 8 (issue 22). */
@@ -59,6 +59,23 @@ export function orderOperations(orders: Client, created: string[]): { createOrde
   };
 }
 
+/** ListOrders, a page of 20 of a random buyer's orders, against any OrderService. */
+export const listOrdersOperation =
+  (orders: Client): Operation =>
+  () =>
+    call(orders, "listOrders", { userId: shopper(), pageSize: 20 });
+
+/** Cart AddItem against any CartService: a random product into carts of twenty lines each (well under the cart's limits), named from `prefix`. */
+export function addItemOperation(carts: Client, prefix: string): Operation {
+  return (i) =>
+    call(carts, "addItem", {
+      requestId: randomUUID(),
+      userId: `${prefix}-${i < 0 ? `warm-${Math.floor(-i / 20)}` : Math.floor(i / 20)}`,
+      productId: productId(randomInt(1_000_000)),
+      quantity: 1,
+    });
+}
+
 export function scenarios(stack: Stack): Scenarios {
   const orders = stack.client(OrderService);
   const carts = stack.client(CartService);
@@ -69,11 +86,10 @@ export function scenarios(stack: Stack): Scenarios {
   let mixAdds = 0;
 
   const { createOrder, getOrder } = orderOperations(orders, created);
-  const listOrders: Operation = () => call(orders, "listOrders", { userId: shopper(), pageSize: 20 });
+  const listOrders = listOrdersOperation(orders);
   const add = (userId: string, n: number) =>
     call(carts, "addItem", { requestId: randomUUID(), userId, productId: productId(n), quantity: 1 });
-  // Twenty lines per cart at most, well under the cart's limits.
-  const addItem: Operation = (i) => add(`cart-${run}-${i < 0 ? "warm" : Math.floor(i / 20)}`, randomInt(1_000_000));
+  const addItem = addItemOperation(carts, `cart-${run}`);
   const checkout = (userId: string) => call(carts, "checkout", { requestId: randomUUID(), userId, ...buyer });
 
   return {
@@ -92,7 +108,7 @@ export function scenarios(stack: Stack): Scenarios {
     addItem,
     checkout: () => {
       const userId = filled.pop();
-      return userId ? checkout(userId) : Promise.reject(Object.assign(new Error("no filled cart left"), { code: "NO_FILLED_CART" }));
+      return userId ? checkout(userId) : Promise.reject(new GeneratorExhausted("no filled cart left"));
     },
     async fillCarts(count) {
       const users = Array.from({ length: count }, (_, k) => `checkout-${run}-${filled.length + k}`);

@@ -1,10 +1,11 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, mkdtempSync, openSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { DescService } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
 import { SignJWT } from "jose";
+import { Kafka, logLevel } from "kafkajs";
 import pg from "pg";
 import { pino } from "pino";
 import { startEmbeddedPostgres } from "../src/db/embedded-postgres.js";
@@ -23,9 +24,13 @@ export interface Stack {
   readonly pgPort: number;
   readonly kafkaBroker: string;
   readonly topic: string;
+  /** The service's cart events topic (CART_EVENTS_TOPIC). */
+  readonly cartTopic: string;
   readonly servicePid: number;
   readonly catalogAddress: string;
   readonly catalogPid: number;
+  /** PostgreSQL's postmaster: its backends are its children (bench-support.ts, treeCpuMs). */
+  readonly pgPid: number;
   /** Stops the service and starts it again with `overrides` on the production shape ("" unsets a variable). */
   restartService(overrides: Record<string, string>): Promise<void>;
   /** The service's gRPC port, e.g. 127.0.0.1:50791. */
@@ -46,6 +51,8 @@ export interface BeforeService {
   readonly catalogAddress: string;
   readonly catalogPid: number;
   readonly topic: string;
+  readonly cartTopic: string;
+  readonly pgPid: number;
 }
 
 /**
@@ -69,6 +76,7 @@ export async function startStack(
   try {
     const db = await startEmbeddedPostgres({ dataDir: join(dir, "pg"), port: PORTS.pg, log: pino({ level: "warn" }) });
     stops.push(() => db.stop());
+    const pgPid = Number(readFileSync(join(dir, "pg", "postgres", "postmaster.pid"), "utf8").split("\n")[0]);
 
     const kafkaEnv = {
       ...process.env,
@@ -79,6 +87,11 @@ export async function startStack(
     execFileSync("bash", ["scripts/kafka.sh", "start"], { env: kafkaEnv, stdio: ["ignore", "ignore", "inherit"] });
     stops.push(() => void execFileSync("bash", ["scripts/kafka.sh", "stop"], { env: kafkaEnv, stdio: "ignore" }));
     const kafkaBroker = `127.0.0.1:${PORTS.kafka}`;
+    const topic = "orders.bench";
+    const cartTopic = "carts.bench";
+    // The broker creates no topic on its own (scripts/kafka.sh): without the cart topic every cart
+    // event was refused, retried and parked, and the orders behind it waited (2026-12-05).
+    await createTopics(kafkaBroker, [topic, cartTopic]);
 
     const catalog = spawnLogged("dist/src/catalog/reference/main.js", join(dir, "catalog.log"), {
       DATABASE_URL: db.url,
@@ -89,19 +102,21 @@ export async function startStack(
     // The catalog has applied the migrations; the database is there and idle.
     await waitForTable(db.url, "outbox_events");
     await seedCatalog(db.url);
-    const topic = "orders.bench";
     await beforeService?.({
       pgPort: PORTS.pg,
       databaseUrl: db.url,
       catalogAddress: `127.0.0.1:${PORTS.catalog}`,
       catalogPid: catalog.pid!,
       topic,
+      cartTopic,
+      pgPid,
     });
     const serviceEnv = {
       APP_ENV: "production",
       DATABASE_URL: db.url,
       KAFKA_BROKERS: kafkaBroker,
       KAFKA_TOPIC: topic,
+      CART_EVENTS_TOPIC: cartTopic,
       PRODUCT_SERVICE_URL: catalogUrl,
       INVENTORY_SERVICE_URL: catalogUrl,
       JWT_SECRET: SECRET,
@@ -152,6 +167,7 @@ export async function startStack(
       pgPort: PORTS.pg,
       kafkaBroker,
       topic,
+      cartTopic,
       catalogAddress: `127.0.0.1:${PORTS.catalog}`,
       httpUrl: `http://127.0.0.1:${PORTS.http}`,
       grpcAddress: `127.0.0.1:${PORTS.grpc}`,
@@ -160,6 +176,7 @@ export async function startStack(
         return service.pid!;
       },
       catalogPid: catalog.pid!,
+      pgPid,
       client(descriptor, subject = "bench") {
         const Constructor = grpc.makeGenericClientConstructor(grpcServiceDefinition(descriptor), descriptor.name);
         const token = serviceToken(subject);
@@ -179,14 +196,34 @@ export async function startStack(
   }
 }
 
+async function createTopics(broker: string, topics: string[]): Promise<void> {
+  const admin = new Kafka({ brokers: [broker], clientId: "bench-admin", logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: 3 })), waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 export const SERVICE_NODE_OPTIONS = "--max-old-space-size=192 --max-semi-space-size=16";
+
+/**
+ * Where the service and the catalog are run from: this checkout, or BENCH_SERVICE_DIR, another
+ * build's checkout (built, with its node_modules), to measure a build before a change the same day.
+ */
+export const SERVICE_DIR = resolve(process.env.BENCH_SERVICE_DIR ?? ".");
 
 /** `env` is added to this process's environment, or with `inherit` false is the whole environment. */
 function spawnLogged(script: string, logFile: string, env: Record<string, string | undefined>, inherit = true): ChildProcess {
   const log = openSync(logFile, "a");
   // BENCH_PROFILE=1 leaves V8 CPU profiles of the service and the catalog in bench/results/profiles.
-  const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir=bench/results/profiles"] : [];
-  return spawn(process.execPath, [...profile, script], { env: inherit ? { ...process.env, ...env } : env, stdio: ["ignore", log, log] });
+  const profile = process.env.BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${resolve("bench/results/profiles")}`] : [];
+  return spawn(process.execPath, [...profile, script], {
+    cwd: SERVICE_DIR,
+    env: inherit ? { ...process.env, ...env } : env,
+    stdio: ["ignore", log, log],
+  });
 }
 
 async function waitReady(child: ChildProcess, url: string, dir: string) {

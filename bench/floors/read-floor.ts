@@ -1,22 +1,37 @@
 /**
- * The read floor: GetOrder as bare as Node does it with the libraries the service uses
- * underneath. The same statement as the service's (taken from order-repository once, at start)
+ * The read floor: GetOrder and ListOrders (a buyer's first page) as bare as Node does them with the libraries the service uses
+ * underneath. The same statements as the service's (taken from order-queries.ts once, at start)
  * sent with `pg`, the row turned into the same GetOrderResponse with protobuf-es, served by
  * @grpc/grpc-js; no auth, logging, metrics, tracing, validation or ORM on the call's path.
  *
  *   node dist/bench/floors/read-floor.js <DATABASE_URL>     prints its port
  */
+import { createHash } from "node:crypto";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { pino } from "pino";
-import { ItemStatus, OrderStatus, PaymentMethodType, PaymentStatus, type GetOrderRequest } from "../../gen/shop/order/v1/order_pb.js";
+import {
+  ItemStatus,
+  OrderStatus,
+  PaymentMethodType,
+  PaymentStatus,
+  type GetOrderRequest,
+  type ListOrdersRequest,
+} from "../../gen/shop/order/v1/order_pb.js";
 import { openOrm } from "../../src/db/orm.js";
 import { selectOrders } from "../../src/orders/store/order-queries.js";
 import { money, pool, serveFloor } from "./floor-server.js";
 
 const url = process.argv[2]!;
 const orm = await openOrm({ url, poolMax: 1, log: pino({ level: "warn" }) });
-let n = 0;
-const sql = `${selectOrders(orm.em.fork(), false)} where o.id = ? and o.deleted_at is null`.replace(/\?/g, () => `$${++n}`);
+/** The service's statement with pg's numbered placeholders. */
+const numbered = (sql: string) => {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+};
+const select = selectOrders(orm.em.fork(), false);
+const sql = numbered(`${select} where o.id = ? and o.deleted_at is null`);
+// ListOrders' first page of a buyer's orders, newest first (order-queries.ts, findOrderPage).
+const pageSql = numbered(`${select} where o.deleted_at is null and o.user_id = ? order by o.created_at desc, o.id desc limit ?`);
 await orm.close();
 const db = pool(url);
 
@@ -81,10 +96,28 @@ function toResponse(row: Row) {
   };
 }
 
+/** The next page's token as the service makes it: the keyset of the page's last order and the filters' hash. */
+function pageToken(last: Row, userId: string): string {
+  const filters = createHash("sha256")
+    .update(JSON.stringify({ statuses: [], userId }))
+    .digest("base64url")
+    .slice(0, 16);
+  return Buffer.from(JSON.stringify({ c: new Date(last.created_at).toISOString(), i: last.id, f: filters })).toString("base64url");
+}
+
 serveFloor({
   async getOrder(request: GetOrderRequest) {
     const { rows } = await db.query<Row>(sql, [request.orderId]);
     if (!rows[0]) throw new Error(`order ${request.orderId} not found`);
     return toResponse(rows[0]);
+  },
+  async listOrders(request: ListOrdersRequest) {
+    // One more row than the page, to know whether there is a next one.
+    const { rows } = await db.query<Row>(pageSql, [request.userId, request.pageSize + 1]);
+    const page = rows.slice(0, request.pageSize);
+    return {
+      orders: page.map((row) => toResponse(row).order),
+      nextPageToken: rows.length > request.pageSize ? pageToken(page.at(-1)!, request.userId) : "",
+    };
   },
 });
