@@ -9,13 +9,15 @@
  */
 import { writeFileSync } from "node:fs";
 import { lastHalfGrowthMiB, machine, memoryMiB, sampleRss } from "./bench-support.js";
-import { openLoop, type LoadOutcome } from "./load.js";
+import { CONCURRENCY, openLoop, warmUp, type LoadOutcome } from "./load.js";
 import { scenarios, type Scenarios } from "./scenarios.js";
 import { SERVICE_DIR, startStack, type Stack } from "./stack.js";
 
 export const MIX_P99_MS = 50;
 const PROBE_SECONDS = Number(process.env.BENCH_MIX_PROBE_SECONDS ?? 30);
 const FIRST_PROBE = 100;
+const MIN_RATE = 10;
+const WARM_UP_SECONDS = 15;
 
 export interface MixResult<Run extends LoadOutcome = LoadOutcome> {
   readonly probes: (LoadOutcome & { held: boolean })[];
@@ -42,9 +44,22 @@ export async function highestMixRate<Run extends LoadOutcome>(
     console.log(`mix probe ${rate}/s: ${run.achievedPerSecond}/s p99 ${run.p99Ms} ms, errors ${JSON.stringify(run.errors)}`);
     return held(run);
   };
+  // A fresh service compiles its paths first: the first probe's p99 was that (130 ms at 100/s).
+  await warmUp(CONCURRENCY, WARM_UP_SECONDS, s.mix);
   let good = 0;
-  let bad = FIRST_PROBE;
-  while (await probe(bad)) [good, bad] = [bad, bad * 2];
+  let bad = 0;
+  // Up from FIRST_PROBE by doubling while it holds, or down by halving until it does.
+  if (await probe(FIRST_PROBE)) {
+    good = FIRST_PROBE;
+    while (await probe(good * 2)) good *= 2;
+    bad = good * 2;
+  } else {
+    bad = FIRST_PROBE;
+    for (let rate = FIRST_PROBE / 2; rate >= MIN_RATE && !good; rate /= 2) {
+      if (await probe(rate)) good = rate;
+      else bad = rate;
+    }
+  }
   // Within 10% of the highest good rate, or none good at all.
   while (good > 0 && bad - good > good / 10) {
     const middle = Math.round((good + bad) / 2);
@@ -52,7 +67,7 @@ export async function highestMixRate<Run extends LoadOutcome>(
     else bad = middle;
   }
   const rss = sampleRss(() => stack.servicePid);
-  let hold = await measure(() => openLoop(good || FIRST_PROBE / 2, holdSeconds, s.mix));
+  let hold = await measure(() => openLoop(good || MIN_RATE, holdSeconds, s.mix));
   if (!held(hold)) hold = await measure(() => openLoop(Math.round((hold.targetPerSecond ?? 0) * 0.85), holdSeconds, s.mix));
   rss.stop();
   const { rss: afterMixRssMiB, peak: peakRssMiB } = memoryMiB(stack.servicePid);

@@ -1,6 +1,7 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import type { DescService } from "@bufbuild/protobuf";
 import * as grpc from "@grpc/grpc-js";
@@ -66,6 +67,8 @@ export async function startStack(
   beforeService?: (target: BeforeService) => Promise<void>,
   serviceOverrides: Record<string, string> = {},
 ): Promise<Stack> {
+  // A bench killed halfway leaves its service running, and the next one measured that instead (2026-12-06).
+  for (const port of Object.values(PORTS)) await requireFreePort(port);
   const dir = mkdtempSync(join(tmpdir(), "order-bench-"));
   // As root, embedded PostgreSQL runs initdb as another user, who must be able to enter the directory.
   chmodSync(dir, 0o755);
@@ -194,6 +197,16 @@ export async function startStack(
     await stop();
     throw error;
   }
+}
+
+function requireFreePort(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+      .once("error", () =>
+        reject(new Error(`port ${port} is in use: a benchmark left running? (pgrep -fa "dist/src/main.js|order-bench")`)),
+      )
+      .listen(port, "127.0.0.1", () => probe.close(() => resolve()));
+  });
 }
 
 async function createTopics(broker: string, topics: string[]): Promise<void> {

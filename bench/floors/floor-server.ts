@@ -101,6 +101,8 @@ const SERVICES: Record<keyof Handlers, DescService> = {
   addItem: CartService,
 };
 
+let failed = false;
+
 export function serveFloor(handlers: Handlers): void {
   const server = new grpc.Server();
   const implementations = new Map<DescService, grpc.UntypedServiceImplementation>();
@@ -110,7 +112,12 @@ export function serveFloor(handlers: Handlers): void {
     implementation[name] = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) =>
       void handle(call.request as never).then(
         (response) => callback(null, response),
-        (error: Error) => callback({ code: grpc.status.INTERNAL, details: error.message }),
+        (error: Error) => {
+          // A floor that fails measures nothing: say why once, where the bench's log shows it.
+          if (!failed) console.error(`${name} failed: ${error.message}`);
+          failed = true;
+          callback({ code: grpc.status.INTERNAL, details: error.message });
+        },
       );
   }
   for (const [service, implementation] of implementations) server.addService(grpcServiceDefinition(service), implementation);

@@ -200,7 +200,7 @@ async function createOrder(request: CreateOrderRequest) {
        i as (insert into order_items (${ITEM_COLUMNS}) values ${items.map((_, k) => placeholders(1 + orderValues.length + k * 10, 10)).join(", ")}),
        h as (insert into order_status_history (order_id, from_status, to_status, changed_at, actor, reason) values ($${historyAt}, null, $${historyAt + 1}, $${historyAt + 2}, $${historyAt + 3}, $${historyAt + 4})),
        f as (insert into fulfillment_orders (id, order_id, seller_id, location_id, status, fulfill_at, version, created_at, updated_at, lines, holds)
-             values ($${fulfilmentAt}, $${fulfilmentAt + 1}, '', 'main', 'OPEN', null, 1, $${fulfilmentAt + 2}, $${fulfilmentAt + 2}, $${fulfilmentAt + 3}::jsonb, '[]'))
+             values ($${fulfilmentAt}, $${fulfilmentAt + 1}, '', 'main', 'OPEN', null, 1, $${fulfilmentAt + 2}, $${fulfilmentAt + 2}, $${fulfilmentAt + 3}::jsonb, '[]')),
        ev as (insert into outbox_events (${OUTBOX_COLUMNS}) values ${events.map((_, k) => placeholders(outboxAt + k * 8, 8)).join(", ")})
        select (select count(*)::int from taken) as taken, (select count(*)::int from recorded) as recorded`,
       [
