@@ -39,6 +39,12 @@ export function treeCpuMs(rootPid: number): number {
   return ms;
 }
 
+/** Starts counting the CPU of the process tree under `rootPid` (treeCpuMs); the function it returns gives ms per call since. */
+export function treeCpuMeter(rootPid: number): (calls: number) => number {
+  const start = treeCpuMs(rootPid);
+  return (calls) => (treeCpuMs(rootPid) - start) / Math.max(calls, 1);
+}
+
 /** Starts counting the CPU of `pids`; the function it returns gives each one's ms per call since. */
 export function cpuMeter(...pids: number[]): (calls: number) => number[] {
   const start = pids.map(cpuMs);

@@ -11,7 +11,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { ablation } from "./ablation.js";
-import { cpuMeter, machine, machineCpu, memoryMiB, treeCpuMs } from "./bench-support.js";
+import { cpuMeter, machine, machineCpu, memoryMiB, treeCpuMeter } from "./bench-support.js";
 import { floorScenario, measureFloors } from "./floor-limits.js";
 import { ghzCrossCheck } from "./ghz.js";
 import { clearPgbenchRows, echoFloor, pgbenchCeiling } from "./limits.js";
@@ -38,7 +38,7 @@ const FIRST_WARM_UP_SECONDS = 15;
 /** Runs one load against the stack and adds what the service, the catalog and PostgreSQL spent on it. */
 async function measured(stack: Stack, scenario: string, load: () => Promise<LoadOutcome>): Promise<ScenarioRun> {
   const cpu = cpuMeter(stack.servicePid, stack.catalogPid);
-  const pgBefore = treeCpuMs(stack.pgPid);
+  const postgres = treeCpuMeter(stack.pgPid);
   const box = machineCpu();
   const outcome = await load();
   const after = machineCpu();
@@ -48,7 +48,7 @@ async function measured(stack: Stack, scenario: string, load: () => Promise<Load
     ...outcome,
     serviceCpuMsPer1000: service!,
     catalogCpuMsPer1000: catalog!,
-    postgresCpuMsPer1000: Math.round((1000 * (treeCpuMs(stack.pgPid) - pgBefore)) / Math.max(outcome.ok, 1)),
+    postgresCpuMsPer1000: Math.round(1000 * postgres(outcome.ok)),
     busyCores: +((cpus().length * (after.busy - box.busy)) / Math.max(after.total - box.total, 1)).toFixed(2),
     stealPercent: stealSince(box),
     serviceRssMiB: memoryMiB(stack.servicePid).rss,

@@ -11,7 +11,7 @@ import * as grpc from "@grpc/grpc-js";
 import { CartService } from "../gen/shop/cart/v1/cart_pb.js";
 import { OrderService } from "../gen/shop/order/v1/order_pb.js";
 import { grpcServiceDefinition } from "../src/platform/transport/grpc-adapter.js";
-import { cpuMeter, treeCpuMs, type Client } from "./bench-support.js";
+import { cpuMeter, treeCpuMeter, type Client } from "./bench-support.js";
 import { closedLoop, CONCURRENCY, openLoop, warmUp, type LoadOutcome, type Operation } from "./load.js";
 import { addItemOperation, listOrdersOperation, orderOperations } from "./scenarios.js";
 import type { BeforeService } from "./stack.js";
@@ -70,10 +70,10 @@ async function measureFloor(
   load: () => Promise<LoadOutcome>,
 ): Promise<FloorRun> {
   const cpu = cpuMeter(pids.floor, pids.catalog);
-  const pgBefore = treeCpuMs(pids.pg);
+  const pg = treeCpuMeter(pids.pg);
   const outcome = await load();
   const [own, catalog] = cpu(outcome.ok).map((ms) => +ms.toFixed(3));
-  const postgres = +((treeCpuMs(pids.pg) - pgBefore) / Math.max(outcome.ok, 1)).toFixed(3);
+  const postgres = +pg(outcome.ok).toFixed(3);
   const run = { floor: label, ...outcome, cpuMsPerCall: own!, catalogCpuMsPerCall: catalog!, postgresCpuMsPerCall: postgres };
   console.log(
     `${label} [${run.mode}${run.targetPerSecond ? ` ${run.targetPerSecond}/s` : ""}]: ${run.achievedPerSecond}/s p99 ${run.p99Ms} ms, ${run.cpuMsPerCall} ms CPU per call, errors ${JSON.stringify(run.errors)}`,
