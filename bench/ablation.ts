@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { OrderService } from "../gen/shop/order/v1/order_pb.js";
-import { cpuMeter, memoryMiB } from "./bench-support.js";
+import { cpuMeter, median, memoryMiB, settle } from "./bench-support.js";
 import { closedLoop, CONCURRENCY, warmUp, type Operation } from "./load.js";
 import type { Scenarios } from "./scenarios.js";
 import { SERVICE_NODE_OPTIONS, type Stack } from "./stack.js";
@@ -105,7 +105,11 @@ export async function ablation(stack: Stack, s: Scenarios, seconds: number): Pro
     for (let round = 0; round < ROUNDS; round++) {
       for (const toggle of round % 2 === 1 ? [...toggles].reverse() : toggles) {
         const env = JSON.stringify(toggle.env ?? {});
-        if (env !== current) await stack.restartService(toggle.env ?? {});
+        if (env !== current) {
+          await stack.restartService(toggle.env ?? {});
+          // After the relay-off row the restarted relay publishes that row's backlog: not the next row's cost.
+          await settle(stack.pgPid, 30);
+        }
         current = env;
         const op = toggle.op ?? (toggle.scenario === "CreateOrder" ? s.createOrder : s.getOrder);
         await warmUp(CONCURRENCY, WARM_UP_SECONDS, op);
@@ -129,7 +133,6 @@ export async function ablation(stack: Stack, s: Scenarios, seconds: number): Pro
     if (current !== "{}") await stack.restartService({});
     sink.close();
   }
-  const median = (values: number[]) => +[...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!.toFixed(3);
   return toggles.map((toggle) => {
     const runs = measured.get(toggle)!;
     return {

@@ -78,6 +78,9 @@ export const percentile = (sorted: number[], p: number) =>
 
 export const machine = () => `${cpus().length} cores, ${cpus()[0]?.model.trim()}, Node ${process.version}`;
 
+/** The middle value (the upper one of an even count), to three decimals. */
+export const median = (values: number[]) => +[...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!.toFixed(3);
+
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface RssSample {
@@ -108,4 +111,24 @@ export function lastHalfGrowthMiB(samples: readonly RssSample[]): number {
   const slope =
     half.reduce((sum, s) => sum + (s.minute - meanX) * (s.rssMiB - meanY), 0) / half.reduce((sum, s) => sum + (s.minute - meanX) ** 2, 0);
   return +(slope * (half.at(-1)!.minute - half[0]!.minute)).toFixed(1);
+}
+
+/**
+ * Waits until the process tree under `rootPid` (PostgreSQL) is idle: under 5% of a core for 3 s in
+ * a row, or `maxSeconds` passed. What an earlier stage left behind (a relay working off a backlog,
+ * autovacuum after a burst of writes) is then not counted as the next run's cost: the mix of
+ * 2026-12-06 held 9/s inside the full bench, with PostgreSQL spending 122 ms of CPU per call,
+ * and 300/s on a fresh stack. Returns the seconds waited.
+ */
+export async function settle(rootPid: number, maxSeconds = 120): Promise<number> {
+  const started = Date.now();
+  let quiet = 0;
+  let last = treeCpuMs(rootPid);
+  while (quiet < 3 && Date.now() - started < maxSeconds * 1000) {
+    await sleep(1000);
+    const now = treeCpuMs(rootPid);
+    quiet = now - last < 50 ? quiet + 1 : 0;
+    last = now;
+  }
+  return Math.round((Date.now() - started) / 1000);
 }

@@ -11,7 +11,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { ablation } from "./ablation.js";
-import { cpuMeter, machine, machineCpu, memoryMiB, treeCpuMeter } from "./bench-support.js";
+import { cpuMeter, machine, machineCpu, memoryMiB, settle, treeCpuMeter } from "./bench-support.js";
 import { floorScenario, measureFloors } from "./floor-limits.js";
 import { ghzCrossCheck } from "./ghz.js";
 import { clearPgbenchRows, echoFloor, pgbenchCeiling } from "./limits.js";
@@ -100,7 +100,10 @@ async function main() {
     floors = (await measureFloors(target, SECONDS)).closed;
     clearPgbenchRows(target.pgPort);
   });
+  /** Before each stage: PostgreSQL idle, so that no stage pays for what the one before it left. */
+  const quiet = async (stage: string) => console.log(`${stage}: PostgreSQL idle after ${await settle(stack.pgPid)} s`);
   try {
+    await quiet("scenarios");
     const lag = await watchOrderCreated(stack);
     const s = scenarios(stack);
     const runs: ScenarioRun[] = [];
@@ -141,13 +144,17 @@ async function main() {
     const relay = await writeOutboxAtRate(stack, 500, SECONDS);
     const relayLag = await lag.lagOf(relay.keys);
 
+    await quiet("ghz");
     const ghz = await ghzCrossCheck(stack, stack.grpcAddress, s.createdOrderIds, GHZ_SECONDS);
+    await quiet("ablation");
     const ablated = await ablation(stack, s, ABLATION_SECONDS);
 
     // Last, on the service ablation just restarted: memory after the mix is the mix's alone.
+    await quiet("mix");
     const mixResult = await highestMixRate(stack, s, MIX_SECONDS, (load) => measured(stack, "Storefront mix", load));
     runs.push(mixResult.hold);
     // After the mix, so that Connect on the box and the restarts cannot disturb it.
+    await quiet("publishers");
     const publishers = await comparePublishers(stack, s, lag, SECONDS);
     await lag.stop();
 
@@ -159,6 +166,7 @@ async function main() {
         runs.filter((run) => run.scenario === floorScenario(name) && run.mode === "open").map((run) => run.targetPerSecond!),
       ]),
     );
+    await quiet("floors under open load");
     const floorsOpen = (await measureFloors(stack, SECONDS, openRates, false)).open;
     const date = new Date().toISOString();
 
