@@ -1,6 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
 import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
-import { Code, ConnectError, createContextValues, type ContextValues, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError, createContextValues, createHandlerContext, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { encodedBefore } from "./encoded-once.js";
 import { admissionKey, peerAddress, type Admission, type AdmissionOutcome } from "../auth/admission.js";
@@ -117,7 +117,7 @@ function contextFor(
   headers: Headers,
   admission: AdmissionOutcome,
   problem: OverLimit | undefined,
-): GrpcCallContext {
+): HandlerContext {
   const deadline = call.getDeadline();
   const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
   // grpc-js reports "no deadline" as Infinity or as 0 depending on how the call arrived.
@@ -128,53 +128,19 @@ function contextFor(
   call.once("cancelled", () => {
     if (!finished.has(call)) abort.abort(new ConnectError("cancelled by the client", Code.Canceled));
   });
-  return new GrpcCallContext(
+  const context = createHandlerContext({
     service,
     method,
-    abort.signal,
-    headers,
-    until,
-    createContextValues().set(admissionKey, admission).set(requestProblemKey, problem?.error),
-  );
-}
-
-/**
- * What Connect's createHandlerContext builds, without what a grpc-js call does not use: it copies
- * the request headers, links a second AbortController to the call's, and makes the response
- * trailer's Headers that only a failing call fills (issue 35: three Headers and an AbortController
- * per call). The call's scope keeps the one deadline timer and clears it when the call ends (rpc-scope.ts).
- */
-class GrpcCallContext implements HandlerContext {
-  readonly protocolName = "grpc";
-  readonly requestMethod = "POST";
-  readonly responseHeader = new Headers();
-  private trailer: Headers | undefined;
-
-  constructor(
-    readonly service: DescService,
-    readonly method: DescMethod,
-    readonly signal: AbortSignal,
-    readonly requestHeader: Headers,
-    private readonly until: number | undefined,
-    readonly values: ContextValues,
-  ) {}
-
-  get url(): string {
-    return `/${this.service.typeName}/${this.method.name}`;
-  }
-
-  get responseTrailer(): Headers {
-    return (this.trailer ??= new Headers());
-  }
-
-  /** The trailer's metadata, none if nothing was set. */
-  trailerMetadata(): grpc.Metadata | undefined {
-    return this.trailer && headersToMetadata(this.trailer);
-  }
-
-  timeoutMs(): number | undefined {
-    return this.until === undefined ? undefined : this.until - Date.now();
-  }
+    protocolName: "grpc",
+    requestMethod: "POST",
+    url: `/${service.typeName}/${method.name}`,
+    requestSignal: abort.signal,
+    requestHeader: headers,
+    contextValues: createContextValues().set(admissionKey, admission).set(requestProblemKey, problem?.error),
+  });
+  // Without Connect's deadline timer, which outlives the call: the call's scope keeps the one
+  // deadline and clears it when the call ends (rpc-scope.ts).
+  return { ...context, timeoutMs: () => (until === undefined ? undefined : until - Date.now()) };
 }
 
 /** grpc-js names the peer "<address>:<port>". */
@@ -249,7 +215,7 @@ function respond(
   impl: ConnectHandler,
   request: unknown,
   callback: grpc.sendUnaryData<unknown>,
-  context: GrpcCallContext,
+  context: HandlerContext,
 ) {
   Promise.resolve()
     .then(() => impl(request, context))
@@ -257,7 +223,7 @@ function respond(
       (response) => {
         finished.add(call);
         call.sendMetadata(headersToMetadata(context.responseHeader));
-        callback(null, create(method.output, response as Record<string, unknown> | undefined), context.trailerMetadata());
+        callback(null, create(method.output, response as Record<string, unknown> | undefined), headersToMetadata(context.responseTrailer));
       },
       (error: unknown) => {
         finished.add(call);
@@ -271,7 +237,7 @@ function stream(
   method: DescMethod,
   impl: ConnectHandler,
   request: unknown,
-  context: GrpcCallContext,
+  context: HandlerContext,
 ) {
   (async () => {
     let headersSent = false;
@@ -287,7 +253,7 @@ function stream(
         });
       }
     }
-    if (!call.cancelled) call.end(context.trailerMetadata());
+    if (!call.cancelled) call.end(headersToMetadata(context.responseTrailer));
   })().catch((error: unknown) => {
     if (!call.cancelled) call.emit("error", toServiceError(error, context));
   });
