@@ -19,7 +19,6 @@ import { Migration20261205500000_guest_carts } from "./Migration20261205500000_g
 import { Migration20261205600000_cart_events } from "./Migration20261205600000_cart_events.js";
 import { Migration20261206000000_event_sequences } from "./Migration20261206000000_event_sequences.js";
 import { Migration20261206100000_outbox_publication } from "./Migration20261206100000_outbox_publication.js";
-import { Migration20261206200000_outbox_notify_per_statement } from "./Migration20261206200000_outbox_notify_per_statement.js";
 
 /** Listed explicitly so the compiled service needs no file discovery. Append, never edit. */
 export const migrations = [
@@ -44,5 +43,4 @@ export const migrations = [
   { name: "Migration20261205600000_cart_events", class: Migration20261205600000_cart_events },
   { name: "Migration20261206000000_event_sequences", class: Migration20261206000000_event_sequences },
   { name: "Migration20261206100000_outbox_publication", class: Migration20261206100000_outbox_publication },
-  { name: "Migration20261206200000_outbox_notify_per_statement", class: Migration20261206200000_outbox_notify_per_statement },
 ];

@@ -44,7 +44,7 @@ const OutboxEventSchema = defineEntity({
       expression: `create index "outbox_events_published" on "outbox_events" ("published_at") where "published_at" is not null`,
     },
   ],
-  // The relay and WatchOrder streams wake on commit instead of polling (Migration20261206200000_outbox_notify_per_statement: one NOTIFY per order and statement).
+  // The relay and WatchOrder streams wake on commit instead of polling (Migration20261122000400_outbox_notify).
   triggers: [
     {
       name: "outbox_events_sequence",
@@ -57,8 +57,8 @@ const OutboxEventSchema = defineEntity({
       name: "outbox_events_notify",
       timing: "after",
       events: ["insert"],
-      forEach: "statement",
-      expression: `create trigger "outbox_events_notify" after insert on "outbox_events" referencing new table as "inserted" for each statement execute function "notify_outbox_events"()`,
+      forEach: "row",
+      expression: `create trigger "outbox_events_notify" after insert on "outbox_events" for each row execute function "notify_outbox_event"()`,
     },
   ],
 });
