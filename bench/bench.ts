@@ -8,7 +8,8 @@
  *   npm run bench        about 30 minutes on 2 cores; BENCH_SECONDS (10) per measured run,
  *                        BENCH_MIX_SECONDS (600) for the mix, BENCH_ABLATION_SECONDS (8), BENCH_GHZ_SECONDS (15)
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { cpus } from "node:os";
 import { ablation } from "./ablation.js";
 import { cpuMeter, machine, machineCpu, memoryMiB, settle, treeCpuMeter } from "./bench-support.js";
@@ -81,10 +82,16 @@ async function maxThenHalf(
   return [max, half];
 }
 
-/** The mix of the build before this issue's cuts, if `npm run bench:mix -- before` ran today. */
+/**
+ * The mix of the build before this issue's cuts, if `npm run bench:mix -- before[-name]` ran
+ * today on this machine kind: one measured on another machine would compare speeds, not builds.
+ */
 function readMixBefore(day: string): BenchReport["mixBefore"] {
-  if (!existsSync(mixFile(day, "before"))) return undefined;
-  return JSON.parse(readFileSync(mixFile(day, "before"), "utf8")) as BenchReport["mixBefore"];
+  const prefix = basename(mixFile(day, "before")).replace(/\.json$/, "");
+  const candidates = readdirSync(dirname(mixFile(day, "before")))
+    .filter((name) => name.startsWith(prefix))
+    .map((name) => JSON.parse(readFileSync(join(dirname(mixFile(day, "before")), name), "utf8")) as NonNullable<BenchReport["mixBefore"]>);
+  return candidates.find((before) => before.machine === machine());
 }
 
 async function main() {
