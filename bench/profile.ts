@@ -7,13 +7,16 @@
  * bench/results/profile-<scenario>-<date>.md.
  *
  *   npm run bench:profile -- createOrder     (or getOrder, listOrders, addItem, mix); BENCH_SECONDS (20)
+ *   BENCH_SERVICE_DIR=/tmp/before npm run bench:profile -- createOrder before
+ *                                            another build, written as profile-<scenario>-<date>-before.md
  */
+import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { machine } from "./bench-support.js";
 import { recordOnCpu, sharesByPackage, type Share } from "./cpu-profile.js";
 import { closedLoop, CONCURRENCY, openLoop, warmUp } from "./load.js";
 import { MIX_RATE, scenarios } from "./scenarios.js";
-import { startStack } from "./stack.js";
+import { SERVICE_DIR, startStack } from "./stack.js";
 
 const PROFILES = "bench/results/profiles";
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -21,6 +24,8 @@ const PROFILED = ["createOrder", "getOrder", "listOrders", "addItem", "mix"] as 
 
 async function main() {
   const scenario = process.argv[2] as (typeof PROFILED)[number];
+  const label = process.argv[3] ? `-${process.argv[3]}` : "";
+  const commit = execFileSync("git", ["-C", SERVICE_DIR, "rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
   if (!PROFILED.includes(scenario)) throw new Error(`usage: npm run bench:profile -- <${PROFILED.join("|")}>`);
   mkdirSync(PROFILES, { recursive: true });
   process.env.BENCH_PROFILE = "1";
@@ -44,6 +49,8 @@ async function main() {
 
   const lines = [
     `### CPU profile, ${scenario}, ${new Date().toISOString().slice(0, 10)}: ${machine()}`,
+    "",
+    `The service built from ${SERVICE_DIR} at ${commit}.`,
     "",
     `${outcome.mode}, ${SECONDS} s after a warm-up (the whole process lifetime is profiled, start-up included): ${outcome.achievedPerSecond}/s, p99 ${outcome.p99Ms} ms, errors ${JSON.stringify(outcome.errors)}.`,
   ];
@@ -74,7 +81,7 @@ async function main() {
   }
   const markdown = lines.join("\n") + "\n";
   console.log(markdown);
-  writeFileSync(`bench/results/profile-${scenario}-${new Date().toISOString().slice(0, 10)}.md`, markdown);
+  writeFileSync(`bench/results/profile-${scenario}-${new Date().toISOString().slice(0, 10)}${label}.md`, markdown);
 }
 
 await main();
