@@ -87,11 +87,11 @@ async function maxThenHalf(
  * today on this machine kind: one measured on another machine would compare speeds, not builds.
  */
 function readMixBefore(day: string): BenchReport["mixBefore"] {
-  const prefix = basename(mixFile(day, "before")).replace(/\.json$/, "");
-  const candidates = readdirSync(dirname(mixFile(day, "before")))
-    .filter((name) => name.startsWith(prefix))
-    .map((name) => JSON.parse(readFileSync(join(dirname(mixFile(day, "before")), name), "utf8")) as NonNullable<BenchReport["mixBefore"]>);
-  return candidates.find((before) => before.machine === machine());
+  const file = mixFile(day, "before");
+  return readdirSync(dirname(file))
+    .filter((name) => name.startsWith(basename(file, ".json")))
+    .map((name) => JSON.parse(readFileSync(join(dirname(file), name), "utf8")) as NonNullable<BenchReport["mixBefore"]>)
+    .find((before) => before.machine === machine());
 }
 
 async function main() {

@@ -24,9 +24,9 @@ const PROFILED = ["createOrder", "getOrder", "listOrders", "addItem", "mix"] as 
 
 async function main() {
   const scenario = process.argv[2] as (typeof PROFILED)[number];
+  if (!PROFILED.includes(scenario)) throw new Error(`usage: npm run bench:profile -- <${PROFILED.join("|")}> [label]`);
   const label = process.argv[3] ? `-${process.argv[3]}` : "";
   const commit = execFileSync("git", ["-C", SERVICE_DIR, "rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
-  if (!PROFILED.includes(scenario)) throw new Error(`usage: npm run bench:profile -- <${PROFILED.join("|")}>`);
   mkdirSync(PROFILES, { recursive: true });
   process.env.BENCH_PROFILE = "1";
   const stack = await startStack();

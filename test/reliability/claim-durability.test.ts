@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import type { MikroORM } from "@mikro-orm/postgresql";
+import type { EntityManager, MikroORM } from "@mikro-orm/postgresql";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GetOrderRequestSchema, GetOrderResponseSchema } from "../../gen/shop/order/v1/order_pb.js";
@@ -8,8 +8,8 @@ import { query } from "../../src/db/sql.js";
 import { Idempotency } from "../../src/idempotency/idempotency.js";
 import { freshDatabase } from "../support/test-app.js";
 
-const setting = async (orm: MikroORM) =>
-  (await query<{ value: string }>(orm.em.fork(), `select current_setting('synchronous_commit') as value`))[0]!.value;
+const setting = async (em: EntityManager) =>
+  (await query<{ value: string }>(em, `select current_setting('synchronous_commit') as value`))[0]!.value;
 
 /**
  * The idempotency claim commits without waiting for the disk; nothing else may. One connection
@@ -38,16 +38,16 @@ describe("the idempotency claim's commit that does not wait for the disk", () =>
   });
 
   it("when a request is claimed, then the work's own commit and the connection's next transaction still wait for the disk", async () => {
-    expect(await setting(orm)).toBe("on");
+    expect(await setting(orm.em.fork())).toBe("on");
     let inWork = "";
     await idempotency.run(scope(), call("req-1"), (record) =>
       orm.em.fork().transactional(async (tx) => {
-        inWork = (await query<{ value: string }>(tx, `select current_setting('synchronous_commit') as value`))[0]!.value;
+        inWork = await setting(tx);
         await record(tx, create(GetOrderResponseSchema, {}));
       }),
     );
     expect(inWork).toBe("on");
-    expect(await setting(orm)).toBe("on");
+    expect(await setting(orm.em.fork())).toBe("on");
     const [row] = await query<{ done: boolean }>(orm.em.fork(), `select completed_at is not null as done from idempotency_records`);
     expect(row?.done).toBe(true);
   });
