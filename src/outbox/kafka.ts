@@ -1,5 +1,6 @@
 import { Kafka, logLevel, Partitioners, type Admin, type LogEntry, type Producer } from "kafkajs";
 import type { Logger } from "pino";
+import { skipIdleRequestChecks } from "./kafka-idle-check.js";
 
 export interface KafkaOptions {
   readonly brokers: readonly string[];
@@ -31,6 +32,7 @@ export class KafkaConnection {
     readonly options: KafkaOptions,
     private readonly log: Logger,
   ) {
+    skipIdleRequestChecks();
     this.kafka = new Kafka({
       clientId: options.clientId,
       brokers: [...options.brokers],
