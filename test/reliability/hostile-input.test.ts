@@ -16,6 +16,12 @@ import { SERVICES } from "../../scripts/access-doc.js";
 /** Inputs per method, caller and transport; the long suite (npm run test:long) runs hundreds. */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 20);
 /**
+ * A test sends up to 3 requests per run (RUNS runs, or 4 x RUNS of cheap ones without a valid
+ * token); in the long suite (200 runs) it shares two cores with stock conservation, where the
+ * 600 calls of CreateOrder's took over 30 s (CI, 2026-12-06).
+ */
+const TIMEOUT_MS = Math.max(30_000, RUNS * 600);
+/**
  * `npm test` draws the same 20 inputs every run: with so few, the share past validation swung
  * around its 25% floor by chance (27/120 failed a run). The long suite, or FUZZ_SEED, draws fresh ones;
  * the seed is printed so a failure can be replayed.
@@ -161,31 +167,36 @@ describe("hostile input over gRPC, Connect JSON and gRPC-Web", () => {
           { numRuns: RUNS, seed: SEED },
         );
       },
+      TIMEOUT_MS,
     );
 
-    it("when the encoded request is mutated byte by byte (gRPC, gRPC-Web) or character by character (Connect JSON), then it is refused as malformed or handled", async () => {
-      // A valid request to start from, in both encodings.
-      const message = create(method.input, seeds.admin[method.localName]!() as never);
-      const [binary, json] = [toBinary(method.input, message), toJsonString(method.input, message)];
-      await fc.assert(
-        fc.asyncProperty(mutatedBytes(binary), mutatedText(json), async (bytes, text) => {
-          const accepted = ACCEPTED.admin;
-          judge(
-            `gRPC ${method.name} bytes ${bytes.toString("hex")}`,
-            await rawGrpc(app.grpcPort, method, frame(bytes), adminToken),
-            accepted,
-          );
-          if (method.methodKind !== "unary") return;
-          judge(
-            `gRPC-Web ${method.name} bytes ${bytes.toString("hex")}`,
-            await rawGrpcWeb(baseUrl, method, frame(bytes), adminToken),
-            accepted,
-          );
-          judge(`Connect ${method.name} ${text}`, await rawConnect(baseUrl, method, text, adminToken), accepted);
-        }),
-        { numRuns: RUNS, seed: SEED },
-      );
-    });
+    it(
+      "when the encoded request is mutated byte by byte (gRPC, gRPC-Web) or character by character (Connect JSON), then it is refused as malformed or handled",
+      async () => {
+        // A valid request to start from, in both encodings.
+        const message = create(method.input, seeds.admin[method.localName]!() as never);
+        const [binary, json] = [toBinary(method.input, message), toJsonString(method.input, message)];
+        await fc.assert(
+          fc.asyncProperty(mutatedBytes(binary), mutatedText(json), async (bytes, text) => {
+            const accepted = ACCEPTED.admin;
+            judge(
+              `gRPC ${method.name} bytes ${bytes.toString("hex")}`,
+              await rawGrpc(app.grpcPort, method, frame(bytes), adminToken),
+              accepted,
+            );
+            if (method.methodKind !== "unary") return;
+            judge(
+              `gRPC-Web ${method.name} bytes ${bytes.toString("hex")}`,
+              await rawGrpcWeb(baseUrl, method, frame(bytes), adminToken),
+              accepted,
+            );
+            judge(`Connect ${method.name} ${text}`, await rawConnect(baseUrl, method, text, adminToken), accepted);
+          }),
+          { numRuns: RUNS, seed: SEED },
+        );
+      },
+      TIMEOUT_MS,
+    );
   });
 
   it(`then at least ${MIN_PAST_VALIDATION * 100}% of each method's well-typed inputs got past validation`, () => {
@@ -234,26 +245,30 @@ describe("hostile input over gRPC, Connect JSON and gRPC-Web", () => {
       judge(`Connect ${what}`, await rawConnect(baseUrl, method, body, adminToken, contentType), accepted);
     });
 
-    it("when a token is garbage, then UNAUTHENTICATED on every transport, whatever the body", async () => {
-      const garbage = fc.string({
-        minLength: 1,
-        maxLength: 300,
-        unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)),
-      });
-      const bodies = fc.oneof(
-        arbitraryMessage(method.input).map((request) => Buffer.from(toBinary(method.input, create(method.input, request as never)))),
-        mutatedBytes(valid),
-      );
-      const unauthenticated = new Set([Code.Unauthenticated]);
-      await fc.assert(
-        fc.asyncProperty(garbage, bodies, async (bearer, body) => {
-          judge(`gRPC token ${bearer}`, await rawGrpc(app.grpcPort, method, frame(body), bearer), unauthenticated);
-          judge(`gRPC-Web token ${bearer}`, await rawGrpcWeb(baseUrl, method, frame(body), bearer), unauthenticated);
-          judge(`Connect token ${bearer}`, await rawConnect(baseUrl, method, body, bearer, "application/proto"), unauthenticated);
-        }),
-        { numRuns: RUNS * 4, seed: SEED },
-      );
-    });
+    it(
+      "when a token is garbage, then UNAUTHENTICATED on every transport, whatever the body",
+      async () => {
+        const garbage = fc.string({
+          minLength: 1,
+          maxLength: 300,
+          unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)),
+        });
+        const bodies = fc.oneof(
+          arbitraryMessage(method.input).map((request) => Buffer.from(toBinary(method.input, create(method.input, request as never)))),
+          mutatedBytes(valid),
+        );
+        const unauthenticated = new Set([Code.Unauthenticated]);
+        await fc.assert(
+          fc.asyncProperty(garbage, bodies, async (bearer, body) => {
+            judge(`gRPC token ${bearer}`, await rawGrpc(app.grpcPort, method, frame(body), bearer), unauthenticated);
+            judge(`gRPC-Web token ${bearer}`, await rawGrpcWeb(baseUrl, method, frame(body), bearer), unauthenticated);
+            judge(`Connect token ${bearer}`, await rawConnect(baseUrl, method, body, bearer, "application/proto"), unauthenticated);
+          }),
+          { numRuns: RUNS * 4, seed: SEED },
+        );
+      },
+      TIMEOUT_MS,
+    );
   });
 
   it("after all of it, the service still answers, and after a full collection its heap is within 32 MiB of where it started", async () => {
