@@ -180,7 +180,7 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
     payments: createPaymentGateway(config, log, dependencyMetrics),
     pricing: config.pricing,
     clock,
-    topic: config.kafka?.topic ?? "orders.v1",
+    topic: config.orderEventsTopic,
     estimatedDeliveryDays: config.estimatedDeliveryDays,
     returns: config.returns,
     captureOn: config.captureOn,

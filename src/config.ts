@@ -314,6 +314,8 @@ function toConfig(env: z.infer<typeof schema>) {
     kafka: env.KAFKA_BROKERS?.length
       ? { brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID, topic: env.KAFKA_TOPIC, cartTopic: env.CART_EVENTS_TOPIC }
       : undefined,
+    // With or without brokers: rows written before Kafka is configured carry the topic it will have.
+    orderEventsTopic: env.KAFKA_TOPIC,
     cartEventsTopic: env.CART_EVENTS_TOPIC,
     outbox: {
       batchSize: env.OUTBOX_BATCH_SIZE,
