@@ -4,6 +4,12 @@ import { startTsProcess, type RunningProcess } from "../support/processes.js";
 import { freshDatabase, startTestApp } from "../support/test-app.js";
 import { TEST_IDEMPOTENCY_KEY, TEST_JWT_SECRET } from "../support/tokens.js";
 
+const logLines = (output: string): { msg?: string; time: number }[] =>
+  output
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as { msg?: string; time: number });
+
 /** Migrations run by `main.js migrate` (an init container or the Kubernetes Job) instead of at start. */
 describe("migrations as a job of their own", () => {
   const started: RunningProcess[] = [];
@@ -31,7 +37,13 @@ describe("migrations as a job of their own", () => {
     const databaseUrl = await freshDatabase();
     const first = migrate(databaseUrl);
     expect(await first.exited, first.output.join("")).toEqual({ code: 0, signal: null });
-    expect(first.output.join("")).toMatch(/"migrations applied".*"migrations are up to date"/s);
+    // Two log lines may reach the pipe out of order; their own timestamps tell which came first.
+    const lines = logLines(first.output.join(""));
+    const applied = lines.find((l) => l.msg === "migrations applied");
+    const upToDate = lines.find((l) => l.msg === "migrations are up to date");
+    expect(applied, first.output.join("")).toBeDefined();
+    expect(upToDate, first.output.join("")).toBeDefined();
+    expect(applied!.time).toBeLessThanOrEqual(upToDate!.time);
     const second = migrate(databaseUrl);
     expect(await second.exited).toEqual({ code: 0, signal: null });
     expect(second.output.join("")).not.toContain("migrations applied");
