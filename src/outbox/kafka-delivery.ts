@@ -79,6 +79,7 @@ export class KafkaDelivery {
       return;
     } catch (error) {
       if (!isRecordError(error)) throw error;
+      if (isUnknownTopic(error)) return this.refuseAllIfTopicGone(topic, aggregates, error, delivery);
       if (aggregates.length === 1) return this.sendOneByOne(topic, aggregates[0]!, delivery);
     }
     const half = Math.ceil(aggregates.length / 2);
@@ -94,11 +95,23 @@ export class KafkaDelivery {
         delivery.published.push(row);
       } catch (error) {
         if (!isRecordError(error)) throw error;
+        if (isUnknownTopic(error)) return this.refuseAllIfTopicGone(topic, [[row]], error, delivery);
         delivery.refused.push({ row, reason: describe(error) });
-        if (isUnknownTopic(error)) this.knownTopics.delete(topic);
         return;
       }
     }
+  }
+
+  /**
+   * A broker that has just restarted answers "unknown topic" for topics it has not loaded yet; only
+   * the broker's own list says whether the topic is gone (refuse every row) or not ready (wait, all alike).
+   */
+  private async refuseAllIfTopicGone(topic: string, aggregates: readonly OutboxRow[][], error: unknown, delivery: Delivery) {
+    this.knownTopics.delete(topic);
+    if (await this.topicExists(topic)) {
+      throw new Error(`the broker lists topic "${topic}" but does not serve it yet: ${describe(error)}`, { cause: error });
+    }
+    for (const [first] of aggregates) delivery.refused.push({ row: first!, reason: `topic "${topic}" does not exist on the broker` });
   }
 
   private async send(topic: string, rows: readonly OutboxRow[]): Promise<void> {

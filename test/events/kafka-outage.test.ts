@@ -70,7 +70,17 @@ describe("Kafka down for 30 s while orders are placed and cancelled", () => {
     const wanted = [...expected.values()].reduce((sum, types) => sum + types.length, 0);
     const consumer = await startConsumer(broker.brokers, topic);
     try {
-      const received = await consumer.until((all) => new Set(all.map((m) => m.headers.ce_id)).size >= wanted, 120_000);
+      const received = await consumer
+        .until((all) => new Set(all.map((m) => m.headers.ce_id)).size >= wanted, 120_000)
+        .catch(async (error: unknown) => {
+          // What held the backlog: the relay's own record of its refusals.
+          const held = await query(
+            app.databaseUrl,
+            `select last_error, count(*)::int as rows, max(attempts) as attempts, count(parked_at)::int as parked
+             from outbox_events where published_at is null group by last_error`,
+          );
+          throw new Error(`${String(error)}; unpublished: ${JSON.stringify(held)}`, { cause: error });
+        });
       // Per order, each event's first arrival, in arrival order (a redelivery carries the same ce_id).
       const arrived = new Map<string, string[]>();
       const seen = new Set<string>();
