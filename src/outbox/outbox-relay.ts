@@ -38,15 +38,18 @@ const CLEANUP_EVERY_MS = 60_000;
 
 /**
  * Unpublished rows in id order, but none of an aggregate held back: one whose earlier row the broker
- * refused and is waiting out its backoff, or is parked. Other aggregates go on.
+ * refused and is waiting out its backoff, or is parked. Other aggregates go on. An anti-join on the
+ * failing-rows index: a list of held aggregates compared with each row cost PostgreSQL most of a
+ * core per claim once thousands were parked (the bench, 2026-12-06).
  */
-const READY_ROWS = `
+export const READY_ROWS = `
   select id, event_id, topic, aggregate_id, event_type, payload, occurred_at, trace_parent, sequence, attempts
-  from outbox_events
+  from outbox_events ready
   where published_at is null and parked_at is null and (attempts = 0 or next_attempt_at <= now())
-    and aggregate_id <> all (array(
-      select aggregate_id from outbox_events
-      where published_at is null and attempts > 0 and (parked_at is not null or next_attempt_at > now())))
+    and not exists (
+      select 1 from outbox_events held
+      where held.aggregate_id = ready.aggregate_id and held.published_at is null and held.attempts > 0
+        and (held.parked_at is not null or held.next_attempt_at > now()))
   order by id limit ?`;
 
 interface Row {
