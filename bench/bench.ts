@@ -17,6 +17,7 @@ import { floorScenario, measureFloors } from "./floor-limits.js";
 import { ghzCrossCheck } from "./ghz.js";
 import { clearPgbenchRows, echoFloor, pgbenchCeiling } from "./limits.js";
 import { closedLoop, CONCURRENCY, openLoop, warmUp, type LoadOutcome, type Operation } from "./load.js";
+import { outboxDrained } from "./outbox-check.js";
 import { watchOrderCreated, writeOutboxAtRate } from "./outbox-lag.js";
 import { comparePublishers } from "./publishers.js";
 import { renderMarkdown, type BenchReport, type ScenarioRun } from "./report.js";
@@ -107,8 +108,11 @@ async function main() {
     floors = (await measureFloors(target, SECONDS)).closed;
     clearPgbenchRows(target.pgPort);
   });
-  /** Before each stage: PostgreSQL idle, so that no stage pays for what the one before it left. */
-  const quiet = async (stage: string) => console.log(`${stage}: PostgreSQL idle after ${await settle(stack.pgPid)} s`);
+  /** Before each stage: the outbox drained and PostgreSQL idle, so that no stage pays for what the one before it left. */
+  const quiet = async (stage: string, outbox = true) => {
+    const drained = outbox ? `outbox drained after ${await outboxDrained(stack.databaseUrl)} s, ` : "";
+    console.log(`${stage}: ${drained}PostgreSQL idle after ${await settle(stack.pgPid)} s`);
+  };
   try {
     await quiet("scenarios");
     const lag = await watchOrderCreated(stack);
@@ -166,6 +170,7 @@ async function main() {
     await lag.stop();
 
     // The floors again, at the rates of their scenarios' open-loop runs, with the service idle (its relay off).
+    await outboxDrained(stack.databaseUrl);
     await stack.restartService({ KAFKA_BROKERS: "" });
     const openRates = Object.fromEntries(
       (["write", "read", "list", "addItem"] as const).map((name) => [
@@ -173,7 +178,7 @@ async function main() {
         runs.filter((run) => run.scenario === floorScenario(name) && run.mode === "open").map((run) => run.targetPerSecond!),
       ]),
     );
-    await quiet("floors under open load");
+    await quiet("floors under open load", false);
     const floorsOpen = (await measureFloors(stack, SECONDS, openRates, false)).open;
     const date = new Date().toISOString();
 
