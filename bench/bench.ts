@@ -84,15 +84,18 @@ async function maxThenHalf(
 }
 
 /**
- * The mix of the build before this issue's cuts, if `npm run bench:mix -- before[-name]` ran
- * today on this machine kind: one measured on another machine would compare speeds, not builds.
+ * The latest mix of the build before this issue's cuts, if `npm run bench:mix -- before[-name]` ran
+ * on this machine kind on the day this bench started or ended (a run that starts in the evening
+ * ends after midnight): one measured on another machine would compare speeds, not builds.
  */
-function readMixBefore(day: string): BenchReport["mixBefore"] {
-  const file = mixFile(day, "before");
-  return readdirSync(dirname(file))
-    .filter((name) => name.startsWith(basename(file, ".json")))
-    .map((name) => JSON.parse(readFileSync(join(dirname(file), name), "utf8")) as NonNullable<BenchReport["mixBefore"]>)
-    .find((before) => before.machine === machine());
+function readMixBefore(days: readonly string[]): BenchReport["mixBefore"] {
+  const dir = dirname(mixFile(days[0]!, "before"));
+  const prefixes = days.map((day) => basename(mixFile(day, "before"), ".json"));
+  return readdirSync(dir)
+    .filter((name) => prefixes.some((prefix) => name.startsWith(prefix)))
+    .map((name) => JSON.parse(readFileSync(join(dir, name), "utf8")) as NonNullable<BenchReport["mixBefore"]>)
+    .filter((before) => before.machine === machine())
+    .sort((a, b) => b.date.localeCompare(a.date))[0];
 }
 
 async function main() {
@@ -190,7 +193,7 @@ async function main() {
       floors,
       floorsOpen,
       mix: mixResult,
-      mixBefore: readMixBefore(date.slice(0, 10)),
+      mixBefore: readMixBefore([new Date(started).toISOString().slice(0, 10), date.slice(0, 10)]),
       ablation: ablated,
       ghz,
       runs,
