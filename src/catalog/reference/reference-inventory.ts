@@ -502,6 +502,21 @@ async function transfer(em: EntityManager, reservation: Stored, sourceIds: reado
   return store(em, reservation, held);
 }
 
+/**
+ * One line's stock available to a reservation: the locations' stock, what lapsed holds still hold,
+ * and what the reservation's own hold holds. Its own hold and the lapsed ones are two index
+ * lookups: asked as one condition with "or", PostgreSQL scanned every reservation in parallel,
+ * 35 ms per line with 43k reservations (the bench's storefront mix, 2026-12-06).
+ */
+const LINE_AVAILABLE = `
+  select (select coalesce(sum(available), 0) from catalog_stock where product_id = ? and variant_id = ?)
+       + (select coalesce(sum((a->>'held')::int), 0)
+          from (select allocations from catalog_reservations where id = ? and status = 'HELD'
+                union all
+                select allocations from catalog_reservations where status = 'HELD' and expires_at <= ? and id <> ?) r,
+               jsonb_array_elements(r.allocations) a
+          where a->>'productId' = ? and a->>'variantId' = ?) as available`;
+
 export function referenceInventoryService(orm: MikroORM, clock: Clock = systemClock): ServiceImpl<typeof InventoryService> {
   const inTransaction = <T>(work: (em: EntityManager) => Promise<T>) => orm.em.fork().transactional(work);
 
@@ -511,13 +526,15 @@ export function referenceInventoryService(orm: MikroORM, clock: Clock = systemCl
       const em = orm.em.fork();
       const result = [];
       for (const line of normalize(request.lines)) {
-        const [row] = await query<{ available: number }>(
-          em,
-          `select (select coalesce(sum(available), 0) from catalog_stock where product_id = ? and variant_id = ?)
-                + (select coalesce(sum((a->>'held')::int), 0) from catalog_reservations r, jsonb_array_elements(r.allocations) a
-                   where r.status = 'HELD' and (r.id = ? or r.expires_at <= ?) and a->>'productId' = ? and a->>'variantId' = ?) as available`,
-          [line.productId, line.variantId, request.reservationId, clock.now(), line.productId, line.variantId],
-        );
+        const [row] = await query<{ available: number }>(em, LINE_AVAILABLE, [
+          line.productId,
+          line.variantId,
+          request.reservationId,
+          clock.now(),
+          request.reservationId,
+          line.productId,
+          line.variantId,
+        ]);
         result.push({
           productId: line.productId,
           variantId: line.variantId,
