@@ -1,16 +1,9 @@
-import { Code, createClient, type Client } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
-import * as grpc from "@grpc/grpc-js";
-import type { MikroORM } from "@mikro-orm/postgresql";
-import { pino } from "pino";
+import { Code, type Client } from "@connectrpc/connect";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { InsufficientStockSchema, InventoryService } from "../../gen/shop/inventory/v1/inventory_pb.js";
-import { migrate, openOrm } from "../../src/db/orm.js";
-import { referenceInventoryService } from "../../src/catalog/reference/reference-inventory.js";
-import { addConnectService } from "../../src/platform/transport/grpc-adapter.js";
+import { InsufficientStockSchema, type InventoryService } from "../../gen/shop/inventory/v1/inventory_pb.js";
 import { query, setStockAt, stockAt } from "../support/db.js";
 import { failure } from "../support/errors.js";
-import { freshDatabase } from "../support/test-app.js";
+import { startReferenceInventory } from "../support/reference-catalog-server.js";
 
 /**
  * The reference Inventory's locations over real gRPC: where a reservation is held, and commit,
@@ -19,29 +12,17 @@ import { freshDatabase } from "../support/test-app.js";
  */
 describe("the reference Inventory keeps stock per location", () => {
   let databaseUrl: string;
-  let orm: MikroORM;
-  let server: grpc.Server;
+  let inventoryServer: Awaited<ReturnType<typeof startReferenceInventory>>;
   let inventory: Client<typeof InventoryService>;
   let n = 0;
   const reservationId = () => `res-${process.pid}-${++n}`;
   const mug = (locationId: string, quantity: number) => ({ productId: "prod-mug", variantId: "", locationId, quantity });
 
   beforeAll(async () => {
-    databaseUrl = await freshDatabase();
-    orm = await openOrm({ url: databaseUrl, poolMax: 4, log: pino({ level: "silent" }) });
-    await migrate(orm, databaseUrl, pino({ level: "silent" }));
-    server = new grpc.Server();
-    addConnectService(server, InventoryService, referenceInventoryService(orm));
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
-    );
-    inventory = createClient(InventoryService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${port}` }));
+    inventoryServer = await startReferenceInventory();
+    ({ databaseUrl, inventory } = inventoryServer);
   });
-
-  afterAll(async () => {
-    server?.forceShutdown();
-    await orm?.close();
-  });
+  afterAll(() => inventoryServer?.stop());
 
   beforeEach(() => setStockAt(databaseUrl, "prod-mug", { "north-east": 3, "north-west": 2 }));
 

@@ -1,17 +1,10 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { createClient, type Client } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
-import * as grpc from "@grpc/grpc-js";
-import type { MikroORM } from "@mikro-orm/postgresql";
-import { pino } from "pino";
+import type { Client } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { InventoryService } from "../../gen/shop/inventory/v1/inventory_pb.js";
-import { referenceInventoryService } from "../../src/catalog/reference/reference-inventory.js";
-import { migrate, openOrm } from "../../src/db/orm.js";
-import { addConnectService } from "../../src/platform/transport/grpc-adapter.js";
+import type { InventoryService } from "../../gen/shop/inventory/v1/inventory_pb.js";
 import { setStockAt } from "../support/db.js";
 import { FakeClock } from "../support/fake-clock.js";
-import { freshDatabase } from "../support/test-app.js";
+import { startReferenceInventory } from "../support/reference-catalog-server.js";
 
 /**
  * CheckAvailability of the reference Inventory, which Checkout asks per line: what holds count as
@@ -21,8 +14,7 @@ import { freshDatabase } from "../support/test-app.js";
  */
 describe("the reference Inventory's availability", () => {
   let databaseUrl: string;
-  let orm: MikroORM;
-  let server: grpc.Server;
+  let inventoryServer: Awaited<ReturnType<typeof startReferenceInventory>>;
   let inventory: Client<typeof InventoryService>;
   const clock = new FakeClock();
   const mug = (quantity: number) => ({ productId: "prod-mug", variantId: "", quantity });
@@ -30,20 +22,10 @@ describe("the reference Inventory's availability", () => {
     (await inventory.checkAvailability({ reservationId, lines: [mug(1)] })).lines[0]!.available;
 
   beforeAll(async () => {
-    databaseUrl = await freshDatabase();
-    orm = await openOrm({ url: databaseUrl, poolMax: 4, log: pino({ level: "silent" }) });
-    await migrate(orm, databaseUrl, pino({ level: "silent" }));
-    server = new grpc.Server();
-    addConnectService(server, InventoryService, referenceInventoryService(orm, clock));
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
-    );
-    inventory = createClient(InventoryService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${port}` }));
+    inventoryServer = await startReferenceInventory({ clock });
+    ({ databaseUrl, inventory } = inventoryServer);
   });
-  afterAll(async () => {
-    server?.forceShutdown();
-    await orm?.close();
-  });
+  afterAll(() => inventoryServer?.stop());
 
   it("when one hold stands and another has lapsed, then the lapsed one counts as available to all, and a hold's own units to it alone, once", async () => {
     await setStockAt(databaseUrl, "prod-mug", { "north-east": 10, "north-west": 0 });

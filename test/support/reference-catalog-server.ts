@@ -1,8 +1,10 @@
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
 import { pino } from "pino";
 import { InventoryService } from "../../gen/shop/inventory/v1/inventory_pb.js";
 import { ProductService } from "../../gen/shop/product/v1/product_pb.js";
-import { openOrm } from "../../src/db/orm.js";
+import { migrate, openOrm } from "../../src/db/orm.js";
 import { referenceInventoryService } from "../../src/catalog/reference/reference-inventory.js";
 import { referenceProductService } from "../../src/catalog/reference/reference-products.js";
 import { addConnectService } from "../../src/platform/transport/grpc-adapter.js";
@@ -32,6 +34,27 @@ export async function startAppWithReferenceCatalogOverGrpc(env: Record<string, s
     app,
     async stop() {
       await app.stop();
+      server.forceShutdown();
+      await orm.close();
+    },
+  };
+}
+
+/** The reference Inventory alone, over real gRPC, on a fresh migrated database of its own. */
+export async function startReferenceInventory(options: { clock?: Clock } = {}) {
+  const databaseUrl = await freshDatabase();
+  const log = pino({ level: "silent" });
+  const orm = await openOrm({ url: databaseUrl, poolMax: 4, log });
+  await migrate(orm, databaseUrl, log);
+  const server = new grpc.Server();
+  addConnectService(server, InventoryService, referenceInventoryService(orm, options.clock));
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+  );
+  return {
+    databaseUrl,
+    inventory: createClient(InventoryService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${port}` })),
+    async stop() {
       server.forceShutdown();
       await orm.close();
     },
