@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { READY_ROWS } from "../../src/outbox/outbox-relay.js";
 import { query } from "../support/db.js";
 import { startTestApp } from "../support/test-app.js";
@@ -25,11 +25,11 @@ describe("the relay's claim with thousands of aggregates held back", () => {
     const app = await startTestApp();
     databaseUrl = app.databaseUrl;
     await app.stop();
-    const insert = (where: string, n: number, row: string) =>
+    const insert = (aggregate: string, n: number, row: string) =>
       query(
         databaseUrl,
         `insert into outbox_events (event_id, topic, aggregate_id, event_type, payload, occurred_at, next_attempt_at, attempts, parked_at)
-         select gen_random_uuid(), 'orders.claim', ${where}, 'shop.order.v1.OrderStatusChanged', '\\x', now(), now(), ${row}
+         select gen_random_uuid(), 'orders.claim', ${aggregate}, 'shop.order.v1.OrderStatusChanged', '\\x', now(), now(), ${row}
          from generate_series(1, ${n}) as n`,
       );
     // Each held aggregate: its first row parked, three later rows waiting behind it.
@@ -38,7 +38,6 @@ describe("the relay's claim with thousands of aggregates held back", () => {
     await insert(`'ready-' || n`, READY, `0, null`);
     await query(databaseUrl, `analyze outbox_events`);
   }, 60_000);
-  afterAll(() => undefined);
 
   const claim = READY_ROWS.replace("limit ?", "limit 100");
 
