@@ -106,7 +106,9 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
     });
   }
 
-  const kafka = config.kafka ? new KafkaConnection(config.kafka, log) : undefined;
+  const kafka = config.kafka
+    ? new KafkaConnection({ ...config.kafka, topic: config.orderEventsTopic, cartTopic: config.cartEventsTopic }, log)
+    : undefined;
   void kafka?.connect();
   if (!kafka) log.warn("KAFKA_BROKERS not set: events are kept in the outbox until a broker is configured");
 

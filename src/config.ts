@@ -311,9 +311,7 @@ function toConfig(env: z.infer<typeof schema>) {
       poolMax: env.DB_POOL_MAX,
       migrateAtStart: env.MIGRATE_AT_START,
     },
-    kafka: env.KAFKA_BROKERS?.length
-      ? { brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID, topic: env.KAFKA_TOPIC, cartTopic: env.CART_EVENTS_TOPIC }
-      : undefined,
+    kafka: env.KAFKA_BROKERS?.length ? { brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID } : undefined,
     // With or without brokers: rows written before Kafka is configured carry the topic it will have.
     orderEventsTopic: env.KAFKA_TOPIC,
     cartEventsTopic: env.CART_EVENTS_TOPIC,

@@ -153,7 +153,7 @@ export function outboxConnectorOptions(env: Record<string, string | undefined>):
       password: decodeURIComponent(url.password),
       name: url.pathname.slice(1),
     },
-    ordersTopic: config.kafka!.topic,
+    ordersTopic: config.orderEventsTopic,
     cartTopic: config.cartEventsTopic,
     source: config.outbox.source,
     slotName: config.outbox.slotName,
