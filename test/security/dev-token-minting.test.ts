@@ -107,7 +107,9 @@ describe("attack: a web page of another site takes a development admin token", (
     app = await startTestApp({ JWT_SECRET: "", DATA_DIR: dataDir });
     // A page the developer visits, on another origin: it tries to read a token and spend it.
     const target = `http://127.0.0.1:${app.httpPort}`;
-    const page = `<!doctype html><script>
+    // The body comes first: a refusal can arrive before the parser would have made one, and the
+    // result written to a missing body read as "" (CI, 2026-12-07).
+    const page = `<!doctype html><body><script>
       fetch("${target}/dev/token?user=evil&role=admin")
         .then((r) => r.text(), (e) => "blocked: " + e)
         .then((text) => { document.title = "done"; document.body.textContent = text; });
